@@ -1,0 +1,126 @@
+"""The raw zone: typed Parquet per feed and period, a quarantine, and a manifest per ingested file.
+
+Layout under ``raw_dir``::
+
+    <feed>/period=<p>/part-<sha16>.parquet      rows loaded from one source file
+    _quarantine/<feed>/part-<sha16>.parquet     rows refused, with their reasons
+    _manifest/<feed>/<sha16>.json               one per source file: counts, status (written last)
+
+Every data file is written to a temporary name and renamed into place, and the manifest is
+written last: a file whose manifest exists is fully ingested, and ingesting it again is a no-op.
+A run killed half-way leaves no manifest, and the next run rewrites the same file names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ingestion.contracts import FEEDS, FeedContract
+from ingestion.validate import POLARS_TYPES
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "feed": pl.Utf8(), "source_file": pl.Utf8(), "source_row": pl.Int64(), "file_sha256": pl.Utf8(),
+    "reason": pl.Utf8(), "raw_record": pl.Utf8(), "ingested_at": pl.Datetime("us", "UTC"),
+}
+EMPTY_PARTITION = "_empty"
+
+
+@dataclass
+class FileReport:
+    feed: str
+    source_file: str
+    file_sha256: str
+    status: str  # loaded | unchanged | rejected
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    periods: list[str] = field(default_factory=list)
+    encoding: str = ""
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    ingested_at: str = ""
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+def feed_schema(contract: FeedContract) -> dict[str, pl.DataType]:
+    schema = {c.name: POLARS_TYPES[c.dtype] for c in contract.columns}
+    schema.update({"period": pl.Utf8(), "source_file": pl.Utf8(), "source_row": pl.Int64(),
+                   "file_sha256": pl.Utf8(), "ingested_at": pl.Datetime("us", "UTC")})
+    return schema
+
+
+def _atomic_write_parquet(df: pl.DataFrame, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    df.write_parquet(tmp, compression="zstd", statistics=True)
+    os.replace(tmp, target)
+
+
+def _atomic_write_text(text: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def ensure_raw_zone(raw_dir: Path) -> None:
+    """Write an empty, typed file per feed and for the quarantine, so readers work before any data arrives."""
+    for name, contract in FEEDS.items():
+        target = raw_dir / name / f"period={EMPTY_PARTITION}" / "part-schema.parquet"
+        if not target.exists():
+            _atomic_write_parquet(pl.DataFrame(schema=feed_schema(contract)), target)
+        q = raw_dir / "_quarantine" / name / "part-schema.parquet"
+        if not q.exists():
+            _atomic_write_parquet(pl.DataFrame(schema=QUARANTINE_SCHEMA), q)
+
+
+def manifest_path(raw_dir: Path, feed: str, sha: str) -> Path:
+    return raw_dir / "_manifest" / feed / f"{sha[:16]}.json"
+
+
+def read_manifest(raw_dir: Path, feed: str, sha: str) -> FileReport | None:
+    path = manifest_path(raw_dir, feed, sha)
+    if not path.exists():
+        return None
+    return FileReport(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def all_manifests(raw_dir: Path) -> list[FileReport]:
+    return [FileReport(**json.loads(p.read_text(encoding="utf-8")))
+            for p in sorted((raw_dir / "_manifest").glob("*/*.json"))]
+
+
+def write_loaded(raw_dir: Path, contract: FeedContract, sha: str, df: pl.DataFrame) -> list[str]:
+    """Write loaded rows, one Parquet file per period; returns the periods written."""
+    schema = feed_schema(contract)
+    df = df.select([pl.col(n).cast(t) for n, t in schema.items()])
+    periods: list[str] = []
+    for (period,), part in df.sort("source_row").group_by(["period"], maintain_order=True):
+        _atomic_write_parquet(part, raw_dir / contract.name / f"period={period}" / f"part-{sha[:16]}.parquet")
+        periods.append(str(period))
+    return sorted(periods)
+
+
+def write_quarantine(raw_dir: Path, feed: str, sha: str, df: pl.DataFrame) -> None:
+    if df.height == 0:
+        return
+    df = df.select([pl.col(n).cast(t) for n, t in QUARANTINE_SCHEMA.items()])
+    _atomic_write_parquet(df, raw_dir / "_quarantine" / feed / f"part-{sha[:16]}.parquet")
+
+
+def write_manifest(raw_dir: Path, report: FileReport) -> None:
+    _atomic_write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2),
+                       manifest_path(raw_dir, report.feed, report.file_sha256))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

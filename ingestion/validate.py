@@ -1,0 +1,149 @@
+"""Apply a feed contract to a frame of text: typed rows that pass, and quarantined rows with their reasons.
+
+Pure functions (no I/O). Each reason names the column, the value and the rule, e.g.
+``column region_code: value '32050' does not match ^\\d{6}$``; the caller adds file and row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ingestion.contracts import LIST_SEPARATORS, Column, FeedContract
+
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "是", "对", "√")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "否", "不", "×")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "string": pl.Utf8(), "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(),
+    "date": pl.Date(), "string_list": pl.List(pl.Utf8),
+}
+
+
+@dataclass
+class ValidationResult:
+    loaded: pl.DataFrame  # typed contract columns + source_row
+    quarantined: pl.DataFrame  # source_row, reason, raw_record (JSON of the cleaned text values)
+
+
+def clean_text(col: Column) -> pl.Expr:
+    """Unicode NFKC (full-width digits and letters to ASCII), trimmed; empty text becomes null.
+
+    Codes also lose inner spaces and a spreadsheet's trailing ``.0``.
+    """
+    expr = pl.col(col.name).cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
+    if col.pattern and col.dtype in ("string", "string_list"):
+        if col.dtype == "string":
+            expr = expr.str.replace_all(r"\s+", "")
+        expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
+    return pl.when(expr == "").then(None).otherwise(expr).alias(col.name)
+
+
+def typed(col: Column) -> pl.Expr:
+    """Text to the column's type; a value that does not convert becomes null (and is caught by :func:`checks`)."""
+    c = pl.col(col.name)
+    if col.dtype == "int":
+        num = c.str.replace_all(",", "").str.replace(r"\.0+$", "")
+        return num.cast(pl.Int64, strict=False).alias(col.name)
+    if col.dtype == "float":
+        return c.str.replace_all(",", "").cast(pl.Float64, strict=False).alias(col.name)
+    if col.dtype == "bool":
+        low = c.str.to_lowercase()
+        return (pl.when(low.is_in(TRUE_WORDS)).then(True)
+                .when(low.is_in(FALSE_WORDS)).then(False)
+                .otherwise(None).alias(col.name))
+    if col.dtype == "date":
+        head = c.str.slice(0, 10)
+        candidates = [c.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS]
+        candidates.insert(1, head.str.to_date("%Y-%m-%d", strict=False))  # '2024-03-05 00:00:00'
+        return pl.coalesce(candidates).alias(col.name)
+    if col.dtype == "string_list":
+        return _list_expr(col)
+    return c
+
+
+def _list_expr(col: Column) -> pl.Expr:
+    """``'460702; 510203'`` (any of ; ， 、 | space) to a list of codes."""
+    return (pl.col(col.name).str.replace_all(LIST_SEPARATORS, ";").str.strip_chars(";")
+            .str.split(";").list.eval(pl.element().filter(pl.element() != "")).alias(col.name))
+
+
+def _msg(prefix: str, value: pl.Expr, suffix: str) -> pl.Expr:
+    return pl.concat_str([pl.lit(prefix), value, pl.lit(suffix)])
+
+
+def checks(col: Column, raw: str, val: str) -> list[pl.Expr]:
+    """Reason expressions for one column: each is a message where the rule fails, else null.
+
+    ``raw`` is the cleaned text column, ``val`` the typed one (both in the same frame).
+    """
+    r, v = pl.col(raw), pl.col(val)
+    quoted = pl.format("'{}'", r)
+    out: list[pl.Expr] = []
+    if col.required:
+        out.append(pl.when(r.is_null()).then(pl.lit(
+            f"column {col.name}: missing value (expected {col.expectation()})")))
+    if col.dtype in ("int", "float", "bool", "date"):
+        out.append(pl.when(r.is_not_null() & v.is_null()).then(
+            _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}")))
+    if col.dtype == "string" and col.pattern:
+        out.append(pl.when(r.is_not_null() & ~r.str.contains(col.pattern)).then(
+            _msg(f"column {col.name}: value ", quoted, f" does not match {col.pattern}")))
+    if col.dtype == "string_list" and col.pattern:
+        bad = v.list.eval(pl.element().filter(~pl.element().str.contains(col.pattern))).list.join(";")
+        out.append(pl.when(r.is_not_null() & (bad != "")).then(
+            _msg(f"column {col.name}: value(s) '", bad, f"' do not match {col.pattern}")))
+    if col.allowed:
+        out.append(pl.when(r.is_not_null() & ~r.is_in(col.allowed)).then(
+            _msg(f"column {col.name}: value ", quoted, f" is not one of {', '.join(col.allowed)}")))
+    if col.min_value is not None:
+        out.append(pl.when(v < col.min_value).then(
+            _msg(f"column {col.name}: value ", quoted, f" is below the minimum {col.min_value:g}")))
+    if col.max_value is not None:
+        out.append(pl.when(v > col.max_value).then(
+            _msg(f"column {col.name}: value ", quoted, f" is above the maximum {col.max_value:g}")))
+    return out
+
+
+def apply_contract(frame: pl.DataFrame, contract: FeedContract) -> ValidationResult:
+    """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined."""
+    cols = contract.columns
+    cleaned = frame.with_columns([clean_text(c) for c in cols])
+    raw_names = {c.name: f"__raw__{c.name}" for c in cols}
+    work = cleaned.with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
+    work = work.with_columns([typed(c) for c in cols])
+    reason_exprs: list[pl.Expr] = []
+    for c in cols:
+        reason_exprs.extend(checks(c, raw_names[c.name], c.name))
+    for rule in contract.row_rules:
+        reason_exprs.append(pl.when(pl.sql_expr(rule.sql).not_()).then(
+            pl.lit(f"row rule {rule.name}: {rule.message}")))
+    if reason_exprs:
+        work = work.with_columns(
+            pl.concat_list([e.cast(pl.Utf8) for e in reason_exprs]).list.drop_nulls().alias("__reasons"))
+    else:
+        work = work.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("__reasons"))
+    work = _add_duplicate_key_reasons(work, contract)
+    bad = work["__reasons"].list.len() > 0
+    loaded = work.filter(~bad).select(["source_row", *contract.column_names])
+    raw_struct = pl.struct([pl.col(raw_names[c.name]).alias(c.name) for c in cols])
+    quarantined = work.filter(bad).select(
+        "source_row",
+        pl.col("__reasons").list.join("; ").alias("reason"),
+        raw_struct.struct.json_encode().alias("raw_record"),
+    )
+    return ValidationResult(loaded=loaded, quarantined=quarantined)
+
+
+def _add_duplicate_key_reasons(work: pl.DataFrame, contract: FeedContract) -> pl.DataFrame:
+    """A row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)."""
+    key = list(contract.key)
+    valid = pl.col("__reasons").list.len() == 0
+    first = pl.col("source_row").filter(valid).min().over(key)
+    key_text = pl.concat_str([pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.Utf8)) for k in key], separator=", ")
+    dup_reason = pl.format("duplicate key ({}) already in row {} of this file", key_text, first)
+    return work.with_columns(
+        pl.when(valid & (pl.col("source_row") != first))
+        .then(pl.col("__reasons").list.concat(pl.concat_list(dup_reason)))
+        .otherwise(pl.col("__reasons")).alias("__reasons"))
