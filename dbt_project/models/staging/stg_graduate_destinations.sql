@@ -1,0 +1,26 @@
+-- 毕业去向: one row per graduate (graduate_id is already pseudonymised); latest delivery wins.
+select
+    cast(graduate_id as varchar)               as graduate_id,
+    cast(grad_year as integer)                 as grad_year,
+    cast(school_code as varchar)               as school_code,
+    cast(school_region_code as varchar)        as school_region_code,
+    cast(major_code as varchar)                as major_code,
+    cast(level as varchar)                     as level,
+    cast(origin_region_code as varchar)        as origin_region_code,
+    cast(destination_type as varchar)          as destination_type,
+    cast(employer_region_code as varchar)      as employer_region_code,
+    cast(employer_industry_code as varchar)    as employer_industry_code,
+    cast(occupation_code as varchar)           as occupation_code,
+    cast(employer_is_partner as boolean)       as employer_is_partner,
+    cast(monthly_salary_cny as double)         as monthly_salary_cny,
+    cast(major_related as boolean)             as major_related,
+    cast(survey_date as date)                  as survey_date,
+    cast(period as varchar)                    as period,
+    cast(source_file as varchar)               as source_file,
+    cast(source_row as bigint)                 as source_row,
+    cast(file_sha256 as varchar)               as file_sha256,
+    ingested_at
+from {{ source('raw', 'graduate_destinations') }}
+qualify row_number() over (
+    partition by graduate_id
+    order by ingested_at desc, source_file desc, source_row desc) = 1

@@ -1,0 +1,16 @@
+-- 产业产值: one row per region × industry × period; latest delivery wins.
+select
+    cast(period as varchar)                    as period,
+    cast(region_code as varchar)               as region_code,
+    cast(industry_code as varchar)             as industry_code,
+    cast(output_value_100m_cny as double)      as output_value_100m_cny,
+    cast(value_added_100m_cny as double)       as value_added_100m_cny,
+    cast(employment_10k as double)             as employment_10k,
+    cast(source_file as varchar)               as source_file,
+    cast(source_row as bigint)                 as source_row,
+    cast(file_sha256 as varchar)               as file_sha256,
+    ingested_at
+from {{ source('raw', 'industry_output') }}
+qualify row_number() over (
+    partition by period, region_code, industry_code
+    order by ingested_at desc, source_file desc, source_row desc) = 1

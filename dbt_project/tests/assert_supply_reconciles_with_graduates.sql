@@ -1,0 +1,11 @@
+-- With equal_split weights each graduate whose 专业类 is bridged adds exactly 1 to supply.
+with mart as (select year, sum(graduates_supplied) as supplied from {{ ref('mart_talent_match') }} group by year),
+grads as (
+    select g.grad_year as year, count(*) as bridged
+    from {{ ref('int_graduates') }} g
+    where g.school_prefecture_code is not null
+      and g.higher_major_category_code in (select higher_major_category_code from {{ ref('bridge_major_industry') }})
+    group by 1
+)
+select * from grads left join mart using (year)
+where abs(coalesce(mart.supplied, 0) - grads.bridged) > 0.01

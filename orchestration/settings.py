@@ -1,0 +1,99 @@
+"""Configuration: every environment variable the project reads is read here, once.
+
+| variable | default | meaning |
+|---|---|---|
+| TW_HOME | ``<repo>/var`` | where the raw zone, build database, releases and check results live |
+| TW_INBOX_DIR | ``<repo>/data/inbox`` | where feed files land (``<feed>/…``); the sensor watches it |
+| TW_PSEUDONYM_KEY | (none) | key of the keyed hash for graduate ids; required unless TW_DEMO=1 |
+| TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
+| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml |
+| TW_DBT_THREADS | ``2`` | dbt threads |
+| TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
+| TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled full refresh runs |
+| TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEMO_KEY = b"talent-warehouse-demo-key-not-for-real-data"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    inbox_dir: Path
+    pseudonym_key: bytes
+    demo: bool
+    dbt_target: str
+    dbt_threads: int
+    keep_releases: int
+    schedule_cron: str
+    sensor_interval_seconds: int
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def build_db(self) -> Path:
+        return self.home / "warehouse" / "build.duckdb"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.home / "releases"
+
+    @property
+    def current_release_link(self) -> Path:
+        """Symlink to the published release's folder; readers open ``current/warehouse.duckdb``."""
+        return self.releases_dir / "current"
+
+    @property
+    def published_db(self) -> Path:
+        return self.current_release_link / "warehouse.duckdb"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt (profiles.yml and sources read these)."""
+        return {"TW_RAW_DIR": str(self.raw_dir), "TW_BUILD_DB": str(self.build_db),
+                "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads)}
+
+    def ensure_dirs(self) -> None:
+        for d in (self.raw_dir, self.build_db.parent, self.releases_dir, self.inbox_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    demo = _flag(env.get("TW_DEMO"))
+    key = env.get("TW_PSEUDONYM_KEY", "").encode("utf-8")
+    if not key:
+        if not demo:
+            raise ConfigurationError(
+                "TW_PSEUDONYM_KEY is not set: graduate ids must be pseudonymised with a secret key. "
+                "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key.")
+        key = DEMO_KEY
+    return Settings(
+        home=Path(env.get("TW_HOME", REPO_ROOT / "var")).resolve(),
+        inbox_dir=Path(env.get("TW_INBOX_DIR", REPO_ROOT / "data" / "inbox")).resolve(),
+        pseudonym_key=key,
+        demo=demo,
+        dbt_target=env.get("TW_DBT_TARGET", "duckdb"),
+        dbt_threads=int(env.get("TW_DBT_THREADS", "2")),
+        keep_releases=int(env.get("TW_KEEP_RELEASES", "5")),
+        schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
+        sensor_interval_seconds=int(env.get("TW_SENSOR_INTERVAL_SECONDS", "60")),
+    )
