@@ -33,13 +33,23 @@ class ConfigurationError(RuntimeError):
 class Settings:
     home: Path
     inbox_dir: Path
-    pseudonym_key: bytes
+    pseudonym_key: bytes | None
     demo: bool
     dbt_target: str
     dbt_threads: int
     keep_releases: int
     schedule_cron: str
     sensor_interval_seconds: int
+
+    def require_key(self) -> bytes:
+        """The pseudonymisation key; outside the demo the pipeline refuses to ingest without one."""
+        if self.pseudonym_key:
+            return self.pseudonym_key
+        if self.demo:
+            return DEMO_KEY
+        raise ConfigurationError(
+            "TW_PSEUDONYM_KEY is not set: graduate ids must be pseudonymised with a secret key. "
+            "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key.")
 
     @property
     def raw_dir(self) -> Path:
@@ -79,13 +89,7 @@ def _flag(value: str | None) -> bool:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     demo = _flag(env.get("TW_DEMO"))
-    key = env.get("TW_PSEUDONYM_KEY", "").encode("utf-8")
-    if not key:
-        if not demo:
-            raise ConfigurationError(
-                "TW_PSEUDONYM_KEY is not set: graduate ids must be pseudonymised with a secret key. "
-                "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key.")
-        key = DEMO_KEY
+    key = env.get("TW_PSEUDONYM_KEY", "").encode("utf-8") or None
     return Settings(
         home=Path(env.get("TW_HOME", REPO_ROOT / "var")).resolve(),
         inbox_dir=Path(env.get("TW_INBOX_DIR", REPO_ROOT / "data" / "inbox")).resolve(),

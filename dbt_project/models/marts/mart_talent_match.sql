@@ -1,6 +1,7 @@
 -- 人才供需匹配: prefecture-level region × industry (GB/T 4754 大类) × year.
 with supply as (
-    select region_code, industry_code, year, graduates_supplied
+    select region_code, industry_code, year,
+           cast(round(graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied
     from {{ ref('int_graduate_supply_by_industry') }}
 ),
 demand as (
@@ -35,7 +36,7 @@ select
     cast(i.industry_name as varchar)                                      as industry_name,
     cast(i.section_code as varchar)                                       as section_code,
     cast(c.year as integer)                                               as year,
-    cast(round(coalesce(s.graduates_supplied, 0), 4) as decimal(18, 4))   as graduates_supplied,
+    cast(coalesce(s.graduates_supplied, 0) as decimal(18, 4))             as graduates_supplied,
     cast(coalesce(d.vacancy_headcount, 0) as bigint)                      as vacancy_headcount,
     cast(coalesce(d.vacancy_postings, 0) as bigint)                       as vacancy_postings,
     cast({{ safe_divide('d.vacancy_headcount', 's.graduates_supplied') }} as double) as demand_supply_ratio,

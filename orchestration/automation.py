@@ -1,0 +1,44 @@
+"""Job, schedule and inbox sensor."""
+
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+
+from ingestion.contracts import FEEDS
+from ingestion.ingest import inbox_files
+from orchestration.settings import load_settings
+
+# Steps run one after another in one process: DuckDB allows one writing process per database file.
+full_refresh_job = dg.define_asset_job(
+    name="full_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Ingest every feed, build all dbt models and tests, check, and publish a release.",
+    executor_def=dg.in_process_executor,
+)
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_full_refresh", job=full_refresh_job, cron_schedule=load_settings().schedule_cron,
+    execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+def inbox_fingerprint(inbox_dir: Path) -> str:
+    """Names, sizes and modification times of every feed file in the inbox."""
+    h = hashlib.sha256()
+    for feed in FEEDS:
+        for p in inbox_files(inbox_dir, feed):
+            st = p.stat()
+            h.update(f"{p.relative_to(inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@dg.sensor(job=full_refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Starts a full refresh when files are added to or changed in the inbox.")
+def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    settings = load_settings()
+    fingerprint = inbox_fingerprint(settings.inbox_dir)
+    if fingerprint == context.cursor:
+        return dg.SkipReason("no new or changed files in the inbox")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)

@@ -1,0 +1,139 @@
+"""``tw``: the project's command line (the README's commands call it).
+
+    tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the full refresh
+    tw run                         run the full refresh on whatever is in the inbox
+    tw generate --scale S --out D  write sample feeds
+    tw query "SQL"                 query the published release (read-only)
+    tw status                      the current release and the last ingestion counts
+    tw reference                   regenerate reference seeds from ../shared/reference
+    tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import REPO_ROOT, load_settings
+
+
+def _run_full_refresh() -> int:
+    settings = load_settings()
+    settings.ensure_dirs()
+    os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ.update(settings.dbt_env())
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    started = time.monotonic()
+    job = defs.get_job_def("full_refresh")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    elapsed = time.monotonic() - started
+    from orchestration.release import current_release
+
+    published = [e for e in result.all_events if e.is_step_success and e.step_key == "published_release"]
+    print(f"full_refresh: {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
+    if published:
+        print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
+    else:
+        print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
+    return 0 if result.success and published else 1
+
+
+def _demo(scale: str) -> int:
+    os.environ.setdefault("TW_DEMO", "1")
+    settings = load_settings()
+    if not any(settings.inbox_dir.glob("*/**/*.*")):
+        from ingestion.sample import generate
+
+        started = time.monotonic()
+        written = generate(settings.inbox_dir, scale)
+        print(f"generated {scale} sample feeds into {settings.inbox_dir} "
+              f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)")
+    return _run_full_refresh()
+
+
+def _query(sql: str) -> int:
+    import duckdb
+
+    settings = load_settings()
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        print(con.sql(sql))
+    finally:
+        con.close()
+    return 0
+
+
+def _status() -> int:
+    from ingestion.raw_zone import all_manifests
+    from orchestration.release import current_release
+
+    settings = load_settings()
+    manifests = all_manifests(settings.raw_dir)
+    print(json.dumps({
+        "current_release": current_release(settings.releases_dir),
+        "published_db": str(settings.published_db),
+        "files": len(manifests),
+        "rows_read": sum(m.rows_read for m in manifests),
+        "rows_loaded": sum(m.rows_loaded for m in manifests),
+        "rows_quarantined": sum(m.rows_quarantined for m in manifests),
+        "files_rejected": [m.source_file for m in manifests if m.status == "rejected"],
+    }, ensure_ascii=False, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="sample feeds + full refresh")
+    demo.add_argument("--scale", default="demo", choices=["small", "demo"])
+    sub.add_parser("run", help="full refresh of the inbox")
+    gen = sub.add_parser("generate", help="write sample feeds")
+    gen.add_argument("--scale", default="small", choices=["small", "demo"])
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--seed", type=int, default=20261124)
+    q = sub.add_parser("query", help="SQL on the published release")
+    q.add_argument("sql")
+    sub.add_parser("status", help="current release and ingestion counts")
+    sub.add_parser("reference", help="regenerate reference seeds")
+    sub.add_parser("contracts", help="regenerate contract-derived files")
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        return _demo(args.scale)
+    if args.command == "run":
+        return _run_full_refresh()
+    if args.command == "generate":
+        from ingestion.sample import generate
+
+        written = generate(args.out, args.scale, seed=args.seed)
+        print(json.dumps({k: [str(p) for p in v] for k, v in written.items()}, ensure_ascii=False, indent=2))
+        return 0
+    if args.command == "query":
+        return _query(args.sql)
+    if args.command == "status":
+        return _status()
+    if args.command == "reference":
+        from ingestion.reference import write_seeds
+
+        print(write_seeds(REPO_ROOT.parent / "shared" / "reference", REPO_ROOT / "dbt_project" / "seeds" / "reference"))
+        return 0
+    if args.command == "contracts":
+        from ingestion.contract_docs import write_all
+
+        for p in write_all():
+            print(p)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

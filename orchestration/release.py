@@ -1,0 +1,151 @@
+"""Releases: stage the marts into a candidate database, and publish it only if the gate passed.
+
+Layout under ``releases_dir``::
+
+    candidates/<release_id>/warehouse.duckdb    staged, being checked (never read by users)
+    <release_id>/warehouse.duckdb               a published release (read-only for users)
+    <release_id>/release.json                   id, time, input files and hashes, check results
+    current -> <release_id>                     symlink, switched atomically (rename over the old link)
+    releases.jsonl                              one line per published release
+
+Readers open ``current/warehouse.duckdb``. Publishing writes nothing into a published folder: a
+new release is a new folder, and the switch is a single ``rename``, so a reader sees either the
+old release or the new one, never half of one, and a failed run leaves ``current`` untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_TABLES: tuple[tuple[str, str], ...] = (
+    ("marts", "mart_talent_match"),
+    ("marts", "mart_talent_outflow"),
+    ("reference", "dim_region"),
+    ("reference", "dim_industry"),
+    ("reference", "dim_occupation"),
+    ("reference", "dim_major"),
+)
+
+
+class PublicationBlocked(RuntimeError):
+    """The gate did not pass: nothing was published."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    release_id: str
+    path: Path  # folder
+
+    @property
+    def database(self) -> Path:
+        return self.path / "warehouse.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.path / "quality"
+
+
+def new_release_id(inputs: list[dict], now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    digest = hashlib.sha256(json.dumps(sorted(i["file_sha256"] for i in inputs)).encode()).hexdigest()[:8]
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{digest}"
+
+
+def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
+                    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES) -> Candidate:
+    """Copy the published tables from the build database into a fresh candidate database."""
+    folder = releases_dir / "candidates" / release_id
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    candidate = Candidate(release_id, folder)
+    con = duckdb.connect(str(candidate.database))
+    try:
+        con.execute(f"attach '{build_db}' as build (read_only)")
+        for schema, table in tables:
+            con.execute(f"create table main.{table} as select * from build.{schema}.{table}")
+        con.execute("detach build")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return candidate
+
+
+def _read_gate(path: Path) -> dict:
+    if not path.exists():
+        raise PublicationBlocked(f"no check results at {path}: the gate did not run")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
+            keep: int = 5, now: datetime | None = None) -> dict:
+    """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically."""
+    gates = [_read_gate(p) for p in gate_files]
+    failed = [g.get("results_dir") for g in gates if not g.get("passed")]
+    if failed:
+        raise PublicationBlocked(f"quality gate failed ({', '.join(map(str, failed))}); release "
+                                 f"{candidate.release_id} was not published")
+    now = now or datetime.now(UTC)
+    record = {
+        "release_id": candidate.release_id,
+        "published_at": now.isoformat(),
+        "inputs": inputs,
+        "checks": [{"results_dir": g["results_dir"], "passed": g["passed"],
+                    "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]]}
+                   for g in gates],
+    }
+    con = duckdb.connect(str(candidate.database))
+    try:
+        con.execute("create or replace table release_info as select ? as release_id, ?::timestamptz as "
+                    "published_at, ? as record_json", [candidate.release_id, now, json.dumps(record, ensure_ascii=False)])
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    (candidate.path / "release.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    final = releases_dir / candidate.release_id
+    os.replace(candidate.path, final)
+    for db in final.glob("*.duckdb"):
+        db.chmod(0o444)
+    switch_current(releases_dir, candidate.release_id)
+    with open(releases_dir / "releases.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({k: record[k] for k in ("release_id", "published_at")}, ensure_ascii=False) + "\n")
+    prune(releases_dir, keep)
+    return record
+
+
+def switch_current(releases_dir: Path, release_id: str) -> None:
+    link = releases_dir / "current"
+    tmp = releases_dir / f".current-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(release_id)
+    os.replace(tmp, link)
+
+
+def current_release(releases_dir: Path) -> str | None:
+    link = releases_dir / "current"
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def published_releases(releases_dir: Path) -> list[str]:
+    return sorted(p.name for p in releases_dir.iterdir()
+                  if p.is_dir() and (p / "release.json").exists()) if releases_dir.exists() else []
+
+
+def prune(releases_dir: Path, keep: int) -> None:
+    """Remove old releases (never the current one) and abandoned candidates."""
+    current = current_release(releases_dir)
+    for name in published_releases(releases_dir)[:-keep] if keep > 0 else []:
+        if name != current:
+            shutil.rmtree(releases_dir / name, ignore_errors=True)
+    candidates = releases_dir / "candidates"
+    if candidates.exists():
+        for old in sorted(candidates.iterdir())[:-2]:
+            shutil.rmtree(old, ignore_errors=True)

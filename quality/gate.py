@@ -1,0 +1,228 @@
+"""Run expectation suites against tables of a DuckDB database and keep the results.
+
+``run_gate`` is what the pipeline calls: it runs :func:`validate` in a child process
+(``python -m quality.gate``), because GX keeps its DuckDB connection open for the life of the
+process, and DuckDB refuses a writer while any reader of the file is open in the same process.
+The child exits, the connection goes, and the publish step can write.
+
+``validate`` runs suites through GX's SQL datasource (metrics computed inside DuckDB), writes one
+JSON file per suite and GX's HTML Data Docs under ``results_dir``, and returns a :class:`GateResult`.
+``prepare_feed_database`` makes the small DuckDB file the feed suites run against: views over the
+raw-zone Parquet and over the ingestion manifests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
+from quality.suites import SuiteSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    description: str | None
+    blocking: bool
+    success: bool
+    unexpected_count: int | None
+    error: str | None = None
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    table: str
+    success: bool  # every blocking expectation passed
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+
+@dataclass
+class GateResult:
+    suites: list[SuiteOutcome]
+    results_dir: str
+    data_docs_index: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(s.success for s in self.suites)
+
+    def summary(self) -> str:
+        lines = []
+        for s in self.suites:
+            bad = [f for f in s.failures if f.blocking]
+            lines.append(f"{s.suite}: {'passed' if s.success else 'FAILED'} "
+                         f"({len(s.expectations) - len(s.failures)}/{len(s.expectations)} expectations)")
+            for f in bad:
+                lines.append(f"  - {f.expectation} {f.column or f.description or ''}: "
+                             f"{f.error or f'{f.unexpected_count} unexpected rows'}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"passed": self.passed, "results_dir": self.results_dir, "data_docs_index": self.data_docs_index,
+                "suites": [asdict(s) for s in self.suites]}
+
+
+def prepare_feed_database(raw_dir: Path, target: Path) -> Path:
+    """A DuckDB file of views: ``raw_<feed>`` over the raw zone and ``ingest_files`` over the manifests."""
+    from ingestion.contracts import FEEDS
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp.duckdb")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for feed in FEEDS:
+            con.execute(f"create view raw_{feed} as select * from read_parquet("
+                        f"'{raw_dir}/{feed}/*/*.parquet', union_by_name=true)")
+        manifests = list((raw_dir / "_manifest").glob("*/*.json"))
+        if manifests:
+            con.execute(f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
+                        f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
+                        f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
+                        f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar'}})")
+        else:
+            con.execute("create view ingest_files as select * from (values (null::varchar, null::varchar, "
+                        "null::varchar, 0::bigint, 0::bigint, 0::bigint, null::varchar)) t(feed, source_file, "
+                        "status, rows_read, rows_loaded, rows_quarantined, error) where false")
+    finally:
+        con.close()
+    tmp.replace(target)
+    return target
+
+
+def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-untyped-def]
+    cfg = result.expectation_config
+    kwargs = cfg.kwargs or {}
+    error = None
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        error = result.exception_info.get("exception_message")
+    elif result.exception_info and not result.success:
+        for info in result.exception_info.values():
+            if isinstance(info, dict) and info.get("raised_exception"):
+                error = info.get("exception_message")
+                break
+    res = result.result or {}
+    unexpected = res.get("unexpected_count")
+    if unexpected is None and "observed_value" in res and cfg.type == "unexpected_rows_expectation":
+        unexpected = res.get("observed_value")
+    return ExpectationOutcome(expectation=cfg.type, column=kwargs.get("column"),
+                              description=cfg.description, blocking=blocking,
+                              success=bool(result.success), unexpected_count=unexpected, error=error)
+
+
+def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True) -> GateResult:
+    """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
+    import great_expectations as gx
+
+    enable_duckdb_persistent_connection()
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        context = gx.get_context(mode="file", project_root_dir=str(results_dir))
+        ds_name = "warehouse"
+        try:
+            context.data_sources.delete(ds_name)
+        except Exception:  # noqa: BLE001 - not there yet
+            pass
+        ds = context.data_sources.add_sql(
+            name=ds_name, connection_string=duckdb_connection_string(str(database)),
+            kwargs={"connect_args": {"read_only": True}})
+        outcomes: list[SuiteOutcome] = []
+        for spec in suites:
+            asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
+            batch_definition = asset.add_batch_definition_whole_table("all")
+            try:
+                context.suites.delete(spec.name)
+            except Exception:  # noqa: BLE001
+                pass
+            suite = context.suites.add(gx.ExpectationSuite(name=spec.name))
+            blocking_by_id = []
+            for expectation, blocking in spec.expectations:
+                added = suite.add_expectation(expectation.copy(deep=True))
+                blocking_by_id.append((added, blocking))
+            try:
+                context.validation_definitions.delete(spec.name)
+            except Exception:  # noqa: BLE001
+                pass
+            vd = context.validation_definitions.add(
+                gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
+            run = vd.run(result_format="SUMMARY")
+            blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
+            expectation_outcomes = [_outcome(r, blocking_of.get(r.expectation_config.id, True))
+                                    for r in run.results]
+            outcome = SuiteOutcome(suite=spec.name, table=spec.table,
+                                   success=all(e.success for e in expectation_outcomes if e.blocking),
+                                   expectations=expectation_outcomes)
+            outcomes.append(outcome)
+            (results_dir / f"{spec.name}.json").write_text(
+                json.dumps(run.describe_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        docs_index = None
+        if build_docs:
+            try:
+                context.build_data_docs()
+                sites = context.get_docs_sites_urls()
+                docs_index = sites[0]["site_url"] if sites else None
+            except Exception as exc:  # noqa: BLE001 - docs are a report, never a reason to block
+                log.warning("could not build GX data docs: %s", exc)
+        result = GateResult(suites=outcomes, results_dir=str(results_dir), data_docs_index=docs_index)
+        (results_dir / "gate.json").write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2),
+                                               encoding="utf-8")
+        return result
+
+
+def suites_by_name(names: list[str]) -> list[SuiteSpec]:
+    from quality.suites import feed_suites, mart_suites
+
+    known = {s.name: s for s in (*feed_suites(), *mart_suites())}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise KeyError(f"unknown suite(s) {missing}; known: {sorted(known)}")
+    return [known[n] for n in names]
+
+
+def run_gate(database: Path, suite_names: list[str], results_dir: Path) -> GateResult:
+    """Validate in a child process and read back its ``gate.json``."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / "gate.json").unlink(missing_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "quality.gate", str(database), str(results_dir), *suite_names],
+                          capture_output=True, text=True, check=False)
+    gate_file = results_dir / "gate.json"
+    if proc.returncode != 0 or not gate_file.exists():
+        raise RuntimeError(f"quality gate process failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    data = json.loads(gate_file.read_text(encoding="utf-8"))
+    return GateResult(
+        suites=[SuiteOutcome(suite=s["suite"], table=s["table"], success=s["success"],
+                             expectations=[ExpectationOutcome(**e) for e in s["expectations"]])
+                for s in data["suites"]],
+        results_dir=data["results_dir"], data_docs_index=data.get("data_docs_index"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 3:
+        print("usage: python -m quality.gate DATABASE RESULTS_DIR SUITE [SUITE ...]", file=sys.stderr)
+        return 2
+    database, results_dir, *names = argv
+    result = validate(Path(database), suites_by_name(names), Path(results_dir))
+    print(result.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
