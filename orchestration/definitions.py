@@ -12,7 +12,7 @@ from orchestration.resources import WarehouseResource, dbt_resource
 
 defs = dg.Definitions(
     assets=[*feed_assets, quarantine, warehouse_dbt_assets, release_candidate, published_release],
-    asset_checks=[*feed_checks, release_candidate_check],
+    asset_checks=[feed_checks, release_candidate_check],
     jobs=[full_refresh_job],
     schedules=[nightly_schedule],
     sensors=[inbox_sensor],

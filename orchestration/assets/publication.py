@@ -62,7 +62,7 @@ def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     s = warehouse.settings()
     candidate = _load_candidate(s)
     gate_files = [candidate.quality_dir / "gate.json"]
-    gate_files += sorted((s.home / "quality" / "feeds").glob("*/gate.json"))
+    gate_files.append(s.home / "quality" / "feeds" / "gate.json")
     try:
         record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases)
     except PublicationBlocked as exc:
