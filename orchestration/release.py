@@ -136,7 +136,7 @@ def current_release(releases_dir: Path) -> str | None:
 
 def published_releases(releases_dir: Path) -> list[str]:
     return sorted(p.name for p in releases_dir.iterdir()
-                  if p.is_dir() and (p / "release.json").exists()) if releases_dir.exists() else []
+                  if p.is_dir() and not p.is_symlink() and (p / "release.json").exists()) if releases_dir.exists() else []
 
 
 def prune(releases_dir: Path, keep: int) -> None:

@@ -1,0 +1,80 @@
+"""Ingestion into the raw zone: reconciliation, idempotence, rejection, lineage and pseudonymisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
+from ingestion.ingest import ingest_file, ingest_inbox
+from ingestion.pseudonymise import pseudonym
+from ingestion.raw_zone import all_manifests
+from tests.conftest import vacancy_rows
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_loaded_plus_quarantined_equals_read_and_lineage(tmp_path: Path, key: bytes) -> None:
+    rows = vacancy_rows(5)
+    rows[1]["region_code"] = "32050"
+    rows[4]["posted_date"] = "2024-04-01"
+    src = tmp_path / "in" / "v.csv"
+    src.parent.mkdir()
+    pl.DataFrame(rows).write_csv(src)
+    raw = tmp_path / "raw"
+    report = ingest_file(src, VACANCIES, raw, key)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
+    assert report.periods == ["2024-03", "2024-04"]
+    loaded = pl.read_parquet(raw / "vacancies" / "*" / "*.parquet")
+    assert sorted(loaded["source_row"].to_list()) == [2, 4, 5, 6]
+    assert set(loaded["source_file"]) == {"v.csv"} and set(loaded["file_sha256"]) == {report.file_sha256}
+    q = pl.read_parquet(raw / "_quarantine" / "vacancies" / "*.parquet")
+    assert q.select("source_file", "source_row").row(0) == ("v.csv", 3)
+    assert "region_code: value '32050'" in q["reason"][0]
+
+
+def test_same_file_twice_changes_nothing(tmp_path: Path, vacancies_csv: Path, key: bytes) -> None:
+    raw = tmp_path / "raw"
+    first = ingest_file(vacancies_csv, VACANCIES, raw, key)
+    before = {p: (raw / p).stat().st_mtime_ns for p in _files(raw)}
+    second = ingest_file(vacancies_csv, VACANCIES, raw, key)
+    assert first.status == "loaded" and second.status == "unchanged"
+    assert {p: (raw / p).stat().st_mtime_ns for p in _files(raw)} == before
+
+
+def test_a_rejected_file_is_recorded_with_its_reason(tmp_path: Path, key: bytes) -> None:
+    src = tmp_path / "bad.csv"
+    pl.DataFrame(vacancy_rows()).drop("headcount").write_csv(src)
+    report = ingest_file(src, VACANCIES, tmp_path / "raw", key)
+    assert report.status == "rejected"
+    assert "bad.csv" in report.error and "headcount" in report.error
+    assert [m.status for m in all_manifests(tmp_path / "raw")] == ["rejected"]
+
+
+def test_graduate_ids_are_pseudonymised_everywhere(tmp_path: Path, key: bytes) -> None:
+    rows = [{"graduate_id": f"RAW-STUDENT-{i}", "grad_year": "2024", "school_code": "4132000001",
+             "school_region_code": "320505", "major_code": "460702", "level": "higher",
+             "origin_region_code": "320505", "destination_type": "further_study" if i else "bogus",
+             "survey_date": "2024-08-31"} for i in range(3)]
+    inbox = tmp_path / "inbox" / "graduate_destinations"
+    inbox.mkdir(parents=True)
+    pl.DataFrame(rows).write_csv(inbox / "g.csv")
+    raw = tmp_path / "raw"
+    reports = ingest_inbox(tmp_path / "inbox", raw, key)
+    assert [(r.rows_loaded, r.rows_quarantined) for r in reports if r.feed == "graduate_destinations"] == [(2, 1)]
+    ids = pl.read_parquet(raw / "graduate_destinations" / "period=2024" / "*.parquet")["graduate_id"].to_list()
+    assert sorted(ids) == sorted(pseudonym(f"RAW-STUDENT-{i}", key) for i in (1, 2))
+    everything = b"".join(p.read_bytes() for p in raw.rglob("*") if p.is_file())
+    assert b"RAW-STUDENT" not in everything
+    text = duckdb.sql(f"select string_agg(raw_record, '') from read_parquet('{raw}/_quarantine/*/*.parquet')").fetchall()[0][0]
+    assert pseudonym("RAW-STUDENT-0", key) in text
+
+
+def test_pseudonym_depends_on_the_key() -> None:
+    assert pseudonym("s1", b"a") == pseudonym("s1", b"a") != pseudonym("s1", b"b")
+    assert len(pseudonym("s1", b"a")) == 32
+    assert GRADUATE_DESTINATIONS.pseudonymised == ("graduate_id",)

@@ -1,0 +1,59 @@
+"""Publication: only a passed gate publishes; the switch is atomic; a failure leaves the release in place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.release import (PublicationBlocked, current_release, publish, published_releases,
+                                   stage_candidate)
+
+TABLES = (("marts", "m"),)
+
+
+@pytest.fixture
+def build_db(tmp_path: Path) -> Path:
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create table marts.m as select 1 as x")
+    con.close()
+    return path
+
+
+def _gate(tmp_path: Path, passed: bool) -> Path:
+    path = tmp_path / f"gate-{passed}.json"
+    path.write_text(json.dumps({"passed": passed, "results_dir": str(tmp_path), "suites": []}))
+    return path
+
+
+def test_publish_switches_current_and_records_the_release(tmp_path: Path, build_db: Path) -> None:
+    releases = tmp_path / "releases"
+    cand = stage_candidate(build_db, releases, "r1", TABLES)
+    record = publish(cand, releases, [{"file_sha256": "abc"}], [_gate(tmp_path, True)])
+    assert current_release(releases) == "r1" and record["inputs"] == [{"file_sha256": "abc"}]
+    con = duckdb.connect(str(releases / "current" / "warehouse.duckdb"), read_only=True)
+    assert con.execute("select x from m").fetchall() == [(1,)]
+    assert con.execute("select release_id from release_info").fetchall() == [("r1",)]
+    con.close()
+    assert json.loads((releases / "r1" / "release.json").read_text())["release_id"] == "r1"
+
+
+def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: Path, build_db: Path) -> None:
+    releases = tmp_path / "releases"
+    publish(stage_candidate(build_db, releases, "r1", TABLES), releases, [], [_gate(tmp_path, True)])
+    bad = stage_candidate(build_db, releases, "r2", TABLES)
+    with pytest.raises(PublicationBlocked, match="quality gate failed"):
+        publish(bad, releases, [], [_gate(tmp_path, True), _gate(tmp_path, False)])
+    with pytest.raises(PublicationBlocked, match="gate did not run"):
+        publish(bad, releases, [], [tmp_path / "missing.json"])
+    assert current_release(releases) == "r1" and published_releases(releases) == ["r1"]
+
+
+def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db: Path) -> None:
+    releases = tmp_path / "releases"
+    for i in range(4):
+        publish(stage_candidate(build_db, releases, f"r{i}", TABLES), releases, [], [_gate(tmp_path, True)], keep=2)
+    assert published_releases(releases) == ["r2", "r3"] and current_release(releases) == "r3"
