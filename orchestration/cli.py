@@ -32,7 +32,7 @@ def _run_full_refresh() -> int:
     from orchestration.definitions import defs
 
     started = time.monotonic()
-    job = defs.get_job_def("full_refresh")
+    job = defs.resolve_job_def("full_refresh")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     elapsed = time.monotonic() - started

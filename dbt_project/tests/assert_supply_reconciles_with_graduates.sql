@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "mart_talent_match"}}}) }}
 -- With equal_split weights each graduate whose 专业类 is bridged adds exactly 1 to supply.
 -- Supply is stored with 4 decimals per cell, so the total may drift by at most 0.00005 per cell.
 with mart as (

@@ -1,0 +1,196 @@
+"""End to end on the small sample: inbox → raw zone → dbt → GX gate → published release.
+
+Mart values are checked against an independent computation written here in polars, from the
+generated files themselves (not from the warehouse, and not with the marts' SQL).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from ingestion.contracts import GRADUATE_DESTINATIONS
+from ingestion.sample import generate
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+SEEDS = REPO / "dbt_project" / "seeds" / "reference"
+EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
+
+
+class Pipeline:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.inbox = home / "inbox"
+
+    def run(self) -> dg.ExecuteInProcessResult:
+        from orchestration.definitions import defs
+
+        with dg.DagsterInstance.ephemeral() as instance:
+            return defs.resolve_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
+
+    @property
+    def releases(self) -> Path:
+        return self.home / "releases"
+
+    def current(self) -> str | None:
+        link = self.releases / "current"
+        return link.readlink().name if link.is_symlink() else None
+
+    def query(self, sql: str) -> pl.DataFrame:
+        con = duckdb.connect(str(self.releases / "current" / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.sql(sql).pl()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    home = tmp_path_factory.mktemp("tw-home")
+    p = Pipeline(home)
+    generate(p.inbox, "small")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TW_HOME", str(home))
+        mp.setenv("TW_INBOX_DIR", str(p.inbox))
+        mp.setenv("TW_PSEUDONYM_KEY", "e2e-test-key")
+        mp.delenv("TW_DEMO", raising=False)
+        result = p.run()
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        yield p
+
+
+def _graduates(inbox: Path) -> pl.DataFrame:
+    """All graduate files as written by the generator, read directly (one year is GB18030 with Chinese headers)."""
+    folder = inbox / "graduate_destinations"
+    frames = [pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]
+    chinese = {c.aliases[0]: c.name for c in GRADUATE_DESTINATIONS.columns}
+    for p in sorted(folder.glob("*.csv")):
+        df = pl.read_csv(p.read_bytes().decode("gb18030").encode(), infer_schema=False).rename(chinese)
+        frames.append(df.select(
+            pl.col("graduate_id"), pl.col("grad_year").cast(pl.Int64), "school_code", "school_region_code",
+            "major_code", "level", "origin_region_code", "destination_type", "employer_region_code",
+            "employer_industry_code", "occupation_code", pl.col("employer_is_partner") == "true",
+            pl.col("monthly_salary_cny").cast(pl.Float64), pl.col("major_related") == "true",
+            pl.col("survey_date").str.to_date()))
+    return pl.concat([f.with_columns(pl.col("grad_year").cast(pl.Int64)) for f in frames], how="vertical_relaxed")
+
+
+def _prefecture() -> dict[str, str]:
+    regions = pl.read_csv(SEEDS / "ref_region.csv", infer_schema=False)
+    return dict(regions.select("region_code", "prefecture_code").iter_rows())
+
+
+def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -> None:
+    release = pipeline.current()
+    assert release is not None
+    record = json.loads((pipeline.releases / release / "release.json").read_text())
+    inbox_files = {str(p.relative_to(pipeline.inbox)) for p in pipeline.inbox.rglob("*") if p.is_file()}
+    assert {i["source_file"] for i in record["inputs"]} == inbox_files
+    assert all(len(i["file_sha256"]) == 64 for i in record["inputs"])
+    assert all(c["passed"] for c in record["checks"])
+    tables = set(pipeline.query("select table_name from information_schema.tables")["table_name"])
+    assert {"mart_talent_match", "mart_talent_outflow", "dim_region", "release_info"} <= tables
+    docs = list((pipeline.releases / release / "quality").rglob("index.html"))
+    assert docs, "GX data docs are kept with the release"
+
+
+def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> None:
+    pref = _prefecture()
+    g = _graduates(pipeline.inbox).with_columns(
+        pl.col("school_region_code").replace_strict(pref).alias("school_pref"),
+        pl.col("employer_region_code").replace_strict(pref, default=None).alias("emp_pref"),
+        pl.col("destination_type").is_in(EMPLOYED).alias("emp"))
+    expected = g.group_by(pl.col("school_pref").alias("region_code"), "major_code", "grad_year").agg(
+        pl.len().alias("graduates"),
+        pl.col("emp").sum().alias("employed"),
+        (pl.col("emp") & (pl.col("emp_pref") == pl.col("school_pref"))).sum().alias("employed_in_school_city"),
+        (pl.col("emp") & (pl.col("employer_region_code").str.slice(0, 2) == pl.col("school_region_code").str.slice(0, 2)))
+        .sum().alias("employed_in_school_province"),
+    ).with_columns((pl.col("employed_in_school_province") / pl.col("employed")).alias("retention_rate"))
+    got = pipeline.query("select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
+                         "employed_in_school_province, retention_rate, outflow_rate from mart_talent_outflow")
+    joined = expected.join(got.with_columns(pl.col("grad_year").cast(pl.Int64)),
+                           on=["region_code", "major_code", "grad_year"], how="full", coalesce=True)
+    assert joined.height == expected.height == got.height
+    for col in ("graduates", "employed", "employed_in_school_city", "employed_in_school_province"):
+        assert (joined[col] == joined[f"{col}_right"]).all(), col
+    rates = joined.filter(pl.col("employed") > 0)
+    assert ((rates["retention_rate"] - rates["retention_rate_right"]).abs() < 1e-12).all()
+    assert ((rates["retention_rate_right"] + rates["outflow_rate"] - 1).abs() < 1e-12).all()
+
+
+def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None:
+    pref = _prefecture()
+    majors = pl.read_csv(SEEDS / "major_higher.csv", infer_schema=False)
+    bridge = pl.read_csv(SEEDS / "bridge_major_category_industry.csv", infer_schema=False).with_columns(
+        pl.col("weight").cast(pl.Float64))
+    g = _graduates(pipeline.inbox)
+    # 中职 codes are the 高职 code +20 on the first two digits, 职业本科 −20
+    head = pl.col("major_code").str.slice(0, 2).cast(pl.Int64)
+    g = g.with_columns(
+        pl.when(head >= 61).then(head - 20).when(head <= 39).then(head + 20).otherwise(head)
+        .cast(pl.Utf8).str.zfill(2).add(pl.col("major_code").str.slice(2, 2)).alias("major_category_code"),
+        pl.col("school_region_code").replace_strict(pref).alias("region_code"),
+        pl.col("grad_year").alias("year"))
+    supply = (g.join(bridge, on="major_category_code")
+              .group_by("region_code", "industry_code", "year").agg(pl.col("weight").sum().alias("supply")))
+    vac = pl.concat([pl.read_csv(p, infer_schema=False) for p in sorted((pipeline.inbox / "vacancies").rglob("*.csv"))])
+    demand = vac.group_by(pl.col("region_code").replace_strict(pref).alias("region_code"),
+                          pl.col("industry_code").str.slice(0, 2).alias("industry_code"),
+                          pl.col("posted_date").str.slice(0, 4).cast(pl.Int64).alias("year")
+                          ).agg(pl.col("headcount").cast(pl.Int64).sum().alias("demand"))
+    employed = g.filter(pl.col("destination_type").is_in(EMPLOYED)).group_by(
+        pl.col("employer_region_code").replace_strict(pref, default=None).alias("region_code"),
+        pl.col("employer_industry_code").str.slice(0, 2).alias("industry_code"), "year").agg(
+        pl.len().alias("emp"), pl.col("major_related").sum().alias("related"))
+    got = pipeline.query("select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
+                         "vacancy_headcount, demand_supply_ratio, graduates_employed_in_industry, major_fit_rate "
+                         "from mart_talent_match").with_columns(pl.col("year").cast(pl.Int64))
+    keys = ["region_code", "industry_code", "year"]
+    check = (got.join(supply, on=keys, how="left").join(demand, on=keys, how="left")
+             .join(employed.filter(pl.col("region_code").is_not_null()), on=keys, how="left").fill_null(0))
+    assert ((check["graduates_supplied"] - check["supply"]).abs() <= 0.00005 + 1e-9).all()
+    assert (check["vacancy_headcount"] == check["demand"]).all()
+    assert (check["graduates_employed_in_industry"] == check["emp"]).all()
+    ratio = check.filter(pl.col("supply") > 0)
+    assert ((ratio["demand_supply_ratio"] - ratio["vacancy_headcount"] / ratio["graduates_supplied"]).abs() < 1e-9).all()
+    fit = check.filter(pl.col("emp") > 0)
+    assert ((fit["major_fit_rate"] - fit["related"] / fit["emp"]).abs() < 1e-12).all()
+    # every cell with supply, demand or employment is in the mart
+    assert supply.join(got, on=keys, how="anti").height == 0
+    assert demand.join(got, on=keys, how="anti").height == 0
+
+
+def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:
+    before = pipeline.current()
+    before_bytes = (pipeline.releases / before / "warehouse.duckdb").read_bytes()
+    bad = pipeline.inbox / "vacancies" / "2025" / "vacancies_2025-01.csv"
+    bad.parent.mkdir(parents=True)
+    rows = pl.read_csv(next((pipeline.inbox / "vacancies").rglob("*.csv")), infer_schema=False).head(40)
+    rows.with_columns(  # 10 of 40 rows lose a digit of their region code: 25% quarantined > the 5% limit
+        pl.when(pl.int_range(pl.len()) < 10).then(pl.col("region_code").str.slice(0, 5)).otherwise(pl.col("region_code"))
+        .alias("region_code"),
+        ("X" + pl.col("posting_id")).alias("posting_id"),
+        pl.col("posted_date").str.replace(r"^\d{4}-\d{2}", "2025-01"),
+        pl.lit(None).alias("closed_date"),
+    ).write_csv(bad)
+    result = pipeline.run()
+    assert not result.success
+    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert checks["gx_feed_vacancies"] is False
+    skipped_or_absent = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "published_release" not in skipped_or_absent
+    assert pipeline.current() == before
+    assert (pipeline.releases / before / "warehouse.duckdb").read_bytes() == before_bytes
+    q = pl.read_parquet(pipeline.home / "raw" / "_quarantine" / "vacancies" / "*.parquet")
+    q = q.filter(pl.col("source_file") == "vacancies/2025/vacancies_2025-01.csv")
+    assert q.height == 10 and sorted(q["source_row"].to_list()) == list(range(2, 12))
+    assert q["reason"].str.contains("column region_code: value '").all()
