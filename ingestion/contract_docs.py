@@ -112,23 +112,23 @@ def staging_yaml() -> str:
 def feeds_markdown() -> str:
     out = ["<!-- Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand. -->",
            "# Feed contracts", "",
-           "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
+           ("Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
            "(UTF-8, UTF-8 with BOM, GB18030/GBK), Excel `.xlsx` (first sheet), Parquet. Headers may be the "
            "English column names below or any of the Chinese aliases; header matching ignores case, spaces and "
            "full-width forms. Codes are text: full-width digits and stray spaces are normalised, a trailing "
-           "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined).",
+           "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined)."),
            "",
-           "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
+           ("A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
            "unreadable, or lacks a required column. Otherwise each row is **loaded** or **quarantined** with "
            "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every "
-           "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing.", ""]
+           "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing."), ""]
     for contract in FEEDS.values():
         out += [f"## `{contract.name}` — {contract.title} ({contract.title_zh})", "",
-                f"Grain: {contract.grain}. Key: `{', '.join(contract.key)}`. Raw-zone partition: "
-                f"{contract.period_rule}.", ""]
+                (f"Grain: {contract.grain}. Key: `{', '.join(contract.key)}`. Raw-zone partition: "
+                f"{contract.period_rule}."), ""]
         if contract.pseudonymised:
-            out += [f"Pseudonymised at ingestion (HMAC-SHA256 with `TW_PSEUDONYM_KEY`): "
-                    f"`{', '.join(contract.pseudonymised)}`.", ""]
+            out += [(f"Pseudonymised at ingestion (HMAC-SHA256 with `TW_PSEUDONYM_KEY`): "
+                    f"`{', '.join(contract.pseudonymised)}`."), ""]
         out += ["| column | type | required | unit | rule | Chinese headers accepted | description |",
                 "|---|---|---|---|---|---|---|"]
         for c in contract.columns:

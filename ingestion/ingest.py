@@ -14,8 +14,8 @@ import polars as pl
 from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
 from ingestion.pseudonymise import pseudonymise_columns
-from ingestion.readers import SUPPORTED_SUFFIXES, FeedFileError, file_sha256, read_feed_file
 from ingestion.raw_zone import FileReport
+from ingestion.readers import SUPPORTED_SUFFIXES, FeedFileError, file_sha256, read_feed_file
 from ingestion.validate import apply_contract
 
 log = logging.getLogger(__name__)

@@ -25,14 +25,14 @@ INDUSTRY_VERSION = "GB/T 4754-2017 with amendment No.1 (2019) as in the flat sou
 
 FIXES: tuple[str, ...] = (
     "gb4754 flat: the second row coded 0711 (海洋石油开采) is 0712; recoded.",
-    "gb4754 flat: names and codes are taken from the flat table (2017 + 2019 amendment, e.g. 1363/1364, "
-    "9290); the tree file's truncated names are not used.",
-    "gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code stayed "
-    "in use; they are not successors. A retired code resolves to its first listed successor.",
-    "gb2260: counties of municipalities and province-administered county-level units roll up to a "
-    "prefecture-level unit that is the municipality (e.g. 110000) or the unit itself (e.g. 429004).",
-    "occupation2022: names are OCR from the printed book and kept as published in the source; "
-    "8 大类 / 79 中类 / 450 小类 / 1,639 细类 are checked.",
+    ("gb4754 flat: names and codes are taken from the flat table (2017 + 2019 amendment, e.g. 1363/1364, "
+    "9290); the tree file's truncated names are not used."),
+    ("gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code stayed "
+    "in use; they are not successors. A retired code resolves to its first listed successor."),
+    ("gb2260: counties of municipalities and province-administered county-level units roll up to a "
+    "prefecture-level unit that is the municipality (e.g. 110000) or the unit itself (e.g. 429004)."),
+    ("occupation2022: names are OCR from the printed book and kept as published in the source; "
+    "8 大类 / 79 中类 / 450 小类 / 1,639 细类 are checked."),
 )
 
 LEVELS_ZH = {"省级": "province", "地级": "prefecture", "县级": "county"}

@@ -56,7 +56,7 @@ SCALES: dict[str, Scale] = {
 
 
 def _load_reference() -> dict[str, pl.DataFrame]:
-    read = lambda n: pl.read_csv(SEEDS_DIR / f"{n}.csv", infer_schema=False)  # noqa: E731
+    read = lambda n: pl.read_csv(SEEDS_DIR / f"{n}.csv", infer_schema=False)
     return {n: read(n) for n in ("ref_region", "ref_industry", "ref_occupation", "major_higher",
                                  "bridge_major_category_industry")}
 

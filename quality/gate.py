@@ -13,6 +13,7 @@ raw-zone Parquet and over the ingestion manifests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import subprocess
@@ -126,6 +127,12 @@ def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-u
                               success=bool(result.success), unexpected_count=unexpected, error=error)
 
 
+def _drop(store, name: str) -> None:
+    """The GX project in ``results_dir`` persists across runs: replace what an earlier run saved."""
+    with contextlib.suppress(Exception):
+        store.delete(name)
+
+
 def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True) -> GateResult:
     """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
     import great_expectations as gx
@@ -136,10 +143,7 @@ def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_d
         warnings.simplefilter("ignore")
         context = gx.get_context(mode="file", project_root_dir=str(results_dir))
         ds_name = "warehouse"
-        try:
-            context.data_sources.delete(ds_name)
-        except Exception:  # noqa: BLE001 - not there yet
-            pass
+        _drop(context.data_sources, ds_name)
         ds = context.data_sources.add_sql(
             name=ds_name, connection_string=duckdb_connection_string(str(database)),
             kwargs={"connect_args": {"read_only": True}})
@@ -147,19 +151,13 @@ def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_d
         for spec in suites:
             asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
             batch_definition = asset.add_batch_definition_whole_table("all")
-            try:
-                context.suites.delete(spec.name)
-            except Exception:  # noqa: BLE001
-                pass
+            _drop(context.suites, spec.name)
             suite = context.suites.add(gx.ExpectationSuite(name=spec.name))
             blocking_by_id = []
             for expectation, blocking in spec.expectations:
                 added = suite.add_expectation(expectation.copy(deep=True))
                 blocking_by_id.append((added, blocking))
-            try:
-                context.validation_definitions.delete(spec.name)
-            except Exception:  # noqa: BLE001
-                pass
+            _drop(context.validation_definitions, spec.name)
             vd = context.validation_definitions.add(
                 gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
             run = vd.run(result_format="SUMMARY")

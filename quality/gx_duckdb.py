@@ -27,7 +27,7 @@ class _DialectName(str):
 
 def enable_duckdb_persistent_connection() -> None:
     """Idempotently add DuckDB to GX's persisted-connection dialects."""
-    current = tuple(getattr(_see, "_PERSISTED_CONNECTION_DIALECTS"))
+    current = tuple(_see._PERSISTED_CONNECTION_DIALECTS)
     if any(str(getattr(d, "value", d)) == "duckdb" for d in current):
         return
     _see._PERSISTED_CONNECTION_DIALECTS = (*current, _DialectName("duckdb"))

@@ -2,6 +2,7 @@
 
 
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -61,8 +62,11 @@ def release_candidate_check(warehouse: WarehouseResource) -> dg.AssetCheckResult
 def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     candidate = _load_candidate(s)
-    gate_files = [candidate.quality_dir / "gate.json"]
-    gate_files.append(s.home / "quality" / "feeds" / "gate.json")
+    feeds_quality = candidate.quality_dir / "feeds"
+    feeds_quality.mkdir(parents=True, exist_ok=True)
+    for result_file in (s.home / "quality" / "feeds").glob("*.json"):  # keep this run's feed results too
+        shutil.copy2(result_file, feeds_quality / result_file.name)
+    gate_files = [candidate.quality_dir / "gate.json", feeds_quality / "gate.json"]
     try:
         record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases)
     except PublicationBlocked as exc:

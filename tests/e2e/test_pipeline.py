@@ -128,7 +128,7 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
 
 def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None:
     pref = _prefecture()
-    majors = pl.read_csv(SEEDS / "major_higher.csv", infer_schema=False)
+    pl.read_csv(SEEDS / "major_higher.csv", infer_schema=False)
     bridge = pl.read_csv(SEEDS / "bridge_major_category_industry.csv", infer_schema=False).with_columns(
         pl.col("weight").cast(pl.Float64))
     g = _graduates(pipeline.inbox)

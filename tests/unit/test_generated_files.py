@@ -11,7 +11,7 @@ from tests.conftest import REFERENCE_DIR, REPO
 
 
 @pytest.mark.parametrize("path", list(rendered()), ids=lambda p: p.name)
-def test_contract_derived_file_is_current(path) -> None:  # noqa: ANN001
+def test_contract_derived_file_is_current(path) -> None:
     assert path.read_text(encoding="utf-8") == rendered()[path], f"{path} is stale: run `tw contracts`"
 
 

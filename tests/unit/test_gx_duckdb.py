@@ -26,7 +26,7 @@ def database(tmp_path: Path) -> Path:
     return path
 
 
-def _suite(*expectations, blocking: bool = True) -> SuiteSpec:  # noqa: ANN002
+def _suite(*expectations, blocking: bool = True) -> SuiteSpec:
     return SuiteSpec(name="s", table="t", expectations=tuple((e, blocking) for e in expectations))
 
 

@@ -8,8 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.release import (PublicationBlocked, current_release, publish, published_releases,
-                                   stage_candidate)
+from orchestration.release import (
+    PublicationBlocked,
+    current_release,
+    publish,
+    published_releases,
+    stage_candidate,
+)
 
 TABLES = (("marts", "m"),)
 

@@ -15,7 +15,7 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows).with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
 
 
-def _reasons(result) -> dict[int, str]:  # noqa: ANN001
+def _reasons(result) -> dict[int, str]:
     return dict(result.quarantined.select("source_row", "reason").iter_rows())
 
 

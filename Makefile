@@ -1,0 +1,47 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11+ and make are all it needs):
+#   make demo   generate the demo-scale sample feeds and run the whole pipeline on DuckDB
+#   make test   run the test suite
+# uv (the package manager) is installed into .tools/ if it is not on PATH; dependencies come
+# from uv.lock, so every machine gets the same versions.
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+
+.PHONY: demo demo-small run test test-fast lint dagster-dev contracts reference sync clean
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv>=0.5"
+
+sync: $(UV)
+	$(UV) sync --frozen
+
+demo: sync
+	TW_DEMO=1 $(RUN) tw demo --scale demo
+
+demo-small: sync
+	TW_DEMO=1 $(RUN) tw demo --scale small
+
+run: sync
+	$(RUN) tw run
+
+test: sync
+	$(RUN) pytest
+
+test-fast: sync
+	$(RUN) pytest -m "not e2e"
+
+lint: sync
+	$(RUN) ruff check .
+
+dagster-dev: sync
+	TW_DEMO=1 $(RUN) dagster dev
+
+contracts: sync
+	$(RUN) tw contracts
+
+reference: sync
+	$(RUN) tw reference
+
+clean:
+	rm -rf var data/inbox dbt_project/target dbt_project/logs
