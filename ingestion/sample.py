@@ -47,11 +47,13 @@ class Scale:
     vacancies_total: int
     grad_years: tuple[int, ...] = (2022, 2023, 2024)
     enrolment_years: tuple[int, ...] = (2021, 2022, 2023, 2024)
+    dirty_share: float = 0.0  # share of vacancy rows given a realistic defect (to be quarantined)
 
 
 SCALES: dict[str, Scale] = {
     "small": Scale("small", n_cities=3, n_schools=8, graduates_per_year=600, vacancies_total=3_000),
-    "demo": Scale("demo", n_cities=13, n_schools=150, graduates_per_year=100_000, vacancies_total=500_000),
+    "demo": Scale("demo", n_cities=13, n_schools=150, graduates_per_year=100_000, vacancies_total=500_000,
+                  dirty_share=0.001),
 }
 
 
@@ -306,6 +308,34 @@ def _industry_output(world: _World, scale: Scale, rng: np.random.Generator) -> p
                                       "value_added_100m_cny", "employment_10k"], orient="row")
 
 
+DEFECTS: tuple[tuple[str, str], ...] = (  # (column, what a spreadsheet did to it)
+    ("region_code", "lost a digit"),
+    ("headcount", "negative"),
+    ("posted_date", "impossible date"),
+    ("source", "unknown source"),
+)
+
+
+def _make_dirty(df: pl.DataFrame, share: float, rng: np.random.Generator) -> pl.DataFrame:
+    """Give about ``share`` of the rows one defect each (cycled through :data:`DEFECTS`); returns text columns."""
+    if share <= 0 or df.height == 0:
+        return df
+    df = df.with_columns(pl.all().cast(pl.Utf8))
+    hit = rng.random(df.height) < share
+    kind = pl.Series(np.arange(df.height) % len(DEFECTS))
+    dirty = pl.Series(hit)
+    fixes = {
+        "region_code": pl.col("region_code").str.slice(1),
+        "headcount": pl.lit("-1"),
+        "posted_date": pl.col("posted_date").str.slice(0, 8) + pl.lit("32"),
+        "source": pl.lit("wechat_group"),
+    }
+    return df.with_columns([
+        pl.when(dirty & (kind == i)).then(fixes[col]).otherwise(pl.col(col)).alias(col)
+        for i, (col, _) in enumerate(DEFECTS)
+    ])
+
+
 def _chinese_headers(df: pl.DataFrame, feed: str) -> pl.DataFrame:
     contract = FEEDS[feed]
     return df.rename({c.name: c.aliases[0] for c in contract.columns if c.name in df.columns})
@@ -338,7 +368,8 @@ def generate(out_dir: Path, scale: str | Scale = "small", seed: int = 20261124) 
     vac = _vacancies(world, sc, rng)
     vac = vac.with_columns(pl.col("posted_date").dt.strftime("%Y-%m").alias("__month"))
     for (month,), part in vac.group_by(["__month"], maintain_order=True):
-        part.drop("__month").write_csv(target("vacancies", f"{month[:4]}/vacancies_{month}.csv"))
+        part = _make_dirty(part.drop("__month"), sc.dirty_share, rng)
+        part.write_csv(target("vacancies", f"{month[:4]}/vacancies_{month}.csv"))
     out = _industry_output(world, sc, rng)
     data = _chinese_headers(out, "industry_output").write_csv()
     target("industry_output", "产业产值_2021_2024.csv").write_bytes(data.encode("gb18030"))

@@ -40,6 +40,12 @@ def _run_full_refresh() -> int:
 
     published = [e for e in result.all_events if e.is_step_success and e.step_key == "published_release"]
     print(f"full_refresh: {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
+    from ingestion.raw_zone import all_manifests
+
+    manifests = all_manifests(settings.raw_dir)
+    print(f"ingested files: {len(manifests)}; rows read {sum(m.rows_read for m in manifests):,} = loaded "
+          f"{sum(m.rows_loaded for m in manifests):,} + quarantined {sum(m.rows_quarantined for m in manifests):,}; "
+          f"rejected files: {sum(m.status == 'rejected' for m in manifests)}")
     if published:
         print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
     else:

@@ -57,3 +57,18 @@ def test_structure_worth_finding(tmp_path: Path) -> None:
     local = employed.filter(pl.col("employer_region_code").str.slice(0, 4) == pl.col("school_region_code").str.slice(0, 4))
     assert local["employer_is_partner"].mean() > employed.filter(
         pl.col("employer_region_code").str.slice(0, 4) != pl.col("school_region_code").str.slice(0, 4))["employer_is_partner"].mean()
+
+
+def test_dirty_rows_are_quarantined_one_for_one(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ingestion.sample import SCALES
+
+    generate(tmp_path / "inbox", replace(SCALES["small"], dirty_share=0.02))
+    reports = [r for r in ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k") if r.feed == "vacancies"]
+    quarantined = pl.read_parquet(tmp_path / "raw" / "_quarantine" / "vacancies" / "*.parquet")
+    assert 20 < quarantined.height < 120  # about 2% of 3,000
+    assert sum(r.rows_quarantined for r in reports) == quarantined.height
+    assert all(r.reconciles for r in reports)
+    first = quarantined["reason"].str.extract(r"^column (\w+)").unique().sort().to_list()
+    assert first == ["headcount", "posted_date", "region_code", "source"]
