@@ -1,0 +1,38 @@
+"""The inbox sensor starts a run for new or changed files, and only then; the schedule is valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.automation import inbox_sensor, nightly_schedule
+
+
+def _evaluate(cursor: str | None):  # noqa: ANN202
+    with dg.instance_for_test() as instance:
+        return inbox_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+
+def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TW_INBOX_DIR", str(tmp_path))
+    empty = _evaluate(None)
+    assert isinstance(empty, dg.SensorResult) and len(empty.run_requests) == 1  # first look: no cursor yet
+    again = _evaluate(empty.cursor)
+    assert isinstance(again, dg.SkipReason)
+    (tmp_path / "vacancies").mkdir()
+    f = tmp_path / "vacancies" / "v.csv"
+    f.write_text("posting_id\n1\n")
+    new = _evaluate(empty.cursor)
+    assert isinstance(new, dg.SensorResult) and new.run_requests[0].run_key == new.cursor != empty.cursor
+    assert isinstance(_evaluate(new.cursor), dg.SkipReason)
+    f.write_text("posting_id\n1\n2\n")
+    assert isinstance(_evaluate(new.cursor), dg.SensorResult)
+    (tmp_path / "vacancies" / "notes.docx").write_text("not a feed file")
+    assert isinstance(_evaluate(_evaluate(new.cursor).cursor), dg.SkipReason)
+
+
+def test_schedule_targets_the_full_refresh() -> None:
+    assert nightly_schedule.job_name == "full_refresh"
+    assert nightly_schedule.cron_schedule == "0 2 * * *"
