@@ -116,6 +116,7 @@ class _World:
             d: [pool[int(h) % len(pool)] for h in np.random.default_rng(int(d)).integers(0, 10**9, 4)]
             for d in self.divisions}
 
+        self.n_enterprises = max(20, scale.vacancies_total // 25)
         n = scale.n_schools
         school_city = rng.choice(len(self.cities), size=n, p=self.city_weight)
         self.schools = []
@@ -130,6 +131,8 @@ class _World:
                                f"第{i + 1}职业技术学院",
                 "school_region_code": county, "city": city,
                 "majors": [self.majors[j] for j in offered],
+                "partners": [f"E{e:07d}" for e in rng.choice(self.n_enterprises, size=int(rng.integers(3, 9)),
+                                                              replace=False)],
             })
 
     def growth(self, division: str, year: int, base_year: int = 2022) -> float:
@@ -191,7 +194,16 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
                          else d for d in division])
     occupation = np.array([rng.choice(world.occupations_of_division[d]) for d in division])
     local_job = employer_region == own_city
-    partner = rng.random(n) < np.where(local_job & related, 0.35, 0.06)
+    order_class = rng.random(n) < 0.10
+    apprenticeship = ~order_class & (rng.random(n) < 0.05)
+    p_partner = np.where(local_job & related, 0.35, 0.06)
+    p_partner = np.where(order_class, 0.6, np.where(apprenticeship, 0.5, p_partner))
+    partner = rng.random(n) < p_partner
+    partners_of = [world.schools[i]["partners"] for i in range(len(world.schools))]
+    enterprise = np.where(
+        partner, np.array([rng.choice(partners_of[i]) for i in s_idx]) if n else np.array([], dtype=str),
+        np.where(rng.random(n) < 0.7, np.char.add("E", np.char.zfill(
+            rng.integers(0, world.n_enterprises, n).astype(str), 7)), ""))
     salary = np.round(rng.lognormal(np.log(5200), 0.35, n) * np.where(np.isin(division, list(GROWING)), 1.15, 1.0), -1)
     survey = np.where(rng.random(n) < 0.7, date(year, 8, 31), date(year, 12, 31))
 
@@ -211,6 +223,9 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
         "employer_industry_code": when_employed(industry),
         "occupation_code": when_employed(occupation),
         "employer_is_partner": when_employed(partner),
+        "employer_enterprise_id": [e or None for e in when_employed(enterprise)],
+        "order_class": order_class.tolist(),
+        "apprenticeship": apprenticeship.tolist(),
         "monthly_salary_cny": when_employed(salary),
         "major_related": when_employed(major_related),
         "survey_date": survey.tolist(),
@@ -222,7 +237,7 @@ def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.Data
     per_month = scale.vacancies_total / len(months)
     frames = []
     seq = 0
-    n_enterprises = max(20, scale.vacancies_total // 25)
+    n_enterprises = world.n_enterprises
     for y, mth in months:
         n = int(rng.poisson(per_month))
         w = world.division_base * np.array([world.growth(d, y) for d in world.divisions])

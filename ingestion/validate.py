@@ -109,7 +109,8 @@ def checks(col: Column, raw: str, val: str) -> list[pl.Expr]:
 def apply_contract(frame: pl.DataFrame, contract: FeedContract) -> ValidationResult:
     """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined."""
     cols = contract.columns
-    cleaned = frame.with_columns([clean_text(c) for c in cols])
+    absent = [pl.lit(None, dtype=pl.Utf8).alias(c.name) for c in cols if c.name not in frame.columns]
+    cleaned = frame.with_columns(absent).with_columns([clean_text(c) for c in cols])
     raw_names = {c.name: f"__raw__{c.name}" for c in cols}
     work = cleaned.with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
     work = work.with_columns([typed(c) for c in cols])

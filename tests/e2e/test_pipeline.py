@@ -77,6 +77,7 @@ def _graduates(inbox: Path) -> pl.DataFrame:
             pl.col("graduate_id"), pl.col("grad_year").cast(pl.Int64), "school_code", "school_region_code",
             "major_code", "level", "origin_region_code", "destination_type", "employer_region_code",
             "employer_industry_code", "occupation_code", pl.col("employer_is_partner") == "true",
+            "employer_enterprise_id", pl.col("order_class") == "true", pl.col("apprenticeship") == "true",
             pl.col("monthly_salary_cny").cast(pl.Float64), pl.col("major_related") == "true",
             pl.col("survey_date").str.to_date()))
     return pl.concat([f.with_columns(pl.col("grad_year").cast(pl.Int64)) for f in frames], how="vertical_relaxed")
