@@ -7,6 +7,7 @@
     tw status                      the current release and the last ingestion counts
     tw reference                   regenerate reference seeds from ../shared/reference
     tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
+    tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="current release and ingestion counts")
     sub.add_parser("reference", help="regenerate reference seeds")
     sub.add_parser("contracts", help="regenerate contract-derived files")
+    cat = sub.add_parser("catalogue", help="load the official major catalogue from a file into the seed")
+    cat.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -132,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(write_seeds(REPO_ROOT.parent / "shared" / "reference", REPO_ROOT / "dbt_project" / "seeds" / "reference"))
         return 0
+    if args.command == "catalogue":
+        from ingestion.catalogue import SEED, write_catalogue_seed
+
+        written, refused = write_catalogue_seed(args.file)
+        for row, reason in refused.iter_rows():
+            print(f"{args.file.name} row {row}: {reason}", file=sys.stderr)
+        print(f"{written} majors written to {SEED}; {refused.height} rows refused")
+        return 0 if refused.height == 0 else 1
     if args.command == "contracts":
         from ingestion.contract_docs import write_all
 

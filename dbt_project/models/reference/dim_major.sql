@@ -1,7 +1,13 @@
--- Majors of the 2021 vocational catalogue at their level, plus every well-formed major code seen
--- in the feeds that the catalogue table does not list (in_catalogue = false, kept, not dropped).
-with catalogue as (
-    select major_code, major_name, name_status, true as in_catalogue from {{ ref('major_higher') }}
+-- Majors of the 2021 vocational catalogue at their level. Sources, first one wins:
+--   1. major_catalogue_official (filled by `tw catalogue FILE` from the published catalogue),
+--   2. major_higher (the project's transcription, name_status = transcribed_unverified),
+--   3. every well-formed code seen in the feeds and in neither (in_catalogue = false: kept, not dropped).
+with official as (
+    select major_code, major_name, 'official' as name_status, true as in_catalogue, 1 as priority
+    from {{ ref('major_catalogue_official') }}
+),
+transcribed as (
+    select major_code, major_name, name_status, true as in_catalogue, 2 as priority from {{ ref('major_higher') }}
 ),
 observed as (
     select distinct major_code from {{ ref('stg_enrolment') }}
@@ -11,11 +17,15 @@ observed as (
     select distinct unnest(required_major_codes) as major_code from {{ ref('stg_vacancies') }}
 ),
 codes as (
-    select major_code, major_name, name_status, in_catalogue from catalogue
+    select * from official
     union all
-    select o.major_code, null, 'not_in_catalogue_table', false
-    from observed o
-    where o.major_code not in (select major_code from catalogue)
+    select * from transcribed
+    union all
+    select major_code, null, 'not_in_catalogue_table', false, 3 from observed
+),
+chosen as (
+    select * from codes
+    qualify row_number() over (partition by major_code order by priority) = 1
 )
 select
     c.major_code,
@@ -31,6 +41,6 @@ select
     cat.major_division_name,
     c.in_catalogue,
     c.name_status
-from codes c
+from chosen c
 left join {{ ref('major_category_higher') }} cat
     on cat.major_category_code = {{ higher_major_category('c.major_code') }}
