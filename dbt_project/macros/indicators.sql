@@ -25,3 +25,19 @@
         else substr({{ major_code }}, 1, 4)
     end
 {%- endmacro %}
+
+{#- 毕业去向落实: every destination except 待就业 (not_employed) and 暂不就业 (not_seeking),
+    as the Ministry of Education counts placement (协议和合同就业, 灵活就业, 自主创业, 升学, 应征入伍). -#}
+{% macro is_placed(destination_type) -%}
+    ({{ destination_type }} in ('employed_contract', 'employed_flexible', 'self_employed', 'further_study', 'enlisted'))
+{%- endmacro %}
+
+{#- The smoothed shortage index used for the 紧缺人才目录: demand ÷ (supply + 1), defined when supply is 0. -#}
+{% macro shortage_index(demand, supply) -%}
+    cast({{ demand }} as double) / (cast({{ supply }} as double) + 1.0)
+{%- endmacro %}
+
+{#- Dissimilarity index between two distributions given as shares: ½ Σ |a − b| over categories. -#}
+{% macro dissimilarity_index(share_a, share_b) -%}
+    0.5 * sum(abs(coalesce({{ share_a }}, 0) - coalesce({{ share_b }}, 0)))
+{%- endmacro %}

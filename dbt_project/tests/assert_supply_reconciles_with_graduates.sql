@@ -3,7 +3,9 @@
 -- Supply is stored with 4 decimals per cell, so the total may drift by at most 0.00005 per cell.
 with mart as (
     select year, sum(graduates_supplied) as supplied, count(*) as cells
-    from {{ ref('mart_talent_match') }} group by year
+    from {{ ref('mart_talent_match') }}
+    where region_level = 'prefecture' and industry_level = 'division'
+    group by year
 ),
 grads as (
     select g.grad_year as year, count(*) as bridged

@@ -8,6 +8,8 @@ select
     r.province_code,
     substr(v.industry_code, 1, 2)         as industry_division_code,
     v.occupation_code,
+    substr(v.occupation_code, 1, 4)       as occupation_sub_major_group_code,
+    v.enterprise_name,
     v.required_major_codes,
     v.required_level,
     v.headcount,

@@ -1,38 +1,45 @@
--- 人才流向: school's prefecture-level region × major × graduation year.
--- Denominator of every rate: employed graduates (毕业去向 employed_contract, employed_flexible, self_employed).
+-- 人才流向: school's region (prefecture-level city, and province roll-up) × major × graduation year.
+-- Denominator of the retention/outflow rates: employed graduates; of placement_rate: graduates.
 with g as (
     select
-        school_prefecture_code as region_code,
-        school_province_code,
-        major_code,
-        grad_year,
-        is_employed,
-        employer_prefecture_code,
-        employer_province_code
+        school_prefecture_code, school_province_code, major_code, grad_year,
+        is_employed, is_placed,
+        employer_prefecture_code = school_prefecture_code                                as in_city,
+        employer_province_code = school_province_code                                    as in_province,
+        employer_province_code <> school_province_code                                   as outside_province,
+        employer_province_code is null                                                   as region_unknown
     from {{ ref('int_graduates') }}
     where school_prefecture_code is not null
 ),
 counts as (
     select
-        region_code, major_code, grad_year,
-        count(*)                                                                  as graduates,
-        count(*) filter (where is_employed)                                       as employed,
-        count(*) filter (where is_employed and employer_prefecture_code = region_code) as employed_in_school_city,
-        count(*) filter (where is_employed and employer_province_code = school_province_code)
-                                                                                  as employed_in_school_province,
-        count(*) filter (where is_employed and employer_province_code <> school_province_code)
-                                                                                  as employed_outside_province,
-        count(*) filter (where is_employed and employer_province_code is null)    as employed_region_unknown
+        {{ rollup_level('school_prefecture_code', 'prefecture', 'province') }}          as region_level,
+        {{ rollup_code('school_prefecture_code', 'school_province_code') }}             as region_code,
+        major_code, grad_year,
+        count(*)                                                                          as graduates,
+        count(*) filter (where is_placed)                                                 as placed,
+        count(*) filter (where is_employed)                                               as employed,
+        -- at province level "the school's city" is any city of the province
+        case when grouping(school_prefecture_code) = 0
+             then count(*) filter (where is_employed and in_city)
+             else count(*) filter (where is_employed and in_province) end                 as employed_in_school_city,
+        count(*) filter (where is_employed and in_province)                               as employed_in_school_province,
+        count(*) filter (where is_employed and outside_province)                          as employed_outside_province,
+        count(*) filter (where is_employed and region_unknown)                            as employed_region_unknown
     from g
-    group by all
+    group by grouping sets ((school_prefecture_code, school_province_code, major_code, grad_year),
+                            (school_province_code, major_code, grad_year))
 )
 select
+    cast(c.region_level as varchar)                                     as region_level,
     cast(c.region_code as varchar)                                      as region_code,
     cast(r.region_name as varchar)                                      as region_name,
     cast(c.major_code as varchar)                                       as major_code,
     cast(m.major_name as varchar)                                       as major_name,
     cast(c.grad_year as integer)                                        as grad_year,
     cast(c.graduates as bigint)                                         as graduates,
+    cast(c.placed as bigint)                                            as placed,
+    cast({{ safe_divide('c.placed', 'c.graduates') }} as double)       as placement_rate,
     cast(c.employed as bigint)                                          as employed,
     cast(c.employed_in_school_city as bigint)                           as employed_in_school_city,
     cast(c.employed_in_school_province as bigint)                       as employed_in_school_province,

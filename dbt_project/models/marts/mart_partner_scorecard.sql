@@ -1,0 +1,48 @@
+-- 合作企业记分卡: enterprise × year. Hires are graduates of that year whose employer_enterprise_id is the
+-- enterprise; demand is the headcount of its postings that year. Only enterprises that hired a graduate as a
+-- 校企合作 partner of the graduate's school in some year are listed.
+with hires as (
+    select
+        employer_enterprise_id as enterprise_id, grad_year as year,
+        count(*)                                                                   as graduates_hired,
+        count(*) filter (where employer_is_partner)                                as partner_hires,
+        count(distinct school_code) filter (where employer_is_partner)             as partner_schools,
+        count(*) filter (where employer_prefecture_code = school_prefecture_code)  as local_hires,
+        count(*) filter (where major_related is not null)                          as fit_known,
+        count(*) filter (where major_related)                                      as hires_major_related,
+        count(*) filter (where order_class)                                        as order_class_hires,
+        count(*) filter (where apprenticeship)                                     as apprenticeship_hires
+    from {{ ref('int_graduates') }}
+    where is_employed and employer_enterprise_id is not null
+    group by all
+),
+partners as (
+    select distinct employer_enterprise_id as enterprise_id
+    from {{ ref('int_graduates') }}
+    where employer_is_partner and employer_enterprise_id is not null
+),
+demand as (
+    select enterprise_id, posted_year as year, any_value(enterprise_name) as enterprise_name,
+           any_value(prefecture_code) as region_code, sum(headcount) as vacancy_headcount
+    from {{ ref('int_vacancies') }}
+    group by all
+)
+select
+    cast(h.enterprise_id as varchar)                                             as enterprise_id,
+    cast(d.enterprise_name as varchar)                                           as enterprise_name,
+    cast(d.region_code as varchar)                                               as region_code,
+    cast(h.year as integer)                                                      as year,
+    cast(h.graduates_hired as bigint)                                            as graduates_hired,
+    cast(h.partner_hires as bigint)                                              as partner_hires,
+    cast(h.partner_schools as bigint)                                            as partner_schools,
+    cast(h.local_hires as bigint)                                                as local_hires,
+    cast({{ safe_divide('h.local_hires', 'h.graduates_hired') }} as double)     as local_hire_rate,
+    cast(h.hires_major_related as bigint)                                        as hires_major_related,
+    cast({{ safe_divide('h.hires_major_related', 'h.fit_known') }} as double)   as major_fit_rate,
+    cast(h.order_class_hires as bigint)                                          as order_class_hires,
+    cast(h.apprenticeship_hires as bigint)                                       as apprenticeship_hires,
+    cast(coalesce(d.vacancy_headcount, 0) as bigint)                             as vacancy_headcount,
+    cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy
+from hires h
+join partners p using (enterprise_id)
+left join demand d using (enterprise_id, year)
