@@ -27,8 +27,17 @@ import duckdb
 
 PUBLISHED_TABLES: tuple[tuple[str, str], ...] = (
     ("marts", "mart_talent_match"),
+    ("marts", "mart_talent_match_occupation"),
     ("marts", "mart_talent_outflow"),
+    ("marts", "mart_graduate_flows"),
+    ("marts", "mart_region_attraction"),
+    ("marts", "mart_shortage_list"),
+    ("marts", "mart_structure_alignment"),
+    ("marts", "mart_school_scorecard"),
+    ("marts", "mart_partner_scorecard"),
     ("reference", "dim_region"),
+    ("reference", "dim_region_history"),
+    ("reference", "dim_major_category"),
     ("reference", "dim_industry"),
     ("reference", "dim_occupation"),
     ("reference", "dim_major"),

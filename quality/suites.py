@@ -60,7 +60,8 @@ def mart_suites() -> list[SuiteSpec]:
     E = gx.expectations
     match = SuiteSpec("mart_talent_match", "mart_talent_match", (
         (E.ExpectTableRowCountToBeBetween(min_value=1), True),
-        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "industry_code", "year"]), True),
+        (E.ExpectCompoundColumnsToBeUnique(
+            column_list=["region_level", "region_code", "industry_level", "industry_code", "year"]), True),
         *[(E.ExpectColumnValuesToNotBeNull(column=c), True)
           for c in ("region_code", "industry_code", "year", "graduates_supplied", "vacancy_headcount")],
         (E.ExpectColumnValuesToBeBetween(column="graduates_supplied", min_value=0), True),
@@ -75,7 +76,12 @@ def mart_suites() -> list[SuiteSpec]:
     ))
     outflow = SuiteSpec("mart_talent_outflow", "mart_talent_outflow", (
         (E.ExpectTableRowCountToBeBetween(min_value=1), True),
-        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "major_code", "grad_year"]), True),
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_level", "region_code", "major_code", "grad_year"]),
+         True),
+        _rate("placement_rate"),
+        (E.UnexpectedRowsExpectation(
+            description="placed <= graduates", unexpected_rows_query="select * from {batch} where placed > graduates"),
+         True),
         *[(E.ExpectColumnValuesToNotBeNull(column=c), True)
           for c in ("region_code", "major_code", "grad_year", "graduates", "employed")],
         *[_rate(c) for c in ("city_retention_rate", "retention_rate", "outflow_rate", "region_unknown_rate")],
@@ -89,11 +95,70 @@ def mart_suites() -> list[SuiteSpec]:
             unexpected_rows_query="select * from {batch} where employed > 0 and "
                                   "abs(retention_rate + outflow_rate + region_unknown_rate - 1) > 1e-9"), True),
     ))
-    return [match, outflow]
+    occupation = SuiteSpec("mart_talent_match_occupation", "mart_talent_match_occupation", (
+        (E.ExpectTableRowCountToBeBetween(min_value=1), True),
+        (E.ExpectCompoundColumnsToBeUnique(
+            column_list=["region_level", "region_code", "occupation_level", "occupation_code", "year"]), True),
+        (E.ExpectColumnValuesToBeBetween(column="graduates_supplied", min_value=0), True),
+        (E.ExpectColumnValuesToBeBetween(column="demand_supply_ratio", min_value=0), True),
+        _rate("major_fit_rate"),
+    ))
+    flows = SuiteSpec("mart_graduate_flows", "mart_graduate_flows", (
+        (E.ExpectTableRowCountToBeBetween(min_value=1), True),
+        (E.ExpectColumnValuesToBeInSet(column="flow_type", value_set=[
+            "stayed_in_school_city", "returned_to_origin", "moved_within_province", "left_province",
+            "employer_region_unknown", "not_employed"]), True),
+        (E.ExpectColumnValuesToBeBetween(column="graduates", min_value=1), True),
+        (E.UnexpectedRowsExpectation(
+            description="a not-employed path has no employer region",
+            unexpected_rows_query="select * from {batch} where flow_type = 'not_employed' "
+                                  "and employer_region_code is not null"), True),
+    ))
+    attraction = SuiteSpec("mart_region_attraction", "mart_region_attraction", (
+        (E.ExpectTableRowCountToBeBetween(min_value=1), True),
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "grad_year"]), True),
+        *[_rate(c) for c in ("stay_rate", "origin_return_rate", "return_rate", "inflow_share", "attraction_index")],
+        (E.UnexpectedRowsExpectation(
+            description="parts never exceed their wholes",
+            unexpected_rows_query="select * from {batch} where stayed > school_graduates_employed or returned > "
+                                  "studied_elsewhere_employed or came_in > employed_in_region or employed_in_origin "
+                                  "> origin_graduates_employed"), True),
+    ))
+    shortage = SuiteSpec("mart_shortage_list", "mart_shortage_list", (
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "year", "classification", "code"]), True),
+        (E.ExpectColumnValuesToBeBetween(column="shortage_index", min_value=1.5), True),
+        (E.ExpectColumnValuesToBeBetween(column="vacancy_headcount", min_value=20), True),
+        (E.ExpectColumnValuesToNotBeNull(column="shortage_rank"), True),
+    ))
+    alignment = SuiteSpec("mart_structure_alignment", "mart_structure_alignment", (
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "year"]), True),
+        *[_rate(c) for c in ("output_dissimilarity_index", "output_alignment_index",
+                             "employment_dissimilarity_index", "employment_alignment_index")],
+    ))
+    school = SuiteSpec("mart_school_scorecard", "mart_school_scorecard", (
+        (E.ExpectTableRowCountToBeBetween(min_value=1), True),
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["school_code", "grad_year"]), True),
+        *[_rate(c) for c in ("placement_rate", "local_employment_rate", "partner_hire_rate", "major_fit_rate",
+                             "order_class_partner_hire_rate", "apprenticeship_partner_hire_rate")],
+        (E.UnexpectedRowsExpectation(
+            description="counts nest: employed_locally <= employed <= placed <= graduates",
+            unexpected_rows_query="select * from {batch} where employed_locally > employed or employed > placed "
+                                  "or placed > graduates or partner_hires > employed"), True),
+        (E.ExpectColumnValuesToNotBeNull(column="school_name"), False),
+    ))
+    partner = SuiteSpec("mart_partner_scorecard", "mart_partner_scorecard", (
+        (E.ExpectCompoundColumnsToBeUnique(column_list=["enterprise_id", "year"]), True),
+        *[_rate(c) for c in ("local_hire_rate", "major_fit_rate")],
+        (E.UnexpectedRowsExpectation(
+            description="partner_hires and local_hires <= graduates_hired",
+            unexpected_rows_query="select * from {batch} where partner_hires > graduates_hired "
+                                  "or local_hires > graduates_hired"), True),
+    ))
+    return [match, occupation, outflow, flows, attraction, shortage, alignment, school, partner]
 
 
 def feed_suites() -> list[SuiteSpec]:
     return [feed_suite(c) for c in FEEDS.values()]
 
 
-PUBLISHED_MARTS: tuple[str, ...] = ("mart_talent_match", "mart_talent_outflow")
+PUBLISHED_MARTS: tuple[str, ...] = tuple(s.name for s in mart_suites())
