@@ -180,7 +180,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
 def test_graduate_flows(marts: duckdb.DuckDBPyConnection) -> None:
     flows = marts.sql("select origin_region_code, school_region_code, employer_region_code, flow_type, graduates "
                       "from marts.mart_graduate_flows").fetchall()
-    key = lambda r: tuple("" if x is None else str(x) for x in r)  # noqa: E731
+    key = lambda r: tuple("" if x is None else str(x) for x in r)
     assert sorted(flows, key=key) == sorted([
         ("320500", "320500", "320500", "stayed_in_school_city", 1),   # G1
         ("320200", "320500", "320200", "returned_to_origin", 1),      # G2

@@ -10,7 +10,7 @@ import pytest
 from orchestration.automation import inbox_sensor, nightly_schedule
 
 
-def _evaluate(cursor: str | None):  # noqa: ANN202
+def _evaluate(cursor: str | None):
     with dg.instance_for_test() as instance:
         return inbox_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
 
