@@ -21,3 +21,12 @@
 {% macro rollup_code(fine, coarse) -%}
     case when grouping({{ fine }}) = 0 then {{ fine }} else {{ coarse }} end
 {%- endmacro %}
+
+{#- The four key columns of a roll-up row: region_level, region_code, <prefix>_level, <prefix>_code.
+    Expects prefecture_code and province_code columns (the region hierarchy) in the grouped relation. -#}
+{% macro rollup_keys(fine, coarse, fine_name, coarse_name, prefix) -%}
+    {{ rollup_level('prefecture_code', 'prefecture', 'province') }} as region_level,
+    {{ rollup_code('prefecture_code', 'province_code') }}            as region_code,
+    {{ rollup_level(fine, fine_name, coarse_name) }}                 as {{ prefix }}_level,
+    {{ rollup_code(fine, coarse) }}                                  as {{ prefix }}_code
+{%- endmacro %}

@@ -23,28 +23,19 @@ employment_base as (
     where g.is_employed and g.employer_prefecture_code is not null
 ),
 supply as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }} as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}            as region_code,
-           {{ rollup_level('division_code', 'division', 'section') }}       as industry_level,
-           {{ rollup_code('division_code', 'section_code') }}               as industry_code,
+    select {{ rollup_keys('division_code', 'section_code', 'division', 'section', 'industry') }},
            year, sum(weight) as graduates_supplied
     from supply_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'division_code', 'section_code', 'year') }}
 ),
 demand as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }} as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}            as region_code,
-           {{ rollup_level('division_code', 'division', 'section') }}       as industry_level,
-           {{ rollup_code('division_code', 'section_code') }}               as industry_code,
+    select {{ rollup_keys('division_code', 'section_code', 'division', 'section', 'industry') }},
            year, sum(headcount) as vacancy_headcount, count(*) as vacancy_postings
     from demand_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'division_code', 'section_code', 'year') }}
 ),
 employment as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }} as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}            as region_code,
-           {{ rollup_level('division_code', 'division', 'section') }}       as industry_level,
-           {{ rollup_code('division_code', 'section_code') }}               as industry_code,
+    select {{ rollup_keys('division_code', 'section_code', 'division', 'section', 'industry') }},
            year,
            count(*)                                          as graduates_employed_in_industry,
            count(*) filter (where major_related is not null) as graduates_employed_fit_known,

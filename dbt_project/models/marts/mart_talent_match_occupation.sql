@@ -23,28 +23,19 @@ employment_base as (
     where is_employed and employer_prefecture_code is not null and occupation_code is not null
 ),
 supply as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }}         as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}                    as region_code,
-           {{ rollup_level('sub_major_group_code', 'sub_major_group', 'major_group') }} as occupation_level,
-           {{ rollup_code('sub_major_group_code', 'major_group_code') }}            as occupation_code,
+    select {{ rollup_keys('sub_major_group_code', 'major_group_code', 'sub_major_group', 'major_group', 'occupation') }},
            year, sum(weight) as graduates_supplied
     from supply_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'sub_major_group_code', 'major_group_code', 'year') }}
 ),
 demand as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }}         as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}                    as region_code,
-           {{ rollup_level('sub_major_group_code', 'sub_major_group', 'major_group') }} as occupation_level,
-           {{ rollup_code('sub_major_group_code', 'major_group_code') }}            as occupation_code,
+    select {{ rollup_keys('sub_major_group_code', 'major_group_code', 'sub_major_group', 'major_group', 'occupation') }},
            year, sum(headcount) as vacancy_headcount
     from demand_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'sub_major_group_code', 'major_group_code', 'year') }}
 ),
 employment as (
-    select {{ rollup_level('prefecture_code', 'prefecture', 'province') }}         as region_level,
-           {{ rollup_code('prefecture_code', 'province_code') }}                    as region_code,
-           {{ rollup_level('sub_major_group_code', 'sub_major_group', 'major_group') }} as occupation_level,
-           {{ rollup_code('sub_major_group_code', 'major_group_code') }}            as occupation_code,
+    select {{ rollup_keys('sub_major_group_code', 'major_group_code', 'sub_major_group', 'major_group', 'occupation') }},
            year,
            count(*)                                          as graduates_employed_in_occupation,
            count(*) filter (where major_related is not null) as fit_known,
