@@ -7,7 +7,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: demo demo-small run test test-fast lint dagster-dev contracts reference sync clean
+.PHONY: demo demo-small run serve test test-fast lint dagster-dev contracts reference sync clean
 
 $(UV):
 	python3 -m venv .tools
@@ -24,6 +24,9 @@ demo-small: sync
 
 run: sync
 	$(RUN) tw run
+
+serve: sync
+	$(RUN) tw serve
 
 test: sync
 	$(RUN) pytest

@@ -8,6 +8,7 @@
     tw reference                   regenerate reference seeds from ../shared/reference
     tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
     tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
+    tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
 """
 
 from __future__ import annotations
@@ -79,6 +80,25 @@ def _query(sql: str) -> int:
     return 0
 
 
+def _serve() -> int:
+    import logging
+
+    from serving.endpoint import Endpoint
+
+    logging.basicConfig(level=logging.INFO)
+    settings = load_settings()
+    server = Endpoint((settings.sql_host, settings.sql_port), settings.releases_dir, settings.require_sql_users())
+    host, port = server.server_address[:2]
+    print(f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), serving {settings.releases_dir / 'current'}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def _status() -> int:
     from ingestion.raw_zone import all_manifests
     from orchestration.release import current_release
@@ -110,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     q = sub.add_parser("query", help="SQL on the published release")
     q.add_argument("sql")
     sub.add_parser("status", help="current release and ingestion counts")
+    sub.add_parser("serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release")
     sub.add_parser("reference", help="regenerate reference seeds")
     sub.add_parser("contracts", help="regenerate contract-derived files")
     cat = sub.add_parser("catalogue", help="load the official major catalogue from a file into the seed")
@@ -130,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args.sql)
     if args.command == "status":
         return _status()
+    if args.command == "serve":
+        return _serve()
     if args.command == "reference":
         from ingestion.reference import write_seeds
 

@@ -11,6 +11,9 @@
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled full refresh runs |
 | TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
+| TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
+| TW_SQL_PORT | ``5433`` | its port |
+| TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
 """
 
 from __future__ import annotations
@@ -40,6 +43,18 @@ class Settings:
     keep_releases: int
     schedule_cron: str
     sensor_interval_seconds: int
+    sql_host: str
+    sql_port: int
+    sql_users: dict[str, str]
+
+    def require_sql_users(self) -> dict[str, str]:
+        """Users of the SQL endpoint; it never runs without authentication."""
+        if self.sql_users:
+            return self.sql_users
+        if self.demo:
+            return {"analyst": "analyst"}
+        raise ConfigurationError("TW_SQL_USERS is not set: give the SQL endpoint at least one user, e.g. "
+                                 "TW_SQL_USERS='analyst:<password>' (or TW_DEMO=1 for analyst/analyst on sample data)")
 
     def require_key(self) -> bytes:
         """The pseudonymisation key; outside the demo the pipeline refuses to ingest without one."""
@@ -100,4 +115,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keep_releases=int(env.get("TW_KEEP_RELEASES", "5")),
         schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
         sensor_interval_seconds=int(env.get("TW_SENSOR_INTERVAL_SECONDS", "60")),
+        sql_host=env.get("TW_SQL_HOST", "127.0.0.1"),
+        sql_port=int(env.get("TW_SQL_PORT", "5433")),
+        sql_users=_users(env.get("TW_SQL_USERS", "")),
     )
+
+
+def _users(text: str) -> dict[str, str]:
+    users = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        user, sep, password = pair.partition(":")
+        if not sep or not user or not password:
+            raise ConfigurationError(f"TW_SQL_USERS: {pair!r} is not of the form user:password")
+        users[user] = password
+    return users
