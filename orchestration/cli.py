@@ -9,6 +9,7 @@
     tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
     tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
     tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
+    tw docs                        regenerate docs/analysts.md and README's example queries
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release")
     sub.add_parser("reference", help="regenerate reference seeds")
     sub.add_parser("contracts", help="regenerate contract-derived files")
+    sub.add_parser("docs", help="regenerate docs/analysts.md and the README's example queries")
     cat = sub.add_parser("catalogue", help="load the official major catalogue from a file into the seed")
     cat.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -166,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.file.name} row {row}: {reason}", file=sys.stderr)
         print(f"{written} majors written to {SEED}; {refused.height} rows refused")
         return 0 if refused.height == 0 else 1
+    if args.command == "docs":
+        from serving.analyst_docs import write_all as write_docs
+
+        for p in write_docs():
+            print(p)
+        return 0
     if args.command == "contracts":
         from ingestion.contract_docs import write_all
 

@@ -5,6 +5,8 @@ Layout under ``releases_dir``::
     candidates/<release_id>/warehouse.duckdb    staged, being checked (never read by users)
     <release_id>/warehouse.duckdb               a published release (read-only for users)
     <release_id>/release.json                   id, time, input files and hashes, check results
+    <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
+    <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
     current -> <release_id>                     symlink, switched atomically (rename over the old link)
     releases.jsonl                              one line per published release
 
@@ -88,6 +90,34 @@ def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
     return candidate
 
 
+def export_files(candidate: Candidate) -> dict:
+    """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``) plus ``manifest.json``."""
+    con = duckdb.connect(str(candidate.database), read_only=True)
+    tables = []
+    try:
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_schema = 'main' order by 1").fetchall():
+            target = candidate.path / "parquet" / table / f"{table}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
+            columns = con.execute("select column_name, data_type from information_schema.columns "
+                                  "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                                  [table]).fetchall()
+            tables.append({
+                "table": table,
+                "rows": con.execute(f"select count(*) from main.{table}").fetchone()[0],
+                "parquet": str(target.relative_to(candidate.path)),
+                "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                "columns": [{"name": n, "type": t} for n, t in columns],
+            })
+    finally:
+        con.close()
+    manifest = {"release_id": candidate.release_id, "duckdb": "warehouse.duckdb", "tables": tables}
+    (candidate.path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                                  encoding="utf-8")
+    return manifest
+
+
 def _read_gate(path: Path) -> dict:
     if not path.exists():
         raise PublicationBlocked(f"no check results at {path}: the gate did not run")
@@ -119,10 +149,11 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
     finally:
         con.close()
     (candidate.path / "release.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    export_files(candidate)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
-    for db in final.glob("*.duckdb"):
-        db.chmod(0o444)
+    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):
+        path.chmod(0o444)
     switch_current(releases_dir, candidate.release_id)
     with open(releases_dir / "releases.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({k: record[k] for k in ("release_id", "published_at")}, ensure_ascii=False) + "\n")

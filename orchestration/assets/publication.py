@@ -9,7 +9,7 @@ import dagster as dg
 
 from ingestion.raw_zone import all_manifests
 from orchestration.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, dbt_resource
 from orchestration.settings import Settings
 from quality.gate import run_gate
 from quality.suites import PUBLISHED_MARTS
@@ -33,14 +33,24 @@ def _load_candidate(settings: Settings) -> Candidate:
     return Candidate(pointer["release_id"], settings.releases_dir / "candidates" / pointer["release_id"])
 
 
+def build_dbt_docs(target: Path) -> Path:
+    """dbt's documentation site as one static HTML file (``dbt docs generate --static``)."""
+    dbt_resource().cli(["docs", "generate", "--static"], target_path=target).wait()
+    return target / "static_index.html"
+
+
 @dg.asset(group_name=GROUP, deps=MART_KEYS, kinds={"duckdb"},
           description="The marts and dimensions copied into a new, unpublished release database, to be checked.")
 def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     inputs = _inputs(s)
     candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs))
+    docs = build_dbt_docs(s.home / "dbt_docs")
+    (candidate.path / "docs").mkdir(exist_ok=True)
+    shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")
-    return dg.MaterializeResult(metadata={"release_id": candidate.release_id, "path": str(candidate.path)})
+    return dg.MaterializeResult(metadata={"release_id": candidate.release_id, "path": str(candidate.path),
+                                          "dbt_docs": str(candidate.path / "docs" / "dbt.html")})
 
 
 @dg.asset_check(asset=release_candidate, name="gx_published_marts", blocking=True,

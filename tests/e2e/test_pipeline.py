@@ -96,12 +96,19 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
     assert {i["source_file"] for i in record["inputs"]} == inbox_files
     assert all(len(i["file_sha256"]) == 64 for i in record["inputs"])
     assert all(c["passed"] for c in record["checks"])
+    manifest = json.loads((pipeline.releases / release / "manifest.json").read_text())
+    for table in manifest["tables"]:  # the Parquet export holds the same rows as the database
+        parquet = pipeline.releases / release / table["parquet"]
+        assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0][0] == table["rows"]
+        assert table["rows"] == pipeline.query(f"select count(*) as n from {table['table']}")["n"][0]
     tables = set(pipeline.query("select table_name from information_schema.tables")["table_name"])
     from quality.suites import PUBLISHED_MARTS
 
     assert {*PUBLISHED_MARTS, "dim_region", "dim_major", "release_info"} <= tables
     docs = list((pipeline.releases / release / "quality").rglob("index.html"))
     assert docs, "GX data docs are kept with the release"
+    dbt_docs = (pipeline.releases / release / "docs" / "dbt.html").read_text(encoding="utf-8")
+    assert "mart_talent_match" in dbt_docs and r"\u6c42\u4eba\u500d\u7387" in dbt_docs  # 求人倍率, JSON-escaped
 
 
 def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> None:
@@ -173,15 +180,13 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
     assert demand.join(got, on=keys, how="anti").height == 0
 
 
-def test_readme_queries_run_on_the_release(pipeline: Pipeline) -> None:
-    import re
+def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
+    from serving.analyst_docs import example_queries
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    statements = [q.strip() for block in re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
-                  for q in block.split(";") if q.strip()]
-    assert len(statements) >= 9
-    for sql in statements:
-        pipeline.query(sql)  # raises on any error
+    queries = example_queries()
+    assert len(queries) >= 9
+    for q in queries:
+        pipeline.query(q["sql"])  # raises on any error
     # the marts behind them hold rows at this scale
     for mart in ("mart_talent_match", "mart_shortage_list", "mart_talent_outflow", "mart_graduate_flows",
                  "mart_region_attraction", "mart_structure_alignment", "mart_school_scorecard", "mart_partner_scorecard"):

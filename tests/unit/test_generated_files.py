@@ -7,12 +7,18 @@ import pytest
 
 from ingestion.contract_docs import rendered
 from ingestion.reference import build_seeds
+from serving.analyst_docs import rendered as analyst_docs
 from tests.conftest import REFERENCE_DIR, REPO
 
 
 @pytest.mark.parametrize("path", list(rendered()), ids=lambda p: p.name)
 def test_contract_derived_file_is_current(path) -> None:
     assert path.read_text(encoding="utf-8") == rendered()[path], f"{path} is stale: run `tw contracts`"
+
+
+@pytest.mark.parametrize("path", list(analyst_docs()), ids=lambda p: p.name)
+def test_analyst_docs_are_current(path) -> None:
+    assert path.read_text(encoding="utf-8") == analyst_docs()[path], f"{path} is stale: run `tw docs`"
 
 
 @pytest.mark.skipif(not REFERENCE_DIR.exists(), reason="../shared/reference is not beside the repository")

@@ -44,6 +44,10 @@ def test_publish_switches_current_and_records_the_release(tmp_path: Path, build_
     assert con.execute("select release_id from release_info").fetchall() == [("r1",)]
     con.close()
     assert json.loads((releases / "r1" / "release.json").read_text())["release_id"] == "r1"
+    manifest = json.loads((releases / "r1" / "manifest.json").read_text())
+    assert {t["table"]: t["rows"] for t in manifest["tables"]} == {"m": 1, "release_info": 1}
+    parquet = releases / "r1" / manifest["tables"][0]["parquet"]
+    assert duckdb.sql(f"select x from '{parquet}'").fetchall() == [(1,)]
 
 
 def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: Path, build_db: Path) -> None:
