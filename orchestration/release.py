@@ -7,6 +7,8 @@ Layout under ``releases_dir``::
     <release_id>/release.json                   id, time, input files and hashes, check results
     <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
     <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
+    <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
+    <release_id>/docs/dbt.html                  the dbt documentation site
     current -> <release_id>                     symlink, switched atomically (rename over the old link)
     releases.jsonl                              one line per published release
 
@@ -21,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,8 +128,12 @@ def _read_gate(path: Path) -> dict:
 
 
 def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
-            keep: int = 5, now: datetime | None = None) -> dict:
-    """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically."""
+            keep: int = 5, now: datetime | None = None,
+            finalize: Callable[[Path, dict], object] | None = None) -> dict:
+    """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
+
+    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible.
+    """
     gates = [_read_gate(p) for p in gate_files]
     failed = [g.get("results_dir") for g in gates if not g.get("passed")]
     if failed:
@@ -149,6 +156,8 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
     finally:
         con.close()
     (candidate.path / "release.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    if finalize is not None:
+        finalize(candidate.path, record)
     export_files(candidate)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)

@@ -13,6 +13,7 @@ from orchestration.resources import WarehouseResource, dbt_resource
 from orchestration.settings import Settings
 from quality.gate import run_gate
 from quality.suites import PUBLISHED_MARTS
+from serving.report import write_report
 
 GROUP = "publication"
 MART_KEYS = [dg.AssetKey(["marts", m]) for m in PUBLISHED_MARTS]
@@ -78,11 +79,13 @@ def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         shutil.copy2(result_file, feeds_quality / result_file.name)
     gate_files = [candidate.quality_dir / "gate.json", feeds_quality / "gate.json"]
     try:
-        record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases)
+        record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases,
+                         finalize=write_report)
     except PublicationBlocked as exc:
         context.log.error(str(exc))
         raise
     return dg.MaterializeResult(metadata={"release_id": record["release_id"],
                                           "published_at": record["published_at"],
                                           "database": str(s.published_db),
-                                          "input_files": len(record["inputs"])})
+                                          "input_files": len(record["inputs"]),
+                                          "report": str(s.releases_dir / record["release_id"] / "report.html")})

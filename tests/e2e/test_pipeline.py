@@ -7,6 +7,7 @@ generated files themselves (not from the warehouse, and not with the marts' SQL)
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,6 +192,66 @@ def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
     for mart in ("mart_talent_match", "mart_shortage_list", "mart_talent_outflow", "mart_graduate_flows",
                  "mart_region_attraction", "mart_structure_alignment", "mart_school_scorecard", "mart_partner_scorecard"):
         assert pipeline.query(f"select count(*) as n from {mart}")["n"][0] > 0, mart
+
+
+def _png_is_not_blank(png: bytes) -> bool:
+    """Decode the PNG's pixel data (zlib) and check it holds more than one colour's worth of bytes."""
+    import struct
+    import zlib
+
+    pos, idat = 8, b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    pixels = zlib.decompress(idat)
+    return len(set(pixels[:: max(1, len(pixels) // 200_000)])) > 20
+
+
+def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
+    import re
+
+    page = (pipeline.releases / "current" / "report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page,
+                                flags=re.DOTALL).group(1).replace("<\\/", "</"))
+    assert data["demand_supply"] and data["flows"] and data["retention"]
+    for row in data["demand_supply"]:
+        mart = pipeline.query(
+            "select vacancy_headcount, graduates_supplied::double as s from mart_talent_match where region_level = "
+            f"'province' and region_code = '{row['region_code']}' and industry_level = 'division' "
+            f"and industry_code = '{row['industry_code']}' "
+            "and year = (select max(year) from mart_talent_match)")
+        assert (mart["vacancy_headcount"][0], mart["s"][0]) == (row["vacancy_headcount"], row["graduates_supplied"])
+    for row in data["retention"]:
+        mart = pipeline.query(
+            "select retention_rate from mart_talent_outflow where region_level = 'prefecture' and "
+            f"region_name = '{row['region_name']}' and major_code = '{row['major_code']}' "
+            "and grad_year = (select max(grad_year) from mart_talent_outflow)")
+        assert mart["retention_rate"][0] == row["retention_rate"]
+    flows_total = sum(r["graduates"] for r in data["flows"])
+    assert flows_total <= pipeline.query("select sum(graduates) as n from mart_graduate_flows where flow_type <> "
+                                         "'not_employed' and grad_year = (select max(grad_year) "
+                                         "from mart_graduate_flows)")["n"][0]
+    release_id = pipeline.current()
+    assert f"<code id=\"release-id\">{release_id}</code>" in page and "FAILED" not in page
+
+
+@pytest.mark.skipif(not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
+                    reason="chromium is not installed (.ci/run installs it)")
+def test_release_report_renders_in_headless_chromium(pipeline: Pipeline, tmp_path: Path) -> None:
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,2000",
+                    "--virtual-time-budget=5000", f"--screenshot={shot}",
+                    (pipeline.releases / "current" / "report.html").resolve().as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    assert shot.exists() and shot.stat().st_size > 20_000
+    assert _png_is_not_blank(shot.read_bytes())
 
 
 def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:

@@ -1,0 +1,164 @@
+"""The release report: one self-contained HTML page per release (charts, shortage list, checks, inputs).
+
+Charts are plotly figures with plotly.js inlined once, so the page opens offline and renders Chinese text
+with the reader's fonts. The figures read mart rows as published — the report computes no indicator of its
+own — and the data behind every chart is embedded in the page as JSON (``<script id="report-data">``), so a
+test can check that the page says what the marts say.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+
+TOP = 15
+
+QUERIES = {
+    # demand vs supply by industry: the home province (the one whose schools supply most graduates) in the
+    # latest year, the 15 industries with most demand
+    "demand_supply": """
+        select region_code, region_name, industry_code, industry_name,
+               graduates_supplied::double as graduates_supplied, vacancy_headcount, demand_supply_ratio
+        from mart_talent_match
+        where region_level = 'province' and industry_level = 'division'
+          and year = (select max(year) from mart_talent_match)
+          and region_code = (select region_code from mart_talent_match where region_level = 'province'
+                             group by region_code order by sum(graduates_supplied) desc limit 1)
+        order by vacancy_headcount desc, industry_code
+        limit 15""",
+    # graduate flows between cities: school city → employer city of the latest year, largest paths
+    "flows": """
+        select school_region_name, coalesce(employer_region_name, '(' || flow_type || ')') as employer,
+               sum(graduates) as graduates
+        from mart_graduate_flows
+        where grad_year = (select max(grad_year) from mart_graduate_flows)
+          and flow_type <> 'not_employed'
+        group by all
+        order by graduates desc, school_region_name, employer
+        limit 40""",
+    # retention by school city and major (prefecture rows, latest year)
+    "retention": """
+        select region_name, major_code, coalesce(major_name, major_code) as major, retention_rate, employed
+        from mart_talent_outflow
+        where region_level = 'prefecture' and employed >= 10
+          and grad_year = (select max(grad_year) from mart_talent_outflow)
+        order by region_name, major_code""",
+    # the shortage list: the three most short per city and classification, latest year
+    "shortage": """
+        select region_name, classification, shortage_rank, code, name, shortage_index, shortage_level,
+               vacancy_headcount, graduates_supplied::double as graduates_supplied
+        from mart_shortage_list
+        where year = (select max(year) from mart_shortage_list) and shortage_rank <= 3
+        order by region_name, classification, shortage_rank""",
+}
+
+
+def report_data(database: Path) -> dict[str, list[dict]]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        data = {}
+        for name, sql in QUERIES.items():
+            rel = con.sql(sql)
+            data[name] = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+        return data
+    finally:
+        con.close()
+
+
+def _demand_supply(rows: list[dict]) -> go.Figure:
+    labels = [f"{r['industry_code']} {r['industry_name']}" for r in rows]
+    fig = go.Figure([
+        go.Bar(name="岗位需求 vacancy headcount", y=labels, x=[r["vacancy_headcount"] for r in rows], orientation="h"),
+        go.Bar(name="毕业生供给 graduates supplied", y=labels, x=[r["graduates_supplied"] for r in rows],
+               orientation="h"),
+    ])
+    fig.update_layout(barmode="group", height=560, yaxis={"autorange": "reversed"},
+                      title=f"供需对比 Demand vs supply by industry ({rows[0]['region_name'] if rows else ''}, latest year)")
+    return fig
+
+
+def _flows(rows: list[dict]) -> go.Figure:
+    sources = sorted({r["school_region_name"] for r in rows if r["school_region_name"]})
+    targets = sorted({r["employer"] for r in rows if r["employer"]})
+    nodes = [f"{s} (学校)" for s in sources] + [f"{t} (就业)" for t in targets]
+    fig = go.Figure(go.Sankey(
+        node={"label": nodes, "pad": 12},
+        link={"source": [sources.index(r["school_region_name"]) for r in rows],
+              "target": [len(sources) + targets.index(r["employer"]) for r in rows],
+              "value": [r["graduates"] for r in rows]}))
+    fig.update_layout(height=620, title="人才流向 Graduate flows: school city → employer city (latest year)")
+    return fig
+
+
+def _retention(rows: list[dict]) -> go.Figure:
+    regions = sorted({r["region_name"] for r in rows})
+    majors = sorted({r["major"] for r in rows})
+    z = [[None] * len(majors) for _ in regions]
+    for r in rows:
+        z[regions.index(r["region_name"])][majors.index(r["major"])] = r["retention_rate"]
+    fig = go.Figure(go.Heatmap(z=z, x=majors, y=regions, zmin=0, zmax=1, colorscale="Blues",
+                               colorbar={"title": "留存率"}))
+    fig.update_layout(height=560, title="本地留存率 Retention by school city and major (latest year, ≥10 employed)")
+    return fig
+
+
+def _shortage_table(rows: list[dict]) -> str:
+    head = ("<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th><th>名称 name</th>"
+            "<th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th><th>供给 supply</th></tr>")
+    body = "".join(
+        f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td><td>{r['shortage_rank']}</td>"
+        f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
+        f"<td>{r['shortage_index']:.2f}</td><td>{r['shortage_level']}</td><td>{r['vacancy_headcount']}</td>"
+        f"<td>{r['graduates_supplied']:.1f}</td></tr>" for r in rows)
+    return f"<table class='data' id='shortage-list'>{head}{body}</table>"
+
+
+def _checks_and_inputs(record: dict) -> str:
+    checks = "".join(
+        f"<tr><td>{html.escape(s['suite'])}</td><td class='{'ok' if s['success'] else 'bad'}'>"
+        f"{'passed' if s['success'] else 'FAILED'}</td></tr>"
+        for c in record.get("checks", []) for s in c.get("suites", []))
+    inputs = "".join(
+        f"<tr><td>{html.escape(i.get('feed', ''))}</td><td>{html.escape(i.get('source_file', ''))}</td>"
+        f"<td>{i.get('rows_read', '')}</td><td>{i.get('rows_loaded', '')}</td><td>{i.get('rows_quarantined', '')}</td>"
+        f"<td><code>{i.get('file_sha256', '')[:16]}…</code></td></tr>" for i in record.get("inputs", []))
+    return (f"<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
+            f"<h2>输入文件 Input files</h2><table class='data' id='inputs'><tr><th>feed</th><th>file</th><th>read</th>"
+            f"<th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>")
+
+
+def render_report(database: Path, record: dict) -> str:
+    data = report_data(database)
+    figures = [_demand_supply(data["demand_supply"]), _flows(data["flows"]), _retention(data["retention"])]
+    charts = "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"chart-{i}")
+                     for i, f in enumerate(figures))
+    payload = json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>人才供需发布报告 Release {html.escape(record['release_id'])}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; margin: 2em; }}
+table.data {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
+table.data td, table.data th {{ border: 1px solid #ccc; padding: 3px 8px; }}
+td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
+</style></head><body>
+<h1>人才供需信息平台 · 发布报告</h1>
+<p>Release <code id="release-id">{html.escape(record['release_id'])}</code>, published
+{html.escape(record.get('published_at', ''))}. Figures are read from the published marts; formulas in docs/indicators.md.</p>
+{charts}
+<h2>紧缺人才目录 Shortage list (top 3 per city, latest year)</h2>
+{_shortage_table(data["shortage"])}
+{_checks_and_inputs(record)}
+<script type="application/json" id="report-data">{payload}</script>
+</body></html>
+"""
+
+
+def write_report(release_dir: Path, record: dict) -> Path:
+    target = release_dir / "report.html"
+    target.write_text(render_report(release_dir / "warehouse.duckdb", record), encoding="utf-8")
+    return target
