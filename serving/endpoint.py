@@ -40,8 +40,8 @@ HARDENED_CONFIG = {
 
 # What SHOW answers (and what clients are told at start-up).
 PG_PARAMETERS = {
-    # 9.6: drivers then skip catalog features DuckDB's pg_catalog lacks (identity columns, partitions)
-    "server_version": "9.6",
+    # 9.4: drivers and psql then skip catalog features DuckDB's pg_catalog lacks (identity columns, partitions)
+    "server_version": "9.4",
     "server_encoding": "UTF8",
     "client_encoding": "UTF8",
     "datestyle": "ISO, MDY",
@@ -63,17 +63,29 @@ PG_COMPAT_MACROS = {
     "pg_get_userbyid(role_oid)": "'warehouse'",
     "pg_get_serial_sequence(table_name, column_name)": "null",
     "to_regtype(wanted_type)": "(select t.oid from pg_catalog.pg_type t where t.typname = wanted_type limit 1)",
+    "json_build_object(k1, v1, k2, v2)": "json_object(k1::varchar, v1, k2::varchar, v2)",
+    # DuckDB's format_type answers short names (int8, float8, varchar); drivers expect PostgreSQL's own
+    "pg_format_type(type_oid, type_mod)": (
+        "case pg_catalog.format_type(type_oid, type_mod) when 'int8' then 'bigint' when 'int4' then 'integer' "
+        "when 'int2' then 'smallint' when 'float8' then 'double precision' when 'float4' then 'real' "
+        "when 'varchar' then 'character varying' when 'bool' then 'boolean' "
+        "when 'timestamptz' then 'timestamp with time zone' when 'timestamp' then 'timestamp without time zone' "
+        "else pg_catalog.format_type(type_oid, type_mod) end"),
 }
 PG_COMPAT_VIEWS = {
+    "pg_inherits": "select null::bigint as inhrelid, null::bigint as inhparent, null::integer as inhseqno where false",
     "pg_collation": "select null::bigint as oid, null::varchar as collname, null::bigint as collnamespace, "
                     "null::varchar as collcollate where false",
 }
 PG_COMPAT_REWRITES = (
-    (re.compile(r"pg_catalog\.(pg_collation)\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"pg_catalog\.(pg_collation|pg_inherits)\b", re.IGNORECASE), r"\1"),
     (re.compile(r"::\s*pg_catalog\.(\w+)", re.IGNORECASE), r"::\1"),
     (re.compile(r"::\s*(regclass|regtype|regproc|regnamespace|regrole)\b", re.IGNORECASE), ""),
     (re.compile(r"CAST\(([^()]+?) AS (REGCLASS|REGTYPE)\)", re.IGNORECASE), r"\1"),
-    (re.compile(r"pg_catalog\.(pg_get_userbyid|pg_get_serial_sequence|to_regtype)\s*\(", re.IGNORECASE), r"\1("),
+    (re.compile(r"pg_catalog\.(pg_get_userbyid|pg_get_serial_sequence|to_regtype|json_build_object)\s*\(",
+                re.IGNORECASE), r"\1("),
+    (re.compile(r"(?:pg_catalog\.)?\bformat_type\s*\(", re.IGNORECASE), "pg_format_type("),
+    (re.compile(r"pg_get_expr\(([^(),]+),\s*([^(),]+),\s*true\)", re.IGNORECASE), r"pg_get_expr(\1, \2)"),
     (re.compile(r"OPERATOR\(pg_catalog\.(~|!~|~\*|!~\*|=|<>)\)", re.IGNORECASE), r"\1"),
     (re.compile(r"\s+COLLATE\s+pg_catalog\.\w+", re.IGNORECASE), ""),
 )
@@ -96,6 +108,8 @@ class _UntypedParametersStayText:
 
 
 postgres.dateutil = _UntypedParametersStayText
+# Binary-format boolean parameters (SQLAlchemy's reflection sends them); buenavista lists only numbers.
+postgres.TYPE_OIDS.setdefault(16, ("BOOLOID", "!?", True))
 
 
 class ReleaseDatabases:

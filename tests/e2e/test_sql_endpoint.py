@@ -70,6 +70,18 @@ def test_psycopg_types_chinese_text_and_parameters(endpoint: dict) -> None:
     assert str(row[6]) == "2024-08-31" and row[7] is True
 
 
+def test_psycopg2_the_driver_superset_uses(endpoint: dict) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(_dsn(endpoint))
+    try:
+        cur = con.cursor()
+        cur.execute("select region_name, vacancy_headcount from mart_talent_match where year = %s", (2024,))
+        assert cur.fetchall() == [("苏州市", 100)]
+    finally:
+        con.close()
+
+
 def test_wrong_password_is_refused(endpoint: dict) -> None:
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(_dsn(endpoint, "wrong"))
@@ -79,8 +91,8 @@ def test_catalog_queries_bi_tools_send(endpoint: dict) -> None:
     with psycopg.connect(_dsn(endpoint), autocommit=True) as con:
         con.execute("SET extra_float_digits = 3")
         con.execute("SET application_name = 'Metabase'")
-        assert con.execute("SHOW server_version").fetchone()[0] == "9.6"
-        assert con.execute("select version()").fetchone()[0].startswith("PostgreSQL 9.6")
+        assert con.execute("SHOW server_version").fetchone()[0] == "9.4"
+        assert con.execute("select version()").fetchone()[0].startswith("PostgreSQL 9.4")
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
         assert {"mart_talent_match", "dim_region", "release_info"} <= tables
@@ -123,7 +135,12 @@ def test_file_reading_functions_are_refused_by_the_engine(endpoint: dict, sql: s
 def test_sqlalchemy_postgresql_dialect(endpoint: dict) -> None:
     engine = sa.create_engine(f"postgresql+psycopg://analyst:s3cret@127.0.0.1:{endpoint['port']}/warehouse")
     with engine.connect() as con:
-        assert "mart_talent_match" in sa.inspect(con).get_table_names()
+        inspector = sa.inspect(con)
+        assert "mart_talent_match" in inspector.get_table_names()
+        types = {c["name"]: type(c["type"]).__name__ for c in inspector.get_columns("mart_talent_match")}
+        assert types == {"region_code": "VARCHAR", "region_name": "VARCHAR", "year": "INTEGER",
+                         "graduates_supplied": "NUMERIC", "vacancy_headcount": "BIGINT",
+                         "major_fit_rate": "DOUBLE_PRECISION", "survey_date": "DATE", "is_published": "BOOLEAN"}
         value = con.execute(sa.text("select sum(vacancy_headcount) from mart_talent_match "
                                     "where year = :y"), {"y": 2024}).scalar()
     engine.dispose()
@@ -143,6 +160,9 @@ def test_psql_client(endpoint: dict) -> None:
     assert out.stdout.strip() == "苏州市|100"
     listing = psql("\\dt")
     assert listing.returncode == 0 and "mart_talent_match" in listing.stdout, listing.stderr
+    described = psql("\\d mart_talent_match")
+    assert described.returncode == 0, described.stderr
+    assert "vacancy_headcount|bigint" in described.stdout and "region_name|character varying" in described.stdout
     refused = psql("drop table mart_talent_match")
     assert refused.returncode != 0 and "read-only" in refused.stderr
 
