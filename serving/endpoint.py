@@ -118,6 +118,7 @@ class ReleaseDatabases:
     def __init__(self, releases_dir: Path) -> None:
         self.releases_dir = releases_dir
         self._open: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._users: dict[str, int] = {}  # sessions reading each open release
         self._lock = threading.Lock()
 
     def current_id(self) -> str:
@@ -132,11 +133,26 @@ class ReleaseDatabases:
                 path = self.releases_dir / release_id / "warehouse.duckdb"
                 self._open[release_id] = duckdb.connect(str(path), read_only=True, config=dict(HARDENED_CONFIG))
             cursor = self._open[release_id].cursor()
+            self._users[release_id] = self._users.get(release_id, 0) + 1
         for signature, body in PG_COMPAT_MACROS.items():
             cursor.execute(f"create temp macro {signature} as {body}")
         for name, body in PG_COMPAT_VIEWS.items():
             cursor.execute(f"create temp view {name} as {body}")
         return cursor
+
+    def release(self, release_id: str) -> None:
+        """A session stopped reading ``release_id``; close it once no session reads it and it is not current."""
+        with self._lock:
+            self._users[release_id] = self._users.get(release_id, 1) - 1
+            link = self.releases_dir / "current"
+            current = os.readlink(link) if link.is_symlink() else None
+            if self._users[release_id] <= 0 and release_id != current and release_id in self._open:
+                self._open.pop(release_id).close()
+                del self._users[release_id]
+
+    def open_releases(self) -> list[str]:
+        with self._lock:
+            return sorted(self._open)
 
 
 def classify(sql: str) -> list[str]:
@@ -169,10 +185,15 @@ class ReleaseSession(DuckDBSession):
     def _follow_current_release(self) -> None:
         latest = self.releases.current_id()
         if latest != self.release_id:
-            old = self._cursor
+            old, old_id = self._cursor, self.release_id
             self._cursor = self.releases.cursor(latest)
             self.release_id = latest
             old.close()
+            self.releases.release(old_id)
+
+    def close(self) -> None:
+        self._cursor.close()
+        self.releases.release(self.release_id)
 
     def execute_sql(self, sql: str, params=None) -> QueryResult:
         text = sql.strip().rstrip(";").strip()

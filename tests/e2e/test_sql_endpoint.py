@@ -52,7 +52,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory):
     releases = tmp / "releases"
     _release(tmp, releases, 100, "r1")
     server = serve("127.0.0.1", 0, releases, {"analyst": "s3cret"})
-    yield {"port": server.server_address[1], "tmp": tmp, "releases": releases}
+    yield {"port": server.server_address[1], "tmp": tmp, "releases": releases, "server": server}
     server.shutdown()
     server.server_close()
 
@@ -191,3 +191,7 @@ def test_several_clients_and_a_release_switch_between_queries(endpoint: dict) ->
         assert held.execute("select vacancy_headcount from mart_talent_match").fetchone()[0] == 200
         assert held.execute("select release_id from release_info").fetchone()[0] == "r2"
     assert not errors and len(results) == 80 and set(results) <= {100, 200}
+    # once no session reads the old release any more, the endpoint closes it
+    with psycopg.connect(_dsn(endpoint)) as con:
+        assert con.execute("select release_id from release_info").fetchone()[0] == "r2"
+    assert endpoint["server"].conn.releases.open_releases() == ["r2"]
