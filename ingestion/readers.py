@@ -62,26 +62,24 @@ def header_map(contract: FeedContract) -> dict[str, str]:
     return mapping
 
 
-def detect_encoding(path: Path) -> str:
-    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of GBK).
+def _check_decodes(path: Path, encoding: str) -> None:
+    """Raise UnicodeDecodeError unless every byte of the file decodes; streams, so memory stays flat."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
 
-    Streams the file, so memory stays flat for large files.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of GBK)."""
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        _check_decodes(path, "utf-8")
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    decoder = codecs.getincrementaldecoder("gb18030")()
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        _check_decodes(path, "gb18030")
     except UnicodeDecodeError as exc:
         raise FeedFileError(path, f"text is neither UTF-8 nor GB18030/GBK (byte offset {exc.start})") from exc
     return "gb18030"
