@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ingestion.contracts import FEEDS, LINEAGE_COLUMNS, Column, FeedContract
+from ingestion.reference import REFERENCE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_YML = ROOT / "dbt_project" / "models" / "staging" / "_sources.yml"
@@ -135,6 +136,8 @@ def feeds_markdown() -> str:
             rule = []
             if c.pattern:
                 rule.append(f"`{c.pattern}`")
+            if c.reference:
+                rule.append(f"a code of {REFERENCE_NAMES[c.reference]}")
             if c.allowed:
                 rule.append(" / ".join(f"`{a}`" for a in c.allowed))
             if c.min_value is not None:

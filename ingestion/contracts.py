@@ -50,6 +50,7 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     unit: str = ""
+    reference: str | None = None  # classification the code must belong to: region, industry, occupation
 
     def expectation(self) -> str:
         """Human-readable statement of what a valid value looks like (used in error messages)."""
@@ -122,7 +123,7 @@ ENROLMENT = FeedContract(
            pattern=SCHOOL_CODE),
         _c("school_name", "string", "School name", "学校名称"),
         _c("school_region_code", "string", "GB/T 2260 code of the school's location, as valid in `year`",
-           "学校所在地区代码", "学校所在地代码", pattern=REGION_CODE),
+           "学校所在地区代码", "学校所在地代码", pattern=REGION_CODE, reference="region"),
         _c("level", "string", "Education level: secondary 中职, higher 高职专科, bachelor 职业本科",
            "层次", "办学层次", allowed=LEVELS),
         _c("major_code", "string", "Major code, 2021 vocational major catalogue (6 digits)", "专业代码",
@@ -161,20 +162,20 @@ GRADUATE_DESTINATIONS = FeedContract(
         _c("grad_year", "int", "Year of graduation", "毕业年份", "毕业年度", min_value=2000, max_value=2100),
         _c("school_code", "string", "School identifier", "学校代码", "学校标识码", pattern=SCHOOL_CODE),
         _c("school_region_code", "string", "GB/T 2260 code of the school's location", "学校所在地区代码",
-           pattern=REGION_CODE),
+           pattern=REGION_CODE, reference="region"),
         _c("major_code", "string", "Major code, 2021 catalogue", "专业代码", pattern=MAJOR_CODE),
         _c("level", "string", "Education level", "层次", allowed=LEVELS),
         _c("origin_region_code", "string", "GB/T 2260 code of the graduate's home region (生源地)",
-           "生源地代码", "生源地区代码", pattern=REGION_CODE, required=False),
+           "生源地代码", "生源地区代码", pattern=REGION_CODE, reference="region", required=False),
         _c("destination_type", "string", "Destination (毕业去向) category", "毕业去向", "去向类型",
            allowed=DESTINATION_TYPES),
         _c("employer_region_code", "string", "GB/T 2260 code of the employer's location (if employed)",
-           "就业单位所在地代码", "就业地区代码", pattern=REGION_CODE, required=False),
+           "就业单位所在地代码", "就业地区代码", pattern=REGION_CODE, reference="region", required=False),
         _c("employer_industry_code", "string",
            "GB/T 4754-2017 industry of the employer (大类, 中类 or 小类 code)", "就业单位行业代码",
-           "就业行业代码", pattern=INDUSTRY_CODE, required=False),
+           "就业行业代码", pattern=INDUSTRY_CODE, reference="industry", required=False),
         _c("occupation_code", "string", "Occupation, 职业分类大典 2022 细类 (e.g. 6-22-02-01)", "职业代码",
-           pattern=OCCUPATION_CODE, required=False),
+           pattern=OCCUPATION_CODE, reference="occupation", required=False),
         _c("employer_is_partner", "bool", "Employer is a 校企合作 partner of the graduate's school",
            "是否合作企业", required=False),
         _c("employer_enterprise_id", "string",
@@ -213,10 +214,10 @@ VACANCIES = FeedContract(
            "统一社会信用代码"),
         _c("enterprise_name", "string", "Enterprise name", "企业名称"),
         _c("region_code", "string", "GB/T 2260 code of the workplace", "工作地区代码", "地区代码",
-           pattern=REGION_CODE),
+           pattern=REGION_CODE, reference="region"),
         _c("industry_code", "string", "GB/T 4754-2017 industry of the enterprise", "行业代码",
-           pattern=INDUSTRY_CODE),
-        _c("occupation_code", "string", "Occupation, 大典 2022 细类", "职业代码", pattern=OCCUPATION_CODE,
+           pattern=INDUSTRY_CODE, reference="industry"),
+        _c("occupation_code", "string", "Occupation, 大典 2022 细类", "职业代码", pattern=OCCUPATION_CODE, reference="occupation",
            required=False),
         _c("required_major_codes", "string_list", "Majors the posting asks for (2021 catalogue codes)",
            "专业要求", "要求专业代码", required=False, pattern=MAJOR_CODE),
@@ -252,9 +253,9 @@ INDUSTRY_OUTPUT = FeedContract(
     period_rule="period",
     columns=(
         _c("period", "string", "Year (2024) or quarter (2024Q3)", "统计期", "时期", pattern=PERIOD),
-        _c("region_code", "string", "GB/T 2260 code of the region", "地区代码", pattern=REGION_CODE),
+        _c("region_code", "string", "GB/T 2260 code of the region", "地区代码", pattern=REGION_CODE, reference="region"),
         _c("industry_code", "string", "GB/T 4754-2017 门类 letter or 大类 2 digits", "行业代码",
-           pattern=INDUSTRY_SECTION_OR_DIVISION),
+           pattern=INDUSTRY_SECTION_OR_DIVISION, reference="industry"),
         _c("output_value_100m_cny", "float", "Gross output value", "总产值（亿元）", "产值（亿元）",
            min_value=0, required=False, unit="100 million CNY (亿元)"),
         _c("value_added_100m_cny", "float", "Value added", "增加值（亿元）", min_value=0,

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from ingestion.contracts import FEEDS, FeedContract
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import SUPPORTED_SUFFIXES, FeedFileError, file_sha256, read_feed_file
+from ingestion.reference import code_lists
 from ingestion.validate import apply_contract
 
 log = logging.getLogger(__name__)
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 
 PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
     "enrolment": pl.col("year").cast(pl.Utf8),
@@ -29,7 +32,7 @@ PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
 
 
 def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, source_name: str | None = None,
-                now: datetime | None = None) -> FileReport:
+                now: datetime | None = None, references: Mapping[str, frozenset[str]] | None = None) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report."""
     path = Path(path)
     source_name = source_name or path.name
@@ -49,7 +52,7 @@ def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, s
         return report
     report.encoding, report.warnings = raw.encoding, raw.warnings
     frame = pseudonymise_columns(raw.frame, contract.pseudonymised, key)
-    result = apply_contract(frame, contract)
+    result = apply_contract(frame, contract, references)
     lineage = [pl.lit(source_name).alias("source_file"), pl.lit(sha).alias("file_sha256"),
                pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")]
     loaded = result.loaded.with_columns(PERIOD_EXPRESSIONS[contract.name].alias("period"), *lineage)
@@ -76,12 +79,18 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
 
 
-def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes) -> list[FileReport]:
+def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
+                references: Mapping[str, frozenset[str]] | None = None) -> list[FileReport]:
+    """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds)."""
     contract = FEEDS[feed]
     raw_zone.ensure_raw_zone(raw_dir)
-    return [ingest_file(p, contract, raw_dir, key, source_name=str(p.relative_to(inbox_dir)))
-            for p in inbox_files(inbox_dir, feed)]
+    files = inbox_files(inbox_dir, feed)
+    if references is None and files:
+        references = code_lists(SEEDS_DIR)
+    return [ingest_file(p, contract, raw_dir, key, source_name=str(p.relative_to(inbox_dir)), references=references)
+            for p in files]
 
 
 def ingest_inbox(inbox_dir: Path, raw_dir: Path, key: bytes) -> list[FileReport]:
-    return [r for feed in FEEDS for r in ingest_feed(inbox_dir, feed, raw_dir, key)]
+    references = code_lists(SEEDS_DIR)
+    return [r for feed in FEEDS for r in ingest_feed(inbox_dir, feed, raw_dir, key, references)]

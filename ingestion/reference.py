@@ -162,6 +162,25 @@ def occupations(reference_dir: Path) -> pl.DataFrame:
     return pl.DataFrame(list(_walk_occupations(tree["data"], None))).sort("occupation_code")
 
 
+REFERENCE_NAMES = {
+    "region": "GB/T 2260 行政区划代码 (any code issued since 1980)",
+    "industry": "GB/T 4754-2017 国民经济行业分类",
+    "occupation": "职业分类大典 2022",
+}
+
+
+def code_lists(seeds_dir: Path) -> dict[str, frozenset[str]]:
+    """Every valid code per classification, from the project's reference seeds."""
+    def codes(name: str, column: str) -> set[str]:
+        return set(pl.read_csv(seeds_dir / f"{name}.csv", infer_schema=False, columns=[column])[column].to_list())
+
+    return {
+        "region": frozenset(codes("ref_region", "region_code") | codes("ref_region_history", "region_code")),
+        "industry": frozenset(codes("ref_industry", "industry_code")),
+        "occupation": frozenset(codes("ref_occupation", "occupation_code")),
+    }
+
+
 def build_seeds(reference_dir: Path) -> dict[str, pl.DataFrame]:
     return {
         "ref_region": current_regions(reference_dir),

@@ -6,6 +6,7 @@ Pure functions (no I/O). Each reason names the column, the value and the rule, e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -106,8 +107,24 @@ def checks(col: Column, raw: str, val: str) -> list[pl.Expr]:
     return out
 
 
-def apply_contract(frame: pl.DataFrame, contract: FeedContract) -> ValidationResult:
-    """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined."""
+def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> list[pl.Expr]:
+    """A well-formed code that is not in its classification is refused (e.g. region 329999)."""
+    if col.reference is None or col.reference not in references:
+        return []
+    from ingestion.reference import REFERENCE_NAMES
+
+    c = pl.col(col.name)
+    known = pl.Series(sorted(references[col.reference]), dtype=pl.Utf8)
+    return [pl.when(c.is_not_null() & c.str.contains(col.pattern or "") & ~c.is_in(known.implode())).then(
+        _msg(f"column {col.name}: value ", pl.format("'{}'", c), f" is not a code of {REFERENCE_NAMES[col.reference]}"))]
+
+
+def apply_contract(frame: pl.DataFrame, contract: FeedContract,
+                   references: Mapping[str, frozenset[str]] | None = None) -> ValidationResult:
+    """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined.
+
+    ``references`` (from :func:`ingestion.reference.code_lists`) adds a check that codes exist.
+    """
     cols = contract.columns
     absent = [pl.lit(None, dtype=pl.Utf8).alias(c.name) for c in cols if c.name not in frame.columns]
     cleaned = frame.with_columns(absent).with_columns([clean_text(c) for c in cols])
@@ -117,6 +134,7 @@ def apply_contract(frame: pl.DataFrame, contract: FeedContract) -> ValidationRes
     reason_exprs: list[pl.Expr] = []
     for c in cols:
         reason_exprs.extend(checks(c, raw_names[c.name], c.name))
+        reason_exprs.extend(reference_checks(c, references or {}))
     for rule in contract.row_rules:
         reason_exprs.append(pl.when(pl.sql_expr(rule.sql).not_()).then(
             pl.lit(f"row rule {rule.name}: {rule.message}")))

@@ -100,3 +100,22 @@ def test_graduate_rules_booleans_and_employment() -> None:
     reasons = _reasons(result)
     assert reasons[3] == "row rule employed_has_employer_region: an employed graduate needs employer_region_code"
     assert reasons[4].startswith("column major_related: value 'maybe' is not a boolean")
+
+
+def test_codes_must_exist_in_their_classification() -> None:
+    from ingestion.reference import code_lists
+    from tests.conftest import REPO
+
+    references = code_lists(REPO / "dbt_project" / "seeds" / "reference")
+    rows = vacancy_rows(5)
+    rows[0]["region_code"] = "329999"        # well-formed, never issued
+    rows[1]["region_code"] = "320502"        # retired in 2012: still a code (resolves to 320508), loaded
+    rows[2]["industry_code"] = "99"          # no such 大类
+    rows[3]["occupation_code"] = "6-22-99-99"
+    result = apply_contract(_frame(rows), VACANCIES, references)
+    assert _reasons(result) == {
+        2: "column region_code: value '329999' is not a code of GB/T 2260 行政区划代码 (any code issued since 1980)",
+        4: "column industry_code: value '99' is not a code of GB/T 4754-2017 国民经济行业分类",
+        5: "column occupation_code: value '6-22-99-99' is not a code of 职业分类大典 2022",
+    }
+    assert result.loaded["region_code"].to_list() == ["320502", "320505"]
