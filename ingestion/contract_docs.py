@@ -92,8 +92,9 @@ def staging_yaml() -> str:
         model = {
             "name": f"stg_{contract.name}",
             "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed and "
-                           f"cast, one row per key ({', '.join(contract.key)}); when a key arrives in several "
-                           f"files, the most recently ingested row wins.",
+                           f"cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same name "
+                           f"with other bytes replaces its earlier version; when a key arrives in several files, "
+                           f"the most recently ingested row wins.",
             "columns": columns,
         }
         if len(contract.key) > 1:

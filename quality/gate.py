@@ -93,10 +93,12 @@ def prepare_feed_database(raw_dir: Path, target: Path) -> Path:
                         f"'{raw_dir}/{feed}/*/*.parquet', union_by_name=true)")
         manifests = list((raw_dir / "_manifest").glob("*/*.json"))
         if manifests:
+            # the latest delivered version of each source file (a corrected file replaces its earlier version)
             con.execute(f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
                         f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
                         f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
-                        f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar'}})")
+                        f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', ingested_at: 'varchar'}}) "
+                        f"qualify row_number() over (partition by feed, source_file order by ingested_at desc) = 1")
         else:
             con.execute("create view ingest_files as select * from (values (null::varchar, null::varchar, "
                         "null::varchar, 0::bigint, 0::bigint, 0::bigint, null::varchar)) t(feed, source_file, "

@@ -254,6 +254,45 @@ def test_release_report_renders_in_headless_chromium(pipeline: Pipeline, tmp_pat
     assert _png_is_not_blank(shot.read_bytes())
 
 
+def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
+    """Every table of every DuckDB file and Parquet file, and every text file under TW_HOME (the inbox aside)."""
+    raw_ids = set(_graduates(pipeline.inbox)["graduate_id"].to_list())
+    assert len(raw_ids) > 1000
+    ids = pl.DataFrame({"raw_id": sorted(raw_ids)})
+    scanned = {"duckdb_tables": 0, "parquet_files": 0, "text_files": 0}
+    for path in pipeline.home.rglob("*"):
+        if not path.is_file() or pipeline.inbox in path.parents:
+            continue
+        if path.suffix == ".duckdb":
+            con = duckdb.connect(str(path), read_only=True)
+            tables = con.sql("select table_schema, table_name, column_name from information_schema.columns "
+                             "where data_type = 'VARCHAR'").fetchall()
+            con.register("raw_ids", ids)
+            for schema, table, column in tables:
+                hits = con.sql(f'select count(*) from "{schema}"."{table}" where "{column}"::varchar in '
+                               f"(select raw_id from raw_ids)").fetchall()[0][0]
+                assert hits == 0, f"{path}: {schema}.{table}.{column}"
+                scanned["duckdb_tables"] += 1
+            con.close()
+        elif path.suffix == ".parquet":
+            con = duckdb.connect()
+            con.register("raw_ids", ids)
+            columns = con.sql(f"describe select * from read_parquet('{path}')").fetchall()
+            for column, dtype, *_ in columns:
+                if dtype == "VARCHAR":
+                    hits = con.sql(f"select count(*) from read_parquet('{path}') where \"{column}\" in "
+                                   f"(select raw_id from raw_ids)").fetchall()[0][0]
+                    assert hits == 0, f"{path}: {column}"
+            con.close()
+            scanned["parquet_files"] += 1
+        elif path.suffix in (".json", ".html", ".csv", ".log", ".txt", ".yml", ".md"):
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            sample = next(iter(raw_ids))
+            assert sample not in text and not any(i in text for i in list(raw_ids)[:2000]), path
+            scanned["text_files"] += 1
+    assert scanned["duckdb_tables"] > 20 and scanned["parquet_files"] > 10 and scanned["text_files"] > 10, scanned
+
+
 def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:
     before = pipeline.current()
     before_bytes = (pipeline.releases / before / "warehouse.duckdb").read_bytes()

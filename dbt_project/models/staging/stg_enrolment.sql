@@ -1,4 +1,4 @@
--- 招生/在校生: one row per school × major × level × year (the latest delivery of a key wins).
+-- 招生/在校生: one row per school × major × level × year (the latest delivery of a key wins; a corrected file replaces its earlier version).
 select
     cast(year as integer)                      as year,
     cast(school_code as varchar)               as school_code,
@@ -16,7 +16,7 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ source('raw', 'enrolment') }}
+from {{ latest_file_versions(source('raw', 'enrolment')) }} as delivered
 qualify row_number() over (
     partition by year, school_code, major_code, level
     order by ingested_at desc, source_file desc, source_row desc) = 1

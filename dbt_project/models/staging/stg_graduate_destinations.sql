@@ -1,4 +1,4 @@
--- 毕业去向: one row per graduate (graduate_id is already pseudonymised); latest delivery wins.
+-- 毕业去向: one row per graduate (graduate_id is already pseudonymised); latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(graduate_id as varchar)               as graduate_id,
     cast(grad_year as integer)                 as grad_year,
@@ -23,7 +23,7 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ source('raw', 'graduate_destinations') }}
+from {{ latest_file_versions(source('raw', 'graduate_destinations')) }} as delivered
 qualify row_number() over (
     partition by graduate_id
     order by ingested_at desc, source_file desc, source_row desc) = 1

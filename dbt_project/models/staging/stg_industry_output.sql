@@ -1,4 +1,4 @@
--- 产业产值: one row per region × industry × period; latest delivery wins.
+-- 产业产值: one row per region × industry × period; latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(period as varchar)                    as period,
     cast(region_code as varchar)               as region_code,
@@ -10,7 +10,7 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ source('raw', 'industry_output') }}
+from {{ latest_file_versions(source('raw', 'industry_output')) }} as delivered
 qualify row_number() over (
     partition by period, region_code, industry_code
     order by ingested_at desc, source_file desc, source_row desc) = 1

@@ -1,4 +1,4 @@
--- 企业岗位需求: one row per posting; latest delivery wins.
+-- 企业岗位需求: one row per posting; latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(posting_id as varchar)                as posting_id,
     cast(enterprise_id as varchar)             as enterprise_id,
@@ -19,7 +19,7 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ source('raw', 'vacancies') }}
+from {{ latest_file_versions(source('raw', 'vacancies')) }} as delivered
 qualify row_number() over (
     partition by posting_id
     order by ingested_at desc, source_file desc, source_row desc) = 1

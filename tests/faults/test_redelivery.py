@@ -1,0 +1,78 @@
+"""A file changed after it was ingested, and the same key delivered in two files.
+
+Expected: the corrected file (same name, other bytes) is ingested as a new version and replaces the earlier
+version entirely in staging (rows it dropped are gone); the gate judges the latest version, so a correction
+unblocks publication. Across different files, the most recently ingested row of a key wins.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from ingestion.ingest import ingest_inbox
+from orchestration.settings import DBT_PROJECT_DIR
+from quality.gate import prepare_feed_database, run_gate
+from tests.conftest import vacancy_rows
+
+pytestmark = pytest.mark.e2e
+
+
+def _dbt_build(root: Path) -> duckdb.DuckDBPyConnection:
+    env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(root / "build.duckdb")}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "stg_vacancies", "--project-dir",
+         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(root / "target"),
+         "--log-path", str(root / "logs")], env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return duckdb.connect(str(root / "build.duckdb"), read_only=True)
+
+
+def test_a_corrected_file_replaces_its_earlier_version(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox" / "vacancies"
+    inbox.mkdir(parents=True)
+    v1 = vacancy_rows(4)
+    v1[3]["region_code"] = "32050"  # 1 of 4 rows quarantined: 25% > the 5% limit, the gate fails
+    pl.DataFrame(v1).write_csv(inbox / "march.csv")
+    pl.DataFrame([{**vacancy_rows(1)[0], "posting_id": "OTHER", "headcount": "9"}]).write_csv(inbox / "other.csv")
+    ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
+    gate = run_gate(prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"), ["feed_vacancies"],
+                    tmp_path / "q" / "first")
+    assert not gate.passed
+
+    time.sleep(0.01)  # a later ingestion time
+    v2 = vacancy_rows(2)  # the correction drops P2 and P3 and changes P1
+    v2[1]["headcount"] = "7"
+    pl.DataFrame(v2).write_csv(inbox / "march.csv")
+    reports = ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
+    assert sorted((r.source_file, r.status) for r in reports) == [("vacancies/march.csv", "loaded"),
+                                                                  ("vacancies/other.csv", "unchanged")]
+    gate = run_gate(prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"), ["feed_vacancies"],
+                    tmp_path / "q" / "second")
+    assert gate.passed, gate.summary()
+
+    con = _dbt_build(tmp_path)
+    rows = con.sql("select posting_id, headcount from staging.stg_vacancies order by 1").fetchall()
+    con.close()
+    assert rows == [("OTHER", 9), ("P0", 3), ("P1", 7)]
+
+
+def test_the_same_key_in_two_files_latest_ingested_wins(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox" / "vacancies"
+    inbox.mkdir(parents=True)
+    pl.DataFrame(vacancy_rows(1)).write_csv(inbox / "a.csv")
+    ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
+    time.sleep(0.01)
+    pl.DataFrame([{**vacancy_rows(1)[0], "headcount": "5"}]).write_csv(inbox / "b.csv")
+    ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
+    con = _dbt_build(tmp_path)
+    assert con.sql("select posting_id, headcount, source_file from staging.stg_vacancies").fetchall() == [
+        ("P0", 5, "vacancies/b.csv")]
+    con.close()
