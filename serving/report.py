@@ -47,12 +47,14 @@ QUERIES = {
         where region_level = 'prefecture' and employed >= 10
           and grad_year = (select max(grad_year) from mart_talent_outflow)
         order by region_name, major_code""",
-    # the shortage list: the three most short per city and classification, latest year
+    # the shortage list: the three most short per city and classification among codes with vocational
+    # supply (demand no major maps to is a different story), latest year
     "shortage": """
         select region_name, classification, shortage_rank, code, name, shortage_index, shortage_level,
                vacancy_headcount, graduates_supplied::double as graduates_supplied
         from mart_shortage_list
-        where year = (select max(year) from mart_shortage_list) and shortage_rank <= 3
+        where year = (select max(year) from mart_shortage_list) and has_vocational_supply
+        qualify row_number() over (partition by region_name, classification order by shortage_rank) <= 3
         order by region_name, classification, shortage_rank""",
 }
 
@@ -150,7 +152,7 @@ td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
 <p>Release <code id="release-id">{html.escape(record['release_id'])}</code>, published
 {html.escape(record.get('published_at', ''))}. Figures are read from the published marts; formulas in docs/indicators.md.</p>
 {charts}
-<h2>紧缺人才目录 Shortage list (top 3 per city, latest year)</h2>
+<h2>紧缺人才目录 Shortage list (top 3 per city among codes with vocational supply, latest year)</h2>
 {_shortage_table(data["shortage"])}
 {_checks_and_inputs(record)}
 <script type="application/json" id="report-data">{payload}</script>

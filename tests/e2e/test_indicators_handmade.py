@@ -206,6 +206,8 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_shortage_list(marts: duckdb.DuckDBPyConnection) -> None:
+    supplied = marts.sql("select bool_and(has_vocational_supply) from marts.mart_shortage_list").fetchall()[0][0]
+    assert supplied is True
     listed = marts.sql("select region_code, classification, code, shortage_rank, shortage_index, shortage_level "
                        "from marts.mart_shortage_list order by all").fetchall()
     # with shortage_min_headcount = 3: 苏州/36 8 ÷ (2 + 1); 无锡/65 4 ÷ (0.5 + 1); 苏州/6-22 5 ÷ (1 + 1);

@@ -28,6 +28,7 @@ select
                             order by shortage_index desc, code) as integer) as shortage_rank,
     cast(shortage_index as double)                      as shortage_index,
     cast(case when shortage_index >= 3 then 'severe' else 'shortage' end as varchar) as shortage_level,
+    cast(graduates_supplied > 0 as boolean)             as has_vocational_supply,
     cast(vacancy_headcount as bigint)                   as vacancy_headcount,
     cast(graduates_supplied as decimal(18, 4))          as graduates_supplied,
     cast(demand_supply_ratio as double)                 as demand_supply_ratio,
