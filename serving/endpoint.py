@@ -150,6 +150,13 @@ class ReleaseDatabases:
                 self._open.pop(release_id).close()
                 del self._users[release_id]
 
+    def close_all(self) -> None:
+        with self._lock:
+            for con in self._open.values():
+                con.close()
+            self._open.clear()
+            self._users.clear()
+
     def open_releases(self) -> list[str]:
         with self._lock:
             return sorted(self._open)
@@ -262,6 +269,10 @@ class Endpoint(postgres.BuenaVistaServer):
         super().__init__(address, ReleaseConnection(ReleaseDatabases(releases_dir)),
                          rewriter=_Rewriter(bv_dialects.BVPostgres(), bv_dialects.BVDuckDB()), auth=dict(users))
         self.daemon_threads = True
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.conn.releases.close_all()
 
     def verify_request(self, request, client_address) -> bool:
         return True  # binding decides who can reach us (127.0.0.1 by default); every client must authenticate

@@ -194,6 +194,31 @@ def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
         assert pipeline.query(f"select count(*) as n from {mart}")["n"][0] > 0, mart
 
 
+def test_example_queries_through_the_sql_endpoint_equal_duckdb(pipeline: Pipeline) -> None:
+    """psycopg through the PostgreSQL-protocol endpoint returns what DuckDB returns on the release file."""
+    from decimal import Decimal
+
+    import psycopg
+
+    from serving.analyst_docs import example_queries
+    from serving.endpoint import serve
+
+    def normalise(rows: list) -> list[tuple]:
+        return [tuple(float(v) if isinstance(v, Decimal) else v for v in r) for r in rows]
+
+    queries = example_queries()
+    direct = [normalise(pipeline.query(q["sql"]).rows()) for q in queries]  # DuckDB on the file, closed again
+    server = serve("127.0.0.1", 0, pipeline.releases, {"analyst": "pw"})
+    try:
+        dsn = f"host=127.0.0.1 port={server.server_address[1]} user=analyst password=pw dbname=warehouse"
+        with psycopg.connect(dsn) as con:
+            for q, expected in zip(queries, direct, strict=True):
+                assert normalise(con.execute(q["sql"]).fetchall()) == expected, q["question"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def _png_is_not_blank(png: bytes) -> bool:
     """Decode the PNG's pixel data (zlib) and check it holds more than one colour's worth of bytes."""
     import struct
