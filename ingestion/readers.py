@@ -125,15 +125,10 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         df = pl.read_parquet(path)
     except Exception as exc:
         raise FeedFileError(path, f"not a readable Parquet file: {exc}") from exc
-    casts = []
-    for name, dtype in df.schema.items():
-        if isinstance(dtype, pl.List):
-            casts.append(pl.col(name).cast(pl.List(pl.Utf8)).list.join(";").alias(name))
-        elif dtype == pl.Boolean:
-            casts.append(pl.col(name).cast(pl.Utf8).alias(name))
-        else:
-            casts.append(pl.col(name).cast(pl.Utf8).alias(name))
-    return df.select(casts)
+    return df.select([
+        pl.col(name).cast(pl.List(pl.Utf8)).list.join(";") if isinstance(dtype, pl.List) else pl.col(name).cast(pl.Utf8)
+        for name, dtype in df.schema.items()
+    ])
 
 
 def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:

@@ -18,7 +18,6 @@ Start it with ``tw serve`` (host, port and users from the environment: ``orchest
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from pathlib import Path
@@ -27,6 +26,8 @@ import duckdb
 from buenavista import bv_dialects, postgres, rewrite
 from buenavista.backends.duckdb import DuckDBConnection, DuckDBQueryResult, DuckDBSession
 from buenavista.core import BVType, QueryResult, SimpleQueryResult
+
+from orchestration.release import current_release
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,10 @@ class ReleaseDatabases:
         self._lock = threading.Lock()
 
     def current_id(self) -> str:
-        link = self.releases_dir / "current"
-        if not link.is_symlink():
+        release_id = current_release(self.releases_dir)
+        if release_id is None:
             raise ReadOnlyRefused("no release has been published yet")
-        return os.readlink(link)
+        return release_id
 
     def cursor(self, release_id: str) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -144,9 +145,8 @@ class ReleaseDatabases:
         """A session stopped reading ``release_id``; close it once no session reads it and it is not current."""
         with self._lock:
             self._users[release_id] = self._users.get(release_id, 1) - 1
-            link = self.releases_dir / "current"
-            current = os.readlink(link) if link.is_symlink() else None
-            if self._users[release_id] <= 0 and release_id != current and release_id in self._open:
+            if (self._users[release_id] <= 0 and release_id != current_release(self.releases_dir)
+                    and release_id in self._open):
                 self._open.pop(release_id).close()
                 del self._users[release_id]
 
