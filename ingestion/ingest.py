@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -32,8 +32,12 @@ PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
 
 
 def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, source_name: str | None = None,
-                now: datetime | None = None, references: Mapping[str, frozenset[str]] | None = None) -> FileReport:
-    """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report."""
+                now: datetime | None = None, references: Mapping[str, frozenset[str]] | None = None,
+                on_parts_written: Callable[[], None] | None = None) -> FileReport:
+    """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
+
+    ``on_parts_written`` is called between the data files and the manifest (a failpoint in tests).
+    """
     path = Path(path)
     source_name = source_name or path.name
     sha = file_sha256(path)
@@ -65,6 +69,8 @@ def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, s
                              f"+ quarantined {report.rows_quarantined}")
     report.periods = raw_zone.write_loaded(raw_dir, contract, sha, loaded)
     raw_zone.write_quarantine(raw_dir, contract.name, sha, quarantined)
+    if on_parts_written is not None:
+        on_parts_written()
     raw_zone.write_manifest(raw_dir, report)
     if report.rows_quarantined:
         log.warning("%s: %d of %d rows quarantined", source_name, report.rows_quarantined, report.rows_read)
@@ -80,14 +86,21 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
 
 
 def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
-                references: Mapping[str, frozenset[str]] | None = None) -> list[FileReport]:
-    """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds)."""
+                references: Mapping[str, frozenset[str]] | None = None,
+                on_parts_written: Callable[[], None] | None = None) -> list[FileReport]:
+    """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds).
+
+    What a killed run left half-written is removed first, so no row is loaded twice.
+    """
     contract = FEEDS[feed]
     raw_zone.ensure_raw_zone(raw_dir)
+    for path in raw_zone.sweep_incomplete(raw_dir, feed):
+        log.warning("removed %s: left by an interrupted run (no manifest); its source file is ingested again", path)
     files = inbox_files(inbox_dir, feed)
     if references is None and files:
         references = code_lists(SEEDS_DIR)
-    return [ingest_file(p, contract, raw_dir, key, source_name=str(p.relative_to(inbox_dir)), references=references)
+    return [ingest_file(p, contract, raw_dir, key, source_name=str(p.relative_to(inbox_dir)), references=references,
+                        on_parts_written=on_parts_written)
             for p in files]
 
 

@@ -8,7 +8,8 @@ Layout under ``raw_dir``::
 
 Every data file is written to a temporary name and renamed into place, and the manifest is
 written last: a file whose manifest exists is fully ingested, and ingesting it again is a no-op.
-A run killed half-way leaves no manifest, and the next run rewrites the same file names.
+A run killed half-way leaves no manifest: the next run first removes parts without a manifest
+(:func:`sweep_incomplete`), then ingests that file again under the same names.
 """
 
 from __future__ import annotations
@@ -81,6 +82,25 @@ def ensure_raw_zone(raw_dir: Path) -> None:
         q = raw_dir / "_quarantine" / name / "part-schema.parquet"
         if not q.exists():
             _atomic_write_parquet(pl.DataFrame(schema=QUARANTINE_SCHEMA), q)
+
+
+def sweep_incomplete(raw_dir: Path, feed: str) -> list[Path]:
+    """Remove what a killed run left: temporary files, and parts whose source file has no manifest.
+
+    Only safe while no other run ingests (the run lock, orchestration/locking.py, guarantees it).
+    """
+    complete = {p.stem for p in (raw_dir / "_manifest" / feed).glob("*.json")}
+    removed = []
+    for folder in (raw_dir / feed, raw_dir / "_quarantine" / feed):
+        for path in folder.rglob(".*.tmp-*"):
+            path.unlink()
+            removed.append(path)
+        for path in folder.rglob("part-*.parquet"):
+            sha16 = path.stem.removeprefix("part-")
+            if sha16 != "schema" and sha16 not in complete:
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def manifest_path(raw_dir: Path, feed: str, sha: str) -> Path:

@@ -4,7 +4,8 @@ Layout under ``releases_dir``::
 
     candidates/<release_id>/warehouse.duckdb    staged, being checked (never read by users)
     <release_id>/warehouse.duckdb               a published release (read-only for users)
-    <release_id>/release.json                   id, time, input files and hashes, check results
+    <release_id>/release.json                   id, time, input files and hashes, check results, suppression
+    <release_id>/disclosure.json                cells masked by small-cell suppression, per table and reason
     <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
     <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
     <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
@@ -29,6 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from orchestration.disclosure import POLICIES, apply_to_database
 
 PUBLISHED_TABLES: tuple[tuple[str, str], ...] = (
     ("marts", "mart_talent_match"),
@@ -74,8 +77,14 @@ def new_release_id(inputs: list[dict], now: datetime | None = None) -> str:
 
 
 def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
-                    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES) -> Candidate:
-    """Copy the published tables from the build database into a fresh candidate database."""
+                    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
+                    suppression_k: float = 0) -> Candidate:
+    """Copy the published tables from the build database into a fresh candidate database.
+
+    With ``suppression_k > 0`` the copied marts go through small-cell suppression
+    (:mod:`orchestration.disclosure`); what was masked is written to ``disclosure.json``. The build
+    database keeps the exact figures.
+    """
     folder = releases_dir / "candidates" / release_id
     if folder.exists():
         shutil.rmtree(folder)
@@ -87,6 +96,11 @@ def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
         for schema, table in tables:
             con.execute(f"create table main.{table} as select * from build.{schema}.{table}")
         con.execute("detach build")
+        copied = {table for _, table in tables}
+        masked = apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied)) \
+            if suppression_k > 0 else {}
+        (folder / "disclosure.json").write_text(json.dumps(
+            {"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2), encoding="utf-8")
         con.execute("checkpoint")
     finally:
         con.close()
@@ -127,12 +141,19 @@ def _read_gate(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _read_disclosure(folder: Path) -> dict:
+    path = folder / "disclosure.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"suppression_k": 0, "tables": {}}
+
+
 def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
             keep: int = 5, now: datetime | None = None,
-            finalize: Callable[[Path, dict], object] | None = None) -> dict:
+            finalize: Callable[[Path, dict], object] | None = None,
+            before_switch: Callable[[], None] | None = None, fingerprint: str | None = None) -> dict:
     """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
 
-    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible.
+    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible;
+    ``before_switch()`` runs just before the switch (a failpoint in tests).
     """
     gates = [_read_gate(p) for p in gate_files]
     failed = [g.get("results_dir") for g in gates if not g.get("passed")]
@@ -144,6 +165,8 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
         "release_id": candidate.release_id,
         "published_at": now.isoformat(),
         "inputs": inputs,
+        "fingerprint": fingerprint,  # inbox, code and settings at the start of the run (orchestration/fingerprint.py)
+        "disclosure": _read_disclosure(candidate.path),
         "checks": [{"results_dir": g["results_dir"], "passed": g["passed"],
                     "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]]}
                    for g in gates],
@@ -163,6 +186,8 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):
         path.chmod(0o444)
+    if before_switch is not None:
+        before_switch()
     switch_current(releases_dir, candidate.release_id)
     with open(releases_dir / "releases.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({k: record[k] for k in ("release_id", "published_at")}, ensure_ascii=False) + "\n")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
+from orchestration.locking import refresh_lock
 from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -25,7 +29,19 @@ def dbt_resource() -> DbtCliResource:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Gives assets the :class:`Settings`; paths and keys come from the environment (orchestration/settings.py)."""
+    """Gives assets the :class:`Settings`; paths and keys come from the environment (orchestration/settings.py).
+
+    While a run uses it, the run holds the warehouse's refresh lock (orchestration/locking.py).
+    """
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        settings = load_settings()
+        with refresh_lock(settings.home):
+            from orchestration.fingerprint import record_run_start
+
+            record_run_start(settings)  # what this run starts from; its release records it
+            yield self
 
     def settings(self) -> Settings:
         settings = load_settings()
@@ -35,7 +51,22 @@ class WarehouseResource(dg.ConfigurableResource):
         return settings
 
 
+def _project_files() -> Iterator[Path]:
+    root = Path(DBT_PROJECT_DIR)
+    yield from (root / name for name in ("dbt_project.yml", "profiles.yml", "packages.yml"))
+    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
+        yield from (root / folder).rglob("*")
+
+
 def ensure_dbt_manifest() -> None:
-    """dagster-dbt needs dbt's manifest to build the asset graph; parse the project if it is missing."""
-    if not dbt_project.manifest_path.exists():
+    """dagster-dbt builds the asset graph from dbt's manifest: parse the project when the manifest is
+    missing or older than any project file (a stale manifest names models and tests that moved)."""
+    manifest = dbt_project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "a") as lock:  # processes starting together parse once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists():
+            built = manifest.stat().st_mtime
+            if not any(p.is_file() and p.stat().st_mtime > built for p in _project_files()):
+                return
         dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()

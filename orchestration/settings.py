@@ -14,6 +14,8 @@
 | TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
 | TW_SQL_PORT | ``5433`` | its port |
 | TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
+| TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); ``0`` turns it off |
+| TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself (SIGKILL) |
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Settings:
     sql_host: str
     sql_port: int
     sql_users: dict[str, str]
+    suppression_k: float = 5
+    failpoints: frozenset[str] = frozenset()
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -118,7 +122,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sql_host=env.get("TW_SQL_HOST", "127.0.0.1"),
         sql_port=int(env.get("TW_SQL_PORT", "5433")),
         sql_users=_users(env.get("TW_SQL_USERS", "")),
+        suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
+        failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
     )
+
+
+def _non_negative(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ConfigurationError(f"{name}: {text!r} is not a non-negative number")
+    return value
 
 
 def _users(text: str) -> dict[str, str]:

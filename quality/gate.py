@@ -186,21 +186,25 @@ def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_d
         return result
 
 
-def suites_by_name(names: list[str]) -> list[SuiteSpec]:
+def suites_by_name(names: list[str], suppression_k: float = 0) -> list[SuiteSpec]:
     from quality.suites import feed_suites, mart_suites
 
-    known = {s.name: s for s in (*feed_suites(), *mart_suites())}
+    known = {s.name: s for s in (*feed_suites(), *mart_suites(suppression_k))}
     missing = [n for n in names if n not in known]
     if missing:
         raise KeyError(f"unknown suite(s) {missing}; known: {sorted(known)}")
     return [known[n] for n in names]
 
 
-def run_gate(database: Path, suite_names: list[str], results_dir: Path) -> GateResult:
-    """Validate in a child process and read back its ``gate.json``."""
+def run_gate(database: Path, suite_names: list[str], results_dir: Path, suppression_k: float = 0) -> GateResult:
+    """Validate in a child process and read back its ``gate.json``.
+
+    ``suppression_k``: the k the marts in ``database`` were suppressed with (0: not suppressed).
+    """
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "quality.gate", str(database), str(results_dir), *suite_names],
+    proc = subprocess.run([sys.executable, "-m", "quality.gate", f"--suppression-k={suppression_k}",
+                           str(database), str(results_dir), *suite_names],
                           capture_output=True, text=True, check=False)
     gate_file = results_dir / "gate.json"
     if proc.returncode != 0 or not gate_file.exists():
@@ -215,11 +219,15 @@ def run_gate(database: Path, suite_names: list[str], results_dir: Path) -> GateR
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    k = 0.0
+    if argv and argv[0].startswith("--suppression-k="):
+        k, argv = float(argv[0].split("=", 1)[1]), argv[1:]
     if len(argv) < 3:
-        print("usage: python -m quality.gate DATABASE RESULTS_DIR SUITE [SUITE ...]", file=sys.stderr)
+        print("usage: python -m quality.gate [--suppression-k=K] DATABASE RESULTS_DIR SUITE [SUITE ...]",
+              file=sys.stderr)
         return 2
     database, results_dir, *names = argv
-    result = validate(Path(database), suites_by_name(names), Path(results_dir))
+    result = validate(Path(database), suites_by_name(names, k), Path(results_dir))
     print(result.summary())
     return 0
 

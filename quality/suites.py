@@ -12,6 +12,7 @@ import great_expectations as gx
 from great_expectations.expectations import Expectation
 
 from ingestion.contracts import FEEDS, FeedContract
+from orchestration.disclosure import POLICY_BY_TABLE, SUPPRESSED_COLUMNS
 
 MAX_QUARANTINE_SHARE = 0.05  # a file with more than 5% of its rows quarantined blocks publication
 
@@ -56,14 +57,51 @@ def _rate(column: str) -> tuple[Expectation, bool]:
     return gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1), True
 
 
-def mart_suites() -> list[SuiteSpec]:
+def _listed(column: str) -> str:
+    return f"list_contains(string_split({SUPPRESSED_COLUMNS}, ','), '{column}')"
+
+
+def disclosure_expectations(table: str, suppression_k: float) -> list[tuple[Expectation, bool]]:
+    """Small-cell suppression held: no count of persons in (0, k) is published, and a count is NULL
+    exactly when ``suppressed_columns`` lists it (a listed rate is NULL too)."""
+    E = gx.expectations
+    policy = POLICY_BY_TABLE[table]
+    ex: list[tuple[Expectation, bool]] = [(E.ExpectColumnValuesToNotBeNull(column=SUPPRESSED_COLUMNS), True)]
+    listed_mismatch = " or ".join(
+        [f"({c} is null) <> {_listed(c)}" for c in policy.counts]
+        + [f"({r} is not null and {_listed(r)})" for r in policy.rates])
+    ex.append((E.UnexpectedRowsExpectation(
+        description="a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL",
+        unexpected_rows_query=f"select * from {{batch}} where {listed_mismatch}"), True))
+    if suppression_k > 0:
+        small = " or ".join(f"({c} > 0 and {c} < {suppression_k})" for c in policy.counts)
+        ex.append((E.UnexpectedRowsExpectation(
+            description=f"no published count of persons is under k = {suppression_k:g} (zero is allowed)",
+            unexpected_rows_query=f"select * from {{batch}} where {small}"), True))
+    for total, parts in policy.additive:
+        members = [total, *parts]
+        ex.append((E.UnexpectedRowsExpectation(
+            description=f"{total} = {' + '.join(parts)} never has exactly one masked member",
+            unexpected_rows_query="select * from {batch} where " + " + ".join(
+                f"({c} is null)::int" for c in members) + " = 1"), True))
+    return ex
+
+
+def mart_suites(suppression_k: float = 0) -> list[SuiteSpec]:
+    """Suites of the published marts; ``suppression_k`` is the k the candidate was suppressed with."""
+    suites = _mart_suites()
+    return [SuiteSpec(s.name, s.table, (*s.expectations, *disclosure_expectations(s.table, suppression_k)))
+            for s in suites]
+
+
+def _mart_suites() -> list[SuiteSpec]:
     E = gx.expectations
     match = SuiteSpec("mart_talent_match", "mart_talent_match", (
         (E.ExpectTableRowCountToBeBetween(min_value=1), True),
         (E.ExpectCompoundColumnsToBeUnique(
             column_list=["region_level", "region_code", "industry_level", "industry_code", "year"]), True),
         *[(E.ExpectColumnValuesToNotBeNull(column=c), True)
-          for c in ("region_code", "industry_code", "year", "graduates_supplied", "vacancy_headcount")],
+          for c in ("region_code", "industry_code", "year", "vacancy_headcount")],
         (E.ExpectColumnValuesToBeBetween(column="graduates_supplied", min_value=0), True),
         (E.ExpectColumnValuesToBeBetween(column="vacancy_headcount", min_value=0), True),
         (E.ExpectColumnValuesToBeBetween(column="demand_supply_ratio", min_value=0), True),
@@ -83,7 +121,7 @@ def mart_suites() -> list[SuiteSpec]:
             description="placed <= graduates", unexpected_rows_query="select * from {batch} where placed > graduates"),
          True),
         *[(E.ExpectColumnValuesToNotBeNull(column=c), True)
-          for c in ("region_code", "major_code", "grad_year", "graduates", "employed")],
+          for c in ("region_code", "major_code", "grad_year")],
         *[_rate(c) for c in ("city_retention_rate", "retention_rate", "outflow_rate", "region_unknown_rate")],
         (E.UnexpectedRowsExpectation(
             description="employed <= graduates and the employment split adds up",
@@ -161,4 +199,4 @@ def feed_suites() -> list[SuiteSpec]:
     return [feed_suite(c) for c in FEEDS.values()]
 
 
-PUBLISHED_MARTS: tuple[str, ...] = tuple(s.name for s in mart_suites())
+PUBLISHED_MARTS: tuple[str, ...] = tuple(s.name for s in _mart_suites())

@@ -38,6 +38,7 @@ QUERIES = {
         where grad_year = (select max(grad_year) from mart_graduate_flows)
           and flow_type <> 'not_employed'
         group by all
+        having sum(graduates) is not null  -- suppressed small paths are not drawn
         order by graduates desc, school_region_name, employer
         limit 40""",
     # retention by school city and major (prefecture rows, latest year)
@@ -108,14 +109,21 @@ def _retention(rows: list[dict]) -> go.Figure:
     return fig
 
 
+SUPPRESSED = "<abbr title='小数抑制 suppressed: a small count of persons'>✱</abbr>"
+
+
+def _number(value: float | None, spec: str) -> str:
+    return SUPPRESSED if value is None else format(value, spec)
+
+
 def _shortage_table(rows: list[dict]) -> str:
     head = ("<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th><th>名称 name</th>"
             "<th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th><th>供给 supply</th></tr>")
     body = "".join(
         f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td><td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
-        f"<td>{r['shortage_index']:.2f}</td><td>{r['shortage_level']}</td><td>{r['vacancy_headcount']}</td>"
-        f"<td>{r['graduates_supplied']:.1f}</td></tr>" for r in rows)
+        f"<td>{_number(r['shortage_index'], '.2f')}</td><td>{r['shortage_level']}</td><td>{r['vacancy_headcount']}</td>"
+        f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>" for r in rows)
     return f"<table class='data' id='shortage-list'>{head}{body}</table>"
 
 
@@ -128,7 +136,13 @@ def _checks_and_inputs(record: dict) -> str:
         f"<tr><td>{html.escape(i.get('feed', ''))}</td><td>{html.escape(i.get('source_file', ''))}</td>"
         f"<td>{i.get('rows_read', '')}</td><td>{i.get('rows_loaded', '')}</td><td>{i.get('rows_quarantined', '')}</td>"
         f"<td><code>{i.get('file_sha256', '')[:16]}…</code></td></tr>" for i in record.get("inputs", []))
-    return (f"<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
+    disclosure = record.get("disclosure", {})
+    cells = sum(t["cells_primary"] + t["cells_secondary"] + t["cells_rate"]
+                for t in disclosure.get("tables", {}).values())
+    note = (f"<p id='disclosure'>小数抑制 Small-cell suppression: counts of persons under k = "
+            f"{disclosure.get('suppression_k', 0):g} are masked ({SUPPRESSED}), with the cells that would reveal "
+            f"them; {cells} cells masked in this release.</p>")
+    return (f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
             f"<h2>输入文件 Input files</h2><table class='data' id='inputs'><tr><th>feed</th><th>file</th><th>read</th>"
             f"<th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>")
 

@@ -30,3 +30,7 @@ def vacancies_csv(tmp_path: Path) -> Path:
     path = tmp_path / "vacancies.csv"
     pl.DataFrame(vacancy_rows()).write_csv(path)
     return path
+
+
+# the fault figures table (tests/faults/figures.py): hooks here, so the pytest-xdist controller has them too
+from tests.faults.figures import pytest_sessionfinish, pytest_sessionstart, pytest_terminal_summary  # noqa: F401

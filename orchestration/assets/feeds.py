@@ -7,6 +7,7 @@ import polars as pl
 from ingestion.contracts import FEEDS
 from ingestion.ingest import ingest_feed
 from ingestion.raw_zone import all_manifests
+from orchestration.failpoints import failpoint
 from orchestration.resources import WarehouseResource
 from quality.gate import GateResult, prepare_feed_database, run_gate
 
@@ -21,7 +22,8 @@ def _feed_asset(feed: str) -> dg.AssetsDefinition:
                           f"Grain: {contract.grain}.")
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         s = warehouse.settings()
-        reports = ingest_feed(s.inbox_dir, feed, s.raw_dir, s.require_key())
+        reports = ingest_feed(s.inbox_dir, feed, s.raw_dir, s.require_key(),
+                              on_parts_written=lambda: failpoint("ingest_after_parts"))
         for r in reports:
             if r.status == "rejected":
                 context.log.error(f"{r.source_file}: rejected: {r.error}")

@@ -8,8 +8,10 @@ from pathlib import Path
 import dagster as dg
 
 from ingestion.raw_zone import all_manifests
+from orchestration.failpoints import failpoint
+from orchestration.fingerprint import run_start_fingerprint
 from orchestration.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
-from orchestration.resources import WarehouseResource, dbt_resource
+from orchestration.resources import WarehouseResource, dbt_project, dbt_resource
 from orchestration.settings import Settings
 from quality.gate import run_gate
 from quality.suites import PUBLISHED_MARTS
@@ -35,8 +37,12 @@ def _load_candidate(settings: Settings) -> Candidate:
 
 
 def build_dbt_docs(target: Path) -> Path:
-    """dbt's documentation site as one static HTML file (``dbt docs generate --static``)."""
-    dbt_resource().cli(["docs", "generate", "--static"], target_path=target).wait()
+    """dbt's documentation site as one static HTML file (``dbt docs generate --static --no-compile``:
+    the models were just built; compiling them again for the docs took half of this step)."""
+    target.mkdir(parents=True, exist_ok=True)
+    # with --no-compile dbt writes no manifest.json, but dagster-dbt reads one from the target path afterwards
+    shutil.copy2(dbt_project.manifest_path, target / "manifest.json")
+    dbt_resource().cli(["docs", "generate", "--static", "--no-compile"], target_path=target).wait()
     return target / "static_index.html"
 
 
@@ -45,13 +51,23 @@ def build_dbt_docs(target: Path) -> Path:
 def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     inputs = _inputs(s)
-    candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs))
+    candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs), suppression_k=s.suppression_k)
+    disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     docs = build_dbt_docs(s.home / "dbt_docs")
     (candidate.path / "docs").mkdir(exist_ok=True)
     shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")
-    return dg.MaterializeResult(metadata={"release_id": candidate.release_id, "path": str(candidate.path),
-                                          "dbt_docs": str(candidate.path / "docs" / "dbt.html")})
+    masked = {t: v for t, v in disclosure["tables"].items() if v["rows_with_suppression"]}
+    return dg.MaterializeResult(metadata={
+        "release_id": candidate.release_id, "path": str(candidate.path),
+        "dbt_docs": str(candidate.path / "docs" / "dbt.html"),
+        "suppression_k": disclosure["suppression_k"],
+        "cells_suppressed": sum(v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] for v in masked.values()),
+        "suppression": dg.MetadataValue.md(
+            "| table | primary | secondary | rate | rows |\n|---|---|---|---|---|\n" + "\n".join(
+                f"| {t} | {v['cells_primary']} | {v['cells_secondary']} | {v['cells_rate']} | "
+                f"{v['rows_with_suppression']} |" for t, v in masked.items())),
+    })
 
 
 @dg.asset_check(asset=release_candidate, name="gx_published_marts", blocking=True,
@@ -59,7 +75,9 @@ def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def release_candidate_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     s = warehouse.settings()
     candidate = _load_candidate(s)
-    result = run_gate(candidate.database, list(PUBLISHED_MARTS), candidate.quality_dir)
+    disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
+    result = run_gate(candidate.database, list(PUBLISHED_MARTS), candidate.quality_dir,
+                      suppression_k=disclosure["suppression_k"])
     return dg.AssetCheckResult(passed=result.passed, metadata={
         "release_id": candidate.release_id,
         "summary": dg.MetadataValue.md(f"```\n{result.summary()}\n```"),
@@ -80,7 +98,8 @@ def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     gate_files = [candidate.quality_dir / "gate.json", feeds_quality / "gate.json"]
     try:
         record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases,
-                         finalize=write_report)
+                         finalize=write_report, before_switch=lambda: failpoint("publish_before_switch"),
+                         fingerprint=run_start_fingerprint(s))
     except PublicationBlocked as exc:
         context.log.error(str(exc))
         raise

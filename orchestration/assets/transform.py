@@ -4,6 +4,7 @@
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.failpoints import failpoint
 from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest
 
 ensure_dbt_manifest()
@@ -20,4 +21,7 @@ class Translator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     warehouse.settings()  # exports the paths dbt reads
-    yield from dbt.cli(["build"], context=context).stream()
+    for n, event in enumerate(dbt.cli(["build"], context=context).stream()):
+        if n == 1:
+            failpoint("dbt_build")
+        yield event

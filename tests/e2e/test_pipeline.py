@@ -45,8 +45,18 @@ class Pipeline:
         return link.readlink().name if link.is_symlink() else None
 
     def query(self, sql: str) -> pl.DataFrame:
+        """On the published release (small cells suppressed)."""
         con = duckdb.connect(str(self.releases / "current" / "warehouse.duckdb"), read_only=True)
         try:
+            return con.sql(sql).pl()
+        finally:
+            con.close()
+
+    def build_query(self, sql: str) -> pl.DataFrame:
+        """On the internal build database (exact figures)."""
+        con = duckdb.connect(str(self.home / "warehouse" / "build.duckdb"), read_only=True)
+        try:
+            con.execute("set search_path = 'marts,reference'")
             return con.sql(sql).pl()
         finally:
             con.close()
@@ -125,7 +135,7 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
         (pl.col("emp") & (pl.col("employer_region_code").str.slice(0, 2) == pl.col("school_region_code").str.slice(0, 2)))
         .sum().alias("employed_in_school_province"),
     ).with_columns((pl.col("employed_in_school_province") / pl.col("employed")).alias("retention_rate"))
-    got = pipeline.query("select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
+    got = pipeline.build_query("select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
                          "employed_in_school_province, retention_rate, outflow_rate from mart_talent_outflow "
                          "where region_level = 'prefecture'")
     joined = expected.join(got.with_columns(pl.col("grad_year").cast(pl.Int64)),
@@ -162,7 +172,7 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
         pl.col("employer_region_code").replace_strict(pref, default=None).alias("region_code"),
         pl.col("employer_industry_code").str.slice(0, 2).alias("industry_code"), "year").agg(
         pl.len().alias("emp"), pl.col("major_related").sum().alias("related"))
-    got = pipeline.query("select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
+    got = pipeline.build_query("select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
                          "vacancy_headcount, demand_supply_ratio, graduates_employed_in_industry, major_fit_rate "
                          "from mart_talent_match where region_level = 'prefecture' and industry_level = 'division'"
                          ).with_columns(pl.col("year").cast(pl.Int64))
@@ -179,6 +189,41 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
     # every cell with supply, demand or employment is in the mart
     assert supply.join(got, on=keys, how="anti").height == 0
     assert demand.join(got, on=keys, how="anti").height == 0
+
+
+def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipeline: Pipeline) -> None:
+    """Every published count equals the exact one or is NULL and listed; nothing under k=5 is published;
+    no additive relation of a published table leaves exactly one masked cell."""
+    from orchestration.disclosure import POLICIES, relations, unsafe_relations
+
+    record = json.loads((pipeline.releases / "current" / "release.json").read_text())
+    assert record["disclosure"]["suppression_k"] == 5
+    masked_total = 0
+    for policy in POLICIES:
+        cols = [*policy.counts, *policy.rates]
+        exact = pipeline.build_query(f"select * from {policy.table}")
+        public = pipeline.query(f"select * from {policy.table}")
+        assert exact.height == public.height, policy.table
+        assert exact["suppressed_columns"].eq("").all()
+        both = exact.join(public, on=list(policy.key), how="inner", suffix="_pub", nulls_equal=True)
+        assert both.height == exact.height, policy.table
+        listed = both["suppressed_columns_pub"].str.split(",")
+        for c in cols:
+            is_listed = listed.list.contains(c)
+            assert both.filter(is_listed)[f"{c}_pub"].is_null().all(), (policy.table, c)
+            kept = both.filter(~is_listed)
+            assert (kept[c].cast(pl.Float64).eq_missing(kept[f"{c}_pub"].cast(pl.Float64))).all(), (policy.table, c)
+        for c in policy.counts:
+            small = both.filter((pl.col(c) > 0) & (pl.col(c) < 5))
+            assert small[f"{c}_pub"].is_null().all(), (policy.table, c)
+            masked_total += both[f"{c}_pub"].is_null().sum()
+        frame = public.with_row_index("row_id").with_columns(pl.col("row_id").cast(pl.Int64))
+        cells = (frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
+                 .unpivot(index="row_id", variable_name="column", value_name="value")
+                 .with_columns(masked=pl.col("value").is_null()))
+        assert unsafe_relations(cells, relations(frame, policy)).is_empty(), policy.table
+    assert masked_total == sum(t["cells_primary"] + t["cells_secondary"]
+                               for t in record["disclosure"]["tables"].values()) > 0
 
 
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:

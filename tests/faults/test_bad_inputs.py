@@ -18,6 +18,7 @@ from ingestion.ingest import ingest_file
 from ingestion.raw_zone import FileReport
 from ingestion.reference import code_lists
 from tests.conftest import REPO, vacancy_rows
+from tests.faults.figures import record_figures
 
 REFERENCES = code_lists(REPO / "dbt_project" / "seeds" / "reference")
 CHINESE = {c.name: c.aliases[0] for c in VACANCIES.columns}
@@ -28,6 +29,8 @@ def _ingest(tmp_path: Path, path: Path) -> tuple[FileReport, pl.DataFrame]:
     q_files = list((tmp_path / "raw" / "_quarantine" / "vacancies").glob("part-[0-9a-f]*.parquet"))
     quarantined = pl.read_parquet(q_files) if q_files else pl.DataFrame({"source_row": [], "reason": []})
     assert report.status == "rejected" or report.reconciles  # read = loaded + quarantined, always
+    if report.status != "unchanged":
+        record_figures(1, report.rows_read, report.rows_loaded, report.rows_quarantined)
     return report, quarantined
 
 

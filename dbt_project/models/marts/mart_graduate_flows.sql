@@ -30,7 +30,8 @@ select
         when employer_province_code = school_province_code        then 'moved_within_province'
         else 'left_province'
     end as varchar)                                         as flow_type,
-    cast(count(*) as bigint)                                as graduates
+    cast(count(*) as bigint)                                as graduates,
+    {{ suppressed_columns() }}
 from g
 left join {{ ref('dim_region') }} ro on ro.region_code = g.origin_prefecture_code
 left join {{ ref('dim_region') }} rs on rs.region_code = g.school_prefecture_code

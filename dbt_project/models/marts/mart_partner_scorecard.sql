@@ -21,10 +21,20 @@ partners as (
     from {{ ref('int_graduates') }}
     where employer_is_partner and employer_enterprise_id is not null
 ),
-demand as (
-    select enterprise_id, posted_year as year, any_value(enterprise_name) as enterprise_name,
-           any_value(prefecture_code) as region_code, sum(headcount) as vacancy_headcount
+demand_by_city as (
+    select enterprise_id, posted_year as year, prefecture_code, sum(headcount) as headcount,
+           max(enterprise_name) as enterprise_name
     from {{ ref('int_vacancies') }}
+    group by all
+),
+demand as (
+    -- an enterprise posting in several cities is placed where it posted the most headcount that year (ties: the
+    -- lowest code), so the same inputs always give the same row
+    select enterprise_id, year,
+           arg_max(enterprise_name, [headcount, -cast(prefecture_code as bigint)]) as enterprise_name,
+           arg_max(prefecture_code, [headcount, -cast(prefecture_code as bigint)]) as region_code,
+           sum(headcount) as vacancy_headcount
+    from demand_by_city
     group by all
 )
 select
@@ -42,7 +52,8 @@ select
     cast(h.order_class_hires as bigint)                                          as order_class_hires,
     cast(h.apprenticeship_hires as bigint)                                       as apprenticeship_hires,
     cast(coalesce(d.vacancy_headcount, 0) as bigint)                             as vacancy_headcount,
-    cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy
+    cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy,
+    {{ suppressed_columns() }}
 from hires h
 join partners p using (enterprise_id)
 left join demand d using (enterprise_id, year)

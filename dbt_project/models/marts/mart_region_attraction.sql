@@ -62,6 +62,7 @@ select
     cast(t.employed_in_region as bigint)             as employed_in_region,
     cast(t.came_in as bigint)                        as came_in,
     cast(t.inflow_share as double)                   as inflow_share,
-    cast((t.stay_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index
+    cast((t.stay_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index,
+    {{ suppressed_columns() }}
 from rates t
 left join {{ ref('dim_region') }} r on r.region_code = t.region_code

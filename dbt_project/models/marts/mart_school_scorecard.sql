@@ -2,7 +2,8 @@
 with grads as (
     select
         school_code, grad_year,
-        any_value(school_prefecture_code)                                          as region_code,
+        min(school_prefecture_code)  -- one city per school; min() keeps a rebuild deterministic if not
+                                                                                   as region_code,
         count(*)                                                                   as graduates,
         count(*) filter (where is_placed)                                          as placed,
         count(*) filter (where is_employed)                                        as employed,
@@ -21,7 +22,7 @@ with grads as (
 ),
 enrolment as (
     select school_code, year,
-           any_value(school_name)         as school_name,
+           min(school_name)               as school_name,  -- deterministic if a school reports two names
            sum(enrolled_total)            as enrolled_total,
            sum(order_class_enrolment)     as order_class_enrolment,
            sum(apprenticeship_enrolment)  as apprenticeship_enrolment
@@ -54,7 +55,8 @@ select
                                                                                     as apprenticeship_partner_hire_rate,
     cast(e.enrolled_total as bigint)                                                as enrolled_total,
     cast(e.order_class_enrolment as bigint)                                         as order_class_enrolment,
-    cast(e.apprenticeship_enrolment as bigint)                                      as apprenticeship_enrolment
+    cast(e.apprenticeship_enrolment as bigint)                                      as apprenticeship_enrolment,
+    {{ suppressed_columns() }}
 from grads g
 left join enrolment e on e.school_code = g.school_code and e.year = g.grad_year
 left join {{ ref('dim_region') }} r on r.region_code = g.region_code

@@ -35,7 +35,8 @@ select
     cast('shortage_index = vacancy_headcount / (graduates_supplied + 1) >= {{ var("shortage_min_index") }} '
          || 'and vacancy_headcount >= {{ var("shortage_min_headcount") }}' as varchar) as listing_rule,
     cast('{{ var("bridge_version") }}' as varchar)      as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)      as weighting_rule
+    cast('{{ var("weighting_rule") }}' as varchar)      as weighting_rule,
+    {{ suppressed_columns() }}
 from scored
 where shortage_index >= {{ var('shortage_min_index') }}
   and vacancy_headcount >= {{ var('shortage_min_headcount') }}

@@ -61,6 +61,7 @@ select
     cast(case when x.employment_comparable then x.employment_dissimilarity end as double)   as employment_dissimilarity_index,
     cast(case when x.employment_comparable then 1 - x.employment_dissimilarity end as double) as employment_alignment_index,
     cast('{{ var("bridge_version") }}' as varchar)                           as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)                           as weighting_rule
+    cast('{{ var("weighting_rule") }}' as varchar)                           as weighting_rule,
+    {{ suppressed_columns() }}
 from indices x
 left join {{ ref('dim_region') }} r on r.region_code = x.region_code

@@ -19,7 +19,8 @@ select
     cast({{ safe_divide('c.graduates_employed_major_related', 'c.graduates_employed_fit_known') }} as double)
                                                                           as major_fit_rate,
     cast('{{ var("bridge_version") }}' as varchar)                        as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)                        as weighting_rule
+    cast('{{ var("weighting_rule") }}' as varchar)                        as weighting_rule,
+    {{ suppressed_columns() }}
 from {{ ref('int_talent_match_counts') }} c
 left join {{ ref('dim_region') }} r   on r.region_code = c.region_code
 left join {{ ref('dim_industry') }} i on i.industry_code = c.industry_code

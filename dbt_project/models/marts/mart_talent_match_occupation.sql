@@ -65,7 +65,8 @@ select
     cast(coalesce(e.graduates_employed_major_related, 0) as bigint)              as graduates_employed_major_related,
     cast({{ safe_divide('e.graduates_employed_major_related', 'e.fit_known') }} as double) as major_fit_rate,
     cast('{{ var("bridge_version") }}' as varchar)                               as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)                               as weighting_rule
+    cast('{{ var("weighting_rule") }}' as varchar)                               as weighting_rule,
+    {{ suppressed_columns() }}
 from cells c
 left join supply s     using (region_level, region_code, occupation_level, occupation_code, year)
 left join demand d     using (region_level, region_code, occupation_level, occupation_code, year)

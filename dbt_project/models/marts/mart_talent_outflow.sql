@@ -49,7 +49,8 @@ select
     cast({{ safe_divide('c.employed_in_school_province', 'c.employed') }} as double) as retention_rate,
     cast({{ safe_divide('c.employed_outside_province', 'c.employed') }} as double)   as outflow_rate,
     cast({{ safe_divide('c.employed_region_unknown', 'c.employed') }} as double)     as region_unknown_rate,
-    cast('employed graduates' as varchar)                               as rate_denominator
+    cast('employed graduates' as varchar)                               as rate_denominator,
+    {{ suppressed_columns() }}
 from counts c
 left join {{ ref('dim_region') }} r on r.region_code = c.region_code
 left join {{ ref('dim_major') }} m  on m.major_code = c.major_code
