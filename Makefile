@@ -7,7 +7,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: demo demo-small run serve test test-fast lint dagster-dev contracts reference sync clean
+.PHONY: demo demo-small run serve test test-fast lint bench dagster-dev contracts reference sync clean
 
 $(UV):
 	python3 -m venv .tools
@@ -28,11 +28,17 @@ run: sync
 serve: sync
 	$(RUN) tw serve
 
+# two workers, one test file each at a time (the long end-to-end files run side by side)
 test: sync
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 test-fast: sync
 	$(RUN) pytest -m "not e2e"
+
+# the benchmark harness: make bench SCALES="S M" (appends its table to docs/performance.md)
+SCALES ?= S
+bench: sync
+	$(RUN) python -m benchmarks.run $(foreach s,$(SCALES),--scale $(s))
 
 lint: sync
 	$(RUN) ruff check .
@@ -47,4 +53,4 @@ reference: sync
 	$(RUN) tw reference
 
 clean:
-	rm -rf var data/inbox dbt_project/target dbt_project/logs
+	rm -rf var data/inbox dbt_project/target dbt_project/logs build

@@ -18,10 +18,16 @@ full_refresh_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_full_refresh", job=full_refresh_job, cron_schedule=load_settings().schedule_cron,
-    execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
-)
+@dg.schedule(name="nightly_full_refresh", job=full_refresh_job, cron_schedule=load_settings().schedule_cron,
+             execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="The full refresh, nightly; skipped when the current release was built from this very "
+                         "inbox, code and settings (orchestration/fingerprint.py).")
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    from orchestration.fingerprint import nothing_new
+
+    if nothing_new(load_settings()):
+        return dg.SkipReason("nothing new since the current release")
+    return dg.RunRequest()
 
 
 def inbox_fingerprint(inbox_dir: Path) -> str:

@@ -24,9 +24,17 @@ from pathlib import Path
 from orchestration.settings import REPO_ROOT, load_settings
 
 
-def _run_full_refresh() -> int:
+def _run_full_refresh(force: bool = False) -> int:
     settings = load_settings()
     settings.ensure_dirs()
+    started = time.monotonic()
+    from orchestration.fingerprint import nothing_new
+    from orchestration.release import current_release
+
+    if not force and nothing_new(settings):
+        print(f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, code and "
+              f"settings; nothing to do ({time.monotonic() - started:.1f}s). `tw run --force` rebuilds anyway.")
+        return 0
     os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.update(settings.dbt_env())
@@ -34,12 +42,10 @@ def _run_full_refresh() -> int:
 
     from orchestration.definitions import defs
 
-    started = time.monotonic()
     job = defs.resolve_job_def("full_refresh")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     elapsed = time.monotonic() - started
-    from orchestration.release import current_release
 
     published = [e for e in result.all_events if e.is_step_success and e.step_key == "published_release"]
     print(f"full_refresh: {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
@@ -123,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="sample feeds + full refresh")
     demo.add_argument("--scale", default="demo", choices=["small", "demo"])
-    sub.add_parser("run", help="full refresh of the inbox")
+    run = sub.add_parser("run", help="full refresh of the inbox (does nothing when nothing changed)")
+    run.add_argument("--force", action="store_true", help="rebuild and publish even if nothing changed")
     gen = sub.add_parser("generate", help="write sample feeds")
     gen.add_argument("--scale", default="small", choices=["small", "demo"])
     gen.add_argument("--out", type=Path, required=True)
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(args.scale)
     if args.command == "run":
-        return _run_full_refresh()
+        return _run_full_refresh(force=args.force)
     if args.command == "generate":
         from ingestion.sample import generate
 

@@ -36,3 +36,34 @@ def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path, monkeypatch:
 def test_schedule_targets_the_full_refresh() -> None:
     assert nightly_schedule.job_name == "full_refresh"
     assert nightly_schedule.cron_schedule == "0 2 * * *"
+
+
+def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import os
+
+    from orchestration.fingerprint import nothing_new, run_fingerprint
+    from orchestration.settings import load_settings
+
+    monkeypatch.setenv("TW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TW_INBOX_DIR", str(tmp_path / "inbox"))
+    (tmp_path / "inbox" / "vacancies").mkdir(parents=True)
+    f = tmp_path / "inbox" / "vacancies" / "v.csv"
+    f.write_text("posting_id\n1\n")
+    settings = load_settings()
+    assert not nothing_new(settings)  # no release yet
+    release = settings.releases_dir / "r1"
+    release.mkdir(parents=True)
+    (release / "release.json").write_text(json.dumps({"fingerprint": run_fingerprint(settings)}))
+    os.symlink("r1", settings.releases_dir / "current")
+    assert nothing_new(settings)
+    with dg.instance_for_test() as instance:
+        assert isinstance(nightly_schedule(dg.build_schedule_context(instance=instance)), dg.SkipReason)
+    monkeypatch.setenv("TW_SUPPRESSION_K", "10")  # a setting that changes the release
+    assert not nothing_new(load_settings())
+    monkeypatch.delenv("TW_SUPPRESSION_K")
+    f.write_text("posting_id\n1\n2\n")  # a changed file
+    assert not nothing_new(load_settings())
+    with dg.instance_for_test() as instance:
+        assert isinstance(nightly_schedule(dg.build_schedule_context(instance=instance)), dg.RunRequest)

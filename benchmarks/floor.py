@@ -1,0 +1,99 @@
+"""The floor: the marts computed by DuckDB alone, from the same raw zone, with nothing else.
+
+The SQL is the project's own models, compiled once by ``dbt compile`` (not timed) and executed in
+dependency order in one DuckDB connection: no Dagster, no dbt runtime, no dbt tests, no Great
+Expectations, no release. Reference tables (the seeds) are copied from the pipeline's build database.
+What the pipeline adds on top of this (orchestration, ingestion with validation, checks, publication)
+is the ratio the benchmark reports.
+
+    python -m benchmarks.floor compile RAW_DIR FLOOR_DIR      # writes FLOOR_DIR/target/manifest.json
+    python -m benchmarks.floor execute FLOOR_DIR BUILD_DB     # the timed part
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def compile_project(raw_dir: Path, floor_dir: Path) -> Path:
+    floor_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(floor_dir / "build.duckdb")}
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run([str(dbt), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                           str(DBT_PROJECT_DIR), "--target-path", str(floor_dir / "target"), "--log-path",
+                           str(floor_dir / "logs")], env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt compile failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    return floor_dir / "target" / "manifest.json"
+
+
+def ordered_models(manifest: dict) -> list[dict]:
+    models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    graph = {k: [d for d in v["depends_on"]["nodes"] if d in models] for k, v in models.items()}
+    return [models[k] for k in TopologicalSorter(graph).static_order()]
+
+
+def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
+    manifest = json.loads((floor_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    database = floor_dir / "build.duckdb"  # the catalog name "build" matches the compiled relation names
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    con.execute(f"attach '{pipeline_build_db}' as pipeline (read_only)")
+    seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
+    for schema in {n["schema"] for n in manifest["nodes"].values() if n["resource_type"] in ("seed", "model")}:
+        con.execute(f'create schema if not exists "{schema}"')
+    for seed in seeds:
+        con.execute(f'create table "{seed["schema"]}"."{seed["alias"]}" as '
+                    f'select * from pipeline."{seed["schema"]}"."{seed["alias"]}"')
+    con.execute("detach pipeline")
+    rows = {}
+    for model in ordered_models(manifest):
+        con.execute(f'create table {model["relation_name"]} as {model["compiled_code"]}')
+        if model["name"].startswith("mart_"):
+            rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchone()[0]
+    con.execute("checkpoint")
+    con.close()
+    return rows
+
+
+def compare(floor_db: Path, pipeline_build_db: Path, marts: list[str]) -> dict[str, int]:
+    """Rows that differ between the floor's marts and the pipeline's (doubles rounded to 9 places)."""
+    con = duckdb.connect()
+    con.execute(f"attach '{floor_db}' as f (read_only)")
+    con.execute(f"attach '{pipeline_build_db}' as p (read_only)")
+    differences = {}
+    for mart in marts:
+        columns = con.execute("select column_name, data_type from information_schema.columns where "
+                              "table_catalog = 'p' and table_schema = 'marts' and table_name = ? "
+                              "order by ordinal_position", [mart]).fetchall()
+        select = ", ".join(f"round({c}::double, 9) as {c}" if t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL")
+                           else c for c, t in columns)
+        differences[mart] = con.execute(
+            f"select count(*) from ((select {select} from f.marts.{mart} except all select {select} from p.marts.{mart})"
+            f" union all (select {select} from p.marts.{mart} except all select {select} from f.marts.{mart}))"
+        ).fetchone()[0]
+    return differences
+
+
+def main(argv: list[str]) -> int:
+    command, *args = argv
+    if command == "compile":
+        print(compile_project(Path(args[0]), Path(args[1])))
+    elif command == "execute":
+        print(json.dumps(execute(Path(args[0]), Path(args[1]))))
+    else:
+        raise SystemExit(__doc__)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,206 @@
+"""The benchmark: the full refresh at a scale, against the floor and a pandas baseline.
+
+    python -m benchmarks.run --scale S [--scale M ...] [--no-append] [--workdir var/bench]
+
+For each scale: generate the sample feeds (cached in the workdir; not timed), then measure
+
+- ``pipeline``: ``tw run`` (the full refresh: ingest, dbt build with its tests, GX checks, suppression,
+  publish) in a child process; wall time and peak RSS of the whole process tree, per Dagster step from the
+  run's event log;
+- ``no-op``: ``tw run`` again with nothing new in the inbox;
+- ``floor``: the project's compiled SQL executed by DuckDB alone on the same raw zone (benchmarks/floor.py);
+- ``pandas``: mart_talent_outflow in pandas from the same raw zone (benchmarks/pandas_baseline.py);
+
+checks that the floor's nine marts equal the pipeline's row for row and that pandas' counts equal the
+pipeline's mart_talent_outflow, prints the table and appends it to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.floor import compare, compile_project
+from benchmarks.measure import Measured, run_measured
+from ingestion.sample import Scale, generate
+from orchestration.settings import REPO_ROOT
+
+SCALES: dict[str, Scale] = {
+    "S": Scale("S", n_cities=3, n_schools=8, graduates_per_year=600, vacancies_total=3_000),
+    # a province: about 1M graduate rows over the years held and 2M vacancies
+    "M": Scale("M", n_cities=13, n_schools=300, graduates_per_year=333_334, vacancies_total=2_000_000),
+    # national: 10M graduate rows, 20M vacancies (enrolment rows follow from schools × majors × years)
+    "L": Scale("L", n_cities=13, n_schools=3_000, graduates_per_year=3_333_334, vacancies_total=20_000_000),
+}
+STAGES = {  # Dagster step key → stage
+    "ingest": lambda k: k.startswith("raw__"),
+    "dbt build (models + dbt tests)": lambda k: k == "warehouse_dbt_assets",
+    "quality checks (GX)": lambda k: k in ("feed_checks", "release_candidate_gx_published_marts"),
+    "publish (stage, suppress, docs, report, switch)": lambda k: k in ("release_candidate", "published_release"),
+}
+PYTHON = sys.executable
+
+
+@dataclass
+class Result:
+    scale: str
+    rows_in: int
+    pipeline: Measured
+    stages: dict[str, tuple[float, int]]  # stage → (seconds, peak RSS)
+    noop: Measured
+    noop_published: bool
+    floor: Measured
+    pandas: Measured
+    floor_differences: dict[str, int]
+    pandas_differences: int
+
+
+def _env(home: Path, inbox: Path) -> dict[str, str]:
+    return {**os.environ, "TW_HOME": str(home), "TW_INBOX_DIR": str(inbox), "TW_DEMO": "1",
+            "DAGSTER_HOME": str(home / "dagster")}
+
+
+def _tw() -> list[str]:
+    tw = Path(PYTHON).parent / "tw"
+    return [str(tw)] if tw.exists() else [PYTHON, "-m", "orchestration.cli"]
+
+
+def _step_times(home: Path) -> list[tuple[str, float, float]]:
+    """(step key, start, end) of the latest run, in seconds since the run started."""
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        stats = instance.get_run_step_stats(run.run_id)
+        record = instance.get_run_record_by_id(run.run_id)
+        start = record.start_time if record and record.start_time else min(s.start_time for s in stats)
+        return [(s.step_key, s.start_time - start, s.end_time - start) for s in stats if s.end_time]
+
+
+def _stages(measured: Measured, steps: list[tuple[str, float, float]]) -> dict[str, tuple[float, int]]:
+    # the run record starts after the process started (imports, definitions): shift by that offset
+    offset = measured.wall_s - max(end for _, _, end in steps) if steps else 0.0
+    out: dict[str, tuple[float, int]] = {}
+    for stage, match in STAGES.items():
+        mine = [(s, e) for k, s, e in steps if match(k)]
+        seconds = sum(e - s for s, e in mine)
+        peak = max((measured.peak_between(s + offset, e + offset) for s, e in mine), default=0)
+        out[stage] = (seconds, peak)
+    covered = sum(v[0] for v in out.values())
+    out["start-up and the rest"] = (measured.wall_s - covered, 0)
+    return out
+
+
+def _pandas_differences(build_db: Path, pandas_out: Path) -> int:
+    cols = ("region_level, region_code, major_code, grad_year::bigint, graduates, placed, employed, "
+            "employed_in_school_city, employed_in_school_province, employed_outside_province, employed_region_unknown")
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        return con.execute(
+            f"select count(*) from ((select {cols} from marts.mart_talent_outflow except all "
+            f"select {cols} from '{pandas_out}') union all (select {cols} from '{pandas_out}' except all "
+            f"select {cols} from marts.mart_talent_outflow))").fetchone()[0]
+    finally:
+        con.close()
+
+
+def run_scale(name: str, workdir: Path) -> Result:
+    from quality.suites import PUBLISHED_MARTS
+
+    base = workdir / name
+    inbox, home, floor_dir = base / "inbox", base / "home", base / "floor"
+    if not (base / ".generated").exists():
+        shutil.rmtree(inbox, ignore_errors=True)
+        generate(inbox, SCALES[name])
+        (base / ".generated").touch()
+    shutil.rmtree(home, ignore_errors=True)
+    pipeline = run_measured([*_tw(), "run"], env=_env(home, inbox))
+    if pipeline.returncode != 0:
+        raise RuntimeError(f"the pipeline failed at scale {name}:\n{pipeline.stdout[-3000:]}\n{pipeline.stderr[-3000:]}")
+    stages = _stages(pipeline, _step_times(home))
+    first_release = os.readlink(home / "releases" / "current")
+    noop = run_measured([*_tw(), "run"], env=_env(home, inbox))
+    noop_published = os.readlink(home / "releases" / "current") != first_release
+    manifests = [json.loads(p.read_text()) for p in (home / "raw" / "_manifest").rglob("*.json")]
+    rows_in = sum(m["rows_read"] for m in manifests)
+    build_db = home / "warehouse" / "build.duckdb"
+    compile_project(home / "raw", floor_dir)
+    floor = run_measured([PYTHON, "-m", "benchmarks.floor", "execute", str(floor_dir), str(build_db)],
+                         cwd=str(REPO_ROOT))
+    if floor.returncode != 0:
+        raise RuntimeError(f"the floor failed: {floor.stderr[-3000:]}")
+    pandas_out = base / "pandas_outflow.parquet"
+    pandas = run_measured([PYTHON, "-m", "benchmarks.pandas_baseline", str(home / "raw"), str(pandas_out)],
+                          cwd=str(REPO_ROOT))
+    if pandas.returncode != 0:
+        raise RuntimeError(f"the pandas baseline failed: {pandas.stderr[-3000:]}")
+    return Result(name, rows_in, pipeline, stages, noop, noop_published, floor, pandas,
+                  compare(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
+                  _pandas_differences(build_db, pandas_out))
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f}"
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        (f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"),
+        "",
+        "| scale | input rows | what | wall s | peak RSS GiB | rows/s | × floor | pandas × pipeline |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        p, f = r.pipeline, r.floor
+        lines.append(f"| {r.scale} | {r.rows_in:,} | **full refresh** | {p.wall_s:.1f} | {_gib(p.peak_rss_bytes)} | "
+                     f"{r.rows_in / p.wall_s:,.0f} | {p.wall_s / f.wall_s:.1f} | |")
+        for stage, (seconds, peak) in r.stages.items():
+            lines.append(f"| {r.scale} | | {stage} | {seconds:.1f} | {_gib(peak) if peak else ''} | | "
+                         f"{seconds / f.wall_s:.1f} | |")
+        lines.append(f"| {r.scale} | | refresh with nothing new (published: {'yes' if r.noop_published else 'no'}) | "
+                     f"{r.noop.wall_s:.1f} | {_gib(r.noop.peak_rss_bytes)} | | {r.noop.wall_s / f.wall_s:.1f} | |")
+        lines.append(f"| {r.scale} | | floor: compiled SQL in DuckDB, 9 marts (differences: "
+                     f"{sum(r.floor_differences.values())}) | {f.wall_s:.1f} | {_gib(f.peak_rss_bytes)} | "
+                     f"{r.rows_in / f.wall_s:,.0f} | 1.0 | |")
+        lines.append(f"| {r.scale} | | pandas: mart_talent_outflow only (differences: {r.pandas_differences}) | "
+                     f"{r.pandas.wall_s:.1f} | {_gib(r.pandas.peak_rss_bytes)} | | {r.pandas.wall_s / f.wall_s:.1f} | "
+                     f"{r.pandas.wall_s / p.wall_s:.2f} |")
+        quality = r.stages["quality checks (GX)"][0] + 0.0
+        lines.append(f"| {r.scale} | | GX share of the full refresh | {100 * quality / p.wall_s:.0f}% | | | | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", action="append", choices=sorted(SCALES), help="S, M or L (repeatable)")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/performance.md")
+    args = parser.parse_args(argv)
+    results = [run_scale(s, args.workdir) for s in (args.scale or ["S"])]
+    text = table(results)
+    print(text)
+    for r in results:
+        bad = {m: n for m, n in r.floor_differences.items() if n} | ({"pandas": r.pandas_differences}
+                                                                      if r.pandas_differences else {})
+        if bad:
+            print(f"scale {r.scale}: baselines disagree with the pipeline: {bad}", file=sys.stderr)
+            return 1
+    if not args.no_append:
+        with open(REPO_ROOT / "docs" / "performance.md", "a", encoding="utf-8") as f:
+            f.write("\n" + text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
