@@ -10,6 +10,7 @@ For each scale: generate the sample feeds (cached in the workdir; not timed), th
 - ``no-op``: ``tw run`` again with nothing new in the inbox;
 - ``floor``: the project's compiled SQL executed by DuckDB alone on the same raw zone (benchmarks/floor.py);
 - ``pandas``: mart_talent_outflow in pandas from the same raw zone (benchmarks/pandas_baseline.py);
+- ``queries``: the example analyst queries through the SQL endpoint, p50/p95 (benchmarks/queries.py);
 
 checks that the floor's nine marts equal the pipeline's row for row and that pandas' counts equal the
 pipeline's mart_talent_outflow, prints the table and appends it to docs/performance.md.
@@ -31,6 +32,8 @@ import duckdb
 
 from benchmarks.floor import compare, compile_project
 from benchmarks.measure import Measured, run_measured
+from benchmarks.queries import measure as measure_queries
+from benchmarks.scale_up import tile
 from ingestion.sample import Scale, generate
 from orchestration.settings import REPO_ROOT
 
@@ -38,9 +41,9 @@ SCALES: dict[str, Scale] = {
     "S": Scale("S", n_cities=3, n_schools=8, graduates_per_year=600, vacancies_total=3_000),
     # a province: about 1M graduate rows over the years held and 2M vacancies
     "M": Scale("M", n_cities=13, n_schools=300, graduates_per_year=333_334, vacancies_total=2_000_000),
-    # national: 10M graduate rows, 20M vacancies (enrolment rows follow from schools × majors × years)
-    "L": Scale("L", n_cities=13, n_schools=3_000, graduates_per_year=3_333_334, vacancies_total=20_000_000),
 }
+L_COPIES = 10  # national: M's graduate and vacancy files ten times over (benchmarks/scale_up.py): 10M + 20M rows
+SCALE_NAMES = (*SCALES, "L")
 STAGES = {  # Dagster step key → stage
     "ingest": lambda k: k.startswith("raw__"),
     "dbt build (models + dbt tests)": lambda k: k == "warehouse_dbt_assets",
@@ -62,6 +65,7 @@ class Result:
     pandas: Measured
     floor_differences: dict[str, int]
     pandas_differences: int
+    queries: dict
 
 
 def _env(home: Path, inbox: Path) -> dict[str, str]:
@@ -121,7 +125,14 @@ def run_scale(name: str, workdir: Path) -> Result:
     inbox, home, floor_dir = base / "inbox", base / "home", base / "floor"
     if not (base / ".generated").exists():
         shutil.rmtree(inbox, ignore_errors=True)
-        generate(inbox, SCALES[name])
+        if name == "L":
+            source = workdir / "M" / "inbox"
+            if not (workdir / "M" / ".generated").exists():
+                generate(source, SCALES["M"])
+                (workdir / "M" / ".generated").touch()
+            tile(source, inbox, L_COPIES)
+        else:
+            generate(inbox, SCALES[name])
         (base / ".generated").touch()
     shutil.rmtree(home, ignore_errors=True)
     pipeline = run_measured([*_tw(), "run"], env=_env(home, inbox))
@@ -146,7 +157,7 @@ def run_scale(name: str, workdir: Path) -> Result:
         raise RuntimeError(f"the pandas baseline failed: {pandas.stderr[-3000:]}")
     return Result(name, rows_in, pipeline, stages, noop, noop_published, floor, pandas,
                   compare(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
-                  _pandas_differences(build_db, pandas_out))
+                  _pandas_differences(build_db, pandas_out), measure_queries(home))
 
 
 def _gib(n: int) -> str:
@@ -176,6 +187,10 @@ def table(results: list[Result]) -> str:
         lines.append(f"| {r.scale} | | pandas: mart_talent_outflow only (differences: {r.pandas_differences}) | "
                      f"{r.pandas.wall_s:.1f} | {_gib(r.pandas.peak_rss_bytes)} | | {r.pandas.wall_s / f.wall_s:.1f} | "
                      f"{r.pandas.wall_s / p.wall_s:.2f} |")
+        q = r.queries
+        lines.append(f"| {r.scale} | | {q['queries']} example queries via the SQL endpoint, ×{q['runs'] // q['queries']}: "
+                     f"p50 {q['p50_ms']:.0f} ms, **p95 {q['p95_ms']:.0f} ms**; slowest query p95 "
+                     f"{q['slowest_p95_ms']:.0f} ms | | | | | |")
         quality = r.stages["quality checks (GX)"][0] + 0.0
         lines.append(f"| {r.scale} | | GX share of the full refresh | {100 * quality / p.wall_s:.0f}% | | | | |")
     return "\n".join(lines)
@@ -183,7 +198,7 @@ def table(results: list[Result]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", action="append", choices=sorted(SCALES), help="S, M or L (repeatable)")
+    parser.add_argument("--scale", action="append", choices=SCALE_NAMES, help="S, M or L (repeatable)")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/performance.md")
     args = parser.parse_args(argv)

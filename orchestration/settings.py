@@ -14,6 +14,7 @@
 | TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
 | TW_SQL_PORT | ``5433`` | its port |
 | TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
+| TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to ``TW_HOME/warehouse/build.duckdb.tmp/`` |
 | TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); ``0`` turns it off |
 | TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself (SIGKILL) |
 """
@@ -49,6 +50,7 @@ class Settings:
     sql_port: int
     sql_users: dict[str, str]
     suppression_k: float = 5
+    duckdb_memory_limit: str = "4GB"
     failpoints: frozenset[str] = frozenset()
 
     def require_sql_users(self) -> dict[str, str]:
@@ -94,7 +96,8 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt (profiles.yml and sources read these)."""
         return {"TW_RAW_DIR": str(self.raw_dir), "TW_BUILD_DB": str(self.build_db),
-                "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads)}
+                "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads),
+                "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit}
 
     def ensure_dirs(self) -> None:
         for d in (self.raw_dir, self.build_db.parent, self.releases_dir, self.inbox_dir):
@@ -123,6 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sql_port=int(env.get("TW_SQL_PORT", "5433")),
         sql_users=_users(env.get("TW_SQL_USERS", "")),
         suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
+        duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
     )
 
