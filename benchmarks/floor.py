@@ -26,6 +26,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 def compile_project(raw_dir: Path, floor_dir: Path) -> Path:
     floor_dir.mkdir(parents=True, exist_ok=True)
+    # compiled against an empty database: an existing one would make dbt compile the incremental branch
+    (floor_dir / "build.duckdb").unlink(missing_ok=True)
     env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(floor_dir / "build.duckdb")}
     dbt = Path(sys.executable).parent / "dbt"
     proc = subprocess.run([str(dbt), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",

@@ -8,11 +8,13 @@ For each scale: generate the sample feeds (cached in the workdir; not timed), th
   publish) in a child process; wall time and peak RSS of the whole process tree, per Dagster step from the
   run's event log;
 - ``no-op``: ``tw run`` again with nothing new in the inbox;
+- ``incremental``: ``tw run`` after the newest month of vacancy files (held back from the first run)
+  arrives: ingest of that month, the dbt models downstream of vacancies, checks, publish;
 - ``floor``: the project's compiled SQL executed by DuckDB alone on the same raw zone (benchmarks/floor.py);
 - ``pandas``: mart_talent_outflow in pandas from the same raw zone (benchmarks/pandas_baseline.py);
 - ``queries``: the example analyst queries through the SQL endpoint, p50/p95 (benchmarks/queries.py);
 
-checks that the floor's nine marts equal the pipeline's row for row and that pandas' counts equal the
+checks that the floor's nine marts (a full build) equal the pipeline's after the incremental refresh row for row and that pandas' counts equal the
 pipeline's mart_talent_outflow, prints the table and appends it to docs/performance.md.
 """
 
@@ -61,6 +63,9 @@ class Result:
     stages: dict[str, tuple[float, int]]  # stage → (seconds, peak RSS)
     noop: Measured
     noop_published: bool
+    incremental: Measured
+    incremental_rows: int
+    incremental_stages: dict[str, tuple[float, int]]
     floor: Measured
     pandas: Measured
     floor_differences: dict[str, int]
@@ -118,6 +123,32 @@ def _pandas_differences(build_db: Path, pandas_out: Path) -> int:
         con.close()
 
 
+def _newest_month(inbox: Path) -> list[Path]:
+    """The vacancy files of the newest month (one per copy at scale L), relative to the inbox."""
+    files = sorted((inbox / "vacancies").rglob("vacancies_*.csv"))
+    newest = max(p.name for p in files)
+    return [p.relative_to(inbox) for p in files if p.name == newest]
+
+
+def _hold_back(inbox: Path, held: Path) -> list[Path]:
+    _restore(inbox, held)  # an interrupted earlier run may have left files held back
+    moved = _newest_month(inbox)
+    for rel in moved:
+        (held / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(inbox / rel, held / rel)
+    return moved
+
+
+def _restore(inbox: Path, held: Path) -> None:
+    for path in sorted(p for p in held.rglob("*") if p.is_file()) if held.exists() else []:
+        shutil.move(path, inbox / path.relative_to(held))
+    shutil.rmtree(held, ignore_errors=True)
+
+
+def _rows_read(home: Path) -> int:
+    return sum(json.loads(p.read_text())["rows_read"] for p in (home / "raw" / "_manifest").rglob("*.json"))
+
+
 def run_scale(name: str, workdir: Path) -> Result:
     from quality.suites import PUBLISHED_MARTS
 
@@ -135,15 +166,24 @@ def run_scale(name: str, workdir: Path) -> Result:
             generate(inbox, SCALES[name])
         (base / ".generated").touch()
     shutil.rmtree(home, ignore_errors=True)
-    pipeline = run_measured([*_tw(), "run"], env=_env(home, inbox))
-    if pipeline.returncode != 0:
-        raise RuntimeError(f"the pipeline failed at scale {name}:\n{pipeline.stdout[-3000:]}\n{pipeline.stderr[-3000:]}")
-    stages = _stages(pipeline, _step_times(home))
-    first_release = os.readlink(home / "releases" / "current")
-    noop = run_measured([*_tw(), "run"], env=_env(home, inbox))
-    noop_published = os.readlink(home / "releases" / "current") != first_release
-    manifests = [json.loads(p.read_text()) for p in (home / "raw" / "_manifest").rglob("*.json")]
-    rows_in = sum(m["rows_read"] for m in manifests)
+    _hold_back(inbox, base / "held")
+    try:
+        pipeline = run_measured([*_tw(), "run"], env=_env(home, inbox))
+        if pipeline.returncode != 0:
+            raise RuntimeError(f"the pipeline failed at scale {name}:\n{pipeline.stdout[-3000:]}\n"
+                               f"{pipeline.stderr[-3000:]}")
+        stages = _stages(pipeline, _step_times(home))
+        first_release = os.readlink(home / "releases" / "current")
+        noop = run_measured([*_tw(), "run"], env=_env(home, inbox))
+        noop_published = os.readlink(home / "releases" / "current") != first_release
+        rows_before = _rows_read(home)
+    finally:
+        _restore(inbox, base / "held")
+    incremental = run_measured([*_tw(), "run"], env=_env(home, inbox))
+    if incremental.returncode != 0 or os.readlink(home / "releases" / "current") == first_release:
+        raise RuntimeError(f"the incremental refresh failed at scale {name}:\n{incremental.stdout[-3000:]}")
+    incremental_stages = _stages(incremental, _step_times(home))
+    rows_in = _rows_read(home)
     build_db = home / "warehouse" / "build.duckdb"
     compile_project(home / "raw", floor_dir)
     floor = run_measured([PYTHON, "-m", "benchmarks.floor", "execute", str(floor_dir), str(build_db)],
@@ -155,7 +195,8 @@ def run_scale(name: str, workdir: Path) -> Result:
                           cwd=str(REPO_ROOT))
     if pandas.returncode != 0:
         raise RuntimeError(f"the pandas baseline failed: {pandas.stderr[-3000:]}")
-    return Result(name, rows_in, pipeline, stages, noop, noop_published, floor, pandas,
+    return Result(name, rows_in, pipeline, stages, noop, noop_published, incremental, rows_in - rows_before,
+                  incremental_stages, floor, pandas,
                   compare(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
                   _pandas_differences(build_db, pandas_out), measure_queries(home))
 
@@ -181,6 +222,13 @@ def table(results: list[Result]) -> str:
                          f"{seconds / f.wall_s:.1f} | |")
         lines.append(f"| {r.scale} | | refresh with nothing new (published: {'yes' if r.noop_published else 'no'}) | "
                      f"{r.noop.wall_s:.1f} | {_gib(r.noop.peak_rss_bytes)} | | {r.noop.wall_s / f.wall_s:.1f} | |")
+        i = r.incremental
+        lines.append(f"| {r.scale} | | **incremental refresh**: one new month of vacancies ({r.incremental_rows:,} "
+                     f"rows), published | {i.wall_s:.1f} | {_gib(i.peak_rss_bytes)} | | {i.wall_s / f.wall_s:.1f} | |")
+        lines.append(f"| {r.scale} | | incremental: " + ", ".join(
+            f"{stage.split(' (')[0]} {seconds:.1f} s" for stage, (seconds, _) in r.incremental_stages.items())
+            + " | | | | | |")
+        lines.append(f"| {r.scale} | | incremental ÷ full refresh | {100 * i.wall_s / p.wall_s:.0f}% | | | | |")
         lines.append(f"| {r.scale} | | floor: compiled SQL in DuckDB, 9 marts (differences: "
                      f"{sum(r.floor_differences.values())}) | {f.wall_s:.1f} | {_gib(f.peak_rss_bytes)} | "
                      f"{r.rows_in / f.wall_s:,.0f} | 1.0 | |")

@@ -11,16 +11,17 @@ from ingestion.ingest import inbox_files
 from orchestration.settings import load_settings
 
 # Steps run one after another in one process: DuckDB allows one writing process per database file.
-full_refresh_job = dg.define_asset_job(
-    name="full_refresh",
+refresh_job = dg.define_asset_job(
+    name="refresh",
     selection=dg.AssetSelection.all(),
-    description="Ingest every feed, build all dbt models and tests, check, and publish a release.",
+    description="Ingest new files of every feed, build the dbt models their changes reach (all of them after a "
+                "code change) with their tests, check, and publish a release (orchestration/build_plan.py).",
     executor_def=dg.in_process_executor,
 )
 
-@dg.schedule(name="nightly_full_refresh", job=full_refresh_job, cron_schedule=load_settings().schedule_cron,
+@dg.schedule(name="nightly_refresh", job=refresh_job, cron_schedule=load_settings().schedule_cron,
              execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="The full refresh, nightly; skipped when the current release was built from this very "
+             description="The refresh, nightly; skipped when the current release was built from this very "
                          "inbox, code and settings (orchestration/fingerprint.py).")
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     from orchestration.fingerprint import nothing_new
@@ -40,8 +41,8 @@ def inbox_fingerprint(inbox_dir: Path) -> str:
     return h.hexdigest()
 
 
-@dg.sensor(job=full_refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Starts a full refresh when files are added to or changed in the inbox.")
+@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Starts a refresh when files are added to or changed in the inbox.")
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     settings = load_settings()
     fingerprint = inbox_fingerprint(settings.inbox_dir)

@@ -1,7 +1,7 @@
 """``tw``: the project's command line (the README's commands call it).
 
-    tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the full refresh
-    tw run                         run the full refresh on whatever is in the inbox
+    tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the refresh
+    tw run [--full-refresh]        ingest the inbox, rebuild what changed (or everything), check, publish
     tw generate --scale S --out D  write sample feeds
     tw query "SQL"                 query the published release (read-only)
     tw status                      the current release and the last ingestion counts
@@ -24,7 +24,7 @@ from pathlib import Path
 from orchestration.settings import REPO_ROOT, load_settings
 
 
-def _run_full_refresh(force: bool = False) -> int:
+def _run_refresh(force: bool = False) -> int:
     settings = load_settings()
     settings.ensure_dirs()
     started = time.monotonic()
@@ -42,13 +42,13 @@ def _run_full_refresh(force: bool = False) -> int:
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("full_refresh")
+    job = defs.resolve_job_def("refresh")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     elapsed = time.monotonic() - started
 
     published = [e for e in result.all_events if e.is_step_success and e.step_key == "published_release"]
-    print(f"full_refresh: {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
+    print(f"refresh: {'succeeded' if result.success else 'FAILED'} in {elapsed:.1f}s (run {result.run_id})")
     from ingestion.raw_zone import all_manifests
 
     manifests = all_manifests(settings.raw_dir)
@@ -72,7 +72,7 @@ def _demo(scale: str) -> int:
         written = generate(settings.inbox_dir, scale)
         print(f"generated {scale} sample feeds into {settings.inbox_dir} "
               f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)")
-    return _run_full_refresh()
+    return _run_refresh()
 
 
 def _query(sql: str) -> int:
@@ -127,10 +127,12 @@ def _status() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="sample feeds + full refresh")
+    demo = sub.add_parser("demo", help="sample feeds + refresh")
     demo.add_argument("--scale", default="demo", choices=["small", "demo"])
-    run = sub.add_parser("run", help="full refresh of the inbox (does nothing when nothing changed)")
-    run.add_argument("--force", action="store_true", help="rebuild and publish even if nothing changed")
+    run = sub.add_parser("run", help="refresh from the inbox: only what changed is rebuilt; does nothing when nothing changed")
+    run.add_argument("--force", action="store_true", help="run and publish even if nothing changed")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every dbt model from the whole raw zone (sets TW_FULL_REFRESH=1); implies --force")
     gen = sub.add_parser("generate", help="write sample feeds")
     gen.add_argument("--scale", default="small", choices=["small", "demo"])
     gen.add_argument("--out", type=Path, required=True)
@@ -149,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(args.scale)
     if args.command == "run":
-        return _run_full_refresh(force=args.force)
+        if args.full_refresh:
+            os.environ["TW_FULL_REFRESH"] = "1"
+        return _run_refresh(force=args.force or args.full_refresh)
     if args.command == "generate":
         from ingestion.sample import generate
 

@@ -28,16 +28,24 @@ def _code_files() -> list[Path]:
     return sorted(files)
 
 
+def code_fingerprint(settings: Settings) -> str:
+    """The dbt project, the Python packages and the dbt target: what shapes the models built."""
+    h = hashlib.sha256()
+    for path in _code_files():
+        h.update(f"code|{path.relative_to(REPO_ROOT)}|".encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(f"target={settings.dbt_target}\n".encode())
+    return h.hexdigest()
+
+
 def run_fingerprint(settings: Settings) -> str:
     h = hashlib.sha256()
     for feed in FEEDS:
         for path in inbox_files(settings.inbox_dir, feed):
             st = path.stat()
             h.update(f"inbox|{path.relative_to(settings.inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    for path in _code_files():
-        h.update(f"code|{path.relative_to(REPO_ROOT)}|".encode())
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    h.update(f"settings|k={settings.suppression_k}|target={settings.dbt_target}\n".encode())
+    h.update(f"code|{code_fingerprint(settings)}\n".encode())
+    h.update(f"settings|k={settings.suppression_k}\n".encode())
     return h.hexdigest()
 
 

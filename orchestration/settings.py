@@ -9,7 +9,8 @@
 | TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml |
 | TW_DBT_THREADS | ``2`` | dbt threads |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
-| TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled full refresh runs |
+| TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
+| TW_FULL_REFRESH | ``0`` | ``1`` rebuilds every dbt model from the whole raw zone instead of only what changed (``tw run --full-refresh``) |
 | TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
 | TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
 | TW_SQL_PORT | ``5433`` | its port |
@@ -52,6 +53,7 @@ class Settings:
     suppression_k: float = 5
     duckdb_memory_limit: str = "4GB"
     failpoints: frozenset[str] = frozenset()
+    full_refresh: bool = False
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -127,6 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sql_users=_users(env.get("TW_SQL_USERS", "")),
         suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
         duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
+        full_refresh=_flag(env.get("TW_FULL_REFRESH")),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
     )
 

@@ -3,5 +3,45 @@
     gone from staging (the raw zone keeps every version). -#}
 {% macro latest_file_versions(relation) -%}
     (select * from {{ relation }}
-     qualify dense_rank() over (partition by source_file order by ingested_at desc) = 1)
+     where (source_file, ingested_at) in (
+         select source_file, max(ingested_at) from {{ relation }} group by source_file))
+{%- endmacro %}
+
+
+{#- One row per key: among the rows of the latest version of each source file, the most recently ingested
+    row of a key wins (ties: the later file name, then the later row).
+
+    In an incremental build (``is_incremental()``) only the keys touched since the last build are
+    recomputed: every key of a row ingested after the newest row already in the model, and every key whose
+    current row came from a file that has just been delivered again (a correction). For those keys the
+    winner is chosen among all delivered rows, exactly as in a full build, and the model replaces them
+    (``delete+insert`` on the key). Keys that a correction removed from every file are deleted by
+    ``delete_superseded_rows`` (the model's post-hook). A full and an incremental build give the same
+    table (tests/e2e/test_incremental.py). -#}
+{% macro latest_row_per_key(relation, key) -%}
+    {%- set k = key | join(', ') -%}
+    select * from {{ latest_file_versions(relation) }} as delivered
+    {%- if is_incremental() %}
+    where ({{ k }}) in (
+        with new_rows as (
+            select {{ k }}, source_file from {{ relation }}
+            where ingested_at > (select coalesce(max(ingested_at), '-infinity'::timestamptz) from {{ this }}))
+        select {{ k }} from new_rows
+        union
+        select {{ k }} from {{ this }} where source_file in (select source_file from new_rows))
+    {%- endif %}
+    qualify row_number() over (
+        partition by {{ k }}
+        order by ingested_at desc, source_file desc, source_row desc) = 1
+{%- endmacro %}
+
+
+{#- Post-hook of an incremental staging model: after an incremental build, the rows whose source file has
+    been delivered again (their version is no longer the latest) are the keys the correction removed. -#}
+{% macro delete_superseded_rows(relation) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where (source_file, ingested_at) not in (
+        select source_file, max(ingested_at) from {{ relation }} group by source_file)
+    {%- endif -%}
 {%- endmacro %}

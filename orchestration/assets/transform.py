@@ -1,9 +1,24 @@
-"""dbt models as Dagster assets (dagster-dbt); dbt tests become asset checks."""
+"""dbt models as Dagster assets (dagster-dbt); dbt tests become asset checks.
 
+Each run builds only what its inputs require (orchestration/build_plan.py): everything after a code
+change, the models downstream of the feeds that changed otherwise, nothing when nothing changed. Models
+left alone are reported as materialized with ``refresh: unchanged`` (their tables already hold what a
+rebuild would give), so the release steps downstream run as usual.
+"""
+
+import json
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.build_plan import (
+    current_inputs,
+    dbt_build_args,
+    load_state,
+    plan_build,
+    save_state,
+    unchanged_nodes,
+)
 from orchestration.failpoints import failpoint
 from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest
 
@@ -20,8 +35,23 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    warehouse.settings()  # exports the paths dbt reads
-    for n, event in enumerate(dbt.cli(["build"], context=context).stream()):
-        if n == 1:
-            failpoint("dbt_build")
-        yield event
+    s = warehouse.settings()  # also exports the paths dbt reads
+    inputs = current_inputs(s)
+    plan = plan_build(load_state(s), inputs, build_db_exists=s.build_db.exists(), force_full=s.full_refresh)
+    context.log.info(plan.describe())
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    # what the plan leaves alone first (parents before children: Dagster wants a multi-asset's outputs in
+    # topological order, and nothing left alone depends on a rebuilt model)
+    translator = Translator()
+    for uid in unchanged_nodes(plan, manifest):
+        key = translator.get_asset_key(manifest["nodes"][uid])
+        if key in context.selected_asset_keys:
+            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                            metadata={"refresh": "unchanged", "build_plan": plan.describe()})
+    args = dbt_build_args(plan, manifest)
+    if args is not None:
+        for n, event in enumerate(dbt.cli(args, context=context).stream()):
+            if n == 1:
+                failpoint("dbt_build")
+            yield event
+    save_state(s, inputs)

@@ -34,7 +34,7 @@ class Pipeline:
         from orchestration.definitions import defs
 
         with dg.DagsterInstance.ephemeral() as instance:
-            return defs.resolve_job_def("full_refresh").execute_in_process(instance=instance, raise_on_error=False)
+            return defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
 
     @property
     def releases(self) -> Path:

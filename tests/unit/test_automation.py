@@ -33,8 +33,8 @@ def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path, monkeypatch:
     assert isinstance(_evaluate(_evaluate(new.cursor).cursor), dg.SkipReason)
 
 
-def test_schedule_targets_the_full_refresh() -> None:
-    assert nightly_schedule.job_name == "full_refresh"
+def test_schedule_targets_the_refresh_job() -> None:
+    assert nightly_schedule.job_name == "refresh"
     assert nightly_schedule.cron_schedule == "0 2 * * *"
 
 

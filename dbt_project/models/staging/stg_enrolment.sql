@@ -16,7 +16,4 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ latest_file_versions(source('raw', 'enrolment')) }} as delivered
-qualify row_number() over (
-    partition by year, school_code, major_code, level
-    order by ingested_at desc, source_file desc, source_row desc) = 1
+from ({{ latest_row_per_key(source('raw', 'enrolment'), ['year', 'school_code', 'major_code', 'level']) }}) as delivered

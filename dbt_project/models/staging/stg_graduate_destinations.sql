@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert',
+          unique_key='graduate_id', on_schema_change='fail',
+          post_hook="{{ delete_superseded_rows(source('raw', 'graduate_destinations')) }}") }}
 -- 毕业去向: one row per graduate (graduate_id is already pseudonymised); latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(graduate_id as varchar)               as graduate_id,
@@ -23,7 +26,4 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ latest_file_versions(source('raw', 'graduate_destinations')) }} as delivered
-qualify row_number() over (
-    partition by graduate_id
-    order by ingested_at desc, source_file desc, source_row desc) = 1
+from ({{ latest_row_per_key(source('raw', 'graduate_destinations'), ['graduate_id']) }}) as delivered

@@ -10,7 +10,4 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ latest_file_versions(source('raw', 'industry_output')) }} as delivered
-qualify row_number() over (
-    partition by period, region_code, industry_code
-    order by ingested_at desc, source_file desc, source_row desc) = 1
+from ({{ latest_row_per_key(source('raw', 'industry_output'), ['period', 'region_code', 'industry_code']) }}) as delivered

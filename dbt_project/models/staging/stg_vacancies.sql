@@ -1,3 +1,6 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert',
+          unique_key='posting_id', on_schema_change='fail',
+          post_hook="{{ delete_superseded_rows(source('raw', 'vacancies')) }}") }}
 -- 企业岗位需求: one row per posting; latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(posting_id as varchar)                as posting_id,
@@ -19,7 +22,4 @@ select
     cast(source_row as bigint)                 as source_row,
     cast(file_sha256 as varchar)               as file_sha256,
     ingested_at
-from {{ latest_file_versions(source('raw', 'vacancies')) }} as delivered
-qualify row_number() over (
-    partition by posting_id
-    order by ingested_at desc, source_file desc, source_row desc) = 1
+from ({{ latest_row_per_key(source('raw', 'vacancies'), ['posting_id']) }}) as delivered

@@ -1,0 +1,106 @@
+"""What a refresh rebuilds (orchestration/build_plan.py), on a small hand-made dbt manifest."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from orchestration.build_plan import (
+    BuildInputs,
+    BuildPlan,
+    dbt_build_args,
+    feed_fingerprints,
+    nodes_downstream,
+    plan_build,
+    unchanged_nodes,
+)
+
+P = "talent_warehouse"
+
+
+def _node(kind: str, name: str, *parents: str) -> tuple[str, dict]:
+    return f"{kind}.{P}.{name}", {"name": name, "resource_type": kind, "package_name": P,
+                                  "depends_on": {"nodes": list(parents)}}
+
+
+NODES = dict([
+    ("seed." + P + ".ref_region", {"name": "ref_region", "resource_type": "seed", "package_name": P}),
+    _node("model", "dim_region", f"seed.{P}.ref_region"),
+    _node("model", "stg_vacancies", f"source.{P}.raw.vacancies"),
+    _node("model", "stg_graduate_destinations", f"source.{P}.raw.graduate_destinations"),
+    _node("model", "stg_quarantine", f"source.{P}.raw.quarantine"),
+    _node("model", "int_graduates", f"model.{P}.stg_graduate_destinations", f"model.{P}.dim_region"),
+    _node("model", "int_vacancies", f"model.{P}.stg_vacancies", f"model.{P}.dim_region"),
+    _node("model", "mart_talent_outflow", f"model.{P}.int_graduates"),
+    _node("model", "mart_talent_match", f"model.{P}.int_graduates", f"model.{P}.int_vacancies"),
+    _node("test", "relationships_int_vacancies_dim_region", f"model.{P}.int_vacancies", f"model.{P}.dim_region"),
+])
+
+
+def _manifest() -> dict:
+    children: dict[str, list[str]] = {}
+    for uid, node in NODES.items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children.setdefault(parent, []).append(uid)
+    return {"metadata": {"project_name": P}, "nodes": NODES, "child_map": children}
+
+
+def _inputs(code: str = "c1", **feeds: str) -> BuildInputs:
+    return BuildInputs(code=code, feeds={"vacancies": "v1", "graduate_destinations": "g1", **feeds})
+
+
+def test_first_build_missing_database_and_code_change_are_full() -> None:
+    assert plan_build(None, _inputs(), build_db_exists=False).mode == "full"
+    assert plan_build(_inputs(), _inputs(), build_db_exists=False).mode == "full"
+    assert plan_build(_inputs("c1"), _inputs("c2"), build_db_exists=True).mode == "full"
+    assert plan_build(_inputs(), _inputs(), build_db_exists=True, force_full=True).mode == "full"
+
+
+def test_a_changed_feed_is_incremental_and_nothing_changed_is_none() -> None:
+    plan = plan_build(_inputs(), _inputs(vacancies="v2"), build_db_exists=True)
+    assert (plan.mode, plan.changed_feeds) == ("incremental", ("vacancies",))
+    assert plan_build(_inputs(), _inputs(), build_db_exists=True).mode == "none"
+
+
+def test_the_rebuild_set_is_everything_downstream_of_the_changed_feed() -> None:
+    down = nodes_downstream(_manifest(), ["vacancies"])
+    assert {n.split(".")[-1] for n in down} == {
+        "stg_vacancies", "int_vacancies", "mart_talent_match", "relationships_int_vacancies_dim_region"}
+
+
+def test_unchanged_nodes_come_parents_first_and_never_depend_on_a_rebuilt_one() -> None:
+    manifest = _manifest()
+    plan = BuildPlan("incremental", ("vacancies",), "")
+    kept = unchanged_nodes(plan, manifest)
+    names = [manifest["nodes"][uid]["name"] for uid in kept]
+    assert set(names) == {"ref_region", "dim_region", "stg_graduate_destinations", "int_graduates",
+                          "mart_talent_outflow"}  # stg_quarantine is rebuilt with any feed
+    assert names.index("ref_region") < names.index("dim_region") < names.index("int_graduates")
+    assert names.index("int_graduates") < names.index("mart_talent_outflow")
+    assert unchanged_nodes(BuildPlan("full", (), ""), manifest) == []
+    assert len(unchanged_nodes(BuildPlan("none", (), ""), manifest)) == 9
+
+
+def test_dbt_arguments_keep_every_test_that_touches_a_rebuilt_model() -> None:
+    manifest = _manifest()
+    assert dbt_build_args(BuildPlan("full", (), ""), manifest) == ["build", "--full-refresh"]
+    assert dbt_build_args(BuildPlan("none", (), ""), manifest) is None
+    args = dbt_build_args(BuildPlan("incremental", ("vacancies",), ""), manifest)
+    assert args[:3] == ["build", "--indirect-selection", "cautious"]
+    assert args[3] == "--exclude"
+    assert args[4].split() == sorted(["ref_region", "dim_region", "stg_graduate_destinations", "int_graduates",
+                                      "mart_talent_outflow"])
+
+
+def test_feed_fingerprint_changes_with_a_new_file_or_a_new_version_only() -> None:
+    def m(feed: str, name: str, sha: str, at: str) -> SimpleNamespace:
+        return SimpleNamespace(feed=feed, source_file=name, file_sha256=sha, ingested_at=at, status="loaded",
+                               rows_loaded=3, rows_quarantined=0)
+
+    base = [m("vacancies", "v1.csv", "a", "t1"), m("graduate_destinations", "g.csv", "b", "t1")]
+    before = feed_fingerprints(base)
+    assert feed_fingerprints(list(reversed(base))) == before
+    added = feed_fingerprints([*base, m("vacancies", "v2.csv", "c", "t2")])
+    assert added["vacancies"] != before["vacancies"]
+    assert added["graduate_destinations"] == before["graduate_destinations"]
+    corrected = feed_fingerprints([*base, m("vacancies", "v1.csv", "d", "t3")])
+    assert corrected["vacancies"] not in (before["vacancies"], added["vacancies"])
