@@ -59,7 +59,8 @@ def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
     con.execute("detach pipeline")
     rows = {}
     for model in ordered_models(manifest):
-        con.execute(f'create table {model["relation_name"]} as {model["compiled_code"]}')
+        kind = "view" if model["config"].get("materialized") == "view" else "table"  # as the project does
+        con.execute(f'create {kind} {model["relation_name"]} as {model["compiled_code"]}')
         if model["name"].startswith("mart_"):
             rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchone()[0]
     con.execute("checkpoint")

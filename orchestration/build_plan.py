@@ -16,7 +16,6 @@ what it left. ``TW_FULL_REFRESH=1`` (``tw run --full-refresh``) forces a full bu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -35,10 +34,10 @@ QUARANTINE_SOURCE = "quarantine"
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """What a build is made from: the code, and per feed the files in the raw zone."""
+    """What a build is made from: the code, and per feed the file versions in the raw zone."""
 
     code: str
-    feeds: dict[str, str] = field(default_factory=dict)
+    feeds: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,13 +51,13 @@ class BuildPlan:
         return f"dbt build: {self.mode}{feeds}: {self.reason}"
 
 
-def feed_fingerprints(manifests: Iterable) -> dict[str, str]:
-    """Per feed, a hash of every ingested file version (name, content hash, when ingested, counts)."""
+def feed_files(manifests: Iterable) -> dict[str, list[str]]:
+    """Per feed, every ingested file version (name, content hash, when ingested, counts), sorted."""
     lines: dict[str, list[str]] = {feed: [] for feed in FEEDS}
     for m in manifests:
         lines.setdefault(m.feed, []).append(
             f"{m.source_file}|{m.file_sha256}|{m.ingested_at}|{m.status}|{m.rows_loaded}|{m.rows_quarantined}")
-    return {feed: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest() for feed, v in lines.items()}
+    return {feed: sorted(v) for feed, v in lines.items()}
 
 
 def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_exists: bool,
@@ -69,6 +68,9 @@ def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_e
         return BuildPlan("full", (), "no earlier build to add to")
     if previous.code != current.code:
         return BuildPlan("full", (), "the code changed since the last build")
+    withdrawn = [f for f in current.feeds if set(previous.feeds.get(f, [])) - set(current.feeds[f])]
+    if withdrawn:  # rows of a removed file must leave the incremental tables too: start again
+        return BuildPlan("full", tuple(withdrawn), "files were removed from the raw zone since the last build")
     changed = tuple(f for f in current.feeds if previous.feeds.get(f) != current.feeds[f])
     if not changed:
         return BuildPlan("none", (), "no feed changed since the last build")
@@ -127,6 +129,8 @@ def load_state(settings: Settings) -> BuildInputs | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
+    if not all(isinstance(files, list) for files in data.get("feeds", {}).values()):
+        return None  # a record of another layout: build everything once
     return BuildInputs(code=data["code"], feeds=data["feeds"])
 
 
@@ -138,4 +142,4 @@ def save_state(settings: Settings, inputs: BuildInputs) -> None:
 
 
 def current_inputs(settings: Settings) -> BuildInputs:
-    return BuildInputs(code=code_fingerprint(settings), feeds=feed_fingerprints(all_manifests(settings.raw_dir)))
+    return BuildInputs(code=code_fingerprint(settings), feeds=feed_files(all_manifests(settings.raw_dir)))

@@ -8,6 +8,7 @@
 | TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
 | TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml |
 | TW_DBT_THREADS | ``2`` | dbt threads |
+| TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one after another) |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
 | TW_FULL_REFRESH | ``0`` | ``1`` rebuilds every dbt model from the whole raw zone instead of only what changed (``tw run --full-refresh``) |
@@ -54,6 +55,7 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     failpoints: frozenset[str] = frozenset()
     full_refresh: bool = False
+    ingest_workers: int = 2
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -130,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
         duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
         full_refresh=_flag(env.get("TW_FULL_REFRESH")),
+        ingest_workers=max(1, int(env.get("TW_INGEST_WORKERS", "2"))),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
     )
 

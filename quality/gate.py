@@ -19,6 +19,7 @@ import logging
 import subprocess
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -79,18 +80,28 @@ class GateResult:
                 "suites": [asdict(s) for s in self.suites]}
 
 
-def prepare_feed_database(raw_dir: Path, target: Path) -> Path:
-    """A DuckDB file of views: ``raw_<feed>`` over the raw zone and ``ingest_files`` over the manifests."""
-    from ingestion.contracts import FEEDS
+def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[str]] | None = None) -> Path:
+    """A DuckDB file of views: ``raw_<feed>`` over the raw zone and ``ingest_files`` over the manifests.
 
+    ``parts``: per feed, the raw-zone parts (relative paths) the view covers (quality/increments.py);
+    None: all of them."""
+    from ingestion.contracts import FEEDS
+    from ingestion.raw_zone import EMPTY_PARTITION, ensure_raw_zone
+
+    ensure_raw_zone(raw_dir)  # the typed, empty schema parts
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
         for feed in FEEDS:
-            con.execute(f"create view raw_{feed} as select * from read_parquet("
-                        f"'{raw_dir}/{feed}/*/*.parquet', union_by_name=true)")
+            if parts is None:
+                files = f"'{raw_dir}/{feed}/*/*.parquet'"
+            else:  # the typed, empty schema part keeps the view's columns when no part is new
+                listed = [f"{raw_dir}/{feed}/period={EMPTY_PARTITION}/part-schema.parquet",
+                          *(f"{raw_dir}/{p}" for p in parts.get(feed, []))]
+                files = "[" + ", ".join(f"'{f}'" for f in listed) + "]"
+            con.execute(f"create view raw_{feed} as select * from read_parquet({files}, union_by_name=true)")
         manifests = list((raw_dir / "_manifest").glob("*/*.json"))
         if manifests:
             # the latest delivered version of each source file (a corrected file replaces its earlier version)

@@ -8,7 +8,7 @@ from orchestration.build_plan import (
     BuildInputs,
     BuildPlan,
     dbt_build_args,
-    feed_fingerprints,
+    feed_files,
     nodes_downstream,
     plan_build,
     unchanged_nodes,
@@ -44,8 +44,8 @@ def _manifest() -> dict:
     return {"metadata": {"project_name": P}, "nodes": NODES, "child_map": children}
 
 
-def _inputs(code: str = "c1", **feeds: str) -> BuildInputs:
-    return BuildInputs(code=code, feeds={"vacancies": "v1", "graduate_destinations": "g1", **feeds})
+def _inputs(code: str = "c1", **feeds: list[str]) -> BuildInputs:
+    return BuildInputs(code=code, feeds={"vacancies": ["v1"], "graduate_destinations": ["g1"], **feeds})
 
 
 def test_first_build_missing_database_and_code_change_are_full() -> None:
@@ -56,9 +56,15 @@ def test_first_build_missing_database_and_code_change_are_full() -> None:
 
 
 def test_a_changed_feed_is_incremental_and_nothing_changed_is_none() -> None:
-    plan = plan_build(_inputs(), _inputs(vacancies="v2"), build_db_exists=True)
+    plan = plan_build(_inputs(), _inputs(vacancies=["v1", "v2"]), build_db_exists=True)
     assert (plan.mode, plan.changed_feeds) == ("incremental", ("vacancies",))
     assert plan_build(_inputs(), _inputs(), build_db_exists=True).mode == "none"
+
+
+def test_a_withdrawn_file_means_a_full_build() -> None:
+    """Its rows must leave the incremental staging tables, which only ever add keys touched by new files."""
+    plan = plan_build(_inputs(vacancies=["v1", "v2"]), _inputs(vacancies=["v2", "v3"]), build_db_exists=True)
+    assert (plan.mode, plan.changed_feeds) == ("full", ("vacancies",))
 
 
 def test_the_rebuild_set_is_everything_downstream_of_the_changed_feed() -> None:
@@ -91,16 +97,16 @@ def test_dbt_arguments_keep_every_test_that_touches_a_rebuilt_model() -> None:
                                       "mart_talent_outflow"])
 
 
-def test_feed_fingerprint_changes_with_a_new_file_or_a_new_version_only() -> None:
+def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
     def m(feed: str, name: str, sha: str, at: str) -> SimpleNamespace:
         return SimpleNamespace(feed=feed, source_file=name, file_sha256=sha, ingested_at=at, status="loaded",
                                rows_loaded=3, rows_quarantined=0)
 
     base = [m("vacancies", "v1.csv", "a", "t1"), m("graduate_destinations", "g.csv", "b", "t1")]
-    before = feed_fingerprints(base)
-    assert feed_fingerprints(list(reversed(base))) == before
-    added = feed_fingerprints([*base, m("vacancies", "v2.csv", "c", "t2")])
+    before = feed_files(base)
+    assert feed_files(list(reversed(base))) == before
+    added = feed_files([*base, m("vacancies", "v2.csv", "c", "t2")])
     assert added["vacancies"] != before["vacancies"]
     assert added["graduate_destinations"] == before["graduate_destinations"]
-    corrected = feed_fingerprints([*base, m("vacancies", "v1.csv", "d", "t3")])
+    corrected = feed_files([*base, m("vacancies", "v1.csv", "d", "t3")])
     assert corrected["vacancies"] not in (before["vacancies"], added["vacancies"])

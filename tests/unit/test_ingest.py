@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
-from ingestion.ingest import ingest_file, ingest_inbox
+from ingestion.ingest import ingest_feed, ingest_file, ingest_inbox
 from ingestion.pseudonymise import pseudonym
 from ingestion.raw_zone import all_manifests
 from tests.conftest import vacancy_rows
@@ -78,3 +78,29 @@ def test_pseudonym_depends_on_the_key() -> None:
     assert pseudonym("s1", b"a") == pseudonym("s1", b"a") != pseudonym("s1", b"b")
     assert len(pseudonym("s1", b"a")) == 32
     assert GRADUATE_DESTINATIONS.pseudonymised == ("graduate_id",)
+
+
+def test_files_ingested_at_once_keep_the_name_order(tmp_path: Path, key: bytes) -> None:
+    """With several workers the raw zone is the same as one file after another, and ingested_at still follows
+    the files' name order (so "the latest ingested row of a key wins" picks the same row)."""
+    inbox = tmp_path / "inbox" / "vacancies"
+    inbox.mkdir(parents=True)
+    for n in range(6):
+        rows = vacancy_rows(4)
+        for r in rows:
+            r["posting_id"] = f"P{r['posting_id']}"  # every file has the same keys
+            r["headcount"] = str(n + 1)
+        pl.DataFrame(rows).write_csv(inbox / f"v{n}.csv")
+    seen = {}
+    for workers in (1, 2):
+        raw = tmp_path / f"raw{workers}"
+        reports = ingest_feed(tmp_path / "inbox", "vacancies", raw, key, workers=workers)
+        assert [r.source_file for r in reports] == [f"vacancies/v{n}.csv" for n in range(6)]
+        assert [r.ingested_at for r in reports] == sorted(r.ingested_at for r in reports)
+        assert len({r.ingested_at for r in reports}) == 6
+        latest = duckdb.sql(f"select posting_id, headcount from read_parquet('{raw}/vacancies/*/*.parquet') "
+                            "qualify row_number() over (partition by posting_id order by ingested_at desc) = 1 "
+                            "order by posting_id").fetchall()
+        seen[workers] = (latest, _files(raw))
+    assert seen[1] == seen[2]
+    assert {headcount for _, headcount in seen[2][0]} == {6}  # the last file in name order wins

@@ -24,7 +24,7 @@ employment_base as (
 ),
 supply as (
     select {{ rollup_keys('division_code', 'section_code', 'division', 'section', 'industry') }},
-           year, sum(weight) as graduates_supplied
+           year, sum({{ exact_weight("weight") }}) as graduates_supplied
     from supply_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'division_code', 'section_code', 'year') }}
 ),

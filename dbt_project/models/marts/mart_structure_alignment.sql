@@ -3,7 +3,7 @@
 -- and of employment, both at GB/T 4754 门类 level. dissimilarity = ½ Σ |enrolment share − output share|;
 -- alignment = 1 − dissimilarity (1 = same mix, 0 = no overlap).
 with enrolment as (
-    select r.prefecture_code as region_code, e.year, i.section_code, sum(e.enrolled_total * b.weight) as enrolled
+    select r.prefecture_code as region_code, e.year, i.section_code, sum(e.enrolled_total * {{ exact_weight("b.weight") }}) as enrolled
     from {{ ref('stg_enrolment') }} e
     join {{ ref('dim_region_code_map') }} r on r.region_code = e.school_region_code
     join {{ ref('bridge_major_industry') }} b on b.higher_major_category_code = {{ higher_major_category('e.major_code') }}

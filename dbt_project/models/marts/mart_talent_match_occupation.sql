@@ -24,7 +24,7 @@ employment_base as (
 ),
 supply as (
     select {{ rollup_keys('sub_major_group_code', 'major_group_code', 'sub_major_group', 'major_group', 'occupation') }},
-           year, sum(weight) as graduates_supplied
+           year, sum({{ exact_weight("weight") }}) as graduates_supplied
     from supply_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'sub_major_group_code', 'major_group_code', 'year') }}
 ),
