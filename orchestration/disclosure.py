@@ -9,7 +9,9 @@ staged, each published mart goes through :func:`suppress`:
    relation published in the same table (a province row = the sum of its prefecture rows; a 门类 =
    the sum of its 大类; ``employed`` = in province + outside + unknown) must hold either no masked
    member or at least two. While some relation holds exactly one, its smallest unmasked non-zero
-   member is masked too (zeros only when nothing else is left). Masks only grow, so this stops.
+   member is masked too (zeros only when nothing else is left; among equal values, the first in key
+   order). Masks only grow, so this stops. The masks depend only on the figures, not on the order of the
+   rows in the table (the DuckDB and the Spark build publish the same cells).
 3. **Rates** computed from a masked count are masked (``demand_supply_ratio`` when
    ``graduates_supplied`` is masked, and so on), so a rate cannot be turned back into the count.
 
@@ -184,13 +186,18 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
     cells = _cells(frame, policy, k).with_columns(
         reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String)))
     rels = relations(frame, policy)
+    # ties between equally small candidates are broken by the row's key, not by where the row happens to
+    # sit in the table: the same figures give the same masks whichever engine or thread order built them
+    key_order = frame.select("row_id", *policy.key).sort(list(policy.key), nulls_last=True).select(
+        pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
     while not rels.is_empty():
         unsafe = unsafe_relations(cells, rels)
         if unsafe.is_empty():
             break
         candidates = (rels.join(unsafe.select("relation"), on="relation")
                       .join(cells.filter(~pl.col("masked")), on=["row_id", "column"])
-                      .sort(pl.col("value") == 0, "value", "row_id", "column")  # non-zero first, then smallest
+                      .join(key_order, on="row_id")
+                      .sort(pl.col("value") == 0, "value", "key_order", "column")  # non-zero first, then smallest
                       .group_by("relation", maintain_order=True).first()
                       .select("row_id", "column").unique())
         cells = cells.join(candidates.with_columns(_pick=pl.lit(True)), on=["row_id", "column"], how="left")
