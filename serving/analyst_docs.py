@@ -25,6 +25,12 @@ PUBLISHED_DIMENSIONS = ("dim_region", "dim_region_history", "dim_industry", "dim
                         "dim_major_category")
 
 
+def _published_type(data_type: str) -> str:
+    """The type as the published (DuckDB) release names it: the contracts say ``string``, which both
+    DuckDB and Spark accept (docs/scale-out.md); analysts see ``varchar``."""
+    return "varchar" if data_type == "string" else data_type
+
+
 def _models() -> dict[str, dict]:
     found: dict[str, dict] = {}
     for path in sorted(MODELS.glob("*/_*.yml")):
@@ -79,7 +85,7 @@ def analysts_markdown() -> str:
         out += [f"### `{name}`", "", _cell(model.get("description")), "",
                 "| column | type | description |", "|---|---|---|"]
         for col in model.get("columns", []):
-            out.append(f"| `{col['name']}` | {col.get('data_type', '')} | {_cell(col.get('description'))} |")
+            out.append(f"| `{col['name']}` | {_published_type(col.get('data_type', ''))} | {_cell(col.get('description'))} |")
         out.append("")
     out += ["### `release_info`", "", ("One row: `release_id`, `published_at`, `record_json` (the release record: "
             "input files with SHA-256 and row counts, check results)."), ""]

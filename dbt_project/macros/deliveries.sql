@@ -20,7 +20,11 @@
     table (tests/e2e/test_incremental.py). -#}
 {% macro latest_row_per_key(relation, key) -%}
     {%- set k = key | join(', ') -%}
-    select * from {{ latest_file_versions(relation) }} as delivered
+    select * from (
+    select delivered.*, row_number() over (
+        partition by {{ k }}
+        order by ingested_at desc, source_file desc, source_row desc) as delivery_rank
+    from {{ latest_file_versions(relation) }} as delivered
     {%- if is_incremental() %}
     where ({{ k }}) in (
         with new_rows as (
@@ -30,9 +34,8 @@
         union
         select {{ k }} from {{ this }} where source_file in (select source_file from new_rows))
     {%- endif %}
-    qualify row_number() over (
-        partition by {{ k }}
-        order by ingested_at desc, source_file desc, source_row desc) = 1
+    ) as ranked
+    where delivery_rank = 1
 {%- endmacro %}
 
 

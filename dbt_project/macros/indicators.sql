@@ -19,9 +19,9 @@
 {% macro higher_major_category(major_code) -%}
     case
         when cast(substr({{ major_code }}, 1, 2) as integer) between 61 and 79
-            then lpad(cast(cast(substr({{ major_code }}, 1, 2) as integer) - 20 as varchar), 2, '0') || substr({{ major_code }}, 3, 2)
+            then lpad(cast(cast(substr({{ major_code }}, 1, 2) as integer) - 20 as string), 2, '0') || substr({{ major_code }}, 3, 2)
         when cast(substr({{ major_code }}, 1, 2) as integer) between 21 and 39
-            then lpad(cast(cast(substr({{ major_code }}, 1, 2) as integer) + 20 as varchar), 2, '0') || substr({{ major_code }}, 3, 2)
+            then lpad(cast(cast(substr({{ major_code }}, 1, 2) as integer) + 20 as string), 2, '0') || substr({{ major_code }}, 3, 2)
         else substr({{ major_code }}, 1, 4)
     end
 {%- endmacro %}

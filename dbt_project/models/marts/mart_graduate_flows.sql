@@ -13,15 +13,15 @@ with g as (
 )
 select
     cast(grad_year as integer)                              as grad_year,
-    cast(origin_prefecture_code as varchar)                 as origin_region_code,
-    cast(ro.region_name as varchar)                         as origin_region_name,
-    cast(origin_province_code as varchar)                   as origin_province_code,
-    cast(school_prefecture_code as varchar)                 as school_region_code,
-    cast(rs.region_name as varchar)                         as school_region_name,
-    cast(school_province_code as varchar)                   as school_province_code,
-    cast(employer_prefecture_code as varchar)               as employer_region_code,
-    cast(re.region_name as varchar)                         as employer_region_name,
-    cast(employer_province_code as varchar)                 as employer_province_code,
+    cast(origin_prefecture_code as string)                 as origin_region_code,
+    cast(ro.region_name as string)                         as origin_region_name,
+    cast(origin_province_code as string)                   as origin_province_code,
+    cast(school_prefecture_code as string)                 as school_region_code,
+    cast(rs.region_name as string)                         as school_region_name,
+    cast(school_province_code as string)                   as school_province_code,
+    cast(employer_prefecture_code as string)               as employer_region_code,
+    cast(re.region_name as string)                         as employer_region_name,
+    cast(employer_province_code as string)                 as employer_province_code,
     cast(case
         when not is_employed                                      then 'not_employed'
         when employer_prefecture_code is null                     then 'employer_region_unknown'
@@ -29,7 +29,7 @@ select
         when employer_prefecture_code = origin_prefecture_code    then 'returned_to_origin'
         when employer_province_code = school_province_code        then 'moved_within_province'
         else 'left_province'
-    end as varchar)                                         as flow_type,
+    end as string)                                         as flow_type,
     cast(count(*) as bigint)                                as graduates,
     {{ suppressed_columns() }}
 from g

@@ -31,16 +31,16 @@ demand as (
     -- an enterprise posting in several cities is placed where it posted the most headcount that year (ties: the
     -- lowest code), so the same inputs always give the same row
     select enterprise_id, year,
-           arg_max(enterprise_name, [headcount, -cast(prefecture_code as bigint)]) as enterprise_name,
-           arg_max(prefecture_code, [headcount, -cast(prefecture_code as bigint)]) as region_code,
+           {{ arg_max_by('enterprise_name', ['headcount', '-cast(prefecture_code as bigint)']) }} as enterprise_name,
+           {{ arg_max_by('prefecture_code', ['headcount', '-cast(prefecture_code as bigint)']) }} as region_code,
            sum(headcount) as vacancy_headcount
     from demand_by_city
     group by all
 )
 select
-    cast(h.enterprise_id as varchar)                                             as enterprise_id,
-    cast(d.enterprise_name as varchar)                                           as enterprise_name,
-    cast(d.region_code as varchar)                                               as region_code,
+    cast(h.enterprise_id as string)                                             as enterprise_id,
+    cast(d.enterprise_name as string)                                           as enterprise_name,
+    cast(d.region_code as string)                                               as region_code,
     cast(h.year as integer)                                                      as year,
     cast(h.graduates_hired as bigint)                                            as graduates_hired,
     cast(h.partner_hires as bigint)                                              as partner_hires,

@@ -46,9 +46,9 @@ rates as (
     from counts
 )
 select
-    cast(t.region_code as varchar)                   as region_code,
-    cast(r.region_name as varchar)                   as region_name,
-    cast(r.province_code as varchar)                 as province_code,
+    cast(t.region_code as string)                   as region_code,
+    cast(r.region_name as string)                   as region_name,
+    cast(r.province_code as string)                 as province_code,
     cast(t.grad_year as integer)                     as grad_year,
     cast(t.school_graduates_employed as bigint)      as school_graduates_employed,
     cast(t.stayed as bigint)                         as stayed,

@@ -30,10 +30,10 @@ enrolment as (
     group by school_code, year
 )
 select
-    cast(g.school_code as varchar)                                                  as school_code,
-    cast(e.school_name as varchar)                                                  as school_name,
-    cast(g.region_code as varchar)                                                  as region_code,
-    cast(r.region_name as varchar)                                                  as region_name,
+    cast(g.school_code as string)                                                  as school_code,
+    cast(e.school_name as string)                                                  as school_name,
+    cast(g.region_code as string)                                                  as region_code,
+    cast(r.region_name as string)                                                  as region_name,
     cast(g.grad_year as integer)                                                    as grad_year,
     cast(g.graduates as bigint)                                                     as graduates,
     cast(g.placed as bigint)                                                        as placed,

@@ -18,24 +18,24 @@ scored as (
     from candidates
 )
 select
-    cast(region_code as varchar)                        as region_code,
-    cast(region_name as varchar)                        as region_name,
+    cast(region_code as string)                        as region_code,
+    cast(region_name as string)                        as region_name,
     cast(year as integer)                               as year,
-    cast(classification as varchar)                     as classification,
-    cast(code as varchar)                               as code,
-    cast(name as varchar)                               as name,
+    cast(classification as string)                     as classification,
+    cast(code as string)                               as code,
+    cast(name as string)                               as name,
     cast(row_number() over (partition by region_code, year, classification
                             order by shortage_index desc, code) as integer) as shortage_rank,
     cast(shortage_index as double)                      as shortage_index,
-    cast(case when shortage_index >= 3 then 'severe' else 'shortage' end as varchar) as shortage_level,
+    cast(case when shortage_index >= 3 then 'severe' else 'shortage' end as string) as shortage_level,
     cast(graduates_supplied > 0 as boolean)             as has_vocational_supply,
     cast(vacancy_headcount as bigint)                   as vacancy_headcount,
     cast(graduates_supplied as decimal(18, 4))          as graduates_supplied,
     cast(demand_supply_ratio as double)                 as demand_supply_ratio,
     cast('shortage_index = vacancy_headcount / (graduates_supplied + 1) >= {{ var("shortage_min_index") }} '
-         || 'and vacancy_headcount >= {{ var("shortage_min_headcount") }}' as varchar) as listing_rule,
-    cast('{{ var("bridge_version") }}' as varchar)      as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)      as weighting_rule,
+         || 'and vacancy_headcount >= {{ var("shortage_min_headcount") }}' as string) as listing_rule,
+    cast('{{ var("bridge_version") }}' as string)      as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string)      as weighting_rule,
     {{ suppressed_columns() }}
 from scored
 where shortage_index >= {{ var('shortage_min_index') }}

@@ -31,9 +31,9 @@ joined as (
 ),
 shares as (
     select *,
-        enrolled / nullif(sum(enrolled) over w, 0)         as enrolment_share,
-        output_value / nullif(sum(output_value) over w, 0) as output_share,
-        employment / nullif(sum(employment) over w, 0)     as employment_share
+        {{ safe_divide("enrolled", "sum(enrolled) over w") }}         as enrolment_share,
+        {{ safe_divide("output_value", "sum(output_value) over w") }} as output_share,
+        {{ safe_divide("employment", "sum(employment) over w") }}     as employment_share
     from joined
     window w as (partition by region_code, year)
 ),
@@ -49,8 +49,8 @@ indices as (
     group by all
 )
 select
-    cast(x.region_code as varchar)                                           as region_code,
-    cast(r.region_name as varchar)                                           as region_name,
+    cast(x.region_code as string)                                           as region_code,
+    cast(r.region_name as string)                                           as region_name,
     cast(x.year as integer)                                                  as year,
     cast(round(x.enrolled, 4) as decimal(18, 4))                             as enrolled_total,
     cast(x.output_value as double)                                           as output_value_100m_cny,
@@ -60,8 +60,8 @@ select
     cast(case when x.output_comparable then 1 - x.output_dissimilarity end as double)       as output_alignment_index,
     cast(case when x.employment_comparable then x.employment_dissimilarity end as double)   as employment_dissimilarity_index,
     cast(case when x.employment_comparable then 1 - x.employment_dissimilarity end as double) as employment_alignment_index,
-    cast('{{ var("bridge_version") }}' as varchar)                           as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)                           as weighting_rule,
+    cast('{{ var("bridge_version") }}' as string)                           as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string)                           as weighting_rule,
     {{ suppressed_columns() }}
 from indices x
 left join {{ ref('dim_region') }} r on r.region_code = x.region_code

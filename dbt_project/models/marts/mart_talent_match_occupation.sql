@@ -51,12 +51,12 @@ cells as (
     select region_level, region_code, occupation_level, occupation_code, year from employment
 )
 select
-    cast(c.region_level as varchar)                                              as region_level,
-    cast(c.region_code as varchar)                                               as region_code,
-    cast(r.region_name as varchar)                                               as region_name,
-    cast(c.occupation_level as varchar)                                          as occupation_level,
-    cast(c.occupation_code as varchar)                                           as occupation_code,
-    cast(o.occupation_name as varchar)                                           as occupation_name,
+    cast(c.region_level as string)                                              as region_level,
+    cast(c.region_code as string)                                               as region_code,
+    cast(r.region_name as string)                                               as region_name,
+    cast(c.occupation_level as string)                                          as occupation_level,
+    cast(c.occupation_code as string)                                           as occupation_code,
+    cast(o.occupation_name as string)                                           as occupation_name,
     cast(c.year as integer)                                                      as year,
     cast(round(coalesce(s.graduates_supplied, 0), 4) as decimal(18, 4))          as graduates_supplied,
     cast(coalesce(d.vacancy_headcount, 0) as bigint)                             as vacancy_headcount,
@@ -64,8 +64,8 @@ select
     cast(coalesce(e.graduates_employed_in_occupation, 0) as bigint)              as graduates_employed_in_occupation,
     cast(coalesce(e.graduates_employed_major_related, 0) as bigint)              as graduates_employed_major_related,
     cast({{ safe_divide('e.graduates_employed_major_related', 'e.fit_known') }} as double) as major_fit_rate,
-    cast('{{ var("bridge_version") }}' as varchar)                               as bridge_version,
-    cast('{{ var("weighting_rule") }}' as varchar)                               as weighting_rule,
+    cast('{{ var("bridge_version") }}' as string)                               as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string)                               as weighting_rule,
     {{ suppressed_columns() }}
 from cells c
 left join supply s     using (region_level, region_code, occupation_level, occupation_code, year)

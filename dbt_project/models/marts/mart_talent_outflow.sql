@@ -31,11 +31,11 @@ counts as (
                             (school_province_code, major_code, grad_year))
 )
 select
-    cast(c.region_level as varchar)                                     as region_level,
-    cast(c.region_code as varchar)                                      as region_code,
-    cast(r.region_name as varchar)                                      as region_name,
-    cast(c.major_code as varchar)                                       as major_code,
-    cast(m.major_name as varchar)                                       as major_name,
+    cast(c.region_level as string)                                     as region_level,
+    cast(c.region_code as string)                                      as region_code,
+    cast(r.region_name as string)                                      as region_name,
+    cast(c.major_code as string)                                       as major_code,
+    cast(m.major_name as string)                                       as major_name,
     cast(c.grad_year as integer)                                        as grad_year,
     cast(c.graduates as bigint)                                         as graduates,
     cast(c.placed as bigint)                                            as placed,
@@ -49,7 +49,7 @@ select
     cast({{ safe_divide('c.employed_in_school_province', 'c.employed') }} as double) as retention_rate,
     cast({{ safe_divide('c.employed_outside_province', 'c.employed') }} as double)   as outflow_rate,
     cast({{ safe_divide('c.employed_region_unknown', 'c.employed') }} as double)     as region_unknown_rate,
-    cast('employed graduates' as varchar)                               as rate_denominator,
+    cast('employed graduates' as string)                               as rate_denominator,
     {{ suppressed_columns() }}
 from counts c
 left join {{ ref('dim_region') }} r on r.region_code = c.region_code

@@ -14,7 +14,7 @@ observed as (
     union
     select distinct major_code from {{ ref('stg_graduate_destinations') }}
     union
-    select distinct unnest(required_major_codes) as major_code from {{ ref('stg_vacancies') }}
+    select distinct {{ unnest_list('required_major_codes') }} as major_code from {{ ref('stg_vacancies') }}
 ),
 codes as (
     select * from official
@@ -24,8 +24,10 @@ codes as (
     select major_code, null, 'not_in_catalogue_table', false, 3 from observed
 ),
 chosen as (
-    select * from codes
-    qualify row_number() over (partition by major_code order by priority) = 1
+    select * from (
+        select codes.*, row_number() over (partition by major_code order by priority) as source_rank
+        from codes) as ranked
+    where source_rank = 1
 )
 select
     c.major_code,

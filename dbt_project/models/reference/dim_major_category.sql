@@ -5,10 +5,10 @@ with levels as (
 )
 select
     l.level,
-    lpad(cast(cast(substr(c.major_category_code, 1, 2) as integer) + l.division_offset as varchar), 2, '0')
+    lpad(cast(cast(substr(c.major_category_code, 1, 2) as integer) + l.division_offset as string), 2, '0')
         || substr(c.major_category_code, 3, 2)                                         as major_category_code,
     c.major_category_name,
-    lpad(cast(cast(c.major_division_code as integer) + l.division_offset as varchar), 2, '0') as major_division_code,
+    lpad(cast(cast(c.major_division_code as integer) + l.division_offset as string), 2, '0') as major_division_code,
     c.major_division_name,
     c.major_category_code                                                              as higher_major_category_code
 from {{ ref('major_category_higher') }} c
