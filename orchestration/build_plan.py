@@ -10,6 +10,9 @@ packages) and, per feed, a fingerprint of the files in the raw zone. The next ru
   touched since (dbt_project/macros/deliveries.sql), the other models downstream are rebuilt;
 - nothing changed: **none** (the models already hold exactly what a rebuild would give).
 
+On Spark (``TW_DBT_TARGET=spark…``) an incremental plan becomes a full one: the staging models are plain
+Parquet tables there, and the local session's catalog lives only as long as one dbt invocation.
+
 A run killed after ingestion but before the build finished recorded nothing, so the next run rebuilds
 what it left. ``TW_FULL_REFRESH=1`` (``tw run --full-refresh``) forces a full build.
 """
@@ -61,7 +64,8 @@ def feed_files(manifests: Iterable) -> dict[str, list[str]]:
 
 
 def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_exists: bool,
-               force_full: bool = False) -> BuildPlan:
+               force_full: bool = False, incremental_supported: bool = True) -> BuildPlan:
+    """``incremental_supported=False`` (the Spark targets) turns an incremental plan into a full one."""
     if force_full:
         return BuildPlan("full", (), "a full refresh was asked for (TW_FULL_REFRESH)")
     if previous is None or not build_db_exists:
@@ -74,6 +78,9 @@ def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_e
     changed = tuple(f for f in current.feeds if previous.feeds.get(f) != current.feeds[f])
     if not changed:
         return BuildPlan("none", (), "no feed changed since the last build")
+    if not incremental_supported:
+        return BuildPlan("full", changed, "new or corrected files; this engine rebuilds every model "
+                                          "(no incremental tables on Spark, docs/scale-out.md)")
     return BuildPlan("incremental", changed, "new or corrected files since the last build")
 
 

@@ -76,14 +76,26 @@ def new_release_id(inputs: list[dict], now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%S%fZ}-{digest}"
 
 
+def build_table_sql(schema: str, table: str, spark_warehouse: Path | None = None) -> str:
+    """A query over one built table: in the DuckDB build database attached as ``build``, or, when dbt built
+    on Spark, the Parquet files of Spark's table folder (``<warehouse>/<schema>.db/<table>/``)."""
+    if spark_warehouse is None:
+        return f"select * from build.{schema}.{table}"
+    folder = spark_warehouse / f"{schema}.db" / table
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: Spark's table {schema}.{table} is missing; did the Spark build run?")
+    return f"select * from read_parquet('{folder}/*.parquet')"
+
+
 def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
                     tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
-                    suppression_k: float = 0) -> Candidate:
+                    suppression_k: float = 0, spark_warehouse: Path | None = None) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
 
-    With ``suppression_k > 0`` the copied marts go through small-cell suppression
-    (:mod:`orchestration.disclosure`); what was masked is written to ``disclosure.json``. The build
-    database keeps the exact figures.
+    With ``spark_warehouse`` (dbt built on Spark) the tables are read from Spark's Parquet files instead,
+    with the column types the enforced contracts gave them. With ``suppression_k > 0`` the copied marts go
+    through small-cell suppression (:mod:`orchestration.disclosure`); what was masked is written to
+    ``disclosure.json``. The build keeps the exact figures.
     """
     folder = releases_dir / "candidates" / release_id
     if folder.exists():
@@ -92,15 +104,20 @@ def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
     candidate = Candidate(release_id, folder)
     con = duckdb.connect(str(candidate.database))
     try:
-        con.execute(f"attach '{build_db}' as build (read_only)")
+        if spark_warehouse is None:
+            con.execute(f"attach '{build_db}' as build (read_only)")
         for schema, table in tables:
-            con.execute(f"create table main.{table} as select * from build.{schema}.{table}")
-        con.execute("detach build")
+            con.execute(f"create table main.{table} as {build_table_sql(schema, table, spark_warehouse)}")
+        if spark_warehouse is None:
+            con.execute("detach build")
         copied = {table for _, table in tables}
         masked = apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied)) \
             if suppression_k > 0 else {}
         (folder / "disclosure.json").write_text(json.dumps(
             {"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / "build.json").write_text(json.dumps(  # which engine built the tables (release.json: build)
+            {"engine": "spark", "tables_from": str(spark_warehouse)} if spark_warehouse is not None
+            else {"engine": "duckdb", "tables_from": str(build_db)}, indent=2), encoding="utf-8")
         con.execute("checkpoint")
     finally:
         con.close()
@@ -141,6 +158,10 @@ def _read_gate(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def _read_disclosure(folder: Path) -> dict:
     path = folder / "disclosure.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"suppression_k": 0, "tables": {}}
@@ -167,6 +188,7 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
         "inputs": inputs,
         "fingerprint": fingerprint,  # inbox, code and settings at the start of the run (orchestration/fingerprint.py)
         "disclosure": _read_disclosure(candidate.path),
+        "build": _read_json(candidate.path / "build.json"),
         "checks": [{"results_dir": g["results_dir"], "passed": g["passed"],
                     "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]]}
                    for g in gates],

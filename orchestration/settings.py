@@ -6,7 +6,8 @@
 | TW_INBOX_DIR | ``<repo>/data/inbox`` | where feed files land (``<feed>/…``); the sensor watches it |
 | TW_PSEUDONYM_KEY | (none) | key of the keyed hash for graduate ids; required unless TW_DEMO=1 |
 | TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
-| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml |
+| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) or ``spark_cluster`` (Thrift); docs/scale-out.md |
+| TW_SPARK_WAREHOUSE_DIR | ``TW_HOME/warehouse/spark-warehouse`` | Spark targets: where Spark writes the model tables (Parquet); publication reads the marts from there |
 | TW_DBT_THREADS | ``2`` | dbt threads |
 | TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one after another) |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
@@ -56,6 +57,7 @@ class Settings:
     failpoints: frozenset[str] = frozenset()
     full_refresh: bool = False
     ingest_workers: int = 2
+    spark_warehouse_dir: Path | None = None
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -85,6 +87,21 @@ class Settings:
         return self.home / "warehouse" / "build.duckdb"
 
     @property
+    def builds_on_spark(self) -> bool:
+        """dbt builds on Apache Spark (targets ``spark`` and ``spark_cluster``), not in ``build_db``."""
+        return self.dbt_target.startswith("spark")
+
+    @property
+    def spark_warehouse(self) -> Path:
+        """Spark's warehouse directory: one folder of Parquet files per table, ``<schema>.db/<table>/``."""
+        return self.spark_warehouse_dir or self.home / "warehouse" / "spark-warehouse"
+
+    @property
+    def build_exists(self) -> bool:
+        """Whether an earlier dbt build left its tables (in ``build_db``, or in Spark's warehouse)."""
+        return (self.spark_warehouse / "marts.db").is_dir() if self.builds_on_spark else self.build_db.exists()
+
+    @property
     def releases_dir(self) -> Path:
         return self.home / "releases"
 
@@ -101,7 +118,8 @@ class Settings:
         """Environment for dbt (profiles.yml and sources read these)."""
         return {"TW_RAW_DIR": str(self.raw_dir), "TW_BUILD_DB": str(self.build_db),
                 "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads),
-                "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit}
+                "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+                "TW_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse)}
 
     def ensure_dirs(self) -> None:
         for d in (self.raw_dir, self.build_db.parent, self.releases_dir, self.inbox_dir):
@@ -134,6 +152,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         full_refresh=_flag(env.get("TW_FULL_REFRESH")),
         ingest_workers=max(1, int(env.get("TW_INGEST_WORKERS", "2"))),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
+        spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve() if env.get("TW_SPARK_WAREHOUSE_DIR")
+        else None,
     )
 
 

@@ -51,7 +51,8 @@ def build_dbt_docs(target: Path) -> Path:
 def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     inputs = _inputs(s)
-    candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs), suppression_k=s.suppression_k)
+    candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs), suppression_k=s.suppression_k,
+                                spark_warehouse=s.spark_warehouse if s.builds_on_spark else None)
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     docs = build_dbt_docs(s.home / "dbt_docs")
     (candidate.path / "docs").mkdir(exist_ok=True)

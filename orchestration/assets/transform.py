@@ -37,7 +37,8 @@ class Translator(DagsterDbtTranslator):
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     s = warehouse.settings()  # also exports the paths dbt reads
     inputs = current_inputs(s)
-    plan = plan_build(load_state(s), inputs, build_db_exists=s.build_db.exists(), force_full=s.full_refresh)
+    plan = plan_build(load_state(s), inputs, build_db_exists=s.build_exists, force_full=s.full_refresh,
+                      incremental_supported=not s.builds_on_spark)
     context.log.info(plan.describe())
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     # what the plan leaves alone first (parents before children: Dagster wants a multi-asset's outputs in

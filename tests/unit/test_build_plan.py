@@ -110,3 +110,10 @@ def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
     assert added["graduate_destinations"] == before["graduate_destinations"]
     corrected = feed_files([*base, m("vacancies", "v1.csv", "d", "t3")])
     assert corrected["vacancies"] not in (before["vacancies"], added["vacancies"])
+
+
+def test_on_spark_new_files_mean_a_full_build_and_nothing_new_still_nothing() -> None:
+    """Spark's staging tables are plain Parquet tables (no delete), and the session catalog is in memory."""
+    plan = plan_build(_inputs(), _inputs(vacancies=["v1", "v2"]), build_db_exists=True, incremental_supported=False)
+    assert (plan.mode, plan.changed_feeds) == ("full", ("vacancies",))
+    assert plan_build(_inputs(), _inputs(), build_db_exists=True, incremental_supported=False).mode == "none"

@@ -34,6 +34,28 @@ def _gate(tmp_path: Path, passed: bool) -> Path:
     return path
 
 
+def test_a_candidate_from_spark_parquet_tables_keeps_their_types(tmp_path: Path, build_db: Path) -> None:
+    # Spark writes a table as a folder of part files: <warehouse>/<schema>.db/<table>/part-*.parquet
+    warehouse = tmp_path / "spark-warehouse"
+    folder = warehouse / "marts.db" / "m"
+    folder.mkdir(parents=True)
+    for part, x in enumerate((1, 2)):
+        duckdb.sql(f"copy (select {x}::integer as x, 'a'::varchar as s, 1.5::decimal(18,4) as d) "
+                   f"to '{folder}/part-0000{part}.snappy.parquet' (format parquet)")
+    (folder / "_SUCCESS").touch()
+    releases = tmp_path / "releases"
+    cand = stage_candidate(tmp_path / "no-build.duckdb", releases, "r1", TABLES, spark_warehouse=warehouse)
+    con = duckdb.connect(str(cand.database), read_only=True)
+    assert con.execute("select x, s, d from m order by x").fetchall() == [(1, "a", 1.5), (2, "a", 1.5)]
+    assert con.execute("select data_type from information_schema.columns where table_name = 'm'").fetchall() == [
+        ("INTEGER",), ("VARCHAR",), ("DECIMAL(18,4)",)]
+    con.close()
+    record = publish(cand, releases, [], [_gate(tmp_path, True)])
+    assert record["build"] == {"engine": "spark", "tables_from": str(warehouse)}
+    with pytest.raises(FileNotFoundError, match="marts.m is missing"):
+        stage_candidate(build_db, releases, "r2", TABLES, spark_warehouse=tmp_path / "empty")
+
+
 def test_publish_switches_current_and_records_the_release(tmp_path: Path, build_db: Path) -> None:
     releases = tmp_path / "releases"
     cand = stage_candidate(build_db, releases, "r1", TABLES)

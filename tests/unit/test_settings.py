@@ -19,3 +19,15 @@ def test_paths_follow_tw_home(tmp_path) -> None:
     s = load_settings({"TW_HOME": str(tmp_path)})
     assert s.raw_dir == tmp_path / "raw" and s.build_db == tmp_path / "warehouse" / "build.duckdb"
     assert s.dbt_env()["TW_RAW_DIR"] == str(tmp_path / "raw")
+
+
+def test_spark_targets_build_in_the_spark_warehouse(tmp_path) -> None:
+    duck = load_settings({"TW_HOME": str(tmp_path)})
+    assert not duck.builds_on_spark and not duck.build_exists
+    spark = load_settings({"TW_HOME": str(tmp_path), "TW_DBT_TARGET": "spark"})
+    assert spark.builds_on_spark and spark.spark_warehouse == tmp_path / "warehouse" / "spark-warehouse"
+    assert spark.dbt_env()["TW_SPARK_WAREHOUSE_DIR"] == str(spark.spark_warehouse)
+    (spark.spark_warehouse / "marts.db").mkdir(parents=True)
+    assert spark.build_exists and not duck.build_exists
+    elsewhere = load_settings({"TW_DBT_TARGET": "spark_cluster", "TW_SPARK_WAREHOUSE_DIR": str(tmp_path / "w")})
+    assert elsewhere.builds_on_spark and elsewhere.spark_warehouse == tmp_path / "w"
