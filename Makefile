@@ -5,7 +5,7 @@
 # from uv.lock, so every machine gets the same versions.
 
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-RUN := $(UV) run --frozen
+RUN := $(UV) run --frozen --all-extras
 
 .PHONY: demo demo-small run serve test test-fast lint bench dagster-dev contracts reference sync clean
 
@@ -14,7 +14,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet "uv>=0.5"
 
 sync: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 
 demo: sync
 	TW_DEMO=1 $(RUN) tw demo --scale demo
