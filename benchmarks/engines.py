@@ -1,0 +1,108 @@
+"""The full refresh on each dbt engine, on the same generated feeds: DuckDB (the default) and local Spark.
+
+    python -m benchmarks.engines --scale S [--scale M] [--no-append] [--workdir var/bench]
+
+For each scale, ``tw run`` runs once with ``TW_DBT_TARGET=duckdb`` and once with ``TW_DBT_TARGET=spark``
+(dbt-spark's session method: PySpark and its JVM in the dbt process, ``local[2]``, driver memory
+``TW_SPARK_DRIVER_MEMORY``), each in a fresh TW_HOME from the same inbox (the inbox benchmarks/run.py
+generates and caches). Measured: wall time and peak RSS of the whole process tree (the JVM included), the
+dbt build step on its own, and whether the two published releases are equal (tests/e2e/test_spark_parity.py
+compares them the same way). Prints the table and appends it to docs/scale-out.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.measure import Measured, run_measured
+from benchmarks.run import SCALES, _env, _rows_read, _stages, _step_times, _tw
+from ingestion.sample import generate
+from orchestration.settings import REPO_ROOT
+
+ENGINES = ("duckdb", "spark")
+DBT_STAGE = "dbt build (models + dbt tests)"
+
+
+def _differences(duck_db: Path, spark_db: Path) -> int:
+    """Rows of the published marts that are in one release and not in the other (doubles to 9 places)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"attach '{duck_db}' as d (read_only)")
+    con.execute(f"attach '{spark_db}' as s (read_only)")
+    total = 0
+    for (table,) in con.execute("select table_name from duckdb_tables() where database_name = 'd' and "
+                                "table_name <> 'release_info'").fetchall():
+        columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = 'd' "
+                              "and table_name = ?", [table]).fetchall()
+        cols = ", ".join(f'round("{c}", 9)' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
+        total += con.execute(f"select count(*) from ((select {cols} from d.{table} except all select {cols} from "
+                             f"s.{table}) union all (select {cols} from s.{table} except all select {cols} from "
+                             f"d.{table}))").fetchone()[0]
+    con.close()
+    return total
+
+
+def run_scale(name: str, workdir: Path) -> tuple[int, dict[str, tuple[Measured, dict]], int]:
+    base = workdir / name
+    inbox = base / "inbox"
+    if not (base / ".generated").exists():
+        shutil.rmtree(inbox, ignore_errors=True)
+        generate(inbox, SCALES[name])
+        (base / ".generated").touch()
+    runs: dict[str, tuple[Measured, dict]] = {}
+    for engine in ENGINES:
+        home = base / f"engine-{engine}"
+        shutil.rmtree(home, ignore_errors=True)
+        measured = run_measured([*_tw(), "run"], env={**_env(home, inbox), "TW_DBT_TARGET": engine})
+        if measured.returncode != 0:
+            raise RuntimeError(f"tw run on {engine} failed at scale {name}:\n{measured.stdout[-3000:]}\n"
+                               f"{measured.stderr[-3000:]}")
+        runs[engine] = (measured, _stages(measured, _step_times(home)))
+    rows = _rows_read(base / "engine-duckdb")
+    differences = _differences(*(base / f"engine-{e}" / "releases" / "current" / "warehouse.duckdb" for e in ENGINES))
+    return rows, runs, differences
+
+
+def table(results: dict[str, tuple[int, dict[str, tuple[Measured, dict]], int]]) -> str:
+    lines = [
+        (f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
+         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"),
+        "",
+        ("| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | × DuckDB (refresh) | "
+         "× DuckDB (dbt build) | published rows differing |"),
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scale, (rows, runs, differences) in results.items():
+        duck, duck_stages = runs["duckdb"]
+        for engine, (m, stages) in runs.items():
+            build = stages[DBT_STAGE][0]
+            lines.append(f"| {scale} | {rows:,} | {engine} | {m.wall_s:.1f} | {build:.1f} | "
+                         f"{m.peak_rss_bytes / 2**30:.2f} | {m.wall_s / duck.wall_s:.1f} | "
+                         f"{build / duck_stages[DBT_STAGE][0]:.1f} | {differences if engine != 'duckdb' else ''} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", action="append", choices=tuple(SCALES), help="S or M (repeatable)")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/scale-out.md")
+    args = parser.parse_args(argv)
+    results = {s: run_scale(s, args.workdir) for s in (args.scale or ["S"])}
+    text = table(results)
+    print(text)
+    if not args.no_append:
+        with open(REPO_ROOT / "docs" / "scale-out.md", "a", encoding="utf-8") as f:
+            f.write("\n" + text + "\n")
+    return 1 if any(d for _, _, d in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
