@@ -13,8 +13,11 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv>=0.5"
 
+# --compile-bytecode: every tw/dbt/GX process imports thousands of modules; without .pyc files (a read-only
+# venv, or PYTHONDONTWRITEBYTECODE=1 as on our CI machines) each one recompiles them: 5-10 s per process
+# (docs/performance.md). Up-to-date files are skipped, so a repeated sync costs half a second.
 sync: $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 
 demo: sync
 	TW_DEMO=1 $(RUN) tw demo --scale demo
