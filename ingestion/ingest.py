@@ -21,8 +21,8 @@ from ingestion.contracts import FEEDS, FeedContract
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import SUPPORTED_SUFFIXES, FeedFileError, file_sha256, read_feed_file
-from ingestion.reference import code_lists
-from ingestion.validate import apply_contract
+from ingestion.reference import code_lists, region_years
+from ingestion.validate import apply_contract, region_codes_out_of_period
 
 log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
@@ -37,8 +37,12 @@ PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
 
 def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, source_name: str | None = None,
                 now: datetime | None = None, references: Mapping[str, frozenset[str]] | None = None,
-                on_parts_written: Callable[[], None] | None = None) -> FileReport:
+                on_parts_written: Callable[[], None] | None = None,
+                region_code_years: pl.DataFrame | None = None) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
+
+    ``references`` adds the check that codes exist (else quarantined); ``region_code_years``
+    (:func:`ingestion.reference.region_years`) a warning for region codes used outside their years.
 
     ``on_parts_written`` is called between the data files and the manifest (a failpoint in tests).
     """
@@ -64,6 +68,9 @@ def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, s
     lineage = [pl.lit(source_name).alias("source_file"), pl.lit(sha).alias("file_sha256"),
                pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")]
     loaded = result.loaded.with_columns(PERIOD_EXPRESSIONS[contract.name].alias("period"), *lineage)
+    if region_code_years is not None:
+        report.warnings = [*report.warnings, *region_codes_out_of_period(
+            loaded, contract, region_code_years, pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False))]
     quarantined = result.quarantined.with_columns(pl.lit(contract.name).alias("feed"), *lineage)
     report.rows_read = raw.frame.height
     report.rows_loaded = loaded.height
@@ -91,7 +98,8 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
 
 def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
                 references: Mapping[str, frozenset[str]] | None = None,
-                on_parts_written: Callable[[], None] | None = None, workers: int = 1) -> list[FileReport]:
+                on_parts_written: Callable[[], None] | None = None, workers: int = 1,
+                region_code_years: pl.DataFrame | None = None) -> list[FileReport]:
     """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds).
 
     What a killed run left half-written is removed first, so no row is loaded twice. With ``workers`` > 1,
@@ -105,13 +113,15 @@ def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
     files = inbox_files(inbox_dir, feed)
     if references is None and files:
         references = code_lists(SEEDS_DIR)
+    if region_code_years is None and files:
+        region_code_years = region_years(SEEDS_DIR)
     start = raw_zone.utc_now()
 
     def one(item: tuple[int, Path]) -> FileReport:
         n, path = item
         return ingest_file(path, contract, raw_dir, key, source_name=str(path.relative_to(inbox_dir)),
                            now=start + timedelta(microseconds=n), references=references,
-                           on_parts_written=on_parts_written)
+                           on_parts_written=on_parts_written, region_code_years=region_code_years)
 
     if workers <= 1 or len(files) <= 1:
         return [one(item) for item in enumerate(files)]
@@ -120,5 +130,6 @@ def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
 
 
 def ingest_inbox(inbox_dir: Path, raw_dir: Path, key: bytes) -> list[FileReport]:
-    references = code_lists(SEEDS_DIR)
-    return [r for feed in FEEDS for r in ingest_feed(inbox_dir, feed, raw_dir, key, references)]
+    references, years = code_lists(SEEDS_DIR), region_years(SEEDS_DIR)
+    return [r for feed in FEEDS for r in ingest_feed(inbox_dir, feed, raw_dir, key, references,
+                                                     region_code_years=years)]

@@ -197,3 +197,11 @@ def write_seeds(reference_dir: Path, seeds_dir: Path) -> dict[str, int]:
         df.write_csv(seeds_dir / f"{name}.csv")
         counts[name] = df.height
     return counts
+
+
+def region_years(seeds_dir: Path) -> pl.DataFrame:
+    """The years each GB/T 2260 code was in force: ``region_code``, ``valid_from_year``, ``valid_to_year``
+    (null: still in force). A code that was reissued has one row per period."""
+    return pl.read_csv(seeds_dir / "ref_region_history.csv", infer_schema=False,
+                       columns=["region_code", "valid_from_year", "valid_to_year"]).with_columns(
+        pl.col("valid_from_year").cast(pl.Int32), pl.col("valid_to_year").cast(pl.Int32))

@@ -166,3 +166,41 @@ def _add_duplicate_key_reasons(work: pl.DataFrame, contract: FeedContract) -> pl
         pl.when(valid & (pl.col("source_row") != first))
         .then(pl.col("__reasons").list.concat(pl.concat_list(dup_reason)))
         .otherwise(pl.col("__reasons")).alias("__reasons"))
+
+
+def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, years: pl.DataFrame,
+                               year: pl.Expr, examples: int = 3) -> list[str]:
+    """Warnings for region codes used in a year they were not in force (GB/T 2260 changes every year).
+
+    ``years`` is :func:`ingestion.reference.region_years`; ``year`` gives each loaded row's year. Such rows
+    stay loaded: a school that codes its history with today's codes, or keeps a code after a merger, is
+    still counted, under the region in force today (``dim_region_history``). One warning per column, with
+    the number of rows and the first ``examples`` of them (row, code, year, the years the code was in force).
+    """
+    columns = [c.name for c in contract.columns if c.reference == "region" and c.name in loaded.columns]
+    if not columns or loaded.is_empty():
+        return []
+    in_force = years.sort("valid_from_year").group_by("region_code").agg(pl.format(
+        "{}–{}", pl.col("valid_from_year"), pl.col("valid_to_year").cast(pl.Utf8).fill_null("")
+    ).str.join(", ").alias("in_force"))
+    base = loaded.select("source_row", year.cast(pl.Int32).alias("__year"), *columns)
+    warnings = []
+    for column in columns:
+        outside = (base.select("source_row", "__year", pl.col(column).alias("region_code"))
+                   .filter(pl.col("region_code").is_not_null() & pl.col("__year").is_not_null())
+                   .join(years, on="region_code", how="inner")
+                   .group_by("source_row", "__year", "region_code")
+                   .agg(((pl.col("valid_from_year") <= pl.col("__year"))
+                         & (pl.col("valid_to_year").is_null() | (pl.col("__year") <= pl.col("valid_to_year"))))
+                        .any().alias("__in_force"))
+                   .filter(~pl.col("__in_force"))
+                   .join(in_force, on="region_code")
+                   .sort("source_row"))
+        if outside.is_empty():
+            continue
+        shown = "; ".join(f"row {r['source_row']}: '{r['region_code']}' in {r['__year']}, in force {r['in_force']}"
+                          for r in outside.head(examples).iter_rows(named=True))
+        more = f"; and {outside.height - examples} more" if outside.height > examples else ""
+        warnings.append(f"column {column}: {outside.height} row(s) use a region code in a year it was not in "
+                        f"force ({shown}{more}); loaded, counted under the region in force today")
+    return warnings

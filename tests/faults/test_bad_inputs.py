@@ -16,16 +16,18 @@ import pytest
 from ingestion.contracts import VACANCIES
 from ingestion.ingest import ingest_file
 from ingestion.raw_zone import FileReport
-from ingestion.reference import code_lists
+from ingestion.reference import code_lists, region_years
 from tests.conftest import REPO, vacancy_rows
 from tests.faults.figures import record_figures
 
 REFERENCES = code_lists(REPO / "dbt_project" / "seeds" / "reference")
+REGION_YEARS = region_years(REPO / "dbt_project" / "seeds" / "reference")
 CHINESE = {c.name: c.aliases[0] for c in VACANCIES.columns}
 
 
 def _ingest(tmp_path: Path, path: Path) -> tuple[FileReport, pl.DataFrame]:
-    report = ingest_file(path, VACANCIES, tmp_path / "raw", b"k", references=REFERENCES)
+    report = ingest_file(path, VACANCIES, tmp_path / "raw", b"k", references=REFERENCES,
+                         region_code_years=REGION_YEARS)
     q_files = list((tmp_path / "raw" / "_quarantine" / "vacancies").glob("part-[0-9a-f]*.parquet"))
     quarantined = pl.read_parquet(q_files) if q_files else pl.DataFrame({"source_row": [], "reason": []})
     assert report.status == "rejected" or report.reconciles  # read = loaded + quarantined, always
@@ -105,6 +107,20 @@ def test_codes_that_do_not_exist(tmp_path: Path) -> None:
     report, q = _ingest(tmp_path, _csv(tmp_path, rows))
     assert report.rows_quarantined == 3
     assert all("is not a code of" in r for r in q["reason"])
+
+
+def test_region_codes_used_in_a_year_they_were_not_in_force(tmp_path: Path) -> None:
+    """LOADED with a warning: 320502 (沧浪区, retired 2012) in a 2024 posting and 320508 (姑苏区, created
+    2012) in a 2010 one. Both are real codes; the marts count them under today's region (苏州)."""
+    rows = vacancy_rows(3)
+    rows[0]["region_code"] = "320502"
+    rows[1]["region_code"], rows[1]["posted_date"] = "320508", "2010-05-01"
+    report, _ = _ingest(tmp_path, _csv(tmp_path, rows))
+    assert (report.rows_loaded, report.rows_quarantined) == (3, 0)
+    [warning] = [w for w in report.warnings if "not in force" in w]
+    assert warning.startswith("column region_code: 2 row(s) use a region code in a year it was not in force")
+    assert "row 2: '320502' in 2024, in force 1983–2012" in warning
+    assert "row 3: '320508' in 2010, in force 2012–" in warning
 
 
 def test_duplicate_keys_within_a_file(tmp_path: Path) -> None:
