@@ -20,7 +20,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.measure import Measured, run_measured
+from benchmarks.measure import Measured, differing_rows, run_measured
 from benchmarks.run import SCALES, _env, _rows_read, _stages, _step_times, _tw
 from ingestion.sample import generate
 from orchestration.settings import REPO_ROOT
@@ -42,9 +42,7 @@ def _differences(duck_db: Path, spark_db: Path) -> int:
         columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = 'd' "
                               "and table_name = ?", [table]).fetchall()
         cols = ", ".join(f'round("{c}", 9)' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
-        total += con.execute(f"select count(*) from ((select {cols} from d.{table} except all select {cols} from "
-                             f"s.{table}) union all (select {cols} from s.{table} except all select {cols} from "
-                             f"d.{table}))").fetchone()[0]
+        total += differing_rows(con, f"d.{table}", f"s.{table}", cols)
     con.close()
     return total
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.measure import differing_rows
 from orchestration.settings import DBT_PROJECT_DIR
 
 
@@ -80,10 +81,7 @@ def compare(floor_db: Path, pipeline_build_db: Path, marts: list[str]) -> dict[s
                               "order by ordinal_position", [mart]).fetchall()
         select = ", ".join(f"round({c}::double, 9) as {c}" if t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL")
                            else c for c, t in columns)
-        differences[mart] = con.execute(
-            f"select count(*) from ((select {select} from f.marts.{mart} except all select {select} from p.marts.{mart})"
-            f" union all (select {select} from p.marts.{mart} except all select {select} from f.marts.{mart}))"
-        ).fetchone()[0]
+        differences[mart] = differing_rows(con, f"f.marts.{mart}", f"p.marts.{mart}", select)
     return differences
 
 

@@ -59,3 +59,11 @@ def run_measured(command: list[str], env: Mapping[str, str] | None = None, inter
     sampler.join()
     wall = time.monotonic() - started
     return Measured(proc.returncode, wall, max((r for _, r in samples), default=0), samples, out, err)
+
+
+def differing_rows(con, left: str, right: str, select: str = "*") -> int:  # type: ignore[no-untyped-def]
+    """Rows of ``left`` not in ``right`` plus rows of ``right`` not in ``left`` (multisets), comparing
+    ``select`` of each: 0 when the two relations hold the same rows. ``con`` is a DuckDB connection."""
+    return con.execute(f"select count(*) from ((select {select} from {left} except all select {select} from {right})"
+                       f" union all (select {select} from {right} except all select {select} from {left}))"
+                       ).fetchone()[0]

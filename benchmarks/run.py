@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.floor import compare, compile_project
-from benchmarks.measure import Measured, run_measured
+from benchmarks.measure import Measured, differing_rows, run_measured
 from benchmarks.queries import measure as measure_queries
 from benchmarks.scale_up import tile
 from ingestion.sample import Scale, generate
@@ -115,10 +115,7 @@ def _pandas_differences(build_db: Path, pandas_out: Path) -> int:
             "employed_in_school_city, employed_in_school_province, employed_outside_province, employed_region_unknown")
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        return con.execute(
-            f"select count(*) from ((select {cols} from marts.mart_talent_outflow except all "
-            f"select {cols} from '{pandas_out}') union all (select {cols} from '{pandas_out}' except all "
-            f"select {cols} from marts.mart_talent_outflow))").fetchone()[0]
+        return differing_rows(con, "marts.mart_talent_outflow", f"'{pandas_out}'", cols)
     finally:
         con.close()
 

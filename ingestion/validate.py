@@ -180,9 +180,6 @@ def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, yea
     columns = [c.name for c in contract.columns if c.reference == "region" and c.name in loaded.columns]
     if not columns or loaded.is_empty():
         return []
-    in_force = years.sort("valid_from_year").group_by("region_code").agg(pl.format(
-        "{}–{}", pl.col("valid_from_year"), pl.col("valid_to_year").cast(pl.Utf8).fill_null("")
-    ).str.join(", ").alias("in_force"))
     base = loaded.select("source_row", year.cast(pl.Int32).alias("__year"), *columns)
     warnings = []
     for column in columns:
@@ -194,10 +191,14 @@ def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, yea
                          & (pl.col("valid_to_year").is_null() | (pl.col("__year") <= pl.col("valid_to_year"))))
                         .any().alias("__in_force"))
                    .filter(~pl.col("__in_force"))
-                   .join(in_force, on="region_code")
                    .sort("source_row"))
         if outside.is_empty():
             continue
+        in_force = years.filter(pl.col("region_code").is_in(outside["region_code"].unique().implode())).sort(
+            "valid_from_year").group_by("region_code").agg(pl.format(
+                "{}–{}", pl.col("valid_from_year"), pl.col("valid_to_year").cast(pl.Utf8).fill_null("")
+            ).str.join(", ").alias("in_force"))
+        outside = outside.join(in_force, on="region_code").sort("source_row")
         shown = "; ".join(f"row {r['source_row']}: '{r['region_code']}' in {r['__year']}, in force {r['in_force']}"
                           for r in outside.head(examples).iter_rows(named=True))
         more = f"; and {outside.height - examples} more" if outside.height > examples else ""

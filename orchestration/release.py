@@ -163,8 +163,7 @@ def _read_json(path: Path) -> dict | None:
 
 
 def _read_disclosure(folder: Path) -> dict:
-    path = folder / "disclosure.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"suppression_k": 0, "tables": {}}
+    return _read_json(folder / "disclosure.json") or {"suppression_k": 0, "tables": {}}
 
 
 def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
