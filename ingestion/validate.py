@@ -28,16 +28,45 @@ class ValidationResult:
     quarantined: pl.DataFrame  # source_row, reason, raw_record (JSON of the cleaned text values)
 
 
-def clean_text(col: Column) -> pl.Expr:
+@dataclass(frozen=True)
+class TextTraits:
+    """What a column's text holds anywhere in the file, so cleaning skips the steps that cannot change it."""
+
+    non_ascii: bool = True  # NFKC can change only non-ASCII text
+    whitespace: bool = True
+    dot: bool = True  # a spreadsheet's '123.0'
+
+
+def text_traits(frame: pl.DataFrame, names: list[str]) -> dict[str, TextTraits]:
+    """One cheap pass over the text columns (three booleans each)."""
+    if not names or frame.is_empty():
+        return {}
+    exprs = []
+    for n in names:
+        c = pl.col(n).cast(pl.Utf8)
+        exprs += [(c.str.len_bytes() != c.str.len_chars()).any().alias(f"{n}\0a"),
+                  c.str.contains(r"\s").any().alias(f"{n}\0w"),
+                  c.str.contains(".", literal=True).any().alias(f"{n}\0d")]
+    row = frame.select(exprs).row(0)
+    return {n: TextTraits(bool(row[3 * i]), bool(row[3 * i + 1]), bool(row[3 * i + 2])) for i, n in enumerate(names)}
+
+
+def clean_text(col: Column, traits: TextTraits | None = None) -> pl.Expr:
     """Unicode NFKC (full-width digits and letters to ASCII), trimmed; empty text becomes null.
 
-    Codes also lose inner spaces and a spreadsheet's trailing ``.0``.
+    Codes also lose inner spaces and a spreadsheet's trailing ``.0``. ``traits`` (from :func:`text_traits`)
+    skips the steps that cannot change this column's values; without it, every step runs.
     """
-    expr = pl.col(col.name).cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
+    t = traits or TextTraits()
+    expr = pl.col(col.name).cast(pl.Utf8)
+    if t.non_ascii:
+        expr = expr.str.normalize("NFKC")
+    expr = expr.str.strip_chars()
     if col.pattern and col.dtype in ("string", "string_list"):
-        if col.dtype == "string":
+        if col.dtype == "string" and (t.whitespace or t.non_ascii):
             expr = expr.str.replace_all(r"\s+", "")
-        expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
+        if t.dot or t.non_ascii:
+            expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
     return pl.when(expr == "").then(None).otherwise(expr).alias(col.name)
 
 
@@ -74,40 +103,42 @@ def _msg(prefix: str, value: pl.Expr, suffix: str) -> pl.Expr:
     return pl.concat_str([pl.lit(prefix), value, pl.lit(suffix)])
 
 
-def checks(col: Column, raw: str, val: str) -> list[pl.Expr]:
-    """Reason expressions for one column: each is a message where the rule fails, else null.
+Rule = tuple[pl.Expr, pl.Expr]  # (the row breaks the rule, the message naming column, value and rule)
+
+
+def checks(col: Column, raw: str, val: str) -> list[Rule]:
+    """The rules of one column: each a condition (true where the rule fails) and its message.
 
     ``raw`` is the cleaned text column, ``val`` the typed one (both in the same frame).
     """
     r, v = pl.col(raw), pl.col(val)
     quoted = pl.format("'{}'", r)
-    out: list[pl.Expr] = []
+    out: list[Rule] = []
     if col.required:
-        out.append(pl.when(r.is_null()).then(pl.lit(
-            f"column {col.name}: missing value (expected {col.expectation()})")))
+        out.append((r.is_null(), pl.lit(f"column {col.name}: missing value (expected {col.expectation()})")))
     if col.dtype in ("int", "float", "bool", "date"):
-        out.append(pl.when(r.is_not_null() & v.is_null()).then(
-            _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}")))
+        out.append((r.is_not_null() & v.is_null(),
+                    _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}")))
     if col.dtype == "string" and col.pattern:
-        out.append(pl.when(r.is_not_null() & ~r.str.contains(col.pattern)).then(
-            _msg(f"column {col.name}: value ", quoted, f" does not match {col.pattern}")))
+        out.append((r.is_not_null() & ~r.str.contains(col.pattern),
+                    _msg(f"column {col.name}: value ", quoted, f" does not match {col.pattern}")))
     if col.dtype == "string_list" and col.pattern:
         bad = v.list.eval(pl.element().filter(~pl.element().str.contains(col.pattern))).list.join(";")
-        out.append(pl.when(r.is_not_null() & (bad != "")).then(
-            _msg(f"column {col.name}: value(s) '", bad, f"' do not match {col.pattern}")))
+        out.append((r.is_not_null() & (bad != ""),
+                    _msg(f"column {col.name}: value(s) '", bad, f"' do not match {col.pattern}")))
     if col.allowed:
-        out.append(pl.when(r.is_not_null() & ~r.is_in(col.allowed)).then(
-            _msg(f"column {col.name}: value ", quoted, f" is not one of {', '.join(col.allowed)}")))
+        out.append((r.is_not_null() & ~r.is_in(col.allowed),
+                    _msg(f"column {col.name}: value ", quoted, f" is not one of {', '.join(col.allowed)}")))
     if col.min_value is not None:
-        out.append(pl.when(v < col.min_value).then(
-            _msg(f"column {col.name}: value ", quoted, f" is below the minimum {col.min_value:g}")))
+        out.append((v < col.min_value, _msg(f"column {col.name}: value ", quoted,
+                                            f" is below the minimum {col.min_value:g}")))
     if col.max_value is not None:
-        out.append(pl.when(v > col.max_value).then(
-            _msg(f"column {col.name}: value ", quoted, f" is above the maximum {col.max_value:g}")))
+        out.append((v > col.max_value, _msg(f"column {col.name}: value ", quoted,
+                                            f" is above the maximum {col.max_value:g}")))
     return out
 
 
-def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> list[pl.Expr]:
+def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> list[Rule]:
     """A well-formed code that is not in its classification is refused (e.g. region 329999)."""
     if col.reference is None or col.reference not in references:
         return []
@@ -115,8 +146,9 @@ def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> l
 
     c = pl.col(col.name)
     known = pl.Series(sorted(references[col.reference]), dtype=pl.Utf8)
-    return [pl.when(c.is_not_null() & c.str.contains(col.pattern or "") & ~c.is_in(known.implode())).then(
-        _msg(f"column {col.name}: value ", pl.format("'{}'", c), f" is not a code of {REFERENCE_NAMES[col.reference]}"))]
+    return [(c.is_not_null() & c.str.contains(col.pattern or "") & ~c.is_in(known.implode()),
+             _msg(f"column {col.name}: value ", pl.format("'{}'", c),
+                  f" is not a code of {REFERENCE_NAMES[col.reference]}"))]
 
 
 def apply_contract(frame: pl.DataFrame, contract: FeedContract,
@@ -124,48 +156,45 @@ def apply_contract(frame: pl.DataFrame, contract: FeedContract,
     """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined.
 
     ``references`` (from :func:`ingestion.reference.code_lists`) adds a check that codes exist.
+
+    One lazy plan, so an expression used twice (a cleaned value) is computed once. Every row is tested
+    with the rules' conditions alone; the messages (string building, the costly part) are made only for
+    the rows that fail, which are few.
     """
     cols = contract.columns
     absent = [pl.lit(None, dtype=pl.Utf8).alias(c.name) for c in cols if c.name not in frame.columns]
-    cleaned = frame.with_columns(absent).with_columns([clean_text(c) for c in cols])
     raw_names = {c.name: f"__raw__{c.name}" for c in cols}
-    work = cleaned.with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
-    work = work.with_columns([typed(c) for c in cols])
-    reason_exprs: list[pl.Expr] = []
+    rules: list[Rule] = []
     for c in cols:
-        reason_exprs.extend(checks(c, raw_names[c.name], c.name))
-        reason_exprs.extend(reference_checks(c, references or {}))
-    for rule in contract.row_rules:
-        reason_exprs.append(pl.when(pl.sql_expr(rule.sql).not_()).then(
-            pl.lit(f"row rule {rule.name}: {rule.message}")))
-    if reason_exprs:
-        work = work.with_columns(
-            pl.concat_list([e.cast(pl.Utf8) for e in reason_exprs]).list.drop_nulls().alias("__reasons"))
-    else:
-        work = work.with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("__reasons"))
-    work = _add_duplicate_key_reasons(work, contract)
-    bad = work["__reasons"].list.len() > 0
+        rules.extend(checks(c, raw_names[c.name], c.name))
+        rules.extend(reference_checks(c, references or {}))
+    rules.extend((pl.sql_expr(rule.sql).not_(), pl.lit(f"row rule {rule.name}: {rule.message}"))
+                 for rule in contract.row_rules)
+    broken = pl.any_horizontal([cond.fill_null(False) for cond, _ in rules]) if rules else pl.lit(False)
+    key = list(contract.key)
+    first = pl.col("source_row").filter(~pl.col("__broken")).min().over(key)
+    traits = text_traits(frame, [c.name for c in cols if c.name in frame.columns])
+    work = (frame.lazy().with_columns(absent).with_columns([clean_text(c, traits.get(c.name)) for c in cols])
+            .with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
+            .with_columns([typed(c) for c in cols])
+            .with_columns(broken.alias("__broken"))
+            # a row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)
+            .with_columns((~pl.col("__broken") & (pl.col("source_row") != first)).alias("__duplicate"),
+                          first.alias("__first"))
+            .collect())
+    bad = pl.col("__broken") | pl.col("__duplicate")
     loaded = work.filter(~bad).select(["source_row", *contract.column_names])
+    key_text = pl.concat_str([pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.Utf8)) for k in key], separator=", ")
+    duplicate = pl.format("duplicate key ({}) already in row {} of this file", key_text, pl.col("__first"))
+    reasons = (pl.concat_list([pl.when(cond).then(msg).cast(pl.Utf8) for cond, msg in rules])
+               .list.drop_nulls().list.join("; ")) if rules else pl.lit("")
     raw_struct = pl.struct([pl.col(raw_names[c.name]).alias(c.name) for c in cols])
     quarantined = work.filter(bad).select(
         "source_row",
-        pl.col("__reasons").list.join("; ").alias("reason"),
+        pl.when(pl.col("__duplicate")).then(duplicate).otherwise(reasons).alias("reason"),
         raw_struct.struct.json_encode().alias("raw_record"),
     )
     return ValidationResult(loaded=loaded, quarantined=quarantined)
-
-
-def _add_duplicate_key_reasons(work: pl.DataFrame, contract: FeedContract) -> pl.DataFrame:
-    """A row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)."""
-    key = list(contract.key)
-    valid = pl.col("__reasons").list.len() == 0
-    first = pl.col("source_row").filter(valid).min().over(key)
-    key_text = pl.concat_str([pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.Utf8)) for k in key], separator=", ")
-    dup_reason = pl.format("duplicate key ({}) already in row {} of this file", key_text, first)
-    return work.with_columns(
-        pl.when(valid & (pl.col("source_row") != first))
-        .then(pl.col("__reasons").list.concat(pl.concat_list(dup_reason)))
-        .otherwise(pl.col("__reasons")).alias("__reasons"))
 
 
 def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, years: pl.DataFrame,
