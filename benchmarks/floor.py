@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -69,20 +70,45 @@ def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
     return rows
 
 
-def compare(floor_db: Path, pipeline_build_db: Path, marts: list[str]) -> dict[str, int]:
-    """Rows that differ between the floor's marts and the pipeline's (doubles rounded to 9 places)."""
+def _comparable(column: str, data_type: str) -> str:
+    """A column as both sides are compared: doubles and decimals as doubles rounded to 9 places, integers
+    as bigint, the rest as the pipeline's type (a baseline may hold a count as a float, a year as int64)."""
+    if data_type in ("DOUBLE", "FLOAT") or data_type.startswith("DECIMAL"):
+        return f"round({column}::double, 9) as {column}"
+    if data_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT"):
+        return f"{column}::bigint as {column}"
+    return f"{column}::{data_type} as {column}"
+
+
+def compare(pipeline_build_db: Path, marts: list[str], other: Callable[[str], str],
+            skip: frozenset[str] = frozenset(), attach: Mapping[str, Path] | None = None) -> dict[str, int]:
+    """Rows that differ between the pipeline's marts and another build of them: ``other(mart)`` is the
+    relation (SQL) of that build, which must have every column of the pipeline's mart except ``skip``;
+    ``attach`` names databases it reads (alias → file), attached read-only."""
     con = duckdb.connect()
-    con.execute(f"attach '{floor_db}' as f (read_only)")
     con.execute(f"attach '{pipeline_build_db}' as p (read_only)")
+    for alias, database in (attach or {}).items():
+        con.execute(f"attach '{database}' as {alias} (read_only)")
     differences = {}
-    for mart in marts:
-        columns = con.execute("select column_name, data_type from information_schema.columns where "
-                              "table_catalog = 'p' and table_schema = 'marts' and table_name = ? "
-                              "order by ordinal_position", [mart]).fetchall()
-        select = ", ".join(f"round({c}::double, 9) as {c}" if t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL")
-                           else c for c, t in columns)
-        differences[mart] = differing_rows(con, f"f.marts.{mart}", f"p.marts.{mart}", select)
+    try:
+        for mart in marts:
+            columns = con.execute("select column_name, data_type from information_schema.columns where "
+                                  "table_catalog = 'p' and table_schema = 'marts' and table_name = ? "
+                                  "order by ordinal_position", [mart]).fetchall()
+            theirs = {row[0] for row in con.execute(f"describe select * from {other(mart)}").fetchall()}
+            missing = {c for c, _ in columns} - theirs - skip
+            if missing:
+                raise ValueError(f"{other(mart)} lacks columns of {mart}: {sorted(missing)}")
+            select = ", ".join(_comparable(c, t) for c, t in columns if c not in skip)
+            differences[mart] = differing_rows(con, other(mart), f"p.marts.{mart}", select)
+    finally:
+        con.close()
     return differences
+
+
+def compare_floor(floor_db: Path, pipeline_build_db: Path, marts: list[str]) -> dict[str, int]:
+    """Rows that differ between the floor's marts and the pipeline's."""
+    return compare(pipeline_build_db, marts, lambda mart: f"f.marts.{mart}", attach={"f": floor_db})
 
 
 def main(argv: list[str]) -> int:

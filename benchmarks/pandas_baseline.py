@@ -1,8 +1,17 @@
-"""What an analyst would write today: pandas, reading the raw zone's graduate files, computing
-``mart_talent_outflow`` (school city and province × major × year: graduates, placed, employed, where the
-employed work). Only this mart: the other eight are not written in pandas (see docs/performance.md).
+"""What an analyst would write today: the nine marts in pandas, from the same raw zone the pipeline wrote.
 
-    python -m benchmarks.pandas_baseline RAW_DIR OUT_PARQUET
+A straightforward script: read the columns it needs from the raw zone's Parquet files into DataFrames, keep
+the latest delivery of each key, resolve region codes, then merges and group-bys, one function per mart,
+following the definitions in the dbt models (docs/indicators.md). The reference tables (code lists,
+bridges) are read ready-made from the pipeline's build database, as the floor copies its seeds: they are
+small, and cleaning them is not what is being compared. Bridge weights are summed in millionths as integers
+(the models use decimals for the same reason: float sums depend on the order of addition).
+
+The harness (benchmarks/run.py) times this script and compares each mart with the pipeline's, row for row
+(`benchmarks.floor.compare`); the columns that are dbt variables (bridge_version, weighting_rule,
+listing_rule) and the published-only suppressed_columns are not computed here.
+
+    python -m benchmarks.pandas_baseline RAW_DIR BUILD_DB OUT_DIR      # writes OUT_DIR/<mart>.parquet
 """
 
 from __future__ import annotations
@@ -10,53 +19,454 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
 
-EMPLOYED = {"employed_contract", "employed_flexible", "self_employed"}
-NOT_PLACED = {"not_employed", "not_seeking"}
-COUNTS = ["graduates", "placed", "employed", "employed_in_school_city", "employed_in_school_province",
-          "employed_outside_province", "employed_region_unknown"]
+EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
+PLACED = [*EMPLOYED, "further_study", "enlisted"]
+NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "suppressed_columns"}
+REFERENCES = ["dim_region", "dim_region_code_map", "dim_industry", "dim_occupation", "dim_major",
+              "bridge_major_industry", "bridge_major_occupation"]
+DELIVERY = ["source_file", "source_row", "ingested_at"]
 
 
-def outflow(raw_dir: Path) -> pd.DataFrame:
-    files = sorted((raw_dir / "graduate_destinations").glob("period=*/part-*.parquet"))
-    g = pd.concat([pd.read_parquet(f, columns=["school_region_code", "major_code", "grad_year", "destination_type",
-                                               "employer_region_code"]) for f in files], ignore_index=True)
-    regions = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "reference" / "ref_region.csv", dtype=str)
-    prefecture = dict(zip(regions["region_code"], regions["prefecture_code"], strict=True))
-    province = dict(zip(regions["region_code"], regions["province_code"], strict=True))
-    g["school_city"] = g["school_region_code"].map(prefecture)
-    g["school_province"] = g["school_region_code"].map(province)
-    g["employer_city"] = g["employer_region_code"].map(prefecture)
-    g["employer_province"] = g["employer_region_code"].map(province)
-    g["employed"] = g["destination_type"].isin(EMPLOYED)
-    g["placed"] = ~g["destination_type"].isin(NOT_PLACED)
-    g["graduates"] = 1
-    g["employed_in_school_city"] = g["employed"] & (g["employer_city"] == g["school_city"])
-    g["employed_in_school_province"] = g["employed"] & (g["employer_province"] == g["school_province"])
-    g["employed_outside_province"] = g["employed"] & g["employer_province"].notna() & (
-        g["employer_province"] != g["school_province"])
-    g["employed_region_unknown"] = g["employed"] & g["employer_province"].isna()
-    city = g.groupby(["school_city", "major_code", "grad_year"])[COUNTS].sum().reset_index()
-    city = city.rename(columns={"school_city": "region_code"}).assign(region_level="prefecture")
-    prov = g.groupby(["school_province", "major_code", "grad_year"])[COUNTS].sum().reset_index()
-    prov = prov.rename(columns={"school_province": "region_code"}).assign(region_level="province")
-    prov["employed_in_school_city"] = prov["employed_in_school_province"]  # at province level: any city of it
-    out = pd.concat([city, prov], ignore_index=True)
-    for rate, num, den in [("placement_rate", "placed", "graduates"),
-                           ("retention_rate", "employed_in_school_province", "employed"),
-                           ("outflow_rate", "employed_outside_province", "employed")]:
-        out[rate] = (out[num] / out[den]).where(out[den] > 0)
+# ---------------------------------------------------------------------------------------------- inputs
+
+def read_feed(raw_dir: Path, feed: str, columns: list[str], key: list[str]) -> pd.DataFrame:
+    """One row per key: the latest version of each file, then the latest delivered row of each key."""
+    files = sorted((raw_dir / feed).glob("period=*/*.parquet"))
+    frames = [pd.read_parquet(f, columns=[*columns, *DELIVERY]) for f in files]
+    df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    latest = df.groupby("source_file")["ingested_at"].transform("max")
+    df = df[df["ingested_at"] == latest]
+    df = df.sort_values(["ingested_at", "source_file", "source_row"]).drop_duplicates(key, keep="last")
+    return df.drop(columns=DELIVERY).reset_index(drop=True)
+
+
+def read_references(build_db: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        return {t: con.execute(f"select * from reference.{t}").df() for t in REFERENCES}
+    finally:
+        con.close()
+
+
+def higher_major_category(major_code: pd.Series) -> pd.Series:
+    division = major_code.str[:2].astype(int)
+    shifted = np.where(division.between(61, 79), division - 20, np.where(division.between(21, 39), division + 20,
+                                                                          division))
+    return pd.Series(shifted, index=major_code.index).astype(str).str.zfill(2) + major_code.str[2:4]
+
+
+def resolve(codes: pd.Series, code_map: pd.DataFrame, column: str) -> pd.Series:
+    return codes.map(code_map.set_index("region_code")[column])
+
+
+def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    g = read_feed(raw_dir, "graduate_destinations",
+                  ["graduate_id", "grad_year", "school_code", "school_region_code", "major_code",
+                   "origin_region_code", "destination_type", "employer_region_code", "employer_industry_code",
+                   "occupation_code", "employer_is_partner", "employer_enterprise_id", "order_class",
+                   "apprenticeship", "major_related"], ["graduate_id"])
+    code_map = ref["dim_region_code_map"]
+    for who in ("school", "origin", "employer"):
+        for level in ("prefecture", "province"):
+            g[f"{who}_{level}_code"] = resolve(g[f"{who}_region_code"], code_map, f"{level}_code")
+    g["higher_major_category_code"] = higher_major_category(g["major_code"])
+    g["is_employed"] = g["destination_type"].isin(EMPLOYED)
+    g["is_placed"] = g["destination_type"].isin(PLACED)
+    g["employer_industry_division_code"] = g["employer_industry_code"].str[:2]
+    g["occupation_sub_major_group_code"] = g["occupation_code"].str[:4]
+    g["occupation_major_group_code"] = g["occupation_code"].str.split("-").str[0]
+    g["major_related"] = g["major_related"].astype("boolean")  # unknown stays null: not in fit_known
+    for flag in ("employer_is_partner", "order_class", "apprenticeship"):  # null counts as false, as in SQL
+        g[flag] = g[flag].astype("boolean").fillna(False).astype(bool)
+    return g
+
+
+def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    v = read_feed(raw_dir, "vacancies", ["posting_id", "enterprise_id", "enterprise_name", "region_code",
+                                         "industry_code", "occupation_code", "headcount", "posted_date"],
+                  ["posting_id"])
+    code_map = ref["dim_region_code_map"]
+    v["prefecture_code"] = resolve(v["region_code"], code_map, "prefecture_code")
+    v["province_code"] = resolve(v["region_code"], code_map, "province_code")
+    v["industry_division_code"] = v["industry_code"].str[:2]
+    v["occupation_sub_major_group_code"] = v["occupation_code"].str[:4]
+    v["occupation_major_group_code"] = v["occupation_code"].str.split("-").str[0]
+    v["posted_year"] = pd.to_datetime(v["posted_date"]).dt.year
+    return v
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator ÷ denominator, null where the denominator is 0 or null."""
+    den = denominator.astype("float64")
+    return (numerator.astype("float64") / den).where(den.fillna(0) != 0)
+
+
+def micro(weight: pd.Series) -> pd.Series:
+    return (weight * 1_000_000).round().astype("int64")
+
+
+def from_micro_rounded(total: pd.Series) -> pd.Series:
+    """A sum of weights in millionths, rounded half up to 4 places, as a float."""
+    return ((total + 50) // 100) / 10_000
+
+
+def rollups(df: pd.DataFrame, fine: str, coarse: str, fine_name: str, coarse_name: str, prefix: str,
+            aggregations: dict) -> pd.DataFrame:
+    """The four roll-ups of a region × classification count: prefecture|province × fine|coarse."""
+    out = []
+    for region_level, region in (("prefecture", "prefecture_code"), ("province", "province_code")):
+        for level, code in ((fine_name, fine), (coarse_name, coarse)):
+            part = df.groupby([region, code, "year"], dropna=False).agg(**aggregations).reset_index()
+            part = part.rename(columns={region: "region_code", code: f"{prefix}_code"})
+            out.append(part.assign(region_level=region_level, **{f"{prefix}_level": level}))
+    return pd.concat(out, ignore_index=True)
+
+
+def outer(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    merged = frames[0]
+    for f in frames[1:]:
+        merged = merged.merge(f, on=keys, how="outer")
+    return merged
+
+
+def names(df: pd.DataFrame, dim: pd.DataFrame, on: str, columns: dict[str, str]) -> pd.DataFrame:
+    return df.merge(dim[[on, *columns]].rename(columns=columns), on=on, how="left")
+
+
+# ---------------------------------------------------------------------------------------------- marts
+
+def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    g = g[g["school_prefecture_code"].notna()]
+    employed = g["is_employed"]
+    flags = pd.DataFrame({
+        "school_prefecture_code": g["school_prefecture_code"], "school_province_code": g["school_province_code"],
+        "major_code": g["major_code"], "grad_year": g["grad_year"], "graduates": 1, "placed": g["is_placed"],
+        "employed": employed,
+        "in_city": employed & (g["employer_prefecture_code"] == g["school_prefecture_code"]),
+        "employed_in_school_province": employed & (g["employer_province_code"] == g["school_province_code"]),
+        "employed_outside_province": employed & g["employer_province_code"].notna()
+        & (g["employer_province_code"] != g["school_province_code"]),
+        "employed_region_unknown": employed & g["employer_province_code"].isna(),
+    })
+    counts = ["graduates", "placed", "employed", "in_city", "employed_in_school_province",
+              "employed_outside_province", "employed_region_unknown"]
+    city = flags.groupby(["school_prefecture_code", "major_code", "grad_year"])[counts].sum().reset_index()
+    city = city.rename(columns={"school_prefecture_code": "region_code", "in_city": "employed_in_school_city"})
+    province = flags.groupby(["school_province_code", "major_code", "grad_year"])[counts].sum().reset_index()
+    province = province.rename(columns={"school_province_code": "region_code"}).drop(columns="in_city")
+    province["employed_in_school_city"] = province["employed_in_school_province"]  # any city of the province
+    out = pd.concat([city.assign(region_level="prefecture"), province.assign(region_level="province")],
+                    ignore_index=True)
+    out = names(out, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    out = names(out, ref["dim_major"], "major_code", {"major_name": "major_name"})
+    out["placement_rate"] = rate(out["placed"], out["graduates"])
+    out["city_retention_rate"] = rate(out["employed_in_school_city"], out["employed"])
+    out["retention_rate"] = rate(out["employed_in_school_province"], out["employed"])
+    out["outflow_rate"] = rate(out["employed_outside_province"], out["employed"])
+    out["region_unknown_rate"] = rate(out["employed_region_unknown"], out["employed"])
+    out["rate_denominator"] = "employed graduates"
     return out
 
 
+def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    sections = ref["dim_industry"][["industry_code", "section_code"]]
+    bridge = ref["bridge_major_industry"].merge(sections, on="industry_code")
+    with_school = g[g["school_prefecture_code"].notna()]
+    supply = with_school[["school_prefecture_code", "school_province_code", "higher_major_category_code",
+                          "grad_year"]].merge(bridge, on="higher_major_category_code")
+    supply = pd.DataFrame({"prefecture_code": supply["school_prefecture_code"],
+                           "province_code": supply["school_province_code"], "division_code": supply["industry_code"],
+                           "section_code": supply["section_code"], "year": supply["grad_year"],
+                           "weight_micro": micro(supply["weight"])})
+    demand = v[v["prefecture_code"].notna()].merge(sections, left_on="industry_division_code",
+                                                   right_on="industry_code", suffixes=("_v", ""))
+    demand = demand.rename(columns={"industry_division_code": "division_code", "posted_year": "year"})
+    employment = g[g["is_employed"] & g["employer_prefecture_code"].notna()].merge(
+        sections, left_on="employer_industry_division_code", right_on="industry_code")
+    employment = employment.rename(columns={"employer_prefecture_code": "prefecture_code",
+                                            "employer_province_code": "province_code",
+                                            "employer_industry_division_code": "division_code", "grad_year": "year"})
+    args = ("division_code", "section_code", "division", "section", "industry")
+    keys = ["region_level", "region_code", "industry_level", "industry_code", "year"]
+    counts = outer([
+        rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
+        rollups(demand, *args, {"vacancy_headcount": ("headcount", "sum"), "vacancy_postings": ("headcount", "size")}),
+        rollups(employment, *args, {"graduates_employed_in_industry": ("major_related", "size"),
+                                    "fit_known": ("major_related", "count"),
+                                    "graduates_employed_major_related": ("major_related", "sum")}),
+    ], keys)
+    counts = counts.fillna({c: 0 for c in counts.columns if c not in keys})
+    counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
+    counts["demand_supply_ratio"] = rate(counts["vacancy_headcount"], counts["graduates_supplied"])
+    counts["major_fit_rate"] = rate(counts["graduates_employed_major_related"], counts["fit_known"])
+    counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
+                                                              "province_code": "province_code"})
+    counts = names(counts, ref["dim_industry"], "industry_code", {"industry_name": "industry_name",
+                                                                  "section_code": "section_code"})
+    return counts.drop(columns=["supplied_micro", "fit_known"])
+
+
+def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    bridge = ref["bridge_major_occupation"].copy()
+    bridge["major_group_code"] = bridge["occupation_code"].str.split("-").str[0]
+    with_school = g[g["school_prefecture_code"].notna()]
+    supply = with_school[["school_prefecture_code", "school_province_code", "higher_major_category_code",
+                          "grad_year"]].merge(bridge, on="higher_major_category_code")
+    supply = pd.DataFrame({"prefecture_code": supply["school_prefecture_code"],
+                           "province_code": supply["school_province_code"],
+                           "sub_major_group_code": supply["occupation_code"],
+                           "major_group_code": supply["major_group_code"], "year": supply["grad_year"],
+                           "weight_micro": micro(supply["weight"])})
+    demand = v[v["prefecture_code"].notna() & v["occupation_code"].notna()].rename(columns={
+        "occupation_sub_major_group_code": "sub_major_group_code", "occupation_major_group_code": "major_group_code",
+        "posted_year": "year"})
+    employment = g[g["is_employed"] & g["employer_prefecture_code"].notna() & g["occupation_code"].notna()].rename(
+        columns={"employer_prefecture_code": "prefecture_code", "employer_province_code": "province_code",
+                 "occupation_sub_major_group_code": "sub_major_group_code",
+                 "occupation_major_group_code": "major_group_code", "grad_year": "year"})
+    args = ("sub_major_group_code", "major_group_code", "sub_major_group", "major_group", "occupation")
+    keys = ["region_level", "region_code", "occupation_level", "occupation_code", "year"]
+    counts = outer([
+        rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
+        rollups(demand, *args, {"demand": ("headcount", "sum")}),
+        rollups(employment, *args, {"employed": ("major_related", "size"), "fit_known": ("major_related", "count"),
+                                    "related": ("major_related", "sum")}),
+    ], keys)
+    supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
+    counts["graduates_supplied"] = supplied.fillna(0.0)
+    counts["vacancy_headcount"] = counts["demand"].fillna(0)
+    counts["demand_supply_ratio"] = rate(counts["demand"], supplied)  # null without demand or supply
+    counts["graduates_employed_in_occupation"] = counts["employed"].fillna(0)
+    counts["graduates_employed_major_related"] = counts["related"].fillna(0)
+    counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])
+    counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    counts = names(counts, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
+    return counts.drop(columns=["supplied_micro", "demand", "employed", "fit_known", "related"])
+
+
+def shortage_list(match: pd.DataFrame, occupation: pd.DataFrame, min_index: float,
+                  min_headcount: int) -> pd.DataFrame:
+    columns = ["region_code", "region_name", "year", "code", "name", "graduates_supplied", "vacancy_headcount",
+               "demand_supply_ratio"]
+    industries = match[(match["region_level"] == "prefecture") & (match["industry_level"] == "division")].rename(
+        columns={"industry_code": "code", "industry_name": "name"})[columns].assign(classification="industry_division")
+    occupations = occupation[(occupation["region_level"] == "prefecture")
+                             & (occupation["occupation_level"] == "sub_major_group")].rename(
+        columns={"occupation_code": "code", "occupation_name": "name"})[columns].assign(
+        classification="occupation_sub_major_group")
+    c = pd.concat([industries, occupations], ignore_index=True)
+    c["shortage_index"] = c["vacancy_headcount"].astype("float64") / (c["graduates_supplied"] + 1.0)
+    c = c[(c["shortage_index"] >= min_index) & (c["vacancy_headcount"] >= min_headcount)]
+    c = c.sort_values(["region_code", "year", "classification", "shortage_index", "code"],
+                      ascending=[True, True, True, False, True])
+    c["shortage_rank"] = c.groupby(["region_code", "year", "classification"]).cumcount() + 1  # among those listed
+    c["shortage_level"] = np.where(c["shortage_index"] >= 3, "severe", "shortage")
+    c["has_vocational_supply"] = c["graduates_supplied"] > 0
+    return c
+
+
+def structure_alignment(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    code_map, industry = ref["dim_region_code_map"], ref["dim_industry"][["industry_code", "section_code"]]
+    e = read_feed(raw_dir, "enrolment", ["year", "school_code", "school_region_code", "level", "major_code",
+                                         "enrolled_total"], ["year", "school_code", "major_code", "level"])
+    e["region_code"] = resolve(e["school_region_code"], code_map, "prefecture_code")
+    e["higher_major_category_code"] = higher_major_category(e["major_code"])
+    e = e[e["region_code"].notna()].merge(ref["bridge_major_industry"], on="higher_major_category_code").merge(
+        industry, on="industry_code")
+    e["enrolled_micro"] = e["enrolled_total"] * micro(e["weight"])
+    enrolment = e.groupby(["region_code", "year", "section_code"])["enrolled_micro"].sum().reset_index()
+    o = read_feed(raw_dir, "industry_output", ["period", "region_code", "industry_code", "output_value_100m_cny",
+                                               "employment_10k"], ["period", "region_code", "industry_code"])
+    o = o[o["period"].str.len() == 4].copy()
+    o["region_code"] = resolve(o["region_code"], code_map, "prefecture_code")
+    o["year"] = o["period"].astype(int)
+    o = o[o["region_code"].notna()].merge(industry, on="industry_code")
+    output = o.groupby(["region_code", "year", "section_code"]).agg(
+        output_value=("output_value_100m_cny", "sum"), employment=("employment_10k", "sum")).reset_index()
+    j = enrolment.merge(output, on=["region_code", "year", "section_code"], how="outer")
+    j = j.fillna({"enrolled_micro": 0, "output_value": 0.0, "employment": 0.0})
+    j["enrolled"] = j["enrolled_micro"].astype("int64") / 1_000_000
+    totals = j.groupby(["region_code", "year"])[["enrolled", "output_value", "employment"]].transform("sum")
+    for share, column in (("enrolment_share", "enrolled"), ("output_share", "output_value"),
+                          ("employment_share", "employment")):
+        j[share] = rate(j[column], totals[column])
+    j["output_gap"] = (j["enrolment_share"].fillna(0) - j["output_share"].fillna(0)).abs()
+    j["employment_gap"] = (j["enrolment_share"].fillna(0) - j["employment_share"].fillna(0)).abs()
+    x = j.groupby(["region_code", "year"]).agg(
+        enrolled_micro=("enrolled_micro", "sum"), output_value_100m_cny=("output_value", "sum"),
+        employment_10k=("employment", "sum"), sections_compared=("section_code", "size"),
+        has_enrolment=("enrolment_share", "count"), has_output=("output_share", "count"),
+        has_employment=("employment_share", "count"), output_gap=("output_gap", "sum"),
+        employment_gap=("employment_gap", "sum")).reset_index()
+    x["enrolled_total"] = from_micro_rounded(x["enrolled_micro"].astype("int64"))
+    output_comparable = (x["has_enrolment"] > 0) & (x["has_output"] > 0)
+    employment_comparable = (x["has_enrolment"] > 0) & (x["has_employment"] > 0)
+    x["output_dissimilarity_index"] = (0.5 * x["output_gap"]).where(output_comparable)
+    x["output_alignment_index"] = (1 - 0.5 * x["output_gap"]).where(output_comparable)
+    x["employment_dissimilarity_index"] = (0.5 * x["employment_gap"]).where(employment_comparable)
+    x["employment_alignment_index"] = (1 - 0.5 * x["employment_gap"]).where(employment_comparable)
+    x = names(x, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    return x.drop(columns=["enrolled_micro", "has_enrolment", "has_output", "has_employment", "output_gap",
+                           "employment_gap"])
+
+
+def school_scorecard(g: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    emp, partner, local = g["is_employed"], g["employer_is_partner"], (
+        g["employer_prefecture_code"] == g["school_prefecture_code"])
+    flags = pd.DataFrame({
+        "school_code": g["school_code"], "grad_year": g["grad_year"], "region_code": g["school_prefecture_code"],
+        "graduates": 1, "placed": g["is_placed"], "employed": emp, "employed_locally": emp & local,
+        "partner_hires": emp & partner, "partner_hires_local": emp & partner & local,
+        "fit_known": emp & g["major_related"].notna(), "employed_major_related": emp & g["major_related"].fillna(False),
+        "order_class_graduates": g["order_class"], "order_class_partner_hires": g["order_class"] & emp & partner,
+        "apprenticeship_graduates": g["apprenticeship"],
+        "apprenticeship_partner_hires": g["apprenticeship"] & emp & partner})
+    sums = [c for c in flags.columns if c not in ("school_code", "grad_year", "region_code")]
+    s = flags.groupby(["school_code", "grad_year"]).agg(region_code=("region_code", "min"),
+                                                        **{c: (c, "sum") for c in sums}).reset_index()
+    e = read_feed(raw_dir, "enrolment", ["year", "school_code", "school_name", "level", "major_code",
+                                         "enrolled_total", "order_class_enrolment", "apprenticeship_enrolment"],
+                  ["year", "school_code", "major_code", "level"])
+    enrolment = e.groupby(["school_code", "year"]).agg(
+        school_name=("school_name", "min"), enrolled_total=("enrolled_total", "sum"),
+        order_class_enrolment=("order_class_enrolment", "sum"),
+        apprenticeship_enrolment=("apprenticeship_enrolment", "sum")).reset_index()
+    s = s.merge(enrolment.rename(columns={"year": "grad_year"}), on=["school_code", "grad_year"], how="left")
+    s = names(s, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    s["placement_rate"] = rate(s["placed"], s["graduates"])
+    s["local_employment_rate"] = rate(s["employed_locally"], s["employed"])
+    s["partner_hire_rate"] = rate(s["partner_hires"], s["employed"])
+    s["major_fit_rate"] = rate(s["employed_major_related"], s["fit_known"])
+    s["order_class_partner_hire_rate"] = rate(s["order_class_partner_hires"], s["order_class_graduates"])
+    s["apprenticeship_partner_hire_rate"] = rate(s["apprenticeship_partner_hires"], s["apprenticeship_graduates"])
+    return s.drop(columns="fit_known")
+
+
+def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
+    h = g[g["is_employed"] & g["employer_enterprise_id"].notna()]
+    partner = h["employer_is_partner"]
+    flags = pd.DataFrame({
+        "enterprise_id": h["employer_enterprise_id"], "year": h["grad_year"], "graduates_hired": 1,
+        "partner_hires": partner, "partner_school": h["school_code"].where(partner),
+        "local_hires": h["employer_prefecture_code"] == h["school_prefecture_code"],
+        "fit_known": h["major_related"].notna(), "hires_major_related": h["major_related"].fillna(False),
+        "order_class_hires": h["order_class"], "apprenticeship_hires": h["apprenticeship"]})
+    hires = flags.groupby(["enterprise_id", "year"]).agg(
+        partner_schools=("partner_school", "nunique"),
+        **{c: (c, "sum") for c in ("graduates_hired", "partner_hires", "local_hires", "fit_known",
+                                   "hires_major_related", "order_class_hires", "apprenticeship_hires")}).reset_index()
+    partners = g.loc[g["employer_is_partner"] & g["employer_enterprise_id"].notna(), "employer_enterprise_id"]
+    hires = hires[hires["enterprise_id"].isin(set(partners))]
+    by_city = v.groupby(["enterprise_id", "posted_year", "prefecture_code"], dropna=False).agg(
+        headcount=("headcount", "sum"), enterprise_name=("enterprise_name", "max")).reset_index()
+    # the city where the enterprise posted the most headcount that year; ties: the lowest code
+    by_city["city_order"] = -pd.to_numeric(by_city["prefecture_code"])
+    top = by_city.sort_values(["headcount", "city_order"], ascending=False).drop_duplicates(
+        ["enterprise_id", "posted_year"])
+    demand = top[["enterprise_id", "posted_year", "enterprise_name", "prefecture_code"]].merge(
+        by_city.groupby(["enterprise_id", "posted_year"])["headcount"].sum().rename("vacancy_headcount").reset_index(),
+        on=["enterprise_id", "posted_year"]).rename(columns={"posted_year": "year", "prefecture_code": "region_code"})
+    out = hires.merge(demand, on=["enterprise_id", "year"], how="left")
+    out["local_hire_rate"] = rate(out["local_hires"], out["graduates_hired"])
+    out["major_fit_rate"] = rate(out["hires_major_related"], out["fit_known"])
+    out["hires_per_vacancy"] = rate(out["graduates_hired"], out["vacancy_headcount"])
+    out["vacancy_headcount"] = out["vacancy_headcount"].fillna(0)
+    return out.drop(columns="fit_known")
+
+
+def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    e = g[g["is_employed"]]
+    school, origin, employer = e["school_prefecture_code"], e["origin_prefecture_code"], e["employer_prefecture_code"]
+    school_is_not_origin = school.ne(origin) | school.isna()  # "is distinct from": null differs from a code
+    school_is_not_employer = school.ne(employer) | school.isna()
+    origin_is_not_employer = origin.ne(employer) | origin.isna()
+
+    def count(mask: pd.Series, region: pd.Series, name: str) -> pd.DataFrame:
+        return (pd.DataFrame({"region_code": region[mask], "grad_year": e["grad_year"][mask]})
+                .groupby(["region_code", "grad_year"]).size().rename(name).reset_index())
+
+    everyone = pd.Series(True, index=e.index)
+    counts = outer([
+        count(everyone, school, "school_graduates_employed"),
+        count(school == employer, school, "stayed"),
+        count(everyone, origin, "origin_graduates_employed"),
+        count(origin == employer, origin, "employed_in_origin"),
+        count(school_is_not_origin, origin, "studied_elsewhere_employed"),
+        count(school_is_not_origin & (origin == employer), origin, "returned"),
+        count(everyone, employer, "employed_in_region"),
+        count(school_is_not_employer & origin_is_not_employer, employer, "came_in"),
+    ], ["region_code", "grad_year"])
+    counts = counts.fillna(0)
+    counts["stay_rate"] = rate(counts["stayed"], counts["school_graduates_employed"])
+    counts["origin_return_rate"] = rate(counts["employed_in_origin"], counts["origin_graduates_employed"])
+    counts["return_rate"] = rate(counts["returned"], counts["studied_elsewhere_employed"])
+    counts["inflow_share"] = rate(counts["came_in"], counts["employed_in_region"])
+    counts["attraction_index"] = (counts["stay_rate"] + counts["return_rate"] + counts["inflow_share"]) / 3.0
+    return names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
+                                                            "province_code": "province_code"})
+
+
+def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    g = g[g["school_prefecture_code"].notna()]
+    employed = g["is_employed"]
+    f = pd.DataFrame({
+        "grad_year": g["grad_year"], "origin_region_code": g["origin_prefecture_code"],
+        "origin_province_code": g["origin_province_code"], "school_region_code": g["school_prefecture_code"],
+        "school_province_code": g["school_province_code"],
+        "employer_region_code": g["employer_prefecture_code"].where(employed),
+        "employer_province_code": g["employer_province_code"].where(employed)})
+    f["flow_type"] = np.select(
+        [~employed, f["employer_region_code"].isna(), f["employer_region_code"] == f["school_region_code"],
+         f["employer_region_code"] == f["origin_region_code"],
+         f["employer_province_code"] == f["school_province_code"]],
+        ["not_employed", "employer_region_unknown", "stayed_in_school_city", "returned_to_origin",
+         "moved_within_province"], "left_province")
+    flows = f.groupby(list(f.columns), dropna=False).size().rename("graduates").reset_index()
+    region = ref["dim_region"]
+    for who in ("origin", "school", "employer"):
+        flows = names(flows.rename(columns={f"{who}_region_code": "region_code"}), region, "region_code",
+                      {"region_name": f"{who}_region_name"}).rename(columns={"region_code": f"{who}_region_code"})
+    return flows
+
+
+# ---------------------------------------------------------------------------------------------- run
+
+def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
+    ref = read_references(build_db)
+    variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    g = graduates(raw_dir, ref)
+    v = vacancies(raw_dir, ref)
+    match = talent_match(g, v, ref)
+    occupation = talent_match_occupation(g, v, ref)
+    return {
+        "mart_talent_match": match,
+        "mart_talent_match_occupation": occupation,
+        "mart_shortage_list": shortage_list(match, occupation, float(variables["shortage_min_index"]),
+                                            int(variables["shortage_min_headcount"])),
+        "mart_talent_outflow": talent_outflow(g, ref),
+        "mart_graduate_flows": graduate_flows(g, ref),
+        "mart_region_attraction": region_attraction(g, ref),
+        "mart_school_scorecard": school_scorecard(g, raw_dir, ref),
+        "mart_partner_scorecard": partner_scorecard(g, v),
+        "mart_structure_alignment": structure_alignment(raw_dir, ref),
+    }
+
+
 def main(argv: list[str]) -> int:
-    raw_dir, target = Path(argv[0]), Path(argv[1])
-    out = outflow(raw_dir)
-    out.to_parquet(target, index=False)
-    print(len(out))
+    raw_dir, build_db, out_dir = Path(argv[0]), Path(argv[1]), Path(argv[2])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in marts(raw_dir, build_db).items():
+        frame.to_parquet(out_dir / f"{name}.parquet", index=False)
+        print(name, len(frame))
     return 0
 
 
