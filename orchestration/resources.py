@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +51,24 @@ class WarehouseResource(dg.ConfigurableResource):
         # dbt runs in a subprocess and reads its paths from the environment (profiles.yml, sources).
         os.environ.update(settings.dbt_env())
         return settings
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Keep the parse state of a dbt invocation for the next one.
+
+    dagster-dbt runs every invocation in a target folder of its own, seeded with the project's
+    ``target/partial_parse.msgpack``; dbt writes the state it parsed there. Copied back, the next invocation
+    with the same profile re-parses only what changed (dbt itself re-parses everything when the profile,
+    the variables or an env_var() a file uses differ): 2–3 s less for each of the two dbt invocations of a
+    refresh. The replace is atomic, so a concurrent invocation reads the old state or the new one.
+    """
+    source = Path(invocation_target) / "partial_parse.msgpack"
+    if not source.is_file():
+        return
+    project_target = dbt_project.manifest_path.parent
+    temporary = project_target / f".partial_parse.{os.getpid()}.{threading.get_ident()}.tmp"
+    shutil.copy2(source, temporary)
+    os.replace(temporary, project_target / "partial_parse.msgpack")
 
 
 def _project_files() -> Iterator[Path]:

@@ -11,7 +11,7 @@ from ingestion.raw_zone import all_manifests
 from orchestration.failpoints import failpoint
 from orchestration.fingerprint import run_start_fingerprint
 from orchestration.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
-from orchestration.resources import WarehouseResource, dbt_project, dbt_resource
+from orchestration.resources import WarehouseResource, dbt_project, dbt_resource, keep_partial_parse
 from orchestration.settings import Settings
 from quality.gate import run_gate
 from quality.suites import PUBLISHED_MARTS
@@ -43,6 +43,7 @@ def build_dbt_docs(target: Path) -> Path:
     # with --no-compile dbt writes no manifest.json, but dagster-dbt reads one from the target path afterwards
     shutil.copy2(dbt_project.manifest_path, target / "manifest.json")
     dbt_resource().cli(["docs", "generate", "--static", "--no-compile"], target_path=target).wait()
+    keep_partial_parse(target)
     return target / "static_index.html"
 
 

@@ -20,7 +20,7 @@ from orchestration.build_plan import (
     unchanged_nodes,
 )
 from orchestration.failpoints import failpoint
-from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest
+from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest, keep_partial_parse
 
 ensure_dbt_manifest()
 
@@ -51,8 +51,10 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                             metadata={"refresh": "unchanged", "build_plan": plan.describe()})
     args = dbt_build_args(plan, manifest)
     if args is not None:
-        for n, event in enumerate(dbt.cli(args, context=context).stream()):
+        invocation = dbt.cli(args, context=context)
+        for n, event in enumerate(invocation.stream()):
             if n == 1:
                 failpoint("dbt_build")
             yield event
+        keep_partial_parse(invocation.target_path)
     save_state(s, inputs)
