@@ -10,10 +10,9 @@ with supply_base as (
 ),
 demand_base as (
     select v.prefecture_code, v.province_code, v.industry_division_code as division_code, i.section_code,
-           v.posted_year as year, v.headcount
-    from {{ ref('int_vacancies') }} v
+           v.posted_year as year, v.vacancy_headcount, v.vacancy_postings
+    from {{ ref('int_vacancy_counts') }} v
     join {{ ref('dim_industry') }} i on i.industry_code = v.industry_division_code
-    where v.prefecture_code is not null
 ),
 employment_base as (
     select g.employer_prefecture_code as prefecture_code, g.employer_province_code as province_code,
@@ -30,7 +29,7 @@ supply as (
 ),
 demand as (
     select {{ rollup_keys('division_code', 'section_code', 'division', 'section', 'industry') }},
-           year, sum(headcount) as vacancy_headcount, count(*) as vacancy_postings
+           year, sum(vacancy_headcount) as vacancy_headcount, cast(sum(vacancy_postings) as bigint) as vacancy_postings
     from demand_base
     group by {{ rollup_grouping_sets('prefecture_code', 'province_code', 'division_code', 'section_code', 'year') }}
 ),

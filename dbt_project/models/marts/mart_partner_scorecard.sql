@@ -22,9 +22,12 @@ partners as (
     where employer_is_partner and employer_enterprise_id is not null
 ),
 demand_by_city as (
+    -- the listed (partner) enterprises' postings only: aggregating every enterprise's was most of this
+    -- model's time (at scale L 3.2 s instead of 1.1 s; 1,646 of 80,000 enterprises are partners)
     select enterprise_id, posted_year as year, prefecture_code, sum(headcount) as headcount,
            max(enterprise_name) as enterprise_name
     from {{ ref('int_vacancies') }}
+    where enterprise_id in (select enterprise_id from partners)
     group by all
 ),
 demand as (

@@ -11,9 +11,10 @@ with supply_base as (
 ),
 demand_base as (
     select prefecture_code, province_code, occupation_sub_major_group_code as sub_major_group_code,
-           split_part(occupation_code, '-', 1) as major_group_code, posted_year as year, headcount
-    from {{ ref('int_vacancies') }}
-    where prefecture_code is not null and occupation_code is not null
+           split_part(occupation_code, '-', 1) as major_group_code, posted_year as year,
+           vacancy_headcount as headcount
+    from {{ ref('int_vacancy_counts') }}
+    where occupation_code is not null
 ),
 employment_base as (
     select employer_prefecture_code as prefecture_code, employer_province_code as province_code,
