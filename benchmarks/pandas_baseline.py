@@ -110,6 +110,11 @@ def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator.astype("float64") / den).where(den.fillna(0) != 0)
 
 
+def with_rates(df: pd.DataFrame, **rates: tuple[str, str]) -> pd.DataFrame:
+    """Add each ``name=(numerator column, denominator column)`` as :func:`rate`."""
+    return df.assign(**{name: rate(df[num], df[den]) for name, (num, den) in rates.items()})
+
+
 def micro(weight: pd.Series) -> pd.Series:
     return (weight * 1_000_000).round().astype("int64")
 
@@ -168,13 +173,12 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
                     ignore_index=True)
     out = names(out, ref["dim_region"], "region_code", {"region_name": "region_name"})
     out = names(out, ref["dim_major"], "major_code", {"major_name": "major_name"})
-    out["placement_rate"] = rate(out["placed"], out["graduates"])
-    out["city_retention_rate"] = rate(out["employed_in_school_city"], out["employed"])
-    out["retention_rate"] = rate(out["employed_in_school_province"], out["employed"])
-    out["outflow_rate"] = rate(out["employed_outside_province"], out["employed"])
-    out["region_unknown_rate"] = rate(out["employed_region_unknown"], out["employed"])
-    out["rate_denominator"] = "employed graduates"
-    return out
+    out = with_rates(out, placement_rate=("placed", "graduates"),
+                     city_retention_rate=("employed_in_school_city", "employed"),
+                     retention_rate=("employed_in_school_province", "employed"),
+                     outflow_rate=("employed_outside_province", "employed"),
+                     region_unknown_rate=("employed_region_unknown", "employed"))
+    return out.assign(rate_denominator="employed graduates")
 
 
 def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -206,8 +210,8 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
     ], keys)
     counts = counts.fillna({c: 0 for c in counts.columns if c not in keys})
     counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
-    counts["demand_supply_ratio"] = rate(counts["vacancy_headcount"], counts["graduates_supplied"])
-    counts["major_fit_rate"] = rate(counts["graduates_employed_major_related"], counts["fit_known"])
+    counts = with_rates(counts, demand_supply_ratio=("vacancy_headcount", "graduates_supplied"),
+                        major_fit_rate=("graduates_employed_major_related", "fit_known"))
     counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
                                                               "province_code": "province_code"})
     counts = names(counts, ref["dim_industry"], "industry_code", {"industry_name": "industry_name",
@@ -274,10 +278,15 @@ def shortage_list(match: pd.DataFrame, occupation: pd.DataFrame, min_index: floa
     return c
 
 
-def structure_alignment(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def enrolment(raw_dir: Path) -> pd.DataFrame:
+    return read_feed(raw_dir, "enrolment", ["year", "school_code", "school_name", "school_region_code", "level",
+                                            "major_code", "enrolled_total", "order_class_enrolment",
+                                            "apprenticeship_enrolment"], ["year", "school_code", "major_code", "level"])
+
+
+def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     code_map, industry = ref["dim_region_code_map"], ref["dim_industry"][["industry_code", "section_code"]]
-    e = read_feed(raw_dir, "enrolment", ["year", "school_code", "school_region_code", "level", "major_code",
-                                         "enrolled_total"], ["year", "school_code", "major_code", "level"])
+    e = e.copy()
     e["region_code"] = resolve(e["school_region_code"], code_map, "prefecture_code")
     e["higher_major_category_code"] = higher_major_category(e["major_code"])
     e = e[e["region_code"].notna()].merge(ref["bridge_major_industry"], on="higher_major_category_code").merge(
@@ -319,7 +328,7 @@ def structure_alignment(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataF
                            "employment_gap"])
 
 
-def school_scorecard(g: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     emp, partner, local = g["is_employed"], g["employer_is_partner"], (
         g["employer_prefecture_code"] == g["school_prefecture_code"])
     flags = pd.DataFrame({
@@ -333,21 +342,17 @@ def school_scorecard(g: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame
     sums = [c for c in flags.columns if c not in ("school_code", "grad_year", "region_code")]
     s = flags.groupby(["school_code", "grad_year"]).agg(region_code=("region_code", "min"),
                                                         **{c: (c, "sum") for c in sums}).reset_index()
-    e = read_feed(raw_dir, "enrolment", ["year", "school_code", "school_name", "level", "major_code",
-                                         "enrolled_total", "order_class_enrolment", "apprenticeship_enrolment"],
-                  ["year", "school_code", "major_code", "level"])
-    enrolment = e.groupby(["school_code", "year"]).agg(
+    by_school = e.groupby(["school_code", "year"]).agg(
         school_name=("school_name", "min"), enrolled_total=("enrolled_total", "sum"),
         order_class_enrolment=("order_class_enrolment", "sum"),
         apprenticeship_enrolment=("apprenticeship_enrolment", "sum")).reset_index()
-    s = s.merge(enrolment.rename(columns={"year": "grad_year"}), on=["school_code", "grad_year"], how="left")
+    s = s.merge(by_school.rename(columns={"year": "grad_year"}), on=["school_code", "grad_year"], how="left")
     s = names(s, ref["dim_region"], "region_code", {"region_name": "region_name"})
-    s["placement_rate"] = rate(s["placed"], s["graduates"])
-    s["local_employment_rate"] = rate(s["employed_locally"], s["employed"])
-    s["partner_hire_rate"] = rate(s["partner_hires"], s["employed"])
-    s["major_fit_rate"] = rate(s["employed_major_related"], s["fit_known"])
-    s["order_class_partner_hire_rate"] = rate(s["order_class_partner_hires"], s["order_class_graduates"])
-    s["apprenticeship_partner_hire_rate"] = rate(s["apprenticeship_partner_hires"], s["apprenticeship_graduates"])
+    s = with_rates(s, placement_rate=("placed", "graduates"), local_employment_rate=("employed_locally", "employed"),
+                   partner_hire_rate=("partner_hires", "employed"),
+                   major_fit_rate=("employed_major_related", "fit_known"),
+                   order_class_partner_hire_rate=("order_class_partner_hires", "order_class_graduates"),
+                   apprenticeship_partner_hire_rate=("apprenticeship_partner_hires", "apprenticeship_graduates"))
     return s.drop(columns="fit_known")
 
 
@@ -376,9 +381,9 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
         by_city.groupby(["enterprise_id", "posted_year"])["headcount"].sum().rename("vacancy_headcount").reset_index(),
         on=["enterprise_id", "posted_year"]).rename(columns={"posted_year": "year", "prefecture_code": "region_code"})
     out = hires.merge(demand, on=["enterprise_id", "year"], how="left")
-    out["local_hire_rate"] = rate(out["local_hires"], out["graduates_hired"])
-    out["major_fit_rate"] = rate(out["hires_major_related"], out["fit_known"])
-    out["hires_per_vacancy"] = rate(out["graduates_hired"], out["vacancy_headcount"])
+    out = with_rates(out, local_hire_rate=("local_hires", "graduates_hired"),
+                     major_fit_rate=("hires_major_related", "fit_known"),
+                     hires_per_vacancy=("graduates_hired", "vacancy_headcount"))
     out["vacancy_headcount"] = out["vacancy_headcount"].fillna(0)
     return out.drop(columns="fit_known")
 
@@ -406,10 +411,10 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
         count(school_is_not_employer & origin_is_not_employer, employer, "came_in"),
     ], ["region_code", "grad_year"])
     counts = counts.fillna(0)
-    counts["stay_rate"] = rate(counts["stayed"], counts["school_graduates_employed"])
-    counts["origin_return_rate"] = rate(counts["employed_in_origin"], counts["origin_graduates_employed"])
-    counts["return_rate"] = rate(counts["returned"], counts["studied_elsewhere_employed"])
-    counts["inflow_share"] = rate(counts["came_in"], counts["employed_in_region"])
+    counts = with_rates(counts, stay_rate=("stayed", "school_graduates_employed"),
+                        origin_return_rate=("employed_in_origin", "origin_graduates_employed"),
+                        return_rate=("returned", "studied_elsewhere_employed"),
+                        inflow_share=("came_in", "employed_in_region"))
     counts["attraction_index"] = (counts["stay_rate"] + counts["return_rate"] + counts["inflow_share"]) / 3.0
     return names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
                                                             "province_code": "province_code"})
@@ -445,6 +450,7 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     g = graduates(raw_dir, ref)
     v = vacancies(raw_dir, ref)
+    e = enrolment(raw_dir)
     match = talent_match(g, v, ref)
     occupation = talent_match_occupation(g, v, ref)
     return {
@@ -455,9 +461,9 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
         "mart_talent_outflow": talent_outflow(g, ref),
         "mart_graduate_flows": graduate_flows(g, ref),
         "mart_region_attraction": region_attraction(g, ref),
-        "mart_school_scorecard": school_scorecard(g, raw_dir, ref),
+        "mart_school_scorecard": school_scorecard(g, e, ref),
         "mart_partner_scorecard": partner_scorecard(g, v),
-        "mart_structure_alignment": structure_alignment(raw_dir, ref),
+        "mart_structure_alignment": structure_alignment(e, raw_dir, ref),
     }
 
 

@@ -179,8 +179,8 @@ def apply_contract(frame: pl.DataFrame, contract: FeedContract,
             .with_columns([typed(c) for c in cols])
             .with_columns(broken.alias("__broken"))
             # a row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)
-            .with_columns((~pl.col("__broken") & (pl.col("source_row") != first)).alias("__duplicate"),
-                          first.alias("__first"))
+            .with_columns(first.alias("__first"))
+            .with_columns((~pl.col("__broken") & (pl.col("source_row") != pl.col("__first"))).alias("__duplicate"))
             .collect())
     bad = pl.col("__broken") | pl.col("__duplicate")
     loaded = work.filter(~bad).select(["source_row", *contract.column_names])
