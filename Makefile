@@ -53,7 +53,7 @@ contracts: sync
 	$(RUN) tw contracts
 
 reference: sync
-	$(RUN) tw reference
+	$(RUN) tw reference reference/raw
 
 clean:
 	rm -rf var data/inbox dbt_project/target dbt_project/logs build

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from benchmarks.measure import Measured, differing_rows, run_measured
 from benchmarks.run import SCALES, _env, _rows_read, _stages, _step_times, _tw
-from ingestion.sample import generate
-from orchestration.settings import REPO_ROOT
+from core.settings import REPO_ROOT
+from devtools.sample import generate
 
 ENGINES = ("duckdb", "spark")
 DBT_STAGE = "dbt build (models + dbt tests)"

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import differing_rows
-from orchestration.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
 
 
 def compile_project(raw_dir: Path, floor_dir: Path) -> Path:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
 
 EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
 PLACED = [*EMPLOYED, "further_study", "enlisted"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from serving.analyst_docs import example_queries
+from devtools.analyst_docs import example_queries
 from serving.endpoint import serve
 
 

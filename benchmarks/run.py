@@ -36,8 +36,8 @@ from benchmarks.measure import Measured, run_measured
 from benchmarks.pandas_baseline import NOT_COMPUTED
 from benchmarks.queries import measure as measure_queries
 from benchmarks.scale_up import tile
-from ingestion.sample import Scale, generate
-from orchestration.settings import REPO_ROOT
+from core.settings import REPO_ROOT
+from devtools.sample import Scale, generate
 
 SCALES: dict[str, Scale] = {
     "S": Scale("S", n_cities=3, n_schools=8, graduates_per_year=600, vacancies_total=3_000),

@@ -87,7 +87,7 @@ def ensure_raw_zone(raw_dir: Path) -> None:
 def sweep_incomplete(raw_dir: Path, feed: str) -> list[Path]:
     """Remove what a killed run left: temporary files, and parts whose source file has no manifest.
 
-    Only safe while no other run ingests (the run lock, orchestration/locking.py, guarantees it).
+    Only safe while no other run ingests (the run lock, core/locking.py, guarantees it).
     """
     complete = {p.stem for p in (raw_dir / "_manifest" / feed).glob("*.json")}
     removed = []

@@ -6,25 +6,25 @@ from pathlib import Path
 
 import dagster as dg
 
+from core.settings import load_settings
 from ingestion.contracts import FEEDS
 from ingestion.ingest import inbox_files
-from orchestration.settings import load_settings
 
 # Steps run one after another in one process: DuckDB allows one writing process per database file.
 refresh_job = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all(),
     description="Ingest new files of every feed, build the dbt models their changes reach (all of them after a "
-                "code change) with their tests, check, and publish a release (orchestration/build_plan.py).",
+                "code change) with their tests, check, and publish a release (transformation/build_plan.py).",
     executor_def=dg.in_process_executor,
 )
 
 @dg.schedule(name="nightly_refresh", job=refresh_job, cron_schedule=load_settings().schedule_cron,
              execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
              description="The refresh, nightly; skipped when the current release was built from this very "
-                         "inbox, code and settings (orchestration/fingerprint.py).")
+                         "inbox, code and settings (transformation/fingerprint.py).")
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    from orchestration.fingerprint import nothing_new
+    from transformation.fingerprint import nothing_new
 
     if nothing_new(load_settings()):
         return dg.SkipReason("nothing new since the current release")

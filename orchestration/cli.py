@@ -5,7 +5,7 @@
     tw generate --scale S --out D  write sample feeds
     tw query "SQL"                 query the published release (read-only)
     tw status                      the current release and the last ingestion counts
-    tw reference                   regenerate reference seeds from ../shared/reference
+    tw reference DIR               regenerate reference seeds from a folder of raw copies (reference/raw)
     tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
     tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
     tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
@@ -21,15 +21,15 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT, load_settings
+from core.settings import REPO_ROOT, load_settings
 
 
 def _run_refresh(force: bool = False) -> int:
     settings = load_settings()
     settings.ensure_dirs()
     started = time.monotonic()
-    from orchestration.fingerprint import nothing_new
-    from orchestration.release import current_release
+    from publication.release import current_release
+    from transformation.fingerprint import nothing_new
 
     if not force and nothing_new(settings):
         print(f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, code and "
@@ -66,7 +66,7 @@ def _demo(scale: str) -> int:
     os.environ.setdefault("TW_DEMO", "1")
     settings = load_settings()
     if not any(settings.inbox_dir.glob("*/**/*.*")):
-        from ingestion.sample import generate
+        from devtools.sample import generate
 
         started = time.monotonic()
         written = generate(settings.inbox_dir, scale)
@@ -108,7 +108,7 @@ def _serve() -> int:
 
 def _status() -> int:
     from ingestion.raw_zone import all_manifests
-    from orchestration.release import current_release
+    from publication.release import current_release
 
     settings = load_settings()
     manifests = all_manifests(settings.raw_dir)
@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("sql")
     sub.add_parser("status", help="current release and ingestion counts")
     sub.add_parser("serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release")
-    sub.add_parser("reference", help="regenerate reference seeds")
+    ref = sub.add_parser("reference", help="regenerate reference seeds from raw copies")
+    ref.add_argument("dir", type=Path, help="folder of raw reference copies, e.g. reference/raw")
     sub.add_parser("contracts", help="regenerate contract-derived files")
     sub.add_parser("docs", help="regenerate docs/analysts.md and the README's example queries")
     cat = sub.add_parser("catalogue", help="load the official major catalogue from a file into the seed")
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["TW_FULL_REFRESH"] = "1"
         return _run_refresh(force=args.force or args.full_refresh)
     if args.command == "generate":
-        from ingestion.sample import generate
+        from devtools.sample import generate
 
         written = generate(args.out, args.scale, seed=args.seed)
         print(json.dumps({k: [str(p) for p in v] for k, v in written.items()}, ensure_ascii=False, indent=2))
@@ -167,12 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve()
     if args.command == "reference":
-        from ingestion.reference import write_seeds
+        from devtools.reference_seeds import write_seeds
 
-        print(write_seeds(REPO_ROOT.parent / "shared" / "reference", REPO_ROOT / "dbt_project" / "seeds" / "reference"))
+        print(write_seeds(args.dir, REPO_ROOT / "dbt_project" / "seeds" / "reference"))
         return 0
     if args.command == "catalogue":
-        from ingestion.catalogue import SEED, write_catalogue_seed
+        from devtools.catalogue import SEED, write_catalogue_seed
 
         written, refused = write_catalogue_seed(args.file)
         for row, reason in refused.iter_rows():
@@ -180,13 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{written} majors written to {SEED}; {refused.height} rows refused")
         return 0 if refused.height == 0 else 1
     if args.command == "docs":
-        from serving.analyst_docs import write_all as write_docs
+        from devtools.analyst_docs import write_all as write_docs
 
         for p in write_docs():
             print(p)
         return 0
     if args.command == "contracts":
-        from ingestion.contract_docs import write_all
+        from devtools.contract_docs import write_all
 
         for p in write_all():
             print(p)

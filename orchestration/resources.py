@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.locking import refresh_lock
-from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+from core.locking import refresh_lock
+from core.settings import DBT_PROJECT_DIR, Settings, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -31,16 +31,16 @@ def dbt_resource() -> DbtCliResource:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Gives assets the :class:`Settings`; paths and keys come from the environment (orchestration/settings.py).
+    """Gives assets the :class:`Settings`; paths and keys come from the environment (core/settings.py).
 
-    While a run uses it, the run holds the warehouse's refresh lock (orchestration/locking.py).
+    While a run uses it, the run holds the warehouse's refresh lock (core/locking.py).
     """
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
         settings = load_settings()
         with refresh_lock(settings.home):
-            from orchestration.fingerprint import record_run_start
+            from transformation.fingerprint import record_run_start
 
             record_run_start(settings)  # what this run starts from; its release records it
             yield self

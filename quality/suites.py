@@ -12,7 +12,7 @@ import great_expectations as gx
 from great_expectations.expectations import Expectation
 
 from ingestion.contracts import FEEDS, FeedContract
-from orchestration.disclosure import POLICY_BY_TABLE, SUPPRESSED_COLUMNS
+from publication.disclosure import POLICY_BY_TABLE, SUPPRESSED_COLUMNS
 
 MAX_QUARANTINE_SHARE = 0.05  # a file with more than 5% of its rows quarantined blocks publication
 

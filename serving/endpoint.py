@@ -12,7 +12,7 @@ buenavista's; this module decides what runs:
   with a clear message; ``SET`` is accepted and ignored, ``SHOW`` answers from a table of PostgreSQL
   parameters, transaction statements are accepted (a read-only session has nothing to commit).
 
-Start it with ``tw serve`` (host, port and users from the environment: ``orchestration/settings.py``).
+Start it with ``tw serve`` (host, port and users from the environment: ``core/settings.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from buenavista import bv_dialects, postgres, rewrite
 from buenavista.backends.duckdb import DuckDBConnection, DuckDBQueryResult, DuckDBSession
 from buenavista.core import BVType, QueryResult, SimpleQueryResult
 
-from orchestration.release import current_release
+from publication.release import current_release
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = REPO.parent / "shared" / "reference"
+REFERENCE_DIR = REPO / "reference" / "raw"  # vendored raw copies (reference/README.md)
 
 
 def vacancy_rows(n: int = 3) -> list[dict]:

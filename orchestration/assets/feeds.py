@@ -4,14 +4,14 @@
 import dagster as dg
 import polars as pl
 
+from core.failpoints import failpoint
 from ingestion.contracts import FEEDS
 from ingestion.ingest import ingest_feed
 from ingestion.raw_zone import all_manifests
-from orchestration.failpoints import failpoint
-from orchestration.fingerprint import code_fingerprint
 from orchestration.resources import WarehouseResource
 from quality.gate import GateResult, prepare_feed_database, run_gate
 from quality.increments import load_validated, parts_to_validate, save_validated
+from transformation.fingerprint import code_fingerprint
 
 FEED_GROUP = "feeds"
 

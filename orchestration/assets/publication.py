@@ -7,15 +7,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from core.failpoints import failpoint
+from core.settings import Settings
 from ingestion.raw_zone import all_manifests
-from orchestration.failpoints import failpoint
-from orchestration.fingerprint import run_start_fingerprint
-from orchestration.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
 from orchestration.resources import WarehouseResource, dbt_project, dbt_resource, keep_partial_parse
-from orchestration.settings import Settings
+from publication.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
+from publication.report import write_report
 from quality.gate import run_gate
 from quality.suites import PUBLISHED_MARTS
-from serving.report import write_report
+from transformation.fingerprint import run_start_fingerprint
 
 GROUP = "publication"
 MART_KEYS = [dg.AssetKey(["marts", m]) for m in PUBLISHED_MARTS]

@@ -1,6 +1,6 @@
 """dbt models as Dagster assets (dagster-dbt); dbt tests become asset checks.
 
-Each run builds only what its inputs require (orchestration/build_plan.py): everything after a code
+Each run builds only what its inputs require (transformation/build_plan.py): everything after a code
 change, the models downstream of the feeds that changed otherwise, nothing when nothing changed. Models
 left alone are reported as materialized with ``refresh: unchanged`` (their tables already hold what a
 rebuild would give), so the release steps downstream run as usual.
@@ -11,7 +11,9 @@ import json
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.build_plan import (
+from core.failpoints import failpoint
+from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest, keep_partial_parse
+from transformation.build_plan import (
     current_inputs,
     dbt_build_args,
     load_state,
@@ -19,8 +21,6 @@ from orchestration.build_plan import (
     save_state,
     unchanged_nodes,
 )
-from orchestration.failpoints import failpoint
-from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest, keep_partial_parse
 
 ensure_dbt_manifest()
 

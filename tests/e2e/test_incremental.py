@@ -2,7 +2,7 @@
 
 On the small sample: build everything without the newest month of vacancies; then a new month arrives
 together with a corrected earlier month (a backfill of that period: one posting dropped, one changed, one
-moved in from another month) and the build is incremental (orchestration/build_plan.py decides what to
+moved in from another month) and the build is incremental (transformation/build_plan.py decides what to
 rebuild, dbt_project/macros/deliveries.sql what to take). A full build of the same raw zone into a new
 database must hold the same rows in every staging, intermediate and mart table.
 """
@@ -20,10 +20,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
+from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
-from ingestion.sample import generate
-from orchestration.build_plan import BuildPlan, dbt_build_args
-from orchestration.settings import DBT_PROJECT_DIR
+from transformation.build_plan import BuildPlan, dbt_build_args
 
 pytestmark = pytest.mark.e2e
 NEW_MONTH = Path("vacancies/2024/vacancies_2024-12.csv")

@@ -32,8 +32,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from ingestion.ingest import ingest_inbox
-from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
-from ingestion.sample import generate
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
@@ -194,7 +194,7 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
 def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipeline: Pipeline) -> None:
     """Every published count equals the exact one or is NULL and listed; nothing under k=5 is published;
     no additive relation of a published table leaves exactly one masked cell."""
-    from orchestration.disclosure import POLICIES, relations, unsafe_relations
+    from publication.disclosure import POLICIES, relations, unsafe_relations
 
     record = json.loads((pipeline.releases / "current" / "release.json").read_text())
     assert record["disclosure"]["suppression_k"] == 5
@@ -227,7 +227,7 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
 
 
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
-    from serving.analyst_docs import example_queries
+    from devtools.analyst_docs import example_queries
 
     queries = example_queries()
     assert len(queries) >= 9
@@ -245,7 +245,7 @@ def test_example_queries_through_the_sql_endpoint_equal_duckdb(pipeline: Pipelin
 
     import psycopg
 
-    from serving.analyst_docs import example_queries
+    from devtools.analyst_docs import example_queries
     from serving.endpoint import serve
 
     def normalise(rows: list) -> list[tuple]:

@@ -27,8 +27,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from ingestion.sample import generate
-from orchestration.release import PUBLISHED_TABLES
+from devtools.sample import generate
+from publication.release import PUBLISHED_TABLES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.spark]
 REL_TOL = 1e-9

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from orchestration.release import publish, stage_candidate
+from publication.release import publish, stage_candidate
 from serving.endpoint import serve
 
 pytestmark = pytest.mark.e2e

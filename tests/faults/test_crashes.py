@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingestion.sample import generate
+from devtools.sample import generate
 from tests.faults.figures import record_figures
 
 pytestmark = pytest.mark.e2e

@@ -17,9 +17,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from ingestion.ingest import ingest_inbox
 from ingestion.raw_zone import FileReport
-from orchestration.settings import DBT_PROJECT_DIR
 from quality.gate import prepare_feed_database, run_gate
 from tests.conftest import vacancy_rows
 from tests.faults.figures import record_figures

@@ -43,8 +43,8 @@ def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(
     import json
     import os
 
-    from orchestration.fingerprint import nothing_new, run_fingerprint
-    from orchestration.settings import load_settings
+    from core.settings import load_settings
+    from transformation.fingerprint import nothing_new, run_fingerprint
 
     monkeypatch.setenv("TW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TW_INBOX_DIR", str(tmp_path / "inbox"))

@@ -1,10 +1,10 @@
-"""What a refresh rebuilds (orchestration/build_plan.py), on a small hand-made dbt manifest."""
+"""What a refresh rebuilds (transformation/build_plan.py), on a small hand-made dbt manifest."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from orchestration.build_plan import (
+from transformation.build_plan import (
     BuildInputs,
     BuildPlan,
     dbt_build_args,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingestion.catalogue import load_catalogue, write_catalogue_seed
+from devtools.catalogue import load_catalogue, write_catalogue_seed
 
 
 def test_catalogue_file_is_checked_and_completed(tmp_path: Path) -> None:

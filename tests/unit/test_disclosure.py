@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.disclosure import (
+from publication.disclosure import (
     POLICIES,
     REGION,
     MartPolicy,
@@ -158,7 +158,7 @@ def test_every_policy_names_real_columns_of_its_mart() -> None:
     """The policies and the dbt contracts (``_marts.yml``) name the same columns."""
     import yaml
 
-    from orchestration.settings import REPO_ROOT
+    from core.settings import REPO_ROOT
 
     spec = yaml.safe_load((REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts.yml").read_text("utf-8"))
     columns = {m["name"]: {c["name"] for c in m["columns"]} for m in spec["models"]}

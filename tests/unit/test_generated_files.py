@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ingestion.contract_docs import rendered
-from ingestion.reference import build_seeds
-from serving.analyst_docs import rendered as analyst_docs
+from devtools.analyst_docs import rendered as analyst_docs
+from devtools.contract_docs import rendered
+from devtools.reference_seeds import build_seeds
 from tests.conftest import REFERENCE_DIR, REPO
 
 
@@ -21,7 +21,6 @@ def test_analyst_docs_are_current(path) -> None:
     assert path.read_text(encoding="utf-8") == analyst_docs()[path], f"{path} is stale: run `tw docs`"
 
 
-@pytest.mark.skipif(not REFERENCE_DIR.exists(), reason="../shared/reference is not beside the repository")
 def test_reference_seeds_are_current_and_complete() -> None:
     seeds = build_seeds(REFERENCE_DIR)
     for name, df in seeds.items():

@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.failpoints import failpoint
+from core.locking import RefreshInProgress, refresh_lock
 from ingestion.contracts import VACANCIES
 from ingestion.ingest import ingest_feed
-from orchestration.failpoints import failpoint
-from orchestration.locking import RefreshInProgress, refresh_lock
 from tests.conftest import vacancy_rows
 
 
@@ -21,7 +21,7 @@ def test_a_second_refresh_is_refused_while_one_holds_the_lock(tmp_path: Path) ->
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from orchestration.locking import refresh_lock
+        from core.locking import refresh_lock
         with refresh_lock(Path({str(tmp_path)!r})):
             print("held", flush=True)
             sys.stdin.readline()
@@ -43,7 +43,7 @@ def test_failpoints_do_nothing_unless_named(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_failpoint_kills_its_process_group(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-c", ("from orchestration.failpoints import failpoint; "
+    proc = subprocess.run([sys.executable, "-c", ("from core.failpoints import failpoint; "
                            "failpoint('dbt_build'); print('survived')")],
                           env={"TW_FAILPOINTS": "dbt_build", "PATH": "/usr/bin:/bin"}, capture_output=True,
                           text=True, start_new_session=True, check=False, cwd=Path(__file__).parents[2])

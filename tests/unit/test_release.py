@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.release import (
+from publication.release import (
     PublicationBlocked,
     current_release,
     publish,

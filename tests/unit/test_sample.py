@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
+from devtools.sample import GROWING, generate
 from ingestion.contracts import FEEDS
 from ingestion.ingest import ingest_inbox
-from ingestion.sample import GROWING, generate
 from tests.conftest import REPO
 
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
@@ -62,7 +62,7 @@ def test_structure_worth_finding(tmp_path: Path) -> None:
 def test_dirty_rows_are_quarantined_one_for_one(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from ingestion.sample import SCALES
+    from devtools.sample import SCALES
 
     generate(tmp_path / "inbox", replace(SCALES["small"], dirty_share=0.02))
     reports = [r for r in ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k") if r.feed == "vacancies"]

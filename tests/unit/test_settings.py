@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.settings import DEMO_KEY, ConfigurationError, load_settings
+from core.settings import DEMO_KEY, ConfigurationError, load_settings
 
 
 def test_key_is_required_outside_the_demo() -> None:

@@ -1,0 +1,182 @@
+"""Configuration: every environment variable the project reads is read here, once.
+
+| variable | default | meaning |
+|---|---|---|
+| TW_HOME | ``<repo>/var`` | where the raw zone, build database, releases and check results live |
+| TW_INBOX_DIR | ``<repo>/data/inbox`` | where feed files land (``<feed>/…``); the sensor watches it |
+| TW_PSEUDONYM_KEY | (none) | key of the keyed hash for graduate ids; required unless TW_DEMO=1 |
+| TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
+| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) or ``spark_cluster`` (Thrift); docs/scale-out.md |
+| TW_SPARK_WAREHOUSE_DIR | ``TW_HOME/warehouse/spark-warehouse`` | Spark targets: where Spark writes the model tables (Parquet); publication reads the marts from there |
+| TW_DBT_THREADS | ``2`` | dbt threads |
+| TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one after another) |
+| TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
+| TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
+| TW_FULL_REFRESH | ``0`` | ``1`` rebuilds every dbt model from the whole raw zone instead of only what changed (``tw run --full-refresh``) |
+| TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
+| TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
+| TW_SQL_PORT | ``5433`` | its port |
+| TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
+| TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to ``TW_HOME/warehouse/build.duckdb.tmp/`` |
+| TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); ``0`` turns it off |
+| TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself (SIGKILL) |
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# The Python packages the pipeline runs (the wheel's packages in pyproject.toml): their code shapes a release.
+RUNTIME_PACKAGES: tuple[str, ...] = tuple(
+    tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"][
+        "wheel"]["packages"])
+DEMO_KEY = b"talent-warehouse-demo-key-not-for-real-data"
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    inbox_dir: Path
+    pseudonym_key: bytes | None
+    demo: bool
+    dbt_target: str
+    dbt_threads: int
+    keep_releases: int
+    schedule_cron: str
+    sensor_interval_seconds: int
+    sql_host: str
+    sql_port: int
+    sql_users: dict[str, str]
+    suppression_k: float = 5
+    duckdb_memory_limit: str = "4GB"
+    failpoints: frozenset[str] = frozenset()
+    full_refresh: bool = False
+    ingest_workers: int = 2
+    spark_warehouse_dir: Path | None = None
+
+    def require_sql_users(self) -> dict[str, str]:
+        """Users of the SQL endpoint; it never runs without authentication."""
+        if self.sql_users:
+            return self.sql_users
+        if self.demo:
+            return {"analyst": "analyst"}
+        raise ConfigurationError("TW_SQL_USERS is not set: give the SQL endpoint at least one user, e.g. "
+                                 "TW_SQL_USERS='analyst:<password>' (or TW_DEMO=1 for analyst/analyst on sample data)")
+
+    def require_key(self) -> bytes:
+        """The pseudonymisation key; outside the demo the pipeline refuses to ingest without one."""
+        if self.pseudonym_key:
+            return self.pseudonym_key
+        if self.demo:
+            return DEMO_KEY
+        raise ConfigurationError(
+            "TW_PSEUDONYM_KEY is not set: graduate ids must be pseudonymised with a secret key. "
+            "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key.")
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def build_db(self) -> Path:
+        return self.home / "warehouse" / "build.duckdb"
+
+    @property
+    def builds_on_spark(self) -> bool:
+        """dbt builds on Apache Spark (targets ``spark`` and ``spark_cluster``), not in ``build_db``."""
+        return self.dbt_target.startswith("spark")
+
+    @property
+    def spark_warehouse(self) -> Path:
+        """Spark's warehouse directory: one folder of Parquet files per table, ``<schema>.db/<table>/``."""
+        return self.spark_warehouse_dir or self.home / "warehouse" / "spark-warehouse"
+
+    @property
+    def build_exists(self) -> bool:
+        """Whether an earlier dbt build left its tables (in ``build_db``, or in Spark's warehouse)."""
+        return (self.spark_warehouse / "marts.db").is_dir() if self.builds_on_spark else self.build_db.exists()
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.home / "releases"
+
+    @property
+    def current_release_link(self) -> Path:
+        """Symlink to the published release's folder; readers open ``current/warehouse.duckdb``."""
+        return self.releases_dir / "current"
+
+    @property
+    def published_db(self) -> Path:
+        return self.current_release_link / "warehouse.duckdb"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt (profiles.yml and sources read these)."""
+        return {"TW_RAW_DIR": str(self.raw_dir), "TW_BUILD_DB": str(self.build_db),
+                "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads),
+                "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+                "TW_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse)}
+
+    def ensure_dirs(self) -> None:
+        for d in (self.raw_dir, self.build_db.parent, self.releases_dir, self.inbox_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    demo = _flag(env.get("TW_DEMO"))
+    key = env.get("TW_PSEUDONYM_KEY", "").encode("utf-8") or None
+    return Settings(
+        home=Path(env.get("TW_HOME", REPO_ROOT / "var")).resolve(),
+        inbox_dir=Path(env.get("TW_INBOX_DIR", REPO_ROOT / "data" / "inbox")).resolve(),
+        pseudonym_key=key,
+        demo=demo,
+        dbt_target=env.get("TW_DBT_TARGET", "duckdb"),
+        dbt_threads=int(env.get("TW_DBT_THREADS", "2")),
+        keep_releases=int(env.get("TW_KEEP_RELEASES", "5")),
+        schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
+        sensor_interval_seconds=int(env.get("TW_SENSOR_INTERVAL_SECONDS", "60")),
+        sql_host=env.get("TW_SQL_HOST", "127.0.0.1"),
+        sql_port=int(env.get("TW_SQL_PORT", "5433")),
+        sql_users=_users(env.get("TW_SQL_USERS", "")),
+        suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
+        duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
+        full_refresh=_flag(env.get("TW_FULL_REFRESH")),
+        ingest_workers=max(1, int(env.get("TW_INGEST_WORKERS", "2"))),
+        failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
+        spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve() if env.get("TW_SPARK_WAREHOUSE_DIR")
+        else None,
+    )
+
+
+def _non_negative(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ConfigurationError(f"{name}: {text!r} is not a non-negative number")
+    return value
+
+
+def _users(text: str) -> dict[str, str]:
+    users = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        user, sep, password = pair.partition(":")
+        if not sep or not user or not password:
+            raise ConfigurationError(f"TW_SQL_USERS: {pair!r} is not of the form user:password")
+        users[user] = password
+    return users

@@ -1,0 +1,246 @@
+"""Releases: stage the marts into a candidate database, and publish it only if the gate passed.
+
+Layout under ``releases_dir``::
+
+    candidates/<release_id>/warehouse.duckdb    staged, being checked (never read by users)
+    <release_id>/warehouse.duckdb               a published release (read-only for users)
+    <release_id>/release.json                   id, time, input files and hashes, check results, suppression
+    <release_id>/disclosure.json                cells masked by small-cell suppression, per table and reason
+    <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
+    <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
+    <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
+    <release_id>/docs/dbt.html                  the dbt documentation site
+    current -> <release_id>                     symlink, switched atomically (rename over the old link)
+    releases.jsonl                              one line per published release
+
+Readers open ``current/warehouse.duckdb``. Publishing writes nothing into a published folder: a
+new release is a new folder, and the switch is a single ``rename``, so a reader sees either the
+old release or the new one, never half of one, and a failed run leaves ``current`` untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from publication.disclosure import POLICIES, apply_to_database
+
+PUBLISHED_TABLES: tuple[tuple[str, str], ...] = (
+    ("marts", "mart_talent_match"),
+    ("marts", "mart_talent_match_occupation"),
+    ("marts", "mart_talent_outflow"),
+    ("marts", "mart_graduate_flows"),
+    ("marts", "mart_region_attraction"),
+    ("marts", "mart_shortage_list"),
+    ("marts", "mart_structure_alignment"),
+    ("marts", "mart_school_scorecard"),
+    ("marts", "mart_partner_scorecard"),
+    ("reference", "dim_region"),
+    ("reference", "dim_region_history"),
+    ("reference", "dim_major_category"),
+    ("reference", "dim_industry"),
+    ("reference", "dim_occupation"),
+    ("reference", "dim_major"),
+)
+
+
+class PublicationBlocked(RuntimeError):
+    """The gate did not pass: nothing was published."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    release_id: str
+    path: Path  # folder
+
+    @property
+    def database(self) -> Path:
+        return self.path / "warehouse.duckdb"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.path / "quality"
+
+
+def new_release_id(inputs: list[dict], now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    digest = hashlib.sha256(json.dumps(sorted(i["file_sha256"] for i in inputs)).encode()).hexdigest()[:8]
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{digest}"
+
+
+def build_table_sql(schema: str, table: str, spark_warehouse: Path | None = None) -> str:
+    """A query over one built table: in the DuckDB build database attached as ``build``, or, when dbt built
+    on Spark, the Parquet files of Spark's table folder (``<warehouse>/<schema>.db/<table>/``)."""
+    if spark_warehouse is None:
+        return f"select * from build.{schema}.{table}"
+    folder = spark_warehouse / f"{schema}.db" / table
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: Spark's table {schema}.{table} is missing; did the Spark build run?")
+    return f"select * from read_parquet('{folder}/*.parquet')"
+
+
+def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
+                    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
+                    suppression_k: float = 0, spark_warehouse: Path | None = None) -> Candidate:
+    """Copy the published tables from the build database into a fresh candidate database.
+
+    With ``spark_warehouse`` (dbt built on Spark) the tables are read from Spark's Parquet files instead,
+    with the column types the enforced contracts gave them. With ``suppression_k > 0`` the copied marts go
+    through small-cell suppression (:mod:`publication.disclosure`); what was masked is written to
+    ``disclosure.json``. The build keeps the exact figures.
+    """
+    folder = releases_dir / "candidates" / release_id
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    candidate = Candidate(release_id, folder)
+    con = duckdb.connect(str(candidate.database))
+    try:
+        if spark_warehouse is None:
+            con.execute(f"attach '{build_db}' as build (read_only)")
+        for schema, table in tables:
+            con.execute(f"create table main.{table} as {build_table_sql(schema, table, spark_warehouse)}")
+        if spark_warehouse is None:
+            con.execute("detach build")
+        copied = {table for _, table in tables}
+        masked = apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied)) \
+            if suppression_k > 0 else {}
+        (folder / "disclosure.json").write_text(json.dumps(
+            {"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / "build.json").write_text(json.dumps(  # which engine built the tables (release.json: build)
+            {"engine": "spark", "tables_from": str(spark_warehouse)} if spark_warehouse is not None
+            else {"engine": "duckdb", "tables_from": str(build_db)}, indent=2), encoding="utf-8")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return candidate
+
+
+def export_files(candidate: Candidate) -> dict:
+    """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``) plus ``manifest.json``."""
+    con = duckdb.connect(str(candidate.database), read_only=True)
+    tables = []
+    try:
+        for (table,) in con.execute("select table_name from information_schema.tables "
+                                    "where table_schema = 'main' order by 1").fetchall():
+            target = candidate.path / "parquet" / table / f"{table}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
+            columns = con.execute("select column_name, data_type from information_schema.columns "
+                                  "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                                  [table]).fetchall()
+            tables.append({
+                "table": table,
+                "rows": con.execute(f"select count(*) from main.{table}").fetchone()[0],
+                "parquet": str(target.relative_to(candidate.path)),
+                "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                "columns": [{"name": n, "type": t} for n, t in columns],
+            })
+    finally:
+        con.close()
+    manifest = {"release_id": candidate.release_id, "duckdb": "warehouse.duckdb", "tables": tables}
+    (candidate.path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                                  encoding="utf-8")
+    return manifest
+
+
+def _read_gate(path: Path) -> dict:
+    if not path.exists():
+        raise PublicationBlocked(f"no check results at {path}: the gate did not run")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _read_disclosure(folder: Path) -> dict:
+    return _read_json(folder / "disclosure.json") or {"suppression_k": 0, "tables": {}}
+
+
+def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
+            keep: int = 5, now: datetime | None = None,
+            finalize: Callable[[Path, dict], object] | None = None,
+            before_switch: Callable[[], None] | None = None, fingerprint: str | None = None) -> dict:
+    """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
+
+    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible;
+    ``before_switch()`` runs just before the switch (a failpoint in tests).
+    """
+    gates = [_read_gate(p) for p in gate_files]
+    failed = [g.get("results_dir") for g in gates if not g.get("passed")]
+    if failed:
+        raise PublicationBlocked(f"quality gate failed ({', '.join(map(str, failed))}); release "
+                                 f"{candidate.release_id} was not published")
+    now = now or datetime.now(UTC)
+    record = {
+        "release_id": candidate.release_id,
+        "published_at": now.isoformat(),
+        "inputs": inputs,
+        "fingerprint": fingerprint,  # inbox, code and settings at the start of the run (transformation/fingerprint.py)
+        "disclosure": _read_disclosure(candidate.path),
+        "build": _read_json(candidate.path / "build.json"),
+        "checks": [{"results_dir": g["results_dir"], "passed": g["passed"],
+                    "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]]}
+                   for g in gates],
+    }
+    con = duckdb.connect(str(candidate.database))
+    try:
+        con.execute("create or replace table release_info as select ? as release_id, ?::timestamptz as "
+                    "published_at, ? as record_json", [candidate.release_id, now, json.dumps(record, ensure_ascii=False)])
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    (candidate.path / "release.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    if finalize is not None:
+        finalize(candidate.path, record)
+    export_files(candidate)
+    final = releases_dir / candidate.release_id
+    os.replace(candidate.path, final)
+    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):
+        path.chmod(0o444)
+    if before_switch is not None:
+        before_switch()
+    switch_current(releases_dir, candidate.release_id)
+    with open(releases_dir / "releases.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({k: record[k] for k in ("release_id", "published_at")}, ensure_ascii=False) + "\n")
+    prune(releases_dir, keep)
+    return record
+
+
+def switch_current(releases_dir: Path, release_id: str) -> None:
+    link = releases_dir / "current"
+    tmp = releases_dir / f".current-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(release_id)
+    os.replace(tmp, link)
+
+
+def current_release(releases_dir: Path) -> str | None:
+    link = releases_dir / "current"
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def published_releases(releases_dir: Path) -> list[str]:
+    return sorted(p.name for p in releases_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and (p / "release.json").exists()) if releases_dir.exists() else []
+
+
+def prune(releases_dir: Path, keep: int) -> None:
+    """Remove old releases (never the current one) and abandoned candidates."""
+    current = current_release(releases_dir)
+    for name in published_releases(releases_dir)[:-keep] if keep > 0 else []:
+        if name != current:
+            shutil.rmtree(releases_dir / name, ignore_errors=True)
+    candidates = releases_dir / "candidates"
+    if candidates.exists():
+        for old in sorted(candidates.iterdir())[:-2]:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,152 @@
+"""What a refresh must rebuild in dbt: only the models downstream of a feed that changed.
+
+After every successful ``dbt build`` the run records what it was built from
+(``TW_HOME/warehouse/build_state.json``): a fingerprint of the code (the dbt project and the Python
+packages) and, per feed, a fingerprint of the files in the raw zone. The next run compares:
+
+- no record, no build database, or other code: a **full** build (``dbt build --full-refresh``);
+- some feeds have new or corrected files: an **incremental** build of the models downstream of those
+  feeds (and of the quarantine), with all their tests; the incremental staging models take only the keys
+  touched since (dbt_project/macros/deliveries.sql), the other models downstream are rebuilt;
+- nothing changed: **none** (the models already hold exactly what a rebuild would give).
+
+On Spark (``TW_DBT_TARGET=spark…``) an incremental plan becomes a full one: the staging models are plain
+Parquet tables there, and the local session's catalog lives only as long as one dbt invocation.
+
+A run killed after ingestion but before the build finished recorded nothing, so the next run rebuilds
+what it left. ``TW_FULL_REFRESH=1`` (``tw run --full-refresh``) forces a full build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Literal
+
+from core.settings import Settings
+from ingestion.contracts import FEEDS
+from ingestion.raw_zone import all_manifests
+from transformation.fingerprint import code_fingerprint
+
+QUARANTINE_SOURCE = "quarantine"
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build is made from: the code, and per feed the file versions in the raw zone."""
+
+    code: str
+    feeds: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    mode: Literal["full", "incremental", "none"]
+    changed_feeds: tuple[str, ...]
+    reason: str
+
+    def describe(self) -> str:
+        feeds = f" ({', '.join(self.changed_feeds)})" if self.changed_feeds else ""
+        return f"dbt build: {self.mode}{feeds}: {self.reason}"
+
+
+def feed_files(manifests: Iterable) -> dict[str, list[str]]:
+    """Per feed, every ingested file version (name, content hash, when ingested, counts), sorted."""
+    lines: dict[str, list[str]] = {feed: [] for feed in FEEDS}
+    for m in manifests:
+        lines.setdefault(m.feed, []).append(
+            f"{m.source_file}|{m.file_sha256}|{m.ingested_at}|{m.status}|{m.rows_loaded}|{m.rows_quarantined}")
+    return {feed: sorted(v) for feed, v in lines.items()}
+
+
+def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_exists: bool,
+               force_full: bool = False, incremental_supported: bool = True) -> BuildPlan:
+    """``incremental_supported=False`` (the Spark targets) turns an incremental plan into a full one."""
+    if force_full:
+        return BuildPlan("full", (), "a full refresh was asked for (TW_FULL_REFRESH)")
+    if previous is None or not build_db_exists:
+        return BuildPlan("full", (), "no earlier build to add to")
+    if previous.code != current.code:
+        return BuildPlan("full", (), "the code changed since the last build")
+    withdrawn = [f for f in current.feeds if set(previous.feeds.get(f, [])) - set(current.feeds[f])]
+    if withdrawn:  # rows of a removed file must leave the incremental tables too: start again
+        return BuildPlan("full", tuple(withdrawn), "files were removed from the raw zone since the last build")
+    changed = tuple(f for f in current.feeds if previous.feeds.get(f) != current.feeds[f])
+    if not changed:
+        return BuildPlan("none", (), "no feed changed since the last build")
+    if not incremental_supported:
+        return BuildPlan("full", changed, "new or corrected files; this engine rebuilds every model "
+                                          "(no incremental tables on Spark, docs/scale-out.md)")
+    return BuildPlan("incremental", changed, "new or corrected files since the last build")
+
+
+def nodes_downstream(manifest: Mapping, sources: Iterable[str]) -> set[str]:
+    """unique_ids of every node downstream of the given raw sources (by name), from dbt's manifest."""
+    children: Mapping[str, list[str]] = manifest["child_map"]
+    project = manifest["metadata"].get("project_name") or next(iter(manifest["nodes"].values()))["package_name"]
+    todo = [f"source.{project}.raw.{s}" for s in sources]
+    seen: set[str] = set()
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def unchanged_nodes(plan: BuildPlan, manifest: Mapping) -> list[str]:
+    """unique_ids of the models and seeds a plan leaves alone, parents before children.
+
+    They never depend on a rebuilt node (whatever is downstream of a changed feed is rebuilt)."""
+    if plan.mode == "full":
+        return []
+    rebuild = nodes_downstream(manifest, [*plan.changed_feeds, QUARANTINE_SOURCE]) if plan.mode == "incremental" else set()
+    nodes = manifest["nodes"]
+    keep = {uid for uid, node in nodes.items() if node["resource_type"] in ("model", "seed") and uid not in rebuild}
+    graph = {uid: [d for d in nodes[uid].get("depends_on", {}).get("nodes", []) if d in keep] for uid in keep}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def dbt_build_args(plan: BuildPlan, manifest: Mapping) -> list[str] | None:
+    """The ``dbt build`` arguments of a plan (None: nothing to build).
+
+    An incremental build excludes the models and seeds that are not downstream of a changed feed; with
+    ``--indirect-selection cautious`` a test is left out only when *all* the models it tests are, so every
+    test that touches a rebuilt model runs (including relationships to unchanged dimensions)."""
+    if plan.mode == "none":
+        return None
+    if plan.mode == "full":
+        return ["build", "--full-refresh"]
+    keep = sorted(manifest["nodes"][uid]["name"] for uid in unchanged_nodes(plan, manifest))
+    args = ["build", "--indirect-selection", "cautious"]
+    # one argument: dagster-dbt passes the value after --exclude on as a single token
+    return [*args, "--exclude", " ".join(keep)] if keep else args
+
+
+def state_path(settings: Settings) -> Path:
+    return settings.home / "warehouse" / "build_state.json"
+
+
+def load_state(settings: Settings) -> BuildInputs | None:
+    path = state_path(settings)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not all(isinstance(files, list) for files in data.get("feeds", {}).values()):
+        return None  # a record of another layout: build everything once
+    return BuildInputs(code=data["code"], feeds=data["feeds"])
+
+
+def save_state(settings: Settings, inputs: BuildInputs) -> None:
+    path = state_path(settings)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(asdict(inputs), indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def current_inputs(settings: Settings) -> BuildInputs:
+    return BuildInputs(code=code_fingerprint(settings), feeds=feed_files(all_manifests(settings.raw_dir)))

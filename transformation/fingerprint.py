@@ -1,0 +1,78 @@
+"""What a release was built from, so a refresh with nothing new can stop at once and publish nothing.
+
+The fingerprint covers the inbox (every feed file's path, size and modification time) and the code and
+settings that shape a release (the dbt project, the Python packages, ``TW_SUPPRESSION_K``,
+``TW_DBT_TARGET``). A run takes it when it starts (so a file arriving mid-run makes the next run go
+ahead); the published release records it in ``release.json``; ``tw run`` compares it with the current
+release's before starting Dagster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT, RUNTIME_PACKAGES, Settings
+from ingestion.contracts import FEEDS
+from ingestion.ingest import inbox_files
+
+DBT_DIRS = ("models", "macros", "seeds", "tests", "snapshots")
+
+
+def _code_files() -> list[Path]:
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    files += [p for d in DBT_DIRS for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    files += [p for d in RUNTIME_PACKAGES for p in (REPO_ROOT / d).rglob("*.py")]
+    return sorted(files)
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """The dbt project, the Python packages and the dbt target: what shapes the models built."""
+    h = hashlib.sha256()
+    for path in _code_files():
+        h.update(f"code|{path.relative_to(REPO_ROOT)}|".encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(f"target={settings.dbt_target}\n".encode())
+    return h.hexdigest()
+
+
+def run_fingerprint(settings: Settings) -> str:
+    h = hashlib.sha256()
+    for feed in FEEDS:
+        for path in inbox_files(settings.inbox_dir, feed):
+            st = path.stat()
+            h.update(f"inbox|{path.relative_to(settings.inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    h.update(f"code|{code_fingerprint(settings)}\n".encode())
+    h.update(f"settings|k={settings.suppression_k}\n".encode())
+    return h.hexdigest()
+
+
+def started_fingerprint_path(settings: Settings) -> Path:
+    return settings.home / "warehouse" / "run_fingerprint.json"
+
+
+def record_run_start(settings: Settings) -> str:
+    fingerprint = run_fingerprint(settings)
+    path = started_fingerprint_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
+    return fingerprint
+
+
+def run_start_fingerprint(settings: Settings) -> str | None:
+    path = started_fingerprint_path(settings)
+    return json.loads(path.read_text(encoding="utf-8"))["fingerprint"] if path.exists() else None
+
+
+def current_release_fingerprint(settings: Settings) -> str | None:
+    record = settings.current_release_link / "release.json"
+    if not record.exists():
+        return None
+    return json.loads(record.read_text(encoding="utf-8")).get("fingerprint")
+
+
+def nothing_new(settings: Settings) -> bool:
+    """True when the current release was built from exactly this inbox, code and settings."""
+    published = current_release_fingerprint(settings)
+    return published is not None and published == run_fingerprint(settings)
