@@ -37,10 +37,14 @@ def _differences(duck_db: Path, spark_db: Path) -> int:
     con.execute(f"attach '{duck_db}' as d (read_only)")
     con.execute(f"attach '{spark_db}' as s (read_only)")
     total = 0
-    for (table,) in con.execute("select table_name from duckdb_tables() where database_name = 'd' and "
-                                "table_name <> 'release_info'").fetchall():
-        columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = 'd' "
-                              "and table_name = ?", [table]).fetchall()
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'd' and table_name <> 'release_info'"
+    ).fetchall():
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = 'd' "
+            "and table_name = ?",
+            [table],
+        ).fetchall()
         cols = ", ".join(f'round("{c}", 9)' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
         total += differing_rows(con, f"d.{table}", f"s.{table}", cols)
     con.close()
@@ -60,30 +64,40 @@ def run_scale(name: str, workdir: Path) -> tuple[int, dict[str, tuple[Measured, 
         shutil.rmtree(home, ignore_errors=True)
         measured = run_measured([*_tw(), "run"], env={**_env(home, inbox), "TW_DBT_TARGET": engine})
         if measured.returncode != 0:
-            raise RuntimeError(f"tw run on {engine} failed at scale {name}:\n{measured.stdout[-3000:]}\n"
-                               f"{measured.stderr[-3000:]}")
+            raise RuntimeError(
+                f"tw run on {engine} failed at scale {name}:\n{measured.stdout[-3000:]}\n"
+                f"{measured.stderr[-3000:]}"
+            )
         runs[engine] = (measured, _stages(measured, _step_times(home)))
     rows = _rows_read(base / "engine-duckdb")
-    differences = _differences(*(base / f"engine-{e}" / "releases" / "current" / "warehouse.duckdb" for e in ENGINES))
+    differences = _differences(
+        *(base / f"engine-{e}" / "releases" / "current" / "warehouse.duckdb" for e in ENGINES)
+    )
     return rows, runs, differences
 
 
 def table(results: dict[str, tuple[int, dict[str, tuple[Measured, dict]], int]]) -> str:
     lines = [
-        (f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
-         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"),
+        (
+            f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"
+        ),
         "",
-        ("| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | × DuckDB (refresh) | "
-         "× DuckDB (dbt build) | published rows differing |"),
+        (
+            "| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | × DuckDB (refresh) | "
+            "× DuckDB (dbt build) | published rows differing |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for scale, (rows, runs, differences) in results.items():
         duck, duck_stages = runs["duckdb"]
         for engine, (m, stages) in runs.items():
             build = stages[DBT_STAGE][0]
-            lines.append(f"| {scale} | {rows:,} | {engine} | {m.wall_s:.1f} | {build:.1f} | "
-                         f"{m.peak_rss_bytes / 2**30:.2f} | {m.wall_s / duck.wall_s:.1f} | "
-                         f"{build / duck_stages[DBT_STAGE][0]:.1f} | {differences if engine != 'duckdb' else ''} |")
+            lines.append(
+                f"| {scale} | {rows:,} | {engine} | {m.wall_s:.1f} | {build:.1f} | "
+                f"{m.peak_rss_bytes / 2**30:.2f} | {m.wall_s / duck.wall_s:.1f} | "
+                f"{build / duck_stages[DBT_STAGE][0]:.1f} | {differences if engine != 'duckdb' else ''} |"
+            )
     return "\n".join(lines)
 
 
@@ -91,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", action="append", choices=tuple(SCALES), help="S or M (repeatable)")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
-    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/scale-out.md")
+    parser.add_argument(
+        "--no-append", action="store_true", help="print only; do not append to docs/scale-out.md"
+    )
     args = parser.parse_args(argv)
     results = {s: run_scale(s, args.workdir) for s in (args.scale or ["S"])}
     text = table(results)

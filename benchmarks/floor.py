@@ -32,9 +32,25 @@ def compile_project(raw_dir: Path, floor_dir: Path) -> Path:
     (floor_dir / "build.duckdb").unlink(missing_ok=True)
     env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(floor_dir / "build.duckdb")}
     dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run([str(dbt), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                           str(DBT_PROJECT_DIR), "--target-path", str(floor_dir / "target"), "--log-path",
-                           str(floor_dir / "logs")], env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(dbt),
+            "compile",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(floor_dir / "target"),
+            "--log-path",
+            str(floor_dir / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"dbt compile failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return floor_dir / "target" / "manifest.json"
@@ -53,16 +69,20 @@ def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
     con = duckdb.connect(str(database))
     con.execute(f"attach '{pipeline_build_db}' as pipeline (read_only)")
     seeds = [n for n in manifest["nodes"].values() if n["resource_type"] == "seed"]
-    for schema in {n["schema"] for n in manifest["nodes"].values() if n["resource_type"] in ("seed", "model")}:
+    for schema in {
+        n["schema"] for n in manifest["nodes"].values() if n["resource_type"] in ("seed", "model")
+    }:
         con.execute(f'create schema if not exists "{schema}"')
     for seed in seeds:
-        con.execute(f'create table "{seed["schema"]}"."{seed["alias"]}" as '
-                    f'select * from pipeline."{seed["schema"]}"."{seed["alias"]}"')
+        con.execute(
+            f'create table "{seed["schema"]}"."{seed["alias"]}" as '
+            f'select * from pipeline."{seed["schema"]}"."{seed["alias"]}"'
+        )
     con.execute("detach pipeline")
     rows = {}
     for model in ordered_models(manifest):
         kind = "view" if model["config"].get("materialized") == "view" else "table"  # as the project does
-        con.execute(f'create {kind} {model["relation_name"]} as {model["compiled_code"]}')
+        con.execute(f"create {kind} {model['relation_name']} as {model['compiled_code']}")
         if model["name"].startswith("mart_"):
             rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchone()[0]
     con.execute("checkpoint")
@@ -80,8 +100,13 @@ def _comparable(column: str, data_type: str) -> str:
     return f"{column}::{data_type} as {column}"
 
 
-def compare(pipeline_build_db: Path, marts: list[str], other: Callable[[str], str],
-            skip: frozenset[str] = frozenset(), attach: Mapping[str, Path] | None = None) -> dict[str, int]:
+def compare(
+    pipeline_build_db: Path,
+    marts: list[str],
+    other: Callable[[str], str],
+    skip: frozenset[str] = frozenset(),
+    attach: Mapping[str, Path] | None = None,
+) -> dict[str, int]:
     """Rows that differ between the pipeline's marts and another build of them: ``other(mart)`` is the
     relation (SQL) of that build, which must have every column of the pipeline's mart except ``skip``;
     ``attach`` names databases it reads (alias → file), attached read-only."""
@@ -92,9 +117,12 @@ def compare(pipeline_build_db: Path, marts: list[str], other: Callable[[str], st
     differences = {}
     try:
         for mart in marts:
-            columns = con.execute("select column_name, data_type from information_schema.columns where "
-                                  "table_catalog = 'p' and table_schema = 'marts' and table_name = ? "
-                                  "order by ordinal_position", [mart]).fetchall()
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns where "
+                "table_catalog = 'p' and table_schema = 'marts' and table_name = ? "
+                "order by ordinal_position",
+                [mart],
+            ).fetchall()
             theirs = {row[0] for row in con.execute(f"describe select * from {other(mart)}").fetchall()}
             missing = {c for c, _ in columns} - theirs - skip
             if missing:

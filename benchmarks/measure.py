@@ -35,11 +35,18 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run_measured(command: list[str], env: Mapping[str, str] | None = None, interval_s: float = 0.1,
-                 cwd: str | None = None) -> Measured:
+def run_measured(
+    command: list[str], env: Mapping[str, str] | None = None, interval_s: float = 0.1, cwd: str | None = None
+) -> Measured:
     started = time.monotonic()
-    proc = subprocess.Popen(command, env=dict(env) if env else None, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command,
+        env=dict(env) if env else None,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     samples: list[tuple[float, int]] = []
     root = psutil.Process(proc.pid)
     done = threading.Event()
@@ -64,6 +71,7 @@ def run_measured(command: list[str], env: Mapping[str, str] | None = None, inter
 def differing_rows(con, left: str, right: str, select: str = "*") -> int:  # type: ignore[no-untyped-def]
     """Rows of ``left`` not in ``right`` plus rows of ``right`` not in ``left`` (multisets), comparing
     ``select`` of each: 0 when the two relations hold the same rows. ``con`` is a DuckDB connection."""
-    return con.execute(f"select count(*) from ((select {select} from {left} except all select {select} from {right})"
-                       f" union all (select {select} from {right} except all select {select} from {left}))"
-                       ).fetchone()[0]
+    return con.execute(
+        f"select count(*) from ((select {select} from {left} except all select {select} from {right})"
+        f" union all (select {select} from {right} except all select {select} from {left}))"
+    ).fetchone()[0]

@@ -29,12 +29,20 @@ from core.settings import DBT_PROJECT_DIR
 EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
 PLACED = [*EMPLOYED, "further_study", "enlisted"]
 NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "suppressed_columns"}
-REFERENCES = ["dim_region", "dim_region_code_map", "dim_industry", "dim_occupation", "dim_major",
-              "bridge_major_industry", "bridge_major_occupation"]
+REFERENCES = [
+    "dim_region",
+    "dim_region_code_map",
+    "dim_industry",
+    "dim_occupation",
+    "dim_major",
+    "bridge_major_industry",
+    "bridge_major_occupation",
+]
 DELIVERY = ["source_file", "source_row", "ingested_at"]
 
 
 # ---------------------------------------------------------------------------------------------- inputs
+
 
 def read_feed(raw_dir: Path, feed: str, columns: list[str], key: list[str]) -> pd.DataFrame:
     """One row per key: the latest version of each file, then the latest delivered row of each key."""
@@ -57,8 +65,9 @@ def read_references(build_db: Path) -> dict[str, pd.DataFrame]:
 
 def higher_major_category(major_code: pd.Series) -> pd.Series:
     division = major_code.str[:2].astype(int)
-    shifted = np.where(division.between(61, 79), division - 20, np.where(division.between(21, 39), division + 20,
-                                                                          division))
+    shifted = np.where(
+        division.between(61, 79), division - 20, np.where(division.between(21, 39), division + 20, division)
+    )
     return pd.Series(shifted, index=major_code.index).astype(str).str.zfill(2) + major_code.str[2:4]
 
 
@@ -67,11 +76,28 @@ def resolve(codes: pd.Series, code_map: pd.DataFrame, column: str) -> pd.Series:
 
 
 def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    g = read_feed(raw_dir, "graduate_destinations",
-                  ["graduate_id", "grad_year", "school_code", "school_region_code", "major_code",
-                   "origin_region_code", "destination_type", "employer_region_code", "employer_industry_code",
-                   "occupation_code", "employer_is_partner", "employer_enterprise_id", "order_class",
-                   "apprenticeship", "major_related"], ["graduate_id"])
+    g = read_feed(
+        raw_dir,
+        "graduate_destinations",
+        [
+            "graduate_id",
+            "grad_year",
+            "school_code",
+            "school_region_code",
+            "major_code",
+            "origin_region_code",
+            "destination_type",
+            "employer_region_code",
+            "employer_industry_code",
+            "occupation_code",
+            "employer_is_partner",
+            "employer_enterprise_id",
+            "order_class",
+            "apprenticeship",
+            "major_related",
+        ],
+        ["graduate_id"],
+    )
     code_map = ref["dim_region_code_map"]
     for who in ("school", "origin", "employer"):
         for level in ("prefecture", "province"):
@@ -89,9 +115,21 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    v = read_feed(raw_dir, "vacancies", ["posting_id", "enterprise_id", "enterprise_name", "region_code",
-                                         "industry_code", "occupation_code", "headcount", "posted_date"],
-                  ["posting_id"])
+    v = read_feed(
+        raw_dir,
+        "vacancies",
+        [
+            "posting_id",
+            "enterprise_id",
+            "enterprise_name",
+            "region_code",
+            "industry_code",
+            "occupation_code",
+            "headcount",
+            "posted_date",
+        ],
+        ["posting_id"],
+    )
     code_map = ref["dim_region_code_map"]
     v["prefecture_code"] = resolve(v["region_code"], code_map, "prefecture_code")
     v["province_code"] = resolve(v["region_code"], code_map, "province_code")
@@ -103,6 +141,7 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
 
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator ÷ denominator, null where the denominator is 0 or null."""
@@ -124,8 +163,15 @@ def from_micro_rounded(total: pd.Series) -> pd.Series:
     return ((total + 50) // 100) / 10_000
 
 
-def rollups(df: pd.DataFrame, fine: str, coarse: str, fine_name: str, coarse_name: str, prefix: str,
-            aggregations: dict) -> pd.DataFrame:
+def rollups(
+    df: pd.DataFrame,
+    fine: str,
+    coarse: str,
+    fine_name: str,
+    coarse_name: str,
+    prefix: str,
+    aggregations: dict,
+) -> pd.DataFrame:
     """The four roll-ups of a region × classification count: prefecture|province × fine|coarse."""
     out = []
     for region_level, region in (("prefecture", "prefecture_code"), ("province", "province_code")):
@@ -149,35 +195,57 @@ def names(df: pd.DataFrame, dim: pd.DataFrame, on: str, columns: dict[str, str])
 
 # ---------------------------------------------------------------------------------------------- marts
 
+
 def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     g = g[g["school_prefecture_code"].notna()]
     employed = g["is_employed"]
-    flags = pd.DataFrame({
-        "school_prefecture_code": g["school_prefecture_code"], "school_province_code": g["school_province_code"],
-        "major_code": g["major_code"], "grad_year": g["grad_year"], "graduates": 1, "placed": g["is_placed"],
-        "employed": employed,
-        "in_city": employed & (g["employer_prefecture_code"] == g["school_prefecture_code"]),
-        "employed_in_school_province": employed & (g["employer_province_code"] == g["school_province_code"]),
-        "employed_outside_province": employed & g["employer_province_code"].notna()
-        & (g["employer_province_code"] != g["school_province_code"]),
-        "employed_region_unknown": employed & g["employer_province_code"].isna(),
-    })
-    counts = ["graduates", "placed", "employed", "in_city", "employed_in_school_province",
-              "employed_outside_province", "employed_region_unknown"]
+    flags = pd.DataFrame(
+        {
+            "school_prefecture_code": g["school_prefecture_code"],
+            "school_province_code": g["school_province_code"],
+            "major_code": g["major_code"],
+            "grad_year": g["grad_year"],
+            "graduates": 1,
+            "placed": g["is_placed"],
+            "employed": employed,
+            "in_city": employed & (g["employer_prefecture_code"] == g["school_prefecture_code"]),
+            "employed_in_school_province": employed
+            & (g["employer_province_code"] == g["school_province_code"]),
+            "employed_outside_province": employed
+            & g["employer_province_code"].notna()
+            & (g["employer_province_code"] != g["school_province_code"]),
+            "employed_region_unknown": employed & g["employer_province_code"].isna(),
+        }
+    )
+    counts = [
+        "graduates",
+        "placed",
+        "employed",
+        "in_city",
+        "employed_in_school_province",
+        "employed_outside_province",
+        "employed_region_unknown",
+    ]
     city = flags.groupby(["school_prefecture_code", "major_code", "grad_year"])[counts].sum().reset_index()
-    city = city.rename(columns={"school_prefecture_code": "region_code", "in_city": "employed_in_school_city"})
+    city = city.rename(
+        columns={"school_prefecture_code": "region_code", "in_city": "employed_in_school_city"}
+    )
     province = flags.groupby(["school_province_code", "major_code", "grad_year"])[counts].sum().reset_index()
     province = province.rename(columns={"school_province_code": "region_code"}).drop(columns="in_city")
     province["employed_in_school_city"] = province["employed_in_school_province"]  # any city of the province
-    out = pd.concat([city.assign(region_level="prefecture"), province.assign(region_level="province")],
-                    ignore_index=True)
+    out = pd.concat(
+        [city.assign(region_level="prefecture"), province.assign(region_level="province")], ignore_index=True
+    )
     out = names(out, ref["dim_region"], "region_code", {"region_name": "region_name"})
     out = names(out, ref["dim_major"], "major_code", {"major_name": "major_name"})
-    out = with_rates(out, placement_rate=("placed", "graduates"),
-                     city_retention_rate=("employed_in_school_city", "employed"),
-                     retention_rate=("employed_in_school_province", "employed"),
-                     outflow_rate=("employed_outside_province", "employed"),
-                     region_unknown_rate=("employed_region_unknown", "employed"))
+    out = with_rates(
+        out,
+        placement_rate=("placed", "graduates"),
+        city_retention_rate=("employed_in_school_city", "employed"),
+        retention_rate=("employed_in_school_province", "employed"),
+        outflow_rate=("employed_outside_province", "employed"),
+        region_unknown_rate=("employed_region_unknown", "employed"),
+    )
     return out.assign(rate_denominator="employed graduates")
 
 
@@ -185,37 +253,75 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
     sections = ref["dim_industry"][["industry_code", "section_code"]]
     bridge = ref["bridge_major_industry"].merge(sections, on="industry_code")
     with_school = g[g["school_prefecture_code"].notna()]
-    supply = with_school[["school_prefecture_code", "school_province_code", "higher_major_category_code",
-                          "grad_year"]].merge(bridge, on="higher_major_category_code")
-    supply = pd.DataFrame({"prefecture_code": supply["school_prefecture_code"],
-                           "province_code": supply["school_province_code"], "division_code": supply["industry_code"],
-                           "section_code": supply["section_code"], "year": supply["grad_year"],
-                           "weight_micro": micro(supply["weight"])})
-    demand = v[v["prefecture_code"].notna()].merge(sections, left_on="industry_division_code",
-                                                   right_on="industry_code", suffixes=("_v", ""))
+    supply = with_school[
+        ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
+    ].merge(bridge, on="higher_major_category_code")
+    supply = pd.DataFrame(
+        {
+            "prefecture_code": supply["school_prefecture_code"],
+            "province_code": supply["school_province_code"],
+            "division_code": supply["industry_code"],
+            "section_code": supply["section_code"],
+            "year": supply["grad_year"],
+            "weight_micro": micro(supply["weight"]),
+        }
+    )
+    demand = v[v["prefecture_code"].notna()].merge(
+        sections, left_on="industry_division_code", right_on="industry_code", suffixes=("_v", "")
+    )
     demand = demand.rename(columns={"industry_division_code": "division_code", "posted_year": "year"})
     employment = g[g["is_employed"] & g["employer_prefecture_code"].notna()].merge(
-        sections, left_on="employer_industry_division_code", right_on="industry_code")
-    employment = employment.rename(columns={"employer_prefecture_code": "prefecture_code",
-                                            "employer_province_code": "province_code",
-                                            "employer_industry_division_code": "division_code", "grad_year": "year"})
+        sections, left_on="employer_industry_division_code", right_on="industry_code"
+    )
+    employment = employment.rename(
+        columns={
+            "employer_prefecture_code": "prefecture_code",
+            "employer_province_code": "province_code",
+            "employer_industry_division_code": "division_code",
+            "grad_year": "year",
+        }
+    )
     args = ("division_code", "section_code", "division", "section", "industry")
     keys = ["region_level", "region_code", "industry_level", "industry_code", "year"]
-    counts = outer([
-        rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
-        rollups(demand, *args, {"vacancy_headcount": ("headcount", "sum"), "vacancy_postings": ("headcount", "size")}),
-        rollups(employment, *args, {"graduates_employed_in_industry": ("major_related", "size"),
-                                    "fit_known": ("major_related", "count"),
-                                    "graduates_employed_major_related": ("major_related", "sum")}),
-    ], keys)
+    counts = outer(
+        [
+            rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
+            rollups(
+                demand,
+                *args,
+                {"vacancy_headcount": ("headcount", "sum"), "vacancy_postings": ("headcount", "size")},
+            ),
+            rollups(
+                employment,
+                *args,
+                {
+                    "graduates_employed_in_industry": ("major_related", "size"),
+                    "fit_known": ("major_related", "count"),
+                    "graduates_employed_major_related": ("major_related", "sum"),
+                },
+            ),
+        ],
+        keys,
+    )
     counts = counts.fillna({c: 0 for c in counts.columns if c not in keys})
     counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
-    counts = with_rates(counts, demand_supply_ratio=("vacancy_headcount", "graduates_supplied"),
-                        major_fit_rate=("graduates_employed_major_related", "fit_known"))
-    counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
-                                                              "province_code": "province_code"})
-    counts = names(counts, ref["dim_industry"], "industry_code", {"industry_name": "industry_name",
-                                                                  "section_code": "section_code"})
+    counts = with_rates(
+        counts,
+        demand_supply_ratio=("vacancy_headcount", "graduates_supplied"),
+        major_fit_rate=("graduates_employed_major_related", "fit_known"),
+    )
+    counts = names(
+        counts,
+        ref["dim_region"],
+        "region_code",
+        {"region_name": "region_name", "province_code": "province_code"},
+    )
+    counts = names(
+        counts,
+        ref["dim_industry"],
+        "industry_code",
+        {"industry_name": "industry_name", "section_code": "section_code"},
+    )
     return counts.drop(columns=["supplied_micro", "fit_known"])
 
 
@@ -223,28 +329,55 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     bridge = ref["bridge_major_occupation"].copy()
     bridge["major_group_code"] = bridge["occupation_code"].str.split("-").str[0]
     with_school = g[g["school_prefecture_code"].notna()]
-    supply = with_school[["school_prefecture_code", "school_province_code", "higher_major_category_code",
-                          "grad_year"]].merge(bridge, on="higher_major_category_code")
-    supply = pd.DataFrame({"prefecture_code": supply["school_prefecture_code"],
-                           "province_code": supply["school_province_code"],
-                           "sub_major_group_code": supply["occupation_code"],
-                           "major_group_code": supply["major_group_code"], "year": supply["grad_year"],
-                           "weight_micro": micro(supply["weight"])})
-    demand = v[v["prefecture_code"].notna() & v["occupation_code"].notna()].rename(columns={
-        "occupation_sub_major_group_code": "sub_major_group_code", "occupation_major_group_code": "major_group_code",
-        "posted_year": "year"})
-    employment = g[g["is_employed"] & g["employer_prefecture_code"].notna() & g["occupation_code"].notna()].rename(
-        columns={"employer_prefecture_code": "prefecture_code", "employer_province_code": "province_code",
-                 "occupation_sub_major_group_code": "sub_major_group_code",
-                 "occupation_major_group_code": "major_group_code", "grad_year": "year"})
+    supply = with_school[
+        ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
+    ].merge(bridge, on="higher_major_category_code")
+    supply = pd.DataFrame(
+        {
+            "prefecture_code": supply["school_prefecture_code"],
+            "province_code": supply["school_province_code"],
+            "sub_major_group_code": supply["occupation_code"],
+            "major_group_code": supply["major_group_code"],
+            "year": supply["grad_year"],
+            "weight_micro": micro(supply["weight"]),
+        }
+    )
+    demand = v[v["prefecture_code"].notna() & v["occupation_code"].notna()].rename(
+        columns={
+            "occupation_sub_major_group_code": "sub_major_group_code",
+            "occupation_major_group_code": "major_group_code",
+            "posted_year": "year",
+        }
+    )
+    employment = g[
+        g["is_employed"] & g["employer_prefecture_code"].notna() & g["occupation_code"].notna()
+    ].rename(
+        columns={
+            "employer_prefecture_code": "prefecture_code",
+            "employer_province_code": "province_code",
+            "occupation_sub_major_group_code": "sub_major_group_code",
+            "occupation_major_group_code": "major_group_code",
+            "grad_year": "year",
+        }
+    )
     args = ("sub_major_group_code", "major_group_code", "sub_major_group", "major_group", "occupation")
     keys = ["region_level", "region_code", "occupation_level", "occupation_code", "year"]
-    counts = outer([
-        rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
-        rollups(demand, *args, {"demand": ("headcount", "sum")}),
-        rollups(employment, *args, {"employed": ("major_related", "size"), "fit_known": ("major_related", "count"),
-                                    "related": ("major_related", "sum")}),
-    ], keys)
+    counts = outer(
+        [
+            rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
+            rollups(demand, *args, {"demand": ("headcount", "sum")}),
+            rollups(
+                employment,
+                *args,
+                {
+                    "employed": ("major_related", "size"),
+                    "fit_known": ("major_related", "count"),
+                    "related": ("major_related", "sum"),
+                },
+            ),
+        ],
+        keys,
+    )
     supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
@@ -257,31 +390,64 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     return counts.drop(columns=["supplied_micro", "demand", "employed", "fit_known", "related"])
 
 
-def shortage_list(match: pd.DataFrame, occupation: pd.DataFrame, min_index: float,
-                  min_headcount: int) -> pd.DataFrame:
-    columns = ["region_code", "region_name", "year", "code", "name", "graduates_supplied", "vacancy_headcount",
-               "demand_supply_ratio"]
-    industries = match[(match["region_level"] == "prefecture") & (match["industry_level"] == "division")].rename(
-        columns={"industry_code": "code", "industry_name": "name"})[columns].assign(classification="industry_division")
-    occupations = occupation[(occupation["region_level"] == "prefecture")
-                             & (occupation["occupation_level"] == "sub_major_group")].rename(
-        columns={"occupation_code": "code", "occupation_name": "name"})[columns].assign(
-        classification="occupation_sub_major_group")
+def shortage_list(
+    match: pd.DataFrame, occupation: pd.DataFrame, min_index: float, min_headcount: int
+) -> pd.DataFrame:
+    columns = [
+        "region_code",
+        "region_name",
+        "year",
+        "code",
+        "name",
+        "graduates_supplied",
+        "vacancy_headcount",
+        "demand_supply_ratio",
+    ]
+    industries = (
+        match[(match["region_level"] == "prefecture") & (match["industry_level"] == "division")]
+        .rename(columns={"industry_code": "code", "industry_name": "name"})[columns]
+        .assign(classification="industry_division")
+    )
+    occupations = (
+        occupation[
+            (occupation["region_level"] == "prefecture")
+            & (occupation["occupation_level"] == "sub_major_group")
+        ]
+        .rename(columns={"occupation_code": "code", "occupation_name": "name"})[columns]
+        .assign(classification="occupation_sub_major_group")
+    )
     c = pd.concat([industries, occupations], ignore_index=True)
     c["shortage_index"] = c["vacancy_headcount"].astype("float64") / (c["graduates_supplied"] + 1.0)
     c = c[(c["shortage_index"] >= min_index) & (c["vacancy_headcount"] >= min_headcount)]
-    c = c.sort_values(["region_code", "year", "classification", "shortage_index", "code"],
-                      ascending=[True, True, True, False, True])
-    c["shortage_rank"] = c.groupby(["region_code", "year", "classification"]).cumcount() + 1  # among those listed
+    c = c.sort_values(
+        ["region_code", "year", "classification", "shortage_index", "code"],
+        ascending=[True, True, True, False, True],
+    )
+    c["shortage_rank"] = (
+        c.groupby(["region_code", "year", "classification"]).cumcount() + 1
+    )  # among those listed
     c["shortage_level"] = np.where(c["shortage_index"] >= 3, "severe", "shortage")
     c["has_vocational_supply"] = c["graduates_supplied"] > 0
     return c
 
 
 def enrolment(raw_dir: Path) -> pd.DataFrame:
-    return read_feed(raw_dir, "enrolment", ["year", "school_code", "school_name", "school_region_code", "level",
-                                            "major_code", "enrolled_total", "order_class_enrolment",
-                                            "apprenticeship_enrolment"], ["year", "school_code", "major_code", "level"])
+    return read_feed(
+        raw_dir,
+        "enrolment",
+        [
+            "year",
+            "school_code",
+            "school_name",
+            "school_region_code",
+            "level",
+            "major_code",
+            "enrolled_total",
+            "order_class_enrolment",
+            "apprenticeship_enrolment",
+        ],
+        ["year", "school_code", "major_code", "level"],
+    )
 
 
 def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -289,33 +455,55 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
     e = e.copy()
     e["region_code"] = resolve(e["school_region_code"], code_map, "prefecture_code")
     e["higher_major_category_code"] = higher_major_category(e["major_code"])
-    e = e[e["region_code"].notna()].merge(ref["bridge_major_industry"], on="higher_major_category_code").merge(
-        industry, on="industry_code")
+    e = (
+        e[e["region_code"].notna()]
+        .merge(ref["bridge_major_industry"], on="higher_major_category_code")
+        .merge(industry, on="industry_code")
+    )
     e["enrolled_micro"] = e["enrolled_total"] * micro(e["weight"])
     enrolment = e.groupby(["region_code", "year", "section_code"])["enrolled_micro"].sum().reset_index()
-    o = read_feed(raw_dir, "industry_output", ["period", "region_code", "industry_code", "output_value_100m_cny",
-                                               "employment_10k"], ["period", "region_code", "industry_code"])
+    o = read_feed(
+        raw_dir,
+        "industry_output",
+        ["period", "region_code", "industry_code", "output_value_100m_cny", "employment_10k"],
+        ["period", "region_code", "industry_code"],
+    )
     o = o[o["period"].str.len() == 4].copy()
     o["region_code"] = resolve(o["region_code"], code_map, "prefecture_code")
     o["year"] = o["period"].astype(int)
     o = o[o["region_code"].notna()].merge(industry, on="industry_code")
-    output = o.groupby(["region_code", "year", "section_code"]).agg(
-        output_value=("output_value_100m_cny", "sum"), employment=("employment_10k", "sum")).reset_index()
+    output = (
+        o.groupby(["region_code", "year", "section_code"])
+        .agg(output_value=("output_value_100m_cny", "sum"), employment=("employment_10k", "sum"))
+        .reset_index()
+    )
     j = enrolment.merge(output, on=["region_code", "year", "section_code"], how="outer")
     j = j.fillna({"enrolled_micro": 0, "output_value": 0.0, "employment": 0.0})
     j["enrolled"] = j["enrolled_micro"].astype("int64") / 1_000_000
     totals = j.groupby(["region_code", "year"])[["enrolled", "output_value", "employment"]].transform("sum")
-    for share, column in (("enrolment_share", "enrolled"), ("output_share", "output_value"),
-                          ("employment_share", "employment")):
+    for share, column in (
+        ("enrolment_share", "enrolled"),
+        ("output_share", "output_value"),
+        ("employment_share", "employment"),
+    ):
         j[share] = rate(j[column], totals[column])
     j["output_gap"] = (j["enrolment_share"].fillna(0) - j["output_share"].fillna(0)).abs()
     j["employment_gap"] = (j["enrolment_share"].fillna(0) - j["employment_share"].fillna(0)).abs()
-    x = j.groupby(["region_code", "year"]).agg(
-        enrolled_micro=("enrolled_micro", "sum"), output_value_100m_cny=("output_value", "sum"),
-        employment_10k=("employment", "sum"), sections_compared=("section_code", "size"),
-        has_enrolment=("enrolment_share", "count"), has_output=("output_share", "count"),
-        has_employment=("employment_share", "count"), output_gap=("output_gap", "sum"),
-        employment_gap=("employment_gap", "sum")).reset_index()
+    x = (
+        j.groupby(["region_code", "year"])
+        .agg(
+            enrolled_micro=("enrolled_micro", "sum"),
+            output_value_100m_cny=("output_value", "sum"),
+            employment_10k=("employment", "sum"),
+            sections_compared=("section_code", "size"),
+            has_enrolment=("enrolment_share", "count"),
+            has_output=("output_share", "count"),
+            has_employment=("employment_share", "count"),
+            output_gap=("output_gap", "sum"),
+            employment_gap=("employment_gap", "sum"),
+        )
+        .reset_index()
+    )
     x["enrolled_total"] = from_micro_rounded(x["enrolled_micro"].astype("int64"))
     output_comparable = (x["has_enrolment"] > 0) & (x["has_output"] > 0)
     employment_comparable = (x["has_enrolment"] > 0) & (x["has_employment"] > 0)
@@ -324,126 +512,239 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
     x["employment_dissimilarity_index"] = (0.5 * x["employment_gap"]).where(employment_comparable)
     x["employment_alignment_index"] = (1 - 0.5 * x["employment_gap"]).where(employment_comparable)
     x = names(x, ref["dim_region"], "region_code", {"region_name": "region_name"})
-    return x.drop(columns=["enrolled_micro", "has_enrolment", "has_output", "has_employment", "output_gap",
-                           "employment_gap"])
+    return x.drop(
+        columns=[
+            "enrolled_micro",
+            "has_enrolment",
+            "has_output",
+            "has_employment",
+            "output_gap",
+            "employment_gap",
+        ]
+    )
 
 
 def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    emp, partner, local = g["is_employed"], g["employer_is_partner"], (
-        g["employer_prefecture_code"] == g["school_prefecture_code"])
-    flags = pd.DataFrame({
-        "school_code": g["school_code"], "grad_year": g["grad_year"], "region_code": g["school_prefecture_code"],
-        "graduates": 1, "placed": g["is_placed"], "employed": emp, "employed_locally": emp & local,
-        "partner_hires": emp & partner, "partner_hires_local": emp & partner & local,
-        "fit_known": emp & g["major_related"].notna(), "employed_major_related": emp & g["major_related"].fillna(False),
-        "order_class_graduates": g["order_class"], "order_class_partner_hires": g["order_class"] & emp & partner,
-        "apprenticeship_graduates": g["apprenticeship"],
-        "apprenticeship_partner_hires": g["apprenticeship"] & emp & partner})
+    emp, partner, local = (
+        g["is_employed"],
+        g["employer_is_partner"],
+        (g["employer_prefecture_code"] == g["school_prefecture_code"]),
+    )
+    flags = pd.DataFrame(
+        {
+            "school_code": g["school_code"],
+            "grad_year": g["grad_year"],
+            "region_code": g["school_prefecture_code"],
+            "graduates": 1,
+            "placed": g["is_placed"],
+            "employed": emp,
+            "employed_locally": emp & local,
+            "partner_hires": emp & partner,
+            "partner_hires_local": emp & partner & local,
+            "fit_known": emp & g["major_related"].notna(),
+            "employed_major_related": emp & g["major_related"].fillna(False),
+            "order_class_graduates": g["order_class"],
+            "order_class_partner_hires": g["order_class"] & emp & partner,
+            "apprenticeship_graduates": g["apprenticeship"],
+            "apprenticeship_partner_hires": g["apprenticeship"] & emp & partner,
+        }
+    )
     sums = [c for c in flags.columns if c not in ("school_code", "grad_year", "region_code")]
-    s = flags.groupby(["school_code", "grad_year"]).agg(region_code=("region_code", "min"),
-                                                        **{c: (c, "sum") for c in sums}).reset_index()
-    by_school = e.groupby(["school_code", "year"]).agg(
-        school_name=("school_name", "min"), enrolled_total=("enrolled_total", "sum"),
-        order_class_enrolment=("order_class_enrolment", "sum"),
-        apprenticeship_enrolment=("apprenticeship_enrolment", "sum")).reset_index()
+    s = (
+        flags.groupby(["school_code", "grad_year"])
+        .agg(region_code=("region_code", "min"), **{c: (c, "sum") for c in sums})
+        .reset_index()
+    )
+    by_school = (
+        e.groupby(["school_code", "year"])
+        .agg(
+            school_name=("school_name", "min"),
+            enrolled_total=("enrolled_total", "sum"),
+            order_class_enrolment=("order_class_enrolment", "sum"),
+            apprenticeship_enrolment=("apprenticeship_enrolment", "sum"),
+        )
+        .reset_index()
+    )
     s = s.merge(by_school.rename(columns={"year": "grad_year"}), on=["school_code", "grad_year"], how="left")
     s = names(s, ref["dim_region"], "region_code", {"region_name": "region_name"})
-    s = with_rates(s, placement_rate=("placed", "graduates"), local_employment_rate=("employed_locally", "employed"),
-                   partner_hire_rate=("partner_hires", "employed"),
-                   major_fit_rate=("employed_major_related", "fit_known"),
-                   order_class_partner_hire_rate=("order_class_partner_hires", "order_class_graduates"),
-                   apprenticeship_partner_hire_rate=("apprenticeship_partner_hires", "apprenticeship_graduates"))
+    s = with_rates(
+        s,
+        placement_rate=("placed", "graduates"),
+        local_employment_rate=("employed_locally", "employed"),
+        partner_hire_rate=("partner_hires", "employed"),
+        major_fit_rate=("employed_major_related", "fit_known"),
+        order_class_partner_hire_rate=("order_class_partner_hires", "order_class_graduates"),
+        apprenticeship_partner_hire_rate=("apprenticeship_partner_hires", "apprenticeship_graduates"),
+    )
     return s.drop(columns="fit_known")
 
 
 def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
     h = g[g["is_employed"] & g["employer_enterprise_id"].notna()]
     partner = h["employer_is_partner"]
-    flags = pd.DataFrame({
-        "enterprise_id": h["employer_enterprise_id"], "year": h["grad_year"], "graduates_hired": 1,
-        "partner_hires": partner, "partner_school": h["school_code"].where(partner),
-        "local_hires": h["employer_prefecture_code"] == h["school_prefecture_code"],
-        "fit_known": h["major_related"].notna(), "hires_major_related": h["major_related"].fillna(False),
-        "order_class_hires": h["order_class"], "apprenticeship_hires": h["apprenticeship"]})
-    hires = flags.groupby(["enterprise_id", "year"]).agg(
-        partner_schools=("partner_school", "nunique"),
-        **{c: (c, "sum") for c in ("graduates_hired", "partner_hires", "local_hires", "fit_known",
-                                   "hires_major_related", "order_class_hires", "apprenticeship_hires")}).reset_index()
+    flags = pd.DataFrame(
+        {
+            "enterprise_id": h["employer_enterprise_id"],
+            "year": h["grad_year"],
+            "graduates_hired": 1,
+            "partner_hires": partner,
+            "partner_school": h["school_code"].where(partner),
+            "local_hires": h["employer_prefecture_code"] == h["school_prefecture_code"],
+            "fit_known": h["major_related"].notna(),
+            "hires_major_related": h["major_related"].fillna(False),
+            "order_class_hires": h["order_class"],
+            "apprenticeship_hires": h["apprenticeship"],
+        }
+    )
+    hires = (
+        flags.groupby(["enterprise_id", "year"])
+        .agg(
+            partner_schools=("partner_school", "nunique"),
+            **{
+                c: (c, "sum")
+                for c in (
+                    "graduates_hired",
+                    "partner_hires",
+                    "local_hires",
+                    "fit_known",
+                    "hires_major_related",
+                    "order_class_hires",
+                    "apprenticeship_hires",
+                )
+            },
+        )
+        .reset_index()
+    )
     partners = g.loc[g["employer_is_partner"] & g["employer_enterprise_id"].notna(), "employer_enterprise_id"]
     hires = hires[hires["enterprise_id"].isin(set(partners))]
-    by_city = v.groupby(["enterprise_id", "posted_year", "prefecture_code"], dropna=False).agg(
-        headcount=("headcount", "sum"), enterprise_name=("enterprise_name", "max")).reset_index()
+    by_city = (
+        v.groupby(["enterprise_id", "posted_year", "prefecture_code"], dropna=False)
+        .agg(headcount=("headcount", "sum"), enterprise_name=("enterprise_name", "max"))
+        .reset_index()
+    )
     # the city where the enterprise posted the most headcount that year; ties: the lowest code
     by_city["city_order"] = -pd.to_numeric(by_city["prefecture_code"])
     top = by_city.sort_values(["headcount", "city_order"], ascending=False).drop_duplicates(
-        ["enterprise_id", "posted_year"])
-    demand = top[["enterprise_id", "posted_year", "enterprise_name", "prefecture_code"]].merge(
-        by_city.groupby(["enterprise_id", "posted_year"])["headcount"].sum().rename("vacancy_headcount").reset_index(),
-        on=["enterprise_id", "posted_year"]).rename(columns={"posted_year": "year", "prefecture_code": "region_code"})
+        ["enterprise_id", "posted_year"]
+    )
+    demand = (
+        top[["enterprise_id", "posted_year", "enterprise_name", "prefecture_code"]]
+        .merge(
+            by_city.groupby(["enterprise_id", "posted_year"])["headcount"]
+            .sum()
+            .rename("vacancy_headcount")
+            .reset_index(),
+            on=["enterprise_id", "posted_year"],
+        )
+        .rename(columns={"posted_year": "year", "prefecture_code": "region_code"})
+    )
     out = hires.merge(demand, on=["enterprise_id", "year"], how="left")
-    out = with_rates(out, local_hire_rate=("local_hires", "graduates_hired"),
-                     major_fit_rate=("hires_major_related", "fit_known"),
-                     hires_per_vacancy=("graduates_hired", "vacancy_headcount"))
+    out = with_rates(
+        out,
+        local_hire_rate=("local_hires", "graduates_hired"),
+        major_fit_rate=("hires_major_related", "fit_known"),
+        hires_per_vacancy=("graduates_hired", "vacancy_headcount"),
+    )
     out["vacancy_headcount"] = out["vacancy_headcount"].fillna(0)
     return out.drop(columns="fit_known")
 
 
 def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     e = g[g["is_employed"]]
-    school, origin, employer = e["school_prefecture_code"], e["origin_prefecture_code"], e["employer_prefecture_code"]
+    school, origin, employer = (
+        e["school_prefecture_code"],
+        e["origin_prefecture_code"],
+        e["employer_prefecture_code"],
+    )
     school_is_not_origin = school.ne(origin) | school.isna()  # "is distinct from": null differs from a code
     school_is_not_employer = school.ne(employer) | school.isna()
     origin_is_not_employer = origin.ne(employer) | origin.isna()
 
     def count(mask: pd.Series, region: pd.Series, name: str) -> pd.DataFrame:
-        return (pd.DataFrame({"region_code": region[mask], "grad_year": e["grad_year"][mask]})
-                .groupby(["region_code", "grad_year"]).size().rename(name).reset_index())
+        return (
+            pd.DataFrame({"region_code": region[mask], "grad_year": e["grad_year"][mask]})
+            .groupby(["region_code", "grad_year"])
+            .size()
+            .rename(name)
+            .reset_index()
+        )
 
     everyone = pd.Series(True, index=e.index)
-    counts = outer([
-        count(everyone, school, "school_graduates_employed"),
-        count(school == employer, school, "stayed"),
-        count(everyone, origin, "origin_graduates_employed"),
-        count(origin == employer, origin, "employed_in_origin"),
-        count(school_is_not_origin, origin, "studied_elsewhere_employed"),
-        count(school_is_not_origin & (origin == employer), origin, "returned"),
-        count(everyone, employer, "employed_in_region"),
-        count(school_is_not_employer & origin_is_not_employer, employer, "came_in"),
-    ], ["region_code", "grad_year"])
+    counts = outer(
+        [
+            count(everyone, school, "school_graduates_employed"),
+            count(school == employer, school, "stayed"),
+            count(everyone, origin, "origin_graduates_employed"),
+            count(origin == employer, origin, "employed_in_origin"),
+            count(school_is_not_origin, origin, "studied_elsewhere_employed"),
+            count(school_is_not_origin & (origin == employer), origin, "returned"),
+            count(everyone, employer, "employed_in_region"),
+            count(school_is_not_employer & origin_is_not_employer, employer, "came_in"),
+        ],
+        ["region_code", "grad_year"],
+    )
     counts = counts.fillna(0)
-    counts = with_rates(counts, stay_rate=("stayed", "school_graduates_employed"),
-                        origin_return_rate=("employed_in_origin", "origin_graduates_employed"),
-                        return_rate=("returned", "studied_elsewhere_employed"),
-                        inflow_share=("came_in", "employed_in_region"))
+    counts = with_rates(
+        counts,
+        stay_rate=("stayed", "school_graduates_employed"),
+        origin_return_rate=("employed_in_origin", "origin_graduates_employed"),
+        return_rate=("returned", "studied_elsewhere_employed"),
+        inflow_share=("came_in", "employed_in_region"),
+    )
     counts["attraction_index"] = (counts["stay_rate"] + counts["return_rate"] + counts["inflow_share"]) / 3.0
-    return names(counts, ref["dim_region"], "region_code", {"region_name": "region_name",
-                                                            "province_code": "province_code"})
+    return names(
+        counts,
+        ref["dim_region"],
+        "region_code",
+        {"region_name": "region_name", "province_code": "province_code"},
+    )
 
 
 def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     g = g[g["school_prefecture_code"].notna()]
     employed = g["is_employed"]
-    f = pd.DataFrame({
-        "grad_year": g["grad_year"], "origin_region_code": g["origin_prefecture_code"],
-        "origin_province_code": g["origin_province_code"], "school_region_code": g["school_prefecture_code"],
-        "school_province_code": g["school_province_code"],
-        "employer_region_code": g["employer_prefecture_code"].where(employed),
-        "employer_province_code": g["employer_province_code"].where(employed)})
+    f = pd.DataFrame(
+        {
+            "grad_year": g["grad_year"],
+            "origin_region_code": g["origin_prefecture_code"],
+            "origin_province_code": g["origin_province_code"],
+            "school_region_code": g["school_prefecture_code"],
+            "school_province_code": g["school_province_code"],
+            "employer_region_code": g["employer_prefecture_code"].where(employed),
+            "employer_province_code": g["employer_province_code"].where(employed),
+        }
+    )
     f["flow_type"] = np.select(
-        [~employed, f["employer_region_code"].isna(), f["employer_region_code"] == f["school_region_code"],
-         f["employer_region_code"] == f["origin_region_code"],
-         f["employer_province_code"] == f["school_province_code"]],
-        ["not_employed", "employer_region_unknown", "stayed_in_school_city", "returned_to_origin",
-         "moved_within_province"], "left_province")
+        [
+            ~employed,
+            f["employer_region_code"].isna(),
+            f["employer_region_code"] == f["school_region_code"],
+            f["employer_region_code"] == f["origin_region_code"],
+            f["employer_province_code"] == f["school_province_code"],
+        ],
+        [
+            "not_employed",
+            "employer_region_unknown",
+            "stayed_in_school_city",
+            "returned_to_origin",
+            "moved_within_province",
+        ],
+        "left_province",
+    )
     flows = f.groupby(list(f.columns), dropna=False).size().rename("graduates").reset_index()
     region = ref["dim_region"]
     for who in ("origin", "school", "employer"):
-        flows = names(flows.rename(columns={f"{who}_region_code": "region_code"}), region, "region_code",
-                      {"region_name": f"{who}_region_name"}).rename(columns={"region_code": f"{who}_region_code"})
+        flows = names(
+            flows.rename(columns={f"{who}_region_code": "region_code"}),
+            region,
+            "region_code",
+            {"region_name": f"{who}_region_name"},
+        ).rename(columns={"region_code": f"{who}_region_code"})
     return flows
 
 
 # ---------------------------------------------------------------------------------------------- run
+
 
 def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     ref = read_references(build_db)
@@ -456,8 +757,12 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     return {
         "mart_talent_match": match,
         "mart_talent_match_occupation": occupation,
-        "mart_shortage_list": shortage_list(match, occupation, float(variables["shortage_min_index"]),
-                                            int(variables["shortage_min_headcount"])),
+        "mart_shortage_list": shortage_list(
+            match,
+            occupation,
+            float(variables["shortage_min_index"]),
+            int(variables["shortage_min_headcount"]),
+        ),
         "mart_talent_outflow": talent_outflow(g, ref),
         "mart_graduate_flows": graduate_flows(g, ref),
         "mart_region_attraction": region_attraction(g, ref),

@@ -45,8 +45,14 @@ def measure(home: Path, repeat: int = 20) -> dict:
         server.server_close()
     everything = [t for ts in per_query.values() for t in ts]
     slowest = max(per_query, key=lambda q: _p95(per_query[q]))
-    return {"queries": len(per_query), "runs": len(everything), "p50_ms": statistics.median(everything),
-            "p95_ms": _p95(everything), "slowest_query": slowest, "slowest_p95_ms": _p95(per_query[slowest])}
+    return {
+        "queries": len(per_query),
+        "runs": len(everything),
+        "p50_ms": statistics.median(everything),
+        "p95_ms": _p95(everything),
+        "slowest_query": slowest,
+        "slowest_p95_ms": _p95(per_query[slowest]),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

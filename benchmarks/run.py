@@ -44,13 +44,17 @@ SCALES: dict[str, Scale] = {
     # a province: about 1M graduate rows over the years held and 2M vacancies
     "M": Scale("M", n_cities=13, n_schools=300, graduates_per_year=333_334, vacancies_total=2_000_000),
 }
-L_COPIES = 10  # national: M's graduate and vacancy files ten times over (benchmarks/scale_up.py): 10M + 20M rows
+L_COPIES = (
+    10  # national: M's graduate and vacancy files ten times over (benchmarks/scale_up.py): 10M + 20M rows
+)
 SCALE_NAMES = (*SCALES, "L")
 STAGES = {  # Dagster step key → stage
     "ingest": lambda k: k.startswith("raw__"),
     "dbt build (models + dbt tests)": lambda k: k == "warehouse_dbt_assets",
     "quality checks (GX)": lambda k: k in ("feed_checks", "release_candidate_gx_published_marts"),
-    "publish (stage, suppress, docs, report, switch)": lambda k: k in ("release_candidate", "published_release"),
+    "publish (stage, suppress, docs, report, switch)": lambda k: (
+        k in ("release_candidate", "published_release")
+    ),
 }
 PYTHON = sys.executable
 
@@ -74,8 +78,13 @@ class Result:
 
 
 def _env(home: Path, inbox: Path) -> dict[str, str]:
-    return {**os.environ, "TW_HOME": str(home), "TW_INBOX_DIR": str(inbox), "TW_DEMO": "1",
-            "DAGSTER_HOME": str(home / "dagster")}
+    return {
+        **os.environ,
+        "TW_HOME": str(home),
+        "TW_INBOX_DIR": str(inbox),
+        "TW_DEMO": "1",
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
 
 
 def _tw() -> list[str]:
@@ -157,8 +166,9 @@ def run_scale(name: str, workdir: Path) -> Result:
     try:
         pipeline = run_measured([*_tw(), "run"], env=_env(home, inbox))
         if pipeline.returncode != 0:
-            raise RuntimeError(f"the pipeline failed at scale {name}:\n{pipeline.stdout[-3000:]}\n"
-                               f"{pipeline.stderr[-3000:]}")
+            raise RuntimeError(
+                f"the pipeline failed at scale {name}:\n{pipeline.stdout[-3000:]}\n{pipeline.stderr[-3000:]}"
+            )
         stages = _stages(pipeline, _step_times(home))
         first_release = os.readlink(home / "releases" / "current")
         noop = run_measured([*_tw(), "run"], env=_env(home, inbox))
@@ -173,39 +183,68 @@ def run_scale(name: str, workdir: Path) -> Result:
     rows_in = _rows_read(home)
     build_db = home / "warehouse" / "build.duckdb"
     compile_project(home / "raw", floor_dir)
-    floor = run_measured([PYTHON, "-m", "benchmarks.floor", "execute", str(floor_dir), str(build_db)],
-                         cwd=str(REPO_ROOT))
+    floor = run_measured(
+        [PYTHON, "-m", "benchmarks.floor", "execute", str(floor_dir), str(build_db)], cwd=str(REPO_ROOT)
+    )
     if floor.returncode != 0:
         raise RuntimeError(f"the floor failed: {floor.stderr[-3000:]}")
     pandas_dir = base / "pandas"
     shutil.rmtree(pandas_dir, ignore_errors=True)
-    pandas = run_measured([PYTHON, "-m", "benchmarks.pandas_baseline", str(home / "raw"), str(build_db),
-                           str(pandas_dir)], cwd=str(REPO_ROOT))
+    pandas = run_measured(
+        [PYTHON, "-m", "benchmarks.pandas_baseline", str(home / "raw"), str(build_db), str(pandas_dir)],
+        cwd=str(REPO_ROOT),
+    )
     if pandas.returncode != 0:
         raise RuntimeError(f"the pandas baseline failed: {pandas.stderr[-3000:]}")
-    return Result(name, rows_in, pipeline, stages, noop, noop_published, incremental, rows_in - rows_before,
-                  incremental_stages, floor, pandas,
-                  compare_floor(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
-                  compare(build_db, list(PUBLISHED_MARTS), lambda mart: f"'{pandas_dir / mart}.parquet'",
-                          frozenset(NOT_COMPUTED)), measure_queries(home))
+    return Result(
+        name,
+        rows_in,
+        pipeline,
+        stages,
+        noop,
+        noop_published,
+        incremental,
+        rows_in - rows_before,
+        incremental_stages,
+        floor,
+        pandas,
+        compare_floor(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
+        compare(
+            build_db,
+            list(PUBLISHED_MARTS),
+            lambda mart: f"'{pandas_dir / mart}.parquet'",
+            frozenset(NOT_COMPUTED),
+        ),
+        measure_queries(home),
+    )
 
 
 def _gib(n: int) -> str:
     return f"{n / 2**30:.2f}"
 
 
-def _row(r: Result, what: str, seconds: float, peak: int | None = None, rows: int | None = None,
-         input_rows: str = "") -> str:
+def _row(
+    r: Result,
+    what: str,
+    seconds: float,
+    peak: int | None = None,
+    rows: int | None = None,
+    input_rows: str = "",
+) -> str:
     """A table row: its time, peak RSS and rate, and its time ÷ the floor's and ÷ pandas'."""
-    return (f"| {r.scale} | {input_rows} | {what} | {seconds:.1f} | {_gib(peak) if peak else ''} | "
-            f"{f'{rows / seconds:,.0f}' if rows else ''} | {seconds / r.floor.wall_s:.2f} | "
-            f"{seconds / r.pandas.wall_s:.2f} |")
+    return (
+        f"| {r.scale} | {input_rows} | {what} | {seconds:.1f} | {_gib(peak) if peak else ''} | "
+        f"{f'{rows / seconds:,.0f}' if rows else ''} | {seconds / r.floor.wall_s:.2f} | "
+        f"{seconds / r.pandas.wall_s:.2f} |"
+    )
 
 
 def table(results: list[Result]) -> str:
     lines = [
-        (f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"),
+        (
+            f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"
+        ),
         "",
         "| scale | input rows | what | wall s | peak RSS GiB | rows/s | × floor | × pandas |",
         "|---|---|---|---|---|---|---|---|",
@@ -213,31 +252,70 @@ def table(results: list[Result]) -> str:
     for r in results:
         p, f, pd_ = r.pipeline, r.floor, r.pandas
         row = partial(_row, r)
-        lines.append(row("**full refresh**", p.wall_s, p.peak_rss_bytes, r.rows_in, input_rows=f"{r.rows_in:,}"))
+        lines.append(
+            row("**full refresh**", p.wall_s, p.peak_rss_bytes, r.rows_in, input_rows=f"{r.rows_in:,}")
+        )
         for stage, (seconds, peak) in r.stages.items():
             lines.append(row(stage, seconds, peak))
         ingest = r.stages["ingest"][0]
-        lines.append(row("full refresh without ingest (what the baselines do, plus checks and publication)",
-                         p.wall_s - ingest))
-        lines.append(row(f"refresh with nothing new (published: {'yes' if r.noop_published else 'no'})",
-                         r.noop.wall_s, r.noop.peak_rss_bytes))
+        lines.append(
+            row(
+                "full refresh without ingest (what the baselines do, plus checks and publication)",
+                p.wall_s - ingest,
+            )
+        )
+        lines.append(
+            row(
+                f"refresh with nothing new (published: {'yes' if r.noop_published else 'no'})",
+                r.noop.wall_s,
+                r.noop.peak_rss_bytes,
+            )
+        )
         i = r.incremental
-        lines.append(row(f"**incremental refresh**: one new month of vacancies ({r.incremental_rows:,} rows), published",
-                         i.wall_s, i.peak_rss_bytes))
-        lines.append(f"| {r.scale} | | incremental: " + ", ".join(
-            f"{stage.split(' (')[0]} {seconds:.1f} s" for stage, (seconds, _) in r.incremental_stages.items())
-            + " | | | | | |")
-        lines.append(f"| {r.scale} | | incremental ÷ full refresh | {100 * i.wall_s / p.wall_s:.0f}% | | | | |")
-        lines.append(row(f"floor: compiled SQL in DuckDB, 9 marts (rows differing: {sum(r.floor_differences.values())})",
-                         f.wall_s, f.peak_rss_bytes, r.rows_in))
-        lines.append(row(f"pandas: 9 marts (rows differing: {sum(r.pandas_differences.values())})",
-                         pd_.wall_s, pd_.peak_rss_bytes, r.rows_in))
+        lines.append(
+            row(
+                f"**incremental refresh**: one new month of vacancies ({r.incremental_rows:,} rows), published",
+                i.wall_s,
+                i.peak_rss_bytes,
+            )
+        )
+        lines.append(
+            f"| {r.scale} | | incremental: "
+            + ", ".join(
+                f"{stage.split(' (')[0]} {seconds:.1f} s"
+                for stage, (seconds, _) in r.incremental_stages.items()
+            )
+            + " | | | | | |"
+        )
+        lines.append(
+            f"| {r.scale} | | incremental ÷ full refresh | {100 * i.wall_s / p.wall_s:.0f}% | | | | |"
+        )
+        lines.append(
+            row(
+                f"floor: compiled SQL in DuckDB, 9 marts (rows differing: {sum(r.floor_differences.values())})",
+                f.wall_s,
+                f.peak_rss_bytes,
+                r.rows_in,
+            )
+        )
+        lines.append(
+            row(
+                f"pandas: 9 marts (rows differing: {sum(r.pandas_differences.values())})",
+                pd_.wall_s,
+                pd_.peak_rss_bytes,
+                r.rows_in,
+            )
+        )
         q = r.queries
-        lines.append(f"| {r.scale} | | {q['queries']} example queries via the SQL endpoint, ×{q['runs'] // q['queries']}: "
-                     f"p50 {q['p50_ms']:.0f} ms, **p95 {q['p95_ms']:.0f} ms**; slowest query p95 "
-                     f"{q['slowest_p95_ms']:.0f} ms | | | | | |")
+        lines.append(
+            f"| {r.scale} | | {q['queries']} example queries via the SQL endpoint, ×{q['runs'] // q['queries']}: "
+            f"p50 {q['p50_ms']:.0f} ms, **p95 {q['p95_ms']:.0f} ms**; slowest query p95 "
+            f"{q['slowest_p95_ms']:.0f} ms | | | | | |"
+        )
         quality = r.stages["quality checks (GX)"][0] + 0.0
-        lines.append(f"| {r.scale} | | GX share of the full refresh | {100 * quality / p.wall_s:.0f}% | | | | |")
+        lines.append(
+            f"| {r.scale} | | GX share of the full refresh | {100 * quality / p.wall_s:.0f}% | | | | |"
+        )
     return "\n".join(lines)
 
 
@@ -245,14 +323,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", action="append", choices=SCALE_NAMES, help="S, M or L (repeatable)")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
-    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/performance.md")
+    parser.add_argument(
+        "--no-append", action="store_true", help="print only; do not append to docs/performance.md"
+    )
     args = parser.parse_args(argv)
     results = [run_scale(s, args.workdir) for s in (args.scale or ["S"])]
     text = table(results)
     print(text)
     for r in results:
-        bad = ({f"floor {m}": n for m, n in r.floor_differences.items() if n}
-               | {f"pandas {m}": n for m, n in r.pandas_differences.items() if n})
+        bad = {f"floor {m}": n for m, n in r.floor_differences.items() if n} | {
+            f"pandas {m}": n for m, n in r.pandas_differences.items() if n
+        }
         if bad:
             print(f"scale {r.scale}: baselines disagree with the pipeline: {bad}", file=sys.stderr)
             return 1

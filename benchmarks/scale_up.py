@@ -16,8 +16,10 @@ import polars as pl
 
 from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
 
-ID_COLUMNS = {"graduate_destinations": ("graduate_id", GRADUATE_DESTINATIONS),
-              "vacancies": ("posting_id", VACANCIES)}
+ID_COLUMNS = {
+    "graduate_destinations": ("graduate_id", GRADUATE_DESTINATIONS),
+    "vacancies": ("posting_id", VACANCIES),
+}
 
 
 def _aliases(contract, column: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -60,4 +62,8 @@ def tile(source: Path, target: Path, copies: int) -> None:
             name = next(a for a in _aliases(contract, column) if a in df.columns)
             for copy in range(copies):
                 out = target / feed_dir.name / f"copy{copy:02d}" / f.relative_to(feed_dir)
-                _write(df.with_columns((pl.col(name).cast(pl.String) + f"-{copy:02d}").alias(name)), out, encoding)
+                _write(
+                    df.with_columns((pl.col(name).cast(pl.String) + f"-{copy:02d}").alias(name)),
+                    out,
+                    encoding,
+                )

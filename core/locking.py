@@ -29,8 +29,10 @@ def refresh_lock(home: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise RefreshInProgress(f"{path}: another refresh is running ({holder}); wait for it to finish, "
-                                    f"or stop it, then run again") from None
+            raise RefreshInProgress(
+                f"{path}: another refresh is running ({holder}); wait for it to finish, "
+                f"or stop it, then run again"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")

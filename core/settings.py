@@ -34,8 +34,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # The Python packages the pipeline runs (the wheel's packages in pyproject.toml): their code shapes a release.
 RUNTIME_PACKAGES: tuple[str, ...] = tuple(
-    tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"][
-        "wheel"]["packages"])
+    tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"][
+        "targets"
+    ]["wheel"]["packages"]
+)
 DEMO_KEY = b"talent-warehouse-demo-key-not-for-real-data"
 
 
@@ -70,8 +72,10 @@ class Settings:
             return self.sql_users
         if self.demo:
             return {"analyst": "analyst"}
-        raise ConfigurationError("TW_SQL_USERS is not set: give the SQL endpoint at least one user, e.g. "
-                                 "TW_SQL_USERS='analyst:<password>' (or TW_DEMO=1 for analyst/analyst on sample data)")
+        raise ConfigurationError(
+            "TW_SQL_USERS is not set: give the SQL endpoint at least one user, e.g. "
+            "TW_SQL_USERS='analyst:<password>' (or TW_DEMO=1 for analyst/analyst on sample data)"
+        )
 
     def require_key(self) -> bytes:
         """The pseudonymisation key; outside the demo the pipeline refuses to ingest without one."""
@@ -81,7 +85,8 @@ class Settings:
             return DEMO_KEY
         raise ConfigurationError(
             "TW_PSEUDONYM_KEY is not set: graduate ids must be pseudonymised with a secret key. "
-            "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key.")
+            "Set it (e.g. from your secret store), or set TW_DEMO=1 to run on sample data with a public key."
+        )
 
     @property
     def raw_dir(self) -> Path:
@@ -104,7 +109,9 @@ class Settings:
     @property
     def build_exists(self) -> bool:
         """Whether an earlier dbt build left its tables (in ``build_db``, or in Spark's warehouse)."""
-        return (self.spark_warehouse / "marts.db").is_dir() if self.builds_on_spark else self.build_db.exists()
+        return (
+            (self.spark_warehouse / "marts.db").is_dir() if self.builds_on_spark else self.build_db.exists()
+        )
 
     @property
     def releases_dir(self) -> Path:
@@ -121,10 +128,14 @@ class Settings:
 
     def dbt_env(self) -> dict[str, str]:
         """Environment for dbt (profiles.yml and sources read these)."""
-        return {"TW_RAW_DIR": str(self.raw_dir), "TW_BUILD_DB": str(self.build_db),
-                "TW_DBT_TARGET": self.dbt_target, "TW_DBT_THREADS": str(self.dbt_threads),
-                "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-                "TW_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse)}
+        return {
+            "TW_RAW_DIR": str(self.raw_dir),
+            "TW_BUILD_DB": str(self.build_db),
+            "TW_DBT_TARGET": self.dbt_target,
+            "TW_DBT_THREADS": str(self.dbt_threads),
+            "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "TW_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse),
+        }
 
     def ensure_dirs(self) -> None:
         for d in (self.raw_dir, self.build_db.parent, self.releases_dir, self.inbox_dir):
@@ -157,7 +168,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         full_refresh=_flag(env.get("TW_FULL_REFRESH")),
         ingest_workers=max(1, int(env.get("TW_INGEST_WORKERS", "2"))),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
-        spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve() if env.get("TW_SPARK_WAREHOUSE_DIR")
+        spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve()
+        if env.get("TW_SPARK_WAREHOUSE_DIR")
         else None,
     )
 

@@ -16,7 +16,13 @@ from ingestion.contracts import MAJOR_CODE, FeedContract, _c
 from ingestion.readers import read_feed_file
 from ingestion.validate import apply_contract
 
-SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference" / "major_catalogue_official.csv"
+SEED = (
+    Path(__file__).resolve().parent.parent
+    / "dbt_project"
+    / "seeds"
+    / "reference"
+    / "major_catalogue_official.csv"
+)
 
 MAJOR_CATALOGUE = FeedContract(
     name="major_catalogue",
@@ -28,17 +34,34 @@ MAJOR_CATALOGUE = FeedContract(
     columns=(
         _c("major_code", "string", "Major code (6 digits)", "专业代码", pattern=MAJOR_CODE),
         _c("major_name", "string", "Major name", "专业名称"),
-        _c("level", "string", "Level; derived from the code when absent", "层次", "办学层次",
-           allowed=("secondary", "higher", "bachelor"), required=False),
-        _c("major_category_code", "string", "专业类 code (4 digits)", "专业类代码", pattern=r"^\d{4}$",
-           required=False),
+        _c(
+            "level",
+            "string",
+            "Level; derived from the code when absent",
+            "层次",
+            "办学层次",
+            allowed=("secondary", "higher", "bachelor"),
+            required=False,
+        ),
+        _c(
+            "major_category_code",
+            "string",
+            "专业类 code (4 digits)",
+            "专业类代码",
+            pattern=r"^\d{4}$",
+            required=False,
+        ),
     ),
 )
 
-LEVEL_OF_DIVISION = pl.when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(21, 39)).then(
-    pl.lit("bachelor")).when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(41, 59)).then(
-    pl.lit("higher")).when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(61, 79)).then(
-    pl.lit("secondary"))
+LEVEL_OF_DIVISION = (
+    pl.when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(21, 39))
+    .then(pl.lit("bachelor"))
+    .when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(41, 59))
+    .then(pl.lit("higher"))
+    .when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(61, 79))
+    .then(pl.lit("secondary"))
+)
 
 
 def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -47,15 +70,26 @@ def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     result = apply_contract(raw.frame, MAJOR_CATALOGUE)
     rows = result.loaded.with_columns(
         pl.coalesce("level", LEVEL_OF_DIVISION).alias("level"),
-        pl.coalesce("major_category_code", pl.col("major_code").str.slice(0, 4)).alias("major_category_code"))
+        pl.coalesce("major_category_code", pl.col("major_code").str.slice(0, 4)).alias("major_category_code"),
+    )
     bad_division = rows.filter(pl.col("level").is_null())
-    refused = pl.concat([
-        result.quarantined.select("source_row", "reason"),
-        bad_division.select("source_row", pl.format("column major_code: value '{}' has a 大类 outside 21–39, "
-                                                    "41–59 and 61–79", pl.col("major_code")).alias("reason")),
-    ])
-    valid = rows.filter(pl.col("level").is_not_null()).select(
-        "major_code", "major_name", "level", "major_category_code").sort("major_code")
+    refused = pl.concat(
+        [
+            result.quarantined.select("source_row", "reason"),
+            bad_division.select(
+                "source_row",
+                pl.format(
+                    "column major_code: value '{}' has a 大类 outside 21–39, 41–59 and 61–79",
+                    pl.col("major_code"),
+                ).alias("reason"),
+            ),
+        ]
+    )
+    valid = (
+        rows.filter(pl.col("level").is_not_null())
+        .select("major_code", "major_name", "level", "major_category_code")
+        .sort("major_code")
+    )
     return valid, refused.sort("source_row")
 
 

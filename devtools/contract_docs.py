@@ -21,8 +21,14 @@ SOURCES_YML = ROOT / "dbt_project" / "models" / "staging" / "_sources.yml"
 STAGING_YML = ROOT / "dbt_project" / "models" / "staging" / "_staging.yml"
 FEEDS_MD = ROOT / "docs" / "feeds.md"
 HEADER = "# Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand.\n"
-DBT_TYPES = {"string": "varchar", "int": "bigint", "float": "double", "bool": "boolean", "date": "date",
-             "string_list": "varchar[]"}
+DBT_TYPES = {
+    "string": "varchar",
+    "int": "bigint",
+    "float": "double",
+    "bool": "boolean",
+    "date": "date",
+    "string_list": "varchar[]",
+}
 
 
 def _lineage(contract: FeedContract) -> tuple[Column, ...]:
@@ -30,11 +36,14 @@ def _lineage(contract: FeedContract) -> tuple[Column, ...]:
 
 
 QUARANTINE_COLUMNS = (
-    ("feed", "Feed name"), ("source_file", "File name the row came from"),
+    ("feed", "Feed name"),
+    ("source_file", "File name the row came from"),
     ("source_row", "Row number in the source file (header = row 1)"),
-    ("file_sha256", "SHA-256 of the source file"), ("reason", "Every rule the row broke, '; '-separated"),
+    ("file_sha256", "SHA-256 of the source file"),
+    ("reason", "Every rule the row broke, '; '-separated"),
     ("raw_record", "The row's values as text (JSON), identifiers pseudonymised"),
-    ("ingested_at", "UTC time of ingestion"))
+    ("ingested_at", "UTC time of ingestion"),
+)
 
 
 def _describe(col: Column) -> str:
@@ -56,83 +65,128 @@ def _column_tests(col: Column, contract: FeedContract) -> list:
 def sources_yaml() -> str:
     tables = []
     for contract in FEEDS.values():
-        tables.append({
-            "name": contract.name,
-            "description": f"{contract.title} ({contract.title_zh}), {contract.grain}. Raw zone Parquet "
-                           f"written by ingestion; rows that broke the contract are in the quarantine.",
-            "meta": {"dagster": {"asset_key": ["raw", contract.name]}},
-            "columns": [{"name": c.name, "description": _describe(c), "data_type": DBT_TYPES[c.dtype]}
-                        for c in (*contract.columns, *_lineage(contract))],
-        })
-    tables.append({
-        "name": "quarantine",
-        "description": "Rows refused at ingestion, one per row, with every reason (column, value, rule).",
-        "meta": {"dagster": {"asset_key": ["raw", "quarantine"]},
-                 "external_location": "read_parquet('{{ env_var(\"TW_RAW_DIR\", \"../var/raw\") }}"
-                                      "/_quarantine/*/*.parquet', union_by_name=true)"},
-        "columns": [{"name": n, "description": d} for n, d in QUARANTINE_COLUMNS],
-    })
-    doc = {"version": 2, "sources": [{
-        "name": "raw",
-        "description": "The raw zone (TW_RAW_DIR): typed Parquet per feed and period.",
-        "meta": {"external_location": "read_parquet('{{ env_var(\"TW_RAW_DIR\", \"../var/raw\") }}"
-                                      "/{name}/*/*.parquet', union_by_name=true)"},
-        "tables": tables,
-    }]}
+        tables.append(
+            {
+                "name": contract.name,
+                "description": f"{contract.title} ({contract.title_zh}), {contract.grain}. Raw zone Parquet "
+                f"written by ingestion; rows that broke the contract are in the quarantine.",
+                "meta": {"dagster": {"asset_key": ["raw", contract.name]}},
+                "columns": [
+                    {"name": c.name, "description": _describe(c), "data_type": DBT_TYPES[c.dtype]}
+                    for c in (*contract.columns, *_lineage(contract))
+                ],
+            }
+        )
+    tables.append(
+        {
+            "name": "quarantine",
+            "description": "Rows refused at ingestion, one per row, with every reason (column, value, rule).",
+            "meta": {
+                "dagster": {"asset_key": ["raw", "quarantine"]},
+                "external_location": 'read_parquet(\'{{ env_var("TW_RAW_DIR", "../var/raw") }}'
+                "/_quarantine/*/*.parquet', union_by_name=true)",
+            },
+            "columns": [{"name": n, "description": d} for n, d in QUARANTINE_COLUMNS],
+        }
+    )
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "raw",
+                "description": "The raw zone (TW_RAW_DIR): typed Parquet per feed and period.",
+                "meta": {
+                    "external_location": 'read_parquet(\'{{ env_var("TW_RAW_DIR", "../var/raw") }}'
+                    "/{name}/*/*.parquet', union_by_name=true)"
+                },
+                "tables": tables,
+            }
+        ],
+    }
     return HEADER + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
 
 
 def staging_yaml() -> str:
     models = []
     for contract in FEEDS.values():
-        columns = [{"name": c.name, "description": _describe(c), "data_tests": _column_tests(c, contract)}
-                   for c in contract.columns]
+        columns = [
+            {"name": c.name, "description": _describe(c), "data_tests": _column_tests(c, contract)}
+            for c in contract.columns
+        ]
         columns = [{k: v for k, v in c.items() if v != []} for c in columns]
         columns += [{"name": c.name, "description": c.description} for c in _lineage(contract)]
         model = {
             "name": f"stg_{contract.name}",
             "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed and "
-                           f"cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same name "
-                           f"with other bytes replaces its earlier version; when a key arrives in several files, "
-                           f"the most recently ingested row wins.",
+            f"cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same name "
+            f"with other bytes replaces its earlier version; when a key arrives in several files, "
+            f"the most recently ingested row wins.",
             "columns": columns,
         }
         if len(contract.key) > 1:
-            model["data_tests"] = [{"unique_combination_of_columns": {"arguments": {"columns": list(contract.key)}}}]
+            model["data_tests"] = [
+                {"unique_combination_of_columns": {"arguments": {"columns": list(contract.key)}}}
+            ]
         models.append(model)
-    models.append({
-        "name": "stg_quarantine",
-        "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every reason. "
-                       "Counts reconcile per file: rows read = rows loaded + rows quarantined.",
-        "columns": [{"name": n, "description": d, **({"data_tests": ["not_null"]} if n != "raw_record" else {})}
-                    for n, d in QUARANTINE_COLUMNS],
-    })
-    return HEADER + yaml.safe_dump({"version": 2, "models": models}, allow_unicode=True, sort_keys=False,
-                                   width=110)
+    models.append(
+        {
+            "name": "stg_quarantine",
+            "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every reason. "
+            "Counts reconcile per file: rows read = rows loaded + rows quarantined.",
+            "columns": [
+                {"name": n, "description": d, **({"data_tests": ["not_null"]} if n != "raw_record" else {})}
+                for n, d in QUARANTINE_COLUMNS
+            ],
+        }
+    )
+    return HEADER + yaml.safe_dump(
+        {"version": 2, "models": models}, allow_unicode=True, sort_keys=False, width=110
+    )
 
 
 def feeds_markdown() -> str:
-    out = ["<!-- Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand. -->",
-           "# Feed contracts", "",
-           ("Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
-           "(UTF-8, UTF-8 with BOM, GB18030/GBK), Excel `.xlsx` (first sheet), Parquet. Headers may be the "
-           "English column names below or any of the Chinese aliases; header matching ignores case, spaces and "
-           "full-width forms. Codes are text: full-width digits and stray spaces are normalised, a trailing "
-           "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined)."),
-           "",
-           ("A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
-           "unreadable, or lacks a required column. Otherwise each row is **loaded** or **quarantined** with "
-           "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every "
-           "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing."), ""]
+    out = [
+        "<!-- Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand. -->",
+        "# Feed contracts",
+        "",
+        (
+            "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
+            "(UTF-8, UTF-8 with BOM, GB18030/GBK), Excel `.xlsx` (first sheet), Parquet. Headers may be the "
+            "English column names below or any of the Chinese aliases; header matching ignores case, spaces and "
+            "full-width forms. Codes are text: full-width digits and stray spaces are normalised, a trailing "
+            "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined)."
+        ),
+        "",
+        (
+            "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
+            "unreadable, or lacks a required column. Otherwise each row is **loaded** or **quarantined** with "
+            "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every "
+            "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing."
+        ),
+        "",
+    ]
     for contract in FEEDS.values():
-        out += [f"## `{contract.name}` — {contract.title} ({contract.title_zh})", "",
-                (f"Grain: {contract.grain}. Key: `{', '.join(contract.key)}`. Raw-zone partition: "
-                f"{contract.period_rule}."), ""]
+        out += [
+            f"## `{contract.name}` — {contract.title} ({contract.title_zh})",
+            "",
+            (
+                f"Grain: {contract.grain}. Key: `{', '.join(contract.key)}`. Raw-zone partition: "
+                f"{contract.period_rule}."
+            ),
+            "",
+        ]
         if contract.pseudonymised:
-            out += [(f"Pseudonymised at ingestion (HMAC-SHA256 with `TW_PSEUDONYM_KEY`): "
-                    f"`{', '.join(contract.pseudonymised)}`."), ""]
-        out += ["| column | type | required | unit | rule | Chinese headers accepted | description |",
-                "|---|---|---|---|---|---|---|"]
+            out += [
+                (
+                    f"Pseudonymised at ingestion (HMAC-SHA256 with `TW_PSEUDONYM_KEY`): "
+                    f"`{', '.join(contract.pseudonymised)}`."
+                ),
+                "",
+            ]
+        out += [
+            "| column | type | required | unit | rule | Chinese headers accepted | description |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for c in contract.columns:
             rule = []
             if c.pattern:
@@ -146,8 +200,10 @@ def feeds_markdown() -> str:
             if c.max_value is not None:
                 rule.append(f"≤ {c.max_value:g}")
             rule_text = "; ".join(rule).replace("|", r"\|")
-            out.append(f"| `{c.name}` | {c.dtype} | {'yes' if c.required else 'no'} | {c.unit} | "
-                       f"{rule_text} | {', '.join(c.aliases)} | {c.description} |")
+            out.append(
+                f"| `{c.name}` | {c.dtype} | {'yes' if c.required else 'no'} | {c.unit} | "
+                f"{rule_text} | {', '.join(c.aliases)} | {c.description} |"
+            )
         if contract.row_rules:
             out += ["", "Row rules:"] + [f"- `{r.name}`: {r.message}." for r in contract.row_rules]
         out.append("")

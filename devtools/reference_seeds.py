@@ -26,14 +26,22 @@ INDUSTRY_VERSION = "GB/T 4754-2017 with amendment No.1 (2019) as in the flat sou
 
 FIXES: tuple[str, ...] = (
     "gb4754 flat: the second row coded 0711 (海洋石油开采) is 0712; recoded.",
-    ("gb4754 flat: names and codes are taken from the flat table (2017 + 2019 amendment, e.g. 1363/1364, "
-    "9290); the tree file's truncated names are not used."),
-    ("gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code stayed "
-    "in use; they are not successors. A retired code resolves to its first listed successor."),
-    ("gb2260: counties of municipalities and province-administered county-level units roll up to a "
-    "prefecture-level unit that is the municipality (e.g. 110000) or the unit itself (e.g. 429004)."),
-    ("occupation2022: names are OCR from the printed book and kept as published in the source; "
-    "8 大类 / 79 中类 / 450 小类 / 1,639 细类 are checked."),
+    (
+        "gb4754 flat: names and codes are taken from the flat table (2017 + 2019 amendment, e.g. 1363/1364, "
+        "9290); the tree file's truncated names are not used."
+    ),
+    (
+        "gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code stayed "
+        "in use; they are not successors. A retired code resolves to its first listed successor."
+    ),
+    (
+        "gb2260: counties of municipalities and province-administered county-level units roll up to a "
+        "prefecture-level unit that is the municipality (e.g. 110000) or the unit itself (e.g. 429004)."
+    ),
+    (
+        "occupation2022: names are OCR from the printed book and kept as published in the source; "
+        "8 大类 / 79 中类 / 450 小类 / 1,639 细类 are checked."
+    ),
 )
 
 LEVELS_ZH = {"省级": "province", "地级": "prefecture", "县级": "county"}
@@ -70,10 +78,17 @@ def current_regions(reference_dir: Path) -> pl.DataFrame:
             prefecture = code[:4] + "00"
         else:  # 省直辖县级行政单位, e.g. 429004 仙桃市
             prefecture = code
-        out.append({"region_code": code, "region_name": name, "region_level": level,
-                    "province_code": province, "province_name": names[province],
-                    "prefecture_code": prefecture,
-                    "prefecture_name": names.get(prefecture) if prefecture else None})
+        out.append(
+            {
+                "region_code": code,
+                "region_name": name,
+                "region_level": level,
+                "province_code": province,
+                "province_name": names[province],
+                "prefecture_code": prefecture,
+                "prefecture_name": names.get(prefecture) if prefecture else None,
+            }
+        )
     return pl.DataFrame(out)
 
 
@@ -109,13 +124,19 @@ def region_history(reference_dir: Path) -> pl.DataFrame:
         code = r["代码"]
         to_year = int(r["变更/弃用时间"]) if r["变更/弃用时间"] else None
         resolved, how = resolve(code)
-        out.append({
-            "region_code": code, "region_name": r["名称"], "region_level": LEVELS_ZH[r["级别"]],
-            "status": {"在用": "in_force", "弃用": "retired", "变更": "renamed"}[r["状态"]],
-            "valid_from_year": int(r["启用时间"]), "valid_to_year": to_year,
-            "successor_codes": ";".join(_successors(r["新代码"])) if r["状态"] == "弃用" else None,
-            "current_region_code": resolved, "resolution": how,
-        })
+        out.append(
+            {
+                "region_code": code,
+                "region_name": r["名称"],
+                "region_level": LEVELS_ZH[r["级别"]],
+                "status": {"在用": "in_force", "弃用": "retired", "变更": "renamed"}[r["状态"]],
+                "valid_from_year": int(r["启用时间"]),
+                "valid_to_year": to_year,
+                "successor_codes": ";".join(_successors(r["新代码"])) if r["状态"] == "弃用" else None,
+                "current_region_code": resolved,
+                "resolution": how,
+            }
+        )
     return pl.DataFrame(out, schema_overrides={"valid_to_year": pl.Int64})
 
 
@@ -125,36 +146,50 @@ def industries(reference_dir: Path) -> pl.DataFrame:
     # Fix: the second 0711 is 0712 海洋石油开采.
     df = df.with_columns(
         pl.when((pl.col("industry_id") == "0711") & (pl.col("name").str.contains("海洋")))
-        .then(pl.lit("0712")).otherwise(pl.col("industry_id")).alias("industry_id"))
+        .then(pl.lit("0712"))
+        .otherwise(pl.col("industry_id"))
+        .alias("industry_id")
+    )
     level = pl.col("level_type").cast(pl.Int64)
     code = pl.col("industry_id")
     df = df.with_columns(
         level.replace_strict({0: "section", 1: "division", 2: "group", 3: "class"}).alias("industry_level"),
         pl.when(level == 1).then(code).when(level >= 2).then(code.str.slice(0, 2)).alias("division_code"),
     )
-    sections = df.filter(level == 0).select(pl.col("industry_id").alias("section_code"),
-                                            pl.col("name").alias("section_name"))
-    div_to_section = df.filter(level == 1).select(pl.col("industry_id").alias("division_code"),
-                                                  pl.col("parent_id").alias("section_code"))
-    df = (df.join(div_to_section, on="division_code", how="left")
-          .with_columns(pl.when(level == 0).then(code).otherwise(pl.col("section_code")).alias("section_code"))
-          .join(sections, on="section_code", how="left"))
+    sections = df.filter(level == 0).select(
+        pl.col("industry_id").alias("section_code"), pl.col("name").alias("section_name")
+    )
+    div_to_section = df.filter(level == 1).select(
+        pl.col("industry_id").alias("division_code"), pl.col("parent_id").alias("section_code")
+    )
+    df = (
+        df.join(div_to_section, on="division_code", how="left")
+        .with_columns(pl.when(level == 0).then(code).otherwise(pl.col("section_code")).alias("section_code"))
+        .join(sections, on="section_code", how="left")
+    )
     return df.select(
         pl.col("industry_id").alias("industry_code"),
         pl.col("name").str.strip_chars().alias("industry_name"),
         "industry_level",
         pl.col("parent_id").alias("parent_industry_code"),
-        "section_code", "section_name", "division_code",
+        "section_code",
+        "section_name",
+        "division_code",
         pl.lit(INDUSTRY_VERSION).alias("classification_version"),
     ).sort("industry_code")
 
 
 def _walk_occupations(nodes: list[dict], parent: str | None) -> Iterator[dict]:
     for n in nodes:
-        yield {"occupation_code": n["seq"].strip(), "occupation_name": n["name"].strip(),
-               "occupation_level": {1: "major_group", 2: "sub_major_group", 3: "minor_group",
-                                    4: "unit"}[n["level"]],
-               "parent_occupation_code": parent, "gbm_code": n.get("gbm")}
+        yield {
+            "occupation_code": n["seq"].strip(),
+            "occupation_name": n["name"].strip(),
+            "occupation_level": {1: "major_group", 2: "sub_major_group", 3: "minor_group", 4: "unit"}[
+                n["level"]
+            ],
+            "parent_occupation_code": parent,
+            "gbm_code": n.get("gbm"),
+        }
         yield from _walk_occupations(n.get("children") or [], n["seq"].strip())
 
 
@@ -179,5 +214,3 @@ def write_seeds(reference_dir: Path, seeds_dir: Path) -> dict[str, int]:
         df.write_csv(seeds_dir / f"{name}.csv")
         counts[name] = df.height
     return counts
-
-

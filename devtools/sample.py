@@ -30,12 +30,24 @@ NEIGHBOURS = ("31", "33", "34", "37", "41")  # where leavers mostly go: 上海, 
 GROWING = {"36": 0.18, "39": 0.14, "38": 0.12, "65": 0.15, "64": 0.10, "84": 0.08, "59": 0.08, "44": 0.06}
 DECLINING = {"17": -0.10, "18": -0.08, "06": -0.12, "31": -0.05, "70": -0.12, "47": -0.06}
 MAJOR_POPULARITY = {  # relative size of each major's cohort; default 1.0
-    "530302": 4.0, "530701": 3.0, "570102": 3.0, "520201": 2.5, "510201": 2.0, "540101": 1.5,
-    "510401": 0.3, "460702": 0.6, "510209": 0.5, "460301": 1.2,
+    "530302": 4.0,
+    "530701": 3.0,
+    "570102": 3.0,
+    "520201": 2.5,
+    "510201": 2.0,
+    "540101": 1.5,
+    "510401": 0.3,
+    "460702": 0.6,
+    "510209": 0.5,
+    "460301": 1.2,
 }
 DESTINATION_P = (0.55, 0.12, 0.03, 0.15, 0.02, 0.10, 0.03)  # in DESTINATION_TYPES order
-VACANCY_SOURCES_P = {"enterprise_survey": 0.35, "job_board": 0.45, "public_employment_service": 0.15,
-                     "school_fair": 0.05}
+VACANCY_SOURCES_P = {
+    "enterprise_survey": 0.35,
+    "job_board": 0.45,
+    "public_employment_service": 0.15,
+    "school_fair": 0.05,
+}
 
 
 @dataclass(frozen=True)
@@ -52,15 +64,29 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "small": Scale("small", n_cities=3, n_schools=8, graduates_per_year=600, vacancies_total=3_000),
-    "demo": Scale("demo", n_cities=13, n_schools=150, graduates_per_year=100_000, vacancies_total=500_000,
-                  dirty_share=0.001),
+    "demo": Scale(
+        "demo",
+        n_cities=13,
+        n_schools=150,
+        graduates_per_year=100_000,
+        vacancies_total=500_000,
+        dirty_share=0.001,
+    ),
 }
 
 
 def _load_reference() -> dict[str, pl.DataFrame]:
     read = lambda n: pl.read_csv(SEEDS_DIR / f"{n}.csv", infer_schema=False)
-    return {n: read(n) for n in ("ref_region", "ref_industry", "ref_occupation", "major_higher",
-                                 "bridge_major_category_industry")}
+    return {
+        n: read(n)
+        for n in (
+            "ref_region",
+            "ref_industry",
+            "ref_occupation",
+            "major_higher",
+            "bridge_major_category_industry",
+        )
+    }
 
 
 def _weights(values: np.ndarray) -> np.ndarray:
@@ -74,18 +100,23 @@ class _World:
     def __init__(self, scale: Scale, rng: np.random.Generator) -> None:
         ref = _load_reference()
         regions = ref["ref_region"]
-        cities = regions.filter((pl.col("province_code") == PROVINCE + "0000")
-                                & (pl.col("region_level") == "prefecture")).sort("region_code")
+        cities = regions.filter(
+            (pl.col("province_code") == PROVINCE + "0000") & (pl.col("region_level") == "prefecture")
+        ).sort("region_code")
         self.cities = cities["region_code"].to_list()[: scale.n_cities]
-        counties = regions.filter(pl.col("prefecture_code").is_in(self.cities)
-                                  & (pl.col("region_level") == "county"))
-        self.counties_by_city = {c: counties.filter(pl.col("prefecture_code") == c)["region_code"].to_list()
-                                 for c in self.cities}
+        counties = regions.filter(
+            pl.col("prefecture_code").is_in(self.cities) & (pl.col("region_level") == "county")
+        )
+        self.counties_by_city = {
+            c: counties.filter(pl.col("prefecture_code") == c)["region_code"].to_list() for c in self.cities
+        }
         self.city_weight = _weights([3.0 if i == 0 else 1.0 + (i % 3) * 0.4 for i in range(len(self.cities))])
-        elsewhere = regions.filter((pl.col("region_level") == "county")
-                                   & (pl.col("province_code").str.slice(0, 2) != PROVINCE))
-        self.neighbour_counties = elsewhere.filter(
-            pl.col("province_code").str.slice(0, 2).is_in(NEIGHBOURS))["region_code"].to_list()
+        elsewhere = regions.filter(
+            (pl.col("region_level") == "county") & (pl.col("province_code").str.slice(0, 2) != PROVINCE)
+        )
+        self.neighbour_counties = elsewhere.filter(pl.col("province_code").str.slice(0, 2).is_in(NEIGHBOURS))[
+            "region_code"
+        ].to_list()
         self.other_counties = elsewhere["region_code"].to_list()
 
         majors = ref["major_higher"]
@@ -104,9 +135,11 @@ class _World:
         divisions = ref["ref_industry"].filter(pl.col("industry_level") == "division")
         self.divisions = divisions["industry_code"].to_list()
         self.classes_of_division = {
-            d: ref["ref_industry"].filter((pl.col("division_code") == d)
-                                          & (pl.col("industry_level") == "class"))["industry_code"].to_list()
-            for d in self.divisions}
+            d: ref["ref_industry"]
+            .filter((pl.col("division_code") == d) & (pl.col("industry_level") == "class"))["industry_code"]
+            .to_list()
+            for d in self.divisions
+        }
         # Divisions that employ graduates of vocational schools: the bridged ones, plus a background.
         base = np.array([4.0 if d in self.majors_of_industry else 0.3 for d in self.divisions])
         self.division_base = base
@@ -114,7 +147,8 @@ class _World:
         pool = [u for u in units.to_list() if u[0] in "2346"]
         self.occupations_of_division = {
             d: [pool[int(h) % len(pool)] for h in np.random.default_rng(int(d)).integers(0, 10**9, 4)]
-            for d in self.divisions}
+            for d in self.divisions
+        }
 
         self.n_enterprises = max(20, scale.vacancies_total // 25)
         n = scale.n_schools
@@ -125,15 +159,20 @@ class _World:
             county = self.counties_by_city[city][i % len(self.counties_by_city[city])]
             k = int(rng.integers(5, 16))
             offered = rng.choice(len(self.majors), size=k, replace=False, p=self.major_weight)
-            self.schools.append({
-                "school_code": f"41{PROVINCE}0{i + 1:05d}",
-                "school_name": f"{regions.filter(pl.col('region_code') == city)['region_name'][0]}"
-                               f"第{i + 1}职业技术学院",
-                "school_region_code": county, "city": city,
-                "majors": [self.majors[j] for j in offered],
-                "partners": [f"E{e:07d}" for e in rng.choice(self.n_enterprises, size=int(rng.integers(3, 9)),
-                                                              replace=False)],
-            })
+            self.schools.append(
+                {
+                    "school_code": f"41{PROVINCE}0{i + 1:05d}",
+                    "school_name": f"{regions.filter(pl.col('region_code') == city)['region_name'][0]}"
+                    f"第{i + 1}职业技术学院",
+                    "school_region_code": county,
+                    "city": city,
+                    "majors": [self.majors[j] for j in offered],
+                    "partners": [
+                        f"E{e:07d}"
+                        for e in rng.choice(self.n_enterprises, size=int(rng.integers(3, 9)), replace=False)
+                    ],
+                }
+            )
 
     def growth(self, division: str, year: int, base_year: int = 2022) -> float:
         rate = GROWING.get(division, DECLINING.get(division, 0.02))
@@ -163,16 +202,20 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     level = np.repeat(np.array(rows_level), counts)
     n = len(s_idx)
     school_code = np.array([world.schools[i]["school_code"] for i in range(len(world.schools))])[s_idx]
-    school_region = np.array([world.schools[i]["school_region_code"] for i in range(len(world.schools))])[s_idx]
+    school_region = np.array([world.schools[i]["school_region_code"] for i in range(len(world.schools))])[
+        s_idx
+    ]
     school_city = np.array([world.schools[i]["city"] for i in range(len(world.schools))])[s_idx]
 
     # origin (生源地): 55% the school's own city, 25% elsewhere in the province, 20% other provinces
     u = rng.random(n)
     all_local = [c for cs in world.counties_by_city.values() for c in cs]
     own_city = np.array([rng.choice(world.counties_by_city[c]) for c in school_city])
-    origin = np.where(u < 0.55, own_city,
-                      np.where(u < 0.80, rng.choice(all_local, size=n),
-                               rng.choice(world.other_counties, size=n)))
+    origin = np.where(
+        u < 0.55,
+        own_city,
+        np.where(u < 0.80, rng.choice(all_local, size=n), rng.choice(world.other_counties, size=n)),
+    )
     origin_outside = ~np.char.startswith(origin.astype(str), PROVINCE)
 
     dest = rng.choice(np.array(DESTINATION_TYPES), size=n, p=DESTINATION_P)
@@ -181,17 +224,30 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     # where the employed go: home (if from outside), the school's city, the province, neighbours
     v = rng.random(n)
     employer_region = np.where(
-        origin_outside & (v < 0.40), origin,
-        np.where(v < 0.45, own_city,
-                 np.where(v < 0.68, rng.choice(all_local, size=n), rng.choice(world.neighbour_counties, size=n))))
+        origin_outside & (v < 0.40),
+        origin,
+        np.where(
+            v < 0.45,
+            own_city,
+            np.where(v < 0.68, rng.choice(all_local, size=n), rng.choice(world.neighbour_counties, size=n)),
+        ),
+    )
 
     related = rng.random(n) < np.where(np.isin(major, ["510401", "460702", "520201"]), 0.85, 0.62)
     ind_related = np.array([rng.choice(world.industries_of_major[m]) for m in major])
     ind_other = rng.choice(world.divisions, size=n, p=_weights(world.division_base))
     division = np.where(related, ind_related, ind_other)
-    major_related = related | np.array([d in world.industries_of_major[m] for d, m in zip(ind_other, major, strict=True)])
-    industry = np.array([rng.choice(world.classes_of_division[d]) if world.classes_of_division[d] and rng.random() < 0.5
-                         else d for d in division])
+    major_related = related | np.array(
+        [d in world.industries_of_major[m] for d, m in zip(ind_other, major, strict=True)]
+    )
+    industry = np.array(
+        [
+            rng.choice(world.classes_of_division[d])
+            if world.classes_of_division[d] and rng.random() < 0.5
+            else d
+            for d in division
+        ]
+    )
     occupation = np.array([rng.choice(world.occupations_of_division[d]) for d in division])
     local_job = employer_region == own_city
     order_class = rng.random(n) < 0.10
@@ -201,35 +257,44 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     partner = rng.random(n) < p_partner
     partners_of = [world.schools[i]["partners"] for i in range(len(world.schools))]
     enterprise = np.where(
-        partner, np.array([rng.choice(partners_of[i]) for i in s_idx]) if n else np.array([], dtype=str),
-        np.where(rng.random(n) < 0.7, np.char.add("E", np.char.zfill(
-            rng.integers(0, world.n_enterprises, n).astype(str), 7)), ""))
-    salary = np.round(rng.lognormal(np.log(5200), 0.35, n) * np.where(np.isin(division, list(GROWING)), 1.15, 1.0), -1)
+        partner,
+        np.array([rng.choice(partners_of[i]) for i in s_idx]) if n else np.array([], dtype=str),
+        np.where(
+            rng.random(n) < 0.7,
+            np.char.add("E", np.char.zfill(rng.integers(0, world.n_enterprises, n).astype(str), 7)),
+            "",
+        ),
+    )
+    salary = np.round(
+        rng.lognormal(np.log(5200), 0.35, n) * np.where(np.isin(division, list(GROWING)), 1.15, 1.0), -1
+    )
     survey = np.where(rng.random(n) < 0.7, date(year, 8, 31), date(year, 12, 31))
 
     def when_employed(values: np.ndarray) -> list:
         return [x if e else None for x, e in zip(values.tolist(), employed.tolist(), strict=True)]
 
-    return pl.DataFrame({
-        "graduate_id": [f"{sc}{year}{i:06d}" for i, sc in enumerate(school_code.tolist())],
-        "grad_year": [year] * n,
-        "school_code": school_code.tolist(),
-        "school_region_code": school_region.tolist(),
-        "major_code": [_level_code(m, lv) for m, lv in zip(major.tolist(), level.tolist(), strict=True)],
-        "level": level.tolist(),
-        "origin_region_code": origin.tolist(),
-        "destination_type": dest.tolist(),
-        "employer_region_code": when_employed(employer_region),
-        "employer_industry_code": when_employed(industry),
-        "occupation_code": when_employed(occupation),
-        "employer_is_partner": when_employed(partner),
-        "employer_enterprise_id": [e or None for e in when_employed(enterprise)],
-        "order_class": order_class.tolist(),
-        "apprenticeship": apprenticeship.tolist(),
-        "monthly_salary_cny": when_employed(salary),
-        "major_related": when_employed(major_related),
-        "survey_date": survey.tolist(),
-    })
+    return pl.DataFrame(
+        {
+            "graduate_id": [f"{sc}{year}{i:06d}" for i, sc in enumerate(school_code.tolist())],
+            "grad_year": [year] * n,
+            "school_code": school_code.tolist(),
+            "school_region_code": school_region.tolist(),
+            "major_code": [_level_code(m, lv) for m, lv in zip(major.tolist(), level.tolist(), strict=True)],
+            "level": level.tolist(),
+            "origin_region_code": origin.tolist(),
+            "destination_type": dest.tolist(),
+            "employer_region_code": when_employed(employer_region),
+            "employer_industry_code": when_employed(industry),
+            "occupation_code": when_employed(occupation),
+            "employer_is_partner": when_employed(partner),
+            "employer_enterprise_id": [e or None for e in when_employed(enterprise)],
+            "order_class": order_class.tolist(),
+            "apprenticeship": apprenticeship.tolist(),
+            "monthly_salary_cny": when_employed(salary),
+            "major_related": when_employed(major_related),
+            "survey_date": survey.tolist(),
+        }
+    )
 
 
 def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
@@ -260,44 +325,69 @@ def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.Data
         day = rng.integers(1, 29, size=n)
         posted = [date(y, mth, int(dd)) for dd in day]
         open_days = rng.integers(7, 90, size=n)
-        closed = [None if r < 0.1 else date.fromordinal(p.toordinal() + int(o))
-                  for p, o, r in zip(posted, open_days, rng.random(n), strict=True)]
-        frames.append(pl.DataFrame({
-            "posting_id": [f"V{y}{mth:02d}{seq + i:08d}" for i in range(n)],
-            "enterprise_id": [f"E{e:07d}" for e in ent.tolist()],
-            "enterprise_name": [f"样例企业{e:05d}有限公司" for e in ent.tolist()],
-            "region_code": region.tolist(),
-            "industry_code": division.tolist(),
-            "occupation_code": [rng.choice(world.occupations_of_division[d]) for d in division],
-            "required_major_codes": majors,
-            "required_level": rng.choice(["secondary", "higher", "bachelor"], size=n, p=[0.3, 0.6, 0.1]).tolist(),
-            "headcount": (1 + rng.geometric(0.45, size=n)).tolist(),
-            "salary_min_cny": smin.tolist(),
-            "salary_max_cny": (smin + np.round(rng.uniform(500, 4000, n), -2)).tolist(),
-            "posted_date": posted,
-            "closed_date": closed,
-            "source": rng.choice(list(VACANCY_SOURCES_P), size=n, p=list(VACANCY_SOURCES_P.values())).tolist(),
-        }, schema_overrides={"required_major_codes": pl.Utf8, "closed_date": pl.Date}))
+        closed = [
+            None if r < 0.1 else date.fromordinal(p.toordinal() + int(o))
+            for p, o, r in zip(posted, open_days, rng.random(n), strict=True)
+        ]
+        frames.append(
+            pl.DataFrame(
+                {
+                    "posting_id": [f"V{y}{mth:02d}{seq + i:08d}" for i in range(n)],
+                    "enterprise_id": [f"E{e:07d}" for e in ent.tolist()],
+                    "enterprise_name": [f"样例企业{e:05d}有限公司" for e in ent.tolist()],
+                    "region_code": region.tolist(),
+                    "industry_code": division.tolist(),
+                    "occupation_code": [rng.choice(world.occupations_of_division[d]) for d in division],
+                    "required_major_codes": majors,
+                    "required_level": rng.choice(
+                        ["secondary", "higher", "bachelor"], size=n, p=[0.3, 0.6, 0.1]
+                    ).tolist(),
+                    "headcount": (1 + rng.geometric(0.45, size=n)).tolist(),
+                    "salary_min_cny": smin.tolist(),
+                    "salary_max_cny": (smin + np.round(rng.uniform(500, 4000, n), -2)).tolist(),
+                    "posted_date": posted,
+                    "closed_date": closed,
+                    "source": rng.choice(
+                        list(VACANCY_SOURCES_P), size=n, p=list(VACANCY_SOURCES_P.values())
+                    ).tolist(),
+                },
+                schema_overrides={"required_major_codes": pl.Utf8, "closed_date": pl.Date},
+            )
+        )
         seq += n
     return pl.concat(frames)
 
 
-def _enrolment(world: _World, graduates: pl.DataFrame, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
+def _enrolment(
+    world: _World, graduates: pl.DataFrame, scale: Scale, rng: np.random.Generator
+) -> pl.DataFrame:
     grads = graduates.group_by("grad_year", "school_code", "major_code", "level").len("graduates")
     cells = graduates.select("school_code", "school_region_code", "major_code", "level").unique()
-    names = pl.DataFrame({"school_code": [s["school_code"] for s in world.schools],
-                          "school_name": [s["school_name"] for s in world.schools]})
+    names = pl.DataFrame(
+        {
+            "school_code": [s["school_code"] for s in world.schools],
+            "school_name": [s["school_name"] for s in world.schools],
+        }
+    )
     years = pl.DataFrame({"year": list(scale.enrolment_years)})
-    df = (cells.join(years, how="cross").join(names, on="school_code")
-          .join(grads.rename({"grad_year": "year"}), on=["year", "school_code", "major_code", "level"], how="left")
-          .sort("year", "school_code", "major_code", "level"))
+    df = (
+        cells.join(years, how="cross")
+        .join(names, on="school_code")
+        .join(
+            grads.rename({"grad_year": "year"}), on=["year", "school_code", "major_code", "level"], how="left"
+        )
+        .sort("year", "school_code", "major_code", "level")
+    )
     n = df.height
     expected = df["graduates"].fill_null(0).to_numpy()
     expected = np.where(expected == 0, rng.poisson(20, n), expected)
     new = np.maximum(1, np.round(expected * rng.uniform(0.95, 1.2, n))).astype(int)
     total = new * 3
-    return df.select("year", "school_code", "school_name", "school_region_code", "level", "major_code").with_columns(
-        pl.Series("new_enrolment", new), pl.Series("enrolled_total", total),
+    return df.select(
+        "year", "school_code", "school_name", "school_region_code", "level", "major_code"
+    ).with_columns(
+        pl.Series("new_enrolment", new),
+        pl.Series("enrolled_total", total),
         pl.Series("expected_graduates", expected.astype(int)),
         pl.Series("order_class_enrolment", np.round(total * rng.uniform(0, 0.15, n)).astype(int)),
         pl.Series("apprenticeship_enrolment", np.round(total * rng.uniform(0, 0.08, n)).astype(int)),
@@ -317,10 +407,28 @@ def _industry_output(world: _World, scale: Scale, rng: np.random.Generator) -> p
                 if year == scale.enrolment_years[-1]:
                     q = rng.dirichlet(np.ones(4) * 20)
                     for k in range(4):
-                        rows.append((f"{year}Q{k + 1}", city, d, round(out * q[k], 2), round(out * q[k] * 0.28, 2),
-                                     round(out * 0.012, 3)))
-    return pl.DataFrame(rows, schema=["period", "region_code", "industry_code", "output_value_100m_cny",
-                                      "value_added_100m_cny", "employment_10k"], orient="row")
+                        rows.append(
+                            (
+                                f"{year}Q{k + 1}",
+                                city,
+                                d,
+                                round(out * q[k], 2),
+                                round(out * q[k] * 0.28, 2),
+                                round(out * 0.012, 3),
+                            )
+                        )
+    return pl.DataFrame(
+        rows,
+        schema=[
+            "period",
+            "region_code",
+            "industry_code",
+            "output_value_100m_cny",
+            "value_added_100m_cny",
+            "employment_10k",
+        ],
+        orient="row",
+    )
 
 
 DEFECTS: tuple[tuple[str, str], ...] = (  # (column, what a spreadsheet did to it)
@@ -345,10 +453,12 @@ def _make_dirty(df: pl.DataFrame, share: float, rng: np.random.Generator) -> pl.
         "posted_date": pl.col("posted_date").str.slice(0, 8) + pl.lit("32"),
         "source": pl.lit("wechat_group"),
     }
-    return df.with_columns([
-        pl.when(dirty & (kind == i)).then(fixes[col]).otherwise(pl.col(col)).alias(col)
-        for i, (col, _) in enumerate(DEFECTS)
-    ])
+    return df.with_columns(
+        [
+            pl.when(dirty & (kind == i)).then(fixes[col]).otherwise(pl.col(col)).alias(col)
+            for i, (col, _) in enumerate(DEFECTS)
+        ]
+    )
 
 
 def _chinese_headers(df: pl.DataFrame, feed: str) -> pl.DataFrame:

@@ -35,10 +35,17 @@ PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
 }
 
 
-def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, source_name: str | None = None,
-                now: datetime | None = None, references: Mapping[str, frozenset[str]] | None = None,
-                on_parts_written: Callable[[], None] | None = None,
-                region_code_years: pl.DataFrame | None = None) -> FileReport:
+def ingest_file(
+    path: Path,
+    contract: FeedContract,
+    raw_dir: Path,
+    key: bytes,
+    source_name: str | None = None,
+    now: datetime | None = None,
+    references: Mapping[str, frozenset[str]] | None = None,
+    on_parts_written: Callable[[], None] | None = None,
+    region_code_years: pl.DataFrame | None = None,
+) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
 
     ``references`` adds the check that codes exist (else quarantined); ``region_code_years``
@@ -53,8 +60,13 @@ def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, s
     if previous is not None:
         return FileReport(**{**previous.__dict__, "status": "unchanged"})
     now = now or raw_zone.utc_now()
-    report = FileReport(feed=contract.name, source_file=source_name, file_sha256=sha, status="loaded",
-                        ingested_at=now.isoformat())
+    report = FileReport(
+        feed=contract.name,
+        source_file=source_name,
+        file_sha256=sha,
+        status="loaded",
+        ingested_at=now.isoformat(),
+    )
     try:
         raw = read_feed_file(path, contract)
     except FeedFileError as exc:
@@ -65,19 +77,31 @@ def ingest_file(path: Path, contract: FeedContract, raw_dir: Path, key: bytes, s
     report.encoding, report.warnings = raw.encoding, raw.warnings
     frame = pseudonymise_columns(raw.frame, contract.pseudonymised, key)
     result = apply_contract(frame, contract, references)
-    lineage = [pl.lit(source_name).alias("source_file"), pl.lit(sha).alias("file_sha256"),
-               pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")]
+    lineage = [
+        pl.lit(source_name).alias("source_file"),
+        pl.lit(sha).alias("file_sha256"),
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at"),
+    ]
     loaded = result.loaded.with_columns(PERIOD_EXPRESSIONS[contract.name].alias("period"), *lineage)
     if region_code_years is not None:
-        report.warnings = [*report.warnings, *region_codes_out_of_period(
-            loaded, contract, region_code_years, pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False))]
+        report.warnings = [
+            *report.warnings,
+            *region_codes_out_of_period(
+                loaded,
+                contract,
+                region_code_years,
+                pl.col("period").str.slice(0, 4).cast(pl.Int32, strict=False),
+            ),
+        ]
     quarantined = result.quarantined.with_columns(pl.lit(contract.name).alias("feed"), *lineage)
     report.rows_read = raw.frame.height
     report.rows_loaded = loaded.height
     report.rows_quarantined = quarantined.height
     if not report.reconciles:  # an invariant of apply_contract; never publish on a broken count
-        raise AssertionError(f"{source_name}: rows read {report.rows_read} != loaded {report.rows_loaded} "
-                             f"+ quarantined {report.rows_quarantined}")
+        raise AssertionError(
+            f"{source_name}: rows read {report.rows_read} != loaded {report.rows_loaded} "
+            f"+ quarantined {report.rows_quarantined}"
+        )
     report.periods = raw_zone.write_loaded(raw_dir, contract, sha, loaded)
     raw_zone.write_quarantine(raw_dir, contract.name, sha, quarantined)
     if on_parts_written is not None:
@@ -92,14 +116,23 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
     folder = Path(inbox_dir) / feed
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+    )
 
 
-def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
-                references: Mapping[str, frozenset[str]] | None = None,
-                on_parts_written: Callable[[], None] | None = None, workers: int = 1,
-                region_code_years: pl.DataFrame | None = None) -> list[FileReport]:
+def ingest_feed(
+    inbox_dir: Path,
+    feed: str,
+    raw_dir: Path,
+    key: bytes,
+    references: Mapping[str, frozenset[str]] | None = None,
+    on_parts_written: Callable[[], None] | None = None,
+    workers: int = 1,
+    region_code_years: pl.DataFrame | None = None,
+) -> list[FileReport]:
     """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds).
 
     What a killed run left half-written is removed first, so no row is loaded twice. With ``workers`` > 1,
@@ -109,7 +142,9 @@ def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
     contract = FEEDS[feed]
     raw_zone.ensure_raw_zone(raw_dir)
     for path in raw_zone.sweep_incomplete(raw_dir, feed):
-        log.warning("removed %s: left by an interrupted run (no manifest); its source file is ingested again", path)
+        log.warning(
+            "removed %s: left by an interrupted run (no manifest); its source file is ingested again", path
+        )
     files = inbox_files(inbox_dir, feed)
     if references is None and files:
         references = code_lists(SEEDS_DIR)
@@ -119,9 +154,17 @@ def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
 
     def one(item: tuple[int, Path]) -> FileReport:
         n, path = item
-        return ingest_file(path, contract, raw_dir, key, source_name=str(path.relative_to(inbox_dir)),
-                           now=start + timedelta(microseconds=n), references=references,
-                           on_parts_written=on_parts_written, region_code_years=region_code_years)
+        return ingest_file(
+            path,
+            contract,
+            raw_dir,
+            key,
+            source_name=str(path.relative_to(inbox_dir)),
+            now=start + timedelta(microseconds=n),
+            references=references,
+            on_parts_written=on_parts_written,
+            region_code_years=region_code_years,
+        )
 
     if workers <= 1 or len(files) <= 1:
         return [one(item) for item in enumerate(files)]
@@ -131,5 +174,8 @@ def ingest_feed(inbox_dir: Path, feed: str, raw_dir: Path, key: bytes,
 
 def ingest_inbox(inbox_dir: Path, raw_dir: Path, key: bytes) -> list[FileReport]:
     references, years = code_lists(SEEDS_DIR), region_years(SEEDS_DIR)
-    return [r for feed in FEEDS for r in ingest_feed(inbox_dir, feed, raw_dir, key, references,
-                                                     region_code_years=years)]
+    return [
+        r
+        for feed in FEEDS
+        for r in ingest_feed(inbox_dir, feed, raw_dir, key, references, region_code_years=years)
+    ]

@@ -44,7 +44,9 @@ def pseudonymise_columns(df: pl.DataFrame, columns: tuple[str, ...], key: bytes)
             append(o.hexdigest()[:PSEUDONYM_HEX_CHARS])
         return pl.Series(s.name, out, dtype=pl.Utf8)
 
-    return df.with_columns([
-        pl.col(c).cast(pl.Utf8).str.strip_chars().map_batches(_hash_batch, return_dtype=pl.Utf8).alias(c)
-        for c in columns
-    ])
+    return df.with_columns(
+        [
+            pl.col(c).cast(pl.Utf8).str.strip_chars().map_batches(_hash_batch, return_dtype=pl.Utf8).alias(c)
+            for c in columns
+        ]
+    )

@@ -26,8 +26,13 @@ from ingestion.contracts import FEEDS, FeedContract
 from ingestion.validate import POLARS_TYPES
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
-    "feed": pl.Utf8(), "source_file": pl.Utf8(), "source_row": pl.Int64(), "file_sha256": pl.Utf8(),
-    "reason": pl.Utf8(), "raw_record": pl.Utf8(), "ingested_at": pl.Datetime("us", "UTC"),
+    "feed": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "file_sha256": pl.Utf8(),
+    "reason": pl.Utf8(),
+    "raw_record": pl.Utf8(),
+    "ingested_at": pl.Datetime("us", "UTC"),
 }
 EMPTY_PARTITION = "_empty"
 
@@ -54,8 +59,15 @@ class FileReport:
 
 def feed_schema(contract: FeedContract) -> dict[str, pl.DataType]:
     schema = {c.name: POLARS_TYPES[c.dtype] for c in contract.columns}
-    schema.update({"period": pl.Utf8(), "source_file": pl.Utf8(), "source_row": pl.Int64(),
-                   "file_sha256": pl.Utf8(), "ingested_at": pl.Datetime("us", "UTC")})
+    schema.update(
+        {
+            "period": pl.Utf8(),
+            "source_file": pl.Utf8(),
+            "source_row": pl.Int64(),
+            "file_sha256": pl.Utf8(),
+            "ingested_at": pl.Datetime("us", "UTC"),
+        }
+    )
     return schema
 
 
@@ -115,8 +127,10 @@ def read_manifest(raw_dir: Path, feed: str, sha: str) -> FileReport | None:
 
 
 def all_manifests(raw_dir: Path) -> list[FileReport]:
-    return [FileReport(**json.loads(p.read_text(encoding="utf-8")))
-            for p in sorted((raw_dir / "_manifest").glob("*/*.json"))]
+    return [
+        FileReport(**json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((raw_dir / "_manifest").glob("*/*.json"))
+    ]
 
 
 def write_loaded(raw_dir: Path, contract: FeedContract, sha: str, df: pl.DataFrame) -> list[str]:
@@ -138,8 +152,10 @@ def write_quarantine(raw_dir: Path, feed: str, sha: str, df: pl.DataFrame) -> No
 
 
 def write_manifest(raw_dir: Path, report: FileReport) -> None:
-    _atomic_write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2),
-                       manifest_path(raw_dir, report.feed, report.file_sha256))
+    _atomic_write_text(
+        json.dumps(asdict(report), ensure_ascii=False, indent=2),
+        manifest_path(raw_dir, report.feed, report.file_sha256),
+    )
 
 
 def utc_now() -> datetime:

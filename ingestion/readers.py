@@ -86,7 +86,10 @@ def detect_encoding(path: Path) -> str:
 
 
 def _transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
-    with open(path, encoding=encoding, newline="") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+    with (
+        open(path, encoding=encoding, newline="") as src,
+        open(target, "w", encoding="utf-8", newline="") as dst,
+    ):
         while chunk := src.read(_CHUNK):
             dst.write(chunk)
 
@@ -105,8 +108,7 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
 
 def _read_csv_utf8(path: Path, shown_as: Path | None = None) -> pl.DataFrame:
     try:
-        return pl.read_csv(path, infer_schema=False,
-                           truncate_ragged_lines=False, raise_if_empty=True)
+        return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=True)
     except pl.exceptions.NoDataError as exc:
         raise FeedFileError(shown_as or path, "file is empty (expected a header row)") from exc
     except pl.exceptions.ComputeError as exc:
@@ -125,10 +127,14 @@ def _read_parquet(path: Path) -> pl.DataFrame:
         df = pl.read_parquet(path)
     except Exception as exc:
         raise FeedFileError(path, f"not a readable Parquet file: {exc}") from exc
-    return df.select([
-        pl.col(name).cast(pl.List(pl.Utf8)).list.join(";") if isinstance(dtype, pl.List) else pl.col(name).cast(pl.Utf8)
-        for name, dtype in df.schema.items()
-    ])
+    return df.select(
+        [
+            pl.col(name).cast(pl.List(pl.Utf8)).list.join(";")
+            if isinstance(dtype, pl.List)
+            else pl.col(name).cast(pl.Utf8)
+            for name, dtype in df.schema.items()
+        ]
+    )
 
 
 def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
@@ -136,7 +142,9 @@ def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise FeedFileError(path, f"unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+        raise FeedFileError(
+            path, f"unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     encoding = "binary"
     if suffix in (".csv", ".txt"):
         df, encoding = _read_csv(path)
@@ -155,7 +163,9 @@ def canonicalise_columns(df: pl.DataFrame, contract: FeedContract, path: Path, e
     for original in df.columns:
         canonical = mapping.get(normalise_header(original))
         if canonical is None:
-            warnings.append(f"column {original!r} is not part of the {contract.name} contract and was ignored")
+            warnings.append(
+                f"column {original!r} is not part of the {contract.name} contract and was ignored"
+            )
         elif canonical in renames.values():
             raise FeedFileError(path, f"columns map twice onto {canonical!r} (second header: {original!r})")
         else:
@@ -163,10 +173,13 @@ def canonicalise_columns(df: pl.DataFrame, contract: FeedContract, path: Path, e
     missing_required = [c.name for c in contract.columns if c.required and c.name not in renames.values()]
     if missing_required:
         accepted = "; ".join(
-            f"{name} (or {', '.join(contract.column(name).aliases)})" for name in missing_required)
+            f"{name} (or {', '.join(contract.column(name).aliases)})" for name in missing_required
+        )
         raise FeedFileError(
-            path, f"missing required column(s) {', '.join(missing_required)}: expected headers {accepted}; "
-                  f"found {', '.join(map(repr, df.columns))}")
+            path,
+            f"missing required column(s) {', '.join(missing_required)}: expected headers {accepted}; "
+            f"found {', '.join(map(repr, df.columns))}",
+        )
     df = df.select([pl.col(o).cast(pl.Utf8).alias(c) for o, c in renames.items()])
     for col in contract.columns:
         if col.name not in df.columns:

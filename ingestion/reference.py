@@ -16,8 +16,11 @@ REFERENCE_NAMES = {
 
 def code_lists(seeds_dir: Path) -> dict[str, frozenset[str]]:
     """Every valid code per classification, from the project's reference seeds."""
+
     def codes(name: str, column: str) -> set[str]:
-        return set(pl.read_csv(seeds_dir / f"{name}.csv", infer_schema=False, columns=[column])[column].to_list())
+        return set(
+            pl.read_csv(seeds_dir / f"{name}.csv", infer_schema=False, columns=[column])[column].to_list()
+        )
 
     return {
         "region": frozenset(codes("ref_region", "region_code") | codes("ref_region_history", "region_code")),
@@ -29,6 +32,8 @@ def code_lists(seeds_dir: Path) -> dict[str, frozenset[str]]:
 def region_years(seeds_dir: Path) -> pl.DataFrame:
     """The years each GB/T 2260 code was in force: ``region_code``, ``valid_from_year``, ``valid_to_year``
     (null: still in force). A code that was reissued has one row per period."""
-    return pl.read_csv(seeds_dir / "ref_region_history.csv", infer_schema=False,
-                       columns=["region_code", "valid_from_year", "valid_to_year"]).with_columns(
-        pl.col("valid_from_year").cast(pl.Int32), pl.col("valid_to_year").cast(pl.Int32))
+    return pl.read_csv(
+        seeds_dir / "ref_region_history.csv",
+        infer_schema=False,
+        columns=["region_code", "valid_from_year", "valid_to_year"],
+    ).with_columns(pl.col("valid_from_year").cast(pl.Int32), pl.col("valid_to_year").cast(pl.Int32))

@@ -17,8 +17,12 @@ TRUE_WORDS = ("true", "t", "1", "yes", "y", "是", "对", "√")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "否", "不", "×")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 POLARS_TYPES: dict[str, pl.DataType] = {
-    "string": pl.Utf8(), "int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean(),
-    "date": pl.Date(), "string_list": pl.List(pl.Utf8),
+    "string": pl.Utf8(),
+    "int": pl.Int64(),
+    "float": pl.Float64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "string_list": pl.List(pl.Utf8),
 }
 
 
@@ -44,11 +48,16 @@ def text_traits(frame: pl.DataFrame, names: list[str]) -> dict[str, TextTraits]:
     exprs = []
     for n in names:
         c = pl.col(n).cast(pl.Utf8)
-        exprs += [(c.str.len_bytes() != c.str.len_chars()).any().alias(f"{n}\0a"),
-                  c.str.contains(r"\s").any().alias(f"{n}\0w"),
-                  c.str.contains(".", literal=True).any().alias(f"{n}\0d")]
+        exprs += [
+            (c.str.len_bytes() != c.str.len_chars()).any().alias(f"{n}\0a"),
+            c.str.contains(r"\s").any().alias(f"{n}\0w"),
+            c.str.contains(".", literal=True).any().alias(f"{n}\0d"),
+        ]
     row = frame.select(exprs).row(0)
-    return {n: TextTraits(bool(row[3 * i]), bool(row[3 * i + 1]), bool(row[3 * i + 2])) for i, n in enumerate(names)}
+    return {
+        n: TextTraits(bool(row[3 * i]), bool(row[3 * i + 1]), bool(row[3 * i + 2]))
+        for i, n in enumerate(names)
+    }
 
 
 def clean_text(col: Column, traits: TextTraits | None = None) -> pl.Expr:
@@ -80,9 +89,14 @@ def typed(col: Column) -> pl.Expr:
         return c.str.replace_all(",", "").cast(pl.Float64, strict=False).alias(col.name)
     if col.dtype == "bool":
         low = c.str.to_lowercase()
-        return (pl.when(low.is_in(TRUE_WORDS)).then(True)
-                .when(low.is_in(FALSE_WORDS)).then(False)
-                .otherwise(None).alias(col.name))
+        return (
+            pl.when(low.is_in(TRUE_WORDS))
+            .then(True)
+            .when(low.is_in(FALSE_WORDS))
+            .then(False)
+            .otherwise(None)
+            .alias(col.name)
+        )
     if col.dtype == "date":
         head = c.str.slice(0, 10)
         candidates = [c.str.to_date(fmt, strict=False) for fmt in DATE_FORMATS]
@@ -95,8 +109,14 @@ def typed(col: Column) -> pl.Expr:
 
 def _list_expr(col: Column) -> pl.Expr:
     """``'460702; 510203'`` (any of ; ， 、 | space) to a list of codes."""
-    return (pl.col(col.name).str.replace_all(LIST_SEPARATORS, ";").str.strip_chars(";")
-            .str.split(";").list.eval(pl.element().filter(pl.element() != "")).alias(col.name))
+    return (
+        pl.col(col.name)
+        .str.replace_all(LIST_SEPARATORS, ";")
+        .str.strip_chars(";")
+        .str.split(";")
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .alias(col.name)
+    )
 
 
 def _msg(prefix: str, value: pl.Expr, suffix: str) -> pl.Expr:
@@ -117,24 +137,48 @@ def checks(col: Column, raw: str, val: str) -> list[Rule]:
     if col.required:
         out.append((r.is_null(), pl.lit(f"column {col.name}: missing value (expected {col.expectation()})")))
     if col.dtype in ("int", "float", "bool", "date"):
-        out.append((r.is_not_null() & v.is_null(),
-                    _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}")))
+        out.append(
+            (
+                r.is_not_null() & v.is_null(),
+                _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}"),
+            )
+        )
     if col.dtype == "string" and col.pattern:
-        out.append((r.is_not_null() & ~r.str.contains(col.pattern),
-                    _msg(f"column {col.name}: value ", quoted, f" does not match {col.pattern}")))
+        out.append(
+            (
+                r.is_not_null() & ~r.str.contains(col.pattern),
+                _msg(f"column {col.name}: value ", quoted, f" does not match {col.pattern}"),
+            )
+        )
     if col.dtype == "string_list" and col.pattern:
         bad = v.list.eval(pl.element().filter(~pl.element().str.contains(col.pattern))).list.join(";")
-        out.append((r.is_not_null() & (bad != ""),
-                    _msg(f"column {col.name}: value(s) '", bad, f"' do not match {col.pattern}")))
+        out.append(
+            (
+                r.is_not_null() & (bad != ""),
+                _msg(f"column {col.name}: value(s) '", bad, f"' do not match {col.pattern}"),
+            )
+        )
     if col.allowed:
-        out.append((r.is_not_null() & ~r.is_in(col.allowed),
-                    _msg(f"column {col.name}: value ", quoted, f" is not one of {', '.join(col.allowed)}")))
+        out.append(
+            (
+                r.is_not_null() & ~r.is_in(col.allowed),
+                _msg(f"column {col.name}: value ", quoted, f" is not one of {', '.join(col.allowed)}"),
+            )
+        )
     if col.min_value is not None:
-        out.append((v < col.min_value, _msg(f"column {col.name}: value ", quoted,
-                                            f" is below the minimum {col.min_value:g}")))
+        out.append(
+            (
+                v < col.min_value,
+                _msg(f"column {col.name}: value ", quoted, f" is below the minimum {col.min_value:g}"),
+            )
+        )
     if col.max_value is not None:
-        out.append((v > col.max_value, _msg(f"column {col.name}: value ", quoted,
-                                            f" is above the maximum {col.max_value:g}")))
+        out.append(
+            (
+                v > col.max_value,
+                _msg(f"column {col.name}: value ", quoted, f" is above the maximum {col.max_value:g}"),
+            )
+        )
     return out
 
 
@@ -146,13 +190,21 @@ def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> l
 
     c = pl.col(col.name)
     known = pl.Series(sorted(references[col.reference]), dtype=pl.Utf8)
-    return [(c.is_not_null() & c.str.contains(col.pattern or "") & ~c.is_in(known.implode()),
-             _msg(f"column {col.name}: value ", pl.format("'{}'", c),
-                  f" is not a code of {REFERENCE_NAMES[col.reference]}"))]
+    return [
+        (
+            c.is_not_null() & c.str.contains(col.pattern or "") & ~c.is_in(known.implode()),
+            _msg(
+                f"column {col.name}: value ",
+                pl.format("'{}'", c),
+                f" is not a code of {REFERENCE_NAMES[col.reference]}",
+            ),
+        )
+    ]
 
 
-def apply_contract(frame: pl.DataFrame, contract: FeedContract,
-                   references: Mapping[str, frozenset[str]] | None = None) -> ValidationResult:
+def apply_contract(
+    frame: pl.DataFrame, contract: FeedContract, references: Mapping[str, frozenset[str]] | None = None
+) -> ValidationResult:
     """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined.
 
     ``references`` (from :func:`ingestion.reference.code_lists`) adds a check that codes exist.
@@ -168,26 +220,41 @@ def apply_contract(frame: pl.DataFrame, contract: FeedContract,
     for c in cols:
         rules.extend(checks(c, raw_names[c.name], c.name))
         rules.extend(reference_checks(c, references or {}))
-    rules.extend((pl.sql_expr(rule.sql).not_(), pl.lit(f"row rule {rule.name}: {rule.message}"))
-                 for rule in contract.row_rules)
+    rules.extend(
+        (pl.sql_expr(rule.sql).not_(), pl.lit(f"row rule {rule.name}: {rule.message}"))
+        for rule in contract.row_rules
+    )
     broken = pl.any_horizontal([cond.fill_null(False) for cond, _ in rules]) if rules else pl.lit(False)
     key = list(contract.key)
     first = pl.col("source_row").filter(~pl.col("__broken")).min().over(key)
     traits = text_traits(frame, [c.name for c in cols if c.name in frame.columns])
-    work = (frame.lazy().with_columns(absent).with_columns([clean_text(c, traits.get(c.name)) for c in cols])
-            .with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
-            .with_columns([typed(c) for c in cols])
-            .with_columns(broken.alias("__broken"))
-            # a row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)
-            .with_columns(first.alias("__first"))
-            .with_columns((~pl.col("__broken") & (pl.col("source_row") != pl.col("__first"))).alias("__duplicate"))
-            .collect())
+    work = (
+        frame.lazy()
+        .with_columns(absent)
+        .with_columns([clean_text(c, traits.get(c.name)) for c in cols])
+        .with_columns([pl.col(c.name).alias(raw_names[c.name]) for c in cols])
+        .with_columns([typed(c) for c in cols])
+        .with_columns(broken.alias("__broken"))
+        # a row that repeats the key of an earlier valid row of the same file is quarantined (first one wins)
+        .with_columns(first.alias("__first"))
+        .with_columns(
+            (~pl.col("__broken") & (pl.col("source_row") != pl.col("__first"))).alias("__duplicate")
+        )
+        .collect()
+    )
     bad = pl.col("__broken") | pl.col("__duplicate")
     loaded = work.filter(~bad).select(["source_row", *contract.column_names])
     key_text = pl.concat_str([pl.format(f"{k}='{{}}'", pl.col(k).cast(pl.Utf8)) for k in key], separator=", ")
     duplicate = pl.format("duplicate key ({}) already in row {} of this file", key_text, pl.col("__first"))
-    reasons = (pl.concat_list([pl.when(cond).then(msg).cast(pl.Utf8) for cond, msg in rules])
-               .list.drop_nulls().list.join("; ")) if rules else pl.lit("")
+    reasons = (
+        (
+            pl.concat_list([pl.when(cond).then(msg).cast(pl.Utf8) for cond, msg in rules])
+            .list.drop_nulls()
+            .list.join("; ")
+        )
+        if rules
+        else pl.lit("")
+    )
     raw_struct = pl.struct([pl.col(raw_names[c.name]).alias(c.name) for c in cols])
     quarantined = work.filter(bad).select(
         "source_row",
@@ -197,8 +264,9 @@ def apply_contract(frame: pl.DataFrame, contract: FeedContract,
     return ValidationResult(loaded=loaded, quarantined=quarantined)
 
 
-def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, years: pl.DataFrame,
-                               year: pl.Expr, examples: int = 3) -> list[str]:
+def region_codes_out_of_period(
+    loaded: pl.DataFrame, contract: FeedContract, years: pl.DataFrame, year: pl.Expr, examples: int = 3
+) -> list[str]:
     """Warnings for region codes used in a year they were not in force (GB/T 2260 changes every year).
 
     ``years`` is :func:`ingestion.reference.region_years`; ``year`` gives each loaded row's year. Such rows
@@ -212,25 +280,44 @@ def region_codes_out_of_period(loaded: pl.DataFrame, contract: FeedContract, yea
     base = loaded.select("source_row", year.cast(pl.Int32).alias("__year"), *columns)
     warnings = []
     for column in columns:
-        outside = (base.select("source_row", "__year", pl.col(column).alias("region_code"))
-                   .filter(pl.col("region_code").is_not_null() & pl.col("__year").is_not_null())
-                   .join(years, on="region_code", how="inner")
-                   .group_by("source_row", "__year", "region_code")
-                   .agg(((pl.col("valid_from_year") <= pl.col("__year"))
-                         & (pl.col("valid_to_year").is_null() | (pl.col("__year") <= pl.col("valid_to_year"))))
-                        .any().alias("__in_force"))
-                   .filter(~pl.col("__in_force"))
-                   .sort("source_row"))
+        outside = (
+            base.select("source_row", "__year", pl.col(column).alias("region_code"))
+            .filter(pl.col("region_code").is_not_null() & pl.col("__year").is_not_null())
+            .join(years, on="region_code", how="inner")
+            .group_by("source_row", "__year", "region_code")
+            .agg(
+                (
+                    (pl.col("valid_from_year") <= pl.col("__year"))
+                    & (pl.col("valid_to_year").is_null() | (pl.col("__year") <= pl.col("valid_to_year")))
+                )
+                .any()
+                .alias("__in_force")
+            )
+            .filter(~pl.col("__in_force"))
+            .sort("source_row")
+        )
         if outside.is_empty():
             continue
-        in_force = years.filter(pl.col("region_code").is_in(outside["region_code"].unique().implode())).sort(
-            "valid_from_year").group_by("region_code").agg(pl.format(
-                "{}–{}", pl.col("valid_from_year"), pl.col("valid_to_year").cast(pl.Utf8).fill_null("")
-            ).str.join(", ").alias("in_force"))
+        in_force = (
+            years.filter(pl.col("region_code").is_in(outside["region_code"].unique().implode()))
+            .sort("valid_from_year")
+            .group_by("region_code")
+            .agg(
+                pl.format(
+                    "{}–{}", pl.col("valid_from_year"), pl.col("valid_to_year").cast(pl.Utf8).fill_null("")
+                )
+                .str.join(", ")
+                .alias("in_force")
+            )
+        )
         outside = outside.join(in_force, on="region_code").sort("source_row")
-        shown = "; ".join(f"row {r['source_row']}: '{r['region_code']}' in {r['__year']}, in force {r['in_force']}"
-                          for r in outside.head(examples).iter_rows(named=True))
+        shown = "; ".join(
+            f"row {r['source_row']}: '{r['region_code']}' in {r['__year']}, in force {r['in_force']}"
+            for r in outside.head(examples).iter_rows(named=True)
+        )
         more = f"; and {outside.height - examples} more" if outside.height > examples else ""
-        warnings.append(f"column {column}: {outside.height} row(s) use a region code in a year it was not in "
-                        f"force ({shown}{more}); loaded, counted under the region in force today")
+        warnings.append(
+            f"column {column}: {outside.height} row(s) use a region code in a year it was not in "
+            f"force ({shown}{more}); loaded, counted under the region in force today"
+        )
     return warnings

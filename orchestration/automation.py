@@ -1,6 +1,5 @@
 """Job, schedule and inbox sensor."""
 
-
 import hashlib
 from pathlib import Path
 
@@ -15,14 +14,20 @@ refresh_job = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all(),
     description="Ingest new files of every feed, build the dbt models their changes reach (all of them after a "
-                "code change) with their tests, check, and publish a release (transformation/build_plan.py).",
+    "code change) with their tests, check, and publish a release (transformation/build_plan.py).",
     executor_def=dg.in_process_executor,
 )
 
-@dg.schedule(name="nightly_refresh", job=refresh_job, cron_schedule=load_settings().schedule_cron,
-             execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="The refresh, nightly; skipped when the current release was built from this very "
-                         "inbox, code and settings (transformation/fingerprint.py).")
+
+@dg.schedule(
+    name="nightly_refresh",
+    job=refresh_job,
+    cron_schedule=load_settings().schedule_cron,
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="The refresh, nightly; skipped when the current release was built from this very "
+    "inbox, code and settings (transformation/fingerprint.py).",
+)
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     from transformation.fingerprint import nothing_new
 
@@ -41,8 +46,12 @@ def inbox_fingerprint(inbox_dir: Path) -> str:
     return h.hexdigest()
 
 
-@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Starts a refresh when files are added to or changed in the inbox.")
+@dg.sensor(
+    job=refresh_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Starts a refresh when files are added to or changed in the inbox.",
+)
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     settings = load_settings()
     fingerprint = inbox_fingerprint(settings.inbox_dir)

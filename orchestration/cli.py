@@ -1,15 +1,15 @@
 """``tw``: the project's command line (the README's commands call it).
 
-    tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the refresh
-    tw run [--full-refresh]        ingest the inbox, rebuild what changed (or everything), check, publish
-    tw generate --scale S --out D  write sample feeds
-    tw query "SQL"                 query the published release (read-only)
-    tw status                      the current release and the last ingestion counts
-    tw reference DIR               regenerate reference seeds from a folder of raw copies (reference/raw)
-    tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
-    tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
-    tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
-    tw docs                        regenerate docs/analysts.md and README's example queries
+tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the refresh
+tw run [--full-refresh]        ingest the inbox, rebuild what changed (or everything), check, publish
+tw generate --scale S --out D  write sample feeds
+tw query "SQL"                 query the published release (read-only)
+tw status                      the current release and the last ingestion counts
+tw reference DIR               regenerate reference seeds from a folder of raw copies (reference/raw)
+tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
+tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
+tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
+tw docs                        regenerate docs/analysts.md and README's example queries
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def _run_refresh(force: bool = False) -> int:
     from transformation.fingerprint import nothing_new
 
     if not force and nothing_new(settings):
-        print(f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, code and "
-              f"settings; nothing to do ({time.monotonic() - started:.1f}s). `tw run --force` rebuilds anyway.")
+        print(
+            f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, code and "
+            f"settings; nothing to do ({time.monotonic() - started:.1f}s). `tw run --force` rebuilds anyway."
+        )
         return 0
     os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -52,9 +54,11 @@ def _run_refresh(force: bool = False) -> int:
     from ingestion.raw_zone import all_manifests
 
     manifests = all_manifests(settings.raw_dir)
-    print(f"ingested files: {len(manifests)}; rows read {sum(m.rows_read for m in manifests):,} = loaded "
-          f"{sum(m.rows_loaded for m in manifests):,} + quarantined {sum(m.rows_quarantined for m in manifests):,}; "
-          f"rejected files: {sum(m.status == 'rejected' for m in manifests)}")
+    print(
+        f"ingested files: {len(manifests)}; rows read {sum(m.rows_read for m in manifests):,} = loaded "
+        f"{sum(m.rows_loaded for m in manifests):,} + quarantined {sum(m.rows_quarantined for m in manifests):,}; "
+        f"rejected files: {sum(m.status == 'rejected' for m in manifests)}"
+    )
     if published:
         print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
     else:
@@ -70,8 +74,10 @@ def _demo(scale: str) -> int:
 
         started = time.monotonic()
         written = generate(settings.inbox_dir, scale)
-        print(f"generated {scale} sample feeds into {settings.inbox_dir} "
-              f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)")
+        print(
+            f"generated {scale} sample feeds into {settings.inbox_dir} "
+            f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)"
+        )
     return _run_refresh()
 
 
@@ -94,9 +100,13 @@ def _serve() -> int:
 
     logging.basicConfig(level=logging.INFO)
     settings = load_settings()
-    server = Endpoint((settings.sql_host, settings.sql_port), settings.releases_dir, settings.require_sql_users())
+    server = Endpoint(
+        (settings.sql_host, settings.sql_port), settings.releases_dir, settings.require_sql_users()
+    )
     host, port = server.server_address[:2]
-    print(f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), serving {settings.releases_dir / 'current'}")
+    print(
+        f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), serving {settings.releases_dir / 'current'}"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -112,27 +122,40 @@ def _status() -> int:
 
     settings = load_settings()
     manifests = all_manifests(settings.raw_dir)
-    print(json.dumps({
-        "current_release": current_release(settings.releases_dir),
-        "published_db": str(settings.published_db),
-        "files": len(manifests),
-        "rows_read": sum(m.rows_read for m in manifests),
-        "rows_loaded": sum(m.rows_loaded for m in manifests),
-        "rows_quarantined": sum(m.rows_quarantined for m in manifests),
-        "files_rejected": [m.source_file for m in manifests if m.status == "rejected"],
-    }, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "current_release": current_release(settings.releases_dir),
+                "published_db": str(settings.published_db),
+                "files": len(manifests),
+                "rows_read": sum(m.rows_read for m in manifests),
+                "rows_loaded": sum(m.rows_loaded for m in manifests),
+                "rows_quarantined": sum(m.rows_quarantined for m in manifests),
+                "files_rejected": [m.source_file for m in manifests if m.status == "rejected"],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="tw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="sample feeds + refresh")
     demo.add_argument("--scale", default="demo", choices=["small", "demo"])
-    run = sub.add_parser("run", help="refresh from the inbox: only what changed is rebuilt; does nothing when nothing changed")
+    run = sub.add_parser(
+        "run", help="refresh from the inbox: only what changed is rebuilt; does nothing when nothing changed"
+    )
     run.add_argument("--force", action="store_true", help="run and publish even if nothing changed")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="rebuild every dbt model from the whole raw zone (sets TW_FULL_REFRESH=1); implies --force")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every dbt model from the whole raw zone (sets TW_FULL_REFRESH=1); implies --force",
+    )
     gen = sub.add_parser("generate", help="write sample feeds")
     gen.add_argument("--scale", default="small", choices=["small", "demo"])
     gen.add_argument("--out", type=Path, required=True)

@@ -60,88 +60,171 @@ def _province_of_region() -> pl.Expr:
     return pl.col("region_code").str.slice(0, 2) + "0000"
 
 
-REGION = Hierarchy("prefecture→province", "region_level", "region_code", "prefecture", "province",
-                   _province_of_region)
-INDUSTRY = Hierarchy("division→section", "industry_level", "industry_code", "division", "section",
-                     lambda: pl.col("section_code"))
-OCCUPATION = Hierarchy("sub_major_group→major_group", "occupation_level", "occupation_code", "sub_major_group",
-                       "major_group", lambda: pl.col("occupation_code").str.split("-").list.first())
+REGION = Hierarchy(
+    "prefecture→province", "region_level", "region_code", "prefecture", "province", _province_of_region
+)
+INDUSTRY = Hierarchy(
+    "division→section",
+    "industry_level",
+    "industry_code",
+    "division",
+    "section",
+    lambda: pl.col("section_code"),
+)
+OCCUPATION = Hierarchy(
+    "sub_major_group→major_group",
+    "occupation_level",
+    "occupation_code",
+    "sub_major_group",
+    "major_group",
+    lambda: pl.col("occupation_code").str.split("-").list.first(),
+)
 
 POLICIES: tuple[MartPolicy, ...] = (
     MartPolicy(
-        "mart_talent_match", ("region_level", "region_code", "industry_level", "industry_code", "year"),
+        "mart_talent_match",
+        ("region_level", "region_code", "industry_level", "industry_code", "year"),
         counts=("graduates_supplied", "graduates_employed_in_industry", "graduates_employed_major_related"),
-        rates={"demand_supply_ratio": ("graduates_supplied",),
-               "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_industry")},
-        hierarchies=(REGION, INDUSTRY)),
+        rates={
+            "demand_supply_ratio": ("graduates_supplied",),
+            "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_industry"),
+        },
+        hierarchies=(REGION, INDUSTRY),
+    ),
     MartPolicy(
         "mart_talent_match_occupation",
         ("region_level", "region_code", "occupation_level", "occupation_code", "year"),
         counts=("graduates_supplied", "graduates_employed_in_occupation", "graduates_employed_major_related"),
-        rates={"demand_supply_ratio": ("graduates_supplied",),
-               "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_occupation")},
-        hierarchies=(REGION, OCCUPATION)),
+        rates={
+            "demand_supply_ratio": ("graduates_supplied",),
+            "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_occupation"),
+        },
+        hierarchies=(REGION, OCCUPATION),
+    ),
     MartPolicy(
-        "mart_talent_outflow", ("region_level", "region_code", "major_code", "grad_year"),
-        counts=("graduates", "placed", "employed", "employed_in_school_city", "employed_in_school_province",
-                "employed_outside_province", "employed_region_unknown"),
-        rates={"placement_rate": ("placed", "graduates"),
-               "city_retention_rate": ("employed_in_school_city", "employed"),
-               "retention_rate": ("employed_in_school_province", "employed"),
-               "outflow_rate": ("employed_outside_province", "employed"),
-               "region_unknown_rate": ("employed_region_unknown", "employed")},
-        additive=(("employed", ("employed_in_school_province", "employed_outside_province",
-                                "employed_region_unknown")),),
-        hierarchies=(REGION,)),
+        "mart_talent_outflow",
+        ("region_level", "region_code", "major_code", "grad_year"),
+        counts=(
+            "graduates",
+            "placed",
+            "employed",
+            "employed_in_school_city",
+            "employed_in_school_province",
+            "employed_outside_province",
+            "employed_region_unknown",
+        ),
+        rates={
+            "placement_rate": ("placed", "graduates"),
+            "city_retention_rate": ("employed_in_school_city", "employed"),
+            "retention_rate": ("employed_in_school_province", "employed"),
+            "outflow_rate": ("employed_outside_province", "employed"),
+            "region_unknown_rate": ("employed_region_unknown", "employed"),
+        },
+        additive=(
+            (
+                "employed",
+                ("employed_in_school_province", "employed_outside_province", "employed_region_unknown"),
+            ),
+        ),
+        hierarchies=(REGION,),
+    ),
     MartPolicy(
         "mart_graduate_flows",
         ("grad_year", "origin_region_code", "school_region_code", "employer_region_code", "flow_type"),
-        counts=("graduates",)),
+        counts=("graduates",),
+    ),
     MartPolicy(
-        "mart_region_attraction", ("region_code", "grad_year"),
-        counts=("school_graduates_employed", "stayed", "origin_graduates_employed", "employed_in_origin",
-                "studied_elsewhere_employed", "returned", "employed_in_region", "came_in"),
-        rates={"stay_rate": ("stayed", "school_graduates_employed"),
-               "origin_return_rate": ("employed_in_origin", "origin_graduates_employed"),
-               "return_rate": ("returned", "studied_elsewhere_employed"),
-               "inflow_share": ("came_in", "employed_in_region"),
-               "attraction_index": ("stayed", "school_graduates_employed", "returned",
-                                    "studied_elsewhere_employed", "came_in", "employed_in_region")},
-        additive=(("employed_in_region", ("stayed", "returned", "came_in")),)),
+        "mart_region_attraction",
+        ("region_code", "grad_year"),
+        counts=(
+            "school_graduates_employed",
+            "stayed",
+            "origin_graduates_employed",
+            "employed_in_origin",
+            "studied_elsewhere_employed",
+            "returned",
+            "employed_in_region",
+            "came_in",
+        ),
+        rates={
+            "stay_rate": ("stayed", "school_graduates_employed"),
+            "origin_return_rate": ("employed_in_origin", "origin_graduates_employed"),
+            "return_rate": ("returned", "studied_elsewhere_employed"),
+            "inflow_share": ("came_in", "employed_in_region"),
+            "attraction_index": (
+                "stayed",
+                "school_graduates_employed",
+                "returned",
+                "studied_elsewhere_employed",
+                "came_in",
+                "employed_in_region",
+            ),
+        },
+        additive=(("employed_in_region", ("stayed", "returned", "came_in")),),
+    ),
     MartPolicy(
-        "mart_shortage_list", ("region_code", "year", "classification", "code"),
+        "mart_shortage_list",
+        ("region_code", "year", "classification", "code"),
         counts=("graduates_supplied",),
-        rates={"demand_supply_ratio": ("graduates_supplied",), "shortage_index": ("graduates_supplied",)}),
+        rates={"demand_supply_ratio": ("graduates_supplied",), "shortage_index": ("graduates_supplied",)},
+    ),
+    MartPolicy("mart_structure_alignment", ("region_code", "year"), counts=("enrolled_total",)),
     MartPolicy(
-        "mart_structure_alignment", ("region_code", "year"), counts=("enrolled_total",)),
+        "mart_school_scorecard",
+        ("school_code", "grad_year"),
+        counts=(
+            "graduates",
+            "placed",
+            "employed",
+            "employed_locally",
+            "partner_hires",
+            "partner_hires_local",
+            "employed_major_related",
+            "order_class_graduates",
+            "order_class_partner_hires",
+            "apprenticeship_graduates",
+            "apprenticeship_partner_hires",
+            "enrolled_total",
+            "order_class_enrolment",
+            "apprenticeship_enrolment",
+        ),
+        rates={
+            "placement_rate": ("placed", "graduates"),
+            "local_employment_rate": ("employed_locally", "employed"),
+            "partner_hire_rate": ("partner_hires", "employed"),
+            "major_fit_rate": ("employed_major_related", "employed"),
+            "order_class_partner_hire_rate": ("order_class_partner_hires", "order_class_graduates"),
+            "apprenticeship_partner_hire_rate": ("apprenticeship_partner_hires", "apprenticeship_graduates"),
+        },
+    ),
     MartPolicy(
-        "mart_school_scorecard", ("school_code", "grad_year"),
-        counts=("graduates", "placed", "employed", "employed_locally", "partner_hires", "partner_hires_local",
-                "employed_major_related", "order_class_graduates", "order_class_partner_hires",
-                "apprenticeship_graduates", "apprenticeship_partner_hires", "enrolled_total",
-                "order_class_enrolment", "apprenticeship_enrolment"),
-        rates={"placement_rate": ("placed", "graduates"),
-               "local_employment_rate": ("employed_locally", "employed"),
-               "partner_hire_rate": ("partner_hires", "employed"),
-               "major_fit_rate": ("employed_major_related", "employed"),
-               "order_class_partner_hire_rate": ("order_class_partner_hires", "order_class_graduates"),
-               "apprenticeship_partner_hire_rate": ("apprenticeship_partner_hires", "apprenticeship_graduates")}),
-    MartPolicy(
-        "mart_partner_scorecard", ("enterprise_id", "year"),
-        counts=("graduates_hired", "partner_hires", "local_hires", "hires_major_related", "order_class_hires",
-                "apprenticeship_hires"),
-        rates={"local_hire_rate": ("local_hires", "graduates_hired"),
-               "major_fit_rate": ("hires_major_related", "graduates_hired"),
-               "hires_per_vacancy": ("graduates_hired",)}),
+        "mart_partner_scorecard",
+        ("enterprise_id", "year"),
+        counts=(
+            "graduates_hired",
+            "partner_hires",
+            "local_hires",
+            "hires_major_related",
+            "order_class_hires",
+            "apprenticeship_hires",
+        ),
+        rates={
+            "local_hire_rate": ("local_hires", "graduates_hired"),
+            "major_fit_rate": ("hires_major_related", "graduates_hired"),
+            "hires_per_vacancy": ("graduates_hired",),
+        },
+    ),
 )
 POLICY_BY_TABLE: dict[str, MartPolicy] = {p.table: p for p in POLICIES}
 
 
 def _cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
     """One row per (row_id, column) count cell, with its value and primary mask."""
-    return (frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
-            .unpivot(index="row_id", variable_name="column", value_name="value")
-            .with_columns(masked=pl.col("value").is_not_null() & (pl.col("value") > 0) & (pl.col("value") < k)))
+    return (
+        frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
+        .unpivot(index="row_id", variable_name="column", value_name="value")
+        .with_columns(masked=pl.col("value").is_not_null() & (pl.col("value") > 0) & (pl.col("value") < k))
+    )
 
 
 def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
@@ -149,57 +232,92 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
     parts: list[pl.DataFrame] = []
     for total, components in policy.additive:
         members = [(total, True), *[(c, False) for c in components]]
-        parts.append(pl.concat([
-            frame.select(pl.format("row:{}:{}", "row_id", pl.lit(total)).alias("relation"), "row_id",
-                         pl.lit(col).alias("column"), pl.lit(is_total).alias("is_total"))
-            for col, is_total in members]))
+        parts.append(
+            pl.concat(
+                [
+                    frame.select(
+                        pl.format("row:{}:{}", "row_id", pl.lit(total)).alias("relation"),
+                        "row_id",
+                        pl.lit(col).alias("column"),
+                        pl.lit(is_total).alias("is_total"),
+                    )
+                    for col, is_total in members
+                ]
+            )
+        )
     for h in policy.hierarchies:
         others = [c for c in policy.key if c not in (h.level_column, h.code_column)]
         children = frame.filter(pl.col(h.level_column) == h.child_level).select(
-            "row_id", *others, h.parent_of().alias("_parent"), pl.lit(False).alias("is_total"))
+            "row_id", *others, h.parent_of().alias("_parent"), pl.lit(False).alias("is_total")
+        )
         parents = frame.filter(pl.col(h.level_column) == h.parent_level).select(
-            "row_id", *others, pl.col(h.code_column).alias("_parent"), pl.lit(True).alias("is_total"))
+            "row_id", *others, pl.col(h.code_column).alias("_parent"), pl.lit(True).alias("is_total")
+        )
         members = pl.concat([children, parents]).with_columns(
-            pl.concat_str([pl.lit(h.name), *[pl.col(c).cast(pl.String).fill_null("∅") for c in others],
-                           "_parent"], separator=":").alias("_group"))
-        complete = members.group_by("_group").agg(pl.col("is_total").sum().alias("_totals")).filter(
-            pl.col("_totals") == 1)  # a relation needs its published total
+            pl.concat_str(
+                [pl.lit(h.name), *[pl.col(c).cast(pl.String).fill_null("∅") for c in others], "_parent"],
+                separator=":",
+            ).alias("_group")
+        )
+        complete = (
+            members.group_by("_group")
+            .agg(pl.col("is_total").sum().alias("_totals"))
+            .filter(pl.col("_totals") == 1)
+        )  # a relation needs its published total
         members = members.join(complete.select("_group"), on="_group")
         for col in policy.counts:
-            parts.append(members.select((pl.col("_group") + ":" + col).alias("relation"), "row_id",
-                                        pl.lit(col).alias("column"), "is_total"))
+            parts.append(
+                members.select(
+                    (pl.col("_group") + ":" + col).alias("relation"),
+                    "row_id",
+                    pl.lit(col).alias("column"),
+                    "is_total",
+                )
+            )
     if not parts:
-        return pl.DataFrame(schema={"relation": pl.String, "row_id": pl.Int64, "column": pl.String,
-                                    "is_total": pl.Boolean})
+        return pl.DataFrame(
+            schema={"relation": pl.String, "row_id": pl.Int64, "column": pl.String, "is_total": pl.Boolean}
+        )
     return pl.concat(parts).with_columns(pl.col("row_id").cast(pl.Int64))
 
 
 def unsafe_relations(cells: pl.DataFrame, rels: pl.DataFrame) -> pl.DataFrame:
     """Relations with exactly one masked member (that member could be recovered from the others)."""
-    return (rels.join(cells.select("row_id", "column", "masked"), on=["row_id", "column"])
-            .group_by("relation").agg(pl.col("masked").sum().alias("n_masked"), pl.len().alias("n"))
-            .filter((pl.col("n_masked") == 1) & (pl.col("n") > 1)))
+    return (
+        rels.join(cells.select("row_id", "column", "masked"), on=["row_id", "column"])
+        .group_by("relation")
+        .agg(pl.col("masked").sum().alias("n_masked"), pl.len().alias("n"))
+        .filter((pl.col("n_masked") == 1) & (pl.col("n") > 1))
+    )
 
 
 def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
     """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate)."""
     cells = _cells(frame, policy, k).with_columns(
-        reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String)))
+        reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
+    )
     rels = relations(frame, policy)
     # ties between equally small candidates are broken by the row's key, not by where the row happens to
     # sit in the table: the same figures give the same masks whichever engine or thread order built them
-    key_order = frame.select("row_id", *policy.key).sort(list(policy.key), nulls_last=True).select(
-        pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
+    key_order = (
+        frame.select("row_id", *policy.key)
+        .sort(list(policy.key), nulls_last=True)
+        .select(pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
+    )
     while not rels.is_empty():
         unsafe = unsafe_relations(cells, rels)
         if unsafe.is_empty():
             break
-        candidates = (rels.join(unsafe.select("relation"), on="relation")
-                      .join(cells.filter(~pl.col("masked")), on=["row_id", "column"])
-                      .join(key_order, on="row_id")
-                      .sort(pl.col("value") == 0, "value", "key_order", "column")  # non-zero first, then smallest
-                      .group_by("relation", maintain_order=True).first()
-                      .select("row_id", "column").unique())
+        candidates = (
+            rels.join(unsafe.select("relation"), on="relation")
+            .join(cells.filter(~pl.col("masked")), on=["row_id", "column"])
+            .join(key_order, on="row_id")
+            .sort(pl.col("value") == 0, "value", "key_order", "column")  # non-zero first, then smallest
+            .group_by("relation", maintain_order=True)
+            .first()
+            .select("row_id", "column")
+            .unique()
+        )
         cells = cells.join(candidates.with_columns(_pick=pl.lit(True)), on=["row_id", "column"], how="left")
         cells = cells.with_columns(
             masked=pl.col("masked") | pl.col("_pick").fill_null(False),
@@ -207,40 +325,66 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
         ).drop("_pick")
     masked = cells.filter("masked").select("row_id", "column", "reason")
     rate_masks = [
-        masked.filter(pl.col("column").is_in(list(deps))).select("row_id").unique()
+        masked.filter(pl.col("column").is_in(list(deps)))
+        .select("row_id")
+        .unique()
         .with_columns(column=pl.lit(rate), reason=pl.lit("rate"))
-        for rate, deps in policy.rates.items()]
+        for rate, deps in policy.rates.items()
+    ]
     return pl.concat([masked, *rate_masks]) if rate_masks else masked
 
 
-def apply_to_database(con: duckdb.DuckDBPyConnection, k: float,
-                      policies: tuple[MartPolicy, ...] = POLICIES) -> dict[str, dict[str, int]]:
+def apply_to_database(
+    con: duckdb.DuckDBPyConnection, k: float, policies: tuple[MartPolicy, ...] = POLICIES
+) -> dict[str, dict[str, int]]:
     """Suppress every published mart in ``con`` (schema ``main``) in place; return counts per table and reason.
 
     Masked cells are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
     summary: dict[str, dict[str, int]] = {}
     for policy in policies:
-        columns = sorted({*policy.key, *policy.counts, *policy.rates,
-                          *[h.level_column for h in policy.hierarchies],
-                          *(["section_code"] if INDUSTRY in policy.hierarchies else [])})
+        columns = sorted(
+            {
+                *policy.key,
+                *policy.counts,
+                *policy.rates,
+                *[h.level_column for h in policy.hierarchies],
+                *(["section_code"] if INDUSTRY in policy.hierarchies else []),
+            }
+        )
         frame = con.execute(f"select rowid as row_id, {', '.join(columns)} from main.{policy.table}").pl()
         masks = mask_cells(frame, policy, k)
-        summary[policy.table] = {"cells_primary": 0, "cells_secondary": 0, "cells_rate": 0,
-                                 **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
-                                 "rows_with_suppression": masks["row_id"].n_unique()}
+        summary[policy.table] = {
+            "cells_primary": 0,
+            "cells_secondary": 0,
+            "cells_rate": 0,
+            **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
+            "rows_with_suppression": masks["row_id"].n_unique(),
+        }
         if masks.is_empty():
             continue
-        listed = (masks.group_by("row_id").agg(pl.col("column").unique().alias("cols")))
+        listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
         con.register("_masks", listed.to_arrow())
         hidden = sorted(set(masks["column"]))
-        all_columns = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
-            "order by ordinal_position", [policy.table]).fetchall()]
+        all_columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
+                "order by ordinal_position",
+                [policy.table],
+            ).fetchall()
+        ]
         listing = " || ".join(  # columns in table order, comma-separated
-            f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end" for c in all_columns if c in hidden)
-        sets = ", ".join(f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden)
-        con.execute(f"update main.{policy.table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
-                    f"from _masks m where t.rowid = m.row_id")
+            f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end"
+            for c in all_columns
+            if c in hidden
+        )
+        sets = ", ".join(
+            f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden
+        )
+        con.execute(
+            f"update main.{policy.table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
+            f"from _masks m where t.rowid = m.row_id"
+        )
         con.unregister("_masks")
     return summary

@@ -83,13 +83,20 @@ def build_table_sql(schema: str, table: str, spark_warehouse: Path | None = None
         return f"select * from build.{schema}.{table}"
     folder = spark_warehouse / f"{schema}.db" / table
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: Spark's table {schema}.{table} is missing; did the Spark build run?")
+        raise FileNotFoundError(
+            f"{folder}: Spark's table {schema}.{table} is missing; did the Spark build run?"
+        )
     return f"select * from read_parquet('{folder}/*.parquet')"
 
 
-def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
-                    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
-                    suppression_k: float = 0, spark_warehouse: Path | None = None) -> Candidate:
+def stage_candidate(
+    build_db: Path,
+    releases_dir: Path,
+    release_id: str,
+    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
+    suppression_k: float = 0,
+    spark_warehouse: Path | None = None,
+) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
 
     With ``spark_warehouse`` (dbt built on Spark) the tables are read from Spark's Parquet files instead,
@@ -111,13 +118,24 @@ def stage_candidate(build_db: Path, releases_dir: Path, release_id: str,
         if spark_warehouse is None:
             con.execute("detach build")
         copied = {table for _, table in tables}
-        masked = apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied)) \
-            if suppression_k > 0 else {}
-        (folder / "disclosure.json").write_text(json.dumps(
-            {"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2), encoding="utf-8")
-        (folder / "build.json").write_text(json.dumps(  # which engine built the tables (release.json: build)
-            {"engine": "spark", "tables_from": str(spark_warehouse)} if spark_warehouse is not None
-            else {"engine": "duckdb", "tables_from": str(build_db)}, indent=2), encoding="utf-8")
+        masked = (
+            apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied))
+            if suppression_k > 0
+            else {}
+        )
+        (folder / "disclosure.json").write_text(
+            json.dumps({"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
+        (folder / "build.json").write_text(
+            json.dumps(  # which engine built the tables (release.json: build)
+                {"engine": "spark", "tables_from": str(spark_warehouse)}
+                if spark_warehouse is not None
+                else {"engine": "duckdb", "tables_from": str(build_db)},
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         con.execute("checkpoint")
     finally:
         con.close()
@@ -129,26 +147,32 @@ def export_files(candidate: Candidate) -> dict:
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
     try:
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_schema = 'main' order by 1").fetchall():
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' order by 1"
+        ).fetchall():
             target = candidate.path / "parquet" / table / f"{table}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
-            columns = con.execute("select column_name, data_type from information_schema.columns "
-                                  "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                                  [table]).fetchall()
-            tables.append({
-                "table": table,
-                "rows": con.execute(f"select count(*) from main.{table}").fetchone()[0],
-                "parquet": str(target.relative_to(candidate.path)),
-                "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-                "columns": [{"name": n, "type": t} for n, t in columns],
-            })
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            tables.append(
+                {
+                    "table": table,
+                    "rows": con.execute(f"select count(*) from main.{table}").fetchone()[0],
+                    "parquet": str(target.relative_to(candidate.path)),
+                    "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                    "columns": [{"name": n, "type": t} for n, t in columns],
+                }
+            )
     finally:
         con.close()
     manifest = {"release_id": candidate.release_id, "duckdb": "warehouse.duckdb", "tables": tables}
-    (candidate.path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                                  encoding="utf-8")
+    (candidate.path / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return manifest
 
 
@@ -166,10 +190,17 @@ def _read_disclosure(folder: Path) -> dict:
     return _read_json(folder / "disclosure.json") or {"suppression_k": 0, "tables": {}}
 
 
-def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_files: list[Path],
-            keep: int = 5, now: datetime | None = None,
-            finalize: Callable[[Path, dict], object] | None = None,
-            before_switch: Callable[[], None] | None = None, fingerprint: str | None = None) -> dict:
+def publish(
+    candidate: Candidate,
+    releases_dir: Path,
+    inputs: list[dict],
+    gate_files: list[Path],
+    keep: int = 5,
+    now: datetime | None = None,
+    finalize: Callable[[Path, dict], object] | None = None,
+    before_switch: Callable[[], None] | None = None,
+    fingerprint: str | None = None,
+) -> dict:
     """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
 
     ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible;
@@ -178,8 +209,10 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
     gates = [_read_gate(p) for p in gate_files]
     failed = [g.get("results_dir") for g in gates if not g.get("passed")]
     if failed:
-        raise PublicationBlocked(f"quality gate failed ({', '.join(map(str, failed))}); release "
-                                 f"{candidate.release_id} was not published")
+        raise PublicationBlocked(
+            f"quality gate failed ({', '.join(map(str, failed))}); release "
+            f"{candidate.release_id} was not published"
+        )
     now = now or datetime.now(UTC)
     record = {
         "release_id": candidate.release_id,
@@ -188,18 +221,28 @@ def publish(candidate: Candidate, releases_dir: Path, inputs: list[dict], gate_f
         "fingerprint": fingerprint,  # inbox, code and settings at the start of the run (transformation/fingerprint.py)
         "disclosure": _read_disclosure(candidate.path),
         "build": _read_json(candidate.path / "build.json"),
-        "checks": [{"results_dir": g["results_dir"], "passed": g["passed"],
-                    "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]]}
-                   for g in gates],
+        "checks": [
+            {
+                "results_dir": g["results_dir"],
+                "passed": g["passed"],
+                "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]],
+            }
+            for g in gates
+        ],
     }
     con = duckdb.connect(str(candidate.database))
     try:
-        con.execute("create or replace table release_info as select ? as release_id, ?::timestamptz as "
-                    "published_at, ? as record_json", [candidate.release_id, now, json.dumps(record, ensure_ascii=False)])
+        con.execute(
+            "create or replace table release_info as select ? as release_id, ?::timestamptz as "
+            "published_at, ? as record_json",
+            [candidate.release_id, now, json.dumps(record, ensure_ascii=False)],
+        )
         con.execute("checkpoint")
     finally:
         con.close()
-    (candidate.path / "release.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    (candidate.path / "release.json").write_text(
+        json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     if finalize is not None:
         finalize(candidate.path, record)
     export_files(candidate)
@@ -230,8 +273,15 @@ def current_release(releases_dir: Path) -> str | None:
 
 
 def published_releases(releases_dir: Path) -> list[str]:
-    return sorted(p.name for p in releases_dir.iterdir()
-                  if p.is_dir() and not p.is_symlink() and (p / "release.json").exists()) if releases_dir.exists() else []
+    return (
+        sorted(
+            p.name
+            for p in releases_dir.iterdir()
+            if p.is_dir() and not p.is_symlink() and (p / "release.json").exists()
+        )
+        if releases_dir.exists()
+        else []
+    )
 
 
 def prune(releases_dir: Path, keep: int) -> None:

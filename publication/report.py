@@ -74,13 +74,28 @@ def report_data(database: Path) -> dict[str, list[dict]]:
 
 def _demand_supply(rows: list[dict]) -> go.Figure:
     labels = [f"{r['industry_code']} {r['industry_name']}" for r in rows]
-    fig = go.Figure([
-        go.Bar(name="岗位需求 vacancy headcount", y=labels, x=[r["vacancy_headcount"] for r in rows], orientation="h"),
-        go.Bar(name="毕业生供给 graduates supplied", y=labels, x=[r["graduates_supplied"] for r in rows],
-               orientation="h"),
-    ])
-    fig.update_layout(barmode="group", height=560, yaxis={"autorange": "reversed"},
-                      title=f"供需对比 Demand vs supply by industry ({rows[0]['region_name'] if rows else ''}, latest year)")
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="岗位需求 vacancy headcount",
+                y=labels,
+                x=[r["vacancy_headcount"] for r in rows],
+                orientation="h",
+            ),
+            go.Bar(
+                name="毕业生供给 graduates supplied",
+                y=labels,
+                x=[r["graduates_supplied"] for r in rows],
+                orientation="h",
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=560,
+        yaxis={"autorange": "reversed"},
+        title=f"供需对比 Demand vs supply by industry ({rows[0]['region_name'] if rows else ''}, latest year)",
+    )
     return fig
 
 
@@ -88,11 +103,16 @@ def _flows(rows: list[dict]) -> go.Figure:
     sources = sorted({r["school_region_name"] for r in rows if r["school_region_name"]})
     targets = sorted({r["employer"] for r in rows if r["employer"]})
     nodes = [f"{s} (学校)" for s in sources] + [f"{t} (就业)" for t in targets]
-    fig = go.Figure(go.Sankey(
-        node={"label": nodes, "pad": 12},
-        link={"source": [sources.index(r["school_region_name"]) for r in rows],
-              "target": [len(sources) + targets.index(r["employer"]) for r in rows],
-              "value": [r["graduates"] for r in rows]}))
+    fig = go.Figure(
+        go.Sankey(
+            node={"label": nodes, "pad": 12},
+            link={
+                "source": [sources.index(r["school_region_name"]) for r in rows],
+                "target": [len(sources) + targets.index(r["employer"]) for r in rows],
+                "value": [r["graduates"] for r in rows],
+            },
+        )
+    )
     fig.update_layout(height=620, title="人才流向 Graduate flows: school city → employer city (latest year)")
     return fig
 
@@ -103,9 +123,12 @@ def _retention(rows: list[dict]) -> go.Figure:
     z = [[None] * len(majors) for _ in regions]
     for r in rows:
         z[regions.index(r["region_name"])][majors.index(r["major"])] = r["retention_rate"]
-    fig = go.Figure(go.Heatmap(z=z, x=majors, y=regions, zmin=0, zmax=1, colorscale="Blues",
-                               colorbar={"title": "留存率"}))
-    fig.update_layout(height=560, title="本地留存率 Retention by school city and major (latest year, ≥10 employed)")
+    fig = go.Figure(
+        go.Heatmap(z=z, x=majors, y=regions, zmin=0, zmax=1, colorscale="Blues", colorbar={"title": "留存率"})
+    )
+    fig.update_layout(
+        height=560, title="本地留存率 Retention by school city and major (latest year, ≥10 employed)"
+    )
     return fig
 
 
@@ -117,13 +140,17 @@ def _number(value: float | None, spec: str) -> str:
 
 
 def _shortage_table(rows: list[dict]) -> str:
-    head = ("<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th><th>名称 name</th>"
-            "<th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th><th>供给 supply</th></tr>")
+    head = (
+        "<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th><th>名称 name</th>"
+        "<th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th><th>供给 supply</th></tr>"
+    )
     body = "".join(
         f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td><td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
         f"<td>{_number(r['shortage_index'], '.2f')}</td><td>{r['shortage_level']}</td><td>{r['vacancy_headcount']}</td>"
-        f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>" for r in rows)
+        f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>"
+        for r in rows
+    )
     return f"<table class='data' id='shortage-list'>{head}{body}</table>"
 
 
@@ -131,31 +158,43 @@ def _checks_and_inputs(record: dict) -> str:
     checks = "".join(
         f"<tr><td>{html.escape(s['suite'])}</td><td class='{'ok' if s['success'] else 'bad'}'>"
         f"{'passed' if s['success'] else 'FAILED'}</td></tr>"
-        for c in record.get("checks", []) for s in c.get("suites", []))
+        for c in record.get("checks", [])
+        for s in c.get("suites", [])
+    )
     inputs = "".join(
         f"<tr><td>{html.escape(i.get('feed', ''))}</td><td>{html.escape(i.get('source_file', ''))}</td>"
         f"<td>{i.get('rows_read', '')}</td><td>{i.get('rows_loaded', '')}</td><td>{i.get('rows_quarantined', '')}</td>"
-        f"<td><code>{i.get('file_sha256', '')[:16]}…</code></td></tr>" for i in record.get("inputs", []))
+        f"<td><code>{i.get('file_sha256', '')[:16]}…</code></td></tr>"
+        for i in record.get("inputs", [])
+    )
     disclosure = record.get("disclosure", {})
-    cells = sum(t["cells_primary"] + t["cells_secondary"] + t["cells_rate"]
-                for t in disclosure.get("tables", {}).values())
-    note = (f"<p id='disclosure'>小数抑制 Small-cell suppression: counts of persons under k = "
-            f"{disclosure.get('suppression_k', 0):g} are masked ({SUPPRESSED}), with the cells that would reveal "
-            f"them; {cells} cells masked in this release.</p>")
-    return (f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
-            f"<h2>输入文件 Input files</h2><table class='data' id='inputs'><tr><th>feed</th><th>file</th><th>read</th>"
-            f"<th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>")
+    cells = sum(
+        t["cells_primary"] + t["cells_secondary"] + t["cells_rate"]
+        for t in disclosure.get("tables", {}).values()
+    )
+    note = (
+        f"<p id='disclosure'>小数抑制 Small-cell suppression: counts of persons under k = "
+        f"{disclosure.get('suppression_k', 0):g} are masked ({SUPPRESSED}), with the cells that would reveal "
+        f"them; {cells} cells masked in this release.</p>"
+    )
+    return (
+        f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
+        f"<h2>输入文件 Input files</h2><table class='data' id='inputs'><tr><th>feed</th><th>file</th><th>read</th>"
+        f"<th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>"
+    )
 
 
 def render_report(database: Path, record: dict) -> str:
     data = report_data(database)
     figures = [_demand_supply(data["demand_supply"]), _flows(data["flows"]), _retention(data["retention"])]
-    charts = "".join(f.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"chart-{i}")
-                     for i, f in enumerate(figures))
+    charts = "".join(
+        f.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"chart-{i}")
+        for i, f in enumerate(figures)
+    )
     payload = json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>人才供需发布报告 Release {html.escape(record['release_id'])}</title>
+<title>人才供需发布报告 Release {html.escape(record["release_id"])}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; margin: 2em; }}
 table.data {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
@@ -163,8 +202,8 @@ table.data td, table.data th {{ border: 1px solid #ccc; padding: 3px 8px; }}
 td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
 </style></head><body>
 <h1>人才供需信息平台 · 发布报告</h1>
-<p>Release <code id="release-id">{html.escape(record['release_id'])}</code>, published
-{html.escape(record.get('published_at', ''))}. Figures are read from the published marts; formulas in docs/indicators.md.</p>
+<p>Release <code id="release-id">{html.escape(record["release_id"])}</code>, published
+{html.escape(record.get("published_at", ""))}. Figures are read from the published marts; formulas in docs/indicators.md.</p>
 {charts}
 <h2>紧缺人才目录 Shortage list (top 3 per city among codes with vocational supply, latest year)</h2>
 {_shortage_table(data["shortage"])}

@@ -68,16 +68,24 @@ class GateResult:
         lines = []
         for s in self.suites:
             bad = [f for f in s.failures if f.blocking]
-            lines.append(f"{s.suite}: {'passed' if s.success else 'FAILED'} "
-                         f"({len(s.expectations) - len(s.failures)}/{len(s.expectations)} expectations)")
+            lines.append(
+                f"{s.suite}: {'passed' if s.success else 'FAILED'} "
+                f"({len(s.expectations) - len(s.failures)}/{len(s.expectations)} expectations)"
+            )
             for f in bad:
-                lines.append(f"  - {f.expectation} {f.column or f.description or ''}: "
-                             f"{f.error or f'{f.unexpected_count} unexpected rows'}")
+                lines.append(
+                    f"  - {f.expectation} {f.column or f.description or ''}: "
+                    f"{f.error or f'{f.unexpected_count} unexpected rows'}"
+                )
         return "\n".join(lines)
 
     def to_json(self) -> dict:
-        return {"passed": self.passed, "results_dir": self.results_dir, "data_docs_index": self.data_docs_index,
-                "suites": [asdict(s) for s in self.suites]}
+        return {
+            "passed": self.passed,
+            "results_dir": self.results_dir,
+            "data_docs_index": self.data_docs_index,
+            "suites": [asdict(s) for s in self.suites],
+        }
 
 
 def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[str]] | None = None) -> Path:
@@ -98,22 +106,28 @@ def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[
             if parts is None:
                 files = f"'{raw_dir}/{feed}/*/*.parquet'"
             else:  # the typed, empty schema part keeps the view's columns when no part is new
-                listed = [f"{raw_dir}/{feed}/period={EMPTY_PARTITION}/part-schema.parquet",
-                          *(f"{raw_dir}/{p}" for p in parts.get(feed, []))]
+                listed = [
+                    f"{raw_dir}/{feed}/period={EMPTY_PARTITION}/part-schema.parquet",
+                    *(f"{raw_dir}/{p}" for p in parts.get(feed, [])),
+                ]
                 files = "[" + ", ".join(f"'{f}'" for f in listed) + "]"
             con.execute(f"create view raw_{feed} as select * from read_parquet({files}, union_by_name=true)")
         manifests = list((raw_dir / "_manifest").glob("*/*.json"))
         if manifests:
             # the latest delivered version of each source file (a corrected file replaces its earlier version)
-            con.execute(f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
-                        f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
-                        f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
-                        f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', ingested_at: 'varchar'}}) "
-                        f"qualify row_number() over (partition by feed, source_file order by ingested_at desc) = 1")
+            con.execute(
+                f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
+                f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
+                f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
+                f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', ingested_at: 'varchar'}}) "
+                f"qualify row_number() over (partition by feed, source_file order by ingested_at desc) = 1"
+            )
         else:
-            con.execute("create view ingest_files as select * from (values (null::varchar, null::varchar, "
-                        "null::varchar, 0::bigint, 0::bigint, 0::bigint, null::varchar)) t(feed, source_file, "
-                        "status, rows_read, rows_loaded, rows_quarantined, error) where false")
+            con.execute(
+                "create view ingest_files as select * from (values (null::varchar, null::varchar, "
+                "null::varchar, 0::bigint, 0::bigint, 0::bigint, null::varchar)) t(feed, source_file, "
+                "status, rows_read, rows_loaded, rows_quarantined, error) where false"
+            )
     finally:
         con.close()
     tmp.replace(target)
@@ -135,9 +149,15 @@ def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-u
     unexpected = res.get("unexpected_count")
     if unexpected is None and "observed_value" in res and cfg.type == "unexpected_rows_expectation":
         unexpected = res.get("observed_value")
-    return ExpectationOutcome(expectation=cfg.type, column=kwargs.get("column"),
-                              description=cfg.description, blocking=blocking,
-                              success=bool(result.success), unexpected_count=unexpected, error=error)
+    return ExpectationOutcome(
+        expectation=cfg.type,
+        column=kwargs.get("column"),
+        description=cfg.description,
+        blocking=blocking,
+        success=bool(result.success),
+        unexpected_count=unexpected,
+        error=error,
+    )
 
 
 def _drop(store, name: str) -> None:
@@ -146,7 +166,9 @@ def _drop(store, name: str) -> None:
         store.delete(name)
 
 
-def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True) -> GateResult:
+def validate(
+    database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True
+) -> GateResult:
     """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
     import great_expectations as gx
 
@@ -158,8 +180,10 @@ def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_d
         ds_name = "warehouse"
         _drop(context.data_sources, ds_name)
         ds = context.data_sources.add_sql(
-            name=ds_name, connection_string=duckdb_connection_string(str(database)),
-            kwargs={"connect_args": {"read_only": True}})
+            name=ds_name,
+            connection_string=duckdb_connection_string(str(database)),
+            kwargs={"connect_args": {"read_only": True}},
+        )
         outcomes: list[SuiteOutcome] = []
         for spec in suites:
             asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
@@ -172,28 +196,35 @@ def validate(database: Path, suites: list[SuiteSpec], results_dir: Path, build_d
                 blocking_by_id.append((added, blocking))
             _drop(context.validation_definitions, spec.name)
             vd = context.validation_definitions.add(
-                gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
+                gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+            )
             run = vd.run(result_format="SUMMARY")
             blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
-            expectation_outcomes = [_outcome(r, blocking_of.get(r.expectation_config.id, True))
-                                    for r in run.results]
-            outcome = SuiteOutcome(suite=spec.name, table=spec.table,
-                                   success=all(e.success for e in expectation_outcomes if e.blocking),
-                                   expectations=expectation_outcomes)
+            expectation_outcomes = [
+                _outcome(r, blocking_of.get(r.expectation_config.id, True)) for r in run.results
+            ]
+            outcome = SuiteOutcome(
+                suite=spec.name,
+                table=spec.table,
+                success=all(e.success for e in expectation_outcomes if e.blocking),
+                expectations=expectation_outcomes,
+            )
             outcomes.append(outcome)
             (results_dir / f"{spec.name}.json").write_text(
-                json.dumps(run.describe_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+                json.dumps(run.describe_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
         docs_index = None
         if build_docs:
             try:
                 context.build_data_docs()
                 sites = context.get_docs_sites_urls()
                 docs_index = sites[0]["site_url"] if sites else None
-            except Exception as exc:  # noqa: BLE001 - docs are a report, never a reason to block
+            except Exception as exc:
                 log.warning("could not build GX data docs: %s", exc)
         result = GateResult(suites=outcomes, results_dir=str(results_dir), data_docs_index=docs_index)
-        (results_dir / "gate.json").write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2),
-                                               encoding="utf-8")
+        (results_dir / "gate.json").write_text(
+            json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         return result
 
 
@@ -207,25 +238,46 @@ def suites_by_name(names: list[str], suppression_k: float = 0) -> list[SuiteSpec
     return [known[n] for n in names]
 
 
-def run_gate(database: Path, suite_names: list[str], results_dir: Path, suppression_k: float = 0) -> GateResult:
+def run_gate(
+    database: Path, suite_names: list[str], results_dir: Path, suppression_k: float = 0
+) -> GateResult:
     """Validate in a child process and read back its ``gate.json``.
 
     ``suppression_k``: the k the marts in ``database`` were suppressed with (0: not suppressed).
     """
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "quality.gate", f"--suppression-k={suppression_k}",
-                           str(database), str(results_dir), *suite_names],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quality.gate",
+            f"--suppression-k={suppression_k}",
+            str(database),
+            str(results_dir),
+            *suite_names,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     gate_file = results_dir / "gate.json"
     if proc.returncode != 0 or not gate_file.exists():
         raise RuntimeError(f"quality gate process failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
     data = json.loads(gate_file.read_text(encoding="utf-8"))
     return GateResult(
-        suites=[SuiteOutcome(suite=s["suite"], table=s["table"], success=s["success"],
-                             expectations=[ExpectationOutcome(**e) for e in s["expectations"]])
-                for s in data["suites"]],
-        results_dir=data["results_dir"], data_docs_index=data.get("data_docs_index"))
+        suites=[
+            SuiteOutcome(
+                suite=s["suite"],
+                table=s["table"],
+                success=s["success"],
+                expectations=[ExpectationOutcome(**e) for e in s["expectations"]],
+            )
+            for s in data["suites"]
+        ],
+        results_dir=data["results_dir"],
+        data_docs_index=data.get("data_docs_index"),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0].startswith("--suppression-k="):
         k, argv = float(argv[0].split("=", 1)[1]), argv[1:]
     if len(argv) < 3:
-        print("usage: python -m quality.gate [--suppression-k=K] DATABASE RESULTS_DIR SUITE [SUITE ...]",
-              file=sys.stderr)
+        print(
+            "usage: python -m quality.gate [--suppression-k=K] DATABASE RESULTS_DIR SUITE [SUITE ...]",
+            file=sys.stderr,
+        )
         return 2
     database, results_dir, *names = argv
     result = validate(Path(database), suites_by_name(names, k), Path(results_dir))

@@ -44,4 +44,3 @@ def save_validated(record: Path, code: str, parts: set[str]) -> None:
     tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps({"code": code, "parts": sorted(parts)}, indent=0), encoding="utf-8")
     os.replace(tmp, record)
-

@@ -71,20 +71,26 @@ PG_COMPAT_MACROS = {
         "when 'int2' then 'smallint' when 'float8' then 'double precision' when 'float4' then 'real' "
         "when 'varchar' then 'character varying' when 'bool' then 'boolean' "
         "when 'timestamptz' then 'timestamp with time zone' when 'timestamp' then 'timestamp without time zone' "
-        "else pg_catalog.format_type(type_oid, type_mod) end"),
+        "else pg_catalog.format_type(type_oid, type_mod) end"
+    ),
 }
 PG_COMPAT_VIEWS = {
     "pg_inherits": "select null::bigint as inhrelid, null::bigint as inhparent, null::integer as inhseqno where false",
     "pg_collation": "select null::bigint as oid, null::varchar as collname, null::bigint as collnamespace, "
-                    "null::varchar as collcollate where false",
+    "null::varchar as collcollate where false",
 }
 PG_COMPAT_REWRITES = (
     (re.compile(r"pg_catalog\.(pg_collation|pg_inherits)\b", re.IGNORECASE), r"\1"),
     (re.compile(r"::\s*pg_catalog\.(\w+)", re.IGNORECASE), r"::\1"),
     (re.compile(r"::\s*(regclass|regtype|regproc|regnamespace|regrole)\b", re.IGNORECASE), ""),
     (re.compile(r"CAST\(([^()]+?) AS (REGCLASS|REGTYPE)\)", re.IGNORECASE), r"\1"),
-    (re.compile(r"pg_catalog\.(pg_get_userbyid|pg_get_serial_sequence|to_regtype|json_build_object)\s*\(",
-                re.IGNORECASE), r"\1("),
+    (
+        re.compile(
+            r"pg_catalog\.(pg_get_userbyid|pg_get_serial_sequence|to_regtype|json_build_object)\s*\(",
+            re.IGNORECASE,
+        ),
+        r"\1(",
+    ),
     (re.compile(r"(?:pg_catalog\.)?\bformat_type\s*\(", re.IGNORECASE), "pg_format_type("),
     (re.compile(r"pg_get_expr\(([^(),]+),\s*([^(),]+),\s*true\)", re.IGNORECASE), r"pg_get_expr(\1, \2)"),
     (re.compile(r"OPERATOR\(pg_catalog\.(~|!~|~\*|!~\*|=|<>)\)", re.IGNORECASE), r"\1"),
@@ -132,7 +138,9 @@ class ReleaseDatabases:
         with self._lock:
             if release_id not in self._open:
                 path = self.releases_dir / release_id / "warehouse.duckdb"
-                self._open[release_id] = duckdb.connect(str(path), read_only=True, config=dict(HARDENED_CONFIG))
+                self._open[release_id] = duckdb.connect(
+                    str(path), read_only=True, config=dict(HARDENED_CONFIG)
+                )
             cursor = self._open[release_id].cursor()
             self._users[release_id] = self._users.get(release_id, 0) + 1
         for signature, body in PG_COMPAT_MACROS.items():
@@ -145,8 +153,11 @@ class ReleaseDatabases:
         """A session stopped reading ``release_id``; close it once no session reads it and it is not current."""
         with self._lock:
             self._users[release_id] = self._users.get(release_id, 1) - 1
-            if (self._users[release_id] <= 0 and release_id != current_release(self.releases_dir)
-                    and release_id in self._open):
+            if (
+                self._users[release_id] <= 0
+                and release_id != current_release(self.releases_dir)
+                and release_id in self._open
+            ):
                 self._open.pop(release_id).close()
                 del self._users[release_id]
 
@@ -221,13 +232,22 @@ class ReleaseSession(DuckDBSession):
             return DuckDBQueryResult(status="SET")
         if kinds and all(k in TRANSACTION for k in kinds):
             first = lowered.split()[0]
-            return DuckDBQueryResult(status={"begin": "BEGIN", "start": "BEGIN", "commit": "COMMIT", "end": "COMMIT",
-                                             "rollback": "ROLLBACK", "abort": "ROLLBACK"}.get(first, "BEGIN"))
+            return DuckDBQueryResult(
+                status={
+                    "begin": "BEGIN",
+                    "start": "BEGIN",
+                    "commit": "COMMIT",
+                    "end": "COMMIT",
+                    "rollback": "ROLLBACK",
+                    "abort": "ROLLBACK",
+                }.get(first, "BEGIN")
+            )
         if any(k not in ALLOWED for k in kinds):
             keyword = text.split()[0].upper()
             raise ReadOnlyRefused(
                 f"this endpoint is read-only: {keyword} statements are not allowed "
-                f"(only SELECT queries on the published marts)")
+                f"(only SELECT queries on the published marts)"
+            )
         self._follow_current_release()
         if params:
             self._cursor.execute(text, params)
@@ -243,9 +263,14 @@ class ReleaseConnection(DuckDBConnection):
         self.releases = releases
 
     def parameters(self) -> dict[str, str]:
-        return {"server_version": PG_PARAMETERS["server_version"], "client_encoding": "UTF8",
-                "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
-                "standard_conforming_strings": "on"}
+        return {
+            "server_version": PG_PARAMETERS["server_version"],
+            "client_encoding": "UTF8",
+            "DateStyle": "ISO, MDY",
+            "TimeZone": "UTC",
+            "integer_datetimes": "on",
+            "standard_conforming_strings": "on",
+        }
 
     def new_session(self) -> ReleaseSession:
         return ReleaseSession(self.releases)
@@ -266,8 +291,12 @@ class Endpoint(postgres.BuenaVistaServer):
     def __init__(self, address: tuple[str, int], releases_dir: Path, users: dict[str, str]) -> None:
         if not users:
             raise ValueError("the SQL endpoint needs at least one user with a password")
-        super().__init__(address, ReleaseConnection(ReleaseDatabases(releases_dir)),
-                         rewriter=_Rewriter(bv_dialects.BVPostgres(), bv_dialects.BVDuckDB()), auth=dict(users))
+        super().__init__(
+            address,
+            ReleaseConnection(ReleaseDatabases(releases_dir)),
+            rewriter=_Rewriter(bv_dialects.BVPostgres(), bv_dialects.BVDuckDB()),
+            auth=dict(users),
+        )
         self.daemon_threads = True
 
     def server_close(self) -> None:

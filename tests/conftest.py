@@ -12,12 +12,25 @@ REFERENCE_DIR = REPO / "reference" / "raw"  # vendored raw copies (reference/REA
 
 
 def vacancy_rows(n: int = 3) -> list[dict]:
-    return [{
-        "posting_id": f"P{i}", "enterprise_id": "E1", "enterprise_name": "样例企业", "region_code": "320505",
-        "industry_code": "36", "occupation_code": "6-22-02-01", "required_major_codes": "460702;460701",
-        "required_level": "higher", "headcount": "3", "salary_min_cny": "5000", "salary_max_cny": "8000",
-        "posted_date": "2024-03-0" + str(1 + i % 9), "closed_date": "", "source": "job_board",
-    } for i in range(n)]
+    return [
+        {
+            "posting_id": f"P{i}",
+            "enterprise_id": "E1",
+            "enterprise_name": "样例企业",
+            "region_code": "320505",
+            "industry_code": "36",
+            "occupation_code": "6-22-02-01",
+            "required_major_codes": "460702;460701",
+            "required_level": "higher",
+            "headcount": "3",
+            "salary_min_cny": "5000",
+            "salary_max_cny": "8000",
+            "posted_date": "2024-03-0" + str(1 + i % 9),
+            "closed_date": "",
+            "source": "job_board",
+        }
+        for i in range(n)
+    ]
 
 
 @pytest.fixture

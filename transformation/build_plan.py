@@ -59,12 +59,19 @@ def feed_files(manifests: Iterable) -> dict[str, list[str]]:
     lines: dict[str, list[str]] = {feed: [] for feed in FEEDS}
     for m in manifests:
         lines.setdefault(m.feed, []).append(
-            f"{m.source_file}|{m.file_sha256}|{m.ingested_at}|{m.status}|{m.rows_loaded}|{m.rows_quarantined}")
+            f"{m.source_file}|{m.file_sha256}|{m.ingested_at}|{m.status}|{m.rows_loaded}|{m.rows_quarantined}"
+        )
     return {feed: sorted(v) for feed, v in lines.items()}
 
 
-def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_exists: bool,
-               force_full: bool = False, incremental_supported: bool = True) -> BuildPlan:
+def plan_build(
+    previous: BuildInputs | None,
+    current: BuildInputs,
+    *,
+    build_db_exists: bool,
+    force_full: bool = False,
+    incremental_supported: bool = True,
+) -> BuildPlan:
     """``incremental_supported=False`` (the Spark targets) turns an incremental plan into a full one."""
     if force_full:
         return BuildPlan("full", (), "a full refresh was asked for (TW_FULL_REFRESH)")
@@ -74,20 +81,28 @@ def plan_build(previous: BuildInputs | None, current: BuildInputs, *, build_db_e
         return BuildPlan("full", (), "the code changed since the last build")
     withdrawn = [f for f in current.feeds if set(previous.feeds.get(f, [])) - set(current.feeds[f])]
     if withdrawn:  # rows of a removed file must leave the incremental tables too: start again
-        return BuildPlan("full", tuple(withdrawn), "files were removed from the raw zone since the last build")
+        return BuildPlan(
+            "full", tuple(withdrawn), "files were removed from the raw zone since the last build"
+        )
     changed = tuple(f for f in current.feeds if previous.feeds.get(f) != current.feeds[f])
     if not changed:
         return BuildPlan("none", (), "no feed changed since the last build")
     if not incremental_supported:
-        return BuildPlan("full", changed, "new or corrected files; this engine rebuilds every model "
-                                          "(no incremental tables on Spark, docs/scale-out.md)")
+        return BuildPlan(
+            "full",
+            changed,
+            "new or corrected files; this engine rebuilds every model "
+            "(no incremental tables on Spark, docs/scale-out.md)",
+        )
     return BuildPlan("incremental", changed, "new or corrected files since the last build")
 
 
 def nodes_downstream(manifest: Mapping, sources: Iterable[str]) -> set[str]:
     """unique_ids of every node downstream of the given raw sources (by name), from dbt's manifest."""
     children: Mapping[str, list[str]] = manifest["child_map"]
-    project = manifest["metadata"].get("project_name") or next(iter(manifest["nodes"].values()))["package_name"]
+    project = (
+        manifest["metadata"].get("project_name") or next(iter(manifest["nodes"].values()))["package_name"]
+    )
     todo = [f"source.{project}.raw.{s}" for s in sources]
     seen: set[str] = set()
     while todo:
@@ -104,9 +119,17 @@ def unchanged_nodes(plan: BuildPlan, manifest: Mapping) -> list[str]:
     They never depend on a rebuilt node (whatever is downstream of a changed feed is rebuilt)."""
     if plan.mode == "full":
         return []
-    rebuild = nodes_downstream(manifest, [*plan.changed_feeds, QUARANTINE_SOURCE]) if plan.mode == "incremental" else set()
+    rebuild = (
+        nodes_downstream(manifest, [*plan.changed_feeds, QUARANTINE_SOURCE])
+        if plan.mode == "incremental"
+        else set()
+    )
     nodes = manifest["nodes"]
-    keep = {uid for uid, node in nodes.items() if node["resource_type"] in ("model", "seed") and uid not in rebuild}
+    keep = {
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] in ("model", "seed") and uid not in rebuild
+    }
     graph = {uid: [d for d in nodes[uid].get("depends_on", {}).get("nodes", []) if d in keep] for uid in keep}
     return list(TopologicalSorter(graph).static_order())
 

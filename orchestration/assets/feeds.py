@@ -1,6 +1,5 @@
 """Feed assets: one per feed, ingesting the inbox into the raw zone; a GX suite per feed as a blocking check."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -19,40 +18,62 @@ FEED_GROUP = "feeds"
 def _feed_asset(feed: str) -> dg.AssetsDefinition:
     contract = FEEDS[feed]
 
-    @dg.asset(key=["raw", feed], group_name=FEED_GROUP, kinds={"polars", "parquet"},
-              description=f"{contract.title} ({contract.title_zh}): inbox files ingested into the raw zone. "
-                          f"Grain: {contract.grain}.")
+    @dg.asset(
+        key=["raw", feed],
+        group_name=FEED_GROUP,
+        kinds={"polars", "parquet"},
+        description=f"{contract.title} ({contract.title_zh}): inbox files ingested into the raw zone. "
+        f"Grain: {contract.grain}.",
+    )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         s = warehouse.settings()
-        reports = ingest_feed(s.inbox_dir, feed, s.raw_dir, s.require_key(), workers=s.ingest_workers,
-                              on_parts_written=lambda: failpoint("ingest_after_parts"))
+        reports = ingest_feed(
+            s.inbox_dir,
+            feed,
+            s.raw_dir,
+            s.require_key(),
+            workers=s.ingest_workers,
+            on_parts_written=lambda: failpoint("ingest_after_parts"),
+        )
         for r in reports:
             if r.status == "rejected":
                 context.log.error(f"{r.source_file}: rejected: {r.error}")
             elif r.rows_quarantined:
-                context.log.warning(f"{r.source_file}: {r.rows_quarantined} of {r.rows_read} rows quarantined")
+                context.log.warning(
+                    f"{r.source_file}: {r.rows_quarantined} of {r.rows_read} rows quarantined"
+                )
         new = [r for r in reports if r.status != "unchanged"]
         lines = ["| file | status | read | loaded | quarantined |", "|---|---|---|---|---|"]
-        lines += [f"| {r.source_file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} |"
-                  for r in reports]
-        return dg.MaterializeResult(metadata={
-            "files_seen": len(reports),
-            "files_new": len(new),
-            "files_rejected": sum(r.status == "rejected" for r in new),
-            "rows_read": sum(r.rows_read for r in new),
-            "rows_loaded": sum(r.rows_loaded for r in new),
-            "rows_quarantined": sum(r.rows_quarantined for r in new),
-            "files": dg.MetadataValue.md("\n".join(lines)),
-        })
+        lines += [
+            f"| {r.source_file} | {r.status} | {r.rows_read} | {r.rows_loaded} | {r.rows_quarantined} |"
+            for r in reports
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "files_seen": len(reports),
+                "files_new": len(new),
+                "files_rejected": sum(r.status == "rejected" for r in new),
+                "rows_read": sum(r.rows_read for r in new),
+                "rows_loaded": sum(r.rows_loaded for r in new),
+                "rows_quarantined": sum(r.rows_quarantined for r in new),
+                "files": dg.MetadataValue.md("\n".join(lines)),
+            }
+        )
 
     return _asset
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name=f"gx_feed_{feed}", asset=dg.AssetKey(["raw", feed]), blocking=True,
-                             description=f"Great Expectations suite feed_{feed}: contract rules on the raw zone, "
-                                         f"and no rejected, heavily quarantined or unreconciled file.")
-           for feed in FEEDS],
+    specs=[
+        dg.AssetCheckSpec(
+            name=f"gx_feed_{feed}",
+            asset=dg.AssetKey(["raw", feed]),
+            blocking=True,
+            description=f"Great Expectations suite feed_{feed}: contract rules on the raw zone, "
+            f"and no rejected, heavily quarantined or unreconciled file.",
+        )
+        for feed in FEEDS
+    ],
     can_subset=True,
 )
 def feed_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
@@ -70,36 +91,51 @@ def feed_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseReso
     for outcome in result.suites:
         feed = outcome.suite.removeprefix("feed_")
         one = GateResult(suites=[outcome], results_dir=result.results_dir)
-        yield dg.AssetCheckResult(asset_key=dg.AssetKey(["raw", feed]), check_name=f"gx_feed_{feed}",
-                                  passed=outcome.success, metadata={
-                                      "summary": dg.MetadataValue.md(f"```\n{one.summary()}\n```"),
-                                      "parts_validated": len(todo[feed]),
-                                      "parts_validated_before": sum(p.startswith(f"{feed}/") for p in validated),
-                                      "results_dir": result.results_dir,
-                                      "data_docs": result.data_docs_index or ""})
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["raw", feed]),
+            check_name=f"gx_feed_{feed}",
+            passed=outcome.success,
+            metadata={
+                "summary": dg.MetadataValue.md(f"```\n{one.summary()}\n```"),
+                "parts_validated": len(todo[feed]),
+                "parts_validated_before": sum(p.startswith(f"{feed}/") for p in validated),
+                "results_dir": result.results_dir,
+                "data_docs": result.data_docs_index or "",
+            },
+        )
 
 
-@dg.asset(key=["raw", "quarantine"], group_name=FEED_GROUP, deps=[dg.AssetKey(["raw", f]) for f in FEEDS],
-          description="Rows refused at ingestion, per file and reason; the file-level reconciliation.")
+@dg.asset(
+    key=["raw", "quarantine"],
+    group_name=FEED_GROUP,
+    deps=[dg.AssetKey(["raw", f]) for f in FEEDS],
+    description="Rows refused at ingestion, per file and reason; the file-level reconciliation.",
+)
 def quarantine(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     manifests = all_manifests(s.raw_dir)
     summary = pl.DataFrame()
     q_files = list((s.raw_dir / "_quarantine").glob("*/*.parquet"))
     if q_files:
-        summary = (pl.scan_parquet([str(p) for p in q_files])
-                   .with_columns(pl.col("reason").str.split("; ").list.first().str.replace(r"'.*'", "'…'"))
-                   .group_by("feed", "source_file", "reason").len("rows").sort("rows", descending=True)
-                   .collect())
-    return dg.MaterializeResult(metadata={
-        "files": len(manifests),
-        "rows_read": sum(m.rows_read for m in manifests),
-        "rows_loaded": sum(m.rows_loaded for m in manifests),
-        "rows_quarantined": sum(m.rows_quarantined for m in manifests),
-        "files_rejected": sum(m.status == "rejected" for m in manifests),
-        "all_files_reconcile": all(m.reconciles for m in manifests),
-        "top_reasons": dg.MetadataValue.text(str(summary.head(20))),
-    })
+        summary = (
+            pl.scan_parquet([str(p) for p in q_files])
+            .with_columns(pl.col("reason").str.split("; ").list.first().str.replace(r"'.*'", "'…'"))
+            .group_by("feed", "source_file", "reason")
+            .len("rows")
+            .sort("rows", descending=True)
+            .collect()
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(manifests),
+            "rows_read": sum(m.rows_read for m in manifests),
+            "rows_loaded": sum(m.rows_loaded for m in manifests),
+            "rows_quarantined": sum(m.rows_quarantined for m in manifests),
+            "files_rejected": sum(m.status == "rejected" for m in manifests),
+            "all_files_reconcile": all(m.reconciles for m in manifests),
+            "top_reasons": dg.MetadataValue.text(str(summary.head(20))),
+        }
+    )
 
 
 feed_assets = [_feed_asset(f) for f in FEEDS]

@@ -1,6 +1,5 @@
 """Release candidate (staged marts), its GX checks (blocking), and the publish step."""
 
-
 import json
 import shutil
 from pathlib import Path
@@ -26,9 +25,18 @@ def _candidate_pointer(settings: Settings) -> Path:
 
 
 def _inputs(settings: Settings) -> list[dict]:
-    return [{"feed": m.feed, "source_file": m.source_file, "file_sha256": m.file_sha256, "status": m.status,
-             "rows_read": m.rows_read, "rows_loaded": m.rows_loaded, "rows_quarantined": m.rows_quarantined}
-            for m in all_manifests(settings.raw_dir)]
+    return [
+        {
+            "feed": m.feed,
+            "source_file": m.source_file,
+            "file_sha256": m.file_sha256,
+            "status": m.status,
+            "rows_read": m.rows_read,
+            "rows_loaded": m.rows_loaded,
+            "rows_quarantined": m.rows_quarantined,
+        }
+        for m in all_manifests(settings.raw_dir)
+    ]
 
 
 def _load_candidate(settings: Settings) -> Candidate:
@@ -47,50 +55,85 @@ def build_dbt_docs(target: Path) -> Path:
     return target / "static_index.html"
 
 
-@dg.asset(group_name=GROUP, deps=MART_KEYS, kinds={"duckdb"},
-          description="The marts and dimensions copied into a new, unpublished release database, to be checked.")
+@dg.asset(
+    group_name=GROUP,
+    deps=MART_KEYS,
+    kinds={"duckdb"},
+    description="The marts and dimensions copied into a new, unpublished release database, to be checked.",
+)
 def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     inputs = _inputs(s)
-    candidate = stage_candidate(s.build_db, s.releases_dir, new_release_id(inputs), suppression_k=s.suppression_k,
-                                spark_warehouse=s.spark_warehouse if s.builds_on_spark else None)
+    candidate = stage_candidate(
+        s.build_db,
+        s.releases_dir,
+        new_release_id(inputs),
+        suppression_k=s.suppression_k,
+        spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
+    )
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     docs = build_dbt_docs(s.home / "dbt_docs")
     (candidate.path / "docs").mkdir(exist_ok=True)
     shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")
     masked = {t: v for t, v in disclosure["tables"].items() if v["rows_with_suppression"]}
-    return dg.MaterializeResult(metadata={
-        "release_id": candidate.release_id, "path": str(candidate.path),
-        "dbt_docs": str(candidate.path / "docs" / "dbt.html"),
-        "suppression_k": disclosure["suppression_k"],
-        "cells_suppressed": sum(v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] for v in masked.values()),
-        "suppression": dg.MetadataValue.md(
-            "| table | primary | secondary | rate | rows |\n|---|---|---|---|---|\n" + "\n".join(
-                f"| {t} | {v['cells_primary']} | {v['cells_secondary']} | {v['cells_rate']} | "
-                f"{v['rows_with_suppression']} |" for t, v in masked.items())),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "release_id": candidate.release_id,
+            "path": str(candidate.path),
+            "dbt_docs": str(candidate.path / "docs" / "dbt.html"),
+            "suppression_k": disclosure["suppression_k"],
+            "cells_suppressed": sum(
+                v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] for v in masked.values()
+            ),
+            "suppression": dg.MetadataValue.md(
+                "| table | primary | secondary | rate | rows |\n|---|---|---|---|---|\n"
+                + "\n".join(
+                    f"| {t} | {v['cells_primary']} | {v['cells_secondary']} | {v['cells_rate']} | "
+                    f"{v['rows_with_suppression']} |"
+                    for t, v in masked.items()
+                )
+            ),
+        }
+    )
 
 
-@dg.asset_check(asset=release_candidate, name="gx_published_marts", blocking=True,
-                description="Great Expectations suites of every published mart, run on the candidate database.")
+@dg.asset_check(
+    asset=release_candidate,
+    name="gx_published_marts",
+    blocking=True,
+    description="Great Expectations suites of every published mart, run on the candidate database.",
+)
 def release_candidate_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     s = warehouse.settings()
     candidate = _load_candidate(s)
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-    result = run_gate(candidate.database, list(PUBLISHED_MARTS), candidate.quality_dir,
-                      suppression_k=disclosure["suppression_k"])
-    return dg.AssetCheckResult(passed=result.passed, metadata={
-        "release_id": candidate.release_id,
-        "summary": dg.MetadataValue.md(f"```\n{result.summary()}\n```"),
-        "data_docs": result.data_docs_index or "",
-    })
+    result = run_gate(
+        candidate.database,
+        list(PUBLISHED_MARTS),
+        candidate.quality_dir,
+        suppression_k=disclosure["suppression_k"],
+    )
+    return dg.AssetCheckResult(
+        passed=result.passed,
+        metadata={
+            "release_id": candidate.release_id,
+            "summary": dg.MetadataValue.md(f"```\n{result.summary()}\n```"),
+            "data_docs": result.data_docs_index or "",
+        },
+    )
 
 
-@dg.asset(group_name=GROUP, deps=[release_candidate], kinds={"duckdb"},
-          description="The published release: readers see it only after every blocking check passed; "
-                      "the switch from one release to the next is atomic.")
-def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[release_candidate],
+    kinds={"duckdb"},
+    description="The published release: readers see it only after every blocking check passed; "
+    "the switch from one release to the next is atomic.",
+)
+def published_release(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     s = warehouse.settings()
     candidate = _load_candidate(s)
     feeds_quality = candidate.quality_dir / "feeds"
@@ -99,14 +142,25 @@ def published_release(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         shutil.copy2(result_file, feeds_quality / result_file.name)
     gate_files = [candidate.quality_dir / "gate.json", feeds_quality / "gate.json"]
     try:
-        record = publish(candidate, s.releases_dir, _inputs(s), gate_files, keep=s.keep_releases,
-                         finalize=write_report, before_switch=lambda: failpoint("publish_before_switch"),
-                         fingerprint=run_start_fingerprint(s))
+        record = publish(
+            candidate,
+            s.releases_dir,
+            _inputs(s),
+            gate_files,
+            keep=s.keep_releases,
+            finalize=write_report,
+            before_switch=lambda: failpoint("publish_before_switch"),
+            fingerprint=run_start_fingerprint(s),
+        )
     except PublicationBlocked as exc:
         context.log.error(str(exc))
         raise
-    return dg.MaterializeResult(metadata={"release_id": record["release_id"],
-                                          "published_at": record["published_at"],
-                                          "database": str(s.published_db),
-                                          "input_files": len(record["inputs"]),
-                                          "report": str(s.releases_dir / record["release_id"] / "report.html")})
+    return dg.MaterializeResult(
+        metadata={
+            "release_id": record["release_id"],
+            "published_at": record["published_at"],
+            "database": str(s.published_db),
+            "input_files": len(record["inputs"]),
+            "report": str(s.releases_dir / record["release_id"] / "report.html"),
+        }
+    )

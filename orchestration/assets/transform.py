@@ -34,11 +34,18 @@ class Translator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     s = warehouse.settings()  # also exports the paths dbt reads
     inputs = current_inputs(s)
-    plan = plan_build(load_state(s), inputs, build_db_exists=s.build_exists, force_full=s.full_refresh,
-                      incremental_supported=not s.builds_on_spark)
+    plan = plan_build(
+        load_state(s),
+        inputs,
+        build_db_exists=s.build_exists,
+        force_full=s.full_refresh,
+        incremental_supported=not s.builds_on_spark,
+    )
     context.log.info(plan.describe())
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     # what the plan leaves alone first (parents before children: Dagster wants a multi-asset's outputs in
@@ -47,8 +54,11 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     for uid in unchanged_nodes(plan, manifest):
         key = translator.get_asset_key(manifest["nodes"][uid])
         if key in context.selected_asset_keys:
-            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
-                            metadata={"refresh": "unchanged", "build_plan": plan.describe()})
+            yield dg.Output(
+                None,
+                output_name=context.assets_def.get_output_name_for_asset_key(key),
+                metadata={"refresh": "unchanged", "build_plan": plan.describe()},
+            )
     args = dbt_build_args(plan, manifest)
     if args is not None:
         invocation = dbt.cli(args, context=context)

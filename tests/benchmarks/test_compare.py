@@ -16,10 +16,14 @@ def build_db(tmp_path: Path) -> Path:
     db = tmp_path / "build.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create schema marts")
-    con.execute("create table marts.mart_x (region_code varchar, year integer, n bigint, share double, "
-                "supplied decimal(18, 4), note varchar)")
-    con.execute("insert into marts.mart_x values ('110100', 2023, 5, 0.1, 1.3333, 'v1'), "
-                "('110100', 2024, 7, null, 0, 'v1')")
+    con.execute(
+        "create table marts.mart_x (region_code varchar, year integer, n bigint, share double, "
+        "supplied decimal(18, 4), note varchar)"
+    )
+    con.execute(
+        "insert into marts.mart_x values ('110100', 2023, 5, 0.1, 1.3333, 'v1'), "
+        "('110100', 2024, 7, null, 0, 'v1')"
+    )
     con.close()
     return db
 
@@ -32,8 +36,11 @@ def _other(tmp_path: Path, rows: str, columns: str = "region_code, year, n, shar
 
 def test_equal_builds_give_no_differences(build_db: Path, tmp_path: Path) -> None:
     # a pandas-like build: year as int64, counts as floats, a share off by float noise; the note is skipped
-    other = _other(tmp_path, "('110100', 2023::bigint, 5.0, 0.1 + 1e-13, 1.3333::double), "
-                             "('110100', 2024::bigint, 7.0, null, 0.0)")
+    other = _other(
+        tmp_path,
+        "('110100', 2023::bigint, 5.0, 0.1 + 1e-13, 1.3333::double), "
+        "('110100', 2024::bigint, 7.0, null, 0.0)",
+    )
     assert compare(build_db, ["mart_x"], lambda _: other, frozenset({"note"})) == {"mart_x": 0}
 
 

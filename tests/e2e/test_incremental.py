@@ -35,16 +35,33 @@ def _dbt(root: Path, build_db: Path, args: list[str]) -> dict:
     env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(build_db)}
     target = root / f"target-{build_db.stem}"
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(root / "logs")],
-        env=env, capture_output=True, text=True, check=False)
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(root / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-5000:]
     return json.loads((target / "run_results.json").read_text(encoding="utf-8"))
 
 
 def _tables(con: duckdb.DuckDBPyConnection, db: str) -> list[tuple[str, str]]:
-    return con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? and "
-                       "schema_name in ('staging', 'intermediate', 'marts') order by all", [db]).fetchall()
+    return con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ? and "
+        "schema_name in ('staging', 'intermediate', 'marts') order by all",
+        [db],
+    ).fetchall()
 
 
 def _differences(incremental: Path, full: Path) -> dict[str, int]:
@@ -54,14 +71,18 @@ def _differences(incremental: Path, full: Path) -> dict[str, int]:
     assert _tables(con, "i") == _tables(con, "f")
     out = {}
     for schema, table in _tables(con, "i"):
-        columns = con.execute("select column_name, data_type from duckdb_columns() where database_name = 'i' and "
-                              "schema_name = ? and table_name = ?", [schema, table]).fetchall()
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = 'i' and "
+            "schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
         # doubles to 9 places: a sum of doubles depends on the order DuckDB's threads add them in
         cols = ", ".join(f'round("{c}", 9)' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
         out[f"{schema}.{table}"] = con.execute(
             f"select count(*) from ((select {cols} from i.{schema}.{table} except all select {cols} from "
             f"f.{schema}.{table}) union all (select {cols} from f.{schema}.{table} except all "
-            f"select {cols} from i.{schema}.{table}))").fetchone()[0]
+            f"select {cols} from i.{schema}.{table}))"
+        ).fetchone()[0]
     con.close()
     return out
 
@@ -81,9 +102,13 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     month = pl.read_csv(inbox / CORRECTED, infer_schema=False)
     moved = pl.read_csv(inbox / DONOR, infer_schema=False).head(1)
     dropped, changed, moved_id = month["posting_id"][0], month["posting_id"][1], moved["posting_id"][0]
-    corrected = pl.concat([
-        month.slice(1, 1).with_columns((pl.col("headcount").cast(pl.Int64) * 2).cast(pl.Utf8)),
-        month.slice(2), moved.select(month.columns)])
+    corrected = pl.concat(
+        [
+            month.slice(1, 1).with_columns((pl.col("headcount").cast(pl.Int64) * 2).cast(pl.Utf8)),
+            month.slice(2),
+            moved.select(month.columns),
+        ]
+    )
     corrected.write_csv(inbox / CORRECTED)
     reports = [r for r in ingest_inbox(inbox, tmp_path / "raw", b"k") if r.status == "loaded"]
     assert sorted(r.source_file for r in reports) == sorted([str(NEW_MONTH), str(CORRECTED)])
@@ -95,17 +120,24 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     assert {"stg_vacancies", "int_vacancies", "mart_talent_match"} <= ran
     assert not ran & {"stg_graduate_destinations", "int_graduates", "mart_graduate_flows", "dim_region"}
     tests = [r for r in results["results"] if r["unique_id"].startswith("test.")]
-    assert any("relationships" in r["unique_id"] and "mart_talent_match" in r["unique_id"] for r in tests), \
+    assert any("relationships" in r["unique_id"] and "mart_talent_match" in r["unique_id"] for r in tests), (
         "a test between a rebuilt mart and an unchanged dimension must still run"
+    )
 
     full = tmp_path / "full.duckdb"
     _dbt(tmp_path, full, ["build", "--full-refresh"])
     assert _differences(build, full) == dict.fromkeys(_differences(build, full), 0)
 
     con = duckdb.connect(str(build), read_only=True)
-    rows = dict(con.execute("select posting_id, headcount from staging.stg_vacancies where posting_id in (?, ?, ?)",
-                            [dropped, changed, moved_id]).fetchall())
-    source = con.execute("select source_file from staging.stg_vacancies where posting_id = ?", [moved_id]).fetchone()
+    rows = dict(
+        con.execute(
+            "select posting_id, headcount from staging.stg_vacancies where posting_id in (?, ?, ?)",
+            [dropped, changed, moved_id],
+        ).fetchall()
+    )
+    source = con.execute(
+        "select source_file from staging.stg_vacancies where posting_id = ?", [moved_id]
+    ).fetchone()
     con.close()
     assert dropped not in rows  # the correction removed it, and no other file has it
     assert rows[changed] == 2 * int(month["headcount"][1])

@@ -39,12 +39,64 @@ pytestmark = pytest.mark.e2e
 
 GRADUATES = [
     # id, school, school region, major, origin, destination, employer region, industry, related, partner, enterprise, order
-    ("G1", "S100001", "320505", "460702", "320505", "employed_contract", "320506", "3612", "true", "true", "E1", "true"),
-    ("G2", "S100001", "320505", "460702", "320205", "employed_flexible", "320205", "36", "false", "false", "E2", ""),
-    ("G3", "S100001", "320505", "510201", "310101", "employed_contract", "310101", "65", "true", "false", "", ""),
+    (
+        "G1",
+        "S100001",
+        "320505",
+        "460702",
+        "320505",
+        "employed_contract",
+        "320506",
+        "3612",
+        "true",
+        "true",
+        "E1",
+        "true",
+    ),
+    (
+        "G2",
+        "S100001",
+        "320505",
+        "460702",
+        "320205",
+        "employed_flexible",
+        "320205",
+        "36",
+        "false",
+        "false",
+        "E2",
+        "",
+    ),
+    (
+        "G3",
+        "S100001",
+        "320505",
+        "510201",
+        "310101",
+        "employed_contract",
+        "310101",
+        "65",
+        "true",
+        "false",
+        "",
+        "",
+    ),
     ("G4", "S100001", "320505", "510201", "320505", "further_study", "", "", "", "", "", ""),
     ("G5", "S100001", "320505", "510201", "320505", "not_employed", "", "", "", "", "", ""),
-    ("G6", "S200002", "320205", "510201", "320502", "employed_contract", "320502", "64", "", "false", "E1", ""),
+    (
+        "G6",
+        "S200002",
+        "320205",
+        "510201",
+        "320502",
+        "employed_contract",
+        "320502",
+        "64",
+        "",
+        "false",
+        "E1",
+        "",
+    ),
     ("G7", "S200002", "320205", "460702", "320205", "not_seeking", "", "", "", "", "", ""),
 ]
 VACANCIES = [
@@ -56,34 +108,83 @@ VACANCIES = [
 
 
 def _write_fixture(inbox: Path) -> None:
-    g = pl.DataFrame([{
-        "graduate_id": i, "grad_year": "2024", "school_code": s, "school_region_code": sr, "major_code": m,
-        "level": "higher", "origin_region_code": o, "destination_type": d, "employer_region_code": er,
-        "employer_industry_code": ind, "occupation_code": "", "employer_is_partner": p, "employer_enterprise_id": e,
-        "monthly_salary_cny": "", "major_related": rel, "order_class": oc, "apprenticeship": "",
-        "survey_date": "2024-08-31"} for i, s, sr, m, o, d, er, ind, rel, p, e, oc in GRADUATES])
+    g = pl.DataFrame(
+        [
+            {
+                "graduate_id": i,
+                "grad_year": "2024",
+                "school_code": s,
+                "school_region_code": sr,
+                "major_code": m,
+                "level": "higher",
+                "origin_region_code": o,
+                "destination_type": d,
+                "employer_region_code": er,
+                "employer_industry_code": ind,
+                "occupation_code": "",
+                "employer_is_partner": p,
+                "employer_enterprise_id": e,
+                "monthly_salary_cny": "",
+                "major_related": rel,
+                "order_class": oc,
+                "apprenticeship": "",
+                "survey_date": "2024-08-31",
+            }
+            for i, s, sr, m, o, d, er, ind, rel, p, e, oc in GRADUATES
+        ]
+    )
     (inbox / "graduate_destinations").mkdir(parents=True)
     g.write_csv(inbox / "graduate_destinations" / "g.csv")
-    v = pl.DataFrame([{
-        "posting_id": pid, "enterprise_id": e, "enterprise_name": n, "region_code": r, "industry_code": ind,
-        "occupation_code": occ, "required_major_codes": maj, "required_level": "higher", "headcount": str(h),
-        "salary_min_cny": "", "salary_max_cny": "", "posted_date": "2024-05-01", "closed_date": "",
-        "source": "job_board"} for pid, e, n, r, ind, occ, maj, h in VACANCIES])
+    v = pl.DataFrame(
+        [
+            {
+                "posting_id": pid,
+                "enterprise_id": e,
+                "enterprise_name": n,
+                "region_code": r,
+                "industry_code": ind,
+                "occupation_code": occ,
+                "required_major_codes": maj,
+                "required_level": "higher",
+                "headcount": str(h),
+                "salary_min_cny": "",
+                "salary_max_cny": "",
+                "posted_date": "2024-05-01",
+                "closed_date": "",
+                "source": "job_board",
+            }
+            for pid, e, n, r, ind, occ, maj, h in VACANCIES
+        ]
+    )
     (inbox / "vacancies").mkdir()
     v.write_csv(inbox / "vacancies" / "v.csv")
-    e = pl.DataFrame({
-        "year": ["2024", "2024", "2024", "2024"], "school_code": ["S100001", "S100001", "S200002", "S200002"],
-        "school_name": ["一校", "一校", "二校", "二校"],
-        "school_region_code": ["320505", "320505", "320205", "320205"], "level": ["higher"] * 4,
-        "major_code": ["460702", "510201", "510201", "460702"], "new_enrolment": ["20", "15", "10", "10"],
-        "enrolled_total": ["60", "40", "30", "30"], "expected_graduates": ["2", "3", "1", "1"],
-        "order_class_enrolment": ["6", "0", "0", "0"], "apprenticeship_enrolment": ["0", "0", "0", "0"]})
+    e = pl.DataFrame(
+        {
+            "year": ["2024", "2024", "2024", "2024"],
+            "school_code": ["S100001", "S100001", "S200002", "S200002"],
+            "school_name": ["一校", "一校", "二校", "二校"],
+            "school_region_code": ["320505", "320505", "320205", "320205"],
+            "level": ["higher"] * 4,
+            "major_code": ["460702", "510201", "510201", "460702"],
+            "new_enrolment": ["20", "15", "10", "10"],
+            "enrolled_total": ["60", "40", "30", "30"],
+            "expected_graduates": ["2", "3", "1", "1"],
+            "order_class_enrolment": ["6", "0", "0", "0"],
+            "apprenticeship_enrolment": ["0", "0", "0", "0"],
+        }
+    )
     (inbox / "enrolment").mkdir()
     e.write_csv(inbox / "enrolment" / "e.csv")
-    o = pl.DataFrame({
-        "period": ["2024", "2024", "2024", "2024Q1"], "region_code": ["320500"] * 4,
-        "industry_code": ["36", "I", "01", "36"], "output_value_100m_cny": ["300", "100", "100", "999"],
-        "value_added_100m_cny": ["", "", "", ""], "employment_10k": ["3.0", "1.0", "", "9"]})
+    o = pl.DataFrame(
+        {
+            "period": ["2024", "2024", "2024", "2024Q1"],
+            "region_code": ["320500"] * 4,
+            "industry_code": ["36", "I", "01", "36"],
+            "output_value_100m_cny": ["300", "100", "100", "999"],
+            "value_added_100m_cny": ["", "", "", ""],
+            "employment_10k": ["3.0", "1.0", "", "9"],
+        }
+    )
     (inbox / "industry_output").mkdir()
     o.write_csv(inbox / "industry_output" / "o.csv")
 
@@ -93,14 +194,31 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     root = tmp_path_factory.mktemp("handmade")
     _write_fixture(root / "inbox")
     reports = ingest_inbox(root / "inbox", root / "raw", b"k")
-    assert all(r.rows_quarantined == 0 and r.status == "loaded" for r in reports), [r.warnings for r in reports]
+    assert all(r.rows_quarantined == 0 and r.status == "loaded" for r in reports), [
+        r.warnings for r in reports
+    ]
     env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(root / "build.duckdb")}
     dbt = Path(sys.executable).parent / "dbt"
     proc = subprocess.run(
-        [str(dbt), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-         "--vars", "{shortage_min_headcount: 3}"],
-        env=env, capture_output=True, text=True, check=False)
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+            "--vars",
+            "{shortage_min_headcount: 3}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-5000:]
     con = duckdb.connect(str(root / "build.duckdb"), read_only=True)
     yield con
@@ -114,10 +232,13 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
 
 
 def test_talent_match(marts: duckdb.DuckDBPyConnection) -> None:
-    got = _rows(marts, "select region_code || '/' || industry_code as k, graduates_supplied::double as supply, "
-                       "vacancy_headcount as demand, demand_supply_ratio as ratio, graduates_employed_in_industry as emp, "
-                       "major_fit_rate as fit from marts.mart_talent_match "
-                       "where region_level = 'prefecture' and industry_level = 'division' and year = 2024")
+    got = _rows(
+        marts,
+        "select region_code || '/' || industry_code as k, graduates_supplied::double as supply, "
+        "vacancy_headcount as demand, demand_supply_ratio as ratio, graduates_employed_in_industry as emp, "
+        "major_fit_rate as fit from marts.mart_talent_match "
+        "where region_level = 'prefecture' and industry_level = 'division' and year = 2024",
+    )
     # 苏州/36: supply G1+G2 = 2; demand V1 5 + V2 3 (3612 → 36) = 8; ratio 8/2 = 4; employed G1, related → 1.0
     assert got["320500/36"] == {"supply": 2.0, "demand": 8, "ratio": 4.0, "emp": 1, "fit": 1.0}
     # 苏州/65: supply ½ × (G3, G4, G5) = 1.5; demand V4 2 (320502 → 苏州); ratio 2/1.5
@@ -135,81 +256,151 @@ def test_talent_match(marts: duckdb.DuckDBPyConnection) -> None:
 
 def test_talent_match_rollups(marts: duckdb.DuckDBPyConnection) -> None:
     # 江苏 320000 × 36: supply 2 + 1 = 3; demand 8; employed G1 + G2 = 2, one related → 0.5; ratio 8/3
-    row = marts.sql("select graduates_supplied::double, vacancy_headcount, graduates_employed_in_industry, "
-                    "major_fit_rate, demand_supply_ratio from marts.mart_talent_match where region_level = 'province' "
-                    "and region_code = '320000' and industry_level = 'division' and industry_code = '36'").fetchall()
+    row = marts.sql(
+        "select graduates_supplied::double, vacancy_headcount, graduates_employed_in_industry, "
+        "major_fit_rate, demand_supply_ratio from marts.mart_talent_match where region_level = 'province' "
+        "and region_code = '320000' and industry_level = 'division' and industry_code = '36'"
+    ).fetchall()
     assert row == [(3.0, 8, 2, 0.5, pytest.approx(8 / 3))]
     # 苏州 × 门类 I (64 + 65): supply 3, demand 2; 门类 C (36): supply 2, demand 8
-    sections = dict(marts.sql("select industry_code, graduates_supplied::double from marts.mart_talent_match "
-                              "where region_level = 'prefecture' and region_code = '320500' "
-                              "and industry_level = 'section'").fetchall())
+    sections = dict(
+        marts.sql(
+            "select industry_code, graduates_supplied::double from marts.mart_talent_match "
+            "where region_level = 'prefecture' and region_code = '320500' "
+            "and industry_level = 'section'"
+        ).fetchall()
+    )
     assert sections == {"C": 2.0, "I": 3.0}
 
 
 def test_talent_match_by_occupation(marts: duckdb.DuckDBPyConnection) -> None:
     # 苏州 × 6-22: supply ½ × (G1, G2) = 1; demand V1 5 → ratio 5
-    row = marts.sql("select graduates_supplied::double, vacancy_headcount, demand_supply_ratio "
-                    "from marts.mart_talent_match_occupation where region_level = 'prefecture' "
-                    "and region_code = '320500' and occupation_code = '6-22'").fetchall()
+    row = marts.sql(
+        "select graduates_supplied::double, vacancy_headcount, demand_supply_ratio "
+        "from marts.mart_talent_match_occupation where region_level = 'prefecture' "
+        "and region_code = '320500' and occupation_code = '6-22'"
+    ).fetchall()
     assert row == [(1.0, 5, 5.0)]
 
 
 def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
-    got = _rows(marts, "select region_level || '/' || region_code || '/' || major_code as k, graduates, placed, "
-                       "placement_rate, employed, employed_in_school_city as city, employed_in_school_province as prov, "
-                       "employed_outside_province as outside, city_retention_rate as city_rate, retention_rate, "
-                       "outflow_rate from marts.mart_talent_outflow where grad_year = 2024")
+    got = _rows(
+        marts,
+        "select region_level || '/' || region_code || '/' || major_code as k, graduates, placed, "
+        "placement_rate, employed, employed_in_school_city as city, employed_in_school_province as prov, "
+        "employed_outside_province as outside, city_retention_rate as city_rate, retention_rate, "
+        "outflow_rate from marts.mart_talent_outflow where grad_year = 2024",
+    )
     # 苏州 × 460702: G1 (苏州), G2 (无锡): both placed and employed, 1 in the city, 2 in the province
-    assert got["prefecture/320500/460702"] == {"graduates": 2, "placed": 2, "placement_rate": 1.0, "employed": 2,
-                                                "city": 1, "prov": 2, "outside": 0, "city_rate": 0.5,
-                                                "retention_rate": 1.0, "outflow_rate": 0.0}
+    assert got["prefecture/320500/460702"] == {
+        "graduates": 2,
+        "placed": 2,
+        "placement_rate": 1.0,
+        "employed": 2,
+        "city": 1,
+        "prov": 2,
+        "outside": 0,
+        "city_rate": 0.5,
+        "retention_rate": 1.0,
+        "outflow_rate": 0.0,
+    }
     # 苏州 × 510201: G3 (上海), G4 further study (placed, not employed), G5 not employed
-    assert got["prefecture/320500/510201"] == {"graduates": 3, "placed": 2, "placement_rate": pytest.approx(2 / 3),
-                                                "employed": 1, "city": 0, "prov": 0, "outside": 1, "city_rate": 0.0,
-                                                "retention_rate": 0.0, "outflow_rate": 1.0}
+    assert got["prefecture/320500/510201"] == {
+        "graduates": 3,
+        "placed": 2,
+        "placement_rate": pytest.approx(2 / 3),
+        "employed": 1,
+        "city": 0,
+        "prov": 0,
+        "outside": 1,
+        "city_rate": 0.0,
+        "retention_rate": 0.0,
+        "outflow_rate": 1.0,
+    }
     # 无锡 × 460702: G7 not_seeking — no destination yet: not placed, no employed → rates null
-    assert got["prefecture/320200/460702"] == {"graduates": 1, "placed": 0, "placement_rate": 0.0, "employed": 0,
-                                                "city": 0, "prov": 0, "outside": 0, "city_rate": None,
-                                                "retention_rate": None, "outflow_rate": None}
+    assert got["prefecture/320200/460702"] == {
+        "graduates": 1,
+        "placed": 0,
+        "placement_rate": 0.0,
+        "employed": 0,
+        "city": 0,
+        "prov": 0,
+        "outside": 0,
+        "city_rate": None,
+        "retention_rate": None,
+        "outflow_rate": None,
+    }
     # 江苏 × 510201 = 苏州 (G3 G4 G5) + 无锡 (G6 → 苏州, in province): 4 graduates, 3 placed, 2 employed, 1 out
     p = got["province/320000/510201"]
-    assert (p["graduates"], p["placed"], p["employed"], p["prov"], p["outside"], p["retention_rate"]) == \
-        (4, 3, 2, 1, 1, 0.5)
+    assert (p["graduates"], p["placed"], p["employed"], p["prov"], p["outside"], p["retention_rate"]) == (
+        4,
+        3,
+        2,
+        1,
+        1,
+        0.5,
+    )
 
 
 def test_graduate_flows(marts: duckdb.DuckDBPyConnection) -> None:
-    flows = marts.sql("select origin_region_code, school_region_code, employer_region_code, flow_type, graduates "
-                      "from marts.mart_graduate_flows").fetchall()
+    flows = marts.sql(
+        "select origin_region_code, school_region_code, employer_region_code, flow_type, graduates "
+        "from marts.mart_graduate_flows"
+    ).fetchall()
     key = lambda r: tuple("" if x is None else str(x) for x in r)
-    assert sorted(flows, key=key) == sorted([
-        ("320500", "320500", "320500", "stayed_in_school_city", 1),   # G1
-        ("320200", "320500", "320200", "returned_to_origin", 1),      # G2
-        ("310000", "320500", "310000", "returned_to_origin", 1),      # G3
-        ("320500", "320500", None, "not_employed", 2),                # G4, G5
-        ("320500", "320200", "320500", "returned_to_origin", 1),      # G6 (320502 → 苏州 both)
-        ("320200", "320200", None, "not_employed", 1),                # G7
-    ], key=key)
+    assert sorted(flows, key=key) == sorted(
+        [
+            ("320500", "320500", "320500", "stayed_in_school_city", 1),  # G1
+            ("320200", "320500", "320200", "returned_to_origin", 1),  # G2
+            ("310000", "320500", "310000", "returned_to_origin", 1),  # G3
+            ("320500", "320500", None, "not_employed", 2),  # G4, G5
+            ("320500", "320200", "320500", "returned_to_origin", 1),  # G6 (320502 → 苏州 both)
+            ("320200", "320200", None, "not_employed", 1),  # G7
+        ],
+        key=key,
+    )
 
 
 def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
-    got = _rows(marts, "select region_code, stay_rate, origin_return_rate, return_rate, inflow_share, "
-                       "attraction_index from marts.mart_region_attraction where grad_year = 2024")
+    got = _rows(
+        marts,
+        "select region_code, stay_rate, origin_return_rate, return_rate, inflow_share, "
+        "attraction_index from marts.mart_region_attraction where grad_year = 2024",
+    )
     # 苏州: S1 employed G1 G2 G3, stayed G1 → 1/3; origin 苏州 employed G1 G6, both in 苏州 → 1;
     # studied elsewhere G6, returned → 1; employed in 苏州 G1 G6, none came in → 0; index (1/3 + 1 + 0) / 3
-    assert got["320500"] == pytest.approx({"stay_rate": 1 / 3, "origin_return_rate": 1.0, "return_rate": 1.0,
-                                           "inflow_share": 0.0, "attraction_index": 4 / 9})
+    assert got["320500"] == pytest.approx(
+        {
+            "stay_rate": 1 / 3,
+            "origin_return_rate": 1.0,
+            "return_rate": 1.0,
+            "inflow_share": 0.0,
+            "attraction_index": 4 / 9,
+        }
+    )
     # 无锡: S2 employed G6, left → 0; origin 无锡 employed G2, back home → 1, 1; employed in 无锡 G2 (from 无锡) → 0
-    assert got["320200"] == pytest.approx({"stay_rate": 0.0, "origin_return_rate": 1.0, "return_rate": 1.0,
-                                           "inflow_share": 0.0, "attraction_index": 1 / 3})
+    assert got["320200"] == pytest.approx(
+        {
+            "stay_rate": 0.0,
+            "origin_return_rate": 1.0,
+            "return_rate": 1.0,
+            "inflow_share": 0.0,
+            "attraction_index": 1 / 3,
+        }
+    )
     # 上海 has no school here: stay_rate null (zero denominator) → index null
     assert got["310000"]["stay_rate"] is None and got["310000"]["attraction_index"] is None
 
 
 def test_shortage_list(marts: duckdb.DuckDBPyConnection) -> None:
-    supplied = marts.sql("select bool_and(has_vocational_supply) from marts.mart_shortage_list").fetchall()[0][0]
+    supplied = marts.sql("select bool_and(has_vocational_supply) from marts.mart_shortage_list").fetchall()[
+        0
+    ][0]
     assert supplied is True
-    listed = marts.sql("select region_code, classification, code, shortage_rank, shortage_index, shortage_level "
-                       "from marts.mart_shortage_list order by all").fetchall()
+    listed = marts.sql(
+        "select region_code, classification, code, shortage_rank, shortage_index, shortage_level "
+        "from marts.mart_shortage_list order by all"
+    ).fetchall()
     # with shortage_min_headcount = 3: 苏州/36 8 ÷ (2 + 1); 无锡/65 4 ÷ (0.5 + 1); 苏州/6-22 5 ÷ (1 + 1);
     # 苏州/65 2 people < 3 and 2 ÷ 2.5 < 1.5: not listed
     assert listed == [
@@ -224,24 +415,42 @@ def test_structure_alignment(marts: duckdb.DuckDBPyConnection) -> None:
     # output (annual only; the 2024Q1 row is ignored): 36 300 → C, I 100, 01 100 → A: C .6, I .2, A .2
     #   dissimilarity ½ (0 + .2 + .2) = .2 → alignment .8
     # employment: C 3, I 1, A none: C .75, I .25 → ½ (.15 + .15 + 0) = .15 → .85
-    row = marts.sql("select output_dissimilarity_index, output_alignment_index, employment_dissimilarity_index, "
-                    "employment_alignment_index, sections_compared from marts.mart_structure_alignment "
-                    "where region_code = '320500' and year = 2024").fetchall()
+    row = marts.sql(
+        "select output_dissimilarity_index, output_alignment_index, employment_dissimilarity_index, "
+        "employment_alignment_index, sections_compared from marts.mart_structure_alignment "
+        "where region_code = '320500' and year = 2024"
+    ).fetchall()
     assert row == [(pytest.approx(0.2), pytest.approx(0.8), pytest.approx(0.15), pytest.approx(0.85), 3)]
 
 
 def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
-    got = _rows(marts, "select school_code, graduates, placed, placement_rate, employed, employed_locally, "
-                       "local_employment_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
-                       "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
-                       "order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024")
+    got = _rows(
+        marts,
+        "select school_code, graduates, placed, placement_rate, employed, employed_locally, "
+        "local_employment_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
+        "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
+        "order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
+    )
     # S1: 5 graduates, 4 placed (G1-G4), 3 employed, 1 local (G1), 1 partner hire (G1), related G1 G3 of G1-G3,
     #     order class G1 hired by a partner → 1.0; no apprentices → null; enrolment 60 + 40, order class 6
-    assert got["S100001"] == pytest.approx({
-        "graduates": 5, "placed": 4, "placement_rate": 0.8, "employed": 3, "employed_locally": 1,
-        "local_employment_rate": 1 / 3, "partner_hires": 1, "partner_hire_rate": 1 / 3, "major_fit_rate": 2 / 3,
-        "order_class_graduates": 1, "order_class_partner_hire_rate": 1.0, "apprenticeship_partner_hire_rate": None,
-        "enrolled_total": 100, "order_class_enrolment": 6})
+    assert got["S100001"] == pytest.approx(
+        {
+            "graduates": 5,
+            "placed": 4,
+            "placement_rate": 0.8,
+            "employed": 3,
+            "employed_locally": 1,
+            "local_employment_rate": 1 / 3,
+            "partner_hires": 1,
+            "partner_hire_rate": 1 / 3,
+            "major_fit_rate": 2 / 3,
+            "order_class_graduates": 1,
+            "order_class_partner_hire_rate": 1.0,
+            "apprenticeship_partner_hire_rate": None,
+            "enrolled_total": 100,
+            "order_class_enrolment": 6,
+        }
+    )
     # S2: G6 employed (not local: 苏州), fit unknown → null; G7 not placed
     assert got["S200002"]["placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
     assert got["S200002"]["local_employment_rate"] == 0.0
@@ -250,25 +459,32 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
 def test_partner_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     # E1 is a partner (G1). Hires G1 (local to its school) and G6 (school 无锡, works 苏州): 2 hires, 1 partner,
     # 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is no partner: absent.
-    rows = marts.sql("select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
-                     "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
-                     "from marts.mart_partner_scorecard").fetchall()
+    rows = marts.sql(
+        "select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
+        "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
+        "from marts.mart_partner_scorecard"
+    ).fetchall()
     assert rows == [("E1", "甲公司", 2, 1, 1, 0.5, 1.0, 1, 5, pytest.approx(0.4))]
 
 
 def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPyConnection) -> None:
-    rows = marts.sql("select origin_region_code, employer_region_code from intermediate.int_graduates "
-                     "where school_code = 'S200002' and destination_type = 'employed_contract'").fetchall()
+    rows = marts.sql(
+        "select origin_region_code, employer_region_code from intermediate.int_graduates "
+        "where school_code = 'S200002' and destination_type = 'employed_contract'"
+    ).fetchall()
     assert rows == [("320508", "320508")]  # 320502 沧浪区 (retired 2012) → 320508 姑苏区
 
 
 def test_reconciliation_counts_marts_equal_staging(marts: duckdb.DuckDBPyConnection) -> None:
     staged = marts.sql("select count(*) from staging.stg_graduate_destinations").fetchall()[0][0]
-    outflow = marts.sql("select sum(graduates) from marts.mart_talent_outflow where region_level = 'prefecture'"
-                        ).fetchall()[0][0]
+    outflow = marts.sql(
+        "select sum(graduates) from marts.mart_talent_outflow where region_level = 'prefecture'"
+    ).fetchall()[0][0]
     flows = marts.sql("select sum(graduates) from marts.mart_graduate_flows").fetchall()[0][0]
     schools = marts.sql("select sum(graduates) from marts.mart_school_scorecard").fetchall()[0][0]
     assert staged == outflow == flows == schools == 7
-    demand = marts.sql("select sum(vacancy_headcount) from marts.mart_talent_match where region_level = 'prefecture' "
-                       "and industry_level = 'division'").fetchall()[0][0]
+    demand = marts.sql(
+        "select sum(vacancy_headcount) from marts.mart_talent_match where region_level = 'prefecture' "
+        "and industry_level = 'division'"
+    ).fetchall()[0][0]
     assert demand == 5 + 3 + 4 + 2

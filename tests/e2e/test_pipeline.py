@@ -84,14 +84,31 @@ def _graduates(inbox: Path) -> pl.DataFrame:
     chinese = {c.aliases[0]: c.name for c in GRADUATE_DESTINATIONS.columns}
     for p in sorted(folder.glob("*.csv")):
         df = pl.read_csv(p.read_bytes().decode("gb18030").encode(), infer_schema=False).rename(chinese)
-        frames.append(df.select(
-            pl.col("graduate_id"), pl.col("grad_year").cast(pl.Int64), "school_code", "school_region_code",
-            "major_code", "level", "origin_region_code", "destination_type", "employer_region_code",
-            "employer_industry_code", "occupation_code", pl.col("employer_is_partner") == "true",
-            "employer_enterprise_id", pl.col("order_class") == "true", pl.col("apprenticeship") == "true",
-            pl.col("monthly_salary_cny").cast(pl.Float64), pl.col("major_related") == "true",
-            pl.col("survey_date").str.to_date()))
-    return pl.concat([f.with_columns(pl.col("grad_year").cast(pl.Int64)) for f in frames], how="vertical_relaxed")
+        frames.append(
+            df.select(
+                pl.col("graduate_id"),
+                pl.col("grad_year").cast(pl.Int64),
+                "school_code",
+                "school_region_code",
+                "major_code",
+                "level",
+                "origin_region_code",
+                "destination_type",
+                "employer_region_code",
+                "employer_industry_code",
+                "occupation_code",
+                pl.col("employer_is_partner") == "true",
+                "employer_enterprise_id",
+                pl.col("order_class") == "true",
+                pl.col("apprenticeship") == "true",
+                pl.col("monthly_salary_cny").cast(pl.Float64),
+                pl.col("major_related") == "true",
+                pl.col("survey_date").str.to_date(),
+            )
+        )
+    return pl.concat(
+        [f.with_columns(pl.col("grad_year").cast(pl.Int64)) for f in frames], how="vertical_relaxed"
+    )
 
 
 def _prefecture() -> dict[str, str]:
@@ -119,7 +136,9 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
     docs = list((pipeline.releases / release / "quality").rglob("index.html"))
     assert docs, "GX data docs are kept with the release"
     dbt_docs = (pipeline.releases / release / "docs" / "dbt.html").read_text(encoding="utf-8")
-    assert "mart_talent_match" in dbt_docs and r"\u6c42\u4eba\u500d\u7387" in dbt_docs  # 求人倍率, JSON-escaped
+    assert (
+        "mart_talent_match" in dbt_docs and r"\u6c42\u4eba\u500d\u7387" in dbt_docs
+    )  # 求人倍率, JSON-escaped
 
 
 def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> None:
@@ -127,19 +146,39 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
     g = _graduates(pipeline.inbox).with_columns(
         pl.col("school_region_code").replace_strict(pref).alias("school_pref"),
         pl.col("employer_region_code").replace_strict(pref, default=None).alias("emp_pref"),
-        pl.col("destination_type").is_in(EMPLOYED).alias("emp"))
-    expected = g.group_by(pl.col("school_pref").alias("region_code"), "major_code", "grad_year").agg(
-        pl.len().alias("graduates"),
-        pl.col("emp").sum().alias("employed"),
-        (pl.col("emp") & (pl.col("emp_pref") == pl.col("school_pref"))).sum().alias("employed_in_school_city"),
-        (pl.col("emp") & (pl.col("employer_region_code").str.slice(0, 2) == pl.col("school_region_code").str.slice(0, 2)))
-        .sum().alias("employed_in_school_province"),
-    ).with_columns((pl.col("employed_in_school_province") / pl.col("employed")).alias("retention_rate"))
-    got = pipeline.build_query("select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
-                         "employed_in_school_province, retention_rate, outflow_rate from mart_talent_outflow "
-                         "where region_level = 'prefecture'")
-    joined = expected.join(got.with_columns(pl.col("grad_year").cast(pl.Int64)),
-                           on=["region_code", "major_code", "grad_year"], how="full", coalesce=True)
+        pl.col("destination_type").is_in(EMPLOYED).alias("emp"),
+    )
+    expected = (
+        g.group_by(pl.col("school_pref").alias("region_code"), "major_code", "grad_year")
+        .agg(
+            pl.len().alias("graduates"),
+            pl.col("emp").sum().alias("employed"),
+            (pl.col("emp") & (pl.col("emp_pref") == pl.col("school_pref")))
+            .sum()
+            .alias("employed_in_school_city"),
+            (
+                pl.col("emp")
+                & (
+                    pl.col("employer_region_code").str.slice(0, 2)
+                    == pl.col("school_region_code").str.slice(0, 2)
+                )
+            )
+            .sum()
+            .alias("employed_in_school_province"),
+        )
+        .with_columns((pl.col("employed_in_school_province") / pl.col("employed")).alias("retention_rate"))
+    )
+    got = pipeline.build_query(
+        "select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
+        "employed_in_school_province, retention_rate, outflow_rate from mart_talent_outflow "
+        "where region_level = 'prefecture'"
+    )
+    joined = expected.join(
+        got.with_columns(pl.col("grad_year").cast(pl.Int64)),
+        on=["region_code", "major_code", "grad_year"],
+        how="full",
+        coalesce=True,
+    )
     assert joined.height == expected.height == got.height
     for col in ("graduates", "employed", "employed_in_school_city", "employed_in_school_province"):
         assert (joined[col] == joined[f"{col}_right"]).all(), col
@@ -152,38 +191,65 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
     pref = _prefecture()
     pl.read_csv(SEEDS / "major_higher.csv", infer_schema=False)
     bridge = pl.read_csv(SEEDS / "bridge_major_category_industry.csv", infer_schema=False).with_columns(
-        pl.col("weight").cast(pl.Float64))
+        pl.col("weight").cast(pl.Float64)
+    )
     g = _graduates(pipeline.inbox)
     # 中职 codes are the 高职 code +20 on the first two digits, 职业本科 −20
     head = pl.col("major_code").str.slice(0, 2).cast(pl.Int64)
     g = g.with_columns(
-        pl.when(head >= 61).then(head - 20).when(head <= 39).then(head + 20).otherwise(head)
-        .cast(pl.Utf8).str.zfill(2).add(pl.col("major_code").str.slice(2, 2)).alias("major_category_code"),
+        pl.when(head >= 61)
+        .then(head - 20)
+        .when(head <= 39)
+        .then(head + 20)
+        .otherwise(head)
+        .cast(pl.Utf8)
+        .str.zfill(2)
+        .add(pl.col("major_code").str.slice(2, 2))
+        .alias("major_category_code"),
         pl.col("school_region_code").replace_strict(pref).alias("region_code"),
-        pl.col("grad_year").alias("year"))
-    supply = (g.join(bridge, on="major_category_code")
-              .group_by("region_code", "industry_code", "year").agg(pl.col("weight").sum().alias("supply")))
-    vac = pl.concat([pl.read_csv(p, infer_schema=False) for p in sorted((pipeline.inbox / "vacancies").rglob("*.csv"))])
-    demand = vac.group_by(pl.col("region_code").replace_strict(pref).alias("region_code"),
-                          pl.col("industry_code").str.slice(0, 2).alias("industry_code"),
-                          pl.col("posted_date").str.slice(0, 4).cast(pl.Int64).alias("year")
-                          ).agg(pl.col("headcount").cast(pl.Int64).sum().alias("demand"))
-    employed = g.filter(pl.col("destination_type").is_in(EMPLOYED)).group_by(
-        pl.col("employer_region_code").replace_strict(pref, default=None).alias("region_code"),
-        pl.col("employer_industry_code").str.slice(0, 2).alias("industry_code"), "year").agg(
-        pl.len().alias("emp"), pl.col("major_related").sum().alias("related"))
-    got = pipeline.build_query("select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
-                         "vacancy_headcount, demand_supply_ratio, graduates_employed_in_industry, major_fit_rate "
-                         "from mart_talent_match where region_level = 'prefecture' and industry_level = 'division'"
-                         ).with_columns(pl.col("year").cast(pl.Int64))
+        pl.col("grad_year").alias("year"),
+    )
+    supply = (
+        g.join(bridge, on="major_category_code")
+        .group_by("region_code", "industry_code", "year")
+        .agg(pl.col("weight").sum().alias("supply"))
+    )
+    vac = pl.concat(
+        [pl.read_csv(p, infer_schema=False) for p in sorted((pipeline.inbox / "vacancies").rglob("*.csv"))]
+    )
+    demand = vac.group_by(
+        pl.col("region_code").replace_strict(pref).alias("region_code"),
+        pl.col("industry_code").str.slice(0, 2).alias("industry_code"),
+        pl.col("posted_date").str.slice(0, 4).cast(pl.Int64).alias("year"),
+    ).agg(pl.col("headcount").cast(pl.Int64).sum().alias("demand"))
+    employed = (
+        g.filter(pl.col("destination_type").is_in(EMPLOYED))
+        .group_by(
+            pl.col("employer_region_code").replace_strict(pref, default=None).alias("region_code"),
+            pl.col("employer_industry_code").str.slice(0, 2).alias("industry_code"),
+            "year",
+        )
+        .agg(pl.len().alias("emp"), pl.col("major_related").sum().alias("related"))
+    )
+    got = pipeline.build_query(
+        "select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
+        "vacancy_headcount, demand_supply_ratio, graduates_employed_in_industry, major_fit_rate "
+        "from mart_talent_match where region_level = 'prefecture' and industry_level = 'division'"
+    ).with_columns(pl.col("year").cast(pl.Int64))
     keys = ["region_code", "industry_code", "year"]
-    check = (got.join(supply, on=keys, how="left").join(demand, on=keys, how="left")
-             .join(employed.filter(pl.col("region_code").is_not_null()), on=keys, how="left").fill_null(0))
+    check = (
+        got.join(supply, on=keys, how="left")
+        .join(demand, on=keys, how="left")
+        .join(employed.filter(pl.col("region_code").is_not_null()), on=keys, how="left")
+        .fill_null(0)
+    )
     assert ((check["graduates_supplied"] - check["supply"]).abs() <= 0.00005 + 1e-9).all()
     assert (check["vacancy_headcount"] == check["demand"]).all()
     assert (check["graduates_employed_in_industry"] == check["emp"]).all()
     ratio = check.filter(pl.col("supply") > 0)
-    assert ((ratio["demand_supply_ratio"] - ratio["vacancy_headcount"] / ratio["graduates_supplied"]).abs() < 1e-9).all()
+    assert (
+        (ratio["demand_supply_ratio"] - ratio["vacancy_headcount"] / ratio["graduates_supplied"]).abs() < 1e-9
+    ).all()
     fit = check.filter(pl.col("emp") > 0)
     assert ((fit["major_fit_rate"] - fit["related"] / fit["emp"]).abs() < 1e-12).all()
     # every cell with supply, demand or employment is in the mart
@@ -212,18 +278,26 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
             is_listed = listed.list.contains(c)
             assert both.filter(is_listed)[f"{c}_pub"].is_null().all(), (policy.table, c)
             kept = both.filter(~is_listed)
-            assert (kept[c].cast(pl.Float64).eq_missing(kept[f"{c}_pub"].cast(pl.Float64))).all(), (policy.table, c)
+            assert (kept[c].cast(pl.Float64).eq_missing(kept[f"{c}_pub"].cast(pl.Float64))).all(), (
+                policy.table,
+                c,
+            )
         for c in policy.counts:
             small = both.filter((pl.col(c) > 0) & (pl.col(c) < 5))
             assert small[f"{c}_pub"].is_null().all(), (policy.table, c)
             masked_total += both[f"{c}_pub"].is_null().sum()
         frame = public.with_row_index("row_id").with_columns(pl.col("row_id").cast(pl.Int64))
-        cells = (frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
-                 .unpivot(index="row_id", variable_name="column", value_name="value")
-                 .with_columns(masked=pl.col("value").is_null()))
+        cells = (
+            frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
+            .unpivot(index="row_id", variable_name="column", value_name="value")
+            .with_columns(masked=pl.col("value").is_null())
+        )
         assert unsafe_relations(cells, relations(frame, policy)).is_empty(), policy.table
-    assert masked_total == sum(t["cells_primary"] + t["cells_secondary"]
-                               for t in record["disclosure"]["tables"].values()) > 0
+    assert (
+        masked_total
+        == sum(t["cells_primary"] + t["cells_secondary"] for t in record["disclosure"]["tables"].values())
+        > 0
+    )
 
 
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
@@ -234,8 +308,16 @@ def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
     for q in queries:
         pipeline.query(q["sql"])  # raises on any error
     # the marts behind them hold rows at this scale
-    for mart in ("mart_talent_match", "mart_shortage_list", "mart_talent_outflow", "mart_graduate_flows",
-                 "mart_region_attraction", "mart_structure_alignment", "mart_school_scorecard", "mart_partner_scorecard"):
+    for mart in (
+        "mart_talent_match",
+        "mart_shortage_list",
+        "mart_talent_outflow",
+        "mart_graduate_flows",
+        "mart_region_attraction",
+        "mart_structure_alignment",
+        "mart_school_scorecard",
+        "mart_partner_scorecard",
+    ):
         assert pipeline.query(f"select count(*) as n from {mart}")["n"][0] > 0, mart
 
 
@@ -271,9 +353,9 @@ def _png_is_not_blank(png: bytes) -> bool:
 
     pos, idat = 8, b""
     while pos < len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
         if kind == b"IDAT":
-            idat += png[pos + 8:pos + 8 + length]
+            idat += png[pos + 8 : pos + 8 + length]
         pos += 12 + length
     pixels = zlib.decompress(idat)
     return len(set(pixels[:: max(1, len(pixels) // 200_000)])) > 20
@@ -283,43 +365,74 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
     import re
 
     page = (pipeline.releases / "current" / "report.html").read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page,
-                                flags=re.DOTALL).group(1).replace("<\\/", "</"))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, flags=re.DOTALL)
+        .group(1)
+        .replace("<\\/", "</")
+    )
     assert data["demand_supply"] and data["flows"] and data["retention"]
     for row in data["demand_supply"]:
         mart = pipeline.query(
             "select vacancy_headcount, graduates_supplied::double as s from mart_talent_match where region_level = "
             f"'province' and region_code = '{row['region_code']}' and industry_level = 'division' "
             f"and industry_code = '{row['industry_code']}' "
-            "and year = (select max(year) from mart_talent_match)")
-        assert (mart["vacancy_headcount"][0], mart["s"][0]) == (row["vacancy_headcount"], row["graduates_supplied"])
+            "and year = (select max(year) from mart_talent_match)"
+        )
+        assert (mart["vacancy_headcount"][0], mart["s"][0]) == (
+            row["vacancy_headcount"],
+            row["graduates_supplied"],
+        )
     for row in data["retention"]:
         mart = pipeline.query(
             "select retention_rate from mart_talent_outflow where region_level = 'prefecture' and "
             f"region_name = '{row['region_name']}' and major_code = '{row['major_code']}' "
-            "and grad_year = (select max(grad_year) from mart_talent_outflow)")
+            "and grad_year = (select max(grad_year) from mart_talent_outflow)"
+        )
         assert mart["retention_rate"][0] == row["retention_rate"]
     flows_total = sum(r["graduates"] for r in data["flows"])
-    assert flows_total <= pipeline.query("select sum(graduates) as n from mart_graduate_flows where flow_type <> "
-                                         "'not_employed' and grad_year = (select max(grad_year) "
-                                         "from mart_graduate_flows)")["n"][0]
+    assert (
+        flows_total
+        <= pipeline.query(
+            "select sum(graduates) as n from mart_graduate_flows where flow_type <> "
+            "'not_employed' and grad_year = (select max(grad_year) "
+            "from mart_graduate_flows)"
+        )["n"][0]
+    )
     release_id = pipeline.current()
-    assert f"<code id=\"release-id\">{release_id}</code>" in page and "FAILED" not in page
+    assert f'<code id="release-id">{release_id}</code>' in page and "FAILED" not in page
 
 
-@pytest.mark.skipif(not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
-                    reason="chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
+    reason="chromium is not installed (.ci/run installs it)",
+)
 def test_release_report_renders_in_headless_chromium(pipeline: Pipeline, tmp_path: Path) -> None:
     import subprocess
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     shot = tmp_path / "report.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,2000",
-                    "--virtual-time-budget=5000", f"--screenshot={shot}",
-                    (pipeline.releases / "current" / "report.html").resolve().as_uri()],
-                   capture_output=True, timeout=120, check=False)
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--hide-scrollbars",
+            "--window-size=1280,2000",
+            "--virtual-time-budget=5000",
+            f"--screenshot={shot}",
+            (pipeline.releases / "current" / "report.html").resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert shot.exists() and shot.stat().st_size > 20_000
     assert _png_is_not_blank(shot.read_bytes())
 
@@ -335,12 +448,16 @@ def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
             continue
         if path.suffix == ".duckdb":
             con = duckdb.connect(str(path), read_only=True)
-            tables = con.sql("select table_schema, table_name, column_name from information_schema.columns "
-                             "where data_type = 'VARCHAR'").fetchall()
+            tables = con.sql(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where data_type = 'VARCHAR'"
+            ).fetchall()
             con.register("raw_ids", ids)
             for schema, table, column in tables:
-                hits = con.sql(f'select count(*) from "{schema}"."{table}" where "{column}"::varchar in '
-                               f"(select raw_id from raw_ids)").fetchall()[0][0]
+                hits = con.sql(
+                    f'select count(*) from "{schema}"."{table}" where "{column}"::varchar in '
+                    f"(select raw_id from raw_ids)"
+                ).fetchall()[0][0]
                 assert hits == 0, f"{path}: {schema}.{table}.{column}"
                 scanned["duckdb_tables"] += 1
             con.close()
@@ -350,8 +467,10 @@ def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
             columns = con.sql(f"describe select * from read_parquet('{path}')").fetchall()
             for column, dtype, *_ in columns:
                 if dtype == "VARCHAR":
-                    hits = con.sql(f"select count(*) from read_parquet('{path}') where \"{column}\" in "
-                                   f"(select raw_id from raw_ids)").fetchall()[0][0]
+                    hits = con.sql(
+                        f"select count(*) from read_parquet('{path}') where \"{column}\" in "
+                        f"(select raw_id from raw_ids)"
+                    ).fetchall()[0][0]
                     assert hits == 0, f"{path}: {column}"
             con.close()
             scanned["parquet_files"] += 1
@@ -360,7 +479,9 @@ def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
             sample = next(iter(raw_ids))
             assert sample not in text and not any(i in text for i in list(raw_ids)[:2000]), path
             scanned["text_files"] += 1
-    assert scanned["duckdb_tables"] > 20 and scanned["parquet_files"] > 10 and scanned["text_files"] > 10, scanned
+    assert scanned["duckdb_tables"] > 20 and scanned["parquet_files"] > 10 and scanned["text_files"] > 10, (
+        scanned
+    )
 
 
 def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:
@@ -370,7 +491,9 @@ def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline
     bad.parent.mkdir(parents=True)
     rows = pl.read_csv(next((pipeline.inbox / "vacancies").rglob("*.csv")), infer_schema=False).head(40)
     rows.with_columns(  # 10 of 40 rows lose a digit of their region code: 25% quarantined > the 5% limit
-        pl.when(pl.int_range(pl.len()) < 10).then(pl.col("region_code").str.slice(0, 5)).otherwise(pl.col("region_code"))
+        pl.when(pl.int_range(pl.len()) < 10)
+        .then(pl.col("region_code").str.slice(0, 5))
+        .otherwise(pl.col("region_code"))
         .alias("region_code"),
         ("X" + pl.col("posting_id")).alias("posting_id"),
         pl.col("posted_date").str.replace(r"^\d{4}-\d{2}", "2025-01"),
@@ -378,8 +501,11 @@ def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline
     ).write_csv(bad)
     result = pipeline.run()
     assert not result.success
-    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     assert checks["gx_feed_vacancies"] is False
     skipped_or_absent = {e.step_key for e in result.all_events if e.is_step_success}
     assert "published_release" not in skipped_or_absent

@@ -43,17 +43,23 @@ def _java_ok() -> bool:
 
 def _refresh(home: Path, inbox: Path, target: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TW_", "DAGSTER_"))}
-    env.update(TW_HOME=str(home), TW_INBOX_DIR=str(inbox), TW_PSEUDONYM_KEY="parity-test-key",
-               TW_DBT_TARGET=target)
-    proc = subprocess.run([str(Path(sys.executable).parent / "tw"), "run"], env=env, capture_output=True,
-                          text=True, check=False)
+    env.update(
+        TW_HOME=str(home), TW_INBOX_DIR=str(inbox), TW_PSEUDONYM_KEY="parity-test-key", TW_DBT_TARGET=target
+    )
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "tw"), "run"], env=env, capture_output=True, text=True, check=False
+    )
     log = home / "tw-run.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr, encoding="utf-8")
-    problems = [line for line in (proc.stdout + proc.stderr).splitlines()
-                if any(word in line for word in ("ERROR", "FAIL ", "Error", "Traceback"))]
+    problems = [
+        line
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if any(word in line for word in ("ERROR", "FAIL ", "Error", "Traceback"))
+    ]
     assert proc.returncode == 0 and "published release" in proc.stdout, (
-        f"`tw run` on {target} failed (full log: {log}):\n" + "\n".join(problems[-40:]))
+        f"`tw run` on {target} failed (full log: {log}):\n" + "\n".join(problems[-40:])
+    )
     return proc.stdout
 
 
@@ -114,9 +120,17 @@ def test_published_releases_are_equal_row_for_row(homes: tuple[Path, Path]) -> N
     con = duckdb.connect()
     con.execute(f"attach '{duck / 'releases' / 'current' / 'warehouse.duckdb'}' as d (read_only)")
     con.execute(f"attach '{spark / 'releases' / 'current' / 'warehouse.duckdb'}' as s (read_only)")
-    tables = {db: [t for (t,) in con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and table_name <> 'release_info' "
-        "order by 1", [db]).fetchall()] for db in ("d", "s")}
+    tables = {
+        db: [
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = ? and table_name <> 'release_info' "
+                "order by 1",
+                [db],
+            ).fetchall()
+        ]
+        for db in ("d", "s")
+    }
     assert tables["d"] == tables["s"] == sorted(t for _, t in PUBLISHED_TABLES)
     suppressed = 0
     for table in tables["d"]:
@@ -125,4 +139,6 @@ def test_published_releases_are_equal_row_for_row(homes: tuple[Path, Path]) -> N
         if "suppressed_columns" in left.columns:
             suppressed += left.filter(pl.col("suppressed_columns") != "").height
     con.close()
-    assert suppressed > 0  # the comparison covered masked cells too (secondary suppression is order-sensitive)
+    assert (
+        suppressed > 0
+    )  # the comparison covered masked cells too (secondary suppression is order-sensitive)

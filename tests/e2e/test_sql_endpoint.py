@@ -33,7 +33,9 @@ def _build(tmp: Path, value: int) -> Path:
     con.execute(f"""create table marts.mart_talent_match as select '320500' as region_code, '苏州市' as region_name,
         2024::integer as year, 1818.5::decimal(18,4) as graduates_supplied, {value}::bigint as vacancy_headcount,
         0.75::double as major_fit_rate, date '2024-08-31' as survey_date, true as is_published""")
-    con.execute("create table reference.dim_region as select '320500' as region_code, '苏州市' as region_name")
+    con.execute(
+        "create table reference.dim_region as select '320500' as region_code, '苏州市' as region_name"
+    )
     con.close()
     return db
 
@@ -41,8 +43,12 @@ def _build(tmp: Path, value: int) -> Path:
 def _release(tmp: Path, releases: Path, value: int, release_id: str) -> None:
     gate = tmp / "gate.json"
     gate.write_text(json.dumps({"passed": True, "results_dir": str(tmp), "suites": []}))
-    cand = stage_candidate(_build(tmp, value), releases, release_id,
-                           (("marts", "mart_talent_match"), ("reference", "dim_region")))
+    cand = stage_candidate(
+        _build(tmp, value),
+        releases,
+        release_id,
+        (("marts", "mart_talent_match"), ("reference", "dim_region")),
+    )
     publish(cand, releases, [], [gate])
 
 
@@ -63,9 +69,12 @@ def _dsn(endpoint: dict, password: str = "s3cret") -> str:
 
 def test_psycopg_types_chinese_text_and_parameters(endpoint: dict) -> None:
     with psycopg.connect(_dsn(endpoint)) as con:
-        row = con.execute("select region_code, region_name, year, graduates_supplied, vacancy_headcount, "
-                          "major_fit_rate, survey_date, is_published from mart_talent_match "
-                          "where region_code = %s", ("320500",)).fetchone()
+        row = con.execute(
+            "select region_code, region_name, year, graduates_supplied, vacancy_headcount, "
+            "major_fit_rate, survey_date, is_published from mart_talent_match "
+            "where region_code = %s",
+            ("320500",),
+        ).fetchone()
     assert row[:6] == ("320500", "苏州市", 2024, Decimal("1818.5000"), 100, 0.75)
     assert str(row[6]) == "2024-08-31" and row[7] is True
 
@@ -93,42 +102,59 @@ def test_catalog_queries_bi_tools_send(endpoint: dict) -> None:
         con.execute("SET application_name = 'Metabase'")
         assert con.execute("SHOW server_version").fetchone()[0] == "9.4"
         assert con.execute("select version()").fetchone()[0].startswith("PostgreSQL 9.4")
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
         assert {"mart_talent_match", "dim_region", "release_info"} <= tables
-        columns = con.execute("select column_name, data_type from information_schema.columns "
-                              "where table_name = 'mart_talent_match' order by ordinal_position").fetchall()
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'mart_talent_match' order by ordinal_position"
+        ).fetchall()
         assert columns[0] == ("region_code", "VARCHAR") and len(columns) == 8
-        rel = con.execute("select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n "
-                          "on n.oid = c.relnamespace where n.nspname = 'main' order by 1").fetchall()
+        rel = con.execute(
+            "select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n "
+            "on n.oid = c.relnamespace where n.nspname = 'main' order by 1"
+        ).fetchall()
         assert ("mart_talent_match",) in rel
 
 
-@pytest.mark.parametrize("sql", [
-    "create table x (a int)",
-    "insert into mart_talent_match select * from mart_talent_match",
-    "update mart_talent_match set vacancy_headcount = 0",
-    "delete from mart_talent_match",
-    "drop table mart_talent_match",
-    "alter table mart_talent_match add column y int",
-    "copy mart_talent_match to '/tmp/leak.csv'",
-    "attach '/tmp/other.duckdb' as other",
-    "install httpfs",
-    "load httpfs",
-    "pragma enable_profiling",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "create table x (a int)",
+        "insert into mart_talent_match select * from mart_talent_match",
+        "update mart_talent_match set vacancy_headcount = 0",
+        "delete from mart_talent_match",
+        "drop table mart_talent_match",
+        "alter table mart_talent_match add column y int",
+        "copy mart_talent_match to '/tmp/leak.csv'",
+        "attach '/tmp/other.duckdb' as other",
+        "install httpfs",
+        "load httpfs",
+        "pragma enable_profiling",
+    ],
+)
 def test_writes_ddl_and_file_access_are_refused(endpoint: dict, sql: str) -> None:
     with psycopg.connect(_dsn(endpoint)) as con, pytest.raises(psycopg.Error, match="read-only"):
         con.execute(sql)
 
 
-@pytest.mark.parametrize("sql", [
-    "select * from read_csv('/etc/passwd')",
-    "select * from read_parquet('/tmp/*.parquet')",
-    "select * from glob('/etc/*')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_parquet('/tmp/*.parquet')",
+        "select * from glob('/etc/*')",
+    ],
+)
 def test_file_reading_functions_are_refused_by_the_engine(endpoint: dict, sql: str) -> None:
-    with psycopg.connect(_dsn(endpoint)) as con, pytest.raises(psycopg.Error, match="disabled by configuration"):
+    with (
+        psycopg.connect(_dsn(endpoint)) as con,
+        pytest.raises(psycopg.Error, match="disabled by configuration"),
+    ):
         con.execute(sql)
 
 
@@ -138,11 +164,19 @@ def test_sqlalchemy_postgresql_dialect(endpoint: dict) -> None:
         inspector = sa.inspect(con)
         assert "mart_talent_match" in inspector.get_table_names()
         types = {c["name"]: type(c["type"]).__name__ for c in inspector.get_columns("mart_talent_match")}
-        assert types == {"region_code": "VARCHAR", "region_name": "VARCHAR", "year": "INTEGER",
-                         "graduates_supplied": "NUMERIC", "vacancy_headcount": "BIGINT",
-                         "major_fit_rate": "DOUBLE_PRECISION", "survey_date": "DATE", "is_published": "BOOLEAN"}
-        value = con.execute(sa.text("select sum(vacancy_headcount) from mart_talent_match "
-                                    "where year = :y"), {"y": 2024}).scalar()
+        assert types == {
+            "region_code": "VARCHAR",
+            "region_name": "VARCHAR",
+            "year": "INTEGER",
+            "graduates_supplied": "NUMERIC",
+            "vacancy_headcount": "BIGINT",
+            "major_fit_rate": "DOUBLE_PRECISION",
+            "survey_date": "DATE",
+            "is_published": "BOOLEAN",
+        }
+        value = con.execute(
+            sa.text("select sum(vacancy_headcount) from mart_talent_match where year = :y"), {"y": 2024}
+        ).scalar()
     engine.dispose()
     assert value == 100
 
@@ -151,9 +185,28 @@ def test_sqlalchemy_postgresql_dialect(endpoint: dict) -> None:
 def test_psql_client(endpoint: dict) -> None:
     def psql(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [PSQL, "-h", "127.0.0.1", "-p", str(endpoint["port"]), "-U", "analyst", "-d", "warehouse", "-X", "-A",
-             "-t", "-c", command],
-            env={**os.environ, "PGPASSWORD": "s3cret"}, capture_output=True, text=True, timeout=30, check=False)
+            [
+                PSQL,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(endpoint["port"]),
+                "-U",
+                "analyst",
+                "-d",
+                "warehouse",
+                "-X",
+                "-A",
+                "-t",
+                "-c",
+                command,
+            ],
+            env={**os.environ, "PGPASSWORD": "s3cret"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
 
     out = psql("select region_name, vacancy_headcount from mart_talent_match")
     assert out.returncode == 0, out.stderr
@@ -162,7 +215,9 @@ def test_psql_client(endpoint: dict) -> None:
     assert listing.returncode == 0 and "mart_talent_match" in listing.stdout, listing.stderr
     described = psql("\\d mart_talent_match")
     assert described.returncode == 0, described.stderr
-    assert "vacancy_headcount|bigint" in described.stdout and "region_name|character varying" in described.stdout
+    assert (
+        "vacancy_headcount|bigint" in described.stdout and "region_name|character varying" in described.stdout
+    )
     refused = psql("drop table mart_talent_match")
     assert refused.returncode != 0 and "read-only" in refused.stderr
 
@@ -175,8 +230,10 @@ def test_several_clients_and_a_release_switch_between_queries(endpoint: dict) ->
         try:
             with psycopg.connect(_dsn(endpoint)) as con:
                 for _ in range(20):
-                    results.append(con.execute("select vacancy_headcount from mart_talent_match").fetchone()[0])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                    results.append(
+                        con.execute("select vacancy_headcount from mart_talent_match").fetchone()[0]
+                    )
+        except BaseException as exc:
             errors.append(exc)
 
     with psycopg.connect(_dsn(endpoint)) as held:

@@ -28,27 +28,50 @@ def fault_case(request: pytest.FixtureRequest) -> Iterator[None]:
     _CASE.clear()
 
 
-def record_figures(files: int, rows_read: int, rows_loaded: int, rows_quarantined: int, **extra: object) -> None:
+def record_figures(
+    files: int, rows_read: int, rows_loaded: int, rows_quarantined: int, **extra: object
+) -> None:
     """Add one line to the figures table for the running test."""
-    FIGURES.append({"test": _CASE.get("test", "?"), "behaviour": _CASE.get("behaviour", ""), "files": files,
-                    "rows_read": rows_read, "rows_loaded": rows_loaded, "rows_quarantined": rows_quarantined,
-                    "rows_lost": rows_read - rows_loaded - rows_quarantined, **extra})
+    FIGURES.append(
+        {
+            "test": _CASE.get("test", "?"),
+            "behaviour": _CASE.get("behaviour", ""),
+            "files": files,
+            "rows_read": rows_read,
+            "rows_loaded": rows_loaded,
+            "rows_quarantined": rows_quarantined,
+            "rows_lost": rows_read - rows_loaded - rows_quarantined,
+            **extra,
+        }
+    )
 
 
 def figures_table(figures: list[dict]) -> str:
     by_test: dict[str, dict] = {}
     for f in sorted(figures, key=lambda f: f["test"]):
-        row = by_test.setdefault(f["test"], {**f, "files": 0, "rows_read": 0, "rows_loaded": 0,
-                                             "rows_quarantined": 0, "rows_lost": 0})
+        row = by_test.setdefault(
+            f["test"],
+            {**f, "files": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_lost": 0},
+        )
         for k in ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_lost"):
             row[k] += f[k]
-    lines = ["| test | behaviour | files | rows read | loaded | quarantined | rows lost |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| `{r['test']}` | {r['behaviour']} | {r['files']} | {r['rows_read']} | {r['rows_loaded']} | "
-              f"{r['rows_quarantined']} | {r['rows_lost']} |" for r in by_test.values()]
-    total = {k: sum(r[k] for r in by_test.values())
-             for k in ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_lost")}
-    lines.append(f"| **all** | | {total['files']} | {total['rows_read']} | {total['rows_loaded']} | "
-                 f"{total['rows_quarantined']} | {total['rows_lost']} |")
+    lines = [
+        "| test | behaviour | files | rows read | loaded | quarantined | rows lost |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{r['test']}` | {r['behaviour']} | {r['files']} | {r['rows_read']} | {r['rows_loaded']} | "
+        f"{r['rows_quarantined']} | {r['rows_lost']} |"
+        for r in by_test.values()
+    ]
+    total = {
+        k: sum(r[k] for r in by_test.values())
+        for k in ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_lost")
+    }
+    lines.append(
+        f"| **all** | | {total['files']} | {total['rows_read']} | {total['rows_loaded']} | "
+        f"{total['rows_quarantined']} | {total['rows_lost']} |"
+    )
     return "\n".join(lines)
 
 
@@ -66,8 +89,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    figures = [f for part in sorted(PARTS.glob("*.json")) if PARTS.exists()
-               for f in json.loads(part.read_text(encoding="utf-8"))]
+    figures = [
+        f
+        for part in sorted(PARTS.glob("*.json"))
+        if PARTS.exists()
+        for f in json.loads(part.read_text(encoding="utf-8"))
+    ]
     if not figures:
         return
     table = figures_table(figures)

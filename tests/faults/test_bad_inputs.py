@@ -26,8 +26,9 @@ CHINESE = {c.name: c.aliases[0] for c in VACANCIES.columns}
 
 
 def _ingest(tmp_path: Path, path: Path) -> tuple[FileReport, pl.DataFrame]:
-    report = ingest_file(path, VACANCIES, tmp_path / "raw", b"k", references=REFERENCES,
-                         region_code_years=REGION_YEARS)
+    report = ingest_file(
+        path, VACANCIES, tmp_path / "raw", b"k", references=REFERENCES, region_code_years=REGION_YEARS
+    )
     q_files = list((tmp_path / "raw" / "_quarantine" / "vacancies").glob("part-[0-9a-f]*.parquet"))
     quarantined = pl.read_parquet(q_files) if q_files else pl.DataFrame({"source_row": [], "reason": []})
     assert report.status == "rejected" or report.reconciles  # read = loaded + quarantined, always
@@ -47,7 +48,10 @@ def test_gbk_file_is_read_as_gbk_not_as_utf8(tmp_path: Path) -> None:
     path = _csv(tmp_path, [{CHINESE[k]: v for k, v in r.items()} for r in vacancy_rows()], encoding="gbk")
     report, _ = _ingest(tmp_path, path)
     assert (report.encoding, report.rows_loaded) == ("gb18030", 3)
-    assert pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")["enterprise_name"][0] == "样例企业"
+    assert (
+        pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")["enterprise_name"][0]
+        == "样例企业"
+    )
 
 
 def test_utf8_with_bom(tmp_path: Path) -> None:
@@ -67,11 +71,17 @@ def test_missing_column_rejects_the_file(tmp_path: Path) -> None:
 
 def test_renamed_column_known_alias_is_accepted_unknown_is_rejected(tmp_path: Path) -> None:
     """LOADED with a known Chinese alias; REJECTED when the new name is unknown (schema drift)."""
-    ok = _csv(tmp_path, [{("需求人数" if k == "headcount" else k): v for k, v in r.items()} for r in vacancy_rows()],
-              "alias.csv")
+    ok = _csv(
+        tmp_path,
+        [{("需求人数" if k == "headcount" else k): v for k, v in r.items()} for r in vacancy_rows()],
+        "alias.csv",
+    )
     assert _ingest(tmp_path, ok)[0].rows_loaded == 3
-    bad = _csv(tmp_path, [{("人数" if k == "headcount" else k): v for k, v in r.items()} for r in vacancy_rows()],
-               "drift.csv")
+    bad = _csv(
+        tmp_path,
+        [{("人数" if k == "headcount" else k): v for k, v in r.items()} for r in vacancy_rows()],
+        "drift.csv",
+    )
     report, _ = _ingest(tmp_path, bad)
     assert report.status == "rejected" and "headcount" in report.error and "'人数'" in report.error
 
@@ -97,13 +107,19 @@ def test_full_width_digits_and_stray_spaces(tmp_path: Path) -> None:
     rows[0]["region_code"], rows[1]["region_code"] = "３２０５０５", " 3205 05 "
     report, _ = _ingest(tmp_path, _csv(tmp_path, rows))
     assert report.rows_loaded == 2
-    assert set(pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")["region_code"]) == {"320505"}
+    assert set(pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")["region_code"]) == {
+        "320505"
+    }
 
 
 def test_codes_that_do_not_exist(tmp_path: Path) -> None:
     """QUARANTINED: well-formed region, industry and occupation codes that are not in their classification."""
     rows = vacancy_rows(3)
-    rows[0]["region_code"], rows[1]["industry_code"], rows[2]["occupation_code"] = "329999", "99", "6-99-99-99"
+    rows[0]["region_code"], rows[1]["industry_code"], rows[2]["occupation_code"] = (
+        "329999",
+        "99",
+        "6-99-99-99",
+    )
     report, q = _ingest(tmp_path, _csv(tmp_path, rows))
     assert report.rows_quarantined == 3
     assert all("is not a code of" in r for r in q["reason"])
@@ -132,10 +148,13 @@ def test_duplicate_keys_within_a_file(tmp_path: Path) -> None:
     assert q["reason"][0] == "duplicate key (posting_id='P0') already in row 2 of this file"
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("-3", "column headcount: value '-3' is below the minimum 1"),
-    ("三", "column headcount: value '三' is not an integer >= 1 <= 10000"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("-3", "column headcount: value '-3' is below the minimum 1"),
+        ("三", "column headcount: value '三' is not an integer >= 1 <= 10000"),
+    ],
+)
 def test_negative_or_non_numeric_counts(tmp_path: Path, value: str, reason: str) -> None:
     """QUARANTINED with the value and the rule."""
     rows = vacancy_rows(1)
@@ -149,8 +168,10 @@ def test_impossible_dates(tmp_path: Path) -> None:
     rows[0]["posted_date"] = "2024-02-30"
     rows[1]["closed_date"] = "2023-01-01"
     reasons = _ingest(tmp_path, _csv(tmp_path, rows))[1]["reason"].to_list()
-    assert reasons == ["column posted_date: value '2024-02-30' is not a date YYYY-MM-DD",
-                       "row rule closed_after_posted: closed_date must not be before posted_date"]
+    assert reasons == [
+        "column posted_date: value '2024-02-30' is not a date YYYY-MM-DD",
+        "row rule closed_after_posted: closed_date must not be before posted_date",
+    ]
 
 
 def test_salary_outliers(tmp_path: Path) -> None:
@@ -158,7 +179,8 @@ def test_salary_outliers(tmp_path: Path) -> None:
     rows = vacancy_rows(1)
     rows[0]["salary_max_cny"] = "960000"
     assert _ingest(tmp_path, _csv(tmp_path, rows))[1]["reason"].to_list() == [
-        "column salary_max_cny: value '960000' is above the maximum 200000"]
+        "column salary_max_cny: value '960000' is above the maximum 200000"
+    ]
 
 
 def test_empty_file(tmp_path: Path) -> None:

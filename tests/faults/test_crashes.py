@@ -40,15 +40,27 @@ HELD_BACK = "vacancies/2024/vacancies_2024-12.csv"
 
 
 def _tw(home: Path, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TW_HOME": str(home), "TW_INBOX_DIR": str(home / "inbox"), "TW_DEMO": "1",
-           "DAGSTER_HOME": str(home / "dagster")}
+    env = {
+        **os.environ,
+        "TW_HOME": str(home),
+        "TW_INBOX_DIR": str(home / "inbox"),
+        "TW_DEMO": "1",
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
     env.pop("TW_FAILPOINTS", None)
     if failpoint:
         env["TW_FAILPOINTS"] = failpoint
     tw = Path(sys.executable).parent / "tw"
     command = [str(tw)] if tw.exists() else [sys.executable, "-m", "orchestration.cli"]
-    return subprocess.run([*command, "run"], env=env, capture_output=True, text=True, timeout=900,
-                          start_new_session=True, check=False)  # its own process group: the failpoint kills only it
+    return subprocess.run(
+        [*command, "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        start_new_session=True,
+        check=False,
+    )  # its own process group: the failpoint kills only it
 
 
 def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
@@ -63,9 +75,11 @@ def _release_fingerprint(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-SQL = ("select (select release_id from release_info) as release_id, "
-       "(select count(*) from mart_talent_match) as match_rows, "
-       "(select count(*) from mart_talent_outflow) as outflow_rows")
+SQL = (
+    "select (select release_id from release_info) as release_id, "
+    "(select count(*) from mart_talent_match) as match_rows, "
+    "(select count(*) from mart_talent_outflow) as outflow_rows"
+)
 
 # An analyst's process: opens current/warehouse.duckdb read-only for every query, prints one JSON line per answer.
 DUCKDB_READER = f"""
@@ -102,7 +116,9 @@ class Readers:
         manifest = json.loads((self.releases / release_id / "manifest.json").read_text(encoding="utf-8"))
         rows = {t["table"]: t["rows"] for t in manifest["tables"]}
         if (rows["mart_talent_match"], rows["mart_talent_outflow"]) != (match_rows, outflow_rows):
-            self.errors.append(f"{release_id}: counts {match_rows}, {outflow_rows} are not the release's {rows}")
+            self.errors.append(
+                f"{release_id}: counts {match_rows}, {outflow_rows} are not the release's {rows}"
+            )
         self.seen[release_id] = self.seen.get(release_id, 0) + 1
         self.answers += 1
 
@@ -114,13 +130,16 @@ class Readers:
             try:
                 with psycopg.connect(dsn) as con:
                     self._check(con.execute(SQL).fetchone())
-            except Exception as exc:  # noqa: BLE001 - every failure is a finding
+            except Exception as exc:
                 self.errors.append(f"endpoint: {type(exc).__name__}: {exc}")
             time.sleep(0.05)
 
     def __enter__(self) -> Self:
-        self.process = subprocess.Popen([sys.executable, "-c", DUCKDB_READER, str(self.releases / "current"),
-                                         str(self.stop_file)], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", DUCKDB_READER, str(self.releases / "current"), str(self.stop_file)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.thread.start()
         return self
 
@@ -148,8 +167,9 @@ def _inbox_rows(inbox: Path) -> dict[str, int]:
                 text.decode("utf-8")
                 counts[str(path.relative_to(inbox))] = pl.read_csv(path, infer_schema=False).height
             except UnicodeDecodeError:
-                counts[str(path.relative_to(inbox))] = pl.read_csv(text.decode("gb18030").encode(),
-                                                                   infer_schema=False).height
+                counts[str(path.relative_to(inbox))] = pl.read_csv(
+                    text.decode("gb18030").encode(), infer_schema=False
+                ).height
         elif path.suffix == ".parquet":
             counts[str(path.relative_to(inbox))] = pl.read_parquet(path).height
         elif path.suffix == ".xlsx":
@@ -186,8 +206,11 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
     assert _killed(proc), proc.stderr[-3000:]
     r1_intact()
     manifests = {p.stem for p in (home / "raw" / "_manifest").rglob("*.json")}
-    orphans = [p for p in (home / "raw").rglob("part-*.parquet")
-               if p.stem.removeprefix("part-") not in manifests | {"schema"}]
+    orphans = [
+        p
+        for p in (home / "raw").rglob("part-*.parquet")
+        if p.stem.removeprefix("part-") not in manifests | {"schema"}
+    ]
     assert orphans, "the kill left a half-ingested file (parts without a manifest)"
     figures["orphan_parts_after_ingest_kill"] = len(orphans)
 
@@ -200,7 +223,9 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
     proc = _tw(home, "publish_before_switch")
     assert _killed(proc), proc.stderr[-3000:]
     r1_intact()
-    unswitched = [p.name for p in releases.iterdir() if p.is_dir() and p.name not in (r1, "candidates", "current")]
+    unswitched = [
+        p.name for p in releases.iterdir() if p.is_dir() and p.name not in (r1, "candidates", "current")
+    ]
     assert unswitched, "the killed publish had moved its folder into place"
 
     # 5. a complete run while readers query
@@ -234,18 +259,34 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
         loaded = {m["source_file"]: m["rows_loaded"] for m in manifests_data if m["feed"] == feed}
         got = dict(con.execute(f"select source_file, count(*) from {raw} group by 1").fetchall())
         assert got == {f: n for f, n in loaded.items() if n}, feed
-        dups = con.execute(f"select count(*) from (select source_file, source_row from {raw} "
-                           f"group by all having count(*) > 1)").fetchone()[0]
+        dups = con.execute(
+            f"select count(*) from (select source_file, source_row from {raw} "
+            f"group by all having count(*) > 1)"
+        ).fetchone()[0]
         assert dups == 0, feed
     published = duckdb.connect(str(releases / "current" / "warehouse.duckdb"), read_only=True)
-    demand = dict(published.execute("select year, sum(vacancy_headcount) from mart_talent_match where "
-                                    "region_level = 'province' and industry_level = 'section' group by 1").fetchall())
-    inbox_demand = dict(con.execute(
-        f"select year(posted_date), sum(headcount) from read_parquet('{home}/raw/vacancies/*/*.parquet') "
-        "group by 1").fetchall())
+    demand = dict(
+        published.execute(
+            "select year, sum(vacancy_headcount) from mart_talent_match where "
+            "region_level = 'province' and industry_level = 'section' group by 1"
+        ).fetchall()
+    )
+    inbox_demand = dict(
+        con.execute(
+            f"select year(posted_date), sum(headcount) from read_parquet('{home}/raw/vacancies/*/*.parquet') "
+            "group by 1"
+        ).fetchall()
+    )
     assert demand == inbox_demand
-    figures.update(files=len(manifests_data), rows_read=sum(m["rows_read"] for m in manifests_data),
-                   rows_lost=sum(m["rows_read"] - m["rows_loaded"] - m["rows_quarantined"] for m in manifests_data))
-    record_figures(len(manifests_data), sum(m["rows_read"] for m in manifests_data),
-                   sum(m["rows_loaded"] for m in manifests_data), sum(m["rows_quarantined"] for m in manifests_data))
+    figures.update(
+        files=len(manifests_data),
+        rows_read=sum(m["rows_read"] for m in manifests_data),
+        rows_lost=sum(m["rows_read"] - m["rows_loaded"] - m["rows_quarantined"] for m in manifests_data),
+    )
+    record_figures(
+        len(manifests_data),
+        sum(m["rows_read"] for m in manifests_data),
+        sum(m["rows_loaded"] for m in manifests_data),
+        sum(m["rows_quarantined"] for m in manifests_data),
+    )
     print("crash figures:", figures)

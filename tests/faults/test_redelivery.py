@@ -39,9 +39,25 @@ def _ingest(tmp_path: Path) -> list[FileReport]:
 def _dbt_build(root: Path) -> duckdb.DuckDBPyConnection:
     env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(root / "build.duckdb")}
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "stg_vacancies", "--project-dir",
-         str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(root / "target"),
-         "--log-path", str(root / "logs")], env=env, capture_output=True, text=True, check=False)
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "run",
+            "--select",
+            "stg_vacancies",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     return duckdb.connect(str(root / "build.duckdb"), read_only=True)
 
@@ -53,10 +69,15 @@ def test_a_corrected_file_replaces_its_earlier_version(tmp_path: Path) -> None:
     v1 = vacancy_rows(4)
     v1[3]["region_code"] = "32050"  # 1 of 4 rows quarantined: 25% > the 5% limit, the gate fails
     pl.DataFrame(v1).write_csv(inbox / "march.csv")
-    pl.DataFrame([{**vacancy_rows(1)[0], "posting_id": "OTHER", "headcount": "9"}]).write_csv(inbox / "other.csv")
+    pl.DataFrame([{**vacancy_rows(1)[0], "posting_id": "OTHER", "headcount": "9"}]).write_csv(
+        inbox / "other.csv"
+    )
     _ingest(tmp_path)
-    gate = run_gate(prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"), ["feed_vacancies"],
-                    tmp_path / "q" / "first")
+    gate = run_gate(
+        prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"),
+        ["feed_vacancies"],
+        tmp_path / "q" / "first",
+    )
     assert not gate.passed
 
     time.sleep(0.01)  # a later ingestion time
@@ -64,10 +85,15 @@ def test_a_corrected_file_replaces_its_earlier_version(tmp_path: Path) -> None:
     v2[1]["headcount"] = "7"
     pl.DataFrame(v2).write_csv(inbox / "march.csv")
     reports = _ingest(tmp_path)
-    assert sorted((r.source_file, r.status) for r in reports) == [("vacancies/march.csv", "loaded"),
-                                                                  ("vacancies/other.csv", "unchanged")]
-    gate = run_gate(prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"), ["feed_vacancies"],
-                    tmp_path / "q" / "second")
+    assert sorted((r.source_file, r.status) for r in reports) == [
+        ("vacancies/march.csv", "loaded"),
+        ("vacancies/other.csv", "unchanged"),
+    ]
+    gate = run_gate(
+        prepare_feed_database(tmp_path / "raw", tmp_path / "q" / "feeds.duckdb"),
+        ["feed_vacancies"],
+        tmp_path / "q" / "second",
+    )
     assert gate.passed, gate.summary()
 
     con = _dbt_build(tmp_path)
@@ -87,5 +113,6 @@ def test_the_same_key_in_two_files_latest_ingested_wins(tmp_path: Path) -> None:
     _ingest(tmp_path)
     con = _dbt_build(tmp_path)
     assert con.sql("select posting_id, headcount, source_file from staging.stg_vacancies").fetchall() == [
-        ("P0", 5, "vacancies/b.csv")]
+        ("P0", 5, "vacancies/b.csv")
+    ]
     con.close()

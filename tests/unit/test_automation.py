@@ -39,7 +39,8 @@ def test_schedule_targets_the_refresh_job() -> None:
 
 
 def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
     import os
 

@@ -18,22 +18,33 @@ P = "talent_warehouse"
 
 
 def _node(kind: str, name: str, *parents: str) -> tuple[str, dict]:
-    return f"{kind}.{P}.{name}", {"name": name, "resource_type": kind, "package_name": P,
-                                  "depends_on": {"nodes": list(parents)}}
+    return f"{kind}.{P}.{name}", {
+        "name": name,
+        "resource_type": kind,
+        "package_name": P,
+        "depends_on": {"nodes": list(parents)},
+    }
 
 
-NODES = dict([
-    ("seed." + P + ".ref_region", {"name": "ref_region", "resource_type": "seed", "package_name": P}),
-    _node("model", "dim_region", f"seed.{P}.ref_region"),
-    _node("model", "stg_vacancies", f"source.{P}.raw.vacancies"),
-    _node("model", "stg_graduate_destinations", f"source.{P}.raw.graduate_destinations"),
-    _node("model", "stg_quarantine", f"source.{P}.raw.quarantine"),
-    _node("model", "int_graduates", f"model.{P}.stg_graduate_destinations", f"model.{P}.dim_region"),
-    _node("model", "int_vacancies", f"model.{P}.stg_vacancies", f"model.{P}.dim_region"),
-    _node("model", "mart_talent_outflow", f"model.{P}.int_graduates"),
-    _node("model", "mart_talent_match", f"model.{P}.int_graduates", f"model.{P}.int_vacancies"),
-    _node("test", "relationships_int_vacancies_dim_region", f"model.{P}.int_vacancies", f"model.{P}.dim_region"),
-])
+NODES = dict(
+    [
+        ("seed." + P + ".ref_region", {"name": "ref_region", "resource_type": "seed", "package_name": P}),
+        _node("model", "dim_region", f"seed.{P}.ref_region"),
+        _node("model", "stg_vacancies", f"source.{P}.raw.vacancies"),
+        _node("model", "stg_graduate_destinations", f"source.{P}.raw.graduate_destinations"),
+        _node("model", "stg_quarantine", f"source.{P}.raw.quarantine"),
+        _node("model", "int_graduates", f"model.{P}.stg_graduate_destinations", f"model.{P}.dim_region"),
+        _node("model", "int_vacancies", f"model.{P}.stg_vacancies", f"model.{P}.dim_region"),
+        _node("model", "mart_talent_outflow", f"model.{P}.int_graduates"),
+        _node("model", "mart_talent_match", f"model.{P}.int_graduates", f"model.{P}.int_vacancies"),
+        _node(
+            "test",
+            "relationships_int_vacancies_dim_region",
+            f"model.{P}.int_vacancies",
+            f"model.{P}.dim_region",
+        ),
+    ]
+)
 
 
 def _manifest() -> dict:
@@ -70,7 +81,11 @@ def test_a_withdrawn_file_means_a_full_build() -> None:
 def test_the_rebuild_set_is_everything_downstream_of_the_changed_feed() -> None:
     down = nodes_downstream(_manifest(), ["vacancies"])
     assert {n.split(".")[-1] for n in down} == {
-        "stg_vacancies", "int_vacancies", "mart_talent_match", "relationships_int_vacancies_dim_region"}
+        "stg_vacancies",
+        "int_vacancies",
+        "mart_talent_match",
+        "relationships_int_vacancies_dim_region",
+    }
 
 
 def test_unchanged_nodes_come_parents_first_and_never_depend_on_a_rebuilt_one() -> None:
@@ -78,8 +93,13 @@ def test_unchanged_nodes_come_parents_first_and_never_depend_on_a_rebuilt_one() 
     plan = BuildPlan("incremental", ("vacancies",), "")
     kept = unchanged_nodes(plan, manifest)
     names = [manifest["nodes"][uid]["name"] for uid in kept]
-    assert set(names) == {"ref_region", "dim_region", "stg_graduate_destinations", "int_graduates",
-                          "mart_talent_outflow"}  # stg_quarantine is rebuilt with any feed
+    assert set(names) == {
+        "ref_region",
+        "dim_region",
+        "stg_graduate_destinations",
+        "int_graduates",
+        "mart_talent_outflow",
+    }  # stg_quarantine is rebuilt with any feed
     assert names.index("ref_region") < names.index("dim_region") < names.index("int_graduates")
     assert names.index("int_graduates") < names.index("mart_talent_outflow")
     assert unchanged_nodes(BuildPlan("full", (), ""), manifest) == []
@@ -93,14 +113,22 @@ def test_dbt_arguments_keep_every_test_that_touches_a_rebuilt_model() -> None:
     args = dbt_build_args(BuildPlan("incremental", ("vacancies",), ""), manifest)
     assert args[:3] == ["build", "--indirect-selection", "cautious"]
     assert args[3] == "--exclude"
-    assert args[4].split() == sorted(["ref_region", "dim_region", "stg_graduate_destinations", "int_graduates",
-                                      "mart_talent_outflow"])
+    assert args[4].split() == sorted(
+        ["ref_region", "dim_region", "stg_graduate_destinations", "int_graduates", "mart_talent_outflow"]
+    )
 
 
 def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
     def m(feed: str, name: str, sha: str, at: str) -> SimpleNamespace:
-        return SimpleNamespace(feed=feed, source_file=name, file_sha256=sha, ingested_at=at, status="loaded",
-                               rows_loaded=3, rows_quarantined=0)
+        return SimpleNamespace(
+            feed=feed,
+            source_file=name,
+            file_sha256=sha,
+            ingested_at=at,
+            status="loaded",
+            rows_loaded=3,
+            rows_quarantined=0,
+        )
 
     base = [m("vacancies", "v1.csv", "a", "t1"), m("graduate_destinations", "g.csv", "b", "t1")]
     before = feed_files(base)
@@ -114,6 +142,8 @@ def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
 
 def test_on_spark_new_files_mean_a_full_build_and_nothing_new_still_nothing() -> None:
     """Spark's staging tables are plain Parquet tables (no delete), and the session catalog is in memory."""
-    plan = plan_build(_inputs(), _inputs(vacancies=["v1", "v2"]), build_db_exists=True, incremental_supported=False)
+    plan = plan_build(
+        _inputs(), _inputs(vacancies=["v1", "v2"]), build_db_exists=True, incremental_supported=False
+    )
     assert (plan.mode, plan.changed_feeds) == ("full", ("vacancies",))
     assert plan_build(_inputs(), _inputs(), build_db_exists=True, incremental_supported=False).mode == "none"

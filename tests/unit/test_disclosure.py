@@ -21,17 +21,25 @@ from publication.disclosure import (
 
 K = 5
 POLICY = MartPolicy(
-    "mart_test", ("region_level", "region_code", "grad_year"),
+    "mart_test",
+    ("region_level", "region_code", "grad_year"),
     counts=("employed", "stayed", "left", "unknown"),
     rates={"stay_rate": ("stayed", "employed")},
     additive=(("employed", ("stayed", "left", "unknown")),),
-    hierarchies=(REGION,))
+    hierarchies=(REGION,),
+)
 
 
 def _frame(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(rows, orient="row", schema=["region_level", "region_code", "grad_year", "employed", "stayed",
-                                                    "left", "unknown"]).with_row_index("row_id").with_columns(
-        pl.col("row_id").cast(pl.Int64), stay_rate=pl.col("stayed") / pl.col("employed"))
+    return (
+        pl.DataFrame(
+            rows,
+            orient="row",
+            schema=["region_level", "region_code", "grad_year", "employed", "stayed", "left", "unknown"],
+        )
+        .with_row_index("row_id")
+        .with_columns(pl.col("row_id").cast(pl.Int64), stay_rate=pl.col("stayed") / pl.col("employed"))
+    )
 
 
 def _masked(frame: pl.DataFrame, policy: MartPolicy = POLICY) -> set[tuple[int, str, str]]:
@@ -39,8 +47,12 @@ def _masked(frame: pl.DataFrame, policy: MartPolicy = POLICY) -> set[tuple[int, 
 
 
 def test_primary_masks_counts_between_zero_and_k_only() -> None:
-    frame = _frame([("prefecture", "320100", 2024, 20, 10, 10, 0),   # 0 is published: it identifies nobody
-                    ("prefecture", "320200", 2025, 20, 5, 15, 0)])   # 5 = k is published
+    frame = _frame(
+        [
+            ("prefecture", "320100", 2024, 20, 10, 10, 0),  # 0 is published: it identifies nobody
+            ("prefecture", "320200", 2025, 20, 5, 15, 0),
+        ]
+    )  # 5 = k is published
     assert _masked(frame) == set()
     frame = _frame([("prefecture", "320100", 2024, 20, 4.5, 15.5, 0)])  # fractional counts too
     masks = _masked(frame)
@@ -56,19 +68,27 @@ def test_secondary_protects_a_within_row_sum() -> None:
 
 def test_secondary_protects_a_hierarchy_total() -> None:
     # province 320000 = 320100 + 320200 + 320300; masking only 320100's 3 would reveal it as 25 - 10 - 12
-    rows = [("prefecture", "320100", 2024, 10, 3, 7, 0), ("prefecture", "320200", 2024, 20, 10, 10, 0),
-            ("prefecture", "320300", 2024, 30, 12, 18, 0), ("province", "320000", 2024, 60, 25, 35, 0)]
+    rows = [
+        ("prefecture", "320100", 2024, 10, 3, 7, 0),
+        ("prefecture", "320200", 2024, 20, 10, 10, 0),
+        ("prefecture", "320300", 2024, 30, 12, 18, 0),
+        ("province", "320000", 2024, 60, 25, 35, 0),
+    ]
     masks = _masked(_frame(rows))
     stayed = {(r, reason) for r, c, reason in masks if c == "stayed"}
     assert stayed == {(0, "primary"), (1, "secondary")}  # the smallest other member
     # a different year is a different relation: the 3 is masked, nothing more
     hierarchy_only = MartPolicy("t", POLICY.key, POLICY.counts, hierarchies=(REGION,))
-    assert _masked(_frame([("prefecture", "320100", 2023, 10, 3, 7, 0), ("province", "320000", 2024, 60, 25, 35, 0)]),
-                   hierarchy_only) == {(0, "stayed", "primary")}
+    assert _masked(
+        _frame([("prefecture", "320100", 2023, 10, 3, 7, 0), ("province", "320000", 2024, 60, 25, 35, 0)]),
+        hierarchy_only,
+    ) == {(0, "stayed", "primary")}
 
 
 def test_a_hierarchy_without_its_published_total_is_no_relation() -> None:
-    frame = _frame([("prefecture", "320100", 2024, 10, 6, 4, 0), ("prefecture", "320200", 2024, 20, 3, 17, 0)])
+    frame = _frame(
+        [("prefecture", "320100", 2024, 10, 6, 4, 0), ("prefecture", "320200", 2024, 20, 3, 17, 0)]
+    )
     assert relations(frame, MartPolicy("t", POLICY.key, ("stayed",), hierarchies=(REGION,))).is_empty()
 
 
@@ -92,10 +112,16 @@ def test_no_relation_keeps_exactly_one_masked_cell(seed: int) -> None:
             rows.append(("province", province, year, sum(totals), *totals))
     frame = _frame(rows)
     masks = mask_cells(frame, POLICY, K)
-    cells = (frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in POLICY.counts])
-             .unpivot(index="row_id", variable_name="column", value_name="value")
-             .join(masks.select("row_id", "column", pl.lit(True).alias("masked")), on=["row_id", "column"],
-                   how="left").with_columns(pl.col("masked").fill_null(False)))
+    cells = (
+        frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in POLICY.counts])
+        .unpivot(index="row_id", variable_name="column", value_name="value")
+        .join(
+            masks.select("row_id", "column", pl.lit(True).alias("masked")),
+            on=["row_id", "column"],
+            how="left",
+        )
+        .with_columns(pl.col("masked").fill_null(False))
+    )
     assert unsafe_relations(cells, relations(frame, POLICY)).is_empty()
     small = cells.filter((pl.col("value") > 0) & (pl.col("value") < K))
     assert small["masked"].all()
@@ -126,8 +152,13 @@ def test_masks_do_not_depend_on_the_order_of_the_rows(seed: int) -> None:
 
     def by_key(rows: list[tuple]) -> set[tuple]:
         frame = _frame(rows)
-        keys = dict(zip(frame["row_id"], zip(frame["region_level"], frame["region_code"], frame["grad_year"],
-                                             strict=True), strict=True))
+        keys = dict(
+            zip(
+                frame["row_id"],
+                zip(frame["region_level"], frame["region_code"], frame["grad_year"], strict=True),
+                strict=True,
+            )
+        )
         return {(keys[r], c, reason) for r, c, reason in mask_cells(frame, POLICY, K).iter_rows()}
 
     assert by_key(rows) == by_key(shuffled)
@@ -138,20 +169,36 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
     con.execute("""create table mart_test (region_level varchar, region_code varchar, grad_year integer,
                    employed bigint, stayed bigint, left_ bigint, unknown bigint, stay_rate double,
                    suppressed_columns varchar)""")
-    con.execute("insert into mart_test values ('prefecture', '320100', 2024, 20, 3, 17, 0, 0.15, ''), "
-                "('prefecture', '320200', 2024, 20, 10, 10, 0, 0.5, '')")
-    policy = MartPolicy("mart_test", POLICY.key, counts=("employed", "stayed", "left_", "unknown"),
-                        rates={"stay_rate": ("stayed", "employed")},
-                        additive=(("employed", ("stayed", "left_", "unknown")),))
+    con.execute(
+        "insert into mart_test values ('prefecture', '320100', 2024, 20, 3, 17, 0, 0.15, ''), "
+        "('prefecture', '320200', 2024, 20, 10, 10, 0, 0.5, '')"
+    )
+    policy = MartPolicy(
+        "mart_test",
+        POLICY.key,
+        counts=("employed", "stayed", "left_", "unknown"),
+        rates={"stay_rate": ("stayed", "employed")},
+        additive=(("employed", ("stayed", "left_", "unknown")),),
+    )
     summary = apply_to_database(con, K, (policy,))
-    assert summary["mart_test"] == {"cells_primary": 1, "cells_secondary": 1, "cells_rate": 1,
-                                    "rows_with_suppression": 1}
-    rows = con.execute("select region_code, employed, stayed, left_, stay_rate, suppressed_columns "
-                       "from mart_test order by region_code").fetchall()
-    assert rows == [("320100", 20, None, None, None, "stayed,left_,stay_rate"),
-                    ("320200", 20, 10, 10, 0.5, "")]
-    assert con.execute("select data_type from information_schema.columns where table_name = 'mart_test' "
-                       "and column_name = 'stayed'").fetchone() == ("BIGINT",)
+    assert summary["mart_test"] == {
+        "cells_primary": 1,
+        "cells_secondary": 1,
+        "cells_rate": 1,
+        "rows_with_suppression": 1,
+    }
+    rows = con.execute(
+        "select region_code, employed, stayed, left_, stay_rate, suppressed_columns "
+        "from mart_test order by region_code"
+    ).fetchall()
+    assert rows == [
+        ("320100", 20, None, None, None, "stayed,left_,stay_rate"),
+        ("320200", 20, 10, 10, 0.5, ""),
+    ]
+    assert con.execute(
+        "select data_type from information_schema.columns where table_name = 'mart_test' "
+        "and column_name = 'stayed'"
+    ).fetchone() == ("BIGINT",)
 
 
 def test_every_policy_names_real_columns_of_its_mart() -> None:
@@ -163,6 +210,11 @@ def test_every_policy_names_real_columns_of_its_mart() -> None:
     spec = yaml.safe_load((REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts.yml").read_text("utf-8"))
     columns = {m["name"]: {c["name"] for c in m["columns"]} for m in spec["models"]}
     for policy in POLICIES:
-        needed = {*policy.key, *policy.counts, *policy.rates, "suppressed_columns",
-                  *[c for _, parts in policy.additive for c in parts]}
+        needed = {
+            *policy.key,
+            *policy.counts,
+            *policy.rates,
+            "suppressed_columns",
+            *[c for _, parts in policy.additive for c in parts],
+        }
         assert needed <= columns[policy.table], (policy.table, needed - columns[policy.table])

@@ -20,8 +20,10 @@ from quality.suites import SuiteSpec
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "t.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("create table t as select range as id, range % 7 as v, lpad((range % 100)::varchar, 6, '0') as code, "
-                "case when range = 3 then null else 'a' end as s from range(1000)")
+    con.execute(
+        "create table t as select range as id, range % 7 as v, lpad((range % 100)::varchar, 6, '0') as code, "
+        "case when range = 3 then null else 'a' end as s from range(1000)"
+    )
     con.close()
     return path
 
@@ -32,25 +34,41 @@ def _suite(*expectations, blocking: bool = True) -> SuiteSpec:
 
 def test_passing_expectations_resolve_on_duckdb(database: Path, tmp_path: Path) -> None:
     E = gx.expectations
-    result = validate(database, [_suite(
-        E.ExpectTableRowCountToBeBetween(min_value=1000, max_value=1000),
-        E.ExpectColumnValuesToBeUnique(column="id"),
-        E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=6),
-        E.ExpectColumnValuesToBeInSet(column="s", value_set=["a"]),
-        E.ExpectCompoundColumnsToBeUnique(column_list=["id", "v"]),
-        E.UnexpectedRowsExpectation(unexpected_rows_query="select * from {batch} where not regexp_full_match("
-                                                          "code, '^\\d{{6}}$')"),
-    )], tmp_path / "results", build_docs=False)
+    result = validate(
+        database,
+        [
+            _suite(
+                E.ExpectTableRowCountToBeBetween(min_value=1000, max_value=1000),
+                E.ExpectColumnValuesToBeUnique(column="id"),
+                E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=6),
+                E.ExpectColumnValuesToBeInSet(column="s", value_set=["a"]),
+                E.ExpectCompoundColumnsToBeUnique(column_list=["id", "v"]),
+                E.UnexpectedRowsExpectation(
+                    unexpected_rows_query="select * from {batch} where not regexp_full_match("
+                    "code, '^\\d{{6}}$')"
+                ),
+            )
+        ],
+        tmp_path / "results",
+        build_docs=False,
+    )
     errors = [e.error for s in result.suites for e in s.expectations if e.error]
     assert errors == [] and result.passed
 
 
 def test_failing_expectations_fail_with_counts(database: Path, tmp_path: Path) -> None:
     E = gx.expectations
-    result = validate(database, [_suite(
-        E.ExpectColumnValuesToNotBeNull(column="s"),
-        E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
-    )], tmp_path / "results", build_docs=False)
+    result = validate(
+        database,
+        [
+            _suite(
+                E.ExpectColumnValuesToNotBeNull(column="s"),
+                E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
+            )
+        ],
+        tmp_path / "results",
+        build_docs=False,
+    )
     assert not result.passed
     failures = {e.expectation: e.unexpected_count for e in result.suites[0].failures}
     assert failures == {"expect_column_values_to_not_be_null": 1, "expect_column_values_to_be_between": 142}
@@ -58,8 +76,12 @@ def test_failing_expectations_fail_with_counts(database: Path, tmp_path: Path) -
 
 
 def test_non_blocking_failure_does_not_fail_the_gate(database: Path, tmp_path: Path) -> None:
-    result = validate(database, [_suite(gx.expectations.ExpectColumnValuesToNotBeNull(column="s"), blocking=False)],
-                      tmp_path / "results", build_docs=False)
+    result = validate(
+        database,
+        [_suite(gx.expectations.ExpectColumnValuesToNotBeNull(column="s"), blocking=False)],
+        tmp_path / "results",
+        build_docs=False,
+    )
     assert result.passed and result.suites[0].failures
 
 
@@ -69,6 +91,8 @@ def test_gate_process_writes_json_and_data_docs_and_releases_the_file(database: 
     con.close()
     result = run_gate(database, ["mart_talent_outflow"], tmp_path / "results")
     assert not result.passed  # an empty mart fails its row-count expectation
-    assert (tmp_path / "results" / "gate.json").exists() and (tmp_path / "results" / "mart_talent_outflow.json").exists()
+    assert (tmp_path / "results" / "gate.json").exists() and (
+        tmp_path / "results" / "mart_talent_outflow.json"
+    ).exists()
     assert result.data_docs_index and Path(result.data_docs_index.removeprefix("file://")).exists()
     duckdb.connect(str(database)).close()  # no connection left open in this process: a writer can open it

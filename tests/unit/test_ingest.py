@@ -56,21 +56,37 @@ def test_a_rejected_file_is_recorded_with_its_reason(tmp_path: Path, key: bytes)
 
 
 def test_graduate_ids_are_pseudonymised_everywhere(tmp_path: Path, key: bytes) -> None:
-    rows = [{"graduate_id": f"RAW-STUDENT-{i}", "grad_year": "2024", "school_code": "4132000001",
-             "school_region_code": "320505", "major_code": "460702", "level": "higher",
-             "origin_region_code": "320505", "destination_type": "further_study" if i else "bogus",
-             "survey_date": "2024-08-31"} for i in range(3)]
+    rows = [
+        {
+            "graduate_id": f"RAW-STUDENT-{i}",
+            "grad_year": "2024",
+            "school_code": "4132000001",
+            "school_region_code": "320505",
+            "major_code": "460702",
+            "level": "higher",
+            "origin_region_code": "320505",
+            "destination_type": "further_study" if i else "bogus",
+            "survey_date": "2024-08-31",
+        }
+        for i in range(3)
+    ]
     inbox = tmp_path / "inbox" / "graduate_destinations"
     inbox.mkdir(parents=True)
     pl.DataFrame(rows).write_csv(inbox / "g.csv")
     raw = tmp_path / "raw"
     reports = ingest_inbox(tmp_path / "inbox", raw, key)
-    assert [(r.rows_loaded, r.rows_quarantined) for r in reports if r.feed == "graduate_destinations"] == [(2, 1)]
-    ids = pl.read_parquet(raw / "graduate_destinations" / "period=2024" / "*.parquet")["graduate_id"].to_list()
+    assert [(r.rows_loaded, r.rows_quarantined) for r in reports if r.feed == "graduate_destinations"] == [
+        (2, 1)
+    ]
+    ids = pl.read_parquet(raw / "graduate_destinations" / "period=2024" / "*.parquet")[
+        "graduate_id"
+    ].to_list()
     assert sorted(ids) == sorted(pseudonym(f"RAW-STUDENT-{i}", key) for i in (1, 2))
     everything = b"".join(p.read_bytes() for p in raw.rglob("*") if p.is_file())
     assert b"RAW-STUDENT" not in everything
-    text = duckdb.sql(f"select string_agg(raw_record, '') from read_parquet('{raw}/_quarantine/*/*.parquet')").fetchall()[0][0]
+    text = duckdb.sql(
+        f"select string_agg(raw_record, '') from read_parquet('{raw}/_quarantine/*/*.parquet')"
+    ).fetchall()[0][0]
     assert pseudonym("RAW-STUDENT-0", key) in text
 
 
@@ -98,9 +114,11 @@ def test_files_ingested_at_once_keep_the_name_order(tmp_path: Path, key: bytes) 
         assert [r.source_file for r in reports] == [f"vacancies/v{n}.csv" for n in range(6)]
         assert [r.ingested_at for r in reports] == sorted(r.ingested_at for r in reports)
         assert len({r.ingested_at for r in reports}) == 6
-        latest = duckdb.sql(f"select posting_id, headcount from read_parquet('{raw}/vacancies/*/*.parquet') "
-                            "qualify row_number() over (partition by posting_id order by ingested_at desc) = 1 "
-                            "order by posting_id").fetchall()
+        latest = duckdb.sql(
+            f"select posting_id, headcount from read_parquet('{raw}/vacancies/*/*.parquet') "
+            "qualify row_number() over (partition by posting_id order by ingested_at desc) = 1 "
+            "order by posting_id"
+        ).fetchall()
         seen[workers] = (latest, _files(raw))
     assert seen[1] == seen[2]
     assert {headcount for _, headcount in seen[2][0]} == {6}  # the last file in name order wins

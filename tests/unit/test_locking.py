@@ -18,16 +18,28 @@ from tests.conftest import vacancy_rows
 
 
 def test_a_second_refresh_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from core.locking import refresh_lock
         with refresh_lock(Path({str(tmp_path)!r})):
             print("held", flush=True)
             sys.stdin.readline()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(RefreshInProgress, match=r"another refresh is running \(pid \d+\)"), refresh_lock(tmp_path):
+    with (
+        pytest.raises(RefreshInProgress, match=r"another refresh is running \(pid \d+\)"),
+        refresh_lock(tmp_path),
+    ):
         pass
     holder.kill()  # SIGKILL: the kernel drops the lock with the process
     holder.wait()
@@ -43,10 +55,19 @@ def test_failpoints_do_nothing_unless_named(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_failpoint_kills_its_process_group(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-c", ("from core.failpoints import failpoint; "
-                           "failpoint('dbt_build'); print('survived')")],
-                          env={"TW_FAILPOINTS": "dbt_build", "PATH": "/usr/bin:/bin"}, capture_output=True,
-                          text=True, start_new_session=True, check=False, cwd=Path(__file__).parents[2])
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            ("from core.failpoints import failpoint; failpoint('dbt_build'); print('survived')"),
+        ],
+        env={"TW_FAILPOINTS": "dbt_build", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
     assert proc.returncode == -9 and "survived" not in proc.stdout
 
 

@@ -11,12 +11,20 @@ import pytest
 from ingestion.pseudonymise import PSEUDONYM_HEX_CHARS, pseudonym, pseudonymise_columns
 
 
-@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"long key " * 20])  # shorter than, equal to, longer than a block
+@pytest.mark.parametrize(
+    "key", [b"k", b"x" * 64, b"long key " * 20]
+)  # shorter than, equal to, longer than a block
 def test_the_column_pseudonyms_are_rfc_2104_hmac(key: bytes) -> None:
     values = ["RAW-1", " RAW-1 ", "学生一号", "", None]
-    out = pseudonymise_columns(pl.DataFrame({"graduate_id": values}), ("graduate_id",), key)["graduate_id"].to_list()
-    expected = [None if v is None else hmac.new(key, v.strip().encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
-                for v in values]
+    out = pseudonymise_columns(pl.DataFrame({"graduate_id": values}), ("graduate_id",), key)[
+        "graduate_id"
+    ].to_list()
+    expected = [
+        None
+        if v is None
+        else hmac.new(key, v.strip().encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX_CHARS]
+        for v in values
+    ]
     assert out == expected
     assert out[0] == out[1] == pseudonym("RAW-1", key)  # trimmed first
 

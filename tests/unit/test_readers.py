@@ -94,8 +94,14 @@ def test_extra_column_is_ignored_with_a_warning(tmp_path: Path) -> None:
 
 def test_missing_optional_column_is_loaded_empty(tmp_path: Path) -> None:
     path = tmp_path / "output.csv"
-    pl.DataFrame({"period": ["2024"], "region_code": ["320500"], "industry_code": ["36"],
-                  "output_value_100m_cny": ["12.5"]}).write_csv(path)
+    pl.DataFrame(
+        {
+            "period": ["2024"],
+            "region_code": ["320500"],
+            "industry_code": ["36"],
+            "output_value_100m_cny": ["12.5"],
+        }
+    ).write_csv(path)
     raw = read_feed_file(path, INDUSTRY_OUTPUT)
     assert raw.frame["employment_10k"].to_list() == [None]
     assert any("employment_10k" in w for w in raw.warnings)

@@ -40,15 +40,18 @@ def test_a_candidate_from_spark_parquet_tables_keeps_their_types(tmp_path: Path,
     folder = warehouse / "marts.db" / "m"
     folder.mkdir(parents=True)
     for part, x in enumerate((1, 2)):
-        duckdb.sql(f"copy (select {x}::integer as x, 'a'::varchar as s, 1.5::decimal(18,4) as d) "
-                   f"to '{folder}/part-0000{part}.snappy.parquet' (format parquet)")
+        duckdb.sql(
+            f"copy (select {x}::integer as x, 'a'::varchar as s, 1.5::decimal(18,4) as d) "
+            f"to '{folder}/part-0000{part}.snappy.parquet' (format parquet)"
+        )
     (folder / "_SUCCESS").touch()
     releases = tmp_path / "releases"
     cand = stage_candidate(tmp_path / "no-build.duckdb", releases, "r1", TABLES, spark_warehouse=warehouse)
     con = duckdb.connect(str(cand.database), read_only=True)
     assert con.execute("select x, s, d from m order by x").fetchall() == [(1, "a", 1.5), (2, "a", 1.5)]
-    assert con.execute("select data_type from information_schema.columns where table_name = 'm'").fetchall() == [
-        ("INTEGER",), ("VARCHAR",), ("DECIMAL(18,4)",)]
+    assert con.execute(
+        "select data_type from information_schema.columns where table_name = 'm'"
+    ).fetchall() == [("INTEGER",), ("VARCHAR",), ("DECIMAL(18,4)",)]
     con.close()
     record = publish(cand, releases, [], [_gate(tmp_path, True)])
     assert record["build"] == {"engine": "spark", "tables_from": str(warehouse)}
@@ -86,5 +89,11 @@ def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: 
 def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db: Path) -> None:
     releases = tmp_path / "releases"
     for i in range(4):
-        publish(stage_candidate(build_db, releases, f"r{i}", TABLES), releases, [], [_gate(tmp_path, True)], keep=2)
+        publish(
+            stage_candidate(build_db, releases, f"r{i}", TABLES),
+            releases,
+            [],
+            [_gate(tmp_path, True)],
+            keep=2,
+        )
     assert published_releases(releases) == ["r2", "r3"] and current_release(releases) == "r3"

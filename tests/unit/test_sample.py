@@ -16,8 +16,11 @@ SEEDS = REPO / "dbt_project" / "seeds" / "reference"
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
@@ -37,7 +40,12 @@ def test_every_row_passes_its_contract_and_codes_are_real(tmp_path: Path) -> Non
     occupations = set(pl.read_csv(SEEDS / "ref_occupation.csv", infer_schema=False)["occupation_code"])
     g = pl.read_parquet(tmp_path / "raw" / "graduate_destinations" / "*" / "*.parquet")
     v = pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")
-    assert set(g["school_region_code"]) | set(g["origin_region_code"]) | set(g["employer_region_code"].drop_nulls()) <= regions
+    assert (
+        set(g["school_region_code"])
+        | set(g["origin_region_code"])
+        | set(g["employer_region_code"].drop_nulls())
+        <= regions
+    )
     assert set(g["employer_industry_code"].drop_nulls()) | set(v["industry_code"]) <= industries
     assert set(g["occupation_code"].drop_nulls()) | set(v["occupation_code"].drop_nulls()) <= occupations
 
@@ -46,7 +54,8 @@ def test_structure_worth_finding(tmp_path: Path) -> None:
     generate(tmp_path / "inbox", "small")
     ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
     v = pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet").with_columns(
-        pl.col("posted_date").dt.year().alias("y"))
+        pl.col("posted_date").dt.year().alias("y")
+    )
     growing = v.filter(pl.col("industry_code").is_in(list(GROWING)))
     share = lambda df, y: df.filter(pl.col("y") == y).height / v.filter(pl.col("y") == y).height
     assert share(growing, 2024) > share(growing, 2022)
@@ -54,9 +63,15 @@ def test_structure_worth_finding(tmp_path: Path) -> None:
     employed = g.filter(pl.col("employer_region_code").is_not_null())
     outside = employed.filter(~pl.col("employer_region_code").str.starts_with("32")).height / employed.height
     assert 0.15 < outside < 0.5
-    local = employed.filter(pl.col("employer_region_code").str.slice(0, 4) == pl.col("school_region_code").str.slice(0, 4))
-    assert local["employer_is_partner"].mean() > employed.filter(
-        pl.col("employer_region_code").str.slice(0, 4) != pl.col("school_region_code").str.slice(0, 4))["employer_is_partner"].mean()
+    local = employed.filter(
+        pl.col("employer_region_code").str.slice(0, 4) == pl.col("school_region_code").str.slice(0, 4)
+    )
+    assert (
+        local["employer_is_partner"].mean()
+        > employed.filter(
+            pl.col("employer_region_code").str.slice(0, 4) != pl.col("school_region_code").str.slice(0, 4)
+        )["employer_is_partner"].mean()
+    )
 
 
 def test_dirty_rows_are_quarantined_one_for_one(tmp_path: Path) -> None:

@@ -29,5 +29,7 @@ def test_spark_targets_build_in_the_spark_warehouse(tmp_path) -> None:
     assert spark.dbt_env()["TW_SPARK_WAREHOUSE_DIR"] == str(spark.spark_warehouse)
     (spark.spark_warehouse / "marts.db").mkdir(parents=True)
     assert spark.build_exists and not duck.build_exists
-    elsewhere = load_settings({"TW_DBT_TARGET": "spark_cluster", "TW_SPARK_WAREHOUSE_DIR": str(tmp_path / "w")})
+    elsewhere = load_settings(
+        {"TW_DBT_TARGET": "spark_cluster", "TW_SPARK_WAREHOUSE_DIR": str(tmp_path / "w")}
+    )
     assert elsewhere.builds_on_spark and elsewhere.spark_warehouse == tmp_path / "w"

@@ -12,7 +12,11 @@ from tests.conftest import vacancy_rows
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows).with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    return (
+        pl.DataFrame(rows)
+        .with_row_index("source_row", offset=2)
+        .with_columns(pl.col("source_row").cast(pl.Int64))
+    )
 
 
 def _reasons(result) -> dict[int, str]:
@@ -82,23 +86,39 @@ def test_rows_read_equal_loaded_plus_quarantined() -> None:
     frame = _frame(rows)
     result = apply_contract(frame, VACANCIES)
     assert result.loaded.height + result.quarantined.height == frame.height
-    assert sorted(result.loaded["source_row"].to_list() + result.quarantined["source_row"].to_list()) == \
-        frame["source_row"].to_list()
+    assert (
+        sorted(result.loaded["source_row"].to_list() + result.quarantined["source_row"].to_list())
+        == frame["source_row"].to_list()
+    )
 
 
 def test_graduate_rules_booleans_and_employment() -> None:
-    base = {"graduate_id": "g1", "grad_year": "2024", "school_code": "4132000001", "school_region_code": "320505",
-            "major_code": "460702", "level": "higher", "origin_region_code": "320505",
-            "destination_type": "employed_contract", "employer_region_code": "320505",
-            "employer_industry_code": "3612", "occupation_code": "6-22-02-01", "employer_is_partner": "是",
-            "monthly_salary_cny": "6000", "major_related": "否", "survey_date": "2024/08/31"}
+    base = {
+        "graduate_id": "g1",
+        "grad_year": "2024",
+        "school_code": "4132000001",
+        "school_region_code": "320505",
+        "major_code": "460702",
+        "level": "higher",
+        "origin_region_code": "320505",
+        "destination_type": "employed_contract",
+        "employer_region_code": "320505",
+        "employer_industry_code": "3612",
+        "occupation_code": "6-22-02-01",
+        "employer_is_partner": "是",
+        "monthly_salary_cny": "6000",
+        "major_related": "否",
+        "survey_date": "2024/08/31",
+    }
     no_region = {**base, "graduate_id": "g2", "employer_region_code": None}
     bad_bool = {**base, "graduate_id": "g3", "major_related": "maybe"}
     result = apply_contract(_frame([base, no_region, bad_bool]), GRADUATE_DESTINATIONS)
     assert result.loaded["employer_is_partner"].to_list() == [True]
     assert result.loaded["major_related"].to_list() == [False]
     reasons = _reasons(result)
-    assert reasons[3] == "row rule employed_has_employer_region: an employed graduate needs employer_region_code"
+    assert (
+        reasons[3] == "row rule employed_has_employer_region: an employed graduate needs employer_region_code"
+    )
     assert reasons[4].startswith("column major_related: value 'maybe' is not a boolean")
 
 
@@ -108,9 +128,9 @@ def test_codes_must_exist_in_their_classification() -> None:
 
     references = code_lists(REPO / "dbt_project" / "seeds" / "reference")
     rows = vacancy_rows(5)
-    rows[0]["region_code"] = "329999"        # well-formed, never issued
-    rows[1]["region_code"] = "320502"        # retired in 2012: still a code (resolves to 320508), loaded
-    rows[2]["industry_code"] = "99"          # no such 大类
+    rows[0]["region_code"] = "329999"  # well-formed, never issued
+    rows[1]["region_code"] = "320502"  # retired in 2012: still a code (resolves to 320508), loaded
+    rows[2]["industry_code"] = "99"  # no such 大类
     rows[3]["occupation_code"] = "6-22-99-99"
     result = apply_contract(_frame(rows), VACANCIES, references)
     assert _reasons(result) == {
