@@ -150,18 +150,32 @@ def feeds_markdown() -> str:
         "# Feed contracts",
         "",
         (
-            "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
-            "(UTF-8, UTF-8 with BOM, GB18030/GBK), Excel `.xlsx` (first sheet), Parquet. Headers may be the "
-            "English column names below or any of the Chinese aliases; header matching ignores case, spaces and "
-            "full-width forms. Codes are text: full-width digits and stray spaces are normalised, a trailing "
-            "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined)."
+            "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV, TXT "
+            "and TSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; the delimiter `,` `;` tab or `|` "
+            "is detected), Excel `.xlsx` `.xlsm` `.xls` `.xlsb` and `.ods` (every sheet is tried, in order: the "
+            "first whose header names the feed's required columns is read, and a warning names it), Parquet. "
+            "Headers may be the English column names below or any of the Chinese aliases; header matching "
+            "ignores case, spaces and full-width forms. The header is looked for in the first 30 rows (title "
+            "and note rows above it are passed over) and may span up to three rows (a merged group heading "
+            "over its sub-headings, or a Chinese line over an English one). A unit in a header "
+            "(`总产值（万元）`, `在校生数（万人）`) is converted to the column's unit (元/千元/万元/亿元, 人/千人/万人); "
+            "a unit of another kind rejects the file. Codes are text: full-width digits and stray spaces are "
+            "normalised, a trailing `.0` from a spreadsheet is dropped, but lost leading zeros are not guessed "
+            "(the row is quarantined). In numbers a comma is read only as a thousands separator in groups of "
+            "three digits (`12,345.6`); any other comma (`12345,6`) quarantines the row rather than being read "
+            "ten times too big."
         ),
         "",
         (
             "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
-            "unreadable, or lacks a required column. Otherwise each row is **loaded** or **quarantined** with "
-            "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every "
-            "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing."
+            "unreadable, of a type the readers do not take (every file under the inbox gets a manifest: none is "
+            "skipped but hidden dot-files), or lacks a required column (the error shows the best header "
+            "candidate it found). Otherwise each row is **loaded** or **quarantined** with every reason "
+            "(`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every file. Rows "
+            "that are not data are set aside with a warning and not counted as read: empty rows, footnotes "
+            "(`注：…`, `资料来源：…`) and total rows (`合计`, `总计`, `小计`, `全省`…); each total is compared with the "
+            "rows it covers and a difference over 0.5% is reported with row, column and both figures. Row "
+            "numbers are the file's own (the first line is row 1). Re-delivering identical bytes changes nothing."
         ),
         "",
     ]

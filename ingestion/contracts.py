@@ -190,6 +190,7 @@ ENROLMENT = FeedContract(
             "int",
             "Students expected to graduate this year",
             "预计毕业生人数",
+            "预计毕业生数",
             "应届毕业生数",
             min_value=0,
             unit="persons",

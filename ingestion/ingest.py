@@ -20,7 +20,7 @@ from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
-from ingestion.readers import SUPPORTED_SUFFIXES, FeedFileError, file_sha256, read_feed_file
+from ingestion.readers import FeedFileError, file_sha256, read_feed_file
 from ingestion.reference import code_lists, region_years
 from ingestion.validate import apply_contract, region_codes_out_of_period
 
@@ -116,11 +116,7 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
     folder = Path(inbox_dir) / feed
     if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
-    )
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def ingest_feed(

@@ -1,25 +1,46 @@
-"""Readers: a feed file (CSV in UTF-8 or GB18030/GBK, Excel .xlsx, Parquet) to a frame of text columns.
+"""Readers: a feed file to a frame of text columns with the contract's names.
 
-Readers do no validation beyond the file's shape: every value comes back as text (or null),
-with canonical column names and ``source_row`` (the row number a person sees in the file,
-header = row 1). Typing and rules are applied by :mod:`ingestion.validate`.
+Formats: CSV/TXT/TSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; the delimiter , ; tab or |
+is detected), Excel (.xlsx, .xlsm, .xls, .xlsb, .ods through calamine; every sheet is considered) and
+Parquet. The header is looked for below title and note rows, over up to three lines with merged cells, and
+units stated in headers are converted to the contract's (:mod:`ingestion.layout`). Total rows (合计, 小计)
+and footnotes (注：…) are not data: they are left out with a warning, and each total is compared with the
+rows it covers. Readers do no validation beyond the file's shape: every value comes back as text (or
+null), with canonical column names and ``source_row`` (the row number a person sees in the file: the
+first line is row 1). Typing and rules are applied by :mod:`ingestion.validate`.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from ingestion.contracts import FeedContract
+from ingestion.layout import (
+    MAX_HEADER_ROWS,
+    SCAN_ROWS,
+    Header,
+    LayoutError,
+    column_unit,
+    locate_header,
+    reconcile_totals,
+    row_kind,
+    unit_factor,
+)
 
-SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *SPREADSHEET_SUFFIXES, ".parquet")
+DELIMITERS = (",", ";", "\t", "|")
 _CHUNK = 1 << 20
+_HEAD_BYTES = 256 * 1024
 
 
 class FeedFileError(ValueError):
@@ -47,21 +68,6 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def normalise_header(name: str) -> str:
-    """Header text to a lookup key: NFKC (full-width to ASCII), no BOM or spaces, lower case."""
-    text = unicodedata.normalize("NFKC", str(name)).replace("\ufeff", "")
-    return "".join(text.split()).lower()
-
-
-def header_map(contract: FeedContract) -> dict[str, str]:
-    """Every accepted header spelling (English name and Chinese aliases) to the canonical column name."""
-    mapping: dict[str, str] = {}
-    for col in contract.columns:
-        for spelling in (col.name, *col.aliases):
-            mapping[normalise_header(spelling)] = col.name
-    return mapping
-
-
 def _check_decodes(path: Path, encoding: str) -> None:
     """Raise UnicodeDecodeError unless every byte of the file decodes; streams, so memory stays flat."""
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -72,7 +78,12 @@ def _check_decodes(path: Path, encoding: str) -> None:
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of GBK)."""
+    """``utf-16`` when the file starts with a UTF-16 byte-order mark; ``utf-8`` (with or without BOM) when
+    every byte decodes as UTF-8; else ``gb18030`` (a superset of GBK)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
     try:
         _check_decodes(path, "utf-8")
         return "utf-8"
@@ -81,7 +92,9 @@ def detect_encoding(path: Path) -> str:
     try:
         _check_decodes(path, "gb18030")
     except UnicodeDecodeError as exc:
-        raise FeedFileError(path, f"text is neither UTF-8 nor GB18030/GBK (byte offset {exc.start})") from exc
+        raise FeedFileError(
+            path, f"text is neither UTF-8, UTF-16 nor GB18030/GBK (byte offset {exc.start})"
+        ) from exc
     return "gb18030"
 
 
@@ -94,32 +107,108 @@ def _transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
             dst.write(chunk)
 
 
-def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
+def _head_rows(path: Path, delimiter: str) -> list[list[str]]:
+    """The first rows of a UTF-8 text file, split on ``delimiter``, enough to find the header."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        text = f.read(_HEAD_BYTES)
+    lines = text.splitlines(keepends=True)
+    if len(text) == _HEAD_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    reader = csv.reader(io.StringIO("".join(lines[: SCAN_ROWS + MAX_HEADER_ROWS])), delimiter=delimiter)
+    return list(reader)
+
+
+def _text_header(path: Path, contract: FeedContract, shown_as: Path) -> tuple[str, Header]:
+    """The delimiter and header of a UTF-8 text file: the delimiter whose header names most columns."""
+    best: tuple[int, str, Header | None, LayoutError | None] | None = None
+    for delimiter in DELIMITERS:
+        rows = _head_rows(path, delimiter)
+        try:
+            header = locate_header(rows, contract)
+            candidate = (sum(c is not None for c in header.columns), delimiter, header, None)
+        except LayoutError as exc:
+            candidate = (-1, delimiter, None, exc)
+        if best is None or candidate[0] > best[0]:
+            best = candidate
+    assert best is not None
+    _, delimiter, header, error = best
+    if header is None:
+        # report the error under the delimiter most rows of the head split on
+        rows_by = {d: _head_rows(path, d) for d in DELIMITERS}
+        likely = max(DELIMITERS, key=lambda d: sum(len(r) > 1 for r in rows_by[d]))
+        try:
+            locate_header(rows_by[likely], contract)
+        except LayoutError as exc:
+            shown = {"\t": "tab"}.get(likely, repr(likely))
+            raise FeedFileError(shown_as, f"{exc} (columns split on {shown})") from exc
+        raise FeedFileError(shown_as, str(error))
+    return delimiter, header
+
+
+def _read_text(path: Path, contract: FeedContract) -> tuple[pl.DataFrame, Header, int, str]:
+    """A text file as raw text columns, its header, the file row of its first data row, and its encoding."""
     encoding = detect_encoding(path)
     if path.stat().st_size == 0:
         raise FeedFileError(path, "file is empty (expected a header row)")
     if encoding == "utf-8":
-        return _read_csv_utf8(path), encoding
+        return (*_read_text_utf8(path, contract, shown_as=path), encoding)
     with tempfile.TemporaryDirectory(prefix="tw-transcode-") as tmp:
         target = Path(tmp) / "utf8.csv"
         _transcode_to_utf8(path, encoding, target)
-        return _read_csv_utf8(target, shown_as=path), encoding
+        return (*_read_text_utf8(target, contract, shown_as=path), encoding)
 
 
-def _read_csv_utf8(path: Path, shown_as: Path | None = None) -> pl.DataFrame:
+def _read_text_utf8(path: Path, contract: FeedContract, shown_as: Path) -> tuple[pl.DataFrame, Header, int]:
+    delimiter, header = _text_header(path, contract, shown_as)
+    skip = header.first_data_row
     try:
-        return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=True)
-    except pl.exceptions.NoDataError as exc:
-        raise FeedFileError(shown_as or path, "file is empty (expected a header row)") from exc
+        df = pl.read_csv(
+            path,
+            has_header=False,
+            skip_rows=skip,
+            separator=delimiter,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
     except pl.exceptions.ComputeError as exc:
-        raise FeedFileError(shown_as or path, f"not a well-formed CSV file: {exc}") from exc
+        raise FeedFileError(shown_as, f"not a well-formed CSV file: {exc}") from exc
+    return df, header, skip + 1
 
 
-def _read_excel(path: Path) -> pl.DataFrame:
+def _read_spreadsheet(path: Path, contract: FeedContract) -> tuple[pl.DataFrame, Header, int, list[str]]:
+    """The sheet holding this feed's table: each sheet is tried in order; the first whose header is found."""
+    import fastexcel
+
     try:
-        return pl.read_excel(path, engine="calamine", infer_schema_length=0, sheet_id=1)
+        workbook = fastexcel.read_excel(path)
+        names = list(workbook.sheet_names)
     except Exception as exc:  # fastexcel raises its own error types
-        raise FeedFileError(path, f"cannot read the first sheet as a table: {exc}") from exc
+        raise FeedFileError(path, f"cannot read the workbook: {exc}") from exc
+    problems: list[str] = []
+    for index, name in enumerate(names):
+        try:
+            sheet = workbook.load_sheet(index, header_row=None, dtypes="string").to_polars()
+        except Exception as exc:
+            problems.append(f"sheet {name!r}: cannot be read ({exc})")
+            continue
+        if sheet.height == 0:
+            problems.append(f"sheet {name!r}: empty")
+            continue
+        head = [list(r) for r in sheet.head(SCAN_ROWS + MAX_HEADER_ROWS).iter_rows()]
+        try:
+            header = locate_header(head, contract)
+        except LayoutError as exc:
+            problems.append(f"sheet {name!r}: {exc}")
+            continue
+        notes = [f"read sheet {name!r} (sheet {index + 1} of {len(names)})"] if len(names) > 1 else []
+        notes += problems
+        return sheet.slice(header.first_data_row), header, header.first_data_row + 1, notes
+    if len(names) == 1:
+        raise FeedFileError(path, problems[0].split(": ", 1)[1] if problems else "the workbook has no sheet")
+    raise FeedFileError(
+        path, f"no sheet of the workbook holds a {contract.name} table: " + "; ".join(problems)
+    )
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -138,53 +227,146 @@ def _read_parquet(path: Path) -> pl.DataFrame:
 
 
 def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
-    """Read one file of ``contract``'s feed; raise :class:`FeedFileError` when the file as a whole is unusable."""
+    """Read one file of ``contract``'s feed.
+
+    Raises :class:`FeedFileError` when the file as a whole is unusable."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise FeedFileError(
-            path, f"unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}"
-        )
-    encoding = "binary"
-    if suffix in (".csv", ".txt"):
-        df, encoding = _read_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        df = _read_excel(path)
-    else:
-        df = _read_parquet(path)
-    return canonicalise_columns(df, contract, path, encoding)
-
-
-def canonicalise_columns(df: pl.DataFrame, contract: FeedContract, path: Path, encoding: str) -> RawFrame:
-    """Rename headers to canonical names, add missing optional columns, reject missing required ones."""
-    mapping = header_map(contract)
-    renames: dict[str, str] = {}
-    warnings: list[str] = []
-    for original in df.columns:
-        canonical = mapping.get(normalise_header(original))
-        if canonical is None:
-            warnings.append(
-                f"column {original!r} is not part of the {contract.name} contract and was ignored"
-            )
-        elif canonical in renames.values():
-            raise FeedFileError(path, f"columns map twice onto {canonical!r} (second header: {original!r})")
-        else:
-            renames[original] = canonical
-    missing_required = [c.name for c in contract.columns if c.required and c.name not in renames.values()]
-    if missing_required:
-        accepted = "; ".join(
-            f"{name} (or {', '.join(contract.column(name).aliases)})" for name in missing_required
-        )
-        raise FeedFileError(
             path,
-            f"missing required column(s) {', '.join(missing_required)}: expected headers {accepted}; "
-            f"found {', '.join(map(repr, df.columns))}",
+            f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}",
         )
-    df = df.select([pl.col(o).cast(pl.Utf8).alias(c) for o, c in renames.items()])
+    if suffix == ".parquet":
+        df = _read_parquet(path)
+        header = _parquet_header(df, contract, path)
+        return build_frame(df, header, 2, contract, path, "binary", [])
+    if suffix in TEXT_SUFFIXES:
+        df, header, first_row, encoding = _read_text(path, contract)
+        return build_frame(df, header, first_row, contract, path, encoding, [])
+    df, header, first_row, notes = _read_spreadsheet(path, contract)
+    return build_frame(df, header, first_row, contract, path, "binary", notes)
+
+
+def _parquet_header(df: pl.DataFrame, contract: FeedContract, path: Path) -> Header:
+    try:
+        return locate_header([df.columns], contract)
+    except LayoutError as exc:
+        raise FeedFileError(path, str(exc)) from exc
+
+
+# Words a total row or a footnote starts with (ingestion.layout): a cheap first pass over the leading
+# cells, so only the few rows that might be one are classified cell by cell.
+_SUSPECT = r"计|全|注|来源|说明|(?i)total|note|source"
+
+
+def _kinds(df: pl.DataFrame) -> pl.Series:
+    """The kind of each row (:func:`ingestion.layout.row_kind`): data, total, subtotal, note or empty."""
+    cells = [pl.col(c) for c in df.columns]
+    empty = pl.all_horizontal([c.is_null() | (c.str.len_bytes() == 0) for c in cells])
+    suspect = pl.any_horizontal([c.str.contains(_SUSPECT).fill_null(False) for c in cells[:3]])
+    flags = df.select(empty.alias("empty"), suspect.alias("suspect"))
+    kinds = pl.when(flags["empty"]).then(pl.lit("empty")).otherwise(pl.lit("data"))
+    kind = flags.select(kinds.alias("kind"))["kind"]
+    suspects = (flags["suspect"] & ~flags["empty"]).arg_true()
+    if suspects.len():
+        rows = df[suspects].rows()
+        kind = kind.scatter(suspects, [row_kind(r) for r in rows])
+    return kind
+
+
+def _ranges(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def build_frame(
+    raw: pl.DataFrame,
+    header: Header,
+    first_row: int,
+    contract: FeedContract,
+    path: Path,
+    encoding: str,
+    notes: list[str],
+) -> RawFrame:
+    """The data rows under ``header`` with canonical names, units converted, total and note rows set aside."""
+    warnings = list(notes)
+    if header.start > 0 or header.depth > 1:
+        lines = (
+            f"rows {header.start + 1}-{header.first_data_row}"
+            if header.depth > 1
+            else f"row {header.start + 1}"
+        )
+        warnings.append(f"header found at {lines}")
+    raw = raw.rename({old: f"c{j}" for j, old in enumerate(raw.columns)})
+    width = raw.width
+    selected: dict[str, pl.Expr] = {}
+    for j, (text, column, unit) in enumerate(zip(header.texts, header.columns, header.units, strict=True)):
+        if column is None:
+            if text:
+                warnings.append(
+                    f"column {text!r} is not part of the {contract.name} contract and was ignored"
+                )
+            continue
+        if j >= width:
+            selected[column] = pl.lit(None, dtype=pl.Utf8)
+            continue
+        try:
+            factor = unit_factor(unit, contract.column(column))
+        except LayoutError as exc:
+            raise FeedFileError(path, str(exc)) from exc
+        if header.unit_assumed[j]:
+            warnings.append(
+                f"column {column}: header {text!r} states no unit; read in the contract's unit "
+                f"({column_unit(contract.column(column))})"
+            )
+        value = pl.col(f"c{j}").cast(pl.Utf8)
+        if factor != 1.0:
+            warnings.append(f"column {column}: header {text!r} is in {unit}; values multiplied by {factor:g}")
+            number = value.str.strip_chars()
+            number = (
+                pl.when(number.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"))
+                .then(number.str.replace_all(",", ""))
+                .otherwise(number)
+                .cast(pl.Float64, strict=False)
+            )
+            value = (
+                pl.when(number.is_not_null()).then((number * factor).round(6).cast(pl.Utf8)).otherwise(value)
+            )
+        selected[column] = value
+    kinds = _kinds(raw)
+    rows = raw.with_columns(
+        kinds.alias("__kind"),
+        pl.int_range(first_row, first_row + raw.height, dtype=pl.Int64).alias("source_row"),
+    )
+    df = rows.select(*[e.alias(c) for c, e in selected.items()], "source_row", "__kind")
+    set_aside = df.filter(pl.col("__kind") != "data")
+    if set_aside.height:
+        for kind, label in (
+            ("empty", "empty rows were skipped"),
+            ("note", "footnote rows (注：…) were not read as data"),
+            ("total", "total rows (合计/总计) were not read as data"),
+            ("subtotal", "subtotal rows (小计) were not read as data"),
+        ):
+            numbers = set_aside.filter(pl.col("__kind") == kind)["source_row"].to_list()
+            if numbers:
+                warnings.append(f"rows {_ranges(numbers)}: {label}")
+        if set_aside.filter(pl.col("__kind").is_in(["total", "subtotal"])).height:
+            kept = df.filter(pl.col("__kind").is_in(["data", "total", "subtotal"]))
+            numeric = [
+                c.name for c in contract.columns if c.dtype in ("int", "float") and c.name in kept.columns
+            ]
+            warnings += reconcile_totals(
+                kept["__kind"].to_list(),
+                kept.select(numeric).to_dicts(),
+                numeric,
+                kept["source_row"].to_list(),
+            )
+    df = df.filter(pl.col("__kind") == "data").drop("__kind")
     for col in contract.columns:
         if col.name not in df.columns:
-            warnings.append(f"optional column {col.name!r} is absent: loaded as empty")
+            if not col.required:
+                warnings.append(f"optional column {col.name!r} is absent: loaded as empty")
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col.name))
-    df = df.select(contract.column_names).with_row_index("source_row", offset=2)
-    df = df.with_columns(pl.col("source_row").cast(pl.Int64))
-    return RawFrame(frame=df, encoding=encoding, warnings=warnings)
+    return RawFrame(
+        frame=df.select("source_row", *contract.column_names), encoding=encoding, warnings=warnings
+    )

@@ -79,14 +79,23 @@ def clean_text(col: Column, traits: TextTraits | None = None) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr).alias(col.name)
 
 
+# A comma in a number is a thousands separator only in groups of three digits (12,345.6); any other comma
+# (12345,6: a decimal comma, or a typo) cannot be told apart and the value is refused, never read 10x too big.
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+
+
+def _without_thousands(c: pl.Expr) -> pl.Expr:
+    return pl.when(c.str.contains(THOUSANDS)).then(c.str.replace_all(",", "")).otherwise(c)
+
+
 def typed(col: Column) -> pl.Expr:
     """Text to the column's type; a value that does not convert becomes null (and is caught by :func:`checks`)."""
     c = pl.col(col.name)
     if col.dtype == "int":
-        num = c.str.replace_all(",", "").str.replace(r"\.0+$", "")
+        num = _without_thousands(c).str.replace(r"\.0+$", "")
         return num.cast(pl.Int64, strict=False).alias(col.name)
     if col.dtype == "float":
-        return c.str.replace_all(",", "").cast(pl.Float64, strict=False).alias(col.name)
+        return _without_thousands(c).cast(pl.Float64, strict=False).alias(col.name)
     if col.dtype == "bool":
         low = c.str.to_lowercase()
         return (
@@ -136,13 +145,24 @@ def checks(col: Column, raw: str, val: str) -> list[Rule]:
     out: list[Rule] = []
     if col.required:
         out.append((r.is_null(), pl.lit(f"column {col.name}: missing value (expected {col.expectation()})")))
-    if col.dtype in ("int", "float", "bool", "date"):
+    if col.dtype in ("int", "float"):
+        ambiguous = r.str.contains(",") & ~r.str.contains(THOUSANDS)
         out.append(
             (
-                r.is_not_null() & v.is_null(),
-                _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}"),
+                r.is_not_null() & v.is_null() & ambiguous,
+                _msg(
+                    f"column {col.name}: value ",
+                    quoted,
+                    " has a comma that is not a thousands separator (groups of three digits, e.g. 12,345.6); "
+                    "a decimal comma is refused: write the decimal point '.'",
+                ),
             )
         )
+    if col.dtype in ("int", "float", "bool", "date"):
+        unreadable = r.is_not_null() & v.is_null()
+        if col.dtype in ("int", "float"):
+            unreadable = unreadable & ~(r.str.contains(",") & ~r.str.contains(THOUSANDS))
+        out.append((unreadable, _msg(f"column {col.name}: value ", quoted, f" is not {col.expectation()}")))
     if col.dtype == "string" and col.pattern:
         out.append(
             (

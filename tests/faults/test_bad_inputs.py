@@ -62,7 +62,8 @@ def test_utf8_with_bom(tmp_path: Path) -> None:
 
 
 def test_missing_column_rejects_the_file(tmp_path: Path) -> None:
-    """REJECTED: a required column is missing; the error names the file, the column and its accepted headers."""
+    """REJECTED: a required column is missing; the error names the file, the column and its accepted
+    headers."""
     path = _csv(tmp_path, [{k: v for k, v in r.items() if k != "headcount"} for r in vacancy_rows()])
     report, _ = _ingest(tmp_path, path)
     assert report.status == "rejected" and report.rows_loaded == 0
@@ -162,6 +163,46 @@ def test_negative_or_non_numeric_counts(tmp_path: Path, value: str, reason: str)
     assert _ingest(tmp_path, _csv(tmp_path, rows))[1]["reason"].to_list() == [reason]
 
 
+@pytest.mark.parametrize(
+    ("value", "loaded"),
+    [("12,345.5", "12345.5"), ("1,234", "1234.0"), ("12345,6", None), ("1,23", None), ("1.234,5", None)],
+)
+def test_decimal_comma_is_refused_not_read_ten_times_too_big(
+    tmp_path: Path, value: str, loaded: str | None
+) -> None:
+    """LOADED when the comma groups thousands (12,345.5); QUARANTINED when it cannot be told from a decimal
+    comma (12345,6 was read as 123456.0): the reason says so and asks for a decimal point."""
+    rows = vacancy_rows(1)
+    rows[0]["salary_min_cny"] = value
+    rows[0]["salary_max_cny"] = ""
+    report, q = _ingest(tmp_path, _csv(tmp_path, rows))
+    if loaded is None:
+        assert q["reason"].to_list() == [
+            f"column salary_min_cny: value '{value}' has a comma that is not a thousands separator (groups of "
+            "three digits, e.g. 12,345.6); a decimal comma is refused: write the decimal point '.'"
+        ]
+    else:
+        raw = pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")
+        assert str(raw["salary_min_cny"][0]) == loaded and report.rows_loaded == 1
+
+
+def test_a_file_type_the_readers_do_not_take_is_rejected_not_skipped(tmp_path: Path) -> None:
+    """REJECTED: every file under the inbox is accounted for; a .doc (or a file with no extension) gets a
+    manifest with its error naming the types that are read, and `tw status` lists it."""
+    from ingestion.ingest import inbox_files
+
+    inbox = tmp_path / "inbox" / "vacancies"
+    inbox.mkdir(parents=True)
+    (inbox / "说明.doc").write_bytes(b"\xd0\xcf\x11\xe0 not a table")
+    (inbox / "README").write_text("see attached", encoding="utf-8")
+    (inbox / ".DS_Store").write_bytes(b"\0")
+    assert [p.name for p in inbox_files(tmp_path / "inbox", "vacancies")] == ["README", "说明.doc"]
+    for path in inbox_files(tmp_path / "inbox", "vacancies"):
+        report, _ = _ingest(tmp_path, path)
+        assert report.status == "rejected"
+        assert f"{path.name}: unsupported file type" in report.error and ".xls" in report.error
+
+
 def test_impossible_dates(tmp_path: Path) -> None:
     """QUARANTINED: 2024-02-30 and a closing date before the posting date."""
     rows = vacancy_rows(2)
@@ -202,8 +243,9 @@ def test_truncated_file(tmp_path: Path) -> None:
 
 
 def test_spreadsheet_with_a_title_row_and_a_total_row(tmp_path: Path) -> None:
-    """REJECTED when a title row sits above the headers (the headers are not found: the error lists what was
-    found); a 合计 (total) row under a proper header is QUARANTINED (its codes are not codes)."""
+    """LOADED: a title row above the headers is passed over (a warning says where the header was found);
+    a 合计 (total) row is not data: it is set aside with a warning and reconciled with the rows above it,
+    and a total that does not add up is reported with its row, column and both figures."""
     titled = tmp_path / "titled.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -213,19 +255,24 @@ def test_spreadsheet_with_a_title_row_and_a_total_row(tmp_path: Path) -> None:
         ws.append(list(r.values()))
     wb.save(titled)
     report, _ = _ingest(tmp_path, titled)
-    assert report.status == "rejected" and "2024年3月企业岗位需求表" in report.error
+    assert report.status == "loaded" and (report.rows_read, report.rows_loaded) == (2, 2)
+    assert "header found at row 2" in " ".join(report.warnings)
 
-    totals = tmp_path / "totals.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(list(vacancy_rows(1)[0]))
-    for r in vacancy_rows(2):
-        ws.append(list(r.values()))
-    ws.append(["合计", None, None, None, None, None, None, None, 6])
-    wb.save(totals)
-    report, q = _ingest(tmp_path, totals)
-    assert (report.rows_loaded, report.rows_quarantined) == (2, 1)
-    assert q["source_row"].to_list() == [4] and "missing value" in q["reason"][0]
+    for total, mismatch in ((6, False), (7, True)):
+        totals = tmp_path / f"totals_{total}.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(list(vacancy_rows(1)[0]))
+        for r in vacancy_rows(2):
+            ws.append(list(r.values()))
+        ws.append(["合计", None, None, None, None, None, None, None, total])
+        wb.save(totals)
+        report, _ = _ingest(tmp_path, totals)
+        assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 2, 0)
+        warnings = " ".join(report.warnings)
+        assert "rows 4: total rows (合计/总计) were not read as data" in warnings
+        reported = "row 4 (total): column headcount is 7, but the 2 rows it covers add up to 6" in warnings
+        assert reported is mismatch
 
 
 def test_the_same_file_twice(tmp_path: Path) -> None:

@@ -1,0 +1,326 @@
+"""The layout of a delivered table: where its header is, what each column means, which rows are not data.
+
+Offices deliver tables as people read them: a title and notes above the header, a header over two or
+three rows with merged cells (a group heading over its sub-headings; Chinese over English), units in the
+header (``产值（万元）``), total rows (合计, 小计) among the data and footnotes (注：…) below. Pure
+functions over the first rows of a sheet or text file (a list of rows of text cells); the readers do the
+I/O.
+
+- :func:`locate_header` tries every block of one to :data:`MAX_HEADER_ROWS` rows in the first
+  :data:`SCAN_ROWS` rows and keeps the one that names the most of the contract's required columns (then the
+  most columns, then the shortest and highest block). Cells of a merged group heading are spread over the
+  columns below it; each column is matched by its lowest cell, its highest, each cell, or all joined.
+- A header cell may carry a unit the contract column is not in (``万元`` for a column in 亿元): the
+  column's values are converted by :func:`unit_factor`; a unit of another kind (``人`` for an amount) rejects
+  the file.
+- :func:`row_kinds` tells data rows from total rows (合计/总计/小计/全省…) and footnotes;
+  :func:`reconcile_totals` compares each total with the sum of the rows it covers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ingestion.contracts import Column, FeedContract
+
+SCAN_ROWS = 30
+MAX_HEADER_ROWS = 3
+
+# Units a header may state, in the unit of their kind: money in yuan, people in persons.
+UNITS: dict[str, tuple[str, float]] = {
+    "元": ("money", 1.0),
+    "千元": ("money", 1e3),
+    "万元": ("money", 1e4),
+    "亿元": ("money", 1e8),
+    "人": ("people", 1.0),
+    "人次": ("people", 1.0),
+    "千人": ("people", 1e3),
+    "万人": ("people", 1e4),
+}
+# The unit a contract column is in, from the unit its name carries (docs/feeds.md: amounts carry their unit).
+NAME_UNITS: tuple[tuple[str, str], ...] = (
+    ("_100m_cny", "亿元"),
+    ("_10k_cny", "万元"),
+    ("_cny", "元"),
+    ("_10k", "万人"),
+)
+_UNIT_IN_HEADER = re.compile(
+    r"^(?P<base>.*?)[(（\[【]?(?:单位[:：])?(?P<unit>"
+    + "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+    + r")[)）\]】]?$"
+)
+
+TOTAL_WORDS = frozenset(
+    {"合计", "总计", "小计", "全省", "全市", "全国", "全区", "total", "subtotal", "grandtotal"}
+)
+SUBTOTAL_WORDS = frozenset({"小计", "subtotal"})
+# a footnote's first cell (Python's re and polars' regex both read it)
+NOTE_PATTERN = (
+    r"(?i)^(注|附注|说明|备注|资料来源|数据来源|来源|note|notes|source)"
+    r"\s*[0-9０-９一二三四五六七八九十]*\s*[:：.、]"
+)
+_NOTE = re.compile(NOTE_PATTERN)
+
+
+class LayoutError(ValueError):
+    """The table's header cannot be found or read (the message says what was found instead)."""
+
+
+def clean(text: object) -> str:
+    """A cell as text: NFKC, no BOM, no surrounding spaces; ``''`` for an empty cell."""
+    if text is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip()
+
+
+def normalise_header(name: str) -> str:
+    """Header text to a lookup key: NFKC (full-width to ASCII), no BOM or spaces, lower case."""
+    return "".join(clean(name).split()).lower()
+
+
+def _split_unit(key: str) -> tuple[str, str | None]:
+    match = _UNIT_IN_HEADER.match(key)
+    if match and match.group("base"):
+        return match.group("base"), match.group("unit")
+    return key, None
+
+
+def column_unit(column: Column) -> str | None:
+    """The unit of a contract column's values, from its name (``…_100m_cny``: 亿元); ``人`` for counts."""
+    for suffix, unit in NAME_UNITS:
+        if column.name.endswith(suffix):
+            return unit
+    return "人" if column.dtype == "int" else None
+
+
+def unit_factor(header_unit: str | None, column: Column) -> float:
+    """What a value under ``header_unit`` is multiplied by to be in ``column``'s unit; 1 without a unit.
+
+    Raises :class:`LayoutError` when the units are of different kinds (people for an amount of money)."""
+    if header_unit is None:
+        return 1.0
+    target = column_unit(column)
+    if target is None:
+        raise LayoutError(
+            f"column {column.name}: the header states the unit {header_unit}, but the column has no "
+            "unit (expected a plain value)"
+        )
+    (kind, scale), (target_kind, target_scale) = UNITS[header_unit], UNITS[target]
+    if kind != target_kind:
+        raise LayoutError(
+            f"column {column.name}: the header states {header_unit}, expected a unit of {target_kind} "
+            f"(the contract's unit is {target})"
+        )
+    return scale / target_scale
+
+
+class HeaderLookup:
+    """Every accepted spelling of a contract's columns (name, Chinese aliases; with or without the unit)."""
+
+    def __init__(self, contract: FeedContract) -> None:
+        self.contract = contract
+        self.exact: dict[str, str] = {}
+        self.base: dict[str, str] = {}
+        for col in contract.columns:
+            for spelling in (col.name, *col.aliases):
+                key = normalise_header(spelling)
+                self.exact.setdefault(key, col.name)
+                self.base.setdefault(_split_unit(key)[0], col.name)
+
+    def match(self, text: str) -> tuple[str, bool] | None:
+        """``(contract column, exact)`` for one header text, or None; ``exact`` is False when the text names
+        the column without the unit its accepted spellings carry (or with another unit)."""
+        key = normalise_header(text)
+        if not key:
+            return None
+        if key in self.exact:
+            return self.exact[key], True
+        base = self.base.get(_split_unit(key)[0])
+        return (base, False) if base else None
+
+
+def stated_unit(cells: Sequence[str]) -> str | None:
+    """The unit a column's header cells state (the lowest cell that states one), or None."""
+    for cell in reversed(cells):
+        unit = _split_unit(normalise_header(cell))[1]
+        if unit is not None:
+            return unit
+    return None
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where the header is (0-based row of its first line, number of lines) and what each column is."""
+
+    start: int
+    depth: int
+    texts: tuple[str, ...]  # one name per column as read (merged lines joined with ' / ')
+    columns: tuple[str | None, ...]  # the contract column each maps to, or None
+    units: tuple[str | None, ...]  # the unit each header states, or None
+    unit_assumed: tuple[bool, ...] = ()  # named without any unit: the contract's unit is assumed
+
+    @property
+    def first_data_row(self) -> int:
+        return self.start + self.depth
+
+
+def _spread_merged(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Spread each group heading over the empty cells to its right that have a sub-heading below them."""
+    out = [list(r) for r in rows]
+    for i in range(len(out) - 1):
+        below = out[i + 1]
+        for j in range(1, len(out[i])):
+            if not out[i][j] and j < len(below) and below[j] and out[i][j - 1]:
+                out[i][j] = out[i][j - 1]
+    return out
+
+
+def _candidates(cells: list[str]) -> list[str]:
+    filled = [c for c in cells if c]
+    if not filled:
+        return []
+    ordered = [filled[-1], filled[0], *filled[1:-1], "".join(filled)]
+    return list(dict.fromkeys(ordered))
+
+
+def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int, depth: int) -> Header:
+    block = _spread_merged([list(rows[start + i]) for i in range(depth)])
+    width = max(len(r) for r in block)
+    texts: list[str] = []
+    columns: list[str | None] = []
+    units: list[str | None] = []
+    assumed: list[bool] = []
+    taken: set[str] = set()
+    for j in range(width):
+        cells = [r[j] if j < len(r) else "" for r in block]
+        texts.append(" / ".join(dict.fromkeys(c for c in cells if c)))
+        found: tuple[str, bool] | None = None
+        for text in _candidates(cells):
+            found = lookup.match(text)
+            if found:
+                break
+        if found and found[0] not in taken:
+            taken.add(found[0])
+            columns.append(found[0])
+            units.append(stated_unit(cells))
+            assumed.append(not found[1] and units[-1] is None)
+        else:
+            columns.append(None)
+            units.append(None)
+            assumed.append(False)
+    return Header(start, depth, tuple(texts), tuple(columns), tuple(units), tuple(assumed))
+
+
+def locate_header(rows: Sequence[Sequence[object]], contract: FeedContract) -> Header:
+    """The header block of a table whose first rows are ``rows`` (see the module doc)."""
+    grid = [[clean(c) for c in r] for r in rows[: SCAN_ROWS + MAX_HEADER_ROWS]]
+    lookup = HeaderLookup(contract)
+    required = {c.name for c in contract.columns if c.required}
+    best: tuple[tuple[int, int, int, int], Header] | None = None
+    for start in range(min(SCAN_ROWS, len(grid))):
+        if not any(grid[start]):
+            continue
+        for depth in range(1, MAX_HEADER_ROWS + 1):
+            if start + depth > len(grid):
+                break
+            header = _read_block(grid, lookup, start, depth)
+            mapped = {c for c in header.columns if c}
+            score = (len(mapped & required), len(mapped), -depth, -start)
+            if best is None or score > best[0]:
+                best = (score, header)
+    if best is None:
+        raise LayoutError("no rows: expected a header row")
+    header = best[1]
+    missing = sorted(required - {c for c in header.columns if c}, key=contract.column_names.index)
+    if missing:
+        accepted = "; ".join(f"{name} (or {', '.join(contract.column(name).aliases)})" for name in missing)
+        found = [t for t in header.texts if t]
+        raise LayoutError(
+            f"missing required column(s) {', '.join(missing)}: expected headers {accepted}; looked for the "
+            f"header in the first {min(SCAN_ROWS, len(grid))} rows, and the best candidate "
+            f"(row {header.start + 1}"
+            + (f"-{header.start + header.depth}" if header.depth > 1 else "")
+            + f") has {', '.join(map(repr, found)) or 'no text'}"
+        )
+    numeric = {c.name for c in contract.columns if c.dtype in ("int", "float")}
+    while header.depth < MAX_HEADER_ROWS and _is_label_row(grid, header, numeric):
+        header = _read_block(grid, lookup, header.start, header.depth + 1)
+    return header
+
+
+def _is_label_row(grid: Sequence[Sequence[str]], header: Header, numeric: set[str]) -> bool:
+    """Whether the row under ``header`` is more header (an English line under the Chinese one): no cell reads
+    as a number, and under some numeric column it has text (a data row has a count there, or nothing)."""
+    index = header.first_data_row
+    if index >= len(grid):
+        return False
+    row = grid[index]
+    cells = [c for c in row if c]
+    if not cells or row_kind(cells) != "data" or any(_number(c) is not None for c in cells):
+        return False
+    return any(col in numeric and j < len(row) and row[j] for j, col in enumerate(header.columns))
+
+
+def row_kind(cells: Sequence[object], leading: int = 3) -> str:
+    """``data``, ``total`` (合计/总计/全省…), ``subtotal`` (小计), ``note`` (注：…) or ``empty``."""
+    texts = [clean(c) for c in cells]
+    filled = [t for t in texts if t]
+    if not filled:
+        return "empty"
+    if _NOTE.match(filled[0]) and len(filled) <= 2:
+        return "note"
+    for text in texts[:leading]:
+        key = "".join(text.split()).lower().strip(":：")
+        if key in SUBTOTAL_WORDS:
+            return "subtotal"
+        if key in TOTAL_WORDS:
+            return "total"
+    return "data"
+
+
+def _number(text: object) -> float | None:
+    value = clean(text).replace(",", "")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def reconcile_totals(
+    kinds: Sequence[str],
+    rows: Sequence[Mapping[str, object]],
+    numeric: Sequence[str],
+    row_numbers: Sequence[int],
+) -> list[str]:
+    """Each total row against the data rows it covers: a 小计 the rows since the previous total or subtotal, a
+    合计 every data row above it since the previous 合计. One message per total and column that differ by more
+    than 0.5% (rounding in published tables)."""
+    messages: list[str] = []
+    since_total: list[int] = []
+    since_subtotal: list[int] = []
+    for i, kind in enumerate(kinds):
+        if kind == "data":
+            since_total.append(i)
+            since_subtotal.append(i)
+            continue
+        if kind not in ("total", "subtotal"):
+            continue
+        covered = since_subtotal if kind == "subtotal" else since_total
+        for column in numeric:
+            total = _number(rows[i].get(column))
+            parts = [v for v in (_number(rows[k].get(column)) for k in covered) if v is not None]
+            if total is None or not parts:
+                continue
+            detail = sum(parts)
+            if abs(total - detail) > max(1e-9, 0.005 * abs(total)):
+                messages.append(
+                    f"row {row_numbers[i]} ({kind}): column {column} is {total:g}, but the "
+                    f"{len(covered)} rows it covers add up to {detail:g}"
+                )
+        since_subtotal = []
+        if kind == "total":
+            since_total = []
+    return messages
