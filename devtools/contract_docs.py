@@ -163,7 +163,12 @@ def feeds_markdown() -> str:
             "normalised, a trailing `.0` from a spreadsheet is dropped, but lost leading zeros are not guessed "
             "(the row is quarantined). In numbers a comma is read only as a thousands separator in groups of "
             "three digits (`12,345.6`); any other comma (`12345,6`) quarantines the row rather than being read "
-            "ten times too big."
+            "ten times too big. Names are read as codes where a code is asked for (`ingestion/names.py`): "
+            "regions by name (`温州市`, `温州`, `郑  州  市`: with or without 市/区/县…, spaces ignored; a name "
+            "several regions share is resolved within the province most of the file's other regions are in), "
+            "industries by 门类 or 大类 name (`制造业`, `汽车制造业`), occupations by 大典 name, and education "
+            "levels by their Chinese names (中职, 中专, 技工, 高职, 高职专科, 专科, 大专, 职业本科, 本科). A name "
+            "that matches no code, or several, quarantines the row with the candidates listed."
         ),
         "",
         (

@@ -18,6 +18,7 @@ import polars as pl
 
 from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
+from ingestion.names import NameLookups, name_lookups, resolve_names
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import FeedFileError, file_sha256, read_feed_file
@@ -45,11 +46,14 @@ def ingest_file(
     references: Mapping[str, frozenset[str]] | None = None,
     on_parts_written: Callable[[], None] | None = None,
     region_code_years: pl.DataFrame | None = None,
+    names: NameLookups | None = None,
 ) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
 
     ``references`` adds the check that codes exist (else quarantined); ``region_code_years``
-    (:func:`ingestion.reference.region_years`) a warning for region codes used outside their years.
+    (:func:`ingestion.reference.region_years`) a warning for region codes used outside their years; ``names``
+    (:func:`ingestion.names.name_lookups`) reads region, industry and occupation names and Chinese level names
+    as codes (:func:`ingestion.names.resolve_names`).
 
     ``on_parts_written`` is called between the data files and the manifest (a failpoint in tests).
     """
@@ -76,7 +80,12 @@ def ingest_file(
         return report
     report.encoding, report.warnings = raw.encoding, raw.warnings
     frame = pseudonymise_columns(raw.frame, contract.pseudonymised, key)
-    result = apply_contract(frame, contract, references)
+    name_reasons = None
+    if names is not None:
+        resolution = resolve_names(frame, contract, names)
+        frame, name_reasons = resolution.frame, resolution.reasons
+        report.warnings = [*report.warnings, *resolution.warnings]
+    result = apply_contract(frame, contract, references, name_reasons)
     lineage = [
         pl.lit(source_name).alias("source_file"),
         pl.lit(sha).alias("file_sha256"),
@@ -128,6 +137,7 @@ def ingest_feed(
     on_parts_written: Callable[[], None] | None = None,
     workers: int = 1,
     region_code_years: pl.DataFrame | None = None,
+    names: NameLookups | None = None,
 ) -> list[FileReport]:
     """Ingest every file of one feed; codes are checked against ``references`` (default: the project's seeds).
 
@@ -146,6 +156,8 @@ def ingest_feed(
         references = code_lists(SEEDS_DIR)
     if region_code_years is None and files:
         region_code_years = region_years(SEEDS_DIR)
+    if names is None and files:
+        names = name_lookups(SEEDS_DIR)
     start = raw_zone.utc_now()
 
     def one(item: tuple[int, Path]) -> FileReport:
@@ -160,6 +172,7 @@ def ingest_feed(
             references=references,
             on_parts_written=on_parts_written,
             region_code_years=region_code_years,
+            names=names,
         )
 
     if workers <= 1 or len(files) <= 1:
@@ -169,9 +182,9 @@ def ingest_feed(
 
 
 def ingest_inbox(inbox_dir: Path, raw_dir: Path, key: bytes) -> list[FileReport]:
-    references, years = code_lists(SEEDS_DIR), region_years(SEEDS_DIR)
+    references, years, names = code_lists(SEEDS_DIR), region_years(SEEDS_DIR), name_lookups(SEEDS_DIR)
     return [
         r
         for feed in FEEDS
-        for r in ingest_feed(inbox_dir, feed, raw_dir, key, references, region_code_years=years)
+        for r in ingest_feed(inbox_dir, feed, raw_dir, key, references, region_code_years=years, names=names)
     ]

@@ -223,11 +223,16 @@ def reference_checks(col: Column, references: Mapping[str, frozenset[str]]) -> l
 
 
 def apply_contract(
-    frame: pl.DataFrame, contract: FeedContract, references: Mapping[str, frozenset[str]] | None = None
+    frame: pl.DataFrame,
+    contract: FeedContract,
+    references: Mapping[str, frozenset[str]] | None = None,
+    extra_reasons: pl.DataFrame | None = None,
 ) -> ValidationResult:
     """Split ``frame`` (text columns named as in the contract, plus ``source_row``) into loaded and quarantined.
 
-    ``references`` (from :func:`ingestion.reference.code_lists`) adds a check that codes exist.
+    ``references`` (from :func:`ingestion.reference.code_lists`) adds a check that codes exist;
+    ``extra_reasons`` (``source_row``, ``reason``) quarantines rows found wanting before (names that match no
+    code or several: :func:`ingestion.names.resolve_names`).
 
     One lazy plan, so an expression used twice (a cleaned value) is computed once. Every row is tested
     with the rules' conditions alone; the messages (string building, the costly part) are made only for
@@ -244,6 +249,13 @@ def apply_contract(
         (pl.sql_expr(rule.sql).not_(), pl.lit(f"row rule {rule.name}: {rule.message}"))
         for rule in contract.row_rules
     )
+    if extra_reasons is not None and extra_reasons.height:
+        frame = frame.join(
+            extra_reasons.select("source_row", pl.col("reason").alias("__extra_reason")),
+            on="source_row",
+            how="left",
+        )
+        rules.insert(0, (pl.col("__extra_reason").is_not_null(), pl.col("__extra_reason")))
     broken = pl.any_horizontal([cond.fill_null(False) for cond, _ in rules]) if rules else pl.lit(False)
     key = list(contract.key)
     first = pl.col("source_row").filter(~pl.col("__broken")).min().over(key)
