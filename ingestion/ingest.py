@@ -18,6 +18,7 @@ import polars as pl
 
 from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
+from ingestion.inventory import retract_missing_rejected
 from ingestion.names import NameLookups, name_lookups, resolve_names
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
@@ -152,6 +153,10 @@ def ingest_feed(
             "removed %s: left by an interrupted run (no manifest); its source file is ingested again", path
         )
     files = inbox_files(inbox_dir, feed)
+    for gone in retract_missing_rejected(raw_dir, feed, [str(p.relative_to(inbox_dir)) for p in files]):
+        log.warning(
+            "%s: the rejected delivery is no longer in the inbox; its manifest is removed", gone.source_file
+        )
     if references is None and files:
         references = code_lists(SEEDS_DIR)
     if region_code_years is None and files:
