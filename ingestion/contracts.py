@@ -491,6 +491,8 @@ INDUSTRY_OUTPUT = FeedContract(
             "string",
             "GB/T 2260 code of the region",
             "地区代码",
+            "地区",
+            "城市",
             pattern=REGION_CODE,
             reference="region",
         ),

@@ -8,6 +8,7 @@ wins" picks the same row as one file after another would.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
 from ingestion.inventory import retract_missing_rejected
 from ingestion.names import NameLookups, name_lookups, resolve_names
+from ingestion.profiles import ProfileError, SourceProfile, is_profile, load_profiles, profile_for
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import FeedFileError, file_sha256, read_feed_file
@@ -48,6 +50,7 @@ def ingest_file(
     on_parts_written: Callable[[], None] | None = None,
     region_code_years: pl.DataFrame | None = None,
     names: NameLookups | None = None,
+    profile: SourceProfile | None = None,
 ) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
 
@@ -56,11 +59,16 @@ def ingest_file(
     (:func:`ingestion.names.name_lookups`) reads region, industry and occupation names and Chinese level names
     as codes (:func:`ingestion.names.resolve_names`).
 
+    ``profile`` (:mod:`ingestion.profiles`) says how to read it; the delivery's hash then covers the file and
+    the profile, so an edited profile reads the same file again as a new version that replaces the earlier.
+
     ``on_parts_written`` is called between the data files and the manifest (a failpoint in tests).
     """
     path = Path(path)
     source_name = source_name or path.name
     sha = file_sha256(path)
+    if profile is not None:
+        sha = hashlib.sha256(f"{sha}|{profile.path.name}|".encode() + profile.path.read_bytes()).hexdigest()
     previous = raw_zone.read_manifest(raw_dir, contract.name, sha)
     if previous is not None:
         return FileReport(**{**previous.__dict__, "status": "unchanged"})
@@ -73,7 +81,7 @@ def ingest_file(
         ingested_at=now.isoformat(),
     )
     try:
-        raw = read_feed_file(path, contract)
+        raw = read_feed_file(path, contract, profile)
     except FeedFileError as exc:
         report.status, report.error = "rejected", str(exc)
         log.error("rejected %s: %s", source_name, exc)
@@ -83,7 +91,7 @@ def ingest_file(
     frame = pseudonymise_columns(raw.frame, contract.pseudonymised, key)
     name_reasons = None
     if names is not None:
-        resolution = resolve_names(frame, contract, names)
+        resolution = resolve_names(frame, contract, names, profile.region_province if profile else None)
         frame, name_reasons = resolution.frame, resolution.reasons
         report.warnings = [*report.warnings, *resolution.warnings]
     result = apply_contract(frame, contract, references, name_reasons)
@@ -126,7 +134,9 @@ def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
     folder = Path(inbox_dir) / feed
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and not is_profile(p)
+    )
 
 
 def ingest_feed(
@@ -153,6 +163,11 @@ def ingest_feed(
             "removed %s: left by an interrupted run (no manifest); its source file is ingested again", path
         )
     files = inbox_files(inbox_dir, feed)
+    try:
+        profiles = load_profiles(Path(inbox_dir) / feed, contract)
+        profile_error = None
+    except ProfileError as exc:
+        profiles, profile_error = [], exc
     for gone in retract_missing_rejected(raw_dir, feed, [str(p.relative_to(inbox_dir)) for p in files]):
         log.warning(
             "%s: the rejected delivery is no longer in the inbox; its manifest is removed", gone.source_file
@@ -167,17 +182,34 @@ def ingest_feed(
 
     def one(item: tuple[int, Path]) -> FileReport:
         n, path = item
+        source_name = str(path.relative_to(inbox_dir))
+        try:
+            if profile_error is not None:
+                raise profile_error
+            profile = profile_for(path, profiles)
+        except ProfileError as exc:  # the file cannot be read as its profile says: rejected, never skipped
+            report = FileReport(
+                contract.name,
+                source_name,
+                file_sha256(path),
+                "rejected",
+                error=f"{source_name}: profile: {exc}",
+                ingested_at=raw_zone.utc_now().isoformat(),
+            )
+            raw_zone.write_manifest(raw_dir, report)
+            return report
         return ingest_file(
             path,
             contract,
             raw_dir,
             key,
-            source_name=str(path.relative_to(inbox_dir)),
+            source_name=source_name,
             now=start + timedelta(microseconds=n),
             references=references,
             on_parts_written=on_parts_written,
             region_code_years=region_code_years,
             names=names,
+            profile=profile,
         )
 
     if workers <= 1 or len(files) <= 1:

@@ -66,7 +66,14 @@ _NOTE = re.compile(NOTE_PATTERN)
 
 
 class LayoutError(ValueError):
-    """The table's header cannot be found or read (the message says what was found instead)."""
+    """The table's header cannot be found or read (the message says what was found instead).
+
+    ``candidate`` is the best header block found, ``missing`` the required columns it lacks."""
+
+    def __init__(self, message: str, candidate: Header | None = None, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidate = candidate
+        self.missing = tuple(missing)
 
 
 def clean(text: object) -> str:
@@ -81,7 +88,7 @@ def normalise_header(name: str) -> str:
     return "".join(clean(name).split()).lower()
 
 
-def _split_unit(key: str) -> tuple[str, str | None]:
+def split_unit(key: str) -> tuple[str, str | None]:
     match = _UNIT_IN_HEADER.match(key)
     if match and match.group("base"):
         return match.group("base"), match.group("unit")
@@ -120,15 +127,16 @@ def unit_factor(header_unit: str | None, column: Column) -> float:
 class HeaderLookup:
     """Every accepted spelling of a contract's columns (name, Chinese aliases; with or without the unit)."""
 
-    def __init__(self, contract: FeedContract) -> None:
+    def __init__(self, contract: FeedContract, extra: Mapping[str, str] | None = None) -> None:
+        """``extra``: header texts a source profile maps to contract columns (they take precedence)."""
         self.contract = contract
-        self.exact: dict[str, str] = {}
+        self.exact: dict[str, str] = {normalise_header(k): v for k, v in (extra or {}).items()}
         self.base: dict[str, str] = {}
         for col in contract.columns:
             for spelling in (col.name, *col.aliases):
                 key = normalise_header(spelling)
                 self.exact.setdefault(key, col.name)
-                self.base.setdefault(_split_unit(key)[0], col.name)
+                self.base.setdefault(split_unit(key)[0], col.name)
 
     def match(self, text: str) -> tuple[str, bool] | None:
         """``(contract column, exact)`` for one header text, or None; ``exact`` is False when the text names
@@ -138,14 +146,14 @@ class HeaderLookup:
             return None
         if key in self.exact:
             return self.exact[key], True
-        base = self.base.get(_split_unit(key)[0])
+        base = self.base.get(split_unit(key)[0])
         return (base, False) if base else None
 
 
 def stated_unit(cells: Sequence[str]) -> str | None:
     """The unit a column's header cells state (the lowest cell that states one), or None."""
     for cell in reversed(cells):
-        unit = _split_unit(normalise_header(cell))[1]
+        unit = split_unit(normalise_header(cell))[1]
         if unit is not None:
             return unit
     return None
@@ -178,11 +186,16 @@ def _spread_merged(rows: Sequence[Sequence[str]]) -> list[list[str]]:
     return out
 
 
+def display_text(cells: Sequence[str]) -> str:
+    """A column's header as shown to people (and written in profiles): its lines joined with ' / '."""
+    return " / ".join(dict.fromkeys(c for c in cells if c))
+
+
 def _candidates(cells: list[str]) -> list[str]:
     filled = [c for c in cells if c]
     if not filled:
         return []
-    ordered = [filled[-1], filled[0], *filled[1:-1], "".join(filled)]
+    ordered = [display_text(cells), filled[-1], filled[0], *filled[1:-1], "".join(filled)]
     return list(dict.fromkeys(ordered))
 
 
@@ -196,7 +209,7 @@ def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int,
     taken: set[str] = set()
     for j in range(width):
         cells = [r[j] if j < len(r) else "" for r in block]
-        texts.append(" / ".join(dict.fromkeys(c for c in cells if c)))
+        texts.append(display_text(cells))
         found: tuple[str, bool] | None = None
         for text in _candidates(cells):
             found = lookup.match(text)
@@ -209,18 +222,31 @@ def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int,
             assumed.append(not found[1] and units[-1] is None)
         else:
             columns.append(None)
-            units.append(None)
+            units.append(stated_unit(cells))  # an unpivoted column takes it
             assumed.append(False)
     return Header(start, depth, tuple(texts), tuple(columns), tuple(units), tuple(assumed))
 
 
-def locate_header(rows: Sequence[Sequence[object]], contract: FeedContract) -> Header:
-    """The header block of a table whose first rows are ``rows`` (see the module doc)."""
-    grid = [[clean(c) for c in r] for r in rows[: SCAN_ROWS + MAX_HEADER_ROWS]]
-    lookup = HeaderLookup(contract)
-    required = {c.name for c in contract.columns if c.required}
+def locate_header(
+    rows: Sequence[Sequence[object]],
+    contract: FeedContract,
+    columns: Mapping[str, str] | None = None,
+    header_rows: Sequence[int] = (),
+    supplied: frozenset[str] = frozenset(),
+) -> Header:
+    """The header block of a table whose first rows are ``rows`` (see the module doc).
+
+    A source profile may give header texts to map (``columns``), the 1-based ``header_rows``, and columns it
+    supplies itself (constants, an unpivot's key and value: ``supplied``), which the header need not name."""
+    grid = [[clean(c) for c in r] for r in rows[: max(SCAN_ROWS, *header_rows, 0) + MAX_HEADER_ROWS]]
+    lookup = HeaderLookup(contract, columns)
+    required = {c.name for c in contract.columns if c.required} - supplied
     best: tuple[tuple[int, int, int, int], Header] | None = None
-    for start in range(min(SCAN_ROWS, len(grid))):
+    if header_rows:
+        if header_rows[-1] > len(grid):
+            raise LayoutError(f"header_rows {list(header_rows)}: the table has only {len(grid)} rows")
+        best = ((0, 0, 0, 0), _read_block(grid, lookup, header_rows[0] - 1, len(header_rows)))
+    for start in range(min(SCAN_ROWS, len(grid)) if not header_rows else 0):
         if not any(grid[start]):
             continue
         for depth in range(1, MAX_HEADER_ROWS + 1):
@@ -234,6 +260,9 @@ def locate_header(rows: Sequence[Sequence[object]], contract: FeedContract) -> H
     if best is None:
         raise LayoutError("no rows: expected a header row")
     header = best[1]
+    numeric = {c.name for c in contract.columns if c.dtype in ("int", "float")}
+    while not header_rows and header.depth < MAX_HEADER_ROWS and _is_label_row(grid, header, numeric):
+        header = _read_block(grid, lookup, header.start, header.depth + 1)
     missing = sorted(required - {c for c in header.columns if c}, key=contract.column_names.index)
     if missing:
         accepted = "; ".join(f"{name} (or {', '.join(contract.column(name).aliases)})" for name in missing)
@@ -243,25 +272,27 @@ def locate_header(rows: Sequence[Sequence[object]], contract: FeedContract) -> H
             f"header in the first {min(SCAN_ROWS, len(grid))} rows, and the best candidate "
             f"(row {header.start + 1}"
             + (f"-{header.start + header.depth}" if header.depth > 1 else "")
-            + f") has {', '.join(map(repr, found)) or 'no text'}"
+            + f") has {', '.join(map(repr, found)) or 'no text'}",
+            header,
+            missing,
         )
-    numeric = {c.name for c in contract.columns if c.dtype in ("int", "float")}
-    while header.depth < MAX_HEADER_ROWS and _is_label_row(grid, header, numeric):
-        header = _read_block(grid, lookup, header.start, header.depth + 1)
     return header
 
 
 def _is_label_row(grid: Sequence[Sequence[str]], header: Header, numeric: set[str]) -> bool:
-    """Whether the row under ``header`` is more header (an English line under the Chinese one): no cell reads
-    as a number, and under some numeric column it has text (a data row has a count there, or nothing)."""
+    """Whether the row under ``header`` is more header: no cell reads as a number (every feed has a required
+    count, year or code a data row fills with digits), and it is either sub-headings (blank under some
+    headings, as under a merged group) or labels (text under a numeric column, as an English line is)."""
     index = header.first_data_row
     if index >= len(grid):
         return False
-    row = grid[index]
+    row = list(grid[index]) + [""] * max(0, len(header.texts) - len(grid[index]))
     cells = [c for c in row if c]
     if not cells or row_kind(cells) != "data" or any(_number(c) is not None for c in cells):
         return False
-    return any(col in numeric and j < len(row) and row[j] for j, col in enumerate(header.columns))
+    blank_under_heading = any(text and not row[j] for j, text in enumerate(header.texts))
+    text_under_number = any(col in numeric and row[j] for j, col in enumerate(header.columns))
+    return blank_under_heading or text_under_number
 
 
 def row_kind(cells: Sequence[object], leading: int = 3) -> str:

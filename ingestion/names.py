@@ -176,8 +176,13 @@ class Resolution:
     warnings: list[str]
 
 
-def resolve_names(frame: pl.DataFrame, contract: FeedContract, lookups: NameLookups) -> Resolution:
-    """Replace names by codes in the columns that hold codes of a classification (or a level)."""
+def resolve_names(
+    frame: pl.DataFrame, contract: FeedContract, lookups: NameLookups, province: str | None = None
+) -> Resolution:
+    """Replace names by codes in the columns that hold codes of a classification (or a level).
+
+    ``province`` (a GB/T 2260 province code, e.g. from a source profile) narrows shared region names; by
+    default the province most of the file's region codes lie in."""
     columns = [c for c in contract.column_names if c in frame.columns and _reference(contract, c)]
     # only non-ASCII values can be names (codes, letters and English level values are ASCII)
     named = {
@@ -190,7 +195,7 @@ def resolve_names(frame: pl.DataFrame, contract: FeedContract, lookups: NameLook
     if not named:
         return Resolution(frame, pl.DataFrame(schema={"source_row": pl.Int64, "reason": pl.Utf8}), [])
     region_columns = [c for c in columns if _reference(contract, c) == "region"]
-    province = _province(frame, region_columns)
+    province = province[:2] if province else _province(frame, region_columns)
     replacements: dict[str, dict[str, str]] = {}
     failures: dict[str, dict[str, str]] = {}
     warnings: list[str] = []

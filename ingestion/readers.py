@@ -30,10 +30,12 @@ from ingestion.layout import (
     LayoutError,
     column_unit,
     locate_header,
+    normalise_header,
     reconcile_totals,
     row_kind,
     unit_factor,
 )
+from ingestion.profiles import SourceProfile
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -98,7 +100,7 @@ def detect_encoding(path: Path) -> str:
     return "gb18030"
 
 
-def _transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
+def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
     with (
         open(path, encoding=encoding, newline="") as src,
         open(target, "w", encoding="utf-8", newline="") as dst,
@@ -107,7 +109,7 @@ def _transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
             dst.write(chunk)
 
 
-def _head_rows(path: Path, delimiter: str) -> list[list[str]]:
+def head_rows(path: Path, delimiter: str) -> list[list[str]]:
     """The first rows of a UTF-8 text file, split on ``delimiter``, enough to find the header."""
     with open(path, encoding="utf-8-sig", newline="") as f:
         text = f.read(_HEAD_BYTES)
@@ -118,13 +120,24 @@ def _head_rows(path: Path, delimiter: str) -> list[list[str]]:
     return list(reader)
 
 
-def _text_header(path: Path, contract: FeedContract, shown_as: Path) -> tuple[str, Header]:
+def _locate(rows: list[list[object]], contract: FeedContract, profile: SourceProfile | None) -> Header:
+    if profile is None:
+        return locate_header(rows, contract)
+    supplied = set(profile.constants)
+    if profile.unpivot is not None:
+        supplied |= {profile.unpivot.key, profile.unpivot.value}
+    return locate_header(rows, contract, profile.columns, profile.header_rows, frozenset(supplied))
+
+
+def _text_header(
+    path: Path, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
+) -> tuple[str, Header]:
     """The delimiter and header of a UTF-8 text file: the delimiter whose header names most columns."""
     best: tuple[int, str, Header | None, LayoutError | None] | None = None
     for delimiter in DELIMITERS:
-        rows = _head_rows(path, delimiter)
+        rows = head_rows(path, delimiter)
         try:
-            header = locate_header(rows, contract)
+            header = _locate(rows, contract, profile)
             candidate = (sum(c is not None for c in header.columns), delimiter, header, None)
         except LayoutError as exc:
             candidate = (-1, delimiter, None, exc)
@@ -134,10 +147,10 @@ def _text_header(path: Path, contract: FeedContract, shown_as: Path) -> tuple[st
     _, delimiter, header, error = best
     if header is None:
         # report the error under the delimiter most rows of the head split on
-        rows_by = {d: _head_rows(path, d) for d in DELIMITERS}
+        rows_by = {d: head_rows(path, d) for d in DELIMITERS}
         likely = max(DELIMITERS, key=lambda d: sum(len(r) > 1 for r in rows_by[d]))
         try:
-            locate_header(rows_by[likely], contract)
+            _locate(rows_by[likely], contract, profile)
         except LayoutError as exc:
             shown = {"\t": "tab"}.get(likely, repr(likely))
             raise FeedFileError(shown_as, f"{exc} (columns split on {shown})") from exc
@@ -145,21 +158,25 @@ def _text_header(path: Path, contract: FeedContract, shown_as: Path) -> tuple[st
     return delimiter, header
 
 
-def _read_text(path: Path, contract: FeedContract) -> tuple[pl.DataFrame, Header, int, str]:
+def _read_text(
+    path: Path, contract: FeedContract, profile: SourceProfile | None
+) -> tuple[pl.DataFrame, Header, int, str]:
     """A text file as raw text columns, its header, the file row of its first data row, and its encoding."""
     encoding = detect_encoding(path)
     if path.stat().st_size == 0:
         raise FeedFileError(path, "file is empty (expected a header row)")
     if encoding == "utf-8":
-        return (*_read_text_utf8(path, contract, shown_as=path), encoding)
+        return (*_read_text_utf8(path, contract, path, profile), encoding)
     with tempfile.TemporaryDirectory(prefix="tw-transcode-") as tmp:
         target = Path(tmp) / "utf8.csv"
-        _transcode_to_utf8(path, encoding, target)
-        return (*_read_text_utf8(target, contract, shown_as=path), encoding)
+        transcode_to_utf8(path, encoding, target)
+        return (*_read_text_utf8(target, contract, path, profile), encoding)
 
 
-def _read_text_utf8(path: Path, contract: FeedContract, shown_as: Path) -> tuple[pl.DataFrame, Header, int]:
-    delimiter, header = _text_header(path, contract, shown_as)
+def _read_text_utf8(
+    path: Path, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
+) -> tuple[pl.DataFrame, Header, int]:
+    delimiter, header = _text_header(path, contract, shown_as, profile)
     skip = header.first_data_row
     try:
         df = pl.read_csv(
@@ -176,8 +193,11 @@ def _read_text_utf8(path: Path, contract: FeedContract, shown_as: Path) -> tuple
     return df, header, skip + 1
 
 
-def _read_spreadsheet(path: Path, contract: FeedContract) -> tuple[pl.DataFrame, Header, int, list[str]]:
-    """The sheet holding this feed's table: each sheet is tried in order; the first whose header is found."""
+def _read_spreadsheet(
+    path: Path, contract: FeedContract, profile: SourceProfile | None
+) -> tuple[pl.DataFrame, Header, int, list[str]]:
+    """The sheet holding this feed's table: the profile's, or each sheet in order, the first whose header is
+    found."""
     import fastexcel
 
     try:
@@ -186,7 +206,18 @@ def _read_spreadsheet(path: Path, contract: FeedContract) -> tuple[pl.DataFrame,
     except Exception as exc:  # fastexcel raises its own error types
         raise FeedFileError(path, f"cannot read the workbook: {exc}") from exc
     problems: list[str] = []
+    wanted = profile.sheet if profile is not None else None
+    if wanted is not None and not (
+        wanted in names or (isinstance(wanted, int) and 1 <= wanted <= len(names))
+    ):
+        raise FeedFileError(
+            path,
+            f"profile {profile.path.name if profile else ''}: no sheet {wanted!r}; the "
+            f"workbook has {', '.join(map(repr, names))}",
+        )
     for index, name in enumerate(names):
+        if wanted is not None and wanted not in (name, index + 1):
+            continue
         try:
             sheet = workbook.load_sheet(index, header_row=None, dtypes="string").to_polars()
         except Exception as exc:
@@ -197,14 +228,14 @@ def _read_spreadsheet(path: Path, contract: FeedContract) -> tuple[pl.DataFrame,
             continue
         head = [list(r) for r in sheet.head(SCAN_ROWS + MAX_HEADER_ROWS).iter_rows()]
         try:
-            header = locate_header(head, contract)
+            header = _locate(head, contract, profile)
         except LayoutError as exc:
             problems.append(f"sheet {name!r}: {exc}")
             continue
         notes = [f"read sheet {name!r} (sheet {index + 1} of {len(names)})"] if len(names) > 1 else []
         notes += problems
         return sheet.slice(header.first_data_row), header, header.first_data_row + 1, notes
-    if len(names) == 1:
+    if len(names) == 1 or wanted is not None:
         raise FeedFileError(path, problems[0].split(": ", 1)[1] if problems else "the workbook has no sheet")
     raise FeedFileError(
         path, f"no sheet of the workbook holds a {contract.name} table: " + "; ".join(problems)
@@ -226,8 +257,8 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     )
 
 
-def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
-    """Read one file of ``contract``'s feed.
+def read_feed_file(path: Path, contract: FeedContract, profile: SourceProfile | None = None) -> RawFrame:
+    """Read one file of ``contract``'s feed, as its source ``profile`` says where one applies.
 
     Raises :class:`FeedFileError` when the file as a whole is unusable."""
     path = Path(path)
@@ -237,22 +268,20 @@ def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
             path,
             f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}",
         )
+    notes = [f"read with profile {profile.path.name}"] if profile is not None else []
+    encoding = "binary"
     if suffix == ".parquet":
         df = _read_parquet(path)
-        header = _parquet_header(df, contract, path)
-        return build_frame(df, header, 2, contract, path, "binary", [])
-    if suffix in TEXT_SUFFIXES:
-        df, header, first_row, encoding = _read_text(path, contract)
-        return build_frame(df, header, first_row, contract, path, encoding, [])
-    df, header, first_row, notes = _read_spreadsheet(path, contract)
-    return build_frame(df, header, first_row, contract, path, "binary", notes)
-
-
-def _parquet_header(df: pl.DataFrame, contract: FeedContract, path: Path) -> Header:
-    try:
-        return locate_header([df.columns], contract)
-    except LayoutError as exc:
-        raise FeedFileError(path, str(exc)) from exc
+        try:
+            header, first_row = _locate([df.columns], contract, profile), 2
+        except LayoutError as exc:
+            raise FeedFileError(path, str(exc)) from exc
+    elif suffix in TEXT_SUFFIXES:
+        df, header, first_row, encoding = _read_text(path, contract, profile)
+    else:
+        df, header, first_row, sheet_notes = _read_spreadsheet(path, contract, profile)
+        notes += sheet_notes
+    return build_frame(df, header, first_row, contract, path, encoding, notes, profile)
 
 
 # Words a total row or a footnote starts with (ingestion.layout): a cheap first pass over the leading
@@ -279,6 +308,21 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
 
+def _value(j: int, column: str, unit: str | None, factor: float) -> pl.Expr:
+    """Column ``j`` as text, converted from ``unit`` to the contract column's unit (``factor`` ≠ 1)."""
+    value = pl.col(f"c{j}").cast(pl.Utf8)
+    if factor == 1.0:
+        return value
+    number = value.str.strip_chars()
+    number = (
+        pl.when(number.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"))
+        .then(number.str.replace_all(",", ""))
+        .otherwise(number)
+        .cast(pl.Float64, strict=False)
+    )
+    return pl.when(number.is_not_null()).then((number * factor).round(6).cast(pl.Utf8)).otherwise(value)
+
+
 def build_frame(
     raw: pl.DataFrame,
     header: Header,
@@ -287,8 +331,10 @@ def build_frame(
     path: Path,
     encoding: str,
     notes: list[str],
+    profile: SourceProfile | None = None,
 ) -> RawFrame:
-    """The data rows under ``header`` with canonical names, units converted, total and note rows set aside."""
+    """The data rows under ``header`` with canonical names, units converted, total and note rows set aside;
+    a profile's constants added and its wide columns unpivoted into rows."""
     warnings = list(notes)
     if header.start > 0 or header.depth > 1:
         lines = (
@@ -299,8 +345,30 @@ def build_frame(
         warnings.append(f"header found at {lines}")
     raw = raw.rename({old: f"c{j}" for j, old in enumerate(raw.columns)})
     width = raw.width
+    unpivot = profile.unpivot if profile is not None else None
+    wide = {normalise_header(k): v for k, v in (unpivot.columns if unpivot else {}).items()}
+    wide_columns: list[tuple[int, str]] = []  # (column index, key value)
     selected: dict[str, pl.Expr] = {}
+
+    def factor_of(j: int, text: str, column: str, unit: str | None) -> float:
+        unit = unit or (profile.units.get(column) if profile is not None else None)
+        try:
+            factor = unit_factor(unit, contract.column(column))
+        except LayoutError as exc:
+            raise FeedFileError(path, str(exc)) from exc
+        if factor != 1.0:
+            warnings.append(f"column {column}: header {text!r} is in {unit}; values multiplied by {factor:g}")
+        elif header.unit_assumed[j] and not (profile and column in profile.units):
+            warnings.append(
+                f"column {column}: header {text!r} states no unit; read in the contract's unit "
+                f"({column_unit(contract.column(column))})"
+            )
+        return factor
+
     for j, (text, column, unit) in enumerate(zip(header.texts, header.columns, header.units, strict=True)):
+        if unpivot is not None and normalise_header(text) in wide:
+            wide_columns.append((j, wide[normalise_header(text)]))
+            continue
         if column is None:
             if text:
                 warnings.append(
@@ -310,35 +378,40 @@ def build_frame(
         if j >= width:
             selected[column] = pl.lit(None, dtype=pl.Utf8)
             continue
-        try:
-            factor = unit_factor(unit, contract.column(column))
-        except LayoutError as exc:
-            raise FeedFileError(path, str(exc)) from exc
-        if header.unit_assumed[j]:
-            warnings.append(
-                f"column {column}: header {text!r} states no unit; read in the contract's unit "
-                f"({column_unit(contract.column(column))})"
+        selected[column] = _value(j, column, unit, factor_of(j, text, column, unit))
+    for column, constant in (profile.constants if profile is not None else {}).items():
+        selected[column] = pl.lit(constant, dtype=pl.Utf8)
+    if unpivot is not None:
+        missing = sorted(set(wide.values()) - {k for _, k in wide_columns})
+        if missing:
+            raise FeedFileError(
+                path,
+                f"profile {profile.path.name if profile else ''}: unpivot.columns names "
+                f"header(s) not in the file for {', '.join(missing)}; found "
+                f"{', '.join(repr(t) for t in header.texts if t)}",
             )
-        value = pl.col(f"c{j}").cast(pl.Utf8)
-        if factor != 1.0:
-            warnings.append(f"column {column}: header {text!r} is in {unit}; values multiplied by {factor:g}")
-            number = value.str.strip_chars()
-            number = (
-                pl.when(number.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"))
-                .then(number.str.replace_all(",", ""))
-                .otherwise(number)
-                .cast(pl.Float64, strict=False)
-            )
-            value = (
-                pl.when(number.is_not_null()).then((number * factor).round(6).cast(pl.Utf8)).otherwise(value)
-            )
-        selected[column] = value
+    parts = [selected]
+    if unpivot is not None:
+        parts = [
+            selected
+            | {
+                unpivot.key: pl.lit(key, dtype=pl.Utf8),
+                unpivot.value: _value(
+                    j,
+                    unpivot.value,
+                    header.units[j],
+                    factor_of(j, header.texts[j], unpivot.value, header.units[j]),
+                ),
+            }
+            for j, key in wide_columns
+        ]
     kinds = _kinds(raw)
     rows = raw.with_columns(
         kinds.alias("__kind"),
         pl.int_range(first_row, first_row + raw.height, dtype=pl.Int64).alias("source_row"),
     )
-    df = rows.select(*[e.alias(c) for c, e in selected.items()], "source_row", "__kind")
+    frames = [rows.select(*[e.alias(c) for c, e in part.items()], "source_row", "__kind") for part in parts]
+    df = frames[0]
     set_aside = df.filter(pl.col("__kind") != "data")
     if set_aside.height:
         for kind, label in (
@@ -361,7 +434,7 @@ def build_frame(
                 numeric,
                 kept["source_row"].to_list(),
             )
-    df = df.filter(pl.col("__kind") == "data").drop("__kind")
+    df = pl.concat(frames, how="diagonal").filter(pl.col("__kind") == "data").drop("__kind")
     for col in contract.columns:
         if col.name not in df.columns:
             if not col.required:
