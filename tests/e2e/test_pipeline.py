@@ -31,10 +31,12 @@ class Pipeline:
         self.inbox = home / "inbox"
 
     def run(self) -> dg.ExecuteInProcessResult:
-        from orchestration.definitions import defs
+        from core.settings import load_settings
+        from orchestration.definitions import build_definitions
 
+        job = build_definitions(load_settings()).resolve_job_def("refresh")
         with dg.DagsterInstance.ephemeral() as instance:
-            return defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+            return job.execute_in_process(instance=instance, raise_on_error=False)
 
     @property
     def releases(self) -> Path:
