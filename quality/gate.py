@@ -22,11 +22,12 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
-from quality.suites import SuiteSpec
+if TYPE_CHECKING:  # GX is imported when a gate runs, not with this module (quality/suites.py imports it)
+    from quality.suites import SuiteSpec
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[
             con.execute(
                 f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
                 f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
-                f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
-                f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', ingested_at: 'varchar'}}) "
+                "columns={feed: 'varchar', source_file: 'varchar', status: 'varchar', "
+                "rows_read: 'bigint', rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', "
+                "ingested_at: 'varchar'}) "
                 f"qualify row_number() over (partition by feed, source_file order by ingested_at desc) = 1"
             )
         else:
@@ -171,6 +173,8 @@ def validate(
 ) -> GateResult:
     """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
     import great_expectations as gx
+
+    from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
 
     enable_duckdb_persistent_connection()
     results_dir.mkdir(parents=True, exist_ok=True)
