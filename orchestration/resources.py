@@ -38,7 +38,7 @@ def dbt_executable() -> str:
 class WarehouseDbtResource(DbtCliResource):
     """dagster-dbt's resource; every dbt process it starts gets ``env`` (``Settings.dbt_env()``).
 
-    dagster-dbt 0.29's ``cli`` builds the child's environment from ``os.environ`` and takes none of its
+    dagster-dbt 0.29's ``cli`` builds the child's environment from this process's and takes none of its
     own, so the values are put there for the call only (``child_process_environment``).
     """
 
