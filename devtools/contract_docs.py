@@ -117,9 +117,9 @@ def staging_yaml() -> str:
         columns += [{"name": c.name, "description": c.description} for c in _lineage(contract)]
         model = {
             "name": f"stg_{contract.name}",
-            "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed and "
-            f"cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same name "
-            f"with other bytes replaces its earlier version; when a key arrives in several files, "
+            "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed "
+            f"and cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same "
+            f"name with other bytes replaces its earlier version; when a key arrives in several files, "
             f"the most recently ingested row wins.",
             "columns": columns,
         }
@@ -131,8 +131,8 @@ def staging_yaml() -> str:
     models.append(
         {
             "name": "stg_quarantine",
-            "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every reason. "
-            "Counts reconcile per file: rows read = rows loaded + rows quarantined.",
+            "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every "
+            "reason. Counts reconcile per file: rows read = rows loaded + rows quarantined.",
             "columns": [
                 {"name": n, "description": d, **({"data_tests": ["not_null"]} if n != "raw_record" else {})}
                 for n, d in QUARANTINE_COLUMNS
@@ -152,16 +152,18 @@ def feeds_markdown() -> str:
         (
             "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV "
             "(UTF-8, UTF-8 with BOM, GB18030/GBK), Excel `.xlsx` (first sheet), Parquet. Headers may be the "
-            "English column names below or any of the Chinese aliases; header matching ignores case, spaces and "
-            "full-width forms. Codes are text: full-width digits and stray spaces are normalised, a trailing "
-            "`.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined)."
+            "English column names below or any of the Chinese aliases; header matching ignores case, spaces "
+            "and full-width forms. Codes are text: full-width digits and stray spaces are normalised, a "
+            "trailing `.0` from a spreadsheet is dropped, but lost leading zeros are not guessed (the row is "
+            "quarantined)."
         ),
         "",
         (
-            "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
-            "unreadable, or lacks a required column. Otherwise each row is **loaded** or **quarantined** with "
-            "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every "
-            "file. Row numbers count the header as row 1. Re-delivering identical bytes changes nothing."
+            "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is "
+            "empty, unreadable, or lacks a required column. Otherwise each row is **loaded** or "
+            "**quarantined** with every reason (`column X: value 'v' …`), and `rows read = rows loaded + "
+            "rows quarantined` for every file. Row numbers count the header as row 1. Re-delivering "
+            "identical bytes changes nothing."
         ),
         "",
     ]

@@ -72,7 +72,8 @@ def _check_decodes(path: Path, encoding: str) -> None:
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of GBK)."""
+    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of
+    GBK)."""
     try:
         _check_decodes(path, "utf-8")
         return "utf-8"
@@ -138,7 +139,8 @@ def _read_parquet(path: Path) -> pl.DataFrame:
 
 
 def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
-    """Read one file of ``contract``'s feed; raise :class:`FeedFileError` when the file as a whole is unusable."""
+    """Read one file of ``contract``'s feed; raise :class:`FeedFileError` when the file as a whole is
+    unusable."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:

@@ -53,7 +53,8 @@ class WarehouseDbtResource(DbtCliResource):
 
 def dbt_resource(settings: Settings) -> WarehouseDbtResource:
     return WarehouseDbtResource(
-        project_dir=dbt_project,
+        project_dir=str(dbt_project.project_dir),
+        profiles_dir=str(dbt_project.profiles_dir),
         dbt_executable=dbt_executable(),
         target=settings.dbt_target,
         env=settings.dbt_env(),

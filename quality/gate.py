@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -162,7 +162,7 @@ def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-u
     )
 
 
-def _drop(store, name: str) -> None:
+def _drop(store: Any, name: str) -> None:  # GX's stores of data sources, suites, validation definitions
     """The GX project in ``results_dir`` persists across runs: replace what an earlier run saved."""
     with contextlib.suppress(Exception):
         store.delete(name)
@@ -186,7 +186,8 @@ def validate(
         ds = context.data_sources.add_sql(
             name=ds_name,
             connection_string=duckdb_connection_string(str(database)),
-            kwargs={"connect_args": {"read_only": True}},
+            # GX's stub (sources.pyi) lacks ``kwargs``; add_sql takes it and passes it to create_engine
+            kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
         )
         outcomes: list[SuiteOutcome] = []
         for spec in suites:
@@ -205,7 +206,8 @@ def validate(
             run = vd.run(result_format="SUMMARY")
             blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
             expectation_outcomes = [
-                _outcome(r, blocking_of.get(r.expectation_config.id, True)) for r in run.results
+                _outcome(r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True)
+                for r in run.results
             ]
             outcome = SuiteOutcome(
                 suite=spec.name,

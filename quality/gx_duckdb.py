@@ -30,7 +30,8 @@ def enable_duckdb_persistent_connection() -> None:
     current = tuple(_see._PERSISTED_CONNECTION_DIALECTS)
     if any(str(getattr(d, "value", d)) == "duckdb" for d in current):
         return
-    _see._PERSISTED_CONNECTION_DIALECTS = (*current, _DialectName("duckdb"))
+    # a name with .value stands in for a GXSqlDialect member (GX has none for DuckDB)
+    _see._PERSISTED_CONNECTION_DIALECTS = (*current, _DialectName("duckdb"))  # type: ignore[assignment]
 
 
 def duckdb_connection_string(path: str) -> str:

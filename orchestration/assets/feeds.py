@@ -1,6 +1,8 @@
 """Feed assets: one per feed, ingesting the inbox into the raw zone; a GX suite per feed as a blocking
 check."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import polars as pl
 
@@ -79,7 +81,9 @@ def _feed_asset(feed: str) -> dg.AssetsDefinition:
     ],
     can_subset=True,
 )
-def feed_checks(context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]):
+def feed_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> Iterator[dg.AssetCheckResult]:
     """All feed suites in one GX process (one start-up instead of four), on the parts not yet validated
     under this code (quality/increments.py) and on every file manifest."""
     s = warehouse.settings

@@ -62,7 +62,8 @@ def test_utf8_with_bom(tmp_path: Path) -> None:
 
 
 def test_missing_column_rejects_the_file(tmp_path: Path) -> None:
-    """REJECTED: a required column is missing; the error names the file, the column and its accepted headers."""
+    """REJECTED: a required column is missing; the error names the file, the column and its accepted
+    headers."""
     path = _csv(tmp_path, [{k: v for k, v in r.items() if k != "headcount"} for r in vacancy_rows()])
     report, _ = _ingest(tmp_path, path)
     assert report.status == "rejected" and report.rows_loaded == 0
