@@ -94,3 +94,14 @@ def test_the_cli_module_imports_no_orchestrator_engine_or_checker() -> None:
 def test_the_quality_gate_imports_gx_only_when_it_validates() -> None:
     loaded = _modules_after_import("import quality.gate, quality.gx_duckdb, quality.increments")
     assert "great_expectations" not in loaded
+
+
+def test_tw_offers_the_developer_commands_without_importing_devtools() -> None:
+    """devtools registers its commands under the tw.commands entry point; tw finds them there."""
+    import argparse
+
+    from orchestration.cli import parser
+
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"run", "query", "status", "serve"} <= set(commands)
+    assert {"demo", "generate", "reference", "contracts", "catalogue", "docs"} <= set(commands)
