@@ -1,22 +1,30 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11+ and make are all it needs):
 #   make demo   generate the demo-scale sample feeds and run the whole pipeline on DuckDB
 #   make test   run the test suite
-# uv (the package manager) is installed into .tools/ if it is not on PATH; dependencies come
-# from uv.lock, so every machine gets the same versions.
+# uv (the package manager) is the one on PATH, else a private copy in .tools/ (git-ignored): a virtual
+# environment made here by python3 -m venv, into which pip installs uv's wheel for this OS and architecture
+# (Linux or macOS, x86-64 or arm64). Dependencies come from uv.lock, so every machine gets the same versions.
 
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+TOOLS_UV := .tools/bin/uv
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_UV))
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: demo demo-small run serve test test-fast lint bench dagster-dev contracts reference sync clean
+.PHONY: demo demo-small run serve test test-fast lint bench dagster-dev contracts reference sync clean uv
 
-$(UV):
-	python3 -m venv .tools
-	.tools/bin/python -m pip install --quiet "uv>=0.5"
+# Not a file rule: a .tools/ left by another machine (another OS or architecture, a Python that is gone)
+# exists but does not run, so uv is checked by running it, and .tools/ made afresh when it does not.
+uv:
+ifeq ($(UV),$(TOOLS_UV))
+	@$(TOOLS_UV) --version >/dev/null 2>&1 || { \
+		rm -rf .tools && python3 -m venv .tools && \
+		.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1" && \
+		$(TOOLS_UV) --version; }
+endif
 
 # --compile-bytecode: every tw/dbt/GX process imports thousands of modules; without .pyc files (a read-only
 # venv, or PYTHONDONTWRITEBYTECODE=1 as on our CI machines) each one recompiles them: 5-10 s per process
 # (docs/performance.md). Up-to-date files are skipped, so a repeated sync costs half a second.
-sync: $(UV)
+sync: uv
 	$(UV) sync --frozen --all-extras --compile-bytecode
 
 demo: sync
@@ -43,8 +51,13 @@ SCALES ?= S
 bench: sync
 	$(RUN) python -m benchmarks.run $(foreach s,$(SCALES),--scale $(s))
 
+# each step fails the target: lint rules, formatting, types, the package layering, SQL style
 lint: sync
 	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) lint-imports
+	$(RUN) sqlfluff lint dbt_project
 
 dagster-dev: sync
 	TW_DEMO=1 $(RUN) dagster dev

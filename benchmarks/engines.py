@@ -80,12 +80,13 @@ def table(results: dict[str, tuple[int, dict[str, tuple[Measured, dict]], int]])
     lines = [
         (
             f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
-            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+            f"Python {platform.python_version()}"
         ),
         "",
         (
-            "| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | × DuckDB (refresh) | "
-            "× DuckDB (dbt build) | published rows differing |"
+            "| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | "
+            "× DuckDB (refresh) | × DuckDB (dbt build) | published rows differing |"
         ),
         "|---|---|---|---|---|---|---|---|---|",
     ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import duckdb
 import psutil
 
 
@@ -28,10 +30,8 @@ class Measured:
 def tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             total += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
     return total
 
 
@@ -68,10 +68,11 @@ def run_measured(
     return Measured(proc.returncode, wall, max((r for _, r in samples), default=0), samples, out, err)
 
 
-def differing_rows(con, left: str, right: str, select: str = "*") -> int:  # type: ignore[no-untyped-def]
+def differing_rows(con: duckdb.DuckDBPyConnection, left: str, right: str, select: str = "*") -> int:
     """Rows of ``left`` not in ``right`` plus rows of ``right`` not in ``left`` (multisets), comparing
-    ``select`` of each: 0 when the two relations hold the same rows. ``con`` is a DuckDB connection."""
-    return con.execute(
+    ``select`` of each: 0 when the two relations hold the same rows."""
+    (count,) = con.execute(
         f"select count(*) from ((select {select} from {left} except all select {select} from {right})"
         f" union all (select {select} from {right} except all select {select} from {left}))"
-    ).fetchone()[0]
+    ).fetchall()[0]
+    return int(count)

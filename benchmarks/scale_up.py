@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
+from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES, FeedContract
 
 ID_COLUMNS = {
     "graduate_destinations": ("graduate_id", GRADUATE_DESTINATIONS),
@@ -22,7 +22,7 @@ ID_COLUMNS = {
 }
 
 
-def _aliases(contract, column: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _aliases(contract: FeedContract, column: str) -> list[str]:
     spec = next(c for c in contract.columns if c.name == column)
     return [column, *spec.aliases]
 

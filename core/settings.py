@@ -1,4 +1,9 @@
-"""Configuration: every environment variable the project reads is read here, once.
+"""Configuration: every environment variable the project reads is read here, once (``load_settings``).
+
+The rest of the code receives a :class:`Settings` (function arguments, Dagster resources); the dbt
+process receives ``Settings.dbt_env()``. ``tests/unit/test_architecture.py`` fails when another runtime
+module reads the environment, and ``tests/unit/test_settings.py`` when a default in ``dbt_project/``
+differs from the one below.
 
 | variable | default | meaning |
 |---|---|---|
@@ -6,27 +11,43 @@
 | TW_INBOX_DIR | ``<repo>/data/inbox`` | where feed files land (``<feed>/…``); the sensor watches it |
 | TW_PSEUDONYM_KEY | (none) | key of the keyed hash for graduate ids; required unless TW_DEMO=1 |
 | TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
-| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) or ``spark_cluster`` (Thrift); docs/scale-out.md |
-| TW_SPARK_WAREHOUSE_DIR | ``TW_HOME/warehouse/spark-warehouse`` | Spark targets: where Spark writes the model tables (Parquet); publication reads the marts from there |
+| TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) |
+| | | or ``spark_cluster`` (Thrift); docs/scale-out.md |
 | TW_DBT_THREADS | ``2`` | dbt threads |
-| TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one after another) |
+| TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to |
+| | | ``TW_HOME/warehouse/build.duckdb.tmp/`` |
+| TW_SPARK_WAREHOUSE_DIR | ``TW_HOME/warehouse/spark-warehouse`` | Spark targets: where Spark writes the |
+| | | model tables (Parquet); publication reads the marts from there |
+| TW_SPARK_MASTER | ``local[2]`` | target ``spark``: the Spark master of the in-process session |
+| TW_SPARK_DRIVER_MEMORY | ``4g`` | target ``spark``: the driver's memory |
+| TW_SPARK_SHUFFLE_PARTITIONS | ``8`` | target ``spark``: ``spark.sql.shuffle.partitions`` |
+| TW_SPARK_LOG_LEVEL | ``ERROR`` | target ``spark``: the JVM's log level on the console |
+| TW_SPARK_HOST | ``localhost`` | target ``spark_cluster``: the Thrift server's host |
+| TW_SPARK_PORT | ``10000`` | target ``spark_cluster``: its port |
+| TW_SPARK_USER | ``dbt`` | target ``spark_cluster``: the user dbt connects as |
+| TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one at a time) |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
-| TW_FULL_REFRESH | ``0`` | ``1`` rebuilds every dbt model from the whole raw zone instead of only what changed (``tw run --full-refresh``) |
 | TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
 | TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
 | TW_SQL_PORT | ``5433`` | its port |
 | TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
-| TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to ``TW_HOME/warehouse/build.duckdb.tmp/`` |
-| TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); ``0`` turns it off |
-| TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself (SIGKILL) |
+| TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); |
+| | | ``0`` turns it off |
+| TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself |
+| | | (SIGKILL; core/failpoints.py) |
+| DAGSTER_HOME | ``TW_HOME/dagster`` | Dagster's instance folder (run history); ``dagster dev`` reads it too |
+
+A full rebuild is not a setting of the environment: ``tw run --full-refresh``, or the ``full_refresh``
+field of the ``warehouse`` resource in a run's configuration (Dagster's launchpad).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +80,19 @@ class Settings:
     sql_host: str
     sql_port: int
     sql_users: dict[str, str]
-    suppression_k: float = 5
-    duckdb_memory_limit: str = "4GB"
-    failpoints: frozenset[str] = frozenset()
-    full_refresh: bool = False
-    ingest_workers: int = 2
-    spark_warehouse_dir: Path | None = None
+    dagster_home: Path
+    suppression_k: float
+    duckdb_memory_limit: str
+    failpoints: frozenset[str]
+    ingest_workers: int
+    spark_warehouse_dir: Path | None
+    spark_master: str
+    spark_driver_memory: str
+    spark_shuffle_partitions: int
+    spark_log_level: str
+    spark_host: str
+    spark_port: int
+    spark_user: str
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -127,7 +155,11 @@ class Settings:
         return self.current_release_link / "warehouse.duckdb"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt (profiles.yml and sources read these)."""
+        """What the dbt process reads with ``env_var()`` (profiles.yml, sources, macros): every value given.
+
+        dbt's own defaults in ``env_var(name, default)`` apply only to dbt run by hand from dbt_project/;
+        ``tests/unit/test_settings.py`` checks that they equal the defaults here.
+        """
         return {
             "TW_RAW_DIR": str(self.raw_dir),
             "TW_BUILD_DB": str(self.build_db),
@@ -135,6 +167,13 @@ class Settings:
             "TW_DBT_THREADS": str(self.dbt_threads),
             "TW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "TW_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse),
+            "TW_SPARK_MASTER": self.spark_master,
+            "TW_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
+            "TW_SPARK_SHUFFLE_PARTITIONS": str(self.spark_shuffle_partitions),
+            "TW_SPARK_LOG_LEVEL": self.spark_log_level,
+            "TW_SPARK_HOST": self.spark_host,
+            "TW_SPARK_PORT": str(self.spark_port),
+            "TW_SPARK_USER": self.spark_user,
         }
 
     def ensure_dirs(self) -> None:
@@ -147,31 +186,69 @@ def _flag(value: str | None) -> bool:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings from ``env`` (the process environment when not given): the only reader of it."""
     env = os.environ if env is None else env
-    demo = _flag(env.get("TW_DEMO"))
-    key = env.get("TW_PSEUDONYM_KEY", "").encode("utf-8") or None
+    home = Path(env.get("TW_HOME", REPO_ROOT / "var")).resolve()
     return Settings(
-        home=Path(env.get("TW_HOME", REPO_ROOT / "var")).resolve(),
+        home=home,
         inbox_dir=Path(env.get("TW_INBOX_DIR", REPO_ROOT / "data" / "inbox")).resolve(),
-        pseudonym_key=key,
-        demo=demo,
+        pseudonym_key=env.get("TW_PSEUDONYM_KEY", "").encode("utf-8") or None,
+        demo=_flag(env.get("TW_DEMO")),
         dbt_target=env.get("TW_DBT_TARGET", "duckdb"),
-        dbt_threads=int(env.get("TW_DBT_THREADS", "2")),
-        keep_releases=int(env.get("TW_KEEP_RELEASES", "5")),
+        dbt_threads=_integer(env, "TW_DBT_THREADS", 2),
+        keep_releases=_integer(env, "TW_KEEP_RELEASES", 5),
         schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
-        sensor_interval_seconds=int(env.get("TW_SENSOR_INTERVAL_SECONDS", "60")),
+        sensor_interval_seconds=_integer(env, "TW_SENSOR_INTERVAL_SECONDS", 60),
         sql_host=env.get("TW_SQL_HOST", "127.0.0.1"),
-        sql_port=int(env.get("TW_SQL_PORT", "5433")),
+        sql_port=_integer(env, "TW_SQL_PORT", 5433),
         sql_users=_users(env.get("TW_SQL_USERS", "")),
+        dagster_home=Path(env.get("DAGSTER_HOME", home / "dagster")).resolve(),
         suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
         duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
-        full_refresh=_flag(env.get("TW_FULL_REFRESH")),
-        ingest_workers=max(1, int(env.get("TW_INGEST_WORKERS", "2"))),
+        ingest_workers=max(1, _integer(env, "TW_INGEST_WORKERS", 2)),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
         spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve()
         if env.get("TW_SPARK_WAREHOUSE_DIR")
         else None,
+        spark_master=env.get("TW_SPARK_MASTER", "local[2]"),
+        spark_driver_memory=env.get("TW_SPARK_DRIVER_MEMORY", "4g"),
+        spark_shuffle_partitions=_integer(env, "TW_SPARK_SHUFFLE_PARTITIONS", 8),
+        spark_log_level=env.get("TW_SPARK_LOG_LEVEL", "ERROR"),
+        spark_host=env.get("TW_SPARK_HOST", "localhost"),
+        spark_port=_integer(env, "TW_SPARK_PORT", 10000),
+        spark_user=env.get("TW_SPARK_USER", "dbt"),
     )
+
+
+@contextmanager
+def child_process_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in the process environment while the block runs, restored after it.
+
+    Only for a library that starts its child process from ``os.environ`` and takes no environment of
+    its own: dagster-dbt 0.29's ``DbtCliResource.cli`` (orchestration/resources.py). The values come
+    from :class:`Settings`; nothing reads them back in this process. Not for concurrent use (Dagster's
+    in-process executor runs one step at a time).
+    """
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigurationError(f"{name}: {text!r} is not a whole number (default {default})") from None
 
 
 def _non_negative(name: str, text: str) -> float:

@@ -117,9 +117,9 @@ def staging_yaml() -> str:
         columns += [{"name": c.name, "description": c.description} for c in _lineage(contract)]
         model = {
             "name": f"stg_{contract.name}",
-            "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed and "
-            f"cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same name "
-            f"with other bytes replaces its earlier version; when a key arrives in several files, "
+            "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed "
+            f"and cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same "
+            f"name with other bytes replaces its earlier version; when a key arrives in several files, "
             f"the most recently ingested row wins.",
             "columns": columns,
         }
@@ -131,8 +131,8 @@ def staging_yaml() -> str:
     models.append(
         {
             "name": "stg_quarantine",
-            "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every reason. "
-            "Counts reconcile per file: rows read = rows loaded + rows quarantined.",
+            "description": "Rows refused at ingestion (隔离区), one row per refused input row, with every "
+            "reason. Counts reconcile per file: rows read = rows loaded + rows quarantined.",
             "columns": [
                 {"name": n, "description": d, **({"data_tests": ["not_null"]} if n != "raw_record" else {})}
                 for n, d in QUARANTINE_COLUMNS
@@ -150,37 +150,40 @@ def feeds_markdown() -> str:
         "# Feed contracts",
         "",
         (
-            "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV, TXT "
-            "and TSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; the delimiter `,` `;` tab or `|` "
-            "is detected), Excel `.xlsx` `.xlsm` `.xls` `.xlsb` and `.ods` (every sheet is tried, in order: the "
-            "first whose header names the feed's required columns is read, and a warning names it), Parquet. "
-            "Headers may be the English column names below or any of the Chinese aliases; header matching "
-            "ignores case, spaces and full-width forms. The header is looked for in the first 30 rows (title "
-            "and note rows above it are passed over) and may span up to three rows (a merged group heading "
-            "over its sub-headings, or a Chinese line over an English one). A unit in a header "
-            "(`总产值（万元）`, `在校生数（万人）`) is converted to the column's unit (元/千元/万元/亿元, 人/千人/万人); "
-            "a unit of another kind rejects the file. Codes are text: full-width digits and stray spaces are "
-            "normalised, a trailing `.0` from a spreadsheet is dropped, but lost leading zeros are not guessed "
-            "(the row is quarantined). In numbers a comma is read only as a thousands separator in groups of "
-            "three digits (`12,345.6`); any other comma (`12345,6`) quarantines the row rather than being read "
-            "ten times too big. Names are read as codes where a code is asked for (`ingestion/names.py`): "
-            "regions by name (`温州市`, `温州`, `郑  州  市`: with or without 市/区/县…, spaces ignored; a name "
-            "several regions share is resolved within the province most of the file's other regions are in), "
-            "industries by 门类 or 大类 name (`制造业`, `汽车制造业`), occupations by 大典 name, and education "
-            "levels by their Chinese names (中职, 中专, 技工, 高职, 高职专科, 专科, 大专, 职业本科, 本科). A name "
-            "that matches no code, or several, quarantines the row with the candidates listed."
+            "Four feeds come in as files in the inbox (`TW_INBOX_DIR/<feed>/…`). Accepted formats: CSV, "
+            "TXT and TSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; the delimiter `,` `;` "
+            "tab or `|` is detected), Excel `.xlsx` `.xlsm` `.xls` `.xlsb` and `.ods` (every sheet is "
+            "tried, in order: the first whose header names the feed's required columns is read, and a "
+            "warning names it), Parquet. Headers may be the English column names below or any of the "
+            "Chinese aliases; header matching ignores case, spaces and full-width forms. The header is "
+            "looked for in the first 30 rows (title and note rows above it are passed over) and may span "
+            "up to three rows (a merged group heading over its sub-headings, or a Chinese line over an "
+            "English one). A unit in a header (`总产值（万元）`, `在校生数（万人）`) is converted to the "
+            "column's unit (元/千元/万元/亿元, 人/千人/万人); a unit of another kind rejects the file. "
+            "Codes are text: full-width digits and stray spaces are normalised, a trailing `.0` from a "
+            "spreadsheet is dropped, but lost leading zeros are not guessed (the row is quarantined). In "
+            "numbers a comma is read only as a thousands separator in groups of three digits (`12,345.6`); "
+            "any other comma (`12345,6`) quarantines the row rather than being read ten times too big. "
+            "Names are read as codes where a code is asked for (`ingestion/names.py`): regions by name "
+            "(`温州市`, `温州`, `郑  州  市`: with or without 市/区/县…, spaces ignored; a name several "
+            "regions share is resolved within the province most of the file's other regions are in), "
+            "industries by 门类 or 大类 name (`制造业`, `汽车制造业`), occupations by 大典 name, and "
+            "education levels by their Chinese names (中职, 中专, 技工, 高职, 高职专科, 专科, 大专, "
+            "职业本科, 本科). A name that matches no code, or several, quarantines the row with the "
+            "candidates listed."
         ),
         "",
         (
-            "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is empty, "
-            "unreadable, of a type the readers do not take (every file under the inbox gets a manifest: none is "
-            "skipped but hidden dot-files), or lacks a required column (the error shows the best header "
-            "candidate it found). Otherwise each row is **loaded** or **quarantined** with every reason "
-            "(`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for every file. Rows "
-            "that are not data are set aside with a warning and not counted as read: empty rows, footnotes "
-            "(`注：…`, `资料来源：…`) and total rows (`合计`, `总计`, `小计`, `全省`…); each total is compared with the "
-            "rows it covers and a difference over 0.5% is reported with row, column and both figures. Row "
-            "numbers are the file's own (the first line is row 1). Re-delivering identical bytes changes nothing."
+            "A whole file is **rejected** (nothing loaded, the error names the file and column) when it is "
+            "empty, unreadable, of a type the readers do not take (every file under the inbox gets a "
+            "manifest: none is skipped but hidden dot-files), or lacks a required column (the error shows "
+            "the best header candidate it found). Otherwise each row is **loaded** or **quarantined** with "
+            "every reason (`column X: value 'v' …`), and `rows read = rows loaded + rows quarantined` for "
+            "every file. Rows that are not data are set aside with a warning and not counted as read: "
+            "empty rows, footnotes (`注：…`, `资料来源：…`) and total rows (`合计`, `总计`, `小计`, "
+            "`全省`…); each total is compared with the rows it covers and a difference over 0.5% is "
+            "reported with row, column and both figures. Row numbers are the file's own (the first line is "
+            "row 1). Re-delivering identical bytes changes nothing."
         ),
         "",
     ]

@@ -31,8 +31,8 @@ FIXES: tuple[str, ...] = (
         "9290); the tree file's truncated names are not used."
     ),
     (
-        "gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code stayed "
-        "in use; they are not successors. A retired code resolves to its first listed successor."
+        "gb2260 history: '新代码' entries with a [year] suffix are partial transfers while the old code "
+        "stayed in use; they are not successors. A retired code resolves to its first listed successor."
     ),
     (
         "gb2260: counties of municipalities and province-administered county-level units roll up to a "

@@ -14,9 +14,11 @@ The same ``seed`` and scale always give byte-identical files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -76,7 +78,9 @@ SCALES: dict[str, Scale] = {
 
 
 def _load_reference() -> dict[str, pl.DataFrame]:
-    read = lambda n: pl.read_csv(SEEDS_DIR / f"{n}.csv", infer_schema=False)
+    def read(n: str) -> pl.DataFrame:
+        return pl.read_csv(SEEDS_DIR / f"{n}.csv", infer_schema=False)
+
     return {
         n: read(n)
         for n in (
@@ -89,9 +93,9 @@ def _load_reference() -> dict[str, pl.DataFrame]:
     }
 
 
-def _weights(values: np.ndarray) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    return values / values.sum()
+def _weights(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    return array / array.sum()
 
 
 class _World:
@@ -153,17 +157,17 @@ class _World:
         self.n_enterprises = max(20, scale.vacancies_total // 25)
         n = scale.n_schools
         school_city = rng.choice(len(self.cities), size=n, p=self.city_weight)
-        self.schools = []
-        for i in range(n):
-            city = self.cities[school_city[i]]
-            county = self.counties_by_city[city][i % len(self.counties_by_city[city])]
+        self.schools: list[dict[str, Any]] = []
+        for school_no in range(n):
+            city = self.cities[school_city[school_no]]
+            county = self.counties_by_city[city][school_no % len(self.counties_by_city[city])]
             k = int(rng.integers(5, 16))
             offered = rng.choice(len(self.majors), size=k, replace=False, p=self.major_weight)
             self.schools.append(
                 {
-                    "school_code": f"41{PROVINCE}0{i + 1:05d}",
+                    "school_code": f"41{PROVINCE}0{school_no + 1:05d}",
                     "school_name": f"{regions.filter(pl.col('region_code') == city)['region_name'][0]}"
-                    f"第{i + 1}职业技术学院",
+                    f"第{school_no + 1}职业技术学院",
                     "school_region_code": county,
                     "city": city,
                     "majors": [self.majors[j] for j in offered],
@@ -186,14 +190,17 @@ def _level_code(major_code: str, level: str) -> str:
 
 
 def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int) -> pl.DataFrame:
-    rows_school, rows_major, rows_level = [], [], []
+    rows_school: list[int] = []
+    rows_major: list[str] = []
+    rows_level: list[str] = []
     sizes = []
-    for s_idx, school in enumerate(world.schools):
+    for i_school, school in enumerate(world.schools):
         for m in school["majors"]:
-            level = "higher" if (s_idx + len(m)) % 7 else ("secondary" if s_idx % 2 else "bachelor")
-            rows_school.append(s_idx)
+            rows_school.append(i_school)
             rows_major.append(m)
-            rows_level.append(level)
+            rows_level.append(
+                "higher" if (i_school + len(m)) % 7 else ("secondary" if i_school % 2 else "bachelor")
+            )
             sizes.append(MAJOR_POPULARITY.get(m, 1.0))
     cohort = _weights(sizes) * scale.graduates_per_year
     counts = rng.poisson(cohort * (1.0 + 0.04 * (year - 2022)))
@@ -268,7 +275,11 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     salary = np.round(
         rng.lognormal(np.log(5200), 0.35, n) * np.where(np.isin(division, list(GROWING)), 1.15, 1.0), -1
     )
-    survey = np.where(rng.random(n) < 0.7, date(year, 8, 31), date(year, 12, 31))
+    survey = np.where(
+        rng.random(n) < 0.7,
+        np.array(date(year, 8, 31), dtype=object),
+        np.array(date(year, 12, 31), dtype=object),
+    )
 
     def when_employed(values: np.ndarray) -> list:
         return [x if e else None for x, e in zip(values.tolist(), employed.tolist(), strict=True)]
@@ -313,7 +324,7 @@ def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.Data
         city = rng.choice(world.cities, size=n, p=world.city_weight)
         region = np.array([rng.choice(world.counties_by_city[c]) for c in city])
         ent = rng.integers(0, n_enterprises, size=n)
-        majors = []
+        majors: list[str | None] = []
         for d in division:
             pool = world.majors_of_industry.get(d)
             if pool is None or rng.random() < 0.15:
@@ -440,7 +451,8 @@ DEFECTS: tuple[tuple[str, str], ...] = (  # (column, what a spreadsheet did to i
 
 
 def _make_dirty(df: pl.DataFrame, share: float, rng: np.random.Generator) -> pl.DataFrame:
-    """Give about ``share`` of the rows one defect each (cycled through :data:`DEFECTS`); returns text columns."""
+    """Give about ``share`` of the rows one defect each (cycled through :data:`DEFECTS`); returns text
+    columns."""
     if share <= 0 or df.height == 0:
         return df
     df = df.with_columns(pl.all().cast(pl.Utf8))

@@ -227,8 +227,8 @@ def resolve_names(
         if found:
             replacements[column] = found
             examples = ", ".join(f"{k} → {v}" for k, v in list(found.items())[:3])
-            within = f" (within province {province}0000)" if reference == "region" and province else ""
-            warnings.append(f"column {column}: {len(found)} names read as codes{within}: {examples}")
+            scope = f" (within province {province}0000)" if reference == "region" and province else ""
+            warnings.append(f"column {column}: {len(found)} names read as codes{scope}: {examples}")
         if failed:
             failures[column] = failed
     out = frame.with_columns(pl.col(c).replace(m) for c, m in replacements.items())

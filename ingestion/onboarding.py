@@ -9,6 +9,7 @@ loaded with that profile — through the same reader, name lookup and validation
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,14 +64,14 @@ class Proposal:
     sample_error: str | None = None
 
 
-def _tables(path: Path) -> list[tuple[str | None, list[list[object]]]]:
+def _tables(path: Path) -> list[tuple[str | None, Sequence[Sequence[object]]]]:
     """(sheet name or None, its first rows) for each table the file holds."""
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
         import fastexcel
 
         workbook = fastexcel.read_excel(path)
-        out = []
+        out: list[tuple[str | None, Sequence[Sequence[object]]]] = []
         for index, name in enumerate(workbook.sheet_names):
             sheet = workbook.load_sheet(
                 index, header_row=None, dtypes="string", n_rows=SCAN_ROWS + MAX_HEADER_ROWS
@@ -87,13 +88,14 @@ def _tables(path: Path) -> list[tuple[str | None, list[list[object]]]]:
                 source = Path(tmp) / "utf8.csv"
                 transcode_to_utf8(path, encoding, source)
             candidates = [head_rows(source, d) for d in (",", ";", "\t", "|")]
-        return [(None, max(candidates, key=lambda rows: sum(len(r) > 1 for r in rows)))]
+        best: Sequence[Sequence[object]] = max(candidates, key=lambda rows: sum(len(r) > 1 for r in rows))
+        return [(None, best)]
     if suffix == ".parquet":
-        return [(None, [pl.read_parquet_schema(path).names()])]
+        return [(None, [list(pl.read_parquet_schema(path))])]
     raise FeedFileError(path, f"unsupported file type {suffix or '(none)'!r}")
 
 
-def _best(rows: list[list[object]], contract: FeedContract) -> tuple[Header, list[str]]:
+def _best(rows: Sequence[Sequence[object]], contract: FeedContract) -> tuple[Header, list[str]]:
     try:
         return locate_header(rows, contract), []
     except LayoutError as exc:

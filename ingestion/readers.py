@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def head_rows(path: Path, delimiter: str) -> list[list[str]]:
     return list(reader)
 
 
-def _locate(rows: list[list[object]], contract: FeedContract, profile: SourceProfile | None) -> Header:
+def _locate(
+    rows: Sequence[Sequence[object]], contract: FeedContract, profile: SourceProfile | None
+) -> Header:
     if profile is None:
         return locate_header(rows, contract)
     supplied = set(profile.constants)
@@ -136,9 +139,10 @@ def _text_header(
     best: tuple[int, str, Header | None, LayoutError | None] | None = None
     for delimiter in DELIMITERS:
         rows = head_rows(path, delimiter)
+        candidate: tuple[int, str, Header | None, LayoutError | None]
         try:
-            header = _locate(rows, contract, profile)
-            candidate = (sum(c is not None for c in header.columns), delimiter, header, None)
+            found = _locate(rows, contract, profile)
+            candidate = (sum(c is not None for c in found.columns), delimiter, found, None)
         except LayoutError as exc:
             candidate = (-1, delimiter, None, exc)
         if best is None or candidate[0] > best[0]:

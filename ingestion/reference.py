@@ -1,5 +1,6 @@
 """The reference classifications at run time: valid codes and the years region codes were in force, read
-from the project's reference seeds (``dbt_project/seeds/reference``; built by :mod:`devtools.reference_seeds`)."""
+from the project's reference seeds (``dbt_project/seeds/reference``; built by
+:mod:`devtools.reference_seeds`)."""
 
 from __future__ import annotations
 

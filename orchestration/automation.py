@@ -1,11 +1,11 @@
-"""Job, schedule and inbox sensor."""
+"""Job, schedule and inbox sensor; the schedule and the sensor are built from the settings they run on."""
 
 import hashlib
 from pathlib import Path
 
 import dagster as dg
 
-from core.settings import load_settings
+from core.settings import Settings
 from ingestion.contracts import FEEDS
 from ingestion.ingest import inbox_files
 
@@ -13,27 +13,32 @@ from ingestion.ingest import inbox_files
 refresh_job = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all(),
-    description="Ingest new files of every feed, build the dbt models their changes reach (all of them after a "
-    "code change) with their tests, check, and publish a release (transformation/build_plan.py).",
+    description="Ingest new files of every feed, build the dbt models their changes reach (all of them "
+    "after a code change) with their tests, check, and publish a release (transformation/build_plan.py).",
     executor_def=dg.in_process_executor,
 )
 
 
-@dg.schedule(
-    name="nightly_refresh",
-    job=refresh_job,
-    cron_schedule=load_settings().schedule_cron,
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="The refresh, nightly; skipped when the current release was built from this very "
-    "inbox, code and settings (transformation/fingerprint.py).",
-)
-def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    from transformation.fingerprint import nothing_new
+def nightly_schedule(settings: Settings) -> dg.ScheduleDefinition:
+    """The refresh at ``settings.schedule_cron``, skipped when nothing is new."""
 
-    if nothing_new(load_settings()):
-        return dg.SkipReason("nothing new since the current release")
-    return dg.RunRequest()
+    @dg.schedule(
+        name="nightly_refresh",
+        job=refresh_job,
+        cron_schedule=settings.schedule_cron,
+        execution_timezone="Asia/Shanghai",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="The refresh, nightly; skipped when the current release was built from this very "
+        "inbox, code and settings (transformation/fingerprint.py).",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        from transformation.fingerprint import nothing_new
+
+        if nothing_new(settings):
+            return dg.SkipReason("nothing new since the current release")
+        return dg.RunRequest()
+
+    return _schedule
 
 
 def inbox_fingerprint(inbox_dir: Path) -> str:
@@ -46,15 +51,20 @@ def inbox_fingerprint(inbox_dir: Path) -> str:
     return h.hexdigest()
 
 
-@dg.sensor(
-    job=refresh_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Starts a refresh when files are added to or changed in the inbox.",
-)
-def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    settings = load_settings()
-    fingerprint = inbox_fingerprint(settings.inbox_dir)
-    if fingerprint == context.cursor:
-        return dg.SkipReason("no new or changed files in the inbox")
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
+def inbox_sensor(settings: Settings) -> dg.SensorDefinition:
+    """Looks at ``settings.inbox_dir`` every ``settings.sensor_interval_seconds``."""
+
+    @dg.sensor(
+        name="inbox_sensor",
+        job=refresh_job,
+        minimum_interval_seconds=settings.sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Starts a refresh when files are added to or changed in the inbox.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        fingerprint = inbox_fingerprint(settings.inbox_dir)
+        if fingerprint == context.cursor:
+            return dg.SkipReason("no new or changed files in the inbox")
+        return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
+
+    return _sensor

@@ -1,31 +1,42 @@
 """``tw``: the project's command line (the README's commands call it).
 
-tw demo [--scale demo|small]   generate sample feeds into the inbox (if empty) and run the refresh
-tw run [--full-refresh]        ingest the inbox, rebuild what changed (or everything), check, publish
-tw generate --scale S --out D  write sample feeds
-tw query "SQL"                 query the published release (read-only)
-tw status                      the current release and the last ingestion counts
-tw reference DIR               regenerate reference seeds from a folder of raw copies (reference/raw)
-tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
-tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
-tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
-tw docs                        regenerate docs/analysts.md and README's example queries
+tw run [--force] [--full-refresh]  ingest the inbox, rebuild what changed (or everything), check, publish
+tw query "SQL"                     query the published release (read-only)
+tw status                          the current release and the last ingestion counts
+tw serve                           the read-only SQL endpoint (PostgreSQL protocol) on the current release
+
+The developer commands (sample feeds, the demo, generated files) live in devtools/cli.py: runtime packages
+never import devtools (docs/architecture.md), so devtools registers them under the ``tw.commands`` entry
+point (pyproject.toml) and ``tw`` finds them there; a checkout of the repository has them:
+
+tw demo [--scale demo|small]       generate sample feeds into the inbox (if empty) and run the refresh
+tw generate --scale S --out D      write sample feeds
+tw reference DIR                   regenerate reference seeds from a folder of raw copies (reference/raw)
+tw contracts                       regenerate dbt source/staging YAML and docs/feeds.md from the contracts
+tw catalogue FILE                  load the official major catalogue (专业代码, 专业名称) into dim_major
+tw docs                            regenerate docs/analysts.md and README's example queries
+
+Settings come from the environment once (core/settings.py) and are passed on from here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
+from importlib.metadata import entry_points
 
-from core.settings import REPO_ROOT, load_settings
+from core.settings import Settings, load_settings
+
+COMMANDS_ENTRY_POINT = "tw.commands"
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _run_refresh(force: bool = False) -> int:
-    settings = load_settings()
+def refresh(settings: Settings, *, force: bool = False, full_refresh: bool = False) -> int:
+    """The ``refresh`` job in this process, unless nothing changed since the current release (``force``
+    runs it anyway; ``full_refresh`` rebuilds every dbt model). 0 when a release was published."""
     settings.ensure_dirs()
     started = time.monotonic()
     from publication.release import current_release
@@ -33,19 +44,18 @@ def _run_refresh(force: bool = False) -> int:
 
     if not force and nothing_new(settings):
         print(
-            f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, code and "
-            f"settings; nothing to do ({time.monotonic() - started:.1f}s). `tw run --force` rebuilds anyway."
+            f"nothing new: release {current_release(settings.releases_dir)} was built from this inbox, "
+            f"code and settings; nothing to do ({time.monotonic() - started:.1f}s). "
+            "`tw run --force` rebuilds anyway."
         )
         return 0
-    os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    os.environ.update(settings.dbt_env())
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
 
-    job = defs.resolve_job_def("refresh")
-    with dg.DagsterInstance.get() as instance:
+    job = build_definitions(settings, full_refresh=full_refresh).resolve_job_def("refresh")
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
     elapsed = time.monotonic() - started
 
@@ -56,7 +66,8 @@ def _run_refresh(force: bool = False) -> int:
     manifests = all_manifests(settings.raw_dir)
     print(
         f"ingested files: {len(manifests)}; rows read {sum(m.rows_read for m in manifests):,} = loaded "
-        f"{sum(m.rows_loaded for m in manifests):,} + quarantined {sum(m.rows_quarantined for m in manifests):,}; "
+        f"{sum(m.rows_loaded for m in manifests):,} + quarantined "
+        f"{sum(m.rows_quarantined for m in manifests):,}; "
         f"rejected files: {sum(m.status == 'rejected' for m in manifests)}"
     )
     if published:
@@ -66,34 +77,23 @@ def _run_refresh(force: bool = False) -> int:
     return 0 if result.success and published else 1
 
 
-def _demo(scale: str) -> int:
-    os.environ.setdefault("TW_DEMO", "1")
-    settings = load_settings()
-    if not any(settings.inbox_dir.glob("*/**/*.*")):
-        from devtools.sample import generate
-
-        started = time.monotonic()
-        written = generate(settings.inbox_dir, scale)
-        print(
-            f"generated {scale} sample feeds into {settings.inbox_dir} "
-            f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)"
-        )
-    return _run_refresh()
+def _run(args: argparse.Namespace) -> int:
+    return refresh(load_settings(), force=args.force or args.full_refresh, full_refresh=args.full_refresh)
 
 
-def _query(sql: str) -> int:
+def _query(args: argparse.Namespace) -> int:
     import duckdb
 
     settings = load_settings()
     con = duckdb.connect(str(settings.published_db), read_only=True)
     try:
-        print(con.sql(sql))
+        print(con.sql(args.sql))
     finally:
         con.close()
     return 0
 
 
-def _serve() -> int:
+def _serve(args: argparse.Namespace) -> int:
     import logging
 
     from serving.endpoint import Endpoint
@@ -105,7 +105,8 @@ def _serve() -> int:
     )
     host, port = server.server_address[:2]
     print(
-        f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), serving {settings.releases_dir / 'current'}"
+        f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), "
+        f"serving {settings.current_release_link}"
     )
     try:
         server.serve_forever()
@@ -116,7 +117,7 @@ def _serve() -> int:
     return 0
 
 
-def _status() -> int:
+def _status(args: argparse.Namespace) -> int:
     from ingestion.raw_zone import all_manifests
     from publication.release import current_release
 
@@ -140,13 +141,12 @@ def _status() -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """``tw``'s commands, and those registered under the ``tw.commands`` entry point."""
+    top = argparse.ArgumentParser(
         prog="tw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="sample feeds + refresh")
-    demo.add_argument("--scale", default="demo", choices=["small", "demo"])
+    sub = top.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
         "run", help="refresh from the inbox: only what changed is rebuilt; does nothing when nothing changed"
     )
@@ -154,68 +154,25 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild every dbt model from the whole raw zone (sets TW_FULL_REFRESH=1); implies --force",
+        help="rebuild every dbt model from the whole raw zone; implies --force",
     )
-    gen = sub.add_parser("generate", help="write sample feeds")
-    gen.add_argument("--scale", default="small", choices=["small", "demo"])
-    gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--seed", type=int, default=20261124)
+    run.set_defaults(handler=_run)
     q = sub.add_parser("query", help="SQL on the published release")
     q.add_argument("sql")
-    sub.add_parser("status", help="current release and ingestion counts")
-    sub.add_parser("serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release")
-    ref = sub.add_parser("reference", help="regenerate reference seeds from raw copies")
-    ref.add_argument("dir", type=Path, help="folder of raw reference copies, e.g. reference/raw")
-    sub.add_parser("contracts", help="regenerate contract-derived files")
-    sub.add_parser("docs", help="regenerate docs/analysts.md and the README's example queries")
-    cat = sub.add_parser("catalogue", help="load the official major catalogue from a file into the seed")
-    cat.add_argument("file", type=Path)
-    args = parser.parse_args(argv)
+    q.set_defaults(handler=_query)
+    sub.add_parser("status", help="current release and ingestion counts").set_defaults(handler=_status)
+    sub.add_parser(
+        "serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release"
+    ).set_defaults(handler=_serve)
+    for entry_point in entry_points(group=COMMANDS_ENTRY_POINT):
+        entry_point.load()(sub)  # register(subparsers): adds its commands with set_defaults(handler=...)
+    return top
 
-    if args.command == "demo":
-        return _demo(args.scale)
-    if args.command == "run":
-        if args.full_refresh:
-            os.environ["TW_FULL_REFRESH"] = "1"
-        return _run_refresh(force=args.force or args.full_refresh)
-    if args.command == "generate":
-        from devtools.sample import generate
 
-        written = generate(args.out, args.scale, seed=args.seed)
-        print(json.dumps({k: [str(p) for p in v] for k, v in written.items()}, ensure_ascii=False, indent=2))
-        return 0
-    if args.command == "query":
-        return _query(args.sql)
-    if args.command == "status":
-        return _status()
-    if args.command == "serve":
-        return _serve()
-    if args.command == "reference":
-        from devtools.reference_seeds import write_seeds
-
-        print(write_seeds(args.dir, REPO_ROOT / "dbt_project" / "seeds" / "reference"))
-        return 0
-    if args.command == "catalogue":
-        from devtools.catalogue import SEED, write_catalogue_seed
-
-        written, refused = write_catalogue_seed(args.file)
-        for row, reason in refused.iter_rows():
-            print(f"{args.file.name} row {row}: {reason}", file=sys.stderr)
-        print(f"{written} majors written to {SEED}; {refused.height} rows refused")
-        return 0 if refused.height == 0 else 1
-    if args.command == "docs":
-        from devtools.analyst_docs import write_all as write_docs
-
-        for p in write_docs():
-            print(p)
-        return 0
-    if args.command == "contracts":
-        from devtools.contract_docs import write_all
-
-        for p in write_all():
-            print(p)
-        return 0
-    return 2
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
 
 
 if __name__ == "__main__":

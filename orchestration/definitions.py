@@ -1,20 +1,39 @@
-"""The one Dagster ``Definitions`` of the project: ``dagster dev`` loads it (see pyproject [tool.dagster])."""
+"""The project's Dagster ``Definitions``, built from :class:`Settings`.
+
+``dagster dev`` loads ``defs`` (pyproject [tool.dagster]): the settings of that process's environment.
+``tw run`` builds its own with ``build_definitions(settings, full_refresh=...)``.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from core.settings import Settings, load_settings
 from orchestration.assets.feeds import feed_assets, feed_checks, quarantine
 from orchestration.assets.publication import published_release, release_candidate, release_candidate_check
-from orchestration.assets.transform import warehouse_dbt_assets
+from orchestration.assets.transform import build_dbt_assets
 from orchestration.automation import inbox_sensor, nightly_schedule, refresh_job
-from orchestration.resources import WarehouseResource, dbt_resource
+from orchestration.resources import dbt_resource, ensure_dbt_manifest, warehouse_resource
 
-defs = dg.Definitions(
-    assets=[*feed_assets, quarantine, warehouse_dbt_assets, release_candidate, published_release],
-    asset_checks=[feed_checks, release_candidate_check],
-    jobs=[refresh_job],
-    schedules=[nightly_schedule],
-    sensors=[inbox_sensor],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
-)
+
+def build_definitions(settings: Settings, *, full_refresh: bool = False) -> dg.Definitions:
+    """Assets, checks, the ``refresh`` job, schedule, sensor and resources, all on ``settings``.
+
+    ``full_refresh`` is the default of the ``warehouse`` resource's config (a run may still set it).
+    """
+    dbt = dbt_resource(settings)
+    ensure_dbt_manifest(dbt)
+    return dg.Definitions(
+        assets=[*feed_assets, quarantine, build_dbt_assets(), release_candidate, published_release],
+        asset_checks=[feed_checks, release_candidate_check],
+        jobs=[refresh_job],
+        schedules=[nightly_schedule(settings)],
+        sensors=[inbox_sensor(settings)],
+        resources={"warehouse": warehouse_resource(settings, full_refresh=full_refresh), "dbt": dbt},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What ``dagster dev`` loads: the definitions on the settings of this process's environment."""
+    return build_definitions(load_settings())

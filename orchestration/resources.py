@@ -1,4 +1,10 @@
-"""Dagster resources: the warehouse settings (read from the environment once per run) and dbt."""
+"""Dagster resources, built from the run's :class:`Settings` (given, never read here from the environment).
+
+- ``warehouse``: :class:`Warehouse`, the settings and the run's options; while a run uses it, the run holds
+  the warehouse's refresh lock (core/locking.py). ``full_refresh`` is run configuration (``tw run
+  --full-refresh`` sets it; in Dagster's launchpad: ``resources: warehouse: config: full_refresh: true``).
+- ``dbt``: dagster-dbt's resource with the target and the environment dbt reads (``Settings.dbt_env()``).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,18 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from pydantic import Field
 
 from core.locking import refresh_lock
-from core.settings import DBT_PROJECT_DIR, Settings, load_settings
+from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -26,31 +35,64 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+class WarehouseDbtResource(DbtCliResource):
+    """dagster-dbt's resource; every dbt process it starts gets ``env`` (``Settings.dbt_env()``).
 
-
-class WarehouseResource(dg.ConfigurableResource):
-    """Gives assets the :class:`Settings`; paths and keys come from the environment (core/settings.py).
-
-    While a run uses it, the run holds the warehouse's refresh lock (core/locking.py).
+    dagster-dbt 0.29's ``cli`` builds the child's environment from this process's and takes none of its
+    own, so the values are put there for the call only (``child_process_environment``).
     """
 
-    @contextmanager
-    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
-        settings = load_settings()
+    env: dict[str, str] = Field(
+        default_factory=dict, description="what dbt reads with env_var(): Settings.dbt_env()"
+    )
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+        with child_process_environment(self.env):
+            return super().cli(args, **kwargs)
+
+
+def dbt_resource(settings: Settings) -> WarehouseDbtResource:
+    return WarehouseDbtResource(
+        project_dir=str(dbt_project.project_dir),
+        profiles_dir=str(dbt_project.profiles_dir),
+        dbt_executable=dbt_executable(),
+        target=settings.dbt_target,
+        env=settings.dbt_env(),
+    )
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """What assets and checks get as the ``warehouse`` resource."""
+
+    settings: Settings
+    full_refresh: bool = (
+        False  # rebuild every dbt model from the whole raw zone (transformation/build_plan.py)
+    )
+
+
+def warehouse_resource(settings: Settings, *, full_refresh: bool = False) -> dg.ResourceDefinition:
+    """The ``warehouse`` resource of runs on ``settings``; ``full_refresh`` is the default of its config."""
+
+    @dg.resource(
+        config_schema={
+            "full_refresh": dg.Field(
+                bool,
+                default_value=full_refresh,
+                description="rebuild every dbt model from the whole raw zone instead of only what changed",
+            )
+        },
+        description="The warehouse's settings (core/settings.py); a run holds the refresh lock.",
+    )
+    def _warehouse(context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        settings.ensure_dirs()
         with refresh_lock(settings.home):
             from transformation.fingerprint import record_run_start
 
             record_run_start(settings)  # what this run starts from; its release records it
-            yield self
+            yield Warehouse(settings, full_refresh=bool(context.resource_config["full_refresh"]))
 
-    def settings(self) -> Settings:
-        settings = load_settings()
-        settings.ensure_dirs()
-        # dbt runs in a subprocess and reads its paths from the environment (profiles.yml, sources).
-        os.environ.update(settings.dbt_env())
-        return settings
+    return _warehouse
 
 
 def keep_partial_parse(invocation_target: Path) -> None:
@@ -78,7 +120,7 @@ def _project_files() -> Iterator[Path]:
         yield from (root / folder).rglob("*")
 
 
-def ensure_dbt_manifest() -> None:
+def ensure_dbt_manifest(dbt: DbtCliResource) -> None:
     """dagster-dbt builds the asset graph from dbt's manifest: parse the project when the manifest is
     missing or older than any project file (a stale manifest names models and tests that moved)."""
     manifest = dbt_project.manifest_path
@@ -89,4 +131,4 @@ def ensure_dbt_manifest() -> None:
             built = manifest.stat().st_mtime
             if not any(p.is_file() and p.stat().st_mtime > built for p in _project_files()):
                 return
-        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()

@@ -94,7 +94,8 @@ def _demand_supply(rows: list[dict]) -> go.Figure:
         barmode="group",
         height=560,
         yaxis={"autorange": "reversed"},
-        title=f"供需对比 Demand vs supply by industry ({rows[0]['region_name'] if rows else ''}, latest year)",
+        title="供需对比 Demand vs supply by industry "
+        f"({rows[0]['region_name'] if rows else ''}, latest year)",
     )
     return fig
 
@@ -141,13 +142,16 @@ def _number(value: float | None, spec: str) -> str:
 
 def _shortage_table(rows: list[dict]) -> str:
     head = (
-        "<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th><th>名称 name</th>"
-        "<th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th><th>供给 supply</th></tr>"
+        "<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th>"
+        "<th>名称 name</th><th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th>"
+        "<th>供给 supply</th></tr>"
     )
     body = "".join(
-        f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td><td>{r['shortage_rank']}</td>"
+        f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td>"
+        f"<td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
-        f"<td>{_number(r['shortage_index'], '.2f')}</td><td>{r['shortage_level']}</td><td>{r['vacancy_headcount']}</td>"
+        f"<td>{_number(r['shortage_index'], '.2f')}</td><td>{r['shortage_level']}</td>"
+        f"<td>{r['vacancy_headcount']}</td>"
         f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>"
         for r in rows
     )
@@ -163,7 +167,8 @@ def _checks_and_inputs(record: dict) -> str:
     )
     inputs = "".join(
         f"<tr><td>{html.escape(i.get('feed', ''))}</td><td>{html.escape(i.get('source_file', ''))}</td>"
-        f"<td>{i.get('rows_read', '')}</td><td>{i.get('rows_loaded', '')}</td><td>{i.get('rows_quarantined', '')}</td>"
+        f"<td>{i.get('rows_read', '')}</td><td>{i.get('rows_loaded', '')}</td>"
+        f"<td>{i.get('rows_quarantined', '')}</td>"
         f"<td><code>{i.get('file_sha256', '')[:16]}…</code></td></tr>"
         for i in record.get("inputs", [])
     )
@@ -178,9 +183,10 @@ def _checks_and_inputs(record: dict) -> str:
         f"them; {cells} cells masked in this release.</p>"
     )
     return (
-        f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'><tr><th>suite</th><th>result</th></tr>{checks}</table>"
-        f"<h2>输入文件 Input files</h2><table class='data' id='inputs'><tr><th>feed</th><th>file</th><th>read</th>"
-        f"<th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>"
+        f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'>"
+        f"<tr><th>suite</th><th>result</th></tr>{checks}</table>"
+        "<h2>输入文件 Input files</h2><table class='data' id='inputs'>"
+        f"<tr><th>feed</th><th>file</th><th>read</th><th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>"
     )
 
 
@@ -203,7 +209,8 @@ td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
 </style></head><body>
 <h1>人才供需信息平台 · 发布报告</h1>
 <p>Release <code id="release-id">{html.escape(record["release_id"])}</code>, published
-{html.escape(record.get("published_at", ""))}. Figures are read from the published marts; formulas in docs/indicators.md.</p>
+{html.escape(record.get("published_at", ""))}. Figures are read from the published marts;
+formulas in docs/indicators.md.</p>
 {charts}
 <h2>紧缺人才目录 Shortage list (top 3 per city among codes with vocational supply, latest year)</h2>
 {_shortage_table(data["shortage"])}

@@ -22,11 +22,12 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
-from quality.suites import SuiteSpec
+if TYPE_CHECKING:  # GX is imported when a gate runs, not with this module (quality/suites.py imports it)
+    from quality.suites import SuiteSpec
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[
             con.execute(
                 f"create view ingest_files as select feed, source_file, status, rows_read, rows_loaded, "
                 f"rows_quarantined, error from read_json('{raw_dir}/_manifest/*/*.json', "
-                f"columns={{feed: 'varchar', source_file: 'varchar', status: 'varchar', rows_read: 'bigint', "
-                f"rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', ingested_at: 'varchar'}}) "
+                "columns={feed: 'varchar', source_file: 'varchar', status: 'varchar', "
+                "rows_read: 'bigint', rows_loaded: 'bigint', rows_quarantined: 'bigint', error: 'varchar', "
+                "ingested_at: 'varchar'}) "
                 f"qualify row_number() over (partition by feed, source_file order by ingested_at desc) = 1"
             )
         else:
@@ -160,7 +162,7 @@ def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-u
     )
 
 
-def _drop(store, name: str) -> None:
+def _drop(store: Any, name: str) -> None:  # GX's stores of data sources, suites, validation definitions
     """The GX project in ``results_dir`` persists across runs: replace what an earlier run saved."""
     with contextlib.suppress(Exception):
         store.delete(name)
@@ -172,6 +174,8 @@ def validate(
     """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
     import great_expectations as gx
 
+    from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
+
     enable_duckdb_persistent_connection()
     results_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
@@ -182,7 +186,8 @@ def validate(
         ds = context.data_sources.add_sql(
             name=ds_name,
             connection_string=duckdb_connection_string(str(database)),
-            kwargs={"connect_args": {"read_only": True}},
+            # GX's stub (sources.pyi) lacks ``kwargs``; add_sql takes it and passes it to create_engine
+            kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
         )
         outcomes: list[SuiteOutcome] = []
         for spec in suites:
@@ -201,7 +206,8 @@ def validate(
             run = vd.run(result_format="SUMMARY")
             blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
             expectation_outcomes = [
-                _outcome(r, blocking_of.get(r.expectation_config.id, True)) for r in run.results
+                _outcome(r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True)
+                for r in run.results
             ]
             outcome = SuiteOutcome(
                 suite=spec.name,

@@ -14,8 +14,6 @@ fails loudly if a GX upgrade changes the internals this relies on.
 
 from __future__ import annotations
 
-from great_expectations.execution_engine import sqlalchemy_execution_engine as _see
-
 
 class _DialectName(str):
     """A dialect name with the ``.value`` GX's dialect enum members have."""
@@ -26,11 +24,14 @@ class _DialectName(str):
 
 
 def enable_duckdb_persistent_connection() -> None:
-    """Idempotently add DuckDB to GX's persisted-connection dialects."""
+    """Idempotently add DuckDB to GX's persisted-connection dialects (imports GX: call it when validating)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as _see
+
     current = tuple(_see._PERSISTED_CONNECTION_DIALECTS)
     if any(str(getattr(d, "value", d)) == "duckdb" for d in current):
         return
-    _see._PERSISTED_CONNECTION_DIALECTS = (*current, _DialectName("duckdb"))
+    # a name with .value stands in for a GXSqlDialect member (GX has none for DuckDB)
+    _see._PERSISTED_CONNECTION_DIALECTS = (*current, _DialectName("duckdb"))  # type: ignore[assignment]
 
 
 def duckdb_connection_string(path: str) -> str:

@@ -19,7 +19,8 @@ from ingestion.raw_zone import EMPTY_PARTITION
 
 
 def ingested_parts(raw_dir: Path, feed: str) -> list[str]:
-    """Parts of files whose manifest exists (fully ingested), relative to the raw zone; not the schema part."""
+    """Parts of files whose manifest exists (fully ingested), relative to the raw zone; not the schema
+    part."""
     manifests = {p.stem for p in (raw_dir / "_manifest" / feed).glob("*.json")}
     parts = []
     for path in sorted((raw_dir / feed).glob("period=*/part-*.parquet")):

@@ -7,6 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+# the fault figures table (tests/faults/figures.py): hooks here, so the pytest-xdist controller has them too
+from tests.faults.figures import pytest_sessionfinish, pytest_sessionstart, pytest_terminal_summary  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPO / "reference" / "raw"  # vendored raw copies (reference/README.md)
 
@@ -43,7 +46,3 @@ def vacancies_csv(tmp_path: Path) -> Path:
     path = tmp_path / "vacancies.csv"
     pl.DataFrame(vacancy_rows()).write_csv(path)
     return path
-
-
-# the fault figures table (tests/faults/figures.py): hooks here, so the pytest-xdist controller has them too
-from tests.faults.figures import pytest_sessionfinish, pytest_sessionstart, pytest_terminal_summary  # noqa: F401

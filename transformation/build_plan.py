@@ -14,7 +14,8 @@ On Spark (``TW_DBT_TARGET=spark…``) an incremental plan becomes a full one: th
 Parquet tables there, and the local session's catalog lives only as long as one dbt invocation.
 
 A run killed after ingestion but before the build finished recorded nothing, so the next run rebuilds
-what it left. ``TW_FULL_REFRESH=1`` (``tw run --full-refresh``) forces a full build.
+what it left. ``tw run --full-refresh`` (the ``warehouse`` resource's ``full_refresh`` config) forces a
+full build.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def plan_build(
 ) -> BuildPlan:
     """``incremental_supported=False`` (the Spark targets) turns an incremental plan into a full one."""
     if force_full:
-        return BuildPlan("full", (), "a full refresh was asked for (TW_FULL_REFRESH)")
+        return BuildPlan("full", (), "a full refresh was asked for (tw run --full-refresh)")
     if previous is None or not build_db_exists:
         return BuildPlan("full", (), "no earlier build to add to")
     if previous.code != current.code:

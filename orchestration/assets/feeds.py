@@ -1,4 +1,7 @@
-"""Feed assets: one per feed, ingesting the inbox into the raw zone; a GX suite per feed as a blocking check."""
+"""Feed assets: one per feed, ingesting the inbox into the raw zone; a GX suite per feed as a blocking
+check."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
@@ -7,7 +10,7 @@ from core.failpoints import failpoint
 from ingestion.contracts import FEEDS
 from ingestion.ingest import ingest_feed
 from ingestion.raw_zone import all_manifests
-from orchestration.resources import WarehouseResource
+from orchestration.resources import Warehouse
 from quality.gate import GateResult, prepare_feed_database, run_gate
 from quality.increments import load_validated, parts_to_validate, save_validated
 from transformation.fingerprint import code_fingerprint
@@ -25,15 +28,17 @@ def _feed_asset(feed: str) -> dg.AssetsDefinition:
         description=f"{contract.title} ({contract.title_zh}): inbox files ingested into the raw zone. "
         f"Grain: {contract.grain}.",
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        s = warehouse.settings()
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+    ) -> dg.MaterializeResult:
+        s = warehouse.settings
         reports = ingest_feed(
             s.inbox_dir,
             feed,
             s.raw_dir,
             s.require_key(),
             workers=s.ingest_workers,
-            on_parts_written=lambda: failpoint("ingest_after_parts"),
+            on_parts_written=lambda: failpoint("ingest_after_parts", s.failpoints),
         )
         for r in reports:
             if r.status == "rejected":
@@ -76,10 +81,12 @@ def _feed_asset(feed: str) -> dg.AssetsDefinition:
     ],
     can_subset=True,
 )
-def feed_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+def feed_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> Iterator[dg.AssetCheckResult]:
     """All feed suites in one GX process (one start-up instead of four), on the parts not yet validated
     under this code (quality/increments.py) and on every file manifest."""
-    s = warehouse.settings()
+    s = warehouse.settings
     selected = [key.asset_key.path[-1] for key in context.selected_asset_check_keys]
     record, code = s.home / "quality" / "feeds_validated.json", code_fingerprint(s)
     validated = load_validated(record, code)
@@ -111,8 +118,8 @@ def feed_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseReso
     deps=[dg.AssetKey(["raw", f]) for f in FEEDS],
     description="Rows refused at ingestion, per file and reason; the file-level reconciliation.",
 )
-def quarantine(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    s = warehouse.settings()
+def quarantine(warehouse: dg.ResourceParam[Warehouse]) -> dg.MaterializeResult:
+    s = warehouse.settings
     manifests = all_manifests(s.raw_dir)
     summary = pl.DataFrame()
     q_files = list((s.raw_dir / "_quarantine").glob("*/*.parquet"))

@@ -5,11 +5,12 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from core.failpoints import failpoint
 from core.settings import Settings
 from ingestion.raw_zone import all_manifests
-from orchestration.resources import WarehouseResource, dbt_project, dbt_resource, keep_partial_parse
+from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
 from publication.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
 from publication.report import write_report
 from quality.gate import run_gate
@@ -44,13 +45,13 @@ def _load_candidate(settings: Settings) -> Candidate:
     return Candidate(pointer["release_id"], settings.releases_dir / "candidates" / pointer["release_id"])
 
 
-def build_dbt_docs(target: Path) -> Path:
+def build_dbt_docs(target: Path, dbt: DbtCliResource) -> Path:
     """dbt's documentation site as one static HTML file (``dbt docs generate --static --no-compile``:
     the models were just built; compiling them again for the docs took half of this step)."""
     target.mkdir(parents=True, exist_ok=True)
     # with --no-compile dbt writes no manifest.json, but dagster-dbt reads one from the target path afterwards
     shutil.copy2(dbt_project.manifest_path, target / "manifest.json")
-    dbt_resource().cli(["docs", "generate", "--static", "--no-compile"], target_path=target).wait()
+    dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target).wait()
     keep_partial_parse(target)
     return target / "static_index.html"
 
@@ -61,8 +62,8 @@ def build_dbt_docs(target: Path) -> Path:
     kinds={"duckdb"},
     description="The marts and dimensions copied into a new, unpublished release database, to be checked.",
 )
-def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    s = warehouse.settings()
+def release_candidate(warehouse: dg.ResourceParam[Warehouse], dbt: DbtCliResource) -> dg.MaterializeResult:
+    s = warehouse.settings
     inputs = _inputs(s)
     candidate = stage_candidate(
         s.build_db,
@@ -72,7 +73,7 @@ def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
         spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
     )
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-    docs = build_dbt_docs(s.home / "dbt_docs")
+    docs = build_dbt_docs(s.home / "dbt_docs", dbt)
     (candidate.path / "docs").mkdir(exist_ok=True)
     shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")
@@ -104,8 +105,8 @@ def release_candidate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     blocking=True,
     description="Great Expectations suites of every published mart, run on the candidate database.",
 )
-def release_candidate_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    s = warehouse.settings()
+def release_candidate_check(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetCheckResult:
+    s = warehouse.settings
     candidate = _load_candidate(s)
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     result = run_gate(
@@ -132,9 +133,9 @@ def release_candidate_check(warehouse: WarehouseResource) -> dg.AssetCheckResult
     "the switch from one release to the next is atomic.",
 )
 def published_release(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse]
 ) -> dg.MaterializeResult:
-    s = warehouse.settings()
+    s = warehouse.settings
     candidate = _load_candidate(s)
     feeds_quality = candidate.quality_dir / "feeds"
     feeds_quality.mkdir(parents=True, exist_ok=True)
@@ -149,7 +150,7 @@ def published_release(
             gate_files,
             keep=s.keep_releases,
             finalize=write_report,
-            before_switch=lambda: failpoint("publish_before_switch"),
+            before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
         )
     except PublicationBlocked as exc:

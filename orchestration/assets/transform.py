@@ -7,12 +7,14 @@ rebuild would give), so the release steps downstream run as usual.
 """
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core.failpoints import failpoint
-from orchestration.resources import WarehouseResource, dbt_project, ensure_dbt_manifest, keep_partial_parse
+from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
 from transformation.build_plan import (
     current_inputs,
     dbt_build_args,
@@ -21,8 +23,6 @@ from transformation.build_plan import (
     save_state,
     unchanged_nodes,
 )
-
-ensure_dbt_manifest()
 
 
 class Translator(DagsterDbtTranslator):
@@ -33,38 +33,44 @@ class Translator(DagsterDbtTranslator):
         return path[1] if len(path) > 2 else "transform"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
-def warehouse_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
-    s = warehouse.settings()  # also exports the paths dbt reads
-    inputs = current_inputs(s)
-    plan = plan_build(
-        load_state(s),
-        inputs,
-        build_db_exists=s.build_exists,
-        force_full=s.full_refresh,
-        incremental_supported=not s.builds_on_spark,
-    )
-    context.log.info(plan.describe())
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    # what the plan leaves alone first (parents before children: Dagster wants a multi-asset's outputs in
-    # topological order, and nothing left alone depends on a rebuilt model)
-    translator = Translator()
-    for uid in unchanged_nodes(plan, manifest):
-        key = translator.get_asset_key(manifest["nodes"][uid])
-        if key in context.selected_asset_keys:
-            yield dg.Output(
-                None,
-                output_name=context.assets_def.get_output_name_for_asset_key(key),
-                metadata={"refresh": "unchanged", "build_plan": plan.describe()},
-            )
-    args = dbt_build_args(plan, manifest)
-    if args is not None:
-        invocation = dbt.cli(args, context=context)
-        for n, event in enumerate(invocation.stream()):
-            if n == 1:
-                failpoint("dbt_build")
-            yield event
-        keep_partial_parse(invocation.target_path)
-    save_state(s, inputs)
+def build_dbt_assets() -> dg.AssetsDefinition:
+    """The dbt models as one multi-asset, from dbt's manifest (orchestration/resources.py:
+    ``ensure_dbt_manifest`` parses the project first when the manifest is missing or stale)."""
+
+    @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
+    def warehouse_dbt_assets(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: dg.ResourceParam[Warehouse]
+    ) -> Iterator[Any]:
+        s = warehouse.settings
+        inputs = current_inputs(s)
+        plan = plan_build(
+            load_state(s),
+            inputs,
+            build_db_exists=s.build_exists,
+            force_full=warehouse.full_refresh,
+            incremental_supported=not s.builds_on_spark,
+        )
+        context.log.info(plan.describe())
+        manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+        # what the plan leaves alone first (parents before children: Dagster wants a multi-asset's outputs
+        # in topological order, and nothing left alone depends on a rebuilt model)
+        translator = Translator()
+        for uid in unchanged_nodes(plan, manifest):
+            key = translator.get_asset_key(manifest["nodes"][uid])
+            if key in context.selected_asset_keys:
+                yield dg.Output(
+                    None,
+                    output_name=context.assets_def.get_output_name_for_asset_key(key),
+                    metadata={"refresh": "unchanged", "build_plan": plan.describe()},
+                )
+        args = dbt_build_args(plan, manifest)
+        if args is not None:
+            invocation = dbt.cli(args, context=context)
+            for n, event in enumerate(invocation.stream()):
+                if n == 1:
+                    failpoint("dbt_build", s.failpoints)
+                yield event
+            keep_partial_parse(invocation.target_path)
+        save_state(s, inputs)
+
+    return warehouse_dbt_assets

@@ -7,15 +7,15 @@ Majors: 460702 (专业类 4607 → industry 36 weight 1; occupations 6-22, 4-12 
         510201 (5102 → industries 65 and 64, weight ½ each; occupations 4-04, 2-02 ½ each).
 Region 320502 沧浪区 was retired in 2012 → 320508 姑苏区 (苏州): records coded with it land in 苏州.
 
-| id | school | major  | origin  | destination        | employer | industry | related | partner | enterprise | order class |
-|----|--------|--------|---------|--------------------|----------|----------|---------|---------|------------|-------------|
-| G1 | S1     | 460702 | 320505  | employed_contract  | 320506 苏州 | 3612 (36) | true  | true    | E1         | yes |
-| G2 | S1     | 460702 | 320205  | employed_flexible  | 320205 无锡 | 36       | false   | false   | E2         |     |
-| G3 | S1     | 510201 | 310101  | employed_contract  | 310101 上海 | 65       | true    | false   |            |     |
-| G4 | S1     | 510201 | 320505  | further_study      |          |          |         |         |            |     |
-| G5 | S1     | 510201 | 320505  | not_employed       |          |          |         |         |            |     |
-| G6 | S2     | 510201 | 320502* | employed_contract  | 320502* 苏州 | 64     | (empty) | false   | E1         |     |
-| G7 | S2     | 460702 | 320205  | not_seeking        |          |          |         |         |            |     |
+| id | school | major | origin | destination | employer | industry | related | partner | enterprise | order |
+|---|---|---|---|---|---|---|---|---|---|---|
+| G1 | S1 | 460702 | 320505 | employed_contract | 320506 苏州 | 3612 (36) | true | true | E1 | yes |
+| G2 | S1 | 460702 | 320205 | employed_flexible | 320205 无锡 | 36 | false | false | E2 |  |
+| G3 | S1 | 510201 | 310101 | employed_contract | 310101 上海 | 65 | true | false |  |  |
+| G4 | S1 | 510201 | 320505 | further_study |  |  |  |  |  |  |
+| G5 | S1 | 510201 | 320505 | not_employed |  |  |  |  |  |  |
+| G6 | S2 | 510201 | 320502* | employed_contract | 320502* 苏州 | 64 | (empty) | false | E1 |  |
+| G7 | S2 | 460702 | 320205 | not_seeking |  |  |  |  |  |  |
 
 Vacancies: V1 320505 苏州, 36, 5 people, occupation 6-22-01-01, E1 | V2 320506 苏州, 3612, 3 |
            V3 320205 无锡, 65, 4 | V4 320502* (→ 苏州), 65, 2.
@@ -38,7 +38,8 @@ from ingestion.ingest import ingest_inbox
 pytestmark = pytest.mark.e2e
 
 GRADUATES = [
-    # id, school, school region, major, origin, destination, employer region, industry, related, partner, enterprise, order
+    # id, school, school region, major, origin, destination, employer region, industry, related, partner,
+    # enterprise, order
     (
         "G1",
         "S100001",
@@ -330,7 +331,8 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "retention_rate": None,
         "outflow_rate": None,
     }
-    # 江苏 × 510201 = 苏州 (G3 G4 G5) + 无锡 (G6 → 苏州, in province): 4 graduates, 3 placed, 2 employed, 1 out
+    # 江苏 × 510201 = 苏州 (G3 G4 G5) + 无锡 (G6 → 苏州, in province): 4 graduates, 3 placed, 2 employed,
+    # 1 out
     p = got["province/320000/510201"]
     assert (p["graduates"], p["placed"], p["employed"], p["prov"], p["outside"], p["retention_rate"]) == (
         4,
@@ -347,7 +349,10 @@ def test_graduate_flows(marts: duckdb.DuckDBPyConnection) -> None:
         "select origin_region_code, school_region_code, employer_region_code, flow_type, graduates "
         "from marts.mart_graduate_flows"
     ).fetchall()
-    key = lambda r: tuple("" if x is None else str(x) for x in r)
+
+    def key(r: tuple) -> tuple[str, ...]:
+        return tuple("" if x is None else str(x) for x in r)
+
     assert sorted(flows, key=key) == sorted(
         [
             ("320500", "320500", "320500", "stayed_in_school_city", 1),  # G1
@@ -378,7 +383,8 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
             "attraction_index": 4 / 9,
         }
     )
-    # 无锡: S2 employed G6, left → 0; origin 无锡 employed G2, back home → 1, 1; employed in 无锡 G2 (from 无锡) → 0
+    # 无锡: S2 employed G6, left → 0; origin 无锡 employed G2, back home → 1, 1; employed in 无锡 G2
+    # (from 无锡) → 0
     assert got["320200"] == pytest.approx(
         {
             "stay_rate": 0.0,
@@ -431,8 +437,9 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
         "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
         "order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
     )
-    # S1: 5 graduates, 4 placed (G1-G4), 3 employed, 1 local (G1), 1 partner hire (G1), related G1 G3 of G1-G3,
-    #     order class G1 hired by a partner → 1.0; no apprentices → null; enrolment 60 + 40, order class 6
+    # S1: 5 graduates, 4 placed (G1-G4), 3 employed, 1 local (G1), 1 partner hire (G1), related G1 G3 of
+    #     G1-G3, order class G1 hired by a partner → 1.0; no apprentices → null; enrolment 60 + 40,
+    #     order class 6
     assert got["S100001"] == pytest.approx(
         {
             "graduates": 5,
@@ -457,8 +464,9 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_partner_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
-    # E1 is a partner (G1). Hires G1 (local to its school) and G6 (school 无锡, works 苏州): 2 hires, 1 partner,
-    # 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is no partner: absent.
+    # E1 is a partner (G1). Hires G1 (local to its school) and G6 (school 无锡, works 苏州): 2 hires,
+    # 1 partner, 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is no
+    # partner: absent.
     rows = marts.sql(
         "select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
         "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "

@@ -31,10 +31,12 @@ class Pipeline:
         self.inbox = home / "inbox"
 
     def run(self) -> dg.ExecuteInProcessResult:
-        from orchestration.definitions import defs
+        from core.settings import load_settings
+        from orchestration.definitions import build_definitions
 
+        job = build_definitions(load_settings()).resolve_job_def("refresh")
         with dg.DagsterInstance.ephemeral() as instance:
-            return defs.resolve_job_def("refresh").execute_in_process(instance=instance, raise_on_error=False)
+            return job.execute_in_process(instance=instance, raise_on_error=False)
 
     @property
     def releases(self) -> Path:
@@ -78,7 +80,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
 
 
 def _graduates(inbox: Path) -> pl.DataFrame:
-    """All graduate files as written by the generator, read directly (one year is GB18030 with Chinese headers)."""
+    """All graduate files as written by the generator, read directly (one year is GB18030 with Chinese
+    headers)."""
     folder = inbox / "graduate_destinations"
     frames = [pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]
     chinese = {c.aliases[0]: c.name for c in GRADUATE_DESTINATIONS.columns}
@@ -373,8 +376,9 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
     assert data["demand_supply"] and data["flows"] and data["retention"]
     for row in data["demand_supply"]:
         mart = pipeline.query(
-            "select vacancy_headcount, graduates_supplied::double as s from mart_talent_match where region_level = "
-            f"'province' and region_code = '{row['region_code']}' and industry_level = 'division' "
+            "select vacancy_headcount, graduates_supplied::double as s from mart_talent_match "
+            f"where region_level = 'province' and region_code = '{row['region_code']}' "
+            "and industry_level = 'division' "
             f"and industry_code = '{row['industry_code']}' "
             "and year = (select max(year) from mart_talent_match)"
         )
@@ -438,7 +442,8 @@ def test_release_report_renders_in_headless_chromium(pipeline: Pipeline, tmp_pat
 
 
 def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
-    """Every table of every DuckDB file and Parquet file, and every text file under TW_HOME (the inbox aside)."""
+    """Every table of every DuckDB file and Parquet file, and every text file under TW_HOME (the inbox
+    aside)."""
     raw_ids = set(_graduates(pipeline.inbox)["graduate_id"].to_list())
     assert len(raw_ids) > 1000
     ids = pl.DataFrame({"raw_id": sorted(raw_ids)})

@@ -124,8 +124,8 @@ def test_published_releases_are_equal_row_for_row(homes: tuple[Path, Path]) -> N
         db: [
             t
             for (t,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = ? and table_name <> 'release_info' "
-                "order by 1",
+                "select table_name from duckdb_tables() "
+                "where database_name = ? and table_name <> 'release_info' order by 1",
                 [db],
             ).fetchall()
         ]

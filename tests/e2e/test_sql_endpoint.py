@@ -30,8 +30,9 @@ def _build(tmp: Path, value: int) -> Path:
     db = tmp / f"build-{value}.duckdb"
     con = duckdb.connect(str(db))
     con.execute("create schema marts; create schema reference")
-    con.execute(f"""create table marts.mart_talent_match as select '320500' as region_code, '苏州市' as region_name,
-        2024::integer as year, 1818.5::decimal(18,4) as graduates_supplied, {value}::bigint as vacancy_headcount,
+    con.execute(f"""create table marts.mart_talent_match as select '320500' as region_code,
+        '苏州市' as region_name, 2024::integer as year, 1818.5::decimal(18,4) as graduates_supplied,
+        {value}::bigint as vacancy_headcount,
         0.75::double as major_fit_rate, date '2024-08-31' as survey_date, true as is_published""")
     con.execute(
         "create table reference.dim_region as select '320500' as region_code, '苏州市' as region_name"

@@ -177,10 +177,11 @@ def test_decimal_comma_is_refused_not_read_ten_times_too_big(
     rows[0]["salary_max_cny"] = ""
     report, q = _ingest(tmp_path, _csv(tmp_path, rows))
     if loaded is None:
-        assert q["reason"].to_list() == [
-            f"column salary_min_cny: value '{value}' has a comma that is not a thousands separator (groups of "
-            "three digits, e.g. 12,345.6); a decimal comma is refused: write the decimal point '.'"
-        ]
+        expected = (
+            f"column salary_min_cny: value '{value}' has a comma that is not a thousands separator (groups "
+            "of three digits, e.g. 12,345.6); a decimal comma is refused: write the decimal point '.'"
+        )
+        assert q["reason"].to_list() == [expected]
     else:
         raw = pl.read_parquet(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")
         assert str(raw["salary_min_cny"][0]) == loaded and report.rows_loaded == 1

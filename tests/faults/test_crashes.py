@@ -81,7 +81,8 @@ SQL = (
     "(select count(*) from mart_talent_outflow) as outflow_rows"
 )
 
-# An analyst's process: opens current/warehouse.duckdb read-only for every query, prints one JSON line per answer.
+# An analyst's process: opens current/warehouse.duckdb read-only for every query, prints one JSON line per
+# answer.
 DUCKDB_READER = f"""
 import duckdb, json, sys, time, pathlib
 current, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])

@@ -63,7 +63,8 @@ def _dbt_build(root: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_a_corrected_file_replaces_its_earlier_version(tmp_path: Path) -> None:
-    """LOADED as a new version: same name, new bytes; it replaces the earlier version in staging and the gate."""
+    """LOADED as a new version: same name, new bytes; it replaces the earlier version in staging and the
+    gate."""
     inbox = tmp_path / "inbox" / "vacancies"
     inbox.mkdir(parents=True)
     v1 = vacancy_rows(4)

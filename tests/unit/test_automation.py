@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
+from core.settings import load_settings
 from orchestration.automation import inbox_sensor, nightly_schedule
 
 
-def _evaluate(cursor: str | None):
-    with dg.instance_for_test() as instance:
-        return inbox_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path) -> None:
+    sensor = inbox_sensor(load_settings({"TW_INBOX_DIR": str(tmp_path), "TW_SENSOR_INTERVAL_SECONDS": "30"}))
+    assert sensor.minimum_interval_seconds == 30
 
+    def _evaluate(cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+        with dg.instance_for_test() as instance:
+            return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
 
-def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TW_INBOX_DIR", str(tmp_path))
     empty = _evaluate(None)
     assert isinstance(empty, dg.SensorResult) and len(empty.run_requests) == 1  # first look: no cursor yet
     again = _evaluate(empty.cursor)
@@ -33,26 +34,24 @@ def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path, monkeypatch:
     assert isinstance(_evaluate(_evaluate(new.cursor).cursor), dg.SkipReason)
 
 
-def test_schedule_targets_the_refresh_job() -> None:
-    assert nightly_schedule.job_name == "refresh"
-    assert nightly_schedule.cron_schedule == "0 2 * * *"
+def test_schedule_targets_the_refresh_job_at_the_configured_time() -> None:
+    assert nightly_schedule(load_settings({})).job_name == "refresh"
+    assert nightly_schedule(load_settings({})).cron_schedule == "0 2 * * *"
+    assert nightly_schedule(load_settings({"TW_SCHEDULE_CRON": "30 4 * * 1"})).cron_schedule == "30 4 * * 1"
 
 
-def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(tmp_path: Path) -> None:
     import json
     import os
 
-    from core.settings import load_settings
     from transformation.fingerprint import nothing_new, run_fingerprint
 
-    monkeypatch.setenv("TW_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TW_INBOX_DIR", str(tmp_path / "inbox"))
+    env = {"TW_HOME": str(tmp_path / "home"), "TW_INBOX_DIR": str(tmp_path / "inbox")}
     (tmp_path / "inbox" / "vacancies").mkdir(parents=True)
     f = tmp_path / "inbox" / "vacancies" / "v.csv"
     f.write_text("posting_id\n1\n")
-    settings = load_settings()
+    settings = load_settings(env)
+    schedule = nightly_schedule(settings)
     assert not nothing_new(settings)  # no release yet
     release = settings.releases_dir / "r1"
     release.mkdir(parents=True)
@@ -60,11 +59,9 @@ def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(
     os.symlink("r1", settings.releases_dir / "current")
     assert nothing_new(settings)
     with dg.instance_for_test() as instance:
-        assert isinstance(nightly_schedule(dg.build_schedule_context(instance=instance)), dg.SkipReason)
-    monkeypatch.setenv("TW_SUPPRESSION_K", "10")  # a setting that changes the release
-    assert not nothing_new(load_settings())
-    monkeypatch.delenv("TW_SUPPRESSION_K")
+        assert isinstance(schedule(dg.build_schedule_context(instance=instance)), dg.SkipReason)
+    assert not nothing_new(load_settings({**env, "TW_SUPPRESSION_K": "10"}))  # a setting that changes it
     f.write_text("posting_id\n1\n2\n")  # a changed file
-    assert not nothing_new(load_settings())
+    assert not nothing_new(load_settings(env))
     with dg.instance_for_test() as instance:
-        assert isinstance(nightly_schedule(dg.build_schedule_context(instance=instance)), dg.RunRequest)
+        assert isinstance(schedule(dg.build_schedule_context(instance=instance)), dg.RunRequest)

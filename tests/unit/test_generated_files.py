@@ -1,4 +1,5 @@
-"""Files generated from code must be committed up to date (contracts → dbt YAML and docs; reference → seeds)."""
+"""Files generated from code must be committed up to date (contracts → dbt YAML and docs; reference →
+seeds)."""
 
 from __future__ import annotations
 

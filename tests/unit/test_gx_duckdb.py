@@ -1,4 +1,5 @@
-"""Great Expectations on DuckDB through the SQL datasource: expectations resolve, pass and fail as they should.
+"""Great Expectations on DuckDB through the SQL datasource: expectations resolve, pass and fail as they
+should.
 
 Without quality.gx_duckdb every metric of GX 1.x on duckdb-engine comes back empty
 (MetricResolutionError); these tests fail if that regresses after an upgrade.
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 import pytest
+from great_expectations import expectations as gxe
 
 from quality.gate import run_gate, validate
 from quality.suites import SuiteSpec
@@ -33,17 +35,16 @@ def _suite(*expectations, blocking: bool = True) -> SuiteSpec:
 
 
 def test_passing_expectations_resolve_on_duckdb(database: Path, tmp_path: Path) -> None:
-    E = gx.expectations
     result = validate(
         database,
         [
             _suite(
-                E.ExpectTableRowCountToBeBetween(min_value=1000, max_value=1000),
-                E.ExpectColumnValuesToBeUnique(column="id"),
-                E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=6),
-                E.ExpectColumnValuesToBeInSet(column="s", value_set=["a"]),
-                E.ExpectCompoundColumnsToBeUnique(column_list=["id", "v"]),
-                E.UnexpectedRowsExpectation(
+                gxe.ExpectTableRowCountToBeBetween(min_value=1000, max_value=1000),
+                gxe.ExpectColumnValuesToBeUnique(column="id"),
+                gxe.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=6),
+                gxe.ExpectColumnValuesToBeInSet(column="s", value_set=["a"]),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["id", "v"]),
+                gxe.UnexpectedRowsExpectation(
                     unexpected_rows_query="select * from {batch} where not regexp_full_match("
                     "code, '^\\d{{6}}$')"
                 ),
@@ -57,13 +58,12 @@ def test_passing_expectations_resolve_on_duckdb(database: Path, tmp_path: Path) 
 
 
 def test_failing_expectations_fail_with_counts(database: Path, tmp_path: Path) -> None:
-    E = gx.expectations
     result = validate(
         database,
         [
             _suite(
-                E.ExpectColumnValuesToNotBeNull(column="s"),
-                E.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
+                gxe.ExpectColumnValuesToNotBeNull(column="s"),
+                gxe.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=5),
             )
         ],
         tmp_path / "results",

@@ -12,6 +12,7 @@ import pytest
 
 from core.failpoints import failpoint
 from core.locking import RefreshInProgress, refresh_lock
+from core.settings import load_settings
 from ingestion.contracts import VACANCIES
 from ingestion.ingest import ingest_feed
 from tests.conftest import vacancy_rows
@@ -47,11 +48,11 @@ def test_a_second_refresh_is_refused_while_one_holds_the_lock(tmp_path: Path) ->
         pass
 
 
-def test_failpoints_do_nothing_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TW_FAILPOINTS", raising=False)
-    failpoint("dbt_build")  # returns
+def test_failpoints_do_nothing_unless_named() -> None:
+    failpoint("dbt_build", load_settings({}).failpoints)  # returns
+    failpoint("dbt_build", load_settings({"TW_FAILPOINTS": "publish_before_switch"}).failpoints)
     with pytest.raises(ValueError, match="unknown failpoint"):
-        failpoint("nowhere")
+        failpoint("nowhere", frozenset())
 
 
 def test_a_failpoint_kills_its_process_group(tmp_path: Path) -> None:
@@ -59,7 +60,10 @@ def test_a_failpoint_kills_its_process_group(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            ("from core.failpoints import failpoint; failpoint('dbt_build'); print('survived')"),
+            (
+                "from core.failpoints import failpoint; from core.settings import load_settings; "
+                "failpoint('dbt_build', load_settings().failpoints); print('survived')"
+            ),
         ],
         env={"TW_FAILPOINTS": "dbt_build", "PATH": "/usr/bin:/bin"},
         capture_output=True,

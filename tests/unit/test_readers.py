@@ -110,7 +110,7 @@ def test_missing_optional_column_is_loaded_empty(tmp_path: Path) -> None:
 def test_empty_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(FeedFileError, match="empty.csv: file is empty"):
+    with pytest.raises(FeedFileError, match=r"empty\.csv: file is empty"):
         read_feed_file(path, VACANCIES)
 
 

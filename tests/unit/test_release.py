@@ -55,7 +55,7 @@ def test_a_candidate_from_spark_parquet_tables_keeps_their_types(tmp_path: Path,
     con.close()
     record = publish(cand, releases, [], [_gate(tmp_path, True)])
     assert record["build"] == {"engine": "spark", "tables_from": str(warehouse)}
-    with pytest.raises(FileNotFoundError, match="marts.m is missing"):
+    with pytest.raises(FileNotFoundError, match=r"marts\.m is missing"):
         stage_candidate(build_db, releases, "r2", TABLES, spark_warehouse=tmp_path / "empty")
 
 

@@ -57,7 +57,10 @@ def test_structure_worth_finding(tmp_path: Path) -> None:
         pl.col("posted_date").dt.year().alias("y")
     )
     growing = v.filter(pl.col("industry_code").is_in(list(GROWING)))
-    share = lambda df, y: df.filter(pl.col("y") == y).height / v.filter(pl.col("y") == y).height
+
+    def share(df: pl.DataFrame, y: int) -> float:
+        return df.filter(pl.col("y") == y).height / v.filter(pl.col("y") == y).height
+
     assert share(growing, 2024) > share(growing, 2022)
     g = pl.read_parquet(tmp_path / "raw" / "graduate_destinations" / "*" / "*.parquet")
     employed = g.filter(pl.col("employer_region_code").is_not_null())

@@ -134,7 +134,10 @@ def test_codes_must_exist_in_their_classification() -> None:
     rows[3]["occupation_code"] = "6-22-99-99"
     result = apply_contract(_frame(rows), VACANCIES, references)
     assert _reasons(result) == {
-        2: "column region_code: value '329999' is not a code of GB/T 2260 行政区划代码 (any code issued since 1980)",
+        2: (
+            "column region_code: value '329999' is not a code of GB/T 2260 行政区划代码 "
+            "(any code issued since 1980)"
+        ),
         4: "column industry_code: value '99' is not a code of GB/T 4754-2017 国民经济行业分类",
         5: "column occupation_code: value '6-22-99-99' is not a code of 职业分类大典 2022",
     }
