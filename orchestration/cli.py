@@ -2,7 +2,10 @@
 
 tw run [--force] [--full-refresh]  ingest the inbox, rebuild what changed (or everything), check, publish
 tw query "SQL"                     query the published release (read-only)
-tw status                          the current release and the last ingestion counts
+tw status [--json]                 the current release and every ingested file: counts, warnings, reasons
+tw quarantine [FILE]               the refused rows (of one file, or all) and why, gate passed or not
+tw retract FILE                    take every version of a delivered file back out of the raw zone
+tw inspect FILE [--feed F]         read a file and propose the source profile that loads it
 tw serve                           the read-only SQL endpoint (PostgreSQL protocol) on the current release
 
 The developer commands (sample feeds, the demo, generated files) live in devtools/cli.py: runtime packages
@@ -27,8 +30,10 @@ import sys
 import time
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from core.settings import Settings, load_settings
+from ingestion.contracts import FEEDS
 
 COMMANDS_ENTRY_POINT = "tw.commands"
 Handler = Callable[[argparse.Namespace], int]
@@ -118,26 +123,104 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ingestion.raw_zone import all_manifests
+    from ingestion.inventory import file_status
     from publication.release import current_release
 
     settings = load_settings()
-    manifests = all_manifests(settings.raw_dir)
+    files = file_status(settings.raw_dir)
+    manifests = [f.report for f in files]
+    rejected = [m.source_file for m in manifests if m.status == "rejected"]
+    summary: dict[str, object] = {
+        "current_release": current_release(settings.releases_dir),
+        "published_db": str(settings.published_db),
+        "files": len(manifests),
+        "rows_read": sum(m.rows_read for m in manifests),
+        "rows_loaded": sum(m.rows_loaded for m in manifests),
+        "rows_quarantined": sum(m.rows_quarantined for m in manifests),
+        "files_rejected": rejected,
+    }
+    if args.json:
+        summary["by_file"] = [
+            {**f.report.__dict__, "latest_version": f.latest, "top_reasons": [list(r) for r in f.top_reasons]}
+            for f in files
+        ]
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    print(f"current release: {summary['current_release']} ({summary['published_db']})")
+    read, loaded = sum(m.rows_read for m in manifests), sum(m.rows_loaded for m in manifests)
     print(
-        json.dumps(
-            {
-                "current_release": current_release(settings.releases_dir),
-                "published_db": str(settings.published_db),
-                "files": len(manifests),
-                "rows_read": sum(m.rows_read for m in manifests),
-                "rows_loaded": sum(m.rows_loaded for m in manifests),
-                "rows_quarantined": sum(m.rows_quarantined for m in manifests),
-                "files_rejected": [m.source_file for m in manifests if m.status == "rejected"],
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
+        f"{len(files)} file versions; rows read {read:,} = loaded {loaded:,} + quarantined "
+        f"{read - loaded:,}; rejected files: {len(rejected)}"
     )
+    for f in files:
+        r = f.report
+        old = "" if f.latest else "  (replaced by a later version)"
+        print(
+            f"\n{r.source_file}  {r.status}  read {r.rows_read:,}  loaded {r.rows_loaded:,}  "
+            f"quarantined {r.rows_quarantined:,}  sha {r.file_sha256[:12]}{old}"
+        )
+        if r.error:
+            print(f"  error: {r.error}")
+        for text, count in f.top_reasons:
+            print(f"  {count:>6,} × {text}")
+        for warning in r.warnings:
+            print(f"  warning: {warning}")
+        if r.rows_quarantined:
+            print(f"  why: tw quarantine {r.source_file}")
+    return 0
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from ingestion.inventory import quarantine_reasons
+
+    rows = quarantine_reasons(load_settings().raw_dir, args.file)
+    if rows.is_empty():
+        print("no quarantined rows" + (f" for {args.file}" if args.file else ""))
+        return 0
+    shown = rows.head(args.limit).select("source_file", "source_row", "reason")
+    with pl.Config(tbl_rows=-1, fmt_str_lengths=200, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        print(shown)
+    if rows.height > args.limit:
+        print(f"… {rows.height - args.limit:,} more rows (--limit N)")
+    return 0
+
+
+def _retract(args: argparse.Namespace) -> int:
+    from core.locking import refresh_lock
+    from ingestion.inventory import retract
+
+    settings = load_settings()
+    with refresh_lock(settings.home):
+        removed = retract(settings.raw_dir, args.file)
+    if not removed:
+        print(
+            f"{args.file}: no delivered file of that name (or SHA-256 prefix) in the raw zone",
+            file=sys.stderr,
+        )
+        return 1
+    for r in removed:
+        print(
+            f"retracted {r.source_file} (sha {r.file_sha256[:12]}, {r.status}, {r.rows_loaded:,} rows loaded)"
+        )
+    print(
+        "the next `tw run` rebuilds without it (remove the file from the inbox too, or it is ingested again)"
+    )
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from ingestion.ingest import SEEDS_DIR
+    from ingestion.names import name_lookups
+    from ingestion.onboarding import propose, render
+    from ingestion.readers import FeedFileError
+
+    try:
+        print(render(propose(args.file, args.feed, name_lookups(SEEDS_DIR))))
+    except FeedFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -160,7 +243,24 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="SQL on the published release")
     q.add_argument("sql")
     q.set_defaults(handler=_query)
-    sub.add_parser("status", help="current release and ingestion counts").set_defaults(handler=_status)
+    status = sub.add_parser("status", help="the current release and every ingested file")
+    status.add_argument("--json", action="store_true", help="machine-readable, with every file's report")
+    status.set_defaults(handler=_status)
+    quarantine = sub.add_parser("quarantine", help="refused rows and their reasons")
+    quarantine.add_argument(
+        "file", nargs="?", help="a delivered file (path under the inbox, name or sha prefix)"
+    )
+    quarantine.add_argument("--limit", type=int, default=50)
+    quarantine.set_defaults(handler=_quarantine)
+    retract = sub.add_parser("retract", help="take every version of a delivered file out of the raw zone")
+    retract.add_argument(
+        "file", help="path under the inbox (e.g. vacancies/2024-03.csv), file name or sha prefix"
+    )
+    retract.set_defaults(handler=_retract)
+    inspect = sub.add_parser("inspect", help="read a file and propose the source profile that loads it")
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--feed", choices=sorted(FEEDS), help="default: the inbox folder the file is in")
+    inspect.set_defaults(handler=_inspect)
     sub.add_parser(
         "serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release"
     ).set_defaults(handler=_serve)
