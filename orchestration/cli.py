@@ -79,7 +79,41 @@ def refresh(settings: Settings, *, force: bool = False, full_refresh: bool = Fal
         print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
     else:
         print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
+        print(_why_not_published(settings))
     return 0 if result.success and published else 1
+
+
+def _why_not_published(settings: Settings) -> str:
+    """Each failed check of this run's gates, and each delivered file that fails the feed gate with the
+    condition it fails and the command that shows why."""
+    from ingestion.inventory import file_status
+    from quality.suites import MAX_QUARANTINE_SHARE
+
+    lines = []
+    candidates = sorted((settings.releases_dir / "candidates").glob("*/quality/gate.json"))
+    for gate_file in [settings.home / "quality" / "feeds" / "gate.json", *candidates[-1:]]:
+        if gate_file.exists():
+            gate = json.loads(gate_file.read_text(encoding="utf-8"))
+            for suite in gate["suites"]:
+                for e in suite["expectations"]:
+                    if e["blocking"] and not e["success"]:
+                        what = e["column"] or e["description"] or ""
+                        count = e["error"] or f"{e['unexpected_count']} unexpected rows"
+                        lines.append(f"  check failed: {suite['suite']}: {e['expectation']} {what}: {count}")
+    for f in file_status(settings.raw_dir):
+        r = f.report
+        if not f.latest:
+            continue
+        if r.status == "rejected":
+            lines.append(
+                f"  {r.source_file}: rejected: {r.error}  (fix or remove it; `tw retract {r.source_file}`)"
+            )
+        elif r.rows_read and r.rows_quarantined > MAX_QUARANTINE_SHARE * r.rows_read:
+            lines.append(
+                f"  {r.source_file}: {r.rows_quarantined:,} of {r.rows_read:,} rows quarantined (over "
+                f"{MAX_QUARANTINE_SHARE:.0%}); `tw quarantine {r.source_file}` shows why"
+            )
+    return "\n".join(["why:", *lines]) if lines else "why: see the run's log (`tw status` for the files)"
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int | None
     error: str | None = None
+    sample: list[str] = field(default_factory=list)  # a few failing rows or values, to say what failed
 
 
 @dataclass
@@ -78,6 +79,7 @@ class GateResult:
                     f"  - {f.expectation} {f.column or f.description or ''}: "
                     f"{f.error or f'{f.unexpected_count} unexpected rows'}"
                 )
+                lines += [f"      {row}" for row in f.sample]
         return "\n".join(lines)
 
     def to_json(self) -> dict:
@@ -159,7 +161,23 @@ def _outcome(result, blocking: bool) -> ExpectationOutcome:  # type: ignore[no-u
         success=bool(result.success),
         unexpected_count=unexpected,
         error=error,
+        sample=[] if result.success else _sample(res),
     )
+
+
+SAMPLE_SIZE = 5
+
+
+def _sample(res: dict[str, Any]) -> list[str]:
+    """Up to :data:`SAMPLE_SIZE` failing rows (an unexpected-rows query: each row's columns) or values."""
+    rows = (res.get("details") or {}).get("unexpected_rows") or []
+    if rows:
+        out = []
+        for row in list(rows)[:SAMPLE_SIZE]:
+            items = row.items() if isinstance(row, dict) else enumerate(row)
+            out.append(", ".join(f"{k}={v}" for k, v in items if v is not None))
+        return out
+    return [repr(v) for v in (res.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
 
 
 def _drop(store: Any, name: str) -> None:  # GX's stores of data sources, suites, validation definitions
@@ -203,7 +221,7 @@ def validate(
             vd = context.validation_definitions.add(
                 gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
             )
-            run = vd.run(result_format="SUMMARY")
+            run = vd.run(result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE})
             blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
             expectation_outcomes = [
                 _outcome(r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True)

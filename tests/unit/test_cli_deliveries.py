@@ -59,3 +59,27 @@ def test_inspect_prints_a_proposal(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(path), "--feed", "industry_output"]) == 0
     out = capsys.readouterr().out
     assert "header: rows 2-3" in out and "'城市' → region_code" in out and "proposed profile" in out
+
+
+def test_a_refresh_that_publishes_nothing_says_which_file_and_condition(home: Path) -> None:
+    from orchestration.cli import _why_not_published
+
+    gate = home / "home" / "quality" / "feeds" / "gate.json"
+    gate.parent.mkdir(parents=True)
+    failed = {
+        "expectation": "unexpected_rows_expectation",
+        "column": None,
+        "blocking": True,
+        "success": False,
+        "description": "no vacancies file was rejected",
+        "unexpected_count": 2,
+        "error": None,
+    }
+    gate.write_text(json.dumps({"suites": [{"suite": "feed_vacancies", "expectations": [failed]}]}), "utf-8")
+    why = _why_not_published(load_settings())
+    assert "check failed: feed_vacancies: unexpected_rows_expectation no vacancies file was rejected" in why
+    assert "vacancies/notes.docx: rejected: notes.docx: unsupported file type" in why
+    assert (
+        "vacancies/2024-03.csv: 1 of 3 rows quarantined (over 5%); `tw quarantine vacancies/2024-03.csv`"
+        in why
+    )
