@@ -30,7 +30,7 @@ def _demo(args: argparse.Namespace) -> int:
             f"generated {args.scale} sample feeds into {settings.inbox_dir} "
             f"({sum(map(len, written.values()))} files, {time.monotonic() - started:.1f}s)"
         )
-    return refresh(settings)
+    return refresh(settings, verbose=args.verbose)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -78,6 +78,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Adds the developer commands to ``tw``'s subcommands (orchestration/cli.py calls it)."""
     demo = sub.add_parser("demo", help="sample feeds + refresh (TW_DEMO on: the public demo key)")
     demo.add_argument("--scale", default="demo", choices=["small", "demo"])
+    demo.add_argument("--verbose", action="store_true", help="print every event and dbt's output")
     demo.set_defaults(handler=_demo)
     gen = sub.add_parser("generate", help="write sample feeds")
     gen.add_argument("--scale", default="small", choices=["small", "demo"])

@@ -39,9 +39,14 @@ COMMANDS_ENTRY_POINT = "tw.commands"
 Handler = Callable[[argparse.Namespace], int]
 
 
-def refresh(settings: Settings, *, force: bool = False, full_refresh: bool = False) -> int:
+def refresh(
+    settings: Settings, *, force: bool = False, full_refresh: bool = False, verbose: bool = False
+) -> int:
     """The ``refresh`` job in this process, unless nothing changed since the current release (``force``
-    runs it anyway; ``full_refresh`` rebuilds every dbt model). 0 when a release was published."""
+    runs it anyway; ``full_refresh`` rebuilds every dbt model). 0 when a release was published.
+
+    It prints one line per step; every event, dbt's output and the step logs go to
+    ``TW_HOME/logs/run-<time>.log`` (``verbose`` prints them as well)."""
     settings.ensure_dirs()
     started = time.monotonic()
     from publication.release import current_release
@@ -54,14 +59,28 @@ def refresh(settings: Settings, *, force: bool = False, full_refresh: bool = Fal
             "`tw run --force` rebuilds anyway."
         )
         return 0
+    import contextlib
+
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.run_log import run_logger
 
-    job = build_definitions(settings, full_refresh=full_refresh).resolve_job_def("refresh")
+    log_file = settings.home / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
+    job = build_definitions(settings, full_refresh=full_refresh, loggers=loggers).resolve_job_def("refresh")
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    print(f"refresh: {'full' if full_refresh else 'what changed'}; log: {log_file}")
+    with contextlib.ExitStack() as stack:
+        if not verbose:  # dbt's lines (dagster-dbt writes them to stdout) and library warnings: the log
+            sink = stack.enter_context(open(log_file, "a", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(sink))
+            stack.enter_context(contextlib.redirect_stderr(sink))
+        instance = stack.enter_context(dg.DagsterInstance.from_config(str(settings.dagster_home)))
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
+        )
     elapsed = time.monotonic() - started
 
     published = [e for e in result.all_events if e.is_step_success and e.step_key == "published_release"]
@@ -75,19 +94,56 @@ def refresh(settings: Settings, *, force: bool = False, full_refresh: bool = Fal
         f"{sum(m.rows_quarantined for m in manifests):,}; "
         f"rejected files: {sum(m.status == 'rejected' for m in manifests)}"
     )
+    problems = _file_problems(settings)
     if published:
         print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
+        if problems:
+            print("files with refused rows or warnings (published all the same):", *problems, sep="\n")
     else:
         print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
         print(_why_not_published(settings))
     return 0 if result.success and published else 1
 
 
+def _run(args: argparse.Namespace) -> int:
+    return refresh(
+        load_settings(),
+        force=args.force or args.full_refresh,
+        full_refresh=args.full_refresh,
+        verbose=args.verbose,
+    )
+
+
+def _file_problems(settings: Settings, blocking_only: bool = False) -> list[str]:
+    """A line per delivered file (its newest version) that was rejected, had rows quarantined (over the
+    gate's share, or any unless ``blocking_only``) or warnings, with the command that shows why."""
+    from ingestion.inventory import file_status
+    from quality.suites import MAX_QUARANTINE_SHARE
+
+    lines = []
+    for f in file_status(settings.raw_dir):
+        r = f.report
+        if not f.latest:
+            continue
+        over = r.rows_read and r.rows_quarantined > MAX_QUARANTINE_SHARE * r.rows_read
+        if r.status == "rejected":
+            lines.append(
+                f"  {r.source_file}: rejected: {r.error}  (fix or remove it; `tw retract {r.source_file}`)"
+            )
+        elif r.rows_quarantined and (over or not blocking_only):
+            share = f" (over {MAX_QUARANTINE_SHARE:.0%})" if over else ""
+            lines.append(
+                f"  {r.source_file}: {r.rows_quarantined:,} of {r.rows_read:,} rows quarantined{share}; "
+                f"`tw quarantine {r.source_file}` shows why"
+            )
+        elif r.warnings and not blocking_only:
+            lines.append(f"  {r.source_file}: {len(r.warnings)} warning(s); `tw status` lists them")
+    return lines
+
+
 def _why_not_published(settings: Settings) -> str:
     """Each failed check of this run's gates, and each delivered file that fails the feed gate with the
     condition it fails and the command that shows why."""
-    from ingestion.inventory import file_status
-    from quality.suites import MAX_QUARANTINE_SHARE
 
     lines = []
     candidates = sorted((settings.releases_dir / "candidates").glob("*/quality/gate.json"))
@@ -100,24 +156,8 @@ def _why_not_published(settings: Settings) -> str:
                         what = e["column"] or e["description"] or ""
                         count = e["error"] or f"{e['unexpected_count']} unexpected rows"
                         lines.append(f"  check failed: {suite['suite']}: {e['expectation']} {what}: {count}")
-    for f in file_status(settings.raw_dir):
-        r = f.report
-        if not f.latest:
-            continue
-        if r.status == "rejected":
-            lines.append(
-                f"  {r.source_file}: rejected: {r.error}  (fix or remove it; `tw retract {r.source_file}`)"
-            )
-        elif r.rows_read and r.rows_quarantined > MAX_QUARANTINE_SHARE * r.rows_read:
-            lines.append(
-                f"  {r.source_file}: {r.rows_quarantined:,} of {r.rows_read:,} rows quarantined (over "
-                f"{MAX_QUARANTINE_SHARE:.0%}); `tw quarantine {r.source_file}` shows why"
-            )
+    lines += _file_problems(settings, blocking_only=True)
     return "\n".join(["why:", *lines]) if lines else "why: see the run's log (`tw status` for the files)"
-
-
-def _run(args: argparse.Namespace) -> int:
-    return refresh(load_settings(), force=args.force or args.full_refresh, full_refresh=args.full_refresh)
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -268,6 +308,9 @@ def parser() -> argparse.ArgumentParser:
         "run", help="refresh from the inbox: only what changed is rebuilt; does nothing when nothing changed"
     )
     run.add_argument("--force", action="store_true", help="run and publish even if nothing changed")
+    run.add_argument(
+        "--verbose", action="store_true", help="print every event and dbt's output, not only steps"
+    )
     run.add_argument(
         "--full-refresh",
         action="store_true",

@@ -16,10 +16,13 @@ from orchestration.automation import inbox_sensor, nightly_schedule, refresh_job
 from orchestration.resources import dbt_resource, ensure_dbt_manifest, warehouse_resource
 
 
-def build_definitions(settings: Settings, *, full_refresh: bool = False) -> dg.Definitions:
+def build_definitions(
+    settings: Settings, *, full_refresh: bool = False, loggers: dict[str, dg.LoggerDefinition] | None = None
+) -> dg.Definitions:
     """Assets, checks, the ``refresh`` job, schedule, sensor and resources, all on ``settings``.
 
-    ``full_refresh`` is the default of the ``warehouse`` resource's config (a run may still set it).
+    ``full_refresh`` is the default of the ``warehouse`` resource's config (a run may still set it);
+    ``loggers`` are offered to runs (``tw run`` names its own in the run config: orchestration/run_log.py).
     """
     dbt = dbt_resource(settings)
     ensure_dbt_manifest(dbt)
@@ -30,6 +33,7 @@ def build_definitions(settings: Settings, *, full_refresh: bool = False) -> dg.D
         schedules=[nightly_schedule(settings)],
         sensors=[inbox_sensor(settings)],
         resources={"warehouse": warehouse_resource(settings, full_refresh=full_refresh), "dbt": dbt},
+        loggers=loggers,
     )
 
 
