@@ -34,7 +34,11 @@ class _Console(logging.Handler):
         elif event is not None and event.event_type_value == "STEP_SUCCESS":
             line = f"  ok    {event.step_key}  ({message.rsplit(' in ', 1)[-1].rstrip('.')})"
         elif event is not None and event.event_type_value == "STEP_FAILURE":
-            line = f"  FAIL  {event.step_key}: {message.splitlines()[0]}"
+            error = getattr(event.event_specific_data, "error", None)
+            cause = error.message.strip().splitlines()[-1] if error is not None and error.message else message
+            if error is not None and error.cause is not None and error.cause.message:
+                cause = error.cause.message.strip().splitlines()[-1]
+            line = f"  FAIL  {event.step_key}: {cause}"
         elif event is not None and event.event_type_value == "STEP_SKIPPED":
             line = f"  skip  {event.step_key}"
         elif record.levelno >= logging.WARNING and event is None:
