@@ -112,6 +112,10 @@ def write(
     scales = list(scales)
     stem = f"{taken_at:%Y-%m-%dT%H%MZ}-{'-'.join(scales)}" + ("" if kind == REFRESH else f"-{kind}")
     results_dir.mkdir(parents=True, exist_ok=True)
+    n, base = 1, stem
+    while (results_dir / f"{stem}.md").exists():  # two runs in one minute: never overwrite one
+        n += 1
+        stem = f"{base}-{n}"
     after = machine()
     text = heading(taken_at, before, after, note) + "\n\n" + markdown.strip() + "\n"
     (results_dir / f"{stem}.md").write_text(text, encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import tempfile
+import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +72,8 @@ def _check_decodes(path: Path, encoding: str) -> None:
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of GBK)."""
+    """``utf-8`` (with or without BOM) when every byte decodes as UTF-8, else ``gb18030`` (a superset of
+    GBK)."""
     try:
         _check_decodes(path, "utf-8")
         return "utf-8"
@@ -85,28 +86,25 @@ def detect_encoding(path: Path) -> str:
     return "gb18030"
 
 
-def _transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
-    with (
-        open(path, encoding=encoding, newline="") as src,
-        open(target, "w", encoding="utf-8", newline="") as dst,
-    ):
-        while chunk := src.read(_CHUNK):
-            dst.write(chunk)
-
-
 def _read_csv(path: Path) -> tuple[pl.DataFrame, str]:
-    encoding = detect_encoding(path)
-    if path.stat().st_size == 0:
-        raise FeedFileError(path, "file is empty (expected a header row)")
-    if encoding == "utf-8":
-        return _read_csv_utf8(path), encoding
-    with tempfile.TemporaryDirectory(prefix="tw-transcode-") as tmp:
-        target = Path(tmp) / "utf8.csv"
-        _transcode_to_utf8(path, encoding, target)
-        return _read_csv_utf8(target, shown_as=path), encoding
+    """UTF-8 is read as it is; any other file is decoded as GB18030 once, in memory (the check that every
+    byte decodes and the transcoding are the same pass; no temporary file)."""
+    try:
+        _check_decodes(path, "utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if path.stat().st_size == 0:
+            raise FeedFileError(path, "file is empty (expected a header row)")
+        return _read_csv_utf8(path), "utf-8"
+    try:
+        text = path.read_bytes().decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise FeedFileError(path, f"text is neither UTF-8 nor GB18030/GBK (byte offset {exc.start})") from exc
+    return _read_csv_utf8(io.BytesIO(text.encode("utf-8")), shown_as=path), "gb18030"
 
 
-def _read_csv_utf8(path: Path, shown_as: Path | None = None) -> pl.DataFrame:
+def _read_csv_utf8(path: Path | io.BytesIO, shown_as: Path | None = None) -> pl.DataFrame:
     try:
         return pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=True)
     except pl.exceptions.NoDataError as exc:
@@ -138,7 +136,8 @@ def _read_parquet(path: Path) -> pl.DataFrame:
 
 
 def read_feed_file(path: Path, contract: FeedContract) -> RawFrame:
-    """Read one file of ``contract``'s feed; raise :class:`FeedFileError` when the file as a whole is unusable."""
+    """Read one file of ``contract``'s feed; raise :class:`FeedFileError` when the file as a whole is
+    unusable."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
