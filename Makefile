@@ -46,7 +46,7 @@ test: sync
 test-fast: sync
 	$(RUN) pytest -m "not e2e"
 
-# the benchmark harness: make bench SCALES="S M" (appends its table to docs/performance.md)
+# the benchmark harness: make bench SCALES="S M" (writes benchmarks/results/<date>T<time>Z-<scales>.md and .json, and rewrites the current figures in docs/performance.md)
 SCALES ?= S
 bench: sync
 	$(RUN) python -m benchmarks.run $(foreach s,$(SCALES),--scale $(s))

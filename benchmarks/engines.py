@@ -1,25 +1,25 @@
 """The full refresh on each dbt engine, on the same generated feeds: DuckDB (the default) and local Spark.
 
-    python -m benchmarks.engines --scale S [--scale M] [--no-append] [--workdir var/bench]
+    python -m benchmarks.engines --scale S [--scale M] [--results-dir DIR] [--workdir var/bench]
 
 For each scale, ``tw run`` runs once with ``TW_DBT_TARGET=duckdb`` and once with ``TW_DBT_TARGET=spark``
 (dbt-spark's session method: PySpark and its JVM in the dbt process, ``local[2]``, driver memory
 ``TW_SPARK_DRIVER_MEMORY``), each in a fresh TW_HOME from the same inbox (the inbox benchmarks/run.py
 generates and caches). Measured: wall time and peak RSS of the whole process tree (the JVM included), the
 dbt build step on its own, and whether the two published releases are equal (tests/e2e/test_spark_parity.py
-compares them the same way). Prints the table and appends it to docs/scale-out.md.
+compares them the same way). Prints the table and writes it to a results file of its own,
+``benchmarks/results/<date>T<time>Z-<scales>-engines.md`` and ``.json`` (benchmarks/results.py); the generated
+section of docs/scale-out.md is rewritten from that folder (nothing is appended to a doc).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import results as results_files
 from benchmarks.measure import Measured, differing_rows, run_measured
 from benchmarks.run import SCALES, _env, _rows_read, _stages, _step_times, _tw
 from core.settings import REPO_ROOT
@@ -79,12 +79,6 @@ def run_scale(name: str, workdir: Path) -> tuple[int, dict[str, tuple[Measured, 
 def table(results: dict[str, tuple[int, dict[str, tuple[Measured, dict]], int]]) -> str:
     lines = [
         (
-            f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
-            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-            f"Python {platform.python_version()}"
-        ),
-        "",
-        (
             "| scale | input rows | engine | full refresh s | dbt build s | peak RSS GiB | "
             "× DuckDB (refresh) | × DuckDB (dbt build) | published rows differing |"
         ),
@@ -107,15 +101,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="append", choices=tuple(SCALES), help="S or M (repeatable)")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
     parser.add_argument(
-        "--no-append", action="store_true", help="print only; do not append to docs/scale-out.md"
+        "--results-dir",
+        type=Path,
+        default=results_files.RESULTS_DIR,
+        help="where the results file goes (default benchmarks/results; the docs cite only that folder)",
     )
+    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. what else ran)")
     args = parser.parse_args(argv)
+    taken_at, before = results_files.now(), results_files.machine()
     results = {s: run_scale(s, args.workdir) for s in (args.scale or ["S"])}
     text = table(results)
     print(text)
-    if not args.no_append:
-        with open(REPO_ROOT / "docs" / "scale-out.md", "a", encoding="utf-8") as f:
-            f.write("\n" + text + "\n")
+    details = {
+        scale: {
+            "rows_in": rows,
+            "published_rows_differing": differences,
+            "engines": {
+                e: {"wall_s": m.wall_s, "peak_rss_bytes": m.peak_rss_bytes, "stages": stages}
+                for e, (m, stages) in runs.items()
+            },
+        }
+        for scale, (rows, runs, differences) in results.items()
+    }
+    path = results_files.write(
+        results_files.ENGINES, results, text, details, taken_at, before, args.results_dir, args.note
+    )
+    print(f"results: {path}")
+    if args.results_dir.resolve() == results_files.RESULTS_DIR.resolve():
+        results_files.update_docs()
     return 1 if any(d for _, _, d in results.values()) else 0
 
 

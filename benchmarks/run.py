@@ -1,6 +1,6 @@
 """The benchmark: the full refresh at a scale, against the floor and a pandas baseline.
 
-    python -m benchmarks.run --scale S [--scale M ...] [--no-append] [--workdir var/bench]
+    python -m benchmarks.run --scale S [--scale M ...] [--results-dir DIR] [--note TEXT] [--workdir var/bench]
 
 For each scale: generate the sample feeds (cached in the workdir; not timed), then measure
 
@@ -11,11 +11,16 @@ For each scale: generate the sample feeds (cached in the workdir; not timed), th
 - ``incremental``: ``tw run`` after the newest month of vacancy files (held back from the first run)
   arrives: ingest of that month, the dbt models downstream of vacancies, checks, publish;
 - ``floor``: the project's compiled SQL executed by DuckDB alone on the same raw zone (benchmarks/floor.py);
+- ``minimal floor``: each mart as one hand-written DuckDB query straight from the raw zone, no intermediate
+  tables (benchmarks/minimal_floor.py);
 - ``pandas``: the nine marts in pandas from the same raw zone (benchmarks/pandas_baseline.py);
 - ``queries``: the example analyst queries through the SQL endpoint, p50/p95 (benchmarks/queries.py);
 
-checks that the floor's and pandas' nine marts (full builds) equal the pipeline's after the incremental refresh,
-row for row, prints the table and appends it to docs/performance.md.
+checks that the floor's, the minimal floor's and pandas' marts (full builds) equal the pipeline's after the
+incremental refresh, row for row, prints the table and writes it to a results file of its own,
+``benchmarks/results/<date>T<time>Z-<scales>.md`` with a ``.json`` beside it (benchmarks/results.py); when the
+results go to that folder, the generated "current figures" section of docs/performance.md is rewritten from
+it (nothing is appended to a doc).
 """
 
 from __future__ import annotations
@@ -23,16 +28,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
 
+from benchmarks import results as results_files
 from benchmarks.floor import compare, compare_floor, compile_project
 from benchmarks.measure import Measured, run_measured
+from benchmarks.minimal_floor import compare_minimal_floor
 from benchmarks.pandas_baseline import NOT_COMPUTED
 from benchmarks.queries import measure as measure_queries
 from benchmarks.scale_up import tile
@@ -71,10 +76,13 @@ class Result:
     incremental_rows: int
     incremental_stages: dict[str, tuple[float, int]]
     floor: Measured
+    minimal_floor: Measured
     pandas: Measured
     floor_differences: dict[str, int]
+    minimal_floor_differences: dict[str, int]
     pandas_differences: dict[str, int]
     queries: dict
+    minimal_floor_seconds: dict[str, float]  # per mart
 
 
 def _env(home: Path, inbox: Path) -> dict[str, str]:
@@ -188,6 +196,13 @@ def run_scale(name: str, workdir: Path) -> Result:
     )
     if floor.returncode != 0:
         raise RuntimeError(f"the floor failed: {floor.stderr[-3000:]}")
+    minimal_db = base / "minimal_floor.duckdb"
+    minimal_floor = run_measured(
+        [PYTHON, "-m", "benchmarks.minimal_floor", str(home / "raw"), str(build_db), str(minimal_db)],
+        cwd=str(REPO_ROOT),
+    )
+    if minimal_floor.returncode != 0:
+        raise RuntimeError(f"the minimal floor failed: {minimal_floor.stderr[-3000:]}")
     pandas_dir = base / "pandas"
     shutil.rmtree(pandas_dir, ignore_errors=True)
     pandas = run_measured(
@@ -207,8 +222,10 @@ def run_scale(name: str, workdir: Path) -> Result:
         rows_in - rows_before,
         incremental_stages,
         floor,
+        minimal_floor,
         pandas,
         compare_floor(floor_dir / "build.duckdb", build_db, list(PUBLISHED_MARTS)),
+        compare_minimal_floor(minimal_db, build_db, list(PUBLISHED_MARTS)),
         compare(
             build_db,
             list(PUBLISHED_MARTS),
@@ -216,6 +233,7 @@ def run_scale(name: str, workdir: Path) -> Result:
             frozenset(NOT_COMPUTED),
         ),
         measure_queries(home),
+        json.loads(minimal_floor.stdout),
     )
 
 
@@ -241,11 +259,6 @@ def _row(
 
 def table(results: list[Result]) -> str:
     lines = [
-        (
-            f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}: {os.cpu_count()} cores, "
-            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python {platform.python_version()}"
-        ),
-        "",
         "| scale | input rows | what | wall s | peak RSS GiB | rows/s | × floor | × pandas |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -274,7 +287,8 @@ def table(results: list[Result]) -> str:
         i = r.incremental
         lines.append(
             row(
-                f"**incremental refresh**: one new month of vacancies ({r.incremental_rows:,} rows), published",
+                f"**incremental refresh**: one new month of vacancies ({r.incremental_rows:,} rows), "
+                "published",
                 i.wall_s,
                 i.peak_rss_bytes,
             )
@@ -292,9 +306,20 @@ def table(results: list[Result]) -> str:
         )
         lines.append(
             row(
-                f"floor: compiled SQL in DuckDB, 9 marts (rows differing: {sum(r.floor_differences.values())})",
+                "floor: compiled SQL in DuckDB, 9 marts "
+                f"(rows differing: {sum(r.floor_differences.values())})",
                 f.wall_s,
                 f.peak_rss_bytes,
+                r.rows_in,
+            )
+        )
+        lines.append(
+            row(
+                f"minimal floor: one hand-written query per mart, "
+                f"{len(r.minimal_floor_differences)} marts (rows differing: "
+                f"{sum(r.minimal_floor_differences.values())})",
+                r.minimal_floor.wall_s,
+                r.minimal_floor.peak_rss_bytes,
                 r.rows_in,
             )
         )
@@ -308,7 +333,8 @@ def table(results: list[Result]) -> str:
         )
         q = r.queries
         lines.append(
-            f"| {r.scale} | | {q['queries']} example queries via the SQL endpoint, ×{q['runs'] // q['queries']}: "
+            f"| {r.scale} | | {q['queries']} example queries via the SQL endpoint, "
+            f"×{q['runs'] // q['queries']}: "
             f"p50 {q['p50_ms']:.0f} ms, **p95 {q['p95_ms']:.0f} ms**; slowest query p95 "
             f"{q['slowest_p95_ms']:.0f} ms | | | | | |"
         )
@@ -319,27 +345,55 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def _measured(m: Measured) -> dict:
+    return {"wall_s": round(m.wall_s, 3), "peak_rss_bytes": m.peak_rss_bytes}
+
+
+def details(r: Result) -> dict:
+    """A scale's figures for the results file's JSON (the table's rows are there too)."""
+    values = {f.name: getattr(r, f.name) for f in fields(r)}
+    return {k: (_measured(v) if isinstance(v, Measured) else v) for k, v in values.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", action="append", choices=SCALE_NAMES, help="S, M or L (repeatable)")
     parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
     parser.add_argument(
-        "--no-append", action="store_true", help="print only; do not append to docs/performance.md"
+        "--results-dir",
+        type=Path,
+        default=results_files.RESULTS_DIR,
+        help="where the results file goes (default benchmarks/results; the docs cite only that folder)",
     )
+    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. what else ran)")
     args = parser.parse_args(argv)
-    results = [run_scale(s, args.workdir) for s in (args.scale or ["S"])]
+    taken_at, before = results_files.now(), results_files.machine()
+    scales = args.scale or ["S"]
+    results = [run_scale(s, args.workdir) for s in scales]
     text = table(results)
     print(text)
+    path = results_files.write(
+        results_files.REFRESH,
+        scales,
+        text,
+        {r.scale: details(r) for r in results},
+        taken_at,
+        before,
+        args.results_dir,
+        args.note,
+    )
+    print(f"results: {path}")
+    if args.results_dir.resolve() == results_files.RESULTS_DIR.resolve():
+        results_files.update_docs()
     for r in results:
-        bad = {f"floor {m}": n for m, n in r.floor_differences.items() if n} | {
-            f"pandas {m}": n for m, n in r.pandas_differences.items() if n
-        }
+        bad = (
+            {f"floor {m}": n for m, n in r.floor_differences.items() if n}
+            | {f"minimal floor {m}": n for m, n in r.minimal_floor_differences.items() if n}
+            | {f"pandas {m}": n for m, n in r.pandas_differences.items() if n}
+        )
         if bad:
             print(f"scale {r.scale}: baselines disagree with the pipeline: {bad}", file=sys.stderr)
             return 1
-    if not args.no_append:
-        with open(REPO_ROOT / "docs" / "performance.md", "a", encoding="utf-8") as f:
-            f.write("\n" + text + "\n")
     return 0
 
 

@@ -4,7 +4,7 @@
 - ``dbt_project/models/staging/_staging.yml`` (docs and tests of the ``stg_`` models),
 - ``docs/feeds.md`` (the feed reference for people who send files).
 
-``tw contracts`` writes them; ``tests/unit/test_contract_docs.py`` fails when a committed file is stale.
+``tw contracts`` writes them; ``tests/unit/test_generated_files.py`` fails when a committed file is stale.
 """
 
 from __future__ import annotations

@@ -32,10 +32,9 @@ from ingestion.readers import (
     SPREADSHEET_SUFFIXES,
     TEXT_SUFFIXES,
     FeedFileError,
-    detect_encoding,
+    decoded,
     head_rows,
     read_feed_file,
-    transcode_to_utf8,
 )
 from ingestion.validate import apply_contract
 
@@ -79,15 +78,9 @@ def _tables(path: Path) -> list[tuple[str | None, Sequence[Sequence[object]]]]:
             out.append((name, [list(r) for r in sheet.to_polars().iter_rows()]))
         return out
     if suffix in TEXT_SUFFIXES:
-        import tempfile
-
-        encoding = detect_encoding(path)
-        with tempfile.TemporaryDirectory(prefix="tw-inspect-") as tmp:
-            source = path
-            if encoding != "utf-8":
-                source = Path(tmp) / "utf8.csv"
-                transcode_to_utf8(path, encoding, source)
-            candidates = [head_rows(source, d) for d in (",", ";", "\t", "|")]
+        _, utf8 = decoded(path)
+        source = utf8 if utf8 is not None else path
+        candidates = [head_rows(source, d) for d in (",", ";", "\t", "|")]
         best: Sequence[Sequence[object]] = max(candidates, key=lambda rows: sum(len(r) > 1 for r in rows))
         return [(None, best)]
     if suffix == ".parquet":

@@ -16,7 +16,6 @@ import codecs
 import csv
 import hashlib
 import io
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,19 +100,14 @@ def detect_encoding(path: Path) -> str:
     return "gb18030"
 
 
-def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
-    with (
-        open(path, encoding=encoding, newline="") as src,
-        open(target, "w", encoding="utf-8", newline="") as dst,
-    ):
-        while chunk := src.read(_CHUNK):
-            dst.write(chunk)
-
-
-def head_rows(path: Path, delimiter: str) -> list[list[str]]:
-    """The first rows of a UTF-8 text file, split on ``delimiter``, enough to find the header."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        text = f.read(_HEAD_BYTES)
+def head_rows(source: Path | bytes, delimiter: str) -> list[list[str]]:
+    """The first rows of UTF-8 text (a file, or bytes in memory), split on ``delimiter``, enough to find
+    the header."""
+    if isinstance(source, bytes):
+        text = source[:_HEAD_BYTES].decode("utf-8-sig", errors="ignore")
+    else:
+        with open(source, encoding="utf-8-sig", newline="") as f:
+            text = f.read(_HEAD_BYTES)
     lines = text.splitlines(keepends=True)
     if len(text) == _HEAD_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut
@@ -133,7 +127,7 @@ def _locate(
 
 
 def _text_header(
-    path: Path, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
+    path: Path | bytes, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
 ) -> tuple[str, Header]:
     """The delimiter and header of a UTF-8 text file: the delimiter whose header names most columns."""
     best: tuple[int, str, Header | None, LayoutError | None] | None = None
@@ -166,25 +160,41 @@ def _read_text(
     path: Path, contract: FeedContract, profile: SourceProfile | None
 ) -> tuple[pl.DataFrame, Header, int, str]:
     """A text file as raw text columns, its header, the file row of its first data row, and its encoding."""
-    encoding = detect_encoding(path)
     if path.stat().st_size == 0:
         raise FeedFileError(path, "file is empty (expected a header row)")
-    if encoding == "utf-8":
-        return (*_read_text_utf8(path, contract, path, profile), encoding)
-    with tempfile.TemporaryDirectory(prefix="tw-transcode-") as tmp:
-        target = Path(tmp) / "utf8.csv"
-        transcode_to_utf8(path, encoding, target)
-        return (*_read_text_utf8(target, contract, path, profile), encoding)
+    encoding, utf8 = decoded(path)
+    return (*_read_text_utf8(utf8 if utf8 is not None else path, contract, path, profile), encoding)
+
+
+def decoded(path: Path) -> tuple[str, bytes | None]:
+    """The file's encoding (as :func:`detect_encoding`), and its text as UTF-8 bytes when it is not UTF-8
+    already: GB18030 and UTF-16 are decoded once, in memory (the check that every byte decodes and the
+    transcoding are one pass; no temporary file)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else None
+    if encoding is None:
+        try:
+            _check_decodes(path, "utf-8")
+            return "utf-8", None
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    try:
+        return encoding, path.read_bytes().decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FeedFileError(
+            path, f"text is neither UTF-8, UTF-16 nor GB18030/GBK (byte offset {exc.start})"
+        ) from exc
 
 
 def _read_text_utf8(
-    path: Path, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
+    source: Path | bytes, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
 ) -> tuple[pl.DataFrame, Header, int]:
-    delimiter, header = _text_header(path, contract, shown_as, profile)
+    delimiter, header = _text_header(source, contract, shown_as, profile)
     skip = header.first_data_row
     try:
         df = pl.read_csv(
-            path,
+            io.BytesIO(source) if isinstance(source, bytes) else source,
             has_header=False,
             skip_rows=skip,
             separator=delimiter,

@@ -1,0 +1,91 @@
+-- Shared by every mart's query: the named subqueries below are inlined into each mart's one statement (no
+-- table is created). Raw zone feeds as delivered, the latest delivery of each key (the latest version of
+-- each source file; among its rows the most recently ingested row of a key wins, ties: the later file name,
+-- then the later row), and every region code resolved to today's prefecture-level city and province.
+-- Reference data: the seeds in the pipeline's build database ({seeds}).
+region_map as (
+    -- any GB/T 2260 code ever issued → today's code's prefecture and province (a retired code follows its
+    -- successor; split areas: the first listed successor, as ref_region_history resolves it)
+    select a.region_code, r.prefecture_code, r.province_code
+    from (
+        select region_code, region_code as current_region_code from {seeds}.ref_region
+        union all
+        select region_code, max(current_region_code) filter (where current_region_code is not null)
+        from {seeds}.ref_region_history
+        where region_code not in (select region_code from {seeds}.ref_region)
+        group by region_code
+    ) a
+    left join {seeds}.ref_region r on r.region_code = a.current_region_code
+),
+graduates as (
+    select
+        g.grad_year, g.school_code, g.major_code,
+        case when cast(substr(g.major_code, 1, 2) as integer) between 61 and 79
+                 then lpad(cast(cast(substr(g.major_code, 1, 2) as integer) - 20 as varchar), 2, '0')
+                      || substr(g.major_code, 3, 2)
+             when cast(substr(g.major_code, 1, 2) as integer) between 21 and 39
+                 then lpad(cast(cast(substr(g.major_code, 1, 2) as integer) + 20 as varchar), 2, '0')
+                      || substr(g.major_code, 3, 2)
+             else substr(g.major_code, 1, 4) end                          as higher_major_category_code,
+        g.destination_type in ('employed_contract', 'employed_flexible', 'self_employed') as is_employed,
+        g.destination_type in ('employed_contract', 'employed_flexible', 'self_employed', 'further_study',
+                               'enlisted')                                 as is_placed,
+        s.prefecture_code as school_prefecture_code,   s.province_code as school_province_code,
+        o.prefecture_code as origin_prefecture_code,   o.province_code as origin_province_code,
+        e.prefecture_code as employer_prefecture_code, e.province_code as employer_province_code,
+        substr(g.employer_industry_code, 1, 2)                            as employer_industry_division_code,
+        g.occupation_code,
+        substr(g.occupation_code, 1, 4)                                   as occupation_sub_major_group_code,
+        g.employer_enterprise_id, g.employer_is_partner, g.order_class, g.apprenticeship, g.major_related
+    from (
+        select * from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
+        where (source_file, ingested_at) in (
+            select source_file, max(ingested_at)
+            from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
+            group by source_file)
+        qualify row_number() over (
+            partition by graduate_id order by ingested_at desc, source_file desc, source_row desc) = 1
+    ) g
+    left join region_map s on s.region_code = g.school_region_code
+    left join region_map o on o.region_code = g.origin_region_code
+    left join region_map e on e.region_code = g.employer_region_code
+),
+vacancies as (
+    select
+        v.enterprise_id, v.enterprise_name, r.prefecture_code, r.province_code,
+        substr(v.industry_code, 1, 2)          as industry_division_code,
+        v.occupation_code,
+        substr(v.occupation_code, 1, 4)        as occupation_sub_major_group_code,
+        v.headcount,
+        cast(year(v.posted_date) as integer)   as posted_year
+    from (
+        select * from read_parquet('{raw}/vacancies/*/*.parquet', union_by_name = true)
+        where (source_file, ingested_at) in (
+            select source_file, max(ingested_at)
+            from read_parquet('{raw}/vacancies/*/*.parquet', union_by_name = true)
+            group by source_file)
+        qualify row_number() over (
+            partition by posting_id order by ingested_at desc, source_file desc, source_row desc) = 1
+    ) v
+    left join region_map r on r.region_code = v.region_code
+),
+enrolment as (
+    select * from read_parquet('{raw}/enrolment/*/*.parquet', union_by_name = true)
+    where (source_file, ingested_at) in (
+        select source_file, max(ingested_at)
+        from read_parquet('{raw}/enrolment/*/*.parquet', union_by_name = true)
+        group by source_file)
+    qualify row_number() over (
+        partition by year, school_code, major_code, level
+        order by ingested_at desc, source_file desc, source_row desc) = 1
+),
+industry_output as (
+    select * from read_parquet('{raw}/industry_output/*/*.parquet', union_by_name = true)
+    where (source_file, ingested_at) in (
+        select source_file, max(ingested_at)
+        from read_parquet('{raw}/industry_output/*/*.parquet', union_by_name = true)
+        group by source_file)
+    qualify row_number() over (
+        partition by period, region_code, industry_code
+        order by ingested_at desc, source_file desc, source_row desc) = 1
+)
