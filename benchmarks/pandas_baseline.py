@@ -25,9 +25,10 @@ import pandas as pd
 import yaml
 
 from core.settings import DBT_PROJECT_DIR
+from ingestion.vocabulary import EMPLOYED_DESTINATIONS, PLACED_DESTINATIONS, major_levels
 
-EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
-PLACED = [*EMPLOYED, "further_study", "enlisted"]
+EMPLOYED = list(EMPLOYED_DESTINATIONS)
+PLACED = list(PLACED_DESTINATIONS)
 NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "suppressed_columns"}
 REFERENCES = [
     "dim_region",
@@ -65,9 +66,10 @@ def read_references(build_db: Path) -> dict[str, pd.DataFrame]:
 
 def higher_major_category(major_code: pd.Series) -> pd.Series:
     division = major_code.str[:2].astype(int)
-    shifted = np.where(
-        division.between(61, 79), division - 20, np.where(division.between(21, 39), division + 20, division)
-    )
+    shifted = division.copy()
+    for level in major_levels():  # ingestion/vocabulary.py: the 大类 ranges and their offsets
+        within = division.between(level.division_from, level.division_to)
+        shifted = shifted.where(~within, division + level.higher_offset)
     return pd.Series(shifted, index=major_code.index).astype(str).str.zfill(2) + major_code.str[2:4]
 
 

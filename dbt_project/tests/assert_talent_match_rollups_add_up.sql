@@ -1,6 +1,12 @@
 {{ config(meta={"dagster": {"ref": {"name": "int_talent_match_counts"}}}) }}
 -- Every parent row (province, or 门类) equals the sum of its children, for every additive count.
-with c as (select * from {{ ref('int_talent_match_counts') }}),
+with c as (
+    select region_level, region_code, code_level as industry_level, code as industry_code, year,
+           coalesce(graduates_supplied, 0) as graduates_supplied, coalesce(vacancy_headcount, 0) as vacancy_headcount,
+           coalesce(graduates_employed, 0) as graduates_employed_in_industry
+    from {{ ref('int_talent_match_counts') }}
+    where classification = 'industry'
+),
 children as (
     -- province × division from prefecture × division
     select 'province' as region_level, r.province_code as region_code, 'division' as industry_level,

@@ -18,11 +18,12 @@ import pytest
 
 from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
+from ingestion.vocabulary import EMPLOYED_DESTINATIONS
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
-EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
+EMPLOYED = list(EMPLOYED_DESTINATIONS)
 
 
 class Pipeline:

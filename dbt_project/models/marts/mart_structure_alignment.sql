@@ -6,7 +6,8 @@ with enrolment as (
     select r.prefecture_code as region_code, e.year, i.section_code, sum(e.enrolled_total * {{ exact_weight("b.weight") }}) as enrolled
     from {{ ref('stg_enrolment') }} e
     join {{ ref('dim_region_code_map') }} r on r.region_code = e.school_region_code
-    join {{ ref('bridge_major_industry') }} b on b.higher_major_category_code = {{ higher_major_category('e.major_code') }}
+    {{ join_major_level('e.major_code', 'major_level') }}
+    join {{ ref('bridge_major_industry') }} b on b.higher_major_category_code = {{ higher_major_category('e.major_code', 'major_level') }}
     join {{ ref('dim_industry') }} i on i.industry_code = b.industry_code
     where r.prefecture_code is not null
     group by all

@@ -13,7 +13,7 @@ with g as (
 ),
 counts as (
     select
-        {{ rollup_level('school_prefecture_code', 'prefecture', 'province') }}          as region_level,
+        {{ rollup_level('school_prefecture_code', "'prefecture'", "'province'") }}       as region_level,
         {{ rollup_code('school_prefecture_code', 'school_province_code') }}             as region_code,
         major_code, grad_year,
         count(*)                                                                          as graduates,

@@ -2,6 +2,7 @@
 --   1. major_catalogue_official (filled by `tw catalogue FILE` from the published catalogue),
 --   2. major_higher (the project's transcription, name_status = transcribed_unverified),
 --   3. every well-formed code seen in the feeds and in neither (in_catalogue = false: kept, not dropped).
+-- The level of a major: seeds/vocabulary/major_levels.csv.
 with official as (
     select major_code, major_name, 'official' as name_status, true as in_catalogue, 1 as priority
     from {{ ref('major_catalogue_official') }}
@@ -32,17 +33,15 @@ chosen as (
 select
     c.major_code,
     c.major_name,
-    case when cast(substr(c.major_code, 1, 2) as integer) between 21 and 39 then 'bachelor'
-         when cast(substr(c.major_code, 1, 2) as integer) between 41 and 59 then 'higher'
-         when cast(substr(c.major_code, 1, 2) as integer) between 61 and 79 then 'secondary'
-         else 'unknown' end                                       as level,
+    coalesce(major_level.level, 'unknown')                        as level,
     substr(c.major_code, 1, 4)                                    as major_category_code,
     substr(c.major_code, 1, 2)                                    as major_division_code,
-    {{ higher_major_category('c.major_code') }}                   as higher_major_category_code,
+    {{ higher_major_category('c.major_code', 'major_level') }}    as higher_major_category_code,
     cat.major_category_name,
     cat.major_division_name,
     c.in_catalogue,
     c.name_status
 from chosen c
+{{ join_major_level('c.major_code', 'major_level') }}
 left join {{ ref('major_category_higher') }} cat
-    on cat.major_category_code = {{ higher_major_category('c.major_code') }}
+    on cat.major_category_code = {{ higher_major_category('c.major_code', 'major_level') }}
