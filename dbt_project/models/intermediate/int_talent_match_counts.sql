@@ -157,11 +157,32 @@ employment as (
 ),
 
 cells as (
-    select region_level, region_code, classification, code_level, code, year from supply
+    select
+        region_level,
+        region_code,
+        classification,
+        code_level,
+        code,
+        year
+    from supply
     union
-    select region_level, region_code, classification, code_level, code, year from demand
+    select
+        region_level,
+        region_code,
+        classification,
+        code_level,
+        code,
+        year
+    from demand
     union
-    select region_level, region_code, classification, code_level, code, year from employment
+    select
+        region_level,
+        region_code,
+        classification,
+        code_level,
+        code,
+        year
+    from employment
 )
 
 select

@@ -9,8 +9,9 @@ select
     occupation_sub_major_group_code,
     posted_year,
     cast(sum(headcount) as bigint) as vacancy_headcount,
-    cast(count(*) as bigint)       as vacancy_postings
+    cast(count(*) as bigint) as vacancy_postings
 from {{ ref('int_vacancies') }}
 where prefecture_code is not null
-group by prefecture_code, province_code, industry_division_code, occupation_code, occupation_sub_major_group_code,
-         posted_year
+group by
+    prefecture_code, province_code, industry_division_code, occupation_code, occupation_sub_major_group_code,
+    posted_year
