@@ -36,31 +36,26 @@ counts as (
         r.region_code,
         r.grad_year,
         count(*) filter (where e.school_prefecture_code = r.region_code) as school_graduates_employed,
-        count(
-            *) filter (
+        count(*) filter (
             where e.school_prefecture_code = r.region_code
             and e.employer_prefecture_code = r.region_code
         ) as stayed,
         count(*) filter (where e.origin_prefecture_code = r.region_code) as origin_graduates_employed,
-        count(
-            *) filter (
+        count(*) filter (
             where e.origin_prefecture_code = r.region_code
             and e.employer_prefecture_code = r.region_code
         ) as employed_in_origin,
-        count(
-            *) filter (
+        count(*) filter (
             where e.origin_prefecture_code = r.region_code
             and e.school_prefecture_code is distinct from r.region_code
         ) as studied_elsewhere_employed,
-        count(
-            *) filter (
+        count(*) filter (
             where e.origin_prefecture_code = r.region_code
             and e.school_prefecture_code is distinct from r.region_code
             and e.employer_prefecture_code = r.region_code
         ) as returned,
         count(*) filter (where e.employer_prefecture_code = r.region_code) as employed_in_region,
-        count(
-            *) filter (
+        count(*) filter (
             where e.employer_prefecture_code = r.region_code
             and e.school_prefecture_code is distinct from r.region_code
             and e.origin_prefecture_code is distinct from r.region_code

@@ -10,8 +10,7 @@ with grads as (
         count(*) filter (where is_employed) as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code) as employed_locally,
         count(*) filter (where is_employed and employer_is_partner) as partner_hires,
-        count(
-            *) filter (
+        count(*) filter (
             where is_employed and employer_is_partner
             and employer_prefecture_code = school_prefecture_code
         ) as partner_hires_local,

@@ -1,6 +1,6 @@
 -- 人才流向: school's region (prefecture-level city, and province roll-up) × major × graduation year.
 -- Denominator of the retention/outflow rates: employed graduates; of placement_rate: graduates.
-with g as (
+with graduates_by_school_region as (
     select
         school_prefecture_code,
         school_province_code,
@@ -34,7 +34,7 @@ counts as (
         count(*) filter (where is_employed and in_province) as employed_in_school_province,
         count(*) filter (where is_employed and outside_province) as employed_outside_province,
         count(*) filter (where is_employed and region_unknown) as employed_region_unknown
-    from g
+    from graduates_by_school_region
     -- two grouping sets: (prefecture, province, major, year) and (province, major, year)
     group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
 )
