@@ -148,3 +148,15 @@ def test_unpublishing_a_model_and_changing_a_threshold_reach_every_consumer(tmp_
         if type(e).__name__ == "ExpectColumnValuesToBeBetween"
     }
     assert minimum["shortage_index"] == 2.5 and minimum["vacancy_headcount"] == 20
+
+
+def test_importing_the_suites_does_not_import_great_expectations() -> None:
+    """Great Expectations is imported when a suite is built, not when quality.suites is imported."""
+    import subprocess
+    import sys
+
+    code = "import sys, quality.suites; print('great_expectations' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
