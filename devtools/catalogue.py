@@ -36,7 +36,8 @@ def _level_of_division() -> pl.Expr:
 
 
 def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Valid catalogue rows (major_code, major_name, level, major_category_code) and refused rows with reasons."""
+    """Valid catalogue rows (major_code, major_name, level, major_category_code), and refused rows with
+    reasons."""
     raw = read_feed_file(path, MAJOR_CATALOGUE)
     result = apply_contract(raw.frame, MAJOR_CATALOGUE)
     rows = result.loaded.with_columns(

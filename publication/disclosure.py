@@ -32,9 +32,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transformation.marts import MartDeclaration, published_marts
-
-SUPPRESSED_COLUMNS = "suppressed_columns"
+from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, published_marts
 
 
 @dataclass(frozen=True)
@@ -239,7 +237,7 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
 def apply_to_database(
     con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None
 ) -> dict[str, dict[str, int]]:
-    """Suppress every published mart in ``con`` (schema ``main``) in place; return counts per table and reason.
+    """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
     Masked cells are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
@@ -271,8 +269,8 @@ def apply_to_database(
         all_columns = [
             r[0]
             for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
-                "order by ordinal_position",
+                "select column_name from information_schema.columns "
+                "where table_schema = 'main' and table_name = ? order by ordinal_position",
                 [policy.table],
             ).fetchall()
         ]

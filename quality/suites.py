@@ -14,8 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ingestion.contracts import FEEDS, FeedContract
-from publication.disclosure import SUPPRESSED_COLUMNS, MartPolicy, policy_of
-from transformation.marts import MartDeclaration, published_marts
+from transformation.marts import SUPPRESSED_COLUMNS, DisclosurePolicy, MartDeclaration, published_marts
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -71,8 +70,8 @@ def feed_suite(contract: FeedContract) -> SuiteSpec:
     ex.append(
         (
             expect.UnexpectedRowsExpectation(
-                description=f"no {contract.name} file was rejected, none had over {MAX_QUARANTINE_SHARE:.0%} of rows "
-                f"quarantined, and every file reconciles (read = loaded + quarantined)",
+                description=f"no {contract.name} file was rejected, none had over {MAX_QUARANTINE_SHARE:.0%} "
+                f"of rows quarantined, and every file reconciles (read = loaded + quarantined)",
                 unexpected_rows_query=(
                     f"select * from ingest_files where feed = '{contract.name}' and (status = 'rejected' "
                     f"or rows_quarantined > {MAX_QUARANTINE_SHARE} * rows_read "
@@ -100,7 +99,7 @@ def _rows(description: str, where: str) -> tuple[Expectation, bool]:
     )
 
 
-def disclosure_expectations(policy: MartPolicy, suppression_k: float) -> list[tuple[Expectation, bool]]:
+def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> list[tuple[Expectation, bool]]:
     """Small-cell suppression held: no count of persons in (0, k) is published, and a count is NULL
     exactly when ``suppressed_columns`` lists it (a listed rate is NULL too)."""
     expect = _expectations()
@@ -186,7 +185,9 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
 def mart_suite(mart: MartDeclaration, suppression_k: float = 0) -> SuiteSpec:
     """The suite of one published mart, generated from its declaration (key, checks, disclosure policy)."""
     expect = _expectations()
-    checks, policy = mart.checks, policy_of(mart)
+    checks, policy = mart.checks, mart.disclosure
+    if policy is None:
+        raise ValueError(f"{mart.name} declares no disclosure policy (config.meta.disclosure)")
     ex: list[tuple[Expectation, bool]] = []
     if checks.min_rows:
         ex.append((expect.ExpectTableRowCountToBeBetween(min_value=checks.min_rows), True))

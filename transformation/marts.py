@@ -38,6 +38,8 @@ from typing import Any
 from core.settings import DBT_PROJECT_DIR
 
 MANIFEST_NAME = "manifest.json"
+# a column of every published mart (dbt macro suppressed_columns): what disclosure control masked in the row
+SUPPRESSED_COLUMNS = "suppressed_columns"
 
 
 class DeclarationError(ValueError):
