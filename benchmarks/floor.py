@@ -24,6 +24,7 @@ import duckdb
 
 from benchmarks.measure import differing_rows
 from core.settings import DBT_PROJECT_DIR
+from transformation.marts import declaration_of
 
 
 def compile_project(raw_dir: Path, floor_dir: Path) -> Path:
@@ -83,7 +84,7 @@ def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
     for model in ordered_models(manifest):
         kind = "view" if model["config"].get("materialized") == "view" else "table"  # as the project does
         con.execute(f"create {kind} {model['relation_name']} as {model['compiled_code']}")
-        if model["name"].startswith("mart_"):
+        if (declared := declaration_of(model)).published and declared.is_mart:
             rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchone()[0]
     con.execute("checkpoint")
     con.close()

@@ -25,9 +25,10 @@ import pandas as pd
 import yaml
 
 from core.settings import DBT_PROJECT_DIR
+from ingestion.vocabulary import EMPLOYED_DESTINATIONS, PLACED_DESTINATIONS, major_levels
 
-EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
-PLACED = [*EMPLOYED, "further_study", "enlisted"]
+EMPLOYED = list(EMPLOYED_DESTINATIONS)
+PLACED = list(PLACED_DESTINATIONS)
 NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "suppressed_columns"}
 REFERENCES = [
     "dim_region",
@@ -65,9 +66,10 @@ def read_references(build_db: Path) -> dict[str, pd.DataFrame]:
 
 def higher_major_category(major_code: pd.Series) -> pd.Series:
     division = major_code.str[:2].astype(int)
-    shifted = np.where(
-        division.between(61, 79), division - 20, np.where(division.between(21, 39), division + 20, division)
-    )
+    shifted = division.copy()
+    for level in major_levels():  # ingestion/vocabulary.py: the 大类 ranges and their offsets
+        within = division.between(level.division_from, level.division_to)
+        shifted = shifted.where(~within, division + level.higher_offset)
     return pd.Series(shifted, index=major_code.index).astype(str).str.zfill(2) + major_code.str[2:4]
 
 
@@ -249,9 +251,18 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
     return out.assign(rate_denominator="employed graduates")
 
 
-def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    sections = ref["dim_industry"][["industry_code", "section_code"]]
-    bridge = ref["bridge_major_industry"].merge(sections, on="industry_code")
+def match_counts(
+    g: pd.DataFrame,
+    bridge: pd.DataFrame,
+    demand: pd.DataFrame,
+    employment: pd.DataFrame,
+    levels: tuple[str, str],
+    prefix: str,
+) -> pd.DataFrame:
+    """Supply, demand and employment of one classification (industry or occupation), rolled up to
+    prefecture|province × fine|coarse code × year; NaN where a side has no rows. ``bridge`` maps
+    higher_major_category_code to fine_code and coarse_code with a weight; ``demand`` and ``employment`` hold
+    prefecture_code, province_code, fine_code, coarse_code, year, and headcount or major_related."""
     with_school = g[g["school_prefecture_code"].notna()]
     supply = with_school[
         ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
@@ -260,16 +271,41 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
         {
             "prefecture_code": supply["school_prefecture_code"],
             "province_code": supply["school_province_code"],
-            "division_code": supply["industry_code"],
-            "section_code": supply["section_code"],
+            "fine_code": supply["fine_code"],
+            "coarse_code": supply["coarse_code"],
             "year": supply["grad_year"],
             "weight_micro": micro(supply["weight"]),
         }
     )
+    args = ("fine_code", "coarse_code", *levels, prefix)
+    return outer(
+        [
+            rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
+            rollups(demand, *args, {"demand": ("headcount", "sum"), "postings": ("headcount", "size")}),
+            rollups(
+                employment,
+                *args,
+                {
+                    "employed": ("major_related", "size"),
+                    "fit_known": ("major_related", "count"),
+                    "related": ("major_related", "sum"),
+                },
+            ),
+        ],
+        ["region_level", "region_code", f"{prefix}_level", f"{prefix}_code", "year"],
+    )
+
+
+def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    sections = ref["dim_industry"][["industry_code", "section_code"]]
+    bridge = ref["bridge_major_industry"].merge(sections, on="industry_code")
+    bridge = bridge.rename(columns={"industry_code": "fine_code", "section_code": "coarse_code"})
     demand = v[v["prefecture_code"].notna()].merge(
         sections, left_on="industry_division_code", right_on="industry_code", suffixes=("_v", "")
     )
-    demand = demand.rename(columns={"industry_division_code": "division_code", "posted_year": "year"})
+    demand = demand.rename(
+        columns={"industry_division_code": "fine_code", "section_code": "coarse_code", "posted_year": "year"}
+    )
     employment = g[g["is_employed"] & g["employer_prefecture_code"].notna()].merge(
         sections, left_on="employer_industry_division_code", right_on="industry_code"
     )
@@ -277,33 +313,22 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
         columns={
             "employer_prefecture_code": "prefecture_code",
             "employer_province_code": "province_code",
-            "employer_industry_division_code": "division_code",
+            "employer_industry_division_code": "fine_code",
+            "section_code": "coarse_code",
             "grad_year": "year",
         }
     )
-    args = ("division_code", "section_code", "division", "section", "industry")
     keys = ["region_level", "region_code", "industry_level", "industry_code", "year"]
-    counts = outer(
-        [
-            rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
-            rollups(
-                demand,
-                *args,
-                {"vacancy_headcount": ("headcount", "sum"), "vacancy_postings": ("headcount", "size")},
-            ),
-            rollups(
-                employment,
-                *args,
-                {
-                    "graduates_employed_in_industry": ("major_related", "size"),
-                    "fit_known": ("major_related", "count"),
-                    "graduates_employed_major_related": ("major_related", "sum"),
-                },
-            ),
-        ],
-        keys,
-    )
+    counts = match_counts(g, bridge, demand, employment, ("division", "section"), "industry")
     counts = counts.fillna({c: 0 for c in counts.columns if c not in keys})
+    counts = counts.rename(
+        columns={
+            "demand": "vacancy_headcount",
+            "postings": "vacancy_postings",
+            "employed": "graduates_employed_in_industry",
+            "related": "graduates_employed_major_related",
+        }
+    )
     counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
     counts = with_rates(
         counts,
@@ -326,28 +351,14 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
 
 
 def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    bridge = ref["bridge_major_occupation"].copy()
-    bridge["major_group_code"] = bridge["occupation_code"].str.split("-").str[0]
-    with_school = g[g["school_prefecture_code"].notna()]
-    supply = with_school[
-        ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
-    ].merge(bridge, on="higher_major_category_code")
-    supply = pd.DataFrame(
-        {
-            "prefecture_code": supply["school_prefecture_code"],
-            "province_code": supply["school_province_code"],
-            "sub_major_group_code": supply["occupation_code"],
-            "major_group_code": supply["major_group_code"],
-            "year": supply["grad_year"],
-            "weight_micro": micro(supply["weight"]),
-        }
-    )
+    bridge = ref["bridge_major_occupation"].rename(columns={"occupation_code": "fine_code"})
+    bridge["coarse_code"] = bridge["fine_code"].str.split("-").str[0]
+    occupation_codes = {
+        "occupation_sub_major_group_code": "fine_code",
+        "occupation_major_group_code": "coarse_code",
+    }
     demand = v[v["prefecture_code"].notna() & v["occupation_code"].notna()].rename(
-        columns={
-            "occupation_sub_major_group_code": "sub_major_group_code",
-            "occupation_major_group_code": "major_group_code",
-            "posted_year": "year",
-        }
+        columns={**occupation_codes, "posted_year": "year"}
     )
     employment = g[
         g["is_employed"] & g["employer_prefecture_code"].notna() & g["occupation_code"].notna()
@@ -355,29 +366,11 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
         columns={
             "employer_prefecture_code": "prefecture_code",
             "employer_province_code": "province_code",
-            "occupation_sub_major_group_code": "sub_major_group_code",
-            "occupation_major_group_code": "major_group_code",
+            **occupation_codes,
             "grad_year": "year",
         }
     )
-    args = ("sub_major_group_code", "major_group_code", "sub_major_group", "major_group", "occupation")
-    keys = ["region_level", "region_code", "occupation_level", "occupation_code", "year"]
-    counts = outer(
-        [
-            rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
-            rollups(demand, *args, {"demand": ("headcount", "sum")}),
-            rollups(
-                employment,
-                *args,
-                {
-                    "employed": ("major_related", "size"),
-                    "fit_known": ("major_related", "count"),
-                    "related": ("major_related", "sum"),
-                },
-            ),
-        ],
-        keys,
-    )
+    counts = match_counts(g, bridge, demand, employment, ("sub_major_group", "major_group"), "occupation")
     supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
@@ -387,7 +380,7 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])
     counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name"})
     counts = names(counts, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
-    return counts.drop(columns=["supplied_micro", "demand", "employed", "fit_known", "related"])
+    return counts.drop(columns=["supplied_micro", "demand", "postings", "employed", "fit_known", "related"])
 
 
 def shortage_list(

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
-from ingestion.contracts import MAJOR_CODE, FeedContract, _c
+from ingestion.contracts import MAJOR_CATALOGUE
 from ingestion.readers import read_feed_file
 from ingestion.validate import apply_contract
+from ingestion.vocabulary import division_ranges, major_levels
 
 SEED = (
     Path(__file__).resolve().parent.parent
@@ -24,52 +25,23 @@ SEED = (
     / "major_catalogue_official.csv"
 )
 
-MAJOR_CATALOGUE = FeedContract(
-    name="major_catalogue",
-    title="Vocational major catalogue",
-    title_zh="职业教育专业目录",
-    grain="one row per major",
-    key=("major_code",),
-    period_rule="none",
-    columns=(
-        _c("major_code", "string", "Major code (6 digits)", "专业代码", pattern=MAJOR_CODE),
-        _c("major_name", "string", "Major name", "专业名称"),
-        _c(
-            "level",
-            "string",
-            "Level; derived from the code when absent",
-            "层次",
-            "办学层次",
-            allowed=("secondary", "higher", "bachelor"),
-            required=False,
-        ),
-        _c(
-            "major_category_code",
-            "string",
-            "专业类 code (4 digits)",
-            "专业类代码",
-            pattern=r"^\d{4}$",
-            required=False,
-        ),
-    ),
-)
 
-LEVEL_OF_DIVISION = (
-    pl.when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(21, 39))
-    .then(pl.lit("bachelor"))
-    .when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(41, 59))
-    .then(pl.lit("higher"))
-    .when(pl.col("major_code").str.slice(0, 2).cast(pl.Int64).is_between(61, 79))
-    .then(pl.lit("secondary"))
-)
+def _level_of_division() -> pl.Expr:
+    """The level of a major by its 专业大类 (ingestion/vocabulary.py); null outside every range."""
+    division = pl.col("major_code").str.slice(0, 2).cast(pl.Int64)
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    for m in major_levels():
+        expr = expr.when(division.is_between(m.division_from, m.division_to)).then(pl.lit(m.level))
+    return expr
 
 
 def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Valid catalogue rows (major_code, major_name, level, major_category_code) and refused rows with reasons."""
+    """Valid catalogue rows (major_code, major_name, level, major_category_code), and refused rows with
+    reasons."""
     raw = read_feed_file(path, MAJOR_CATALOGUE)
     result = apply_contract(raw.frame, MAJOR_CATALOGUE)
     rows = result.loaded.with_columns(
-        pl.coalesce("level", LEVEL_OF_DIVISION).alias("level"),
+        pl.coalesce("level", _level_of_division()).alias("level"),
         pl.coalesce("major_category_code", pl.col("major_code").str.slice(0, 4)).alias("major_category_code"),
     )
     bad_division = rows.filter(pl.col("level").is_null())
@@ -79,7 +51,7 @@ def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
             bad_division.select(
                 "source_row",
                 pl.format(
-                    "column major_code: value '{}' has a 大类 outside 21–39, 41–59 and 61–79",
+                    f"column major_code: value '{{}}' has a 大类 outside {division_ranges()}",
                     pl.col("major_code"),
                 ).alias("reason"),
             ),

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ingestion.contracts import DESTINATION_TYPES, FEEDS
+from ingestion.contracts import FEEDS
+from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 PROVINCE = "32"  # 江苏省: 13 prefecture-level cities
@@ -226,7 +227,7 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     origin_outside = ~np.char.startswith(origin.astype(str), PROVINCE)
 
     dest = rng.choice(np.array(DESTINATION_TYPES), size=n, p=DESTINATION_P)
-    employed = np.isin(dest, ("employed_contract", "employed_flexible", "self_employed"))
+    employed = np.isin(dest, EMPLOYED_DESTINATIONS)
 
     # where the employed go: home (if from outside), the school's city, the province, neighbours
     v = rng.random(n)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS, LEVELS
+
 DType = Literal["string", "int", "float", "bool", "date", "string_list"]
 
 REGION_CODE = r"^\d{6}$"  # GB/T 2260, 6 digits
@@ -21,17 +23,7 @@ MAJOR_CODE = r"^\d{6}$"  # 职业教育专业目录 2021, 6 digits
 SCHOOL_CODE = r"^\w{4,20}$"
 PERIOD = r"^\d{4}(Q[1-4])?$"
 
-LEVELS = ("secondary", "higher", "bachelor")
-DESTINATION_TYPES = (
-    "employed_contract",
-    "employed_flexible",
-    "self_employed",
-    "further_study",
-    "enlisted",
-    "not_employed",
-    "not_seeking",
-)
-EMPLOYED_DESTINATIONS = ("employed_contract", "employed_flexible", "self_employed")
+# levels and destination types: dbt seeds under dbt_project/seeds/vocabulary/, read by ingestion/vocabulary.py
 VACANCY_SOURCES = ("enterprise_survey", "job_board", "public_employment_service", "school_fair", "other")
 
 LIST_SEPARATORS = r"[;；,，、|\s]+"
@@ -349,7 +341,7 @@ GRADUATE_DESTINATIONS = FeedContract(
     row_rules=(
         RowRule(
             "employed_has_employer_region",
-            "destination_type NOT IN ('employed_contract','employed_flexible','self_employed') "
+            f"destination_type NOT IN ({','.join(repr(d) for d in EMPLOYED_DESTINATIONS)}) "
             "OR employer_region_code IS NOT NULL",
             "an employed graduate needs employer_region_code",
         ),
@@ -547,6 +539,38 @@ INDUSTRY_OUTPUT = FeedContract(
 FEEDS: dict[str, FeedContract] = {
     f.name: f for f in (ENROLMENT, GRADUATE_DESTINATIONS, VACANCIES, INDUSTRY_OUTPUT)
 }
+
+# Not a feed: the official major catalogue, supplied as a file to `tw catalogue FILE` (devtools/catalogue.py),
+# checked with the same readers and validator as the feeds.
+MAJOR_CATALOGUE = FeedContract(
+    name="major_catalogue",
+    title="Vocational major catalogue",
+    title_zh="职业教育专业目录",
+    grain="one row per major",
+    key=("major_code",),
+    period_rule="none",
+    columns=(
+        _c("major_code", "string", "Major code (6 digits)", "专业代码", pattern=MAJOR_CODE),
+        _c("major_name", "string", "Major name", "专业名称"),
+        _c(
+            "level",
+            "string",
+            "Level; derived from the code when absent",
+            "层次",
+            "办学层次",
+            allowed=LEVELS,
+            required=False,
+        ),
+        _c(
+            "major_category_code",
+            "string",
+            "专业类 code (4 digits)",
+            "专业类代码",
+            pattern=r"^\d{4}$",
+            required=False,
+        ),
+    ),
+)
 
 LINEAGE_COLUMNS: tuple[Column, ...] = (
     Column("period", "string", "Raw-zone partition the row was written to", "分区"),

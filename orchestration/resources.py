@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
@@ -25,6 +24,7 @@ from pydantic import Field
 
 from core.locking import refresh_lock
 from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
+from transformation.marts import ensure_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -113,22 +113,8 @@ def keep_partial_parse(invocation_target: Path) -> None:
     os.replace(temporary, project_target / "partial_parse.msgpack")
 
 
-def _project_files() -> Iterator[Path]:
-    root = Path(DBT_PROJECT_DIR)
-    yield from (root / name for name in ("dbt_project.yml", "profiles.yml", "packages.yml"))
-    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
-        yield from (root / folder).rglob("*")
-
-
-def ensure_dbt_manifest(dbt: DbtCliResource) -> None:
+def ensure_dbt_manifest(dbt: DbtCliResource | None = None) -> None:
     """dagster-dbt builds the asset graph from dbt's manifest: parse the project when the manifest is
-    missing or older than any project file (a stale manifest names models and tests that moved)."""
-    manifest = dbt_project.manifest_path
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest.parent / ".parse.lock", "a") as lock:  # processes starting together parse once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if manifest.exists():
-            built = manifest.stat().st_mtime
-            if not any(p.is_file() and p.stat().st_mtime > built for p in _project_files()):
-                return
-        dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    missing or older than any project file (transformation/marts.py, the one place that does it; ``dbt`` is
+    accepted for callers that hold the resource, and not needed)."""
+    ensure_manifest(Path(DBT_PROJECT_DIR))

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-SUPPRESSED_COLUMNS = "suppressed_columns"
+from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, published_marts
 
 
 @dataclass(frozen=True)
@@ -80,142 +81,41 @@ OCCUPATION = Hierarchy(
     lambda: pl.col("occupation_code").str.split("-").list.first(),
 )
 
-POLICIES: tuple[MartPolicy, ...] = (
-    MartPolicy(
-        "mart_talent_match",
-        ("region_level", "region_code", "industry_level", "industry_code", "year"),
-        counts=("graduates_supplied", "graduates_employed_in_industry", "graduates_employed_major_related"),
-        rates={
-            "demand_supply_ratio": ("graduates_supplied",),
-            "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_industry"),
-        },
-        hierarchies=(REGION, INDUSTRY),
-    ),
-    MartPolicy(
-        "mart_talent_match_occupation",
-        ("region_level", "region_code", "occupation_level", "occupation_code", "year"),
-        counts=("graduates_supplied", "graduates_employed_in_occupation", "graduates_employed_major_related"),
-        rates={
-            "demand_supply_ratio": ("graduates_supplied",),
-            "major_fit_rate": ("graduates_employed_major_related", "graduates_employed_in_occupation"),
-        },
-        hierarchies=(REGION, OCCUPATION),
-    ),
-    MartPolicy(
-        "mart_talent_outflow",
-        ("region_level", "region_code", "major_code", "grad_year"),
-        counts=(
-            "graduates",
-            "placed",
-            "employed",
-            "employed_in_school_city",
-            "employed_in_school_province",
-            "employed_outside_province",
-            "employed_region_unknown",
-        ),
-        rates={
-            "placement_rate": ("placed", "graduates"),
-            "city_retention_rate": ("employed_in_school_city", "employed"),
-            "retention_rate": ("employed_in_school_province", "employed"),
-            "outflow_rate": ("employed_outside_province", "employed"),
-            "region_unknown_rate": ("employed_region_unknown", "employed"),
-        },
-        additive=(
-            (
-                "employed",
-                ("employed_in_school_province", "employed_outside_province", "employed_region_unknown"),
-            ),
-        ),
-        hierarchies=(REGION,),
-    ),
-    MartPolicy(
-        "mart_graduate_flows",
-        ("grad_year", "origin_region_code", "school_region_code", "employer_region_code", "flow_type"),
-        counts=("graduates",),
-    ),
-    MartPolicy(
-        "mart_region_attraction",
-        ("region_code", "grad_year"),
-        counts=(
-            "school_graduates_employed",
-            "stayed",
-            "origin_graduates_employed",
-            "employed_in_origin",
-            "studied_elsewhere_employed",
-            "returned",
-            "employed_in_region",
-            "came_in",
-        ),
-        rates={
-            "stay_rate": ("stayed", "school_graduates_employed"),
-            "origin_return_rate": ("employed_in_origin", "origin_graduates_employed"),
-            "return_rate": ("returned", "studied_elsewhere_employed"),
-            "inflow_share": ("came_in", "employed_in_region"),
-            "attraction_index": (
-                "stayed",
-                "school_graduates_employed",
-                "returned",
-                "studied_elsewhere_employed",
-                "came_in",
-                "employed_in_region",
-            ),
-        },
-        additive=(("employed_in_region", ("stayed", "returned", "came_in")),),
-    ),
-    MartPolicy(
-        "mart_shortage_list",
-        ("region_code", "year", "classification", "code"),
-        counts=("graduates_supplied",),
-        rates={"demand_supply_ratio": ("graduates_supplied",), "shortage_index": ("graduates_supplied",)},
-    ),
-    MartPolicy("mart_structure_alignment", ("region_code", "year"), counts=("enrolled_total",)),
-    MartPolicy(
-        "mart_school_scorecard",
-        ("school_code", "grad_year"),
-        counts=(
-            "graduates",
-            "placed",
-            "employed",
-            "employed_locally",
-            "partner_hires",
-            "partner_hires_local",
-            "employed_major_related",
-            "order_class_graduates",
-            "order_class_partner_hires",
-            "apprenticeship_graduates",
-            "apprenticeship_partner_hires",
-            "enrolled_total",
-            "order_class_enrolment",
-            "apprenticeship_enrolment",
-        ),
-        rates={
-            "placement_rate": ("placed", "graduates"),
-            "local_employment_rate": ("employed_locally", "employed"),
-            "partner_hire_rate": ("partner_hires", "employed"),
-            "major_fit_rate": ("employed_major_related", "employed"),
-            "order_class_partner_hire_rate": ("order_class_partner_hires", "order_class_graduates"),
-            "apprenticeship_partner_hire_rate": ("apprenticeship_partner_hires", "apprenticeship_graduates"),
-        },
-    ),
-    MartPolicy(
-        "mart_partner_scorecard",
-        ("enterprise_id", "year"),
-        counts=(
-            "graduates_hired",
-            "partner_hires",
-            "local_hires",
-            "hires_major_related",
-            "order_class_hires",
-            "apprenticeship_hires",
-        ),
-        rates={
-            "local_hire_rate": ("local_hires", "graduates_hired"),
-            "major_fit_rate": ("hires_major_related", "graduates_hired"),
-            "hires_per_vacancy": ("graduates_hired",),
-        },
-    ),
-)
-POLICY_BY_TABLE: dict[str, MartPolicy] = {p.table: p for p in POLICIES}
+# the hierarchies a mart's declaration may name (config.meta.disclosure.hierarchies)
+HIERARCHIES: dict[str, Hierarchy] = {"region": REGION, "industry": INDUSTRY, "occupation": OCCUPATION}
+
+
+def policy_of(declaration: MartDeclaration) -> MartPolicy:
+    """The disclosure policy a published mart declares in its dbt YAML (``config.meta.disclosure``)."""
+    d = declaration.disclosure
+    if d is None:
+        raise ValueError(f"{declaration.name} declares no disclosure policy (config.meta.disclosure)")
+    unknown = [h for h in d.hierarchies if h not in HIERARCHIES]
+    if unknown:
+        raise ValueError(
+            f"{declaration.name}: config.meta.disclosure.hierarchies names {unknown}; "
+            f"known: {sorted(HIERARCHIES)}"
+        )
+    return MartPolicy(
+        declaration.name,
+        declaration.key,
+        counts=d.counts,
+        rates=dict(d.rates),
+        additive=d.additive,
+        hierarchies=tuple(HIERARCHIES[h] for h in d.hierarchies),
+    )
+
+
+def policies(manifest: Path | None = None) -> tuple[MartPolicy, ...]:
+    """The policies of every published mart, from dbt's manifest (transformation/marts.py)."""
+    return tuple(policy_of(d) for d in published_marts(manifest))
+
+
+def policy_for(table: str, manifest: Path | None = None) -> MartPolicy:
+    found = {p.table: p for p in policies(manifest)}
+    if table not in found:
+        raise KeyError(f"{table} is not a published mart (config.meta.published in its dbt YAML)")
+    return found[table]
 
 
 def _cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
@@ -335,14 +235,14 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
 
 
 def apply_to_database(
-    con: duckdb.DuckDBPyConnection, k: float, policies: tuple[MartPolicy, ...] = POLICIES
+    con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None
 ) -> dict[str, dict[str, int]]:
-    """Suppress every published mart in ``con`` (schema ``main``) in place; return counts per table and reason.
+    """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
     Masked cells are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
     summary: dict[str, dict[str, int]] = {}
-    for policy in policies:
+    for policy in policies() if marts is None else marts:
         columns = sorted(
             {
                 *policy.key,
@@ -369,8 +269,8 @@ def apply_to_database(
         all_columns = [
             r[0]
             for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
-                "order by ordinal_position",
+                "select column_name from information_schema.columns "
+                "where table_schema = 'main' and table_name = ? order by ordinal_position",
                 [policy.table],
             ).fetchall()
         ]

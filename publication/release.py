@@ -31,25 +31,13 @@ from pathlib import Path
 
 import duckdb
 
-from publication.disclosure import POLICIES, apply_to_database
+from publication.disclosure import apply_to_database, policies
+from transformation.marts import published
 
-PUBLISHED_TABLES: tuple[tuple[str, str], ...] = (
-    ("marts", "mart_talent_match"),
-    ("marts", "mart_talent_match_occupation"),
-    ("marts", "mart_talent_outflow"),
-    ("marts", "mart_graduate_flows"),
-    ("marts", "mart_region_attraction"),
-    ("marts", "mart_shortage_list"),
-    ("marts", "mart_structure_alignment"),
-    ("marts", "mart_school_scorecard"),
-    ("marts", "mart_partner_scorecard"),
-    ("reference", "dim_region"),
-    ("reference", "dim_region_history"),
-    ("reference", "dim_major_category"),
-    ("reference", "dim_industry"),
-    ("reference", "dim_occupation"),
-    ("reference", "dim_major"),
-)
+
+def published_tables(manifest: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """``(schema, table)`` of every published table: the models whose dbt YAML says ``published: true``."""
+    return tuple((d.schema, d.name) for d in published(manifest))
 
 
 class PublicationBlocked(RuntimeError):
@@ -93,7 +81,7 @@ def stage_candidate(
     build_db: Path,
     releases_dir: Path,
     release_id: str,
-    tables: tuple[tuple[str, str], ...] = PUBLISHED_TABLES,
+    tables: tuple[tuple[str, str], ...] | None = None,
     suppression_k: float = 0,
     spark_warehouse: Path | None = None,
 ) -> Candidate:
@@ -104,6 +92,8 @@ def stage_candidate(
     through small-cell suppression (:mod:`publication.disclosure`); what was masked is written to
     ``disclosure.json``. The build keeps the exact figures.
     """
+    if tables is None:
+        tables = published_tables()
     folder = releases_dir / "candidates" / release_id
     if folder.exists():
         shutil.rmtree(folder)
@@ -119,7 +109,7 @@ def stage_candidate(
             con.execute("detach build")
         copied = {table for _, table in tables}
         masked = (
-            apply_to_database(con, suppression_k, tuple(p for p in POLICIES if p.table in copied))
+            apply_to_database(con, suppression_k, tuple(p for p in policies() if p.table in copied))
             if suppression_k > 0
             else {}
         )

@@ -14,11 +14,11 @@ from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
 from publication.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
 from publication.report import write_report
 from quality.gate import run_gate
-from quality.suites import PUBLISHED_MARTS
 from transformation.fingerprint import run_start_fingerprint
+from transformation.marts import published_mart_names, published_marts
 
 GROUP = "publication"
-MART_KEYS = [dg.AssetKey(["marts", m]) for m in PUBLISHED_MARTS]
+MART_KEYS = [dg.AssetKey([m.schema, m.name]) for m in published_marts()]
 
 
 def _candidate_pointer(settings: Settings) -> Path:
@@ -111,7 +111,7 @@ def release_candidate_check(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetC
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     result = run_gate(
         candidate.database,
-        list(PUBLISHED_MARTS),
+        list(published_mart_names()),
         candidate.quality_dir,
         suppression_k=disclosure["suppression_k"],
     )

@@ -18,11 +18,12 @@ import pytest
 
 from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
+from ingestion.vocabulary import EMPLOYED_DESTINATIONS
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
-EMPLOYED = ["employed_contract", "employed_flexible", "self_employed"]
+EMPLOYED = list(EMPLOYED_DESTINATIONS)
 
 
 class Pipeline:
@@ -133,9 +134,9 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
         assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0][0] == table["rows"]
         assert table["rows"] == pipeline.query(f"select count(*) as n from {table['table']}")["n"][0]
     tables = set(pipeline.query("select table_name from information_schema.tables")["table_name"])
-    from quality.suites import PUBLISHED_MARTS
+    from transformation.marts import published
 
-    assert {*PUBLISHED_MARTS, "dim_region", "dim_major", "release_info"} <= tables
+    assert {*[d.name for d in published()], "release_info"} <= tables
     docs = list((pipeline.releases / release / "quality").rglob("index.html"))
     assert docs, "GX data docs are kept with the release"
     dbt_docs = (pipeline.releases / release / "docs" / "dbt.html").read_text(encoding="utf-8")
@@ -263,12 +264,12 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
 def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipeline: Pipeline) -> None:
     """Every published count equals the exact one or is NULL and listed; nothing under k=5 is published;
     no additive relation of a published table leaves exactly one masked cell."""
-    from publication.disclosure import POLICIES, relations, unsafe_relations
+    from publication.disclosure import policies, relations, unsafe_relations
 
     record = json.loads((pipeline.releases / "current" / "release.json").read_text())
     assert record["disclosure"]["suppression_k"] == 5
     masked_total = 0
-    for policy in POLICIES:
+    for policy in policies():
         cols = [*policy.counts, *policy.rates]
         exact = pipeline.build_query(f"select * from {policy.table}")
         public = pipeline.query(f"select * from {policy.table}")
@@ -310,17 +311,9 @@ def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
     assert len(queries) >= 9
     for q in queries:
         pipeline.query(q["sql"])  # raises on any error
-    # the marts behind them hold rows at this scale
-    for mart in (
-        "mart_talent_match",
-        "mart_shortage_list",
-        "mart_talent_outflow",
-        "mart_graduate_flows",
-        "mart_region_attraction",
-        "mart_structure_alignment",
-        "mart_school_scorecard",
-        "mart_partner_scorecard",
-    ):
+    from transformation.marts import published_mart_names
+
+    for mart in published_mart_names():  # every published mart holds rows at this scale
         assert pipeline.query(f"select count(*) as n from {mart}")["n"][0] > 0, mart
 
 

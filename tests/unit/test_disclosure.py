@@ -10,7 +10,6 @@ import polars as pl
 import pytest
 
 from publication.disclosure import (
-    POLICIES,
     REGION,
     MartPolicy,
     apply_to_database,
@@ -199,22 +198,3 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "select data_type from information_schema.columns where table_name = 'mart_test' "
         "and column_name = 'stayed'"
     ).fetchone() == ("BIGINT",)
-
-
-def test_every_policy_names_real_columns_of_its_mart() -> None:
-    """The policies and the dbt contracts (``_marts.yml``) name the same columns."""
-    import yaml
-
-    from core.settings import REPO_ROOT
-
-    spec = yaml.safe_load((REPO_ROOT / "dbt_project" / "models" / "marts" / "_marts.yml").read_text("utf-8"))
-    columns = {m["name"]: {c["name"] for c in m["columns"]} for m in spec["models"]}
-    for policy in POLICIES:
-        needed = {
-            *policy.key,
-            *policy.counts,
-            *policy.rates,
-            "suppressed_columns",
-            *[c for _, parts in policy.additive for c in parts],
-        }
-        assert needed <= columns[policy.table], (policy.table, needed - columns[policy.table])

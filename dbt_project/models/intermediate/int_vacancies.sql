@@ -6,12 +6,10 @@
 select
     v.posting_id,
     v.enterprise_id,
-    r.current_region_code                 as region_code,
-    r.prefecture_code,
-    r.province_code,
-    substr(v.industry_code, 1, 2)         as industry_division_code,
+    {{ region_columns('workplace') }},
+    {{ industry_division('v.industry_code') }} as industry_division_code,
     v.occupation_code,
-    substr(v.occupation_code, 1, 4)       as occupation_sub_major_group_code,
+    {{ occupation_sub_major_group('v.occupation_code') }} as occupation_sub_major_group_code,
     v.enterprise_name,
     v.required_major_codes,
     v.required_level,
@@ -19,8 +17,8 @@ select
     v.salary_min_cny,
     v.salary_max_cny,
     v.posted_date,
-    cast(year(v.posted_date) as integer)  as posted_year,
+    cast(year(v.posted_date) as integer) as posted_year,
     v.closed_date,
     v.source
-from {{ ref('stg_vacancies') }} v
-left join {{ ref('dim_region_code_map') }} r on r.region_code = v.region_code
+from {{ ref('stg_vacancies') }} as v
+{{ join_region('v.region_code', 'workplace') }}

@@ -3,60 +3,71 @@
 -- 校企合作 partner of the graduate's school in some year are listed.
 with hires as (
     select
-        employer_enterprise_id as enterprise_id, grad_year as year,
-        count(*)                                                                   as graduates_hired,
-        count(*) filter (where employer_is_partner)                                as partner_hires,
-        count(distinct school_code) filter (where employer_is_partner)             as partner_schools,
-        count(*) filter (where employer_prefecture_code = school_prefecture_code)  as local_hires,
-        count(*) filter (where major_related is not null)                          as fit_known,
-        count(*) filter (where major_related)                                      as hires_major_related,
-        count(*) filter (where order_class)                                        as order_class_hires,
-        count(*) filter (where apprenticeship)                                     as apprenticeship_hires
+        employer_enterprise_id as enterprise_id,
+        grad_year as year,
+        count(*) as graduates_hired,
+        count(*) filter (where employer_is_partner) as partner_hires,
+        count(distinct school_code) filter (where employer_is_partner) as partner_schools,
+        count(*) filter (where employer_prefecture_code = school_prefecture_code) as local_hires,
+        count(*) filter (where major_related is not null) as fit_known,
+        count(*) filter (where major_related) as hires_major_related,
+        count(*) filter (where order_class) as order_class_hires,
+        count(*) filter (where apprenticeship) as apprenticeship_hires
     from {{ ref('int_graduates') }}
     where is_employed and employer_enterprise_id is not null
     group by all
 ),
+
 partners as (
     select distinct employer_enterprise_id as enterprise_id
     from {{ ref('int_graduates') }}
     where employer_is_partner and employer_enterprise_id is not null
 ),
+
 demand_by_city as (
     -- the listed (partner) enterprises' postings only: aggregating every enterprise's was most of this
     -- model's time (at scale L 3.2 s instead of 1.1 s; 1,646 of 80,000 enterprises are partners)
-    select enterprise_id, posted_year as year, prefecture_code, sum(headcount) as headcount,
-           max(enterprise_name) as enterprise_name
+    select
+        enterprise_id,
+        posted_year as year,
+        prefecture_code,
+        sum(headcount) as headcount,
+        max(enterprise_name) as enterprise_name
     from {{ ref('int_vacancies') }}
-    where enterprise_id in (select enterprise_id from partners)
+    where enterprise_id in (select partners.enterprise_id from partners)
     group by all
 ),
+
 demand as (
     -- an enterprise posting in several cities is placed where it posted the most headcount that year (ties: the
     -- lowest code), so the same inputs always give the same row
-    select enterprise_id, year,
-           {{ arg_max_by('enterprise_name', ['headcount', '-cast(prefecture_code as bigint)']) }} as enterprise_name,
-           {{ arg_max_by('prefecture_code', ['headcount', '-cast(prefecture_code as bigint)']) }} as region_code,
-           sum(headcount) as vacancy_headcount
+    select
+        enterprise_id,
+        year,
+        {{ arg_max_by('enterprise_name', ['headcount', '-cast(prefecture_code as bigint)']) }} as enterprise_name,
+        {{ arg_max_by('prefecture_code', ['headcount', '-cast(prefecture_code as bigint)']) }} as region_code,
+        sum(headcount) as vacancy_headcount
     from demand_by_city
     group by all
 )
+
 select
-    cast(h.enterprise_id as string)                                             as enterprise_id,
-    cast(d.enterprise_name as string)                                           as enterprise_name,
-    cast(d.region_code as string)                                               as region_code,
-    cast(h.year as integer)                                                      as year,
-    cast(h.graduates_hired as bigint)                                            as graduates_hired,
-    cast(h.partner_hires as bigint)                                              as partner_hires,
-    cast(h.partner_schools as bigint)                                            as partner_schools,
-    cast(h.local_hires as bigint)                                                as local_hires,
-    cast({{ safe_divide('h.local_hires', 'h.graduates_hired') }} as double)     as local_hire_rate,
-    cast(h.hires_major_related as bigint)                                        as hires_major_related,
-    cast({{ safe_divide('h.hires_major_related', 'h.fit_known') }} as double)   as major_fit_rate,
-    cast(h.order_class_hires as bigint)                                          as order_class_hires,
-    cast(h.apprenticeship_hires as bigint)                                       as apprenticeship_hires,
-    cast(coalesce(d.vacancy_headcount, 0) as bigint)                             as vacancy_headcount,
+    cast(h.enterprise_id as string) as enterprise_id,
+    cast(d.enterprise_name as string) as enterprise_name,
+    cast(d.region_code as string) as region_code,
+    cast(h.year as integer) as year,
+    cast(h.graduates_hired as bigint) as graduates_hired,
+    cast(h.partner_hires as bigint) as partner_hires,
+    cast(h.partner_schools as bigint) as partner_schools,
+    cast(h.local_hires as bigint) as local_hires,
+    cast({{ safe_divide('h.local_hires', 'h.graduates_hired') }} as double) as local_hire_rate,
+    cast(h.hires_major_related as bigint) as hires_major_related,
+    cast({{ safe_divide('h.hires_major_related', 'h.fit_known') }} as double) as major_fit_rate,
+    cast(h.order_class_hires as bigint) as order_class_hires,
+    cast(h.apprenticeship_hires as bigint) as apprenticeship_hires,
+    cast(coalesce(d.vacancy_headcount, 0) as bigint) as vacancy_headcount,
     cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy,
     {{ suppressed_columns() }}
-from hires h
-join partners p using (enterprise_id)
-left join demand d using (enterprise_id, year)
+from hires as h
+inner join partners using (enterprise_id)
+left join demand as d using (enterprise_id, year)

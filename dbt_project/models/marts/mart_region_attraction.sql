@@ -2,67 +2,100 @@
 -- stayed (studied here, work here), returned (from here, studied elsewhere, work here), came in (neither
 -- from here nor studied here, work here). Formulas in docs/indicators.md.
 with employed as (
-    select grad_year, origin_prefecture_code, school_prefecture_code, employer_prefecture_code
+    select
+        grad_year,
+        origin_prefecture_code,
+        school_prefecture_code,
+        employer_prefecture_code
     from {{ ref('int_graduates') }}
     where is_employed
 ),
+
 regions as (
-    select distinct school_prefecture_code as region_code, grad_year from employed where school_prefecture_code is not null
+    select distinct
+        school_prefecture_code as region_code,
+        grad_year
+    from employed
+    where school_prefecture_code is not null
     union
-    select distinct employer_prefecture_code, grad_year from employed where employer_prefecture_code is not null
+    select distinct
+        employer_prefecture_code,
+        grad_year
+    from employed
+    where employer_prefecture_code is not null
     union
-    select distinct origin_prefecture_code, grad_year from employed where origin_prefecture_code is not null
+    select distinct
+        origin_prefecture_code,
+        grad_year
+    from employed
+    where origin_prefecture_code is not null
 ),
+
 counts as (
     select
-        r.region_code, r.grad_year,
-        count(*) filter (where e.school_prefecture_code = r.region_code)                       as school_graduates_employed,
-        count(*) filter (where e.school_prefecture_code = r.region_code
-                           and e.employer_prefecture_code = r.region_code)                     as stayed,
-        count(*) filter (where e.origin_prefecture_code = r.region_code)                       as origin_graduates_employed,
-        count(*) filter (where e.origin_prefecture_code = r.region_code
-                           and e.employer_prefecture_code = r.region_code)                     as employed_in_origin,
-        count(*) filter (where e.origin_prefecture_code = r.region_code
-                           and e.school_prefecture_code is distinct from r.region_code)        as studied_elsewhere_employed,
-        count(*) filter (where e.origin_prefecture_code = r.region_code
-                           and e.school_prefecture_code is distinct from r.region_code
-                           and e.employer_prefecture_code = r.region_code)                     as returned,
-        count(*) filter (where e.employer_prefecture_code = r.region_code)                     as employed_in_region,
-        count(*) filter (where e.employer_prefecture_code = r.region_code
-                           and e.school_prefecture_code is distinct from r.region_code
-                           and e.origin_prefecture_code is distinct from r.region_code)        as came_in
-    from regions r
-    join employed e
-      on e.grad_year = r.grad_year
-     and r.region_code in (e.school_prefecture_code, e.origin_prefecture_code, e.employer_prefecture_code)
+        r.region_code,
+        r.grad_year,
+        count(*) filter (where e.school_prefecture_code = r.region_code) as school_graduates_employed,
+        count(*) filter (
+            where e.school_prefecture_code = r.region_code
+            and e.employer_prefecture_code = r.region_code
+        ) as stayed,
+        count(*) filter (where e.origin_prefecture_code = r.region_code) as origin_graduates_employed,
+        count(*) filter (
+            where e.origin_prefecture_code = r.region_code
+            and e.employer_prefecture_code = r.region_code
+        ) as employed_in_origin,
+        count(*) filter (
+            where e.origin_prefecture_code = r.region_code
+            and e.school_prefecture_code is distinct from r.region_code
+        ) as studied_elsewhere_employed,
+        count(*) filter (
+            where e.origin_prefecture_code = r.region_code
+            and e.school_prefecture_code is distinct from r.region_code
+            and e.employer_prefecture_code = r.region_code
+        ) as returned,
+        count(*) filter (where e.employer_prefecture_code = r.region_code) as employed_in_region,
+        count(*) filter (
+            where e.employer_prefecture_code = r.region_code
+            and e.school_prefecture_code is distinct from r.region_code
+            and e.origin_prefecture_code is distinct from r.region_code
+        ) as came_in
+    from regions as r
+    inner join employed as e
+        on
+            r.grad_year = e.grad_year
+            and r.region_code in (e.school_prefecture_code, e.origin_prefecture_code, e.employer_prefecture_code)
     group by all
 ),
+
 rates as (
-    select *,
-        {{ safe_divide('stayed', 'school_graduates_employed') }}          as stay_rate,
+    select
+        *,
+        {{ safe_divide('stayed', 'school_graduates_employed') }} as stay_rate,
         {{ safe_divide('employed_in_origin', 'origin_graduates_employed') }} as origin_return_rate,
-        {{ safe_divide('returned', 'studied_elsewhere_employed') }}       as return_rate,
-        {{ safe_divide('came_in', 'employed_in_region') }}                as inflow_share
+        {{ safe_divide('returned', 'studied_elsewhere_employed') }} as return_rate,
+        {{ safe_divide('came_in', 'employed_in_region') }} as inflow_share
     from counts
 )
+
 select
-    cast(t.region_code as string)                   as region_code,
-    cast(r.region_name as string)                   as region_name,
-    cast(r.province_code as string)                 as province_code,
-    cast(t.grad_year as integer)                     as grad_year,
-    cast(t.school_graduates_employed as bigint)      as school_graduates_employed,
-    cast(t.stayed as bigint)                         as stayed,
-    cast(t.stay_rate as double)                      as stay_rate,
-    cast(t.origin_graduates_employed as bigint)      as origin_graduates_employed,
-    cast(t.employed_in_origin as bigint)             as employed_in_origin,
-    cast(t.origin_return_rate as double)             as origin_return_rate,
-    cast(t.studied_elsewhere_employed as bigint)     as studied_elsewhere_employed,
-    cast(t.returned as bigint)                       as returned,
-    cast(t.return_rate as double)                    as return_rate,
-    cast(t.employed_in_region as bigint)             as employed_in_region,
-    cast(t.came_in as bigint)                        as came_in,
-    cast(t.inflow_share as double)                   as inflow_share,
+    cast(t.region_code as string) as region_code,
+    cast(r.region_name as string) as region_name,
+    cast(r.province_code as string) as province_code,
+    cast(t.grad_year as integer) as grad_year,
+    cast(t.school_graduates_employed as bigint) as school_graduates_employed,
+    cast(t.stayed as bigint) as stayed,
+    cast(t.stay_rate as double) as stay_rate,
+    cast(t.origin_graduates_employed as bigint) as origin_graduates_employed,
+    cast(t.employed_in_origin as bigint) as employed_in_origin,
+    cast(t.origin_return_rate as double) as origin_return_rate,
+    cast(t.studied_elsewhere_employed as bigint) as studied_elsewhere_employed,
+    cast(t.returned as bigint) as returned,
+    cast(t.return_rate as double) as return_rate,
+    cast(t.employed_in_region as bigint) as employed_in_region,
+    cast(t.came_in as bigint) as came_in,
+    cast(t.inflow_share as double) as inflow_share,
     cast((t.stay_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index,
     {{ suppressed_columns() }}
-from rates t
-left join {{ ref('dim_region') }} r on r.region_code = t.region_code
+from rates as t
+left join {{ ref('dim_region') }} as r on t.region_code = r.region_code

@@ -1,62 +1,70 @@
 -- 学校成效记分卡: school × graduation year. Local = the school's prefecture-level city (本地就业).
 with grads as (
     select
-        school_code, grad_year,
+        school_code,
+        grad_year,
         min(school_prefecture_code)  -- one city per school; min() keeps a rebuild deterministic if not
-                                                                                   as region_code,
-        count(*)                                                                   as graduates,
-        count(*) filter (where is_placed)                                          as placed,
-        count(*) filter (where is_employed)                                        as employed,
+            as region_code,
+        count(*) as graduates,
+        count(*) filter (where is_placed) as placed,
+        count(*) filter (where is_employed) as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code) as employed_locally,
-        count(*) filter (where is_employed and employer_is_partner)                as partner_hires,
-        count(*) filter (where is_employed and employer_is_partner
-                           and employer_prefecture_code = school_prefecture_code)  as partner_hires_local,
-        count(*) filter (where is_employed and major_related is not null)          as fit_known,
-        count(*) filter (where is_employed and major_related)                      as employed_major_related,
-        count(*) filter (where order_class)                                        as order_class_graduates,
+        count(*) filter (where is_employed and employer_is_partner) as partner_hires,
+        count(*) filter (
+            where is_employed and employer_is_partner
+            and employer_prefecture_code = school_prefecture_code
+        ) as partner_hires_local,
+        count(*) filter (where is_employed and major_related is not null) as fit_known,
+        count(*) filter (where is_employed and major_related) as employed_major_related,
+        count(*) filter (where order_class) as order_class_graduates,
         count(*) filter (where order_class and is_employed and employer_is_partner) as order_class_partner_hires,
-        count(*) filter (where apprenticeship)                                     as apprenticeship_graduates,
+        count(*) filter (where apprenticeship) as apprenticeship_graduates,
         count(*) filter (where apprenticeship and is_employed and employer_is_partner) as apprenticeship_partner_hires
     from {{ ref('int_graduates') }}
     group by school_code, grad_year
 ),
+
 enrolment as (
-    select school_code, year,
-           min(school_name)               as school_name,  -- deterministic if a school reports two names
-           sum(enrolled_total)            as enrolled_total,
-           sum(order_class_enrolment)     as order_class_enrolment,
-           sum(apprenticeship_enrolment)  as apprenticeship_enrolment
+    select
+        school_code,
+        year,
+        min(school_name) as school_name,  -- deterministic if a school reports two names
+        sum(enrolled_total) as enrolled_total,
+        sum(order_class_enrolment) as order_class_enrolment,
+        sum(apprenticeship_enrolment) as apprenticeship_enrolment
     from {{ ref('stg_enrolment') }}
     group by school_code, year
 )
+
 select
-    cast(g.school_code as string)                                                  as school_code,
-    cast(e.school_name as string)                                                  as school_name,
-    cast(g.region_code as string)                                                  as region_code,
-    cast(r.region_name as string)                                                  as region_name,
-    cast(g.grad_year as integer)                                                    as grad_year,
-    cast(g.graduates as bigint)                                                     as graduates,
-    cast(g.placed as bigint)                                                        as placed,
-    cast({{ safe_divide('g.placed', 'g.graduates') }} as double)                   as placement_rate,
-    cast(g.employed as bigint)                                                      as employed,
-    cast(g.employed_locally as bigint)                                              as employed_locally,
-    cast({{ safe_divide('g.employed_locally', 'g.employed') }} as double)          as local_employment_rate,
-    cast(g.partner_hires as bigint)                                                 as partner_hires,
-    cast(g.partner_hires_local as bigint)                                           as partner_hires_local,
-    cast({{ safe_divide('g.partner_hires', 'g.employed') }} as double)             as partner_hire_rate,
-    cast(g.employed_major_related as bigint)                                        as employed_major_related,
-    cast({{ safe_divide('g.employed_major_related', 'g.fit_known') }} as double)   as major_fit_rate,
-    cast(g.order_class_graduates as bigint)                                         as order_class_graduates,
-    cast(g.order_class_partner_hires as bigint)                                     as order_class_partner_hires,
-    cast({{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as double) as order_class_partner_hire_rate,
-    cast(g.apprenticeship_graduates as bigint)                                      as apprenticeship_graduates,
-    cast(g.apprenticeship_partner_hires as bigint)                                  as apprenticeship_partner_hires,
+    cast(g.school_code as string) as school_code,
+    cast(e.school_name as string) as school_name,
+    cast(g.region_code as string) as region_code,
+    cast(r.region_name as string) as region_name,
+    cast(g.grad_year as integer) as grad_year,
+    cast(g.graduates as bigint) as graduates,
+    cast(g.placed as bigint) as placed,
+    cast({{ safe_divide('g.placed', 'g.graduates') }} as double) as placement_rate,
+    cast(g.employed as bigint) as employed,
+    cast(g.employed_locally as bigint) as employed_locally,
+    cast({{ safe_divide('g.employed_locally', 'g.employed') }} as double) as local_employment_rate,
+    cast(g.partner_hires as bigint) as partner_hires,
+    cast(g.partner_hires_local as bigint) as partner_hires_local,
+    cast({{ safe_divide('g.partner_hires', 'g.employed') }} as double) as partner_hire_rate,
+    cast(g.employed_major_related as bigint) as employed_major_related,
+    cast({{ safe_divide('g.employed_major_related', 'g.fit_known') }} as double) as major_fit_rate,
+    cast(g.order_class_graduates as bigint) as order_class_graduates,
+    cast(g.order_class_partner_hires as bigint) as order_class_partner_hires,
+    cast({{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as double)
+        as order_class_partner_hire_rate,
+    cast(g.apprenticeship_graduates as bigint) as apprenticeship_graduates,
+    cast(g.apprenticeship_partner_hires as bigint) as apprenticeship_partner_hires,
     cast({{ safe_divide('g.apprenticeship_partner_hires', 'g.apprenticeship_graduates') }} as double)
-                                                                                    as apprenticeship_partner_hire_rate,
-    cast(e.enrolled_total as bigint)                                                as enrolled_total,
-    cast(e.order_class_enrolment as bigint)                                         as order_class_enrolment,
-    cast(e.apprenticeship_enrolment as bigint)                                      as apprenticeship_enrolment,
+        as apprenticeship_partner_hire_rate,
+    cast(e.enrolled_total as bigint) as enrolled_total,
+    cast(e.order_class_enrolment as bigint) as order_class_enrolment,
+    cast(e.apprenticeship_enrolment as bigint) as apprenticeship_enrolment,
     {{ suppressed_columns() }}
-from grads g
-left join enrolment e on e.school_code = g.school_code and e.year = g.grad_year
-left join {{ ref('dim_region') }} r on r.region_code = g.region_code
+from grads as g
+left join enrolment as e on g.school_code = e.school_code and g.grad_year = e.year
+left join {{ ref('dim_region') }} as r on g.region_code = r.region_code

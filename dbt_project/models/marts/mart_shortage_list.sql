@@ -3,40 +3,65 @@
 -- listed when shortage_index ≥ var shortage_min_index and vacancy_headcount ≥ var shortage_min_headcount;
 -- ranked by shortage_index within region, year and classification; level 'severe' when the index ≥ 3.
 with candidates as (
-    select region_code, region_name, year, 'industry_division' as classification,
-           industry_code as code, industry_name as name, graduates_supplied, vacancy_headcount, demand_supply_ratio
+    select
+        region_code,
+        region_name,
+        year,
+        'industry_division' as classification,
+        industry_code as code,
+        industry_name as name,
+        graduates_supplied,
+        vacancy_headcount,
+        demand_supply_ratio
     from {{ ref('mart_talent_match') }}
     where region_level = 'prefecture' and industry_level = 'division'
     union all
-    select region_code, region_name, year, 'occupation_sub_major_group',
-           occupation_code, occupation_name, graduates_supplied, vacancy_headcount, demand_supply_ratio
+    select
+        region_code,
+        region_name,
+        year,
+        'occupation_sub_major_group' as classification,
+        occupation_code as code,
+        occupation_name as name,
+        graduates_supplied,
+        vacancy_headcount,
+        demand_supply_ratio
     from {{ ref('mart_talent_match_occupation') }}
     where region_level = 'prefecture' and occupation_level = 'sub_major_group'
 ),
+
 scored as (
-    select *, {{ shortage_index('vacancy_headcount', 'graduates_supplied') }} as shortage_index
+    select
+        *,
+        {{ shortage_index('vacancy_headcount', 'graduates_supplied') }} as shortage_index
     from candidates
 )
+
 select
-    cast(region_code as string)                        as region_code,
-    cast(region_name as string)                        as region_name,
-    cast(year as integer)                               as year,
-    cast(classification as string)                     as classification,
-    cast(code as string)                               as code,
-    cast(name as string)                               as name,
-    cast(row_number() over (partition by region_code, year, classification
-                            order by shortage_index desc, code) as integer) as shortage_rank,
-    cast(shortage_index as double)                      as shortage_index,
+    cast(region_code as string) as region_code,
+    cast(region_name as string) as region_name,
+    cast(year as integer) as year,
+    cast(classification as string) as classification,
+    cast(code as string) as code,
+    cast(name as string) as name,
+    cast(row_number() over (
+        partition by region_code, year, classification
+        order by shortage_index desc, code asc
+    ) as integer) as shortage_rank,
+    cast(shortage_index as double) as shortage_index,
     cast(case when shortage_index >= 3 then 'severe' else 'shortage' end as string) as shortage_level,
-    cast(graduates_supplied > 0 as boolean)             as has_vocational_supply,
-    cast(vacancy_headcount as bigint)                   as vacancy_headcount,
-    cast(graduates_supplied as decimal(18, 4))          as graduates_supplied,
-    cast(demand_supply_ratio as double)                 as demand_supply_ratio,
-    cast('shortage_index = vacancy_headcount / (graduates_supplied + 1) >= {{ var("shortage_min_index") }} '
-         || 'and vacancy_headcount >= {{ var("shortage_min_headcount") }}' as string) as listing_rule,
-    cast('{{ var("bridge_version") }}' as string)      as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string)      as weighting_rule,
+    cast(graduates_supplied > 0 as boolean) as has_vocational_supply,
+    cast(vacancy_headcount as bigint) as vacancy_headcount,
+    cast(graduates_supplied as decimal(18, 4)) as graduates_supplied,
+    cast(demand_supply_ratio as double) as demand_supply_ratio,
+    cast(
+        'shortage_index = vacancy_headcount / (graduates_supplied + 1) >= {{ var("shortage_min_index") }} '
+        || 'and vacancy_headcount >= {{ var("shortage_min_headcount") }}' as string
+    ) as listing_rule,
+    cast('{{ var("bridge_version") }}' as string) as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
     {{ suppressed_columns() }}
 from scored
-where shortage_index >= {{ var('shortage_min_index') }}
-  and vacancy_headcount >= {{ var('shortage_min_headcount') }}
+where
+    shortage_index >= {{ var('shortage_min_index') }}
+    and vacancy_headcount >= {{ var('shortage_min_headcount') }}

@@ -1,0 +1,54 @@
+{#-
+  Codes derived from other codes, written once for every model that needs them (int_graduates,
+  int_vacancies, int_talent_match_counts, dim_major, mart_structure_alignment).
+-#}
+
+{#- GB/T 4754-2017 大类 (2 digits) of an industry code at any level. -#}
+{% macro industry_division(industry_code) -%}
+    substr({{ industry_code }}, 1, 2)
+{%- endmacro %}
+
+{#- 职业分类大典 2022 中类 (e.g. 6-22) of an occupation code. -#}
+{% macro occupation_sub_major_group(occupation_code) -%}
+    substr({{ occupation_code }}, 1, 4)
+{%- endmacro %}
+
+{#- 职业分类大典 2022 大类 (e.g. 6) of an occupation code. -#}
+{% macro occupation_major_group(occupation_code) -%}
+    split_part({{ occupation_code }}, '-', 1)
+{%- endmacro %}
+
+{#- Join dim_region_code_map as <alias>: the region code resolved to the code in force today. -#}
+{% macro join_region(region_code, alias) -%}
+    left join {{ ref('dim_region_code_map') }} as {{ alias }} on {{ region_code }} = {{ alias }}.region_code
+{%- endmacro %}
+
+{#- The three columns of a region resolved by join_region: <prefix>region_code (today's code),
+    <prefix>prefecture_code and <prefix>province_code. -#}
+{% macro region_columns(alias, prefix='') -%}
+    {{ alias }}.current_region_code as {{ prefix }}region_code,
+    {{ alias }}.prefecture_code as {{ prefix }}prefecture_code,
+    {{ alias }}.province_code as {{ prefix }}province_code
+{%- endmacro %}
+
+{#- 专业大类 of a major code: its first two digits, as a number. -#}
+{% macro major_division(major_code) -%}
+    cast(substr({{ major_code }}, 1, 2) as integer)
+{%- endmacro %}
+
+{#- Join the level of a major (seeds/vocabulary/major_levels.csv) as <alias>; no row for a 大类 outside
+    every level's range. -#}
+{% macro join_major_level(major_code, alias) -%}
+    left join {{ ref('major_levels') }} as {{ alias }}
+        on {{ major_division(major_code) }} between {{ alias }}.division_from and {{ alias }}.division_to
+{%- endmacro %}
+
+{#- The 高职专科 专业类 (4 digits) a major belongs to, at any level, through its level joined by
+    join_major_level as <level>: the 大类 offset by the level's higher_offset (中职 and 职业本科 categories
+    are the 高职 ones offset by ∓20); a code of no level keeps its own first four digits. -#}
+{% macro higher_major_category(major_code, level) -%}
+    coalesce(
+        lpad(cast({{ major_division(major_code) }} + {{ level }}.higher_offset as string), 2, '0'),
+        substr({{ major_code }}, 1, 2)
+    ) || substr({{ major_code }}, 3, 2)
+{%- endmacro %}

@@ -1,0 +1,108 @@
+"""Business vocabulary, declared once: the dbt seeds under ``dbt_project/seeds/vocabulary/``.
+
+The dbt models read the same files with ``ref()`` (``int_graduates`` joins ``destination_types``; the
+``join_major_level`` macro joins ``major_levels``); Python reads them here: the feed contracts, the sample
+generator, the catalogue loader, the pandas baseline and the tests.
+
+- ``destination_types.csv``: the graduates' destination types in the order the feed contract lists them,
+  and which count as employed (就业) and as placed (毕业去向落实).
+- ``major_levels.csv``: the level of a major by its 专业大类 (first two digits): 中职 61–79, 高职专科 41–59,
+  职业本科 21–39, and the offset to the 高职专科 大类 of the same categories.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from core.settings import DBT_PROJECT_DIR
+
+VOCABULARY_DIR = DBT_PROJECT_DIR / "seeds" / "vocabulary"
+
+
+@dataclass(frozen=True)
+class DestinationType:
+    name: str
+    label_zh: str
+    is_employed: bool
+    is_placed: bool
+
+
+@dataclass(frozen=True)
+class MajorLevel:
+    level: str
+    label_zh: str
+    division_from: int
+    division_to: int
+    higher_offset: int
+
+    def holds(self, division: int) -> bool:
+        return self.division_from <= division <= self.division_to
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(enumerate(csv.DictReader(f), start=2))  # row 1 is the header
+
+
+def _bool(path: Path, row: int, column: str, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise ValueError(f"{path}, row {row}, column {column}: value {value!r}; expected true or false")
+    return value == "true"
+
+
+def _int(path: Path, row: int, column: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(
+            f"{path}, row {row}, column {column}: value {value!r}; expected an integer"
+        ) from None
+
+
+@cache
+def destination_types(folder: Path = VOCABULARY_DIR) -> tuple[DestinationType, ...]:
+    path = folder / "destination_types.csv"
+    return tuple(
+        DestinationType(
+            r["destination_type"],
+            r["label_zh"],
+            _bool(path, i, "is_employed", r["is_employed"]),
+            _bool(path, i, "is_placed", r["is_placed"]),
+        )
+        for i, r in _rows(path)
+    )
+
+
+@cache
+def major_levels(folder: Path = VOCABULARY_DIR) -> tuple[MajorLevel, ...]:
+    path = folder / "major_levels.csv"
+    return tuple(
+        MajorLevel(
+            r["level"],
+            r["label_zh"],
+            *(_int(path, i, c, r[c]) for c in ("division_from", "division_to", "higher_offset")),
+        )
+        for i, r in _rows(path)
+    )
+
+
+DESTINATION_TYPES: tuple[str, ...] = tuple(d.name for d in destination_types())
+EMPLOYED_DESTINATIONS: tuple[str, ...] = tuple(d.name for d in destination_types() if d.is_employed)
+PLACED_DESTINATIONS: tuple[str, ...] = tuple(d.name for d in destination_types() if d.is_placed)
+LEVELS: tuple[str, ...] = tuple(m.level for m in major_levels())
+
+
+def level_of_division(division: int) -> MajorLevel | None:
+    """The level whose 专业大类 range holds ``division``; None outside every range."""
+    return next((m for m in major_levels() if m.holds(division)), None)
+
+
+def division_ranges() -> str:
+    """The ranges as a reader sees them, lowest first: ``21–39, 41–59 and 61–79``."""
+    spans = [
+        f"{m.division_from}–{m.division_to}" for m in sorted(major_levels(), key=lambda m: m.division_from)
+    ]
+    return ", ".join(spans[:-1]) + " and " + spans[-1] if len(spans) > 1 else spans[0]

@@ -1,0 +1,242 @@
+"""The published marts and dimensions, as declared once in the dbt YAML beside each model.
+
+Every model's ``config.meta`` (``dbt_project/models/*/<model>.yml``) says whether it is published, its key,
+the checks of its Great Expectations suite and its disclosure policy. This module reads them from dbt's
+manifest (``dbt_project/target/manifest.json``, parsed first when missing or older than a project file) and
+returns typed :class:`MartDeclaration` objects. Release (``publication/release.py``), disclosure control
+(``publication/disclosure.py``), the mart suites (``quality/suites.py``) and the analyst catalogue
+(``devtools/analyst_docs.py``) all read them here: there is no other list of published tables.
+
+The meta keys (see the comment at the top of each mart's YAML)::
+
+    published: true
+    key: [column, ...]
+    checks:
+      min_rows: 1                     # the table must not be empty
+      not_null: [column, ...]         # blocking
+      not_null_warn: [column, ...]    # reported, not blocking
+      non_negative: [column, ...]     # besides every count of persons
+      unit_interval: [column, ...]    # 0 <= value <= 1
+      min_value: {column: number}     # may be "{{ var('...') }}": the threshold lives in dbt_project.yml
+    disclosure:
+      counts: [column, ...]           # counts of persons: small-cell suppression
+      rates: {column: [count, ...]}   # a derived column and the counts it reveals
+      additive: {total: [part, ...]}  # within a row: total = sum(parts)
+      hierarchies: [region, ...]      # between rows (publication/disclosure.py HIERARCHIES)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from core.settings import DBT_PROJECT_DIR
+
+MANIFEST_NAME = "manifest.json"
+# a column of every published mart (dbt macro suppressed_columns): what disclosure control masked in the row
+SUPPRESSED_COLUMNS = "suppressed_columns"
+
+
+class DeclarationError(ValueError):
+    """A model's ``config.meta`` is malformed (names the model, the key and what was expected)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    counts: tuple[str, ...] = ()
+    rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    additive: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    hierarchies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checks:
+    min_rows: int = 0
+    not_null: tuple[str, ...] = ()
+    not_null_warn: tuple[str, ...] = ()
+    non_negative: tuple[str, ...] = ()
+    unit_interval: tuple[str, ...] = ()
+    min_value: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MartDeclaration:
+    """One dbt model's declaration. ``schema`` is the dbt schema (``marts`` or ``reference``)."""
+
+    name: str
+    schema: str
+    published: bool
+    key: tuple[str, ...]
+    description: str
+    columns: tuple[Column, ...]
+    checks: Checks
+    disclosure: DisclosurePolicy | None  # None: nothing about persons is published (a dimension)
+
+    @property
+    def is_mart(self) -> bool:
+        return self.disclosure is not None
+
+
+# --- the manifest ---------------------------------------------------------------------------------------
+
+
+def _project_files(project_dir: Path) -> Iterator[Path]:
+    yield from (project_dir / name for name in ("dbt_project.yml", "profiles.yml", "packages.yml"))
+    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
+        yield from (project_dir / folder).rglob("*")
+
+
+def manifest_is_current(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    manifest = project_dir / "target" / MANIFEST_NAME
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    return not any(p.is_file() and p.stat().st_mtime > built for p in _project_files(project_dir))
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """dbt's manifest of ``project_dir``, parsed (``dbt parse``, in this process) when it is missing or older
+    than any project file: a stale manifest names models, tests and declarations that moved."""
+    project_dir = Path(project_dir)
+    target = project_dir / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "a") as lock:  # processes starting together parse once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest_is_current(project_dir):
+            from dbt.cli.main import dbtRunner
+
+            result = dbtRunner().invoke(
+                [
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(project_dir),
+                    "--profiles-dir",
+                    str(project_dir),
+                    "--target-path",
+                    str(target),
+                ]
+            )
+            if not result.success:
+                raise RuntimeError(f"dbt parse of {project_dir} failed: {result.exception}")
+    return target / MANIFEST_NAME
+
+
+# --- declarations ---------------------------------------------------------------------------------------
+
+
+def _names(model: str, where: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DeclarationError(f"{model}: config.meta.{where} must be a list of column names, got {value!r}")
+    return tuple(value)
+
+
+def _number(model: str, where: str, value: Any) -> float:
+    try:
+        return float(value)  # a rendered "{{ var(...) }}" arrives as a string
+    except (TypeError, ValueError):
+        raise DeclarationError(f"{model}: config.meta.{where} must be a number, got {value!r}") from None
+
+
+def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
+    name = node["name"]
+    meta = (node.get("config") or {}).get("meta") or {}
+    columns = tuple(
+        Column(c["name"], c.get("data_type") or "", c.get("description") or "")
+        for c in node.get("columns", {}).values()
+    )
+    known = {c.name for c in columns}
+    checks_meta = meta.get("checks") or {}
+    checks = Checks(
+        min_rows=int(checks_meta.get("min_rows", 0)),
+        not_null=_names(name, "checks.not_null", checks_meta.get("not_null")),
+        not_null_warn=_names(name, "checks.not_null_warn", checks_meta.get("not_null_warn")),
+        non_negative=_names(name, "checks.non_negative", checks_meta.get("non_negative")),
+        unit_interval=_names(name, "checks.unit_interval", checks_meta.get("unit_interval")),
+        min_value={
+            c: _number(name, f"checks.min_value.{c}", v)
+            for c, v in (checks_meta.get("min_value") or {}).items()
+        },
+    )
+    disclosure = None
+    if "disclosure" in meta:
+        d = meta["disclosure"] or {}
+        disclosure = DisclosurePolicy(
+            counts=_names(name, "disclosure.counts", d.get("counts")),
+            rates={r: _names(name, f"disclosure.rates.{r}", v) for r, v in (d.get("rates") or {}).items()},
+            additive=tuple(
+                (t, _names(name, f"disclosure.additive.{t}", v)) for t, v in (d.get("additive") or {}).items()
+            ),
+            hierarchies=_names(name, "disclosure.hierarchies", d.get("hierarchies")),
+        )
+    declaration = MartDeclaration(
+        name=name,
+        schema=(node.get("config") or {}).get("schema") or node["schema"],
+        published=bool(meta.get("published", False)),
+        key=_names(name, "key", meta.get("key")),
+        description=node.get("description") or "",
+        columns=columns,
+        checks=checks,
+        disclosure=disclosure,
+    )
+    if declaration.published:
+        if not declaration.key:
+            raise DeclarationError(f"{name}: a published model needs config.meta.key (its key columns)")
+        named = _named_columns(declaration)
+        unknown = sorted(named - known) if known else []
+        if unknown:
+            raise DeclarationError(
+                f"{name}: config.meta names columns the model does not document: {unknown}"
+            )
+    return declaration
+
+
+def _named_columns(d: MartDeclaration) -> set[str]:
+    c, p = d.checks, d.disclosure
+    named = {*d.key, *c.not_null, *c.not_null_warn, *c.non_negative, *c.unit_interval, *c.min_value}
+    if p is not None:
+        named |= {*p.counts, *p.rates, *[x for deps in p.rates.values() for x in deps]}
+        named |= {t for t, _ in p.additive} | {x for _, parts in p.additive for x in parts}
+    return named
+
+
+@lru_cache(maxsize=8)
+def _load(manifest: Path, mtime: float) -> tuple[MartDeclaration, ...]:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    models = [n for n in data["nodes"].values() if n["resource_type"] == "model"]
+    return tuple(declaration_of(n) for n in sorted(models, key=lambda n: n["name"]))
+
+
+def declarations(manifest: Path | None = None) -> tuple[MartDeclaration, ...]:
+    """Every model's declaration, by name; ``manifest`` defaults to the project's (parsed when stale)."""
+    path = Path(manifest) if manifest is not None else ensure_manifest()
+    return _load(path, path.stat().st_mtime)
+
+
+def published(manifest: Path | None = None) -> tuple[MartDeclaration, ...]:
+    """The published tables: marts first, then dimensions, each by name."""
+    found = [d for d in declarations(manifest) if d.published]
+    return tuple(sorted(found, key=lambda d: (not d.is_mart, d.name)))
+
+
+def published_marts(manifest: Path | None = None) -> tuple[MartDeclaration, ...]:
+    """The published marts (tables with a disclosure policy and a generated quality suite)."""
+    return tuple(d for d in published(manifest) if d.is_mart)
+
+
+def published_mart_names(manifest: Path | None = None) -> tuple[str, ...]:
+    return tuple(d.name for d in published_marts(manifest))
