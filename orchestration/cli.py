@@ -8,7 +8,8 @@ tw status                      the current release and the last ingestion counts
 tw reference DIR               regenerate reference seeds from a folder of raw copies (reference/raw)
 tw contracts                   regenerate dbt source/staging YAML and docs/feeds.md from the contracts
 tw catalogue FILE              load the official major catalogue (专业代码, 专业名称) into dim_major
-tw serve                       the read-only SQL endpoint (PostgreSQL protocol) on the current release
+tw serve                       the read-only SQL endpoint: PostgreSQL serving the current release
+tw users add|password|remove|list [NAME]   analysts of the SQL endpoint
 tw docs                        regenerate docs/analysts.md and README's example queries
 """
 
@@ -96,23 +97,33 @@ def _query(sql: str) -> int:
 def _serve() -> int:
     import logging
 
-    from serving.endpoint import Endpoint
+    from core.settings import DBT_PROJECT_DIR
+    from publication.postgres import published_declarations
+    from serving.postgres import serve
 
     logging.basicConfig(level=logging.INFO)
+    serve(load_settings(), published_declarations(DBT_PROJECT_DIR / "target" / "manifest.json"))
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    from serving.postgres import admin_session, analysts, remove_analyst, set_analyst
+
     settings = load_settings()
-    server = Endpoint(
-        (settings.sql_host, settings.sql_port), settings.releases_dir, settings.require_sql_users()
-    )
-    host, port = server.server_address[:2]
-    print(
-        f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), serving {settings.releases_dir / 'current'}"
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    with admin_session(settings) as dsn:
+        if args.action == "list":
+            print("\n".join(analysts(dsn)))
+        elif args.action == "remove":
+            remove_analyst(dsn, args.name)
+            print(f"removed {args.name}")
+        else:  # add, password: a new password, shown once
+            password = sys.stdin.readline().strip() if args.password_stdin else None
+            password = set_analyst(dsn, settings, args.name, password)
+            verb = "added" if args.action == "add" else "new password for"
+            print(
+                f"{verb} {args.name}"
+                + ("" if args.password_stdin else f"; password (shown once): {password}")
+            )
     return 0
 
 
@@ -163,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     q = sub.add_parser("query", help="SQL on the published release")
     q.add_argument("sql")
     sub.add_parser("status", help="current release and ingestion counts")
-    sub.add_parser("serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release")
+    sub.add_parser("serve", help="read-only SQL endpoint: PostgreSQL serving the current release")
+    users = sub.add_parser("users", help="analysts of the SQL endpoint (read-only PostgreSQL roles)")
+    users.add_argument("action", choices=["add", "password", "remove", "list"])
+    users.add_argument("name", nargs="?")
+    users.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (else generated)"
+    )
     ref = sub.add_parser("reference", help="regenerate reference seeds from raw copies")
     ref.add_argument("dir", type=Path, help="folder of raw reference copies, e.g. reference/raw")
     sub.add_parser("contracts", help="regenerate contract-derived files")
@@ -190,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         return _status()
     if args.command == "serve":
         return _serve()
+    if args.command == "users":
+        if args.action != "list" and not args.name:
+            parser.error(f"tw users {args.action} needs a NAME")
+        return _users(args)
     if args.command == "reference":
         from devtools.reference_seeds import write_seeds
 
