@@ -265,7 +265,6 @@ def _load(
             _foreign_keys(pg, schema, tables, report)
             for table in tables:
                 pg.execute(sql.SQL("analyze {}.{}").format(s, sql.Identifier(table)))
-            pg.execute(sql.SQL("grant usage on schema {} to {}").format(s, sql.Identifier(ANALYSTS_ROLE)))
             pg.execute(
                 sql.SQL("grant select on all tables in schema {} to {}").format(
                     s, sql.Identifier(ANALYSTS_ROLE)
@@ -393,52 +392,166 @@ def switch(dsn: str, release_id: str, switch_timeout: float = 600.0) -> tuple[st
                 time.sleep(min(0.05 * attempts, 1.0))
 
 
+def _tables(con: psycopg.Connection, schema: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select tablename from pg_tables where schemaname = %s order by 1", [schema]
+        ).fetchall()
+    ]
+
+
+def _structure(con: psycopg.Connection, schema: str) -> list[tuple]:
+    """Tables, columns, types and constraints of a schema, with the schema's own name taken out."""
+    columns = con.execute(
+        "select c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+        "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+        "join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped order by 1, 2",
+        [schema],
+    ).fetchall()
+    constraints = con.execute(
+        "select c.relname, k.contype, pg_get_constraintdef(k.oid) from pg_constraint k "
+        "join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s order by 1, 2, 3",
+        [schema],
+    ).fetchall()
+    prefixes = (f"{schema}.", f'"{schema}".')
+    return columns + [
+        (table, kind, definition.replace(prefixes[0], "").replace(prefixes[1], ""))
+        for table, kind, definition in constraints
+    ]
+
+
+def _with_foreign_keys_last(con: psycopg.Connection, schema: str) -> list[str]:
+    """The schema's tables; those that reference others last (one level: marts → dimensions)."""
+    referencing = {
+        r[0]
+        for r in con.execute(
+            "select distinct c.relname from pg_constraint k join pg_class c on c.oid = k.conrelid "
+            "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and k.contype = 'f'",
+            [schema],
+        ).fetchall()
+    }
+    tables = _tables(con, schema)
+    return [t for t in tables if t not in referencing] + [t for t in tables if t in referencing]
+
+
+def _copy_comments(con: psycopg.Connection, source: str, target: str, table: str) -> None:
+    rows = con.execute(
+        "select a.attname, obj_description(s.oid, 'pg_class'), col_description(s.oid, a.attnum), "
+        "obj_description(d.oid, 'pg_class'), col_description(d.oid, b.attnum) "
+        "from pg_class s join pg_namespace sn on sn.oid = s.relnamespace and sn.nspname = %s "
+        "join pg_class d on d.relname = s.relname join pg_namespace dn on dn.oid = d.relnamespace "
+        "and dn.nspname = %s "
+        "join pg_attribute a on a.attrelid = s.oid and a.attnum > 0 and not a.attisdropped "
+        "join pg_attribute b on b.attrelid = d.oid and b.attname = a.attname where s.relname = %s",
+        [source, target, table],
+    ).fetchall()
+    t = sql.SQL("{}.{}").format(sql.Identifier(target), sql.Identifier(table))
+    if rows and rows[0][1] != rows[0][3]:
+        con.execute(sql.SQL("comment on table {} is {}").format(t, sql.Literal(rows[0][1])))
+    for column, _, text, _, current in rows:
+        if text != current:
+            con.execute(
+                sql.SQL("comment on column {}.{} is {}").format(t, sql.Identifier(column), sql.Literal(text))
+            )
+
+
+def _clone(con: psycopg.Connection, source: str, target: str) -> None:
+    """A copy of schema ``source`` as ``target``: tables with their keys, indexes and comments, rows, foreign
+    keys, and SELECT for the analysts (USAGE comes with the switch)."""
+    s, d = sql.Identifier(source), sql.Identifier(target)
+    con.execute(sql.SQL("drop schema if exists {} cascade").format(d))
+    con.execute(sql.SQL("create schema {}").format(d))
+    tables = _with_foreign_keys_last(con, source)
+    for table in tables:
+        t = sql.Identifier(table)
+        con.execute(sql.SQL("create table {}.{} (like {}.{} including all)").format(d, t, s, t))
+        con.execute(sql.SQL("insert into {}.{} select * from {}.{}").format(d, t, s, t))
+        _copy_comments(con, source, target, table)
+    for table, name, definition in con.execute(
+        "select c.relname, k.conname, pg_get_constraintdef(k.oid) from pg_constraint k "
+        "join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = %s and k.contype = 'f' order by 1, 2",
+        [source],
+    ).fetchall():
+        definition = definition.replace(f'"{source}".', f'"{target}".').replace(f"{source}.", f'"{target}".')
+        con.execute(
+            sql.SQL("alter table {}.{} add constraint {} {}").format(
+                d, sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
+            )
+        )
+    con.execute(
+        sql.SQL("grant select on all tables in schema {} to {}").format(d, sql.Identifier(ANALYSTS_ROLE))
+    )
+
+
+NEXT_SCHEMA = READER_SCHEMA + "_next"  # a structural switch prepares the new reader schema here
+
+
 def _switch_once(con: psycopg.Connection, release_id: str) -> str | None:
+    """One attempt. Same tables, columns and constraints as what readers see: the rows are replaced in one
+    transaction (no lock that blocks a reader; a transaction sees one release under REPEATABLE READ, the
+    analysts' default, and every statement does under READ COMMITTED). Otherwise (the first release, or a
+    release whose tables changed): a copy is prepared, then swapped in under ACCESS EXCLUSIVE locks on the
+    old tables, which waits for the readers of the old release."""
     meta = sql.Identifier(META_SCHEMA)
     reader, analysts = sql.Identifier(READER_SCHEMA), sql.Identifier(ANALYSTS_ROLE)
+    row = _meta(con, release_id)
+    if row is None:
+        raise PostgresLoadError(f"release {release_id} is not loaded into PostgreSQL")
+    schema, state = row
+    if state == "current":
+        return release_id
+    if not _schema_exists(con, schema):
+        raise PostgresLoadError(f"release {release_id}: its schema {schema} was dropped; load it again")
+    in_place = _schema_exists(con, READER_SCHEMA) and _structure(con, READER_SCHEMA) == _structure(
+        con, schema
+    )
+    if not in_place:
+        with con.transaction():
+            _clone(con, schema, NEXT_SCHEMA)
     with con.transaction():
         con.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(SWITCH_LOCK_TIMEOUT)))
-        # one switch at a time (two publishers would otherwise race on the renames)
+        # one switch at a time (two publishers would otherwise race)
         con.execute("select pg_advisory_xact_lock(hashtext('tw release switch'))")
-        row = _meta(con, release_id)
-        if row is None:
-            raise PostgresLoadError(f"release {release_id} is not loaded into PostgreSQL")
-        schema, state = row
-        if state == "current":
-            return release_id
         current = con.execute(
-            sql.SQL("select release_id, schema_name from {}.releases where state = 'current'").format(meta)
+            sql.SQL("select release_id from {}.releases where state = 'current'").format(meta)
         ).fetchone()
-        if con.execute("select 1 from pg_namespace where nspname = %s", [READER_SCHEMA]).fetchone():
-            if current is None:
-                raise PostgresLoadError(
-                    f"schema {READER_SCHEMA} exists but no release is recorded as current in "
-                    f"{META_SCHEMA}.releases: it was not made by this loader; rename or drop it"
-                )
-            tables = [
-                r[0]
-                for r in con.execute(
-                    "select tablename from pg_tables where schemaname = %s", [READER_SCHEMA]
-                ).fetchall()
-            ]
-            if tables:
+        if _schema_exists(con, READER_SCHEMA) and current is None:
+            raise PostgresLoadError(
+                f"schema {READER_SCHEMA} exists but no release is recorded as current in "
+                f"{META_SCHEMA}.releases: it was not made by this loader; rename or drop it"
+            )
+        if in_place:
+            order = _with_foreign_keys_last(con, schema)
+            for table in reversed(order):
+                con.execute(sql.SQL("delete from {}.{}").format(reader, sql.Identifier(table)))
+            for table in order:
+                t = sql.Identifier(table)
                 con.execute(
-                    sql.SQL("lock table {} in access exclusive mode").format(
-                        sql.SQL(", ").join(sql.SQL("{}.{}").format(reader, sql.Identifier(t)) for t in tables)
+                    sql.SQL("insert into {}.{} select * from {}.{}").format(
+                        reader, t, sql.Identifier(schema), t
                     )
                 )
-            con.execute(sql.SQL("alter schema {} rename to {}").format(reader, sql.Identifier(current[1])))
-            con.execute(
-                sql.SQL("revoke usage on schema {} from {}").format(sql.Identifier(current[1]), analysts)
-            )
-            con.execute(
-                sql.SQL(
-                    "update {}.releases set state = 'retired', retired_at = now() where release_id = %s"
-                ).format(meta),
-                [current[0]],
-            )
-        con.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(schema), reader))
-        con.execute(sql.SQL("grant usage on schema {} to {}").format(reader, analysts))
+                _copy_comments(con, schema, READER_SCHEMA, table)
+        else:
+            old = _tables(con, READER_SCHEMA)
+            if old:
+                con.execute(
+                    sql.SQL("lock table {} in access exclusive mode").format(
+                        sql.SQL(", ").join(sql.SQL("{}.{}").format(reader, sql.Identifier(t)) for t in old)
+                    )
+                )
+            con.execute(sql.SQL("drop schema if exists {} cascade").format(reader))
+            con.execute(sql.SQL("alter schema {} rename to {}").format(sql.Identifier(NEXT_SCHEMA), reader))
+            con.execute(sql.SQL("grant usage on schema {} to {}").format(reader, analysts))
+        con.execute(
+            sql.SQL(
+                "update {}.releases set state = 'retired', retired_at = now() where state = 'current'"
+            ).format(meta)
+        )
         con.execute(
             sql.SQL(
                 "update {}.releases set state = 'current', switched_in_at = now(), retired_at = null "
@@ -446,7 +559,12 @@ def _switch_once(con: psycopg.Connection, release_id: str) -> str | None:
             ).format(meta),
             [release_id],
         )
-        return current[0] if current else None
+    if in_place:  # the replaced rows are dead tuples: reclaim them, and fresh statistics for the planner
+        for table in _tables(con, READER_SCHEMA):
+            con.execute(
+                sql.SQL("vacuum (analyze, truncate false) {}.{}").format(reader, sql.Identifier(table))
+            )
+    return current[0] if current else None
 
 
 def drop_expired(dsn: str, grace: timedelta) -> list[str]:

@@ -212,6 +212,8 @@ class EmbeddedServer:
             "superuser_reserved_connections": "3",
             "password_encryption": "scram-sha-256",
             "authentication_timeout": "10s",
+            # a query whose client went away is stopped within seconds, not when it would have finished
+            "client_connection_check_interval": "2s",
             "ssl": "on",
             "ssl_cert_file": "server.crt",
             "ssl_key_file": "server.key",
@@ -316,9 +318,16 @@ class EmbeddedServer:
             self._run([str(_bin("pg_ctl")), "stop", "-m", "fast", "-w", "-D", str(self.data)])
 
     def admin_dsn(self, database: str = DATABASE) -> str:
+        """The administrator's connection (Unix socket); the port and socket of a running server are read from
+        its postmaster.pid, so a process with other settings (a ``tw run``) finds it too."""
         password = self.password_file.read_text(encoding="utf-8").strip()
+        port, sockets = self.port, self.socket_dir()
+        pid_file = self.data / "postmaster.pid"
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            lines = pid_file.read_text(encoding="utf-8").splitlines()
+            port, sockets = int(lines[3]), Path(lines[4])
         return psycopg.conninfo.make_conninfo(
-            host=str(self.socket_dir()), port=self.port, user=ADMIN_ROLE, password=password, dbname=database
+            host=str(sockets), port=port, user=ADMIN_ROLE, password=password, dbname=database
         )
 
     def log_files(self) -> list[Path]:
@@ -472,6 +481,8 @@ def _role_limits(con: psycopg.Connection, name: str, settings: Settings) -> None
         ("statement_timeout", f"{pg.statement_timeout_seconds}s"),
         ("idle_in_transaction_session_timeout", f"{pg.idle_in_transaction_seconds}s"),
         ("default_transaction_read_only", "on"),
+        # a transaction sees one release, also across statements (publication/postgres.py: the switch)
+        ("default_transaction_isolation", "repeatable read"),
     ):
         con.execute(sql.SQL("alter role {} set {} = {}").format(role, sql.SQL(setting), sql.Literal(value)))
     con.execute(
@@ -491,7 +502,9 @@ def remove_analyst(dsn: str, name: str) -> None:
         con.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
 
 
-def enforce_limits(dsn: str, settings: Settings) -> dict[str, int]:
+def enforce_limits(
+    dsn: str, settings: Settings, slack_seconds: float = WATCHDOG_SLACK_SECONDS
+) -> dict[str, int]:
     """Cancel analysts' statements running past the statement timeout and close their sessions idle in a
     transaction past the idle timeout, whatever they SET themselves (they may raise their own timeouts)."""
     pg = settings.postgres
@@ -500,13 +513,13 @@ def enforce_limits(dsn: str, settings: Settings) -> dict[str, int]:
         cancelled = con.execute(
             "select count(*) filter (where pg_cancel_backend(pid)) from pg_stat_activity "
             f"where state = 'active' and {analyst} and now() - query_start > make_interval(secs => %s)",
-            [ANALYSTS_ROLE, pg.statement_timeout_seconds + WATCHDOG_SLACK_SECONDS],
+            [ANALYSTS_ROLE, pg.statement_timeout_seconds + slack_seconds],
         ).fetchone()[0]
         closed = con.execute(
             "select count(*) filter (where pg_terminate_backend(pid)) from pg_stat_activity "
             f"where state in ('idle in transaction', 'idle in transaction (aborted)') and {analyst} "
             "and now() - state_change > make_interval(secs => %s)",
-            [ANALYSTS_ROLE, pg.idle_in_transaction_seconds + WATCHDOG_SLACK_SECONDS],
+            [ANALYSTS_ROLE, pg.idle_in_transaction_seconds + slack_seconds],
         ).fetchone()[0]
     return {"cancelled": cancelled, "closed": closed}
 
@@ -558,9 +571,8 @@ def analyst_dsn(settings: Settings, user: str, password: str, **extra: str) -> s
             "sslmode": "verify-full",
             "sslrootcert": str(EmbeddedServer(settings).client_certificate),
         }
-    return psycopg.conninfo.make_conninfo(
-        **{k: v for k, v in params.items() if v}, user=user, password=password, **extra
-    )
+    params = {k: v for k, v in params.items() if v} | {"user": user, "password": password} | extra
+    return psycopg.conninfo.make_conninfo(**params)
 
 
 @contextlib.contextmanager
