@@ -317,9 +317,8 @@ JAVA = Path(__file__).parent / "jdbc" / "Metadata.java"
     ".ci/run installs them",
 )
 def test_jdbc_metadata_calls_of_dbeaver_and_metabase(warehouse: Warehouse, tmp_path: Path) -> None:
-    (tmp_path / "Metadata.java").write_text(JAVA, encoding="utf-8")
     compiled = subprocess.run(
-        ["javac", "-d", str(tmp_path), str(tmp_path / "Metadata.java")],
+        ["javac", "-d", str(tmp_path), str(JAVA)],
         capture_output=True,
         text=True,
         check=False,
