@@ -112,7 +112,8 @@ def analysts_markdown() -> str:
         (
             "Tested in tests/e2e/test_postgres_clients.py: psql, psycopg 3, psycopg2, SQLAlchemy "
             "reflection, pandas, polars (connectorx, ADBC) and pgjdbc's metadata calls; Superset itself is "
-            "not run by the tests (docs/sql-endpoint.md). Statements run at most 5 minutes; a transaction sees one release."
+            "not run by the tests (docs/sql-endpoint.md). Statements run at most 5 minutes; a transaction "
+            "sees one release."
         ),
         "",
         "## Example queries",
