@@ -684,12 +684,20 @@ def declarations_from_manifest(
     keys = {**single, **combined}
     docs = {
         name: TableDoc(
-            node.get("description") or "",
-            {c: col.get("description") or "" for c, col in (node.get("columns") or {}).items()},
+            _with_caveat(node),
+            {c: _with_caveat(col) for c, col in (node.get("columns") or {}).items()},
         )
         for name, node in models.items()
     }
     return keys, docs
+
+
+def _with_caveat(node: dict) -> str:
+    """A description, and the caveat of the indicator when its YAML has one (``meta: {caveat: ...}``)."""
+    meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+    caveat = meta.get("caveat")
+    description = node.get("description") or ""
+    return f"{description} Caveat: {caveat}".strip() if caveat else description
 
 
 def published_declarations(manifest_path: Path) -> tuple[dict[str, list[str]], dict[str, TableDoc]]:

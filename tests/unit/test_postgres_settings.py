@@ -72,7 +72,10 @@ def test_keys_and_comments_come_from_the_dbt_manifest(tmp_path: Path) -> None:
                 "resource_type": "model",
                 "name": "mart_a",
                 "description": "甲 A",
-                "columns": {"k1": {"description": "key one"}, "k2": {"description": ""}},
+                "columns": {
+                    "k1": {"description": "key one"},
+                    "k2": {"description": "", "config": {"meta": {"caveat": "job boards only"}}},
+                },
             },
             "model.p.dim_b": {
                 "unique_id": "model.p.dim_b",
@@ -94,4 +97,7 @@ def test_keys_and_comments_come_from_the_dbt_manifest(tmp_path: Path) -> None:
     path.write_text(json.dumps(manifest), encoding="utf-8")
     keys, docs = declarations_from_manifest(path, ["mart_a", "dim_b"])
     assert keys == {"mart_a": ["k1", "k2"], "dim_b": ["code"]}
-    assert docs["mart_a"].description == "甲 A" and docs["mart_a"].columns == {"k1": "key one", "k2": ""}
+    assert docs["mart_a"].description == "甲 A" and docs["mart_a"].columns == {
+        "k1": "key one",
+        "k2": "Caveat: job boards only",
+    }
