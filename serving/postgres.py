@@ -126,11 +126,16 @@ class EmbeddedServer:
         try:
             pwd.getpwnam(self.user)
         except KeyError:
-            subprocess.run(
+            made = subprocess.run(
                 ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
-                check=True,
+                check=False,
                 capture_output=True,
+                text=True,
             )
+            try:
+                pwd.getpwnam(self.user)  # made here, or by another process at the same moment
+            except KeyError:
+                raise ServerError(f"could not create the system user {self.user}: {made.stderr}") from None
         # the server's user must reach its data directory and the binaries: traverse (o+x) only, no listing
         for path in (self.root, Path(_bin("postgres")).parent):
             for parent in path.resolve().parents:
