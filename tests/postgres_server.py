@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import Settings, load_settings
 from serving.postgres import EmbeddedServer, analyst_dsn, set_analyst
+
+
+@contextlib.contextmanager
+def server_home() -> Iterator[Path]:
+    """A TW_HOME for a test server, outside pytest's temporary root: pytest makes ``/tmp/pytest-of-<user>``
+    mode 0700 whenever a session starts, which would cut the server's own user (``tw_postgres``, when the
+    tests run as root) off its data directory in the middle of a run."""
+    home = Path(tempfile.mkdtemp(prefix="tw-pg-test-"))
+    home.chmod(0o755)
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def free_port() -> int:

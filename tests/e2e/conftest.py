@@ -22,7 +22,7 @@ import pytest
 
 from publication.postgres import LoadReport, TableDoc, load_release
 from publication.release import publish, stage_candidate
-from tests.postgres_server import Endpoint, embedded_endpoint
+from tests.postgres_server import Endpoint, embedded_endpoint, server_home
 
 TABLES = (("marts", "mart_talent_match"), ("marts", "mart_talent_outflow"), ("reference", "dim_region"))
 KEYS = {
@@ -100,9 +100,8 @@ class Warehouse:
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    home = tmp_path_factory.mktemp("pg-home")
-    with embedded_endpoint(home) as endpoint:
+def warehouse() -> Iterator[Warehouse]:
+    with server_home() as home, embedded_endpoint(home) as endpoint:
         w = Warehouse(home, endpoint)
         w.publish(100)
         yield w

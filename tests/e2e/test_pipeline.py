@@ -19,7 +19,7 @@ import pytest
 from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
 from tests.conftest import REPO
-from tests.postgres_server import Endpoint, embedded_endpoint
+from tests.postgres_server import Endpoint, embedded_endpoint, server_home
 
 pytestmark = pytest.mark.e2e
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
@@ -65,8 +65,12 @@ class Pipeline:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    home = tmp_path_factory.mktemp("tw-home")
+def pipeline() -> Iterator[Pipeline]:
+    with server_home() as home:  # outside pytest's temporary root: the SQL endpoint's server reads it too
+        yield from _pipeline(home)
+
+
+def _pipeline(home: Path) -> Iterator[Pipeline]:
     p = Pipeline(home)
     generate(p.inbox, "small")
     with pytest.MonkeyPatch.context() as mp:

@@ -18,7 +18,7 @@ from core.settings import load_settings
 from publication.release import publish, stage_candidate
 from serving.postgres import EmbeddedServer, analyst_dsn
 from tests.e2e.conftest import build_database
-from tests.postgres_server import free_port
+from tests.postgres_server import free_port, server_home
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,11 @@ def _tw(*args: str, env: dict, stdin: str | None = None) -> subprocess.Completed
 
 
 def test_tw_serve_loads_the_current_release_and_tw_users_manage_analysts(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+    with server_home() as home:
+        _serve_and_manage_users(home, tmp_path)
+
+
+def _serve_and_manage_users(home: Path, tmp_path: Path) -> None:
     releases = home / "releases"
     gate = tmp_path / "gate.json"
     gate.write_text(json.dumps({"passed": True, "results_dir": str(tmp_path), "suites": []}))
