@@ -36,8 +36,11 @@ demo-small: sync
 run: sync
 	$(RUN) tw run
 
+# the SQL endpoint: PostgreSQL over TLS on 127.0.0.1:5433 (docs/sql-endpoint.md). On a fresh clone it builds the
+# demo release first; TW_DEMO=1 adds the demo analyst (analyst/analyst) — sample data only.
 serve: sync
-	$(RUN) tw serve
+	@test -e "$${TW_HOME:-var}/releases/current" || TW_DEMO=1 $(RUN) tw demo --scale demo
+	TW_DEMO=1 $(RUN) tw serve
 
 # two workers, one test file each at a time (the long end-to-end files run side by side)
 test: sync

@@ -1,8 +1,10 @@
 """Latency of the example analyst queries through the SQL endpoint, on a warehouse's current release.
 
-Starts the endpoint in this process (PostgreSQL wire protocol, as a BI tool would connect), runs every
-example query (serving/example_queries.yml) ``repeat`` times over one connection after a warm-up, and
-reports the 50th and 95th percentiles over all of them and the slowest query's 95th percentile.
+Starts the endpoint's PostgreSQL for the warehouse (``TW_HOME/postgres``, on a free port; stopped again
+unless it was already running), loads the current release into it if it serves another, and runs every
+example query (serving/example_queries.yml) ``repeat`` times over one TLS connection after a warm-up, as a
+BI tool would connect. Reports the 50th and 95th percentiles over all of them and the slowest query's 95th
+percentile.
 
     python -m benchmarks.queries TW_HOME [--repeat 20]
 """
@@ -18,20 +20,40 @@ from pathlib import Path
 
 import psycopg
 
+from core.settings import DBT_PROJECT_DIR, load_settings
 from devtools.analyst_docs import example_queries
-from serving.endpoint import serve
+from publication.postgres import published_declarations
+from serving.postgres import EmbeddedServer, analyst_dsn, set_analyst, sync_current_release
 
 
 def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def measure(home: Path, repeat: int = 20) -> dict:
-    server = serve("127.0.0.1", 0, home / "releases", {"bench": "bench"})
+    settings = load_settings({"TW_HOME": str(home), "TW_SQL_PORT": str(_free_port())})
+    server = EmbeddedServer(settings)
+    was_running = server.running()
+    if not was_running:
+        server.start()
     try:
-        dsn = f"host=127.0.0.1 port={server.server_address[1]} user=bench password=bench dbname=warehouse"
+        admin = server.admin_dsn()
+        sync_current_release(
+            admin, settings, published_declarations(DBT_PROJECT_DIR / "target" / "manifest.json")
+        )
+        set_analyst(admin, settings, "bench", "bench-password")
+        port = psycopg.conninfo.conninfo_to_dict(admin)["port"]  # a running server keeps its own port
+        dsn = analyst_dsn(settings, "bench", "bench-password", port=str(port))
         per_query: dict[str, list[float]] = {}
-        with psycopg.connect(dsn) as con:
+        with psycopg.connect(dsn, autocommit=True) as con:
             for q in example_queries():
                 con.execute(q["sql"]).fetchall()  # warm-up
                 times = []
@@ -41,8 +63,8 @@ def measure(home: Path, repeat: int = 20) -> dict:
                     times.append((time.perf_counter() - started) * 1000)
                 per_query[q["question"]] = times
     finally:
-        server.shutdown()
-        server.server_close()
+        if not was_running:
+            server.stop()
     everything = [t for ts in per_query.values() for t in ts]
     slowest = max(per_query, key=lambda q: _p95(per_query[q]))
     return {

@@ -29,9 +29,16 @@ differs from the one below.
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
 | TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
-| TW_SQL_HOST | ``127.0.0.1`` | where the SQL endpoint listens (loopback unless you open it on purpose) |
+| TW_SQL_HOST | ``127.0.0.1`` | SQL endpoint addresses (comma-separated; ``*``: all); empty is refused |
 | TW_SQL_PORT | ``5433`` | its port |
-| TW_SQL_USERS | (none) | ``user:password`` pairs, comma-separated; required (demo: ``analyst:analyst``) |
+| TW_SQL_USERS | (none) | ``user:password`` pairs: analysts set up by ``tw serve`` (demo: analyst:analyst) |
+| TW_PG_DSN | (none) | an existing PostgreSQL server to serve from, instead of the embedded one |
+| TW_PG_TLS_CERT | (none) | the embedded server's certificate (PEM; default: a generated self-signed one) |
+| TW_PG_TLS_KEY | (none) | its private key (PEM); set both or neither |
+| TW_PG_STATEMENT_TIMEOUT_SECONDS | ``300`` | an analyst's statement is cancelled after this long |
+| TW_PG_IDLE_IN_TRANSACTION_SECONDS | ``60`` | an analyst's session idle in a transaction is closed |
+| TW_PG_CONNECTIONS_PER_USER | ``10`` | connections one analyst may hold at once |
+| TW_PG_RELEASE_GRACE_HOURS | ``24`` | release schemas switched out longer ago are dropped |
 | TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); |
 | | | ``0`` turns it off |
 | TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself |
@@ -48,7 +55,7 @@ import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +71,23 @@ DEMO_KEY = b"talent-warehouse-demo-key-not-for-real-data"
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """The SQL endpoint's PostgreSQL (serving/postgres.py, publication/postgres.py)."""
+
+    dsn: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    statement_timeout_seconds: int = 300
+    idle_in_transaction_seconds: int = 60
+    connections_per_user: int = 10
+    release_grace_hours: float = 24
+
+    @property
+    def embedded(self) -> bool:
+        return self.dsn is None
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,7 @@ class Settings:
     spark_host: str
     spark_port: int
     spark_user: str
+    postgres: PostgresSettings = field(default_factory=lambda: PostgresSettings())
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -199,7 +224,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keep_releases=_integer(env, "TW_KEEP_RELEASES", 5),
         schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
         sensor_interval_seconds=_integer(env, "TW_SENSOR_INTERVAL_SECONDS", 60),
-        sql_host=env.get("TW_SQL_HOST", "127.0.0.1"),
+        sql_host=_listen_host(env.get("TW_SQL_HOST", "127.0.0.1")),
         sql_port=_integer(env, "TW_SQL_PORT", 5433),
         sql_users=_users(env.get("TW_SQL_USERS", "")),
         dagster_home=Path(env.get("DAGSTER_HOME", home / "dagster")).resolve(),
@@ -217,6 +242,45 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_host=env.get("TW_SPARK_HOST", "localhost"),
         spark_port=_integer(env, "TW_SPARK_PORT", 10000),
         spark_user=env.get("TW_SPARK_USER", "dbt"),
+        postgres=_postgres_settings(env),
+    )
+
+
+def _listen_host(text: str) -> str:
+    """Addresses the SQL endpoint listens on; an empty value must not silently mean every interface."""
+    addresses = [a.strip() for a in text.split(",") if a.strip()]
+    if not addresses:
+        raise ConfigurationError(
+            "TW_SQL_HOST is empty: give the address(es) to listen on, e.g. 127.0.0.1 (the default), "
+            "or '*' to listen on every interface on purpose"
+        )
+    return ",".join(addresses)
+
+
+def _postgres_settings(env: Mapping[str, str]) -> PostgresSettings:
+    cert, key = env.get("TW_PG_TLS_CERT"), env.get("TW_PG_TLS_KEY")
+    if bool(cert) != bool(key):
+        raise ConfigurationError("TW_PG_TLS_CERT and TW_PG_TLS_KEY go together: set both or neither")
+    return PostgresSettings(
+        dsn=env.get("TW_PG_DSN") or None,
+        tls_cert=Path(cert).resolve() if cert else None,
+        tls_key=Path(key).resolve() if key else None,
+        statement_timeout_seconds=int(
+            _non_negative(
+                "TW_PG_STATEMENT_TIMEOUT_SECONDS", env.get("TW_PG_STATEMENT_TIMEOUT_SECONDS", "300")
+            )
+        ),
+        idle_in_transaction_seconds=int(
+            _non_negative(
+                "TW_PG_IDLE_IN_TRANSACTION_SECONDS", env.get("TW_PG_IDLE_IN_TRANSACTION_SECONDS", "60")
+            )
+        ),
+        connections_per_user=int(
+            _non_negative("TW_PG_CONNECTIONS_PER_USER", env.get("TW_PG_CONNECTIONS_PER_USER", "10"))
+        ),
+        release_grace_hours=_non_negative(
+            "TW_PG_RELEASE_GRACE_HOURS", env.get("TW_PG_RELEASE_GRACE_HOURS", "24")
+        ),
     )
 
 

@@ -6,7 +6,8 @@ tw status [--json]                 the current release and every ingested file: 
 tw quarantine [FILE]               the refused rows (of one file, or all) and why, gate passed or not
 tw retract FILE                    take every version of a delivered file back out of the raw zone
 tw inspect FILE [--feed F]         read a file and propose the source profile that loads it
-tw serve                           the read-only SQL endpoint (PostgreSQL protocol) on the current release
+tw serve                           the read-only SQL endpoint: PostgreSQL serving the current release
+tw users add|password|remove|list [NAME]   analysts of the SQL endpoint
 
 The developer commands (sample feeds, the demo, generated files) live in devtools/cli.py: runtime packages
 never import devtools (docs/architecture.md), so devtools registers them under the ``tw.commands`` entry
@@ -175,24 +176,37 @@ def _query(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from serving.endpoint import Endpoint
+    from core.settings import DBT_PROJECT_DIR
+    from publication.postgres import published_declarations
+    from serving.postgres import serve
+    from transformation.marts import ensure_manifest
 
     logging.basicConfig(level=logging.INFO)
+    serve(load_settings(), published_declarations(ensure_manifest(DBT_PROJECT_DIR)))
+    return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    from serving.postgres import admin_session, analysts, remove_analyst, set_analyst
+
+    if args.action != "list" and not args.name:
+        print(f"tw users {args.action} needs a NAME", file=sys.stderr)
+        return 2
     settings = load_settings()
-    server = Endpoint(
-        (settings.sql_host, settings.sql_port), settings.releases_dir, settings.require_sql_users()
-    )
-    host, port = server.server_address[:2]
-    print(
-        f"SQL endpoint on {host}:{port} (PostgreSQL protocol, read-only), "
-        f"serving {settings.current_release_link}"
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    with admin_session(settings) as dsn:
+        if args.action == "list":
+            print("\n".join(analysts(dsn)))
+        elif args.action == "remove":
+            remove_analyst(dsn, args.name)
+            print(f"removed {args.name}")
+        else:  # add, password: a new password, shown once
+            password = sys.stdin.readline().strip() if args.password_stdin else None
+            password = set_analyst(dsn, settings, args.name, password)
+            verb = "added" if args.action == "add" else "new password for"
+            print(
+                f"{verb} {args.name}"
+                + ("" if args.password_stdin else f"; password (shown once): {password}")
+            )
     return 0
 
 
@@ -339,8 +353,15 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("--feed", choices=sorted(FEEDS), help="default: the inbox folder the file is in")
     inspect.set_defaults(handler=_inspect)
     sub.add_parser(
-        "serve", help="read-only SQL endpoint (PostgreSQL wire protocol) on the current release"
+        "serve", help="read-only SQL endpoint: PostgreSQL serving the current release"
     ).set_defaults(handler=_serve)
+    users = sub.add_parser("users", help="analysts of the SQL endpoint (read-only PostgreSQL roles)")
+    users.add_argument("action", choices=["add", "password", "remove", "list"])
+    users.add_argument("name", nargs="?")
+    users.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (else generated)"
+    )
+    users.set_defaults(handler=_users)
     for entry_point in entry_points(group=COMMANDS_ENTRY_POINT):
         entry_point.load()(sub)  # register(subparsers): adds its commands with set_defaults(handler=...)
     return top

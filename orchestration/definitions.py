@@ -10,7 +10,12 @@ import dagster as dg
 
 from core.settings import Settings, load_settings
 from orchestration.assets.feeds import feed_assets, feed_checks, quarantine
-from orchestration.assets.publication import published_release, release_candidate, release_candidate_check
+from orchestration.assets.publication import (
+    postgres_release,
+    published_release,
+    release_candidate,
+    release_candidate_check,
+)
 from orchestration.assets.transform import build_dbt_assets
 from orchestration.automation import inbox_sensor, nightly_schedule, refresh_job
 from orchestration.resources import dbt_resource, ensure_dbt_manifest, warehouse_resource
@@ -27,7 +32,14 @@ def build_definitions(
     dbt = dbt_resource(settings)
     ensure_dbt_manifest(dbt)
     return dg.Definitions(
-        assets=[*feed_assets, quarantine, build_dbt_assets(), release_candidate, published_release],
+        assets=[
+            *feed_assets,
+            quarantine,
+            build_dbt_assets(),
+            release_candidate,
+            published_release,
+            postgres_release,
+        ],
         asset_checks=[feed_checks, release_candidate_check],
         jobs=[refresh_job],
         schedules=[nightly_schedule(settings)],

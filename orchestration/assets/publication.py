@@ -1,7 +1,8 @@
-"""Release candidate (staged marts), its GX checks (blocking), and the publish step."""
+"""Release candidate (staged marts), its GX checks (blocking), the publish step, and its PostgreSQL copy."""
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,15 @@ from core.failpoints import failpoint
 from core.settings import Settings
 from ingestion.raw_zone import all_manifests
 from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
-from publication.release import Candidate, PublicationBlocked, new_release_id, publish, stage_candidate
+from publication.postgres import load_release, published_declarations
+from publication.release import (
+    Candidate,
+    PublicationBlocked,
+    current_release,
+    new_release_id,
+    publish,
+    stage_candidate,
+)
 from publication.report import write_report
 from quality.gate import run_gate
 from transformation.fingerprint import run_start_fingerprint
@@ -163,5 +172,54 @@ def published_release(
             "database": str(s.published_db),
             "input_files": len(record["inputs"]),
             "report": str(s.releases_dir / record["release_id"] / "report.html"),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[published_release],
+    kinds={"postgres"},
+    description="The published release loaded into the SQL endpoint's PostgreSQL (one schema per release) "
+    "and switched in atomically; old release schemas dropped after the grace period. A failure here leaves "
+    "the DuckDB release published and PostgreSQL serving the previous one.",
+)
+def postgres_release(
+    context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse]
+) -> dg.MaterializeResult:
+    from serving.postgres import loader_dsn
+
+    s = warehouse.settings
+    release_id = current_release(s.releases_dir)
+    dsn = loader_dsn(s)
+    if dsn is None or release_id is None:
+        reason = (
+            "the embedded PostgreSQL server is not running: `tw serve` loads the current release at its start"
+            if release_id
+            else "nothing is published"
+        )
+        context.log.info(f"release not loaded into PostgreSQL: {reason}")
+        return dg.MaterializeResult(metadata={"loaded": False, "reason": reason})
+    keys, docs = published_declarations(dbt_project.manifest_path)
+    report = load_release(
+        dsn,
+        s.releases_dir / release_id,
+        keys,
+        docs,
+        grace=timedelta(hours=s.postgres.release_grace_hours),
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "loaded": True,
+            "release_id": report.release_id,
+            "previous_release": report.previous_release or "",
+            "rows": sum(report.tables.values()),
+            "load_seconds": round(report.load_seconds, 3),
+            "switch_seconds": round(report.switch_seconds, 3),
+            "switch_attempts": report.switch_attempts,
+            "foreign_keys": len(report.foreign_keys),
+            "foreign_keys_not_holding": ", ".join(report.foreign_keys_not_holding),
+            "unique_not_primary_keys": ", ".join(report.unique_keys),
+            "dropped_releases": ", ".join(report.dropped),
         }
     )

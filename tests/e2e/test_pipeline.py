@@ -20,6 +20,7 @@ from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
 from ingestion.vocabulary import EMPLOYED_DESTINATIONS
 from tests.conftest import REPO
+from tests.postgres_server import Endpoint, embedded_endpoint, server_home
 
 pytestmark = pytest.mark.e2e
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
@@ -30,6 +31,7 @@ class Pipeline:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.inbox = home / "inbox"
+        self.endpoint: Endpoint | None = None  # the SQL endpoint (PostgreSQL) the publish step loads into
 
     def run(self) -> dg.ExecuteInProcessResult:
         from core.settings import load_settings
@@ -66,8 +68,12 @@ class Pipeline:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    home = tmp_path_factory.mktemp("tw-home")
+def pipeline() -> Iterator[Pipeline]:
+    with server_home() as home:  # outside pytest's temporary root: the SQL endpoint's server reads it too
+        yield from _pipeline(home)
+
+
+def _pipeline(home: Path) -> Iterator[Pipeline]:
     p = Pipeline(home)
     generate(p.inbox, "small")
     with pytest.MonkeyPatch.context() as mp:
@@ -75,9 +81,13 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
         mp.setenv("TW_INBOX_DIR", str(p.inbox))
         mp.setenv("TW_PSEUDONYM_KEY", "e2e-test-key")
         mp.delenv("TW_DEMO", raising=False)
-        result = p.run()
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
-        yield p
+        with embedded_endpoint(home) as endpoint:  # running: the publish step loads the release into it
+            p.endpoint = endpoint
+            result = p.run()
+            assert result.success, [e.message for e in result.all_events if e.is_failure]
+            loaded = [m.metadata for m in result.asset_materializations_for_node("postgres_release")]
+            assert loaded and loaded[0]["loaded"].value is True, loaded
+            yield p
 
 
 def _graduates(inbox: Path) -> pl.DataFrame:
@@ -318,28 +328,61 @@ def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
 
 
 def test_example_queries_through_the_sql_endpoint_equal_duckdb(pipeline: Pipeline) -> None:
-    """psycopg through the PostgreSQL-protocol endpoint returns what DuckDB returns on the release file."""
+    """The publish step loaded the release into PostgreSQL; psycopg there returns what DuckDB returns on the
+    release file."""
     from decimal import Decimal
 
     import psycopg
 
     from devtools.analyst_docs import example_queries
-    from serving.endpoint import serve
 
     def normalise(rows: list) -> list[tuple]:
         return [tuple(float(v) if isinstance(v, Decimal) else v for v in r) for r in rows]
 
     queries = example_queries()
-    direct = [normalise(pipeline.query(q["sql"]).rows()) for q in queries]  # DuckDB on the file, closed again
-    server = serve("127.0.0.1", 0, pipeline.releases, {"analyst": "pw"})
-    try:
-        dsn = f"host=127.0.0.1 port={server.server_address[1]} user=analyst password=pw dbname=warehouse"
-        with psycopg.connect(dsn) as con:
-            for q, expected in zip(queries, direct, strict=True):
-                assert normalise(con.execute(q["sql"]).fetchall()) == expected, q["question"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    direct = [normalise(pipeline.query(q["sql"]).rows()) for q in queries]
+    assert pipeline.endpoint is not None
+    with psycopg.connect(pipeline.endpoint.dsn()) as con:
+        assert con.execute("select release_id from release_info").fetchone()[0] == pipeline.current()
+        for q, expected in zip(queries, direct, strict=True):
+            assert normalise(con.execute(q["sql"]).fetchall()) == expected, q["question"]
+
+
+def test_postgres_has_the_keys_references_and_comments_of_the_dbt_yaml(pipeline: Pipeline) -> None:
+    """Primary keys from the dbt tests' unique columns, foreign keys of marts to dimensions, and the YAML's
+    descriptions as comments, in the endpoint's copy of the release."""
+    import psycopg
+
+    assert pipeline.endpoint is not None
+    with psycopg.connect(pipeline.endpoint.dsn()) as con:
+        keys = dict(
+            con.execute(
+                "select c.relname, pg_get_constraintdef(k.oid) from pg_constraint k join pg_class c "
+                "on c.oid = k.conrelid where k.contype = 'p' and c.relnamespace = 'warehouse'::regnamespace"
+            ).fetchall()
+        )
+        references = {
+            r[0]
+            for r in con.execute(
+                "select c.relname || ' -> ' || f.relname from pg_constraint k "
+                "join pg_class c on c.oid = k.conrelid join pg_class f on f.oid = k.confrelid "
+                "where k.contype = 'f' and c.relnamespace = 'warehouse'::regnamespace"
+            ).fetchall()
+        }
+        table_comment = con.execute("select obj_description('mart_talent_match'::regclass)").fetchone()[0]
+        column_comment = con.execute(
+            "select col_description('mart_talent_match'::regclass, attnum) from pg_attribute "
+            "where attrelid = 'mart_talent_match'::regclass and attname = 'demand_supply_ratio'"
+        ).fetchone()[0]
+        rows = con.execute("select count(*) from mart_talent_match").fetchone()[0]
+    assert keys["mart_talent_match"] == (
+        "PRIMARY KEY (region_level, region_code, industry_level, industry_code, year)"
+    )
+    assert keys["dim_region"] == "PRIMARY KEY (region_code)" and "release_info" in keys
+    assert {"mart_talent_match -> dim_region", "mart_talent_match -> dim_industry"} <= references
+    assert table_comment.startswith("人才供需匹配 Talent match")
+    assert column_comment.startswith("求人倍率 Demand–supply ratio")
+    assert rows == pipeline.query("select count(*) as n from mart_talent_match")["n"][0]
 
 
 def _png_is_not_blank(png: bytes) -> bool:

@@ -8,7 +8,8 @@ One warehouse home goes through this sequence (each step asserts what it expects
 3. a run is killed inside the dbt build: R1 is untouched;
 4. a run is killed during publish, after the new release folder was moved into place and before
    ``current`` switched: R1 is still current and byte for byte what it was;
-5. a run completes while readers query ``current`` continuously (DuckDB and the SQL endpoint): every
+5. a run completes while readers query ``current`` continuously (DuckDB and the SQL endpoint, PostgreSQL,
+   into which the run's publish step loads the new release): every
    answer comes from one complete release, nothing errors; the raw zone holds every input row exactly
    once (read = loaded + quarantined per file, no duplicate rows), and the published vacancy totals
    equal the inbox's.
@@ -103,8 +104,8 @@ class Readers:
     """Readers that query ``current`` until stopped: a separate DuckDB process, and a client of the SQL
     endpoint. Each answer must come from one complete release (its row counts are that release's)."""
 
-    def __init__(self, releases: Path, endpoint_port: int, tmp: Path) -> None:
-        self.releases, self.port, self.stop_file = releases, endpoint_port, tmp / "stop-readers"
+    def __init__(self, releases: Path, endpoint_dsn: str, tmp: Path) -> None:
+        self.releases, self.dsn, self.stop_file = releases, endpoint_dsn, tmp / "stop-readers"
         self.stop = threading.Event()
         self.errors: list[str] = []
         self.seen: dict[str, int] = {}
@@ -126,10 +127,9 @@ class Readers:
     def _endpoint(self) -> None:
         import psycopg
 
-        dsn = f"host=127.0.0.1 port={self.port} user=analyst password=pw dbname=warehouse"
         while not self.stop.is_set():
             try:
-                with psycopg.connect(dsn) as con:
+                with psycopg.connect(self.dsn) as con:
                     self._check(con.execute(SQL).fetchone())
             except Exception as exc:
                 self.errors.append(f"endpoint: {type(exc).__name__}: {exc}")
@@ -181,7 +181,10 @@ def _inbox_rows(inbox: Path) -> dict[str, int]:
 def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: Path) -> None:
     """SIGKILL in ingest, dbt build and publish: the release stays intact; the next run publishes; readers see
     whole releases only; every row once."""
-    from serving.endpoint import serve
+    from core.settings import DBT_PROJECT_DIR
+    from publication.postgres import published_declarations
+    from serving.postgres import sync_current_release
+    from tests.postgres_server import embedded_endpoint
 
     home = tmp_path / "home"
     inbox = home / "inbox"
@@ -229,16 +232,14 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
     ]
     assert unswitched, "the killed publish had moved its folder into place"
 
-    # 5. a complete run while readers query
-    server = serve("127.0.0.1", 0, releases, {"analyst": "pw"})
-    try:
-        with Readers(releases, server.server_address[1], tmp_path) as readers:
+    # 5. a complete run while readers query: the SQL endpoint starts on R1, the run's publish step loads R2
+    with embedded_endpoint(home) as endpoint:
+        declarations = published_declarations(DBT_PROJECT_DIR / "target" / "manifest.json")
+        assert sync_current_release(endpoint.admin, endpoint.settings, declarations) == r1
+        with Readers(releases, endpoint.dsn(), tmp_path) as readers:
             time.sleep(1)
             last = _tw(home)
             time.sleep(1)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert last.returncode == 0, last.stdout[-3000:] + last.stderr[-3000:]
     r2 = os.readlink(releases / "current")
     assert r2 != r1
