@@ -110,7 +110,8 @@ class EmbeddedServer:
             timeout=timeout,
             check=False,
             cwd=self.root,
-            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "TZ": "UTC"},
+            # the server binaries are called by absolute path: the system search path suffices
+            env={"PATH": os.defpath, "LC_ALL": "C.UTF-8", "TZ": "UTC"},
             **kwargs,
         )
 
