@@ -123,8 +123,9 @@ def propose(path: Path, feed: str | None = None, names: NameLookups | None = Non
     path = Path(path)
     contracts = [FEEDS[feed]] if feed else ([c] if (c := _feed_of(path)) else list(FEEDS.values()))
     best: tuple[tuple[int, int], FeedContract, str | None, Header, list[str]] | None = None
+    tables = _tables(path)
     for contract in contracts:
-        for sheet, rows in _tables(path):
+        for sheet, rows in tables:
             if not rows:
                 continue
             header, missing = _best(rows, contract)
@@ -141,7 +142,7 @@ def propose(path: Path, feed: str | None = None, names: NameLookups | None = Non
             closest = [] if column else _closest(text, contract, taken)
             matches.append(ColumnMatch(j, text, column, unit, closest))
     profile: dict[str, object] = {"files": path.name}
-    if sheet is not None and len(_tables(path)) > 1:
+    if sheet is not None and len(tables) > 1:
         profile["sheet"] = sheet
     profile["header_rows"] = list(range(header.start + 1, header.first_data_row + 1))
     suggested: dict[str, str] = {}

@@ -82,22 +82,7 @@ def _check_decodes(path: Path, encoding: str) -> None:
 def detect_encoding(path: Path) -> str:
     """``utf-16`` when the file starts with a UTF-16 byte-order mark; ``utf-8`` (with or without BOM) when
     every byte decodes as UTF-8; else ``gb18030`` (a superset of GBK)."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return "utf-16"
-    try:
-        _check_decodes(path, "utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        _check_decodes(path, "gb18030")
-    except UnicodeDecodeError as exc:
-        raise FeedFileError(
-            path, f"text is neither UTF-8, UTF-16 nor GB18030/GBK (byte offset {exc.start})"
-        ) from exc
-    return "gb18030"
+    return decoded(path)[0]
 
 
 def head_rows(source: Path | bytes, delimiter: str) -> list[list[str]]:
