@@ -14,7 +14,6 @@ section of docs/scale-out.md is rewritten from that folder (nothing is appended 
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -22,7 +21,6 @@ from pathlib import Path
 from benchmarks import results as results_files
 from benchmarks.measure import Measured, differing_rows, run_measured
 from benchmarks.run import SCALES, _env, _rows_read, _stages, _step_times, _tw
-from core.settings import REPO_ROOT
 from devtools.sample import generate
 
 ENGINES = ("duckdb", "spark")
@@ -97,16 +95,7 @@ def table(results: dict[str, tuple[int, dict[str, tuple[Measured, dict]], int]])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", action="append", choices=tuple(SCALES), help="S or M (repeatable)")
-    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=results_files.RESULTS_DIR,
-        help="where the results file goes (default benchmarks/results; the docs cite only that folder)",
-    )
-    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. what else ran)")
+    parser = results_files.harness_parser(__doc__.split("\n\n")[0], SCALES)
     args = parser.parse_args(argv)
     taken_at, before = results_files.now(), results_files.machine()
     results = {s: run_scale(s, args.workdir) for s in (args.scale or ["S"])}
@@ -123,12 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         for scale, (rows, runs, differences) in results.items()
     }
-    path = results_files.write(
+    results_files.record(
         results_files.ENGINES, results, text, details, taken_at, before, args.results_dir, args.note
     )
-    print(f"results: {path}")
-    if args.results_dir.resolve() == results_files.RESULTS_DIR.resolve():
-        results_files.update_docs()
     return 1 if any(d for _, _, d in results.values()) else 0
 
 

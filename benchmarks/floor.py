@@ -13,8 +13,6 @@ is the ratio the benchmark reports.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from graphlib import TopologicalSorter
@@ -23,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import differing_rows
-from core.settings import DBT_PROJECT_DIR
+from devtools.dbt_cli import run_dbt
 from transformation.marts import declaration_of
 
 
@@ -31,29 +29,13 @@ def compile_project(raw_dir: Path, floor_dir: Path) -> Path:
     floor_dir.mkdir(parents=True, exist_ok=True)
     # compiled against an empty database: an existing one would make dbt compile the incremental branch
     (floor_dir / "build.duckdb").unlink(missing_ok=True)
-    env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(floor_dir / "build.duckdb")}
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [
-            str(dbt),
-            "compile",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(floor_dir / "target"),
-            "--log-path",
-            str(floor_dir / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    run_dbt(
+        ["compile", "--quiet"],
+        raw_dir=raw_dir,
+        build_db=floor_dir / "build.duckdb",
+        target_dir=floor_dir / "target",
+        log_dir=floor_dir / "logs",
     )
-    if proc.returncode != 0:
-        raise RuntimeError(f"dbt compile failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return floor_dir / "target" / "manifest.json"
 
 

@@ -52,26 +52,36 @@ def machine() -> dict:
     }
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 def commit() -> str:
     """The commit measured (``+dirty`` when the work tree has changes to tracked files)."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short=12", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
+
+
+def harness_parser(description: str, scales: Iterable[str]) -> argparse.ArgumentParser:
+    """The options of a harness that generates and runs scales: ``--scale``, ``--workdir``, where its results
+    file goes, and a note for it."""
+    scales = tuple(scales)
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scale", action="append", choices=scales, help=f"{', '.join(scales)} (repeatable)")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where the results file goes (default benchmarks/results; the docs cite only that folder)",
+    )
+    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. what else ran)")
+    return parser
 
 
 def heading(taken_at: datetime, before: dict, after: dict, note: str = "") -> str:
@@ -134,6 +144,25 @@ def write(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return results_dir / f"{stem}.md"
+
+
+def record(
+    kind: str,
+    scales: Iterable[str],
+    markdown: str,
+    details: dict,
+    taken_at: datetime,
+    before: dict,
+    results_dir: Path = RESULTS_DIR,
+    note: str = "",
+) -> Path:
+    """:func:`write` the results file, say where it went, and regenerate the docs when it went to the folder
+    they cite."""
+    path = write(kind, scales, markdown, details, taken_at, before, results_dir, note)
+    print(f"results: {path}")
+    if results_dir.resolve() == RESULTS_DIR.resolve():
+        update_docs()
+    return path
 
 
 def latest_per_scale(kind: str, results_dir: Path = RESULTS_DIR) -> dict[str, Path]:

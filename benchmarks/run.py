@@ -25,7 +25,6 @@ it (nothing is appended to a doc).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -356,23 +355,14 @@ def details(r: Result) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", action="append", choices=SCALE_NAMES, help="S, M or L (repeatable)")
-    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "var" / "bench")
-    parser.add_argument(
-        "--results-dir",
-        type=Path,
-        default=results_files.RESULTS_DIR,
-        help="where the results file goes (default benchmarks/results; the docs cite only that folder)",
-    )
-    parser.add_argument("--note", default="", help="a sentence for the results file (e.g. what else ran)")
+    parser = results_files.harness_parser(__doc__.split("\n\n")[0], SCALE_NAMES)
     args = parser.parse_args(argv)
     taken_at, before = results_files.now(), results_files.machine()
     scales = args.scale or ["S"]
     results = [run_scale(s, args.workdir) for s in scales]
     text = table(results)
     print(text)
-    path = results_files.write(
+    results_files.record(
         results_files.REFRESH,
         scales,
         text,
@@ -382,9 +372,6 @@ def main(argv: list[str] | None = None) -> int:
         args.results_dir,
         args.note,
     )
-    print(f"results: {path}")
-    if args.results_dir.resolve() == results_files.RESULTS_DIR.resolve():
-        results_files.update_docs()
     for r in results:
         bad = (
             {f"floor {m}": n for m, n in r.floor_differences.items() if n}

@@ -10,17 +10,14 @@ database must hold the same rows in every staging, intermediate and mart table.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
-from core.settings import DBT_PROJECT_DIR
+from devtools.dbt_cli import run_dbt
 from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
 from transformation.build_plan import BuildPlan, dbt_build_args
@@ -32,27 +29,8 @@ DONOR = Path("vacancies/2023/vacancies_2023-06.csv")
 
 
 def _dbt(root: Path, build_db: Path, args: list[str]) -> dict:
-    env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(build_db)}
     target = root / f"target-{build_db.stem}"
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-5000:]
+    run_dbt(args, raw_dir=root / "raw", build_db=build_db, target_dir=target, log_dir=root / "logs")
     return json.loads((target / "run_results.json").read_text(encoding="utf-8"))
 
 

@@ -23,171 +23,63 @@ Vacancies: V1 320505 苏州, 36, 5 people, occupation 6-22-01-01, E1 | V2 320506
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
-from core.settings import DBT_PROJECT_DIR
+from devtools.dbt_cli import run_dbt
 from ingestion.ingest import ingest_inbox
 
 pytestmark = pytest.mark.e2e
 
-GRADUATES = [
-    # id, school, school region, major, origin, destination, employer region, industry, related, partner,
-    # enterprise, order
-    (
-        "G1",
-        "S100001",
-        "320505",
-        "460702",
-        "320505",
-        "employed_contract",
-        "320506",
-        "3612",
-        "true",
-        "true",
-        "E1",
-        "true",
-    ),
-    (
-        "G2",
-        "S100001",
-        "320505",
-        "460702",
-        "320205",
-        "employed_flexible",
-        "320205",
-        "36",
-        "false",
-        "false",
-        "E2",
-        "",
-    ),
-    (
-        "G3",
-        "S100001",
-        "320505",
-        "510201",
-        "310101",
-        "employed_contract",
-        "310101",
-        "65",
-        "true",
-        "false",
-        "",
-        "",
-    ),
-    ("G4", "S100001", "320505", "510201", "320505", "further_study", "", "", "", "", "", ""),
-    ("G5", "S100001", "320505", "510201", "320505", "not_employed", "", "", "", "", "", ""),
-    (
-        "G6",
-        "S200002",
-        "320205",
-        "510201",
-        "320502",
-        "employed_contract",
-        "320502",
-        "64",
-        "",
-        "false",
-        "E1",
-        "",
-    ),
-    ("G7", "S200002", "320205", "460702", "320205", "not_seeking", "", "", "", "", "", ""),
-]
-VACANCIES = [
-    ("V1", "E1", "甲公司", "320505", "36", "6-22-01-01", "460702", 5),
-    ("V2", "E3", "乙公司", "320506", "3612", "", "", 3),
-    ("V3", "E4", "丙公司", "320205", "65", "", "510201", 4),
-    ("V4", "E5", "丁公司", "320502", "65", "", "", 2),
-]
+# The delivery as the offices' CSV files (surveyed 2024-08-31, level higher, no salary or occupation given).
+GRADUATES_CSV = """\
+graduate_id,grad_year,school_code,school_region_code,major_code,level,origin_region_code,destination_type,\
+employer_region_code,employer_industry_code,occupation_code,employer_is_partner,employer_enterprise_id,\
+monthly_salary_cny,major_related,order_class,apprenticeship,survey_date
+G1,2024,S100001,320505,460702,higher,320505,employed_contract,320506,3612,,true,E1,,true,true,,2024-08-31
+G2,2024,S100001,320505,460702,higher,320205,employed_flexible,320205,36,,false,E2,,false,,,2024-08-31
+G3,2024,S100001,320505,510201,higher,310101,employed_contract,310101,65,,false,,,true,,,2024-08-31
+G4,2024,S100001,320505,510201,higher,320505,further_study,,,,,,,,,,2024-08-31
+G5,2024,S100001,320505,510201,higher,320505,not_employed,,,,,,,,,,2024-08-31
+G6,2024,S200002,320205,510201,higher,320502,employed_contract,320502,64,,false,E1,,,,,2024-08-31
+G7,2024,S200002,320205,460702,higher,320205,not_seeking,,,,,,,,,,2024-08-31
+"""
+VACANCIES_CSV = """\
+posting_id,enterprise_id,enterprise_name,region_code,industry_code,occupation_code,required_major_codes,\
+required_level,headcount,salary_min_cny,salary_max_cny,posted_date,closed_date,source
+V1,E1,甲公司,320505,36,6-22-01-01,460702,higher,5,,,2024-05-01,,job_board
+V2,E3,乙公司,320506,3612,,,higher,3,,,2024-05-01,,job_board
+V3,E4,丙公司,320205,65,,510201,higher,4,,,2024-05-01,,job_board
+V4,E5,丁公司,320502,65,,,higher,2,,,2024-05-01,,job_board
+"""
+ENROLMENT_CSV = """\
+year,school_code,school_name,school_region_code,level,major_code,new_enrolment,enrolled_total,\
+expected_graduates,order_class_enrolment,apprenticeship_enrolment
+2024,S100001,一校,320505,higher,460702,20,60,2,6,0
+2024,S100001,一校,320505,higher,510201,15,40,3,0,0
+2024,S200002,二校,320205,higher,510201,10,30,1,0,0
+2024,S200002,二校,320205,higher,460702,10,30,1,0,0
+"""
+INDUSTRY_OUTPUT_CSV = """\
+period,region_code,industry_code,output_value_100m_cny,value_added_100m_cny,employment_10k
+2024,320500,36,300,,3.0
+2024,320500,I,100,,1.0
+2024,320500,01,100,,
+2024Q1,320500,36,999,,9
+"""
 
 
 def _write_fixture(inbox: Path) -> None:
-    g = pl.DataFrame(
-        [
-            {
-                "graduate_id": i,
-                "grad_year": "2024",
-                "school_code": s,
-                "school_region_code": sr,
-                "major_code": m,
-                "level": "higher",
-                "origin_region_code": o,
-                "destination_type": d,
-                "employer_region_code": er,
-                "employer_industry_code": ind,
-                "occupation_code": "",
-                "employer_is_partner": p,
-                "employer_enterprise_id": e,
-                "monthly_salary_cny": "",
-                "major_related": rel,
-                "order_class": oc,
-                "apprenticeship": "",
-                "survey_date": "2024-08-31",
-            }
-            for i, s, sr, m, o, d, er, ind, rel, p, e, oc in GRADUATES
-        ]
-    )
-    (inbox / "graduate_destinations").mkdir(parents=True)
-    g.write_csv(inbox / "graduate_destinations" / "g.csv")
-    v = pl.DataFrame(
-        [
-            {
-                "posting_id": pid,
-                "enterprise_id": e,
-                "enterprise_name": n,
-                "region_code": r,
-                "industry_code": ind,
-                "occupation_code": occ,
-                "required_major_codes": maj,
-                "required_level": "higher",
-                "headcount": str(h),
-                "salary_min_cny": "",
-                "salary_max_cny": "",
-                "posted_date": "2024-05-01",
-                "closed_date": "",
-                "source": "job_board",
-            }
-            for pid, e, n, r, ind, occ, maj, h in VACANCIES
-        ]
-    )
-    (inbox / "vacancies").mkdir()
-    v.write_csv(inbox / "vacancies" / "v.csv")
-    e = pl.DataFrame(
-        {
-            "year": ["2024", "2024", "2024", "2024"],
-            "school_code": ["S100001", "S100001", "S200002", "S200002"],
-            "school_name": ["一校", "一校", "二校", "二校"],
-            "school_region_code": ["320505", "320505", "320205", "320205"],
-            "level": ["higher"] * 4,
-            "major_code": ["460702", "510201", "510201", "460702"],
-            "new_enrolment": ["20", "15", "10", "10"],
-            "enrolled_total": ["60", "40", "30", "30"],
-            "expected_graduates": ["2", "3", "1", "1"],
-            "order_class_enrolment": ["6", "0", "0", "0"],
-            "apprenticeship_enrolment": ["0", "0", "0", "0"],
-        }
-    )
-    (inbox / "enrolment").mkdir()
-    e.write_csv(inbox / "enrolment" / "e.csv")
-    o = pl.DataFrame(
-        {
-            "period": ["2024", "2024", "2024", "2024Q1"],
-            "region_code": ["320500"] * 4,
-            "industry_code": ["36", "I", "01", "36"],
-            "output_value_100m_cny": ["300", "100", "100", "999"],
-            "value_added_100m_cny": ["", "", "", ""],
-            "employment_10k": ["3.0", "1.0", "", "9"],
-        }
-    )
-    (inbox / "industry_output").mkdir()
-    o.write_csv(inbox / "industry_output" / "o.csv")
+    for feed, text in (
+        ("graduate_destinations", GRADUATES_CSV),
+        ("vacancies", VACANCIES_CSV),
+        ("enrolment", ENROLMENT_CSV),
+        ("industry_output", INDUSTRY_OUTPUT_CSV),
+    ):
+        (inbox / feed).mkdir(parents=True)
+        (inbox / feed / f"{feed}.csv").write_text(text, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -198,29 +90,12 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     assert all(r.rows_quarantined == 0 and r.status == "loaded" for r in reports), [
         r.warnings for r in reports
     ]
-    env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(root / "build.duckdb")}
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-            "--vars",
-            "{shortage_min_headcount: 3}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    run_dbt(
+        ["build", "--vars", "{shortage_min_headcount: 3}"],
+        raw_dir=root / "raw",
+        build_db=root / "build.duckdb",
+        target_dir=root / "target",
     )
-    assert proc.returncode == 0, proc.stdout[-5000:]
     con = duckdb.connect(str(root / "build.duckdb"), read_only=True)
     yield con
     con.close()

@@ -7,9 +7,6 @@ unblocks publication. Across different files, the most recently ingested row of 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from core.settings import DBT_PROJECT_DIR
+from devtools.dbt_cli import run_dbt
 from ingestion.ingest import ingest_inbox
 from ingestion.raw_zone import FileReport
 from quality.gate import prepare_feed_database, run_gate
@@ -37,29 +34,14 @@ def _ingest(tmp_path: Path) -> list[FileReport]:
 
 
 def _dbt_build(root: Path) -> duckdb.DuckDBPyConnection:
-    env = {**os.environ, "TW_RAW_DIR": str(root / "raw"), "TW_BUILD_DB": str(root / "build.duckdb")}
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "run",
-            "--select",
-            "stg_vacancies",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    build_db = root / "build.duckdb"
+    run_dbt(
+        ["run", "--select", "stg_vacancies"],
+        raw_dir=root / "raw",
+        build_db=build_db,
+        target_dir=root / "target",
     )
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    return duckdb.connect(str(root / "build.duckdb"), read_only=True)
+    return duckdb.connect(str(build_db), read_only=True)
 
 
 def test_a_corrected_file_replaces_its_earlier_version(tmp_path: Path) -> None:
