@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for scale, (rows, runs, differences) in results.items()
     }
-    results_files.record(
+    results_files.write(
         results_files.ENGINES, results, text, details, taken_at, before, args.results_dir, args.note
     )
     return 1 if any(d for _, _, d in results.values()) else 0

@@ -67,7 +67,9 @@ def execute(floor_dir: Path, pipeline_build_db: Path) -> dict[str, int]:
         kind = "view" if model["config"].get("materialized") == "view" else "table"  # as the project does
         con.execute(f"create {kind} {model['relation_name']} as {model['compiled_code']}")
         if (declared := declaration_of(model)).published and declared.is_mart:
-            rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchone()[0]
+            rows[model["name"]] = con.execute(f"select count(*) from {model['relation_name']}").fetchall()[0][
+                0
+            ]
     con.execute("checkpoint")
     con.close()
     return rows

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(args.scale or "?", rows, peak, cpu_s)
     print(text)
     if args.results_dir or args.scale:
-        path = results_files.write(
+        results_files.write(
             results_files.INGEST,
             [args.scale or "?"],
             text,
@@ -102,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
             args.results_dir or results_files.RESULTS_DIR,
             args.note,
         )
-        print(f"results: {path}")
     return 0
 
 

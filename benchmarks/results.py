@@ -118,7 +118,8 @@ def write(
     results_dir: Path = RESULTS_DIR,
     note: str = "",
 ) -> Path:
-    """Write a run's results file (``.md``) and its machine-readable twin (``.json``); returns the ``.md``."""
+    """Write a run's results file (``.md``) and its machine-readable twin (``.json``), say where, and
+    regenerate the docs when it went to the folder they cite; returns the ``.md``."""
     scales = list(scales)
     stem = f"{taken_at:%Y-%m-%dT%H%MZ}-{'-'.join(scales)}" + ("" if kind == REFRESH else f"-{kind}")
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -143,26 +144,10 @@ def write(
     (results_dir / f"{stem}.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    return results_dir / f"{stem}.md"
-
-
-def record(
-    kind: str,
-    scales: Iterable[str],
-    markdown: str,
-    details: dict,
-    taken_at: datetime,
-    before: dict,
-    results_dir: Path = RESULTS_DIR,
-    note: str = "",
-) -> Path:
-    """:func:`write` the results file, say where it went, and regenerate the docs when it went to the folder
-    they cite."""
-    path = write(kind, scales, markdown, details, taken_at, before, results_dir, note)
-    print(f"results: {path}")
-    if results_dir.resolve() == RESULTS_DIR.resolve():
+    print(f"results: {results_dir / stem}.md")
+    if results_dir.resolve() == RESULTS_DIR.resolve():  # the folder the docs cite: regenerate them
         update_docs()
-    return path
+    return results_dir / f"{stem}.md"
 
 
 def latest_per_scale(kind: str, results_dir: Path = RESULTS_DIR) -> dict[str, Path]:

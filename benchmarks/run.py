@@ -108,8 +108,9 @@ def _step_times(home: Path) -> list[tuple[str, float, float]]:
         run = instance.get_runs(limit=1)[0]
         stats = instance.get_run_step_stats(run.run_id)
         record = instance.get_run_record_by_id(run.run_id)
-        start = record.start_time if record and record.start_time else min(s.start_time for s in stats)
-        return [(s.step_key, s.start_time - start, s.end_time - start) for s in stats if s.end_time]
+        timed = [(s.step_key, s.start_time, s.end_time) for s in stats if s.start_time and s.end_time]
+        start = record.start_time if record and record.start_time else min(begun for _, begun, _ in timed)
+        return [(key, begun - start, ended - start) for key, begun, ended in timed]
 
 
 def _stages(measured: Measured, steps: list[tuple[str, float, float]]) -> dict[str, tuple[float, int]]:
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [run_scale(s, args.workdir) for s in scales]
     text = table(results)
     print(text)
-    results_files.record(
+    results_files.write(
         results_files.REFRESH,
         scales,
         text,

@@ -55,11 +55,11 @@ def analysts_markdown(manifest: Path | None = None) -> str:
         "# For analysts: the published warehouse",
         "",
         (
-            "Each release is a read-only DuckDB database (`TW_HOME/releases/current/warehouse.duckdb`), the same "
-            "tables as Parquet (`TW_HOME/releases/current/parquet/<table>/`, listed in `manifest.json`), and the "
-            "SQL endpoint (PostgreSQL protocol, `make serve`; see [sql-endpoint.md](sql-endpoint.md)). Formulas of "
-            "every indicator: [indicators.md](indicators.md). The dbt documentation site of the release is "
-            "`TW_HOME/releases/current/docs/dbt.html`."
+            "Each release is a read-only DuckDB database (`TW_HOME/releases/current/warehouse.duckdb`), the"
+            " same tables as Parquet (`TW_HOME/releases/current/parquet/<table>/`, listed in "
+            "`manifest.json`), and the SQL endpoint (PostgreSQL protocol, `make serve`; see [sql-"
+            "endpoint.md](sql-endpoint.md)). Formulas of every indicator: [indicators.md](indicators.md). "
+            "The dbt documentation site of the release is `TW_HOME/releases/current/docs/dbt.html`."
         ),
         "",
         "## Connecting",

@@ -29,10 +29,13 @@ SEED = (
 def _level_of_division() -> pl.Expr:
     """The level of a major by its 专业大类 (ingestion/vocabulary.py); null outside every range."""
     division = pl.col("major_code").str.slice(0, 2).cast(pl.Int64)
-    expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    for m in major_levels():
-        expr = expr.when(division.is_between(m.division_from, m.division_to)).then(pl.lit(m.level))
-    return expr
+    return pl.coalesce(
+        pl.lit(None, pl.String),
+        *(
+            pl.when(division.is_between(m.division_from, m.division_to)).then(pl.lit(m.level))
+            for m in major_levels()
+        ),
+    )
 
 
 def load_catalogue(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:

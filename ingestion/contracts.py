@@ -8,7 +8,7 @@ units, keys and rules from here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS, LEVELS
 
@@ -103,10 +103,10 @@ class FeedContract:
         raise KeyError(name)
 
 
-def _c(name: str, dtype: DType, description: str, zh: str, *aliases: str, **kw: object) -> Column:
+def _c(name: str, dtype: DType, description: str, zh: str, *aliases: str, **kw: Any) -> Column:
     return Column(
         name=name, dtype=dtype, description=description, description_zh=zh, aliases=(zh, *aliases), **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 ENROLMENT = FeedContract(

@@ -18,6 +18,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -172,21 +173,20 @@ def decoded(path: Path) -> tuple[str, bytes | None]:
         ) from exc
 
 
+# Every cell as text (the contract types it), short lines padded with nulls, an empty file an empty frame.
+_read_cells_as_text = partial(
+    pl.read_csv, has_header=False, infer_schema=False, truncate_ragged_lines=True, raise_if_empty=False
+)
+
+
 def _read_text_utf8(
     source: Path | bytes, contract: FeedContract, shown_as: Path, profile: SourceProfile | None
 ) -> tuple[pl.DataFrame, Header, int]:
     delimiter, header = _text_header(source, contract, shown_as, profile)
     skip = header.first_data_row
     try:
-        df = pl.read_csv(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            has_header=False,
-            skip_rows=skip,
-            separator=delimiter,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
+        text = io.BytesIO(source) if isinstance(source, bytes) else source
+        df = _read_cells_as_text(text, skip_rows=skip, separator=delimiter)
     except pl.exceptions.ComputeError as exc:
         raise FeedFileError(shown_as, f"not a well-formed CSV file: {exc}") from exc
     return df, header, skip + 1

@@ -221,7 +221,7 @@ def _copy_table(
     target.unlink()
     return pg.execute(
         sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def _load(
@@ -303,7 +303,7 @@ def _key(
         sql.SQL("select count(*) from {}.{} where {}").format(
             s, t, sql.SQL(" or ").join(sql.SQL("{} is null").format(sql.Identifier(c)) for c in key)
         )
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     try:
         if nulls == 0:
             pg.execute(sql.SQL("alter table {}.{} add primary key ({})").format(s, t, cols))

@@ -133,7 +133,8 @@ def stage_candidate(
 
 
 def export_files(candidate: Candidate) -> dict:
-    """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``) plus ``manifest.json``."""
+    """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``), and
+    ``manifest.json``."""
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
     try:
@@ -151,7 +152,7 @@ def export_files(candidate: Candidate) -> dict:
             tables.append(
                 {
                     "table": table,
-                    "rows": con.execute(f"select count(*) from main.{table}").fetchone()[0],
+                    "rows": con.execute(f"select count(*) from main.{table}").fetchall()[0][0],
                     "parquet": str(target.relative_to(candidate.path)),
                     "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
                     "columns": [{"name": n, "type": t} for n, t in columns],
@@ -208,7 +209,8 @@ def publish(
         "release_id": candidate.release_id,
         "published_at": now.isoformat(),
         "inputs": inputs,
-        "fingerprint": fingerprint,  # inbox, code and settings at the start of the run (transformation/fingerprint.py)
+        # inbox, code and settings at the start of the run (transformation/fingerprint.py)
+        "fingerprint": fingerprint,
         "disclosure": _read_disclosure(candidate.path),
         "build": _read_json(candidate.path / "build.json"),
         "checks": [

@@ -40,6 +40,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -404,7 +405,7 @@ def harden(dsn: str) -> None:
     """Privileges of the database ``dsn`` names: analysts read the ``warehouse`` schema and nothing else.
     Idempotent; run at every start."""
     with psycopg.connect(dsn, autocommit=True) as con, con.transaction():
-        database = con.execute("select current_database()").fetchone()[0]
+        database = con.execute("select current_database()").fetchall()[0][0]
         db, analysts = sql.Identifier(database), sql.Identifier(ANALYSTS_ROLE)
         if not con.execute("select 1 from pg_roles where rolname = %s", [ANALYSTS_ROLE]).fetchone():
             con.execute(sql.SQL("create role {} nologin").format(analysts))
@@ -520,13 +521,13 @@ def enforce_limits(
             "select count(*) filter (where pg_cancel_backend(pid)) from pg_stat_activity "
             f"where state = 'active' and {analyst} and now() - query_start > make_interval(secs => %s)",
             [ANALYSTS_ROLE, pg.statement_timeout_seconds + slack_seconds],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         closed = con.execute(
             "select count(*) filter (where pg_terminate_backend(pid)) from pg_stat_activity "
             f"where state in ('idle in transaction', 'idle in transaction (aborted)') and {analyst} "
             "and now() - state_change > make_interval(secs => %s)",
             [ANALYSTS_ROLE, pg.idle_in_transaction_seconds + slack_seconds],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     return {"cancelled": cancelled, "closed": closed}
 
 
@@ -566,7 +567,7 @@ def analyst_dsn(settings: Settings, user: str, password: str, **extra: str) -> s
     """How an analyst connects (TLS, the server's certificate verified where it is known)."""
     if settings.postgres.dsn:
         info = psycopg.conninfo.conninfo_to_dict(settings.postgres.dsn)
-        params = {"host": info.get("host"), "port": info.get("port"), "dbname": info.get("dbname")}
+        params: dict[str, Any] = {k: info.get(k) for k in ("host", "port", "dbname")}
         params |= {"sslmode": "require"}
     else:
         host = settings.sql_host.split(",")[0]
@@ -626,13 +627,14 @@ def serve(settings: Settings, declarations: Declarations, ready: threading.Event
     serve the current release, and enforce the limits until interrupted (then stop an embedded server)."""
     import signal
 
-    server = None if settings.postgres.dsn else EmbeddedServer(settings)
-    if server is not None:
-        server.start()
-        dsn = server.admin_dsn()
-    else:
+    server: EmbeddedServer | None = None
+    if settings.postgres.dsn:
         dsn = settings.postgres.dsn
         harden(dsn)
+    else:
+        server = EmbeddedServer(settings)
+        server.start()
+        dsn = server.admin_dsn()
     stop = threading.Event()
     try:
         apply_limits(dsn, settings)

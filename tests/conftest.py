@@ -36,6 +36,22 @@ def vacancy_rows(n: int = 3) -> list[dict]:
     ]
 
 
+def graduate_row(graduate_id: str = "g1", **values: str | None) -> dict[str, str | None]:
+    """One further-study graduate of 2024 as the destinations feed delivers it; ``values`` change columns."""
+    return {
+        "graduate_id": graduate_id,
+        "grad_year": "2024",
+        "school_code": "4132000001",
+        "school_region_code": "320505",
+        "major_code": "460702",
+        "level": "higher",
+        "origin_region_code": "320505",
+        "destination_type": "further_study",
+        "survey_date": "2024-08-31",
+        **values,
+    }
+
+
 @pytest.fixture
 def key() -> bytes:
     return b"test-key"

@@ -11,7 +11,7 @@ from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
 from ingestion.ingest import ingest_feed, ingest_file, ingest_inbox
 from ingestion.pseudonymise import pseudonym
 from ingestion.raw_zone import all_manifests
-from tests.conftest import vacancy_rows
+from tests.conftest import graduate_row, vacancy_rows
 
 
 def _files(root: Path) -> list[str]:
@@ -57,18 +57,7 @@ def test_a_rejected_file_is_recorded_with_its_reason(tmp_path: Path, key: bytes)
 
 def test_graduate_ids_are_pseudonymised_everywhere(tmp_path: Path, key: bytes) -> None:
     rows = [
-        {
-            "graduate_id": f"RAW-STUDENT-{i}",
-            "grad_year": "2024",
-            "school_code": "4132000001",
-            "school_region_code": "320505",
-            "major_code": "460702",
-            "level": "higher",
-            "origin_region_code": "320505",
-            "destination_type": "further_study" if i else "bogus",
-            "survey_date": "2024-08-31",
-        }
-        for i in range(3)
+        graduate_row(f"RAW-STUDENT-{i}", destination_type="further_study" if i else "bogus") for i in range(3)
     ]
     inbox = tmp_path / "inbox" / "graduate_destinations"
     inbox.mkdir(parents=True)

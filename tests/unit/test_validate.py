@@ -8,7 +8,7 @@ import polars as pl
 
 from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
 from ingestion.validate import apply_contract
-from tests.conftest import vacancy_rows
+from tests.conftest import graduate_row, vacancy_rows
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -93,23 +93,16 @@ def test_rows_read_equal_loaded_plus_quarantined() -> None:
 
 
 def test_graduate_rules_booleans_and_employment() -> None:
-    base = {
-        "graduate_id": "g1",
-        "grad_year": "2024",
-        "school_code": "4132000001",
-        "school_region_code": "320505",
-        "major_code": "460702",
-        "level": "higher",
-        "origin_region_code": "320505",
-        "destination_type": "employed_contract",
-        "employer_region_code": "320505",
-        "employer_industry_code": "3612",
-        "occupation_code": "6-22-02-01",
-        "employer_is_partner": "是",
-        "monthly_salary_cny": "6000",
-        "major_related": "否",
-        "survey_date": "2024/08/31",
-    }
+    base = graduate_row(
+        destination_type="employed_contract",
+        employer_region_code="320505",
+        employer_industry_code="3612",
+        occupation_code="6-22-02-01",
+        employer_is_partner="是",
+        monthly_salary_cny="6000",
+        major_related="否",
+        survey_date="2024/08/31",
+    )
     no_region = {**base, "graduate_id": "g2", "employer_region_code": None}
     bad_bool = {**base, "graduate_id": "g3", "major_related": "maybe"}
     result = apply_contract(_frame([base, no_region, bad_bool]), GRADUATE_DESTINATIONS)
