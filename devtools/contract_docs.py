@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES_YML = ROOT / "dbt_project" / "models" / "staging" / "_sources.yml"
 STAGING_YML = ROOT / "dbt_project" / "models" / "staging" / "_staging.yml"
 FEEDS_MD = ROOT / "docs" / "feeds.md"
-HEADER = "# Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand.\n"
+HEADER = "# Generated from ingestion/contracts.yml by `tw contracts`; do not edit by hand.\n"
 DBT_TYPES = {
     "string": "varchar",
     "int": "bigint",
@@ -146,7 +146,7 @@ def staging_yaml() -> str:
 
 def feeds_markdown() -> str:
     out = [
-        "<!-- Generated from ingestion/contracts.py by `tw contracts`; do not edit by hand. -->",
+        "<!-- Generated from ingestion/contracts.yml by `tw contracts`; do not edit by hand. -->",
         "# Feed contracts",
         "",
         (
