@@ -13,9 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import polars as pl
 import yaml
 
-from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS, LEVELS
+from ingestion.vocabulary import (
+    DESTINATION_TYPES,
+    EMPLOYED_DESTINATIONS,
+    LABELLED_LISTS,
+    LEVELS,
+    chinese_names,
+    destination_types,
+    labelled_values,
+)
 
 DType = Literal["string", "int", "float", "bool", "date", "string_list"]
 
@@ -36,6 +45,7 @@ class Column:
     max_value: float | None = None
     unit: str = ""
     reference: str | None = None  # classification the code must belong to: region, industry, occupation
+    value_names: tuple[tuple[str, str], ...] = ()  # Chinese name → allowed value (vocabulary seeds)
 
     def expectation(self) -> str:
         """Human-readable statement of what a valid value looks like (used in error messages)."""
@@ -81,9 +91,24 @@ class FeedContract:
     grain: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    period_rule: str  # how the raw-zone partition ``period`` is derived
+    period_column: str | None  # the raw-zone partition ``period``: this column's value …
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
     pseudonymised: tuple[str, ...] = ()
+    period_format: str | None = None  # … formatted so (strftime), when it is a date
+
+    @property
+    def period_rule(self) -> str:
+        """How the raw-zone partition ``period`` is derived, in words (docs/feeds.md)."""
+        if self.period_column is None:
+            return "none"
+        return self.period_column + (f" formatted as {self.period_format}" if self.period_format else "")
+
+    def period_expression(self) -> pl.Expr:
+        """The raw-zone partition of each loaded row (text)."""
+        if self.period_column is None:
+            raise ValueError(f"{self.name} is not partitioned by period")
+        column = pl.col(self.period_column)
+        return column.dt.strftime(self.period_format) if self.period_format else column.cast(pl.Utf8)
 
     @property
     def column_names(self) -> list[str]:
@@ -99,9 +124,10 @@ class FeedContract:
 CONTRACTS_FILE = Path(__file__).with_name("contracts.yml")
 _COLUMN_KEYS = {"name", "type", "description", "zh", "aliases", "required", "pattern", "allowed"}
 _COLUMN_KEYS |= {"min", "max", "unit", "reference"}
-_FEED_KEYS = {"title", "title_zh", "grain", "key", "period_rule", "pseudonymised", "columns", "row_rules"}
+_FEED_KEYS = {"title", "title_zh", "grain", "key", "period", "pseudonymised", "columns", "row_rules"}
 Patterns = Mapping[str, str]
 Lists = Mapping[str, tuple[str, ...]]
+Names = Mapping[str, Mapping[str, str]]  # value list → Chinese name → value
 
 
 class ContractError(ValueError):
@@ -120,7 +146,7 @@ def _lookup(where: str, kind: str, name: str, table: Mapping[str, Any]) -> Any:
         raise ContractError(f"{where}: unknown {kind} {name!r}; expected one of {sorted(table)}") from None
 
 
-def _column(where: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists) -> Column:
+def _column(where: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists, names: Names) -> Column:
     where = f"{where} column {d.get('name')!r}"
     _known(where, d, _COLUMN_KEYS)
     if d.get("type") not in get_args(DType):
@@ -138,15 +164,19 @@ def _column(where: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists) 
         max_value=d.get("max"),
         unit=d.get("unit", ""),
         reference=d.get("reference"),
+        value_names=tuple(names.get(d["allowed"], {}).items()) if "allowed" in d else (),
     )
 
 
-def _feed(name: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists) -> FeedContract:
+def _feed(name: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists, names: Names) -> FeedContract:
     _known(name, d, _FEED_KEYS)
-    columns = tuple(_column(name, c, patterns, lists) for c in d["columns"])
-    names = {c.name for c in columns}
-    if missing := [k for k in (*d["key"], *d.get("pseudonymised", ())) if k not in names]:
-        raise ContractError(f"{name}: key or pseudonymised column(s) {missing} are not declared columns")
+    columns = tuple(_column(name, c, patterns, lists, names) for c in d["columns"])
+    declared = {c.name for c in columns}
+    used = (*d["key"], *d.get("pseudonymised", ()), *([d["period"]["column"]] if "period" in d else []))
+    if missing := [k for k in used if k not in declared]:
+        raise ContractError(
+            f"{name}: key, pseudonymised or period column(s) {missing} are not declared columns"
+        )
     employed = ",".join(repr(t) for t in EMPLOYED_DESTINATIONS)
     return FeedContract(
         name=name,
@@ -154,7 +184,8 @@ def _feed(name: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists) -> 
         title_zh=d["title_zh"],
         grain=d["grain"],
         key=tuple(d["key"]),
-        period_rule=d["period_rule"],
+        period_column=d["period"]["column"] if "period" in d else None,
+        period_format=d["period"].get("format") if "period" in d else None,
         pseudonymised=tuple(d.get("pseudonymised", ())),
         columns=columns,
         row_rules=tuple(
@@ -170,10 +201,15 @@ Contracts = tuple[dict[str, FeedContract], FeedContract, tuple[Column, ...]]
 def _contracts(declared: Mapping[str, Any]) -> Contracts:
     patterns = declared["patterns"]
     lists = {k: tuple(v) for k, v in declared["value_lists"].items()}
-    lists |= {"levels": LEVELS, "destination_types": DESTINATION_TYPES}  # the vocabulary seeds
-    feeds = {name: _feed(name, d, patterns, lists) for name, d in declared["feeds"].items()}
-    catalogue = _feed("major_catalogue", declared["major_catalogue"], patterns, lists)
-    lineage = tuple(_column("lineage", c, patterns, lists) for c in declared["lineage_columns"])
+    # the vocabulary seeds, with the Chinese names offices write for their values
+    labelled = {n: labelled_values(n) for n in LABELLED_LISTS}
+    lists |= {"levels": LEVELS, "destination_types": DESTINATION_TYPES}
+    lists |= {n: tuple(v.value for v in values) for n, values in labelled.items()}
+    names = {n: chinese_names(values) for n, values in labelled.items()}
+    names["destination_types"] = chinese_names(destination_types())
+    feeds = {name: _feed(name, d, patterns, lists, names) for name, d in declared["feeds"].items()}
+    catalogue = _feed("major_catalogue", declared["major_catalogue"], patterns, lists, names)
+    lineage = tuple(_column("lineage", c, patterns, lists, names) for c in declared["lineage_columns"])
     return feeds, catalogue, lineage
 
 

@@ -31,13 +31,6 @@ from ingestion.validate import apply_contract, region_codes_out_of_period
 log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 
-PERIOD_EXPRESSIONS: dict[str, pl.Expr] = {
-    "enrolment": pl.col("year").cast(pl.Utf8),
-    "graduate_destinations": pl.col("grad_year").cast(pl.Utf8),
-    "vacancies": pl.col("posted_date").dt.strftime("%Y-%m"),
-    "industry_output": pl.col("period"),
-}
-
 
 def ingest_file(
     path: Path,
@@ -100,7 +93,7 @@ def ingest_file(
         pl.lit(sha).alias("file_sha256"),
         pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at"),
     ]
-    loaded = result.loaded.with_columns(PERIOD_EXPRESSIONS[contract.name].alias("period"), *lineage)
+    loaded = result.loaded.with_columns(contract.period_expression().alias("period"), *lineage)
     if region_code_years is not None:
         report.warnings = [
             *report.warnings,

@@ -57,6 +57,7 @@ REGION_SUFFIXES = (
     "旗",
 )
 CANDIDATES_SHOWN = 5
+VALUES = "value"  # a column whose allowed values have Chinese names (vocabulary seeds)
 
 
 def normalise_name(text: str) -> str:
@@ -151,7 +152,19 @@ def _reference(contract: FeedContract, column: str) -> str | None:
     col = contract.column(column)
     if col.reference:
         return col.reference
+    if col.value_names:
+        return VALUES
     return "level" if col.allowed and set(col.allowed) <= set(LEVEL_NAMES.values()) else None
+
+
+def _candidates(
+    lookups: NameLookups, contract: FeedContract, column: str, reference: str, value: str
+) -> list[Named]:
+    if reference != VALUES:
+        return lookups.candidates(reference, value)
+    names = dict(contract.column(column).value_names)
+    found = names.get(normalise_name(value)) or names.get(value.strip())
+    return [Named(found, f"{found} ({value})")] if found else []
 
 
 def _province(frame: pl.DataFrame, columns: Sequence[str]) -> str | None:
@@ -205,7 +218,7 @@ def resolve_names(
         found: dict[str, str] = {}
         failed: dict[str, str] = {}
         for value in values:
-            candidates = lookups.candidates(reference, value)
+            candidates = _candidates(lookups, contract, column, reference, value)
             if len(candidates) > 1 and reference == "region" and province:
                 within = [c for c in candidates if c.code.startswith(province)]
                 candidates = within or candidates
@@ -222,6 +235,9 @@ def resolve_names(
                     f"column {column}: value '{value}' names {len(candidates)} {reference} codes "
                     f"({shown}{more}); write the code"
                 )
+            elif reference == VALUES:
+                allowed = ", ".join(contract.column(column).allowed or ())
+                failed[value] = f"column {column}: value '{value}' names none of {allowed}"
             else:
                 failed[value] = f"column {column}: value '{value}' is no {reference} name or code"
         if found:

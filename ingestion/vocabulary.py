@@ -8,6 +8,9 @@ generator, the catalogue loader, the pandas baseline and the tests.
   and which count as employed (就业) and as placed (毕业去向落实).
 - ``major_levels.csv``: the level of a major by its 专业大类 (first two digits): 中职 61–79, 高职专科 41–59,
   职业本科 21–39, and the offset to the 高职专科 大类 of the same categories.
+- ``service_types.csv``, ``project_statuses.csv``, ``training_types.csv``: value lists of the
+  technical-service and training feeds, each value with its Chinese label and the other Chinese names
+  offices write for it.
 """
 
 from __future__ import annotations
@@ -87,6 +90,45 @@ def major_levels(folder: Path = VOCABULARY_DIR) -> tuple[MajorLevel, ...]:
         )
         for i, r in _rows(path)
     )
+
+
+@dataclass(frozen=True)
+class LabelledValue:
+    value: str
+    label_zh: str
+    other_names_zh: tuple[str, ...]
+
+
+LABELLED_LISTS = ("service_types", "project_statuses", "training_types")
+
+
+@cache
+def labelled_values(name: str, folder: Path = VOCABULARY_DIR) -> tuple[LabelledValue, ...]:
+    """A value list of ``LABELLED_LISTS``: its first column, ``label_zh`` and ``other_names_zh`` (';')."""
+    path = folder / f"{name}.csv"
+    rows = _rows(path)
+    if not rows:
+        raise ValueError(f"{path}: no values")
+    value_column = next(iter(rows[0][1]))
+    return tuple(
+        LabelledValue(
+            r[value_column],
+            r["label_zh"],
+            tuple(n.strip() for n in r["other_names_zh"].split(";") if n.strip()),
+        )
+        for _, r in rows
+    )
+
+
+def chinese_names(values: tuple[LabelledValue, ...] | tuple[DestinationType, ...]) -> dict[str, str]:
+    """Chinese name → value, for reading values written in Chinese (ingestion/names.py)."""
+    names: dict[str, str] = {}
+    for v in values:
+        if isinstance(v, DestinationType):
+            names[v.label_zh] = v.name
+        else:
+            names |= dict.fromkeys((v.label_zh, *v.other_names_zh), v.value)
+    return names
 
 
 DESTINATION_TYPES: tuple[str, ...] = tuple(d.name for d in destination_types())

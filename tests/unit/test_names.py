@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingestion.contracts import ENROLMENT, VACANCIES
+from ingestion.contracts import ENROLMENT, FEEDS, VACANCIES
 from ingestion.ingest import ingest_file
 from ingestion.names import name_lookups, resolve_names
 from ingestion.reference import code_lists
@@ -104,3 +104,26 @@ def test_through_ingestion_names_load_and_ambiguous_ones_are_quarantined(tmp_pat
     q = pl.read_parquet(tmp_path / "raw" / "_quarantine" / "vacancies" / "*.parquet")
     assert q["reason"][0].startswith("column region_code: value '鼓楼区' names 2 region codes")
     assert any("1 names read as codes" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize(
+    ("feed", "column", "written", "value"),
+    [
+        ("training", "training_type", "转岗培训", "job_transfer"),
+        ("training", "training_type", " 订单培训 ", "order_training"),
+        ("technical_services", "service_type", "技术改造", "equipment_upgrade"),
+        ("technical_services", "status", "已结题", "completed"),
+        ("graduate_destinations", "destination_type", "灵活就业", "employed_flexible"),
+        ("training", "training_type", "专题讲座", None),  # names no training type
+    ],
+)
+def test_chinese_names_of_vocabulary_values(feed: str, column: str, written: str, value: str | None) -> None:
+    contract = FEEDS[feed]
+    result = resolve_names(_frame([{column: written}]), contract, NAMES)
+    if value is None:
+        allowed = "upskilling, job_transfer, order_training, other"
+        assert result.reasons["reason"].to_list() == [
+            f"column {column}: value '{written}' names none of {allowed}"
+        ]
+    else:
+        assert result.frame[column].to_list() == [value] and result.reasons.is_empty()
