@@ -1,4 +1,4 @@
-"""A seeded, deterministic generator of the four feeds, with real codes and structure worth finding.
+"""A seeded, deterministic generator of every feed, with real codes and structure worth finding.
 
 Structure built in (so that the marts have something to show):
 - growing industries (new-energy vehicles, electronics, software, logistics, health) post more
@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+import xlsxwriter
 
+from devtools import sample_partnerships
 from ingestion.contracts import FEEDS
-from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS
+from ingestion.vocabulary import DESTINATION_TYPES, EMPLOYED_DESTINATIONS, labelled_values
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 PROVINCE = "32"  # 江苏省: 13 prefecture-level cities
@@ -99,8 +101,8 @@ def _weights(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return array / array.sum()
 
 
-class _World:
-    """Cities, schools, majors and industries shared by all four feeds."""
+class World:
+    """Cities, schools, majors and industries shared by all the feeds."""
 
     def __init__(self, scale: Scale, rng: np.random.Generator) -> None:
         ref = _load_reference()
@@ -190,7 +192,7 @@ def _level_code(major_code: str, level: str) -> str:
     return f"{int(major_code[:2]) + offset:02d}{major_code[2:]}"
 
 
-def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int) -> pl.DataFrame:
+def _graduates(world: World, scale: Scale, rng: np.random.Generator, year: int) -> pl.DataFrame:
     rows_school: list[int] = []
     rows_major: list[str] = []
     rows_level: list[str] = []
@@ -309,7 +311,7 @@ def _graduates(world: _World, scale: Scale, rng: np.random.Generator, year: int)
     )
 
 
-def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
+def _vacancies(world: World, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
     months = [(y, m) for y in scale.grad_years for m in range(1, 13)]
     per_month = scale.vacancies_total / len(months)
     frames = []
@@ -370,9 +372,7 @@ def _vacancies(world: _World, scale: Scale, rng: np.random.Generator) -> pl.Data
     return pl.concat(frames)
 
 
-def _enrolment(
-    world: _World, graduates: pl.DataFrame, scale: Scale, rng: np.random.Generator
-) -> pl.DataFrame:
+def _enrolment(world: World, graduates: pl.DataFrame, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
     grads = graduates.group_by("grad_year", "school_code", "major_code", "level").len("graduates")
     cells = graduates.select("school_code", "school_region_code", "major_code", "level").unique()
     names = pl.DataFrame(
@@ -406,7 +406,7 @@ def _enrolment(
     )
 
 
-def _industry_output(world: _World, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
+def _industry_output(world: World, scale: Scale, rng: np.random.Generator) -> pl.DataFrame:
     rows = []
     active = [d for d, b in zip(world.divisions, world.division_base, strict=True) if b > 1]
     for city_i, city in enumerate(world.cities):
@@ -480,10 +480,10 @@ def _chinese_headers(df: pl.DataFrame, feed: str) -> pl.DataFrame:
 
 
 def generate(out_dir: Path, scale: str | Scale = "small", seed: int = 20261124) -> dict[str, list[Path]]:
-    """Write the four feeds under ``out_dir/<feed>/`` and return the files written."""
+    """Write every feed under ``out_dir/<feed>/`` and return the files written."""
     sc = SCALES[scale] if isinstance(scale, str) else scale
     rng = np.random.default_rng(seed)
-    world = _World(sc, rng)
+    world = World(sc, rng)
     out_dir = Path(out_dir)
     written: dict[str, list[Path]] = {f: [] for f in FEEDS}
 
@@ -511,4 +511,16 @@ def generate(out_dir: Path, scale: str | Scale = "small", seed: int = 20261124) 
     out = _industry_output(world, sc, rng)
     data = _chinese_headers(out, "industry_output").write_csv()
     target("industry_output", "产业产值_2021_2024.csv").write_bytes(data.encode("gb18030"))
+    # the partnership feeds draw from a generator of their own: the four feeds above stay as they were
+    partnerships = np.random.default_rng(seed + 1)
+    services = sample_partnerships.technical_services(world, sc.grad_years, partnerships)
+    # as a consortium office keeps its project list: a workbook, Chinese headers and service types
+    labels = {v.value: v.label_zh for v in labelled_values("service_types")}
+    services = services.with_columns(pl.col("service_type").replace_strict(labels))
+    with xlsxwriter.Workbook(target("technical_services", "技术服务项目.xlsx")) as workbook:
+        workbook.set_properties({"created": datetime(2024, 12, 31)})  # the same bytes for the same seed
+        _chinese_headers(services, "technical_services").write_excel(workbook, worksheet="项目清单")
+    courses = sample_partnerships.training(world, sc.grad_years, partnerships)
+    for (year,), part in courses.group_by(pl.col("start_date").dt.year(), maintain_order=True):
+        part.write_csv(target("training", f"training_{year}.csv"))
     return written
