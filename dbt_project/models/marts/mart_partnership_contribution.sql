@@ -1,0 +1,129 @@
+-- 区域产业贡献度: what each school–enterprise partnership brought its region, by calendar year. A partnership is
+-- a school and an enterprise that graduates' records name as the school's partner, that the school delivered a
+-- technical service to, or that it trained staff for. Parts: 本地就业人数 (graduates of the school employed by
+-- the enterprise in the school's city), 技术服务产值 (contract value of projects started, terminated ones
+-- left out), 学生岗位适配率 (major-related share of its hires whose fit is known); beside them training
+-- person-times and certificates. The index weighs each part scaled to the best partnership of the same city
+-- and year (dbt vars contribution_weight_*), over the parts that are defined.
+with hires as (
+    select
+        school_code,
+        employer_enterprise_id as enterprise_id,
+        grad_year as calendar_year,
+        bool_or(employer_is_partner) as named_as_partner,
+        count(*) as graduates_hired,
+        count(*) filter (where employer_prefecture_code = school_prefecture_code) as local_hires,
+        count(*) filter (where major_related is not null) as hires_fit_known,
+        count(*) filter (where major_related) as hires_major_related
+    from {{ ref('int_graduates') }}
+    where is_employed and employer_enterprise_id is not null
+    group by all
+),
+
+services as (
+    select
+        school_code,
+        enterprise_id,
+        cast(year(start_date) as integer) as calendar_year,
+        count(*) filter (where status <> 'terminated') as service_projects,
+        coalesce(sum(contract_value_10k_cny) filter (where status <> 'terminated'), 0)
+            as technical_service_value_10k_cny
+    from {{ ref('stg_technical_services') }}
+    group by all
+),
+
+trainings as (
+    select
+        school_code,
+        enterprise_id,
+        cast(year(start_date) as integer) as calendar_year,
+        count(*) as training_courses,
+        sum(trainees) as training_person_times,
+        sum(coalesce(certificates_awarded, 0)) as certificates_awarded
+    from {{ ref('stg_training') }}
+    where enterprise_id is not null
+    group by all
+),
+
+partnerships as (
+    select school_code, enterprise_id, calendar_year from hires where named_as_partner
+    union
+    select school_code, enterprise_id, calendar_year from services
+    union
+    select school_code, enterprise_id, calendar_year from trainings
+),
+
+school_cities as (
+    select
+        school_code,
+        min(school_prefecture_code) as region_code
+    from {{ ref('int_graduates') }}
+    group by all
+),
+
+parts as (
+    select
+        p.school_code,
+        p.enterprise_id,
+        p.calendar_year,
+        c.region_code,
+        coalesce(h.graduates_hired, 0) as graduates_hired,
+        coalesce(h.local_hires, 0) as local_hires,
+        coalesce(h.hires_major_related, 0) as hires_major_related,
+        {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as job_fit_rate,
+        coalesce(s.service_projects, 0) as service_projects,
+        coalesce(s.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
+        coalesce(t.training_courses, 0) as training_courses,
+        coalesce(t.training_person_times, 0) as training_person_times,
+        coalesce(t.certificates_awarded, 0) as certificates_awarded
+    from partnerships as p
+    left join school_cities as c using (school_code)
+    left join hires as h using (school_code, enterprise_id, calendar_year)
+    left join services as s using (school_code, enterprise_id, calendar_year)
+    left join trainings as t using (school_code, enterprise_id, calendar_year)
+),
+
+scored as (
+    select
+        *,
+        {{ safe_divide('local_hires', 'max(local_hires) over (partition by region_code, calendar_year)') }}
+            as local_hires_score,
+        {{ safe_divide(
+            'technical_service_value_10k_cny',
+            'max(technical_service_value_10k_cny) over (partition by region_code, calendar_year)'
+        ) }} as technical_service_value_score
+    from parts
+),
+
+weighted as (
+    select
+        *,
+        {{ var('contribution_weight_local_hires') }} * coalesce(local_hires_score, 0)
+        + {{ var('contribution_weight_technical_service_value') }} * coalesce(technical_service_value_score, 0)
+        + {{ var('contribution_weight_job_fit') }} * coalesce(job_fit_rate, 0) as weighted_sum,
+        {{ var('contribution_weight_local_hires') }} * (local_hires_score is not null)::integer
+        + {{ var('contribution_weight_technical_service_value') }}
+        * (technical_service_value_score is not null)::integer
+        + {{ var('contribution_weight_job_fit') }} * (job_fit_rate is not null)::integer as weights_defined
+    from scored
+)
+
+select
+    cast(school_code as string) as school_code,
+    cast(enterprise_id as string) as enterprise_id,
+    cast(calendar_year as integer) as calendar_year,
+    cast(region_code as string) as region_code,
+    cast(graduates_hired as bigint) as graduates_hired,
+    cast(local_hires as bigint) as local_hires,
+    cast(hires_major_related as bigint) as hires_major_related,
+    cast(job_fit_rate as double) as job_fit_rate,
+    cast(service_projects as bigint) as service_projects,
+    cast(technical_service_value_10k_cny as double) as technical_service_value_10k_cny,
+    cast(training_courses as bigint) as training_courses,
+    cast(training_person_times as bigint) as training_person_times,
+    cast(certificates_awarded as bigint) as certificates_awarded,
+    cast(local_hires_score as double) as local_hires_score,
+    cast(technical_service_value_score as double) as technical_service_value_score,
+    cast({{ safe_divide('weighted_sum', 'weights_defined') }} as double) as contribution_index,
+    {{ suppressed_columns() }}
+from weighted
