@@ -298,6 +298,7 @@ class EmbeddedServer:
         else:
             out = self._run(
                 [
+                    *self._memory_limit(),
                     str(_bin("pg_ctl")),
                     "start",
                     "-w",
@@ -319,6 +320,16 @@ class EmbeddedServer:
             con.execute(sql.SQL("alter role {} reset all").format(sql.Identifier(ADMIN_ROLE)))
         ensure_database(self.admin_dsn(database="postgres"), DATABASE)
         harden(self.admin_dsn())
+
+    def _memory_limit(self) -> list[str]:
+        """The command prefix that starts the server with its processes' private memory limited (RLIMIT_DATA,
+        inherited by every backend and parallel worker; shared memory is not counted): PostgreSQL lets every
+        user raise ``work_mem``, so this is what makes a query that asks for too much fail with ``out of
+        memory`` (SQLSTATE 53200) instead of taking the machine's memory. Set at start, not at reload."""
+        mb = self.settings.postgres.process_memory_mb
+        if mb == 0:
+            return []
+        return ["/bin/sh", "-c", 'ulimit -d "$0" && exec "$@"', str(mb * 1024)]
 
     def stop(self) -> None:
         if self.running():
