@@ -374,7 +374,7 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
-    counts["demand_supply_ratio"] = rate(counts["demand"], supplied)  # null without demand or supply
+    counts["demand_supply_ratio"] = rate(counts["vacancy_headcount"], supplied)  # null without supply
     counts["graduates_employed_in_occupation"] = counts["employed"].fillna(0)
     counts["graduates_employed_major_related"] = counts["related"].fillna(0)
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])

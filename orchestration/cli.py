@@ -101,6 +101,9 @@ def refresh(
         print(f"published release {current_release(settings.releases_dir)}: {settings.published_db}")
         if problems:
             print("files with refused rows or warnings (published all the same):", *problems, sep="\n")
+        if flags := _plausibility_lines(settings):
+            print("plausibility flags (published, to be questioned; the release's report.html lists them):")
+            print(*flags, sep="\n")
     else:
         print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
         print(_why_not_published(settings))
@@ -141,6 +144,16 @@ def _file_problems(settings: Settings, blocking_only: bool = False) -> list[str]
         elif r.warnings and not blocking_only:
             lines.append(f"  {r.source_file}: {len(r.warnings)} warning(s); `tw status` lists them")
     return lines
+
+
+def _plausibility_lines(settings: Settings) -> list[str]:
+    """A line per plausibility flag of the current release (release.json)."""
+    record = settings.releases_dir / "current" / "release.json"
+    if not record.exists():
+        return []
+    checks = json.loads(record.read_text(encoding="utf-8")).get("checks", [])
+    flags = [f for c in checks for f in c.get("plausibility_flags", [])]
+    return [f"  {f['suite']}: {f['check']}: {f['rows']} row(s)" for f in flags]
 
 
 def _why_not_published(settings: Settings) -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from publication.disclosure import apply_to_database, policies
+from quality.gate import plausibility_flags
 from transformation.marts import published
 
 
@@ -218,6 +219,8 @@ def publish(
                 "results_dir": g["results_dir"],
                 "passed": g["passed"],
                 "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]],
+                # figures published but to be questioned (non-blocking checks, quality/suites.py)
+                "plausibility_flags": plausibility_flags(g),
             }
             for g in gates
         ],

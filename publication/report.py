@@ -182,9 +182,22 @@ def _checks_and_inputs(record: dict) -> str:
         f"{disclosure.get('suppression_k', 0):g} are masked ({SUPPRESSED}), with the cells that would reveal "
         f"them; {cells} cells masked in this release.</p>"
     )
+    flags = (
+        "".join(
+            f"<tr><td>{html.escape(f['suite'])}</td><td>{html.escape(f['check'])}</td><td>{f['rows']}</td>"
+            f"<td>{html.escape('; '.join(f['sample'][:3]))}</td></tr>"
+            for c in record.get("checks", [])
+            for f in c.get("plausibility_flags", [])
+        )
+        or "<tr><td colspan='4'>none</td></tr>"
+    )
     return (
         f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'>"
         f"<tr><th>suite</th><th>result</th></tr>{checks}</table>"
+        "<h2>合理性提示 Plausibility flags (published, to be questioned)</h2>"
+        "<table class='data' id='plausibility'>"
+        "<tr><th>table</th><th>check</th><th>rows</th><th>sample</th></tr>"
+        f"{flags}</table>"
         "<h2>输入文件 Input files</h2><table class='data' id='inputs'>"
         f"<tr><th>feed</th><th>file</th><th>read</th><th>loaded</th><th>quarantined</th><th>SHA-256</th></tr>{inputs}</table>"
     )

@@ -91,6 +91,25 @@ class GateResult:
         }
 
 
+def plausibility_flags(gate: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plausibility flags of a gate result (``GateResult.to_json()``): each failed non-blocking
+    expectation whose description starts with ``plausibility:`` (quality/suites.py), with its suite, the
+    number of rows flagged and a sample of them."""
+    from quality.suites import PLAUSIBILITY  # the suites module imports GX lazily; this costs nothing
+
+    return [
+        {
+            "suite": suite["suite"],
+            "check": e["description"].removeprefix(f"{PLAUSIBILITY}: "),
+            "rows": e["unexpected_count"],
+            "sample": e["sample"],
+        }
+        for suite in gate.get("suites", [])
+        for e in suite["expectations"]
+        if not e["blocking"] and not e["success"] and (e["description"] or "").startswith(PLAUSIBILITY)
+    ]
+
+
 def prepare_feed_database(raw_dir: Path, target: Path, parts: Mapping[str, list[str]] | None = None) -> Path:
     """A DuckDB file of views: ``raw_<feed>`` over the raw zone and ``ingest_files`` over the manifests.
 
@@ -180,6 +199,18 @@ def _sample(res: dict[str, Any]) -> list[str]:
     return [repr(v) for v in (res.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
 
 
+def _rows_sample(engine: Any, kwargs: Mapping[str, Any], table: str) -> list[str]:
+    """The first failing rows of an unexpected-rows query, through the data source's engine (GX returns
+    them only in its COMPLETE result format, which would also return every failing value of every column
+    expectation)."""
+    query = str(kwargs["unexpected_rows_query"]).format(batch=table)
+    with engine.connect() as con:
+        result = con.exec_driver_sql(f"select * from ({query}) limit {SAMPLE_SIZE}")
+        names = list(result.keys())
+        rows = result.fetchall()
+    return [", ".join(f"{k}={v}" for k, v in zip(names, row, strict=True) if v is not None) for row in rows]
+
+
 def _drop(store: Any, name: str) -> None:  # GX's stores of data sources, suites, validation definitions
     """The GX project in ``results_dir`` persists across runs: replace what an earlier run saved."""
     with contextlib.suppress(Exception):
@@ -227,6 +258,10 @@ def validate(
                 _outcome(r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True)
                 for r in run.results
             ]
+            for e, r in zip(expectation_outcomes, run.results, strict=True):
+                failed_rows = e.expectation == "unexpected_rows_expectation" and not (e.success or e.error)
+                if failed_rows and not e.sample and r.expectation_config is not None:
+                    e.sample = _rows_sample(ds.get_engine(), r.expectation_config.kwargs, spec.table)
             outcome = SuiteOutcome(
                 suite=spec.name,
                 table=spec.table,

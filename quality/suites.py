@@ -14,7 +14,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ingestion.contracts import FEEDS, FeedContract
-from transformation.marts import SUPPRESSED_COLUMNS, DisclosurePolicy, MartDeclaration, published_marts
+from transformation.marts import (
+    SUPPRESSED_COLUMNS,
+    DisclosurePolicy,
+    MartDeclaration,
+    Plausibility,
+    published_marts,
+)
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -89,14 +95,48 @@ def _listed(column: str) -> str:
     return f"list_contains(string_split({SUPPRESSED_COLUMNS}, ','), '{column}')"
 
 
-def _rows(description: str, where: str) -> tuple[Expectation, bool]:
-    """Blocking: no row of the batch satisfies ``where``."""
+def _rows(description: str, where: str, blocking: bool = True) -> tuple[Expectation, bool]:
+    """No row of the batch satisfies ``where`` (blocking, or a warning in the quality report)."""
+    return _query(description, f"select * from {{batch}} where {where}", blocking)
+
+
+def _query(description: str, query: str, blocking: bool) -> tuple[Expectation, bool]:
+    """``query`` (over ``{batch}``) returns no row."""
     return (
-        _expectations().UnexpectedRowsExpectation(
-            description=description, unexpected_rows_query=f"select * from {{batch}} where {where}"
-        ),
-        True,
+        _expectations().UnexpectedRowsExpectation(description=description, unexpected_rows_query=query),
+        blocking,
     )
+
+
+PLAUSIBILITY = "plausibility"  # the first word of every plausibility flag's description
+
+
+def plausibility_expectations(plausible: Plausibility) -> list[tuple[Expectation, bool]]:
+    """Non-blocking: figures a domain expert would question are flagged in the quality report (and the
+    release report), never published silently, and never stop a release."""
+    ex = [
+        _rows(f"{PLAUSIBILITY}: {c} above {v:g}", f"{c} > {v}", blocking=False)
+        for c, v in plausible.max.items()
+    ]
+    ex += [
+        _rows(f"{PLAUSIBILITY}: {c} below {v:g}", f"{c} < {v}", blocking=False)
+        for c, v in plausible.min.items()
+    ]
+    for y in plausible.year_on_year:
+        same = " and ".join(f"this.{b} is not distinct from earlier.{b}" for b in y.by)
+        query = (
+            f"select this.*, earlier.{y.column} as {y.column}_a_period_earlier from {{batch}} as this "
+            f"inner join {{batch}} as earlier on {same} and earlier.{y.period} = this.{y.period} - 1 "
+            f"where least(this.{y.column}, earlier.{y.column}) >= {y.min_volume} "
+            f"and greatest(this.{y.column}, earlier.{y.column}) "
+            f"> {y.max_factor} * least(this.{y.column}, earlier.{y.column})"
+        )
+        description = (
+            f"{PLAUSIBILITY}: {y.column} of one {' × '.join(y.by)} changes more than {y.max_factor:g}× "
+            f"from one {y.period} to the next (both at least {y.min_volume:g})"
+        )
+        ex.append(_query(description, query, blocking=False))
+    return ex
 
 
 def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> list[tuple[Expectation, bool]]:
@@ -203,6 +243,7 @@ def mart_suite(mart: MartDeclaration, suppression_k: float = 0) -> SuiteSpec:
         ex.append(_rows(f"{total} = {' + '.join(parts)}", f"{' + '.join(parts)} <> {total}"))
     ex += [_rows(description, where) for name, description, where in BESPOKE if name == mart.name]
     ex += disclosure_expectations(policy, suppression_k)
+    ex += plausibility_expectations(checks.plausibility)
     return SuiteSpec(mart.name, mart.name, tuple(ex))
 
 

@@ -18,6 +18,11 @@ The meta keys (see the comment at the top of each mart's YAML)::
       non_negative: [column, ...]     # besides every count of persons
       unit_interval: [column, ...]    # 0 <= value <= 1
       min_value: {column: number}     # may be "{{ var('...') }}": the threshold lives in dbt_project.yml
+      plausibility:                   # flagged in the quality report, never blocking (a figure to question)
+        max: {column: number}         # a value above it is implausible
+        min: {column: number}         # a value below it is implausible (e.g. a share over partial coverage)
+        year_on_year:                 # a count changing by more than max_factor from one period to the next
+        - {column: c, period: year, by: [column, ...], max_factor: number, min_volume: number}
     disclosure:
       counts: [column, ...]           # counts of persons: small-cell suppression
       rates: {column: [count, ...]}   # a derived column and the counts it reveals
@@ -62,6 +67,25 @@ class DisclosurePolicy:
 
 
 @dataclass(frozen=True)
+class YearOnYear:
+    """``column`` of one row of ``by`` changes by more than ``max_factor`` (either way) from ``period`` − 1 to
+    ``period``, where both values are at least ``min_volume`` (smaller counts jump on noise)."""
+
+    column: str
+    period: str
+    by: tuple[str, ...]
+    max_factor: float
+    min_volume: float
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    max: Mapping[str, float] = field(default_factory=dict)
+    min: Mapping[str, float] = field(default_factory=dict)
+    year_on_year: tuple[YearOnYear, ...] = ()
+
+
+@dataclass(frozen=True)
 class Checks:
     min_rows: int = 0
     not_null: tuple[str, ...] = ()
@@ -69,6 +93,7 @@ class Checks:
     non_negative: tuple[str, ...] = ()
     unit_interval: tuple[str, ...] = ()
     min_value: Mapping[str, float] = field(default_factory=dict)
+    plausibility: Plausibility = field(default_factory=Plausibility)
 
 
 @dataclass(frozen=True)
@@ -152,6 +177,40 @@ def _number(model: str, where: str, value: Any) -> float:
         raise DeclarationError(f"{model}: config.meta.{where} must be a number, got {value!r}") from None
 
 
+def _bounds(model: str, where: str, value: Any) -> dict[str, float]:
+    if value is not None and not isinstance(value, Mapping):
+        raise DeclarationError(f"{model}: config.meta.{where} must map columns to numbers, got {value!r}")
+    return {c: _number(model, f"{where}.{c}", v) for c, v in (value or {}).items()}
+
+
+def _year_on_year(model: str, where: str, value: Any) -> YearOnYear:
+    keys = {"column", "period", "by", "max_factor", "min_volume"}
+    if not isinstance(value, Mapping) or set(value) != keys:
+        raise DeclarationError(f"{model}: config.meta.{where} must have exactly the keys {sorted(keys)}")
+    return YearOnYear(
+        column=str(value["column"]),
+        period=str(value["period"]),
+        by=_names(model, f"{where}.by", value["by"]),
+        max_factor=_number(model, f"{where}.max_factor", value["max_factor"]),
+        min_volume=_number(model, f"{where}.min_volume", value["min_volume"]),
+    )
+
+
+def _plausibility(model: str, value: Any) -> Plausibility:
+    where = "checks.plausibility"
+    value = value or {}
+    if unknown := set(value) - {"max", "min", "year_on_year"}:
+        raise DeclarationError(f"{model}: config.meta.{where} has unknown keys {sorted(unknown)}")
+    return Plausibility(
+        max=_bounds(model, f"{where}.max", value.get("max")),
+        min=_bounds(model, f"{where}.min", value.get("min")),
+        year_on_year=tuple(
+            _year_on_year(model, f"{where}.year_on_year[{i}]", v)
+            for i, v in enumerate(value.get("year_on_year") or [])
+        ),
+    )
+
+
 def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
     name = node["name"]
     meta = (node.get("config") or {}).get("meta") or {}
@@ -171,6 +230,7 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
             c: _number(name, f"checks.min_value.{c}", v)
             for c, v in (checks_meta.get("min_value") or {}).items()
         },
+        plausibility=_plausibility(name, checks_meta.get("plausibility")),
     )
     disclosure = None
     if "disclosure" in meta:
@@ -208,6 +268,9 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
 def _named_columns(d: MartDeclaration) -> set[str]:
     c, p = d.checks, d.disclosure
     named = {*d.key, *c.not_null, *c.not_null_warn, *c.non_negative, *c.unit_interval, *c.min_value}
+    plausible = c.plausibility
+    named |= {*plausible.max, *plausible.min}
+    named |= {x for y in plausible.year_on_year for x in (y.column, y.period, *y.by)}
     if p is not None:
         named |= {*p.counts, *p.rates, *[x for deps in p.rates.values() for x in deps]}
         named |= {t for t, _ in p.additive} | {x for _, parts in p.additive for x in parts}

@@ -1,12 +1,13 @@
 -- As mart_talent_match, by occupation (大典 2022 中类, and 大类): supply through the major→occupation bridge,
--- demand from the postings' occupation, employment from the graduates' occupation. Unlike the industry mart,
--- a cell without demand has no demand_supply_ratio, and without employment no major_fit_rate (nulls below).
+-- demand from the postings' occupation, employment from the graduates' occupation. As in the industry mart, a
+-- cell with supply and no demand has demand_supply_ratio 0; without employment it has no major_fit_rate.
 select
     c.region_level, c.region_code, r.region_name, c.occupation_level, c.occupation_code, o.occupation_name,
     c.year,
     round(coalesce(c.graduates_supplied, 0), 4)                                          as graduates_supplied,
     coalesce(c.vacancy_headcount, 0)                                                     as vacancy_headcount,
-    c.vacancy_headcount / nullif(cast(round(c.graduates_supplied, 4) as double), 0)      as demand_supply_ratio,
+    coalesce(c.vacancy_headcount, 0) / nullif(cast(round(c.graduates_supplied, 4) as double), 0)
+                                                                                         as demand_supply_ratio,
     coalesce(c.employed, 0)                                                              as graduates_employed_in_occupation,
     coalesce(c.related, 0)                                                               as graduates_employed_major_related,
     c.related / nullif(c.fit_known, 0)                                                   as major_fit_rate,

@@ -96,3 +96,35 @@ def test_gate_process_writes_json_and_data_docs_and_releases_the_file(database: 
     ).exists()
     assert result.data_docs_index and Path(result.data_docs_index.removeprefix("file://")).exists()
     duckdb.connect(str(database)).close()  # no connection left open in this process: a writer can open it
+
+
+def test_plausibility_flags_are_reported_and_never_block(tmp_path: Path) -> None:
+    """A count that more than doubles year on year (both years over the minimum volume) and a ratio over its
+    bound are flagged as warnings with a sample row; a jump between small counts is not; the gate passes."""
+    from quality.gate import plausibility_flags
+    from quality.suites import plausibility_expectations
+    from transformation.marts import Plausibility, YearOnYear
+
+    path = tmp_path / "m.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table m as select * from (values ('A', 2023, 100, 1.0), ('A', 2024, 250, 25.0), "
+        "('B', 2023, 40, 1.0), ('B', 2024, 60, 2.0), ('C', 2023, 3, 1.0), ('C', 2024, 29, 1.0)) "
+        "t(school_code, grad_year, graduates, ratio)"
+    )
+    con.close()
+    plausible = Plausibility(
+        max={"ratio": 20},
+        year_on_year=(YearOnYear("graduates", "grad_year", ("school_code",), max_factor=2, min_volume=30),),
+    )
+    suite = SuiteSpec("m", "m", tuple(plausibility_expectations(plausible)))
+    result = validate(path, [suite], tmp_path / "results", build_docs=False)
+    assert result.passed
+    flags = {f["check"]: f for f in plausibility_flags(result.to_json())}
+    assert set(flags) == {
+        "ratio above 20",
+        "graduates of one school_code changes more than 2× from one grad_year to the next (both at least 30)",
+    }
+    assert all(f["rows"] == 1 for f in flags.values())
+    jump = next(f for c, f in flags.items() if c.startswith("graduates"))
+    assert any("250" in row and "100" in row for row in jump["sample"]), jump

@@ -124,6 +124,7 @@ select
     cast(certificates_awarded as bigint) as certificates_awarded,
     cast(local_hires_score as double) as local_hires_score,
     cast(technical_service_value_score as double) as technical_service_value_score,
-    cast({{ safe_divide('weighted_sum', 'weights_defined') }} as double) as contribution_index,
+    -- rounded: a weighted mean of parts in [0, 1] must not read 1.0000000000000002 (the 0–1 check)
+    cast(round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as double) as contribution_index,
     {{ suppressed_columns() }}
 from weighted
