@@ -9,7 +9,7 @@ TOOLS_UV := .tools/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_UV))
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: demo demo-small run serve test test-fast lint bench dagster-dev contracts reference sync clean uv
+.PHONY: demo demo-small run serve test test-fast test-superset lint bench dagster-dev contracts reference sync clean uv
 
 # Not a file rule: a .tools/ left by another machine (another OS or architecture, a Python that is gone)
 # exists but does not run, so uv is checked by running it, and .tools/ made afresh when it does not.
@@ -48,6 +48,14 @@ test: sync
 
 test-fast: sync
 	$(RUN) pytest -m "not e2e"
+
+# the Superset tier (tests/e2e/test_postgres_superset.py): Apache Superset in a virtualenv of its own (Superset's
+# pins clash with ours), every version from tests/superset/requirements.txt; `uv pip sync` makes it exactly that
+SUPERSET_VENV := build/superset/venv
+test-superset: sync
+	@$(SUPERSET_VENV)/bin/python --version >/dev/null 2>&1 || $(UV) venv --quiet --python 3.11 $(SUPERSET_VENV)
+	$(UV) pip sync --quiet --python $(SUPERSET_VENV)/bin/python tests/superset/requirements.txt
+	$(RUN) pytest -m superset tests/e2e/test_postgres_superset.py
 
 # the benchmark harness: make bench SCALES="S M" (writes benchmarks/results/<date>T<time>Z-<scales>.md and .json, and rewrites the current figures in docs/performance.md)
 SCALES ?= S

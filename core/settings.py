@@ -38,6 +38,7 @@ differs from the one below.
 | TW_PG_STATEMENT_TIMEOUT_SECONDS | ``300`` | an analyst's statement is cancelled after this long |
 | TW_PG_IDLE_IN_TRANSACTION_SECONDS | ``60`` | an analyst's session idle in a transaction is closed |
 | TW_PG_CONNECTIONS_PER_USER | ``10`` | connections one analyst may hold at once |
+| TW_PG_PROCESS_MEMORY_MB | ``1024`` | private memory of each embedded server process (``0``: no limit) |
 | TW_PG_RELEASE_GRACE_HOURS | ``24`` | release schemas switched out longer ago are dropped |
 | TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); |
 | | | ``0`` turns it off |
@@ -83,6 +84,9 @@ class PostgresSettings:
     statement_timeout_seconds: int = 300
     idle_in_transaction_seconds: int = 60
     connections_per_user: int = 10
+    # private memory of each server process of the embedded server (ulimit -d at start; 0: no limit): what
+    # bounds an analyst who raises work_mem, which PostgreSQL lets every user SET (docs/sql-endpoint.md)
+    process_memory_mb: int = 1024
     release_grace_hours: float = 24
 
     @property
@@ -277,6 +281,9 @@ def _postgres_settings(env: Mapping[str, str]) -> PostgresSettings:
         ),
         connections_per_user=int(
             _non_negative("TW_PG_CONNECTIONS_PER_USER", env.get("TW_PG_CONNECTIONS_PER_USER", "10"))
+        ),
+        process_memory_mb=int(
+            _non_negative("TW_PG_PROCESS_MEMORY_MB", env.get("TW_PG_PROCESS_MEMORY_MB", "1024"))
         ),
         release_grace_hours=_non_negative(
             "TW_PG_RELEASE_GRACE_HOURS", env.get("TW_PG_RELEASE_GRACE_HOURS", "24")

@@ -74,8 +74,10 @@ def analysts_markdown(manifest: Path | None = None) -> str:
         "| tool | how |",
         "|---|---|",
         (
-            '| psql | `psql "host=127.0.0.1 port=5433 dbname=warehouse user=<you> sslmode=require"` '
-            "(psql 17 for `\\l`; older ones do the rest) |"
+            "| psql | on the warehouse's machine `tw psql <you>` (psql 17, the server's own, verifying its "
+            'certificate); elsewhere `psql "host=<server> port=5433 dbname=warehouse user=<you> '
+            'sslmode=require"` with psql 17 or newer: psql 16 and older do everything but `\\l` '
+            "(Debian 12's psql 15 asks for `pg_database.daticulocale`, which PostgreSQL 17 renamed) |"
         ),
         (
             '| Python | `psycopg.connect("host=127.0.0.1 port=5433 dbname=warehouse user=<you> password=… '
@@ -88,16 +90,19 @@ def analysts_markdown(manifest: Path | None = None) -> str:
             "certificate) |"
         ),
         (
-            "| Superset | Database → + Database → PostgreSQL; SQLAlchemy URI "
-            "`postgresql+psycopg2://<you>:<password>@127.0.0.1:5433/warehouse?sslmode=require` |"
+            "| Superset | Settings → Database Connections → + Database → PostgreSQL → connect with a "
+            "SQLAlchemy URI: `postgresql+psycopg2://<you>:<password>@127.0.0.1:5433/warehouse?sslmode=require`;"
+            " then SQL Lab (schema `warehouse`) or Datasets → + Dataset (schema `warehouse`, a table) |"
         ),
         "| R, Excel, other | the Parquet files of the release, or DuckDB's drivers on `warehouse.duckdb` |",
         "",
         (
-            "Tested in tests/e2e/test_postgres_clients.py: psql, psycopg 3, psycopg2, SQLAlchemy "
-            "reflection, pandas, polars (connectorx, ADBC) and pgjdbc's metadata calls; Superset itself is "
-            "not run by the tests (docs/sql-endpoint.md). Statements run at most 5 minutes; a transaction "
-            "sees one release."
+            "Tested in tests/e2e/test_postgres_clients.py (psql, psycopg 3, psycopg2, SQLAlchemy "
+            "reflection, pandas, polars with connectorx and ADBC, pgjdbc's metadata calls) and "
+            "tests/e2e/test_postgres_superset.py (Apache Superset 6.1: schemas, tables, preview, dataset "
+            "columns, a chart query). Superset's schema list also shows `tw_meta` and `release_…` schemas: "
+            "their names are visible to every PostgreSQL user, their tables are not readable; use "
+            "`warehouse`. Statements run at most 5 minutes; a transaction sees one release."
         ),
         "",
         "## Example queries",

@@ -8,6 +8,7 @@ tw retract FILE                    take every version of a delivered file back o
 tw inspect FILE [--feed F]         read a file and propose the source profile that loads it
 tw serve                           the read-only SQL endpoint: PostgreSQL serving the current release
 tw users add|password|remove|list [NAME]   analysts of the SQL endpoint
+tw psql USER [PSQL ARGS]           psql 17 (the server's own) connected to the SQL endpoint as USER
 
 The developer commands (sample feeds, the demo, generated files) live in devtools/cli.py: runtime packages
 never import devtools (docs/architecture.md), so devtools registers them under the ``tw.commands`` entry
@@ -223,6 +224,15 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _psql(args: argparse.Namespace) -> int:
+    import os
+
+    from serving.postgres import psql_command
+
+    command = psql_command(load_settings(), args.user, args.psql_args)
+    os.execv(command[0], command)  # psql asks for the password (or reads PGPASSWORD, ~/.pgpass)
+
+
 def _status(args: argparse.Namespace) -> int:
     from ingestion.inventory import file_status
     from publication.release import current_release
@@ -375,6 +385,12 @@ def parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input (else generated)"
     )
     users.set_defaults(handler=_users)
+    psql = sub.add_parser(
+        "psql", help="psql 17 (bundled with the server) connected to the SQL endpoint as an analyst"
+    )
+    psql.add_argument("user")
+    psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="passed on to psql (e.g. -c '\\l')")
+    psql.set_defaults(handler=_psql)
     for entry_point in entry_points(group=COMMANDS_ENTRY_POINT):
         entry_point.load()(sub)  # register(subparsers): adds its commands with set_defaults(handler=...)
     return top

@@ -298,6 +298,7 @@ class EmbeddedServer:
         else:
             out = self._run(
                 [
+                    *self._memory_limit(),
                     str(_bin("pg_ctl")),
                     "start",
                     "-w",
@@ -319,6 +320,16 @@ class EmbeddedServer:
             con.execute(sql.SQL("alter role {} reset all").format(sql.Identifier(ADMIN_ROLE)))
         ensure_database(self.admin_dsn(database="postgres"), DATABASE)
         harden(self.admin_dsn())
+
+    def _memory_limit(self) -> list[str]:
+        """The command prefix that starts the server with its processes' private memory limited (RLIMIT_DATA,
+        inherited by every backend and parallel worker; shared memory is not counted): PostgreSQL lets every
+        user raise ``work_mem``, so this is what makes a query that asks for too much fail with ``out of
+        memory`` (SQLSTATE 53200) instead of taking the machine's memory. Set at start, not at reload."""
+        mb = self.settings.postgres.process_memory_mb
+        if mb == 0:
+            return []
+        return ["/bin/sh", "-c", 'ulimit -d "$0" && exec "$@"', str(mb * 1024)]
 
     def stop(self) -> None:
         if self.running():
@@ -563,8 +574,9 @@ def loader_dsn(settings: Settings) -> str | None:
     return server.admin_dsn() if server.running() else None
 
 
-def analyst_dsn(settings: Settings, user: str, password: str, **extra: str) -> str:
-    """How an analyst connects (TLS, the server's certificate verified where it is known)."""
+def analyst_dsn(settings: Settings, user: str, password: str | None, **extra: str) -> str:
+    """How an analyst connects (TLS, the server's certificate verified where it is known); without a password
+    the client asks for it (or reads PGPASSWORD, ~/.pgpass)."""
     if settings.postgres.dsn:
         info = psycopg.conninfo.conninfo_to_dict(settings.postgres.dsn)
         params: dict[str, Any] = {k: info.get(k) for k in ("host", "port", "dbname")}
@@ -579,7 +591,14 @@ def analyst_dsn(settings: Settings, user: str, password: str, **extra: str) -> s
             "sslrootcert": str(EmbeddedServer(settings).client_certificate),
         }
     params = {k: v for k, v in params.items() if v} | {"user": user, "password": password} | extra
-    return psycopg.conninfo.make_conninfo(**params)
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+
+def psql_command(settings: Settings, user: str, args: Sequence[str] = ()) -> list[str]:
+    """``tw psql``: the psql 17 of the server's wheel, connected as ``user`` the way :func:`analyst_dsn` says.
+    An older psql (Debian 12's is 15) does the rest but not ``\\l``: it asks for ``pg_database.daticulocale``,
+    which PostgreSQL 17 renamed."""
+    return [str(_bin("psql")), analyst_dsn(settings, user, None), *args]
 
 
 @contextlib.contextmanager

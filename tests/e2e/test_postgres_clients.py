@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -291,6 +292,26 @@ def test_psql_lists_describes_and_copies(warehouse: Warehouse, tmp_path: Path, w
         assert databases.returncode == 0 and "warehouse" in databases.stdout, databases.stderr
     else:  # psql before 17 reads pg_database.daticulocale, renamed in PostgreSQL 17: psql's limit, not ours
         assert "daticulocale" in databases.stderr
+
+
+def test_tw_psql_is_psql_17_connected_over_tls_as_the_analyst(warehouse: Warehouse) -> None:
+    """The psql the docs send analysts to on this machine: the server's own, so ``\\l`` works too."""
+    ep = warehouse.endpoint
+    env = os.environ | {
+        "TW_HOME": str(ep.settings.home),
+        "TW_SQL_PORT": str(ep.port),
+        "PGPASSWORD": "s3cret-pw",
+    }
+    session = "select current_user, ssl from pg_stat_ssl where pid = pg_backend_pid()"
+    ran = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "psql", "analyst", "-X", "-At",
+         "-c", "\\echo :VERSION_NUM", "-c", session, "-c", "\\l"],
+        capture_output=True, text=True, timeout=60, check=False, env=env | {"PGCLIENTENCODING": "UTF8"},
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    version, session, *databases = ran.stdout.splitlines()
+    assert int(version) >= 170000 and session == "analyst|t"
+    assert any(line.startswith("warehouse|") for line in databases), ran.stdout
 
 
 # -- JDBC (DBeaver, Metabase, ...) --------------------------------------------------------------------------

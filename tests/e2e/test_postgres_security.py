@@ -4,11 +4,13 @@ comes back. Releases switch atomically under concurrent readers, and old release
 from __future__ import annotations
 
 import dataclasses
+import re
 import signal
 import subprocess
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -219,6 +221,27 @@ def test_idle_in_transaction_sessions_are_closed(warehouse: Warehouse) -> None:
             psycopg.Error, match=r"terminating connection|server closed|consuming input failed"
         ):
             con.execute("select 1")
+
+
+def test_raising_work_mem_cannot_take_more_memory_than_a_server_process_may(warehouse: Warehouse) -> None:
+    """PostgreSQL lets every user SET work_mem (and hash_mem_multiplier), with no ceiling a DBA can declare;
+    the embedded server's processes run with their private memory limited (TW_PG_PROCESS_MEMORY_MB, 1 GB),
+    so a query that uses what it asked for fails with out of memory instead of taking the machine's."""
+    limit = warehouse.endpoint.settings.postgres.process_memory_mb * 1024 * 1024
+    with psycopg.connect(warehouse.endpoint.dsn(), autocommit=True) as con:
+        pid = con.execute("select pg_backend_pid()").fetchone()[0]
+        assert re.search(
+            rf"^Max data size\s+{limit}\s+{limit}\s+bytes", Path(f"/proc/{pid}/limits").read_text(), re.M
+        )
+        con.execute("set work_mem = '100GB'")
+        con.execute("set hash_mem_multiplier = 1000")
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.OutOfMemory):  # SQLSTATE 53200
+            con.execute(
+                "select sum(g) from (select g from generate_series(1, 2e9::bigint) g order by g desc) s"
+            )
+        assert time.monotonic() - started < 120  # long before the statement timeout
+        assert con.execute("select count(*) from mart_talent_match").fetchone() == (MATCH_ROWS,)  # it goes on
 
 
 def test_client_cancel_stops_the_query_and_the_session_goes_on(warehouse: Warehouse) -> None:

@@ -30,9 +30,11 @@ def test_postgres_settings() -> None:
             "TW_PG_DSN": "host=db dbname=w",
             "TW_PG_STATEMENT_TIMEOUT_SECONDS": "30",
             "TW_PG_RELEASE_GRACE_HOURS": "0.5",
+            "TW_PG_PROCESS_MEMORY_MB": "0",
         }
     ).postgres
     assert not s.embedded and s.statement_timeout_seconds == 30 and s.release_grace_hours == 0.5
+    assert default.process_memory_mb == 1024 and s.process_memory_mb == 0
     with pytest.raises(ConfigurationError, match="go together"):
         load_settings({"TW_PG_TLS_CERT": "/etc/cert.pem"})
     with pytest.raises(ConfigurationError, match="TW_PG_CONNECTIONS_PER_USER"):
