@@ -46,11 +46,24 @@ trainings as (
 ),
 
 partnerships as (
-    select school_code, enterprise_id, calendar_year from hires where named_as_partner
+    select
+        school_code,
+        enterprise_id,
+        calendar_year
+    from hires
+    where named_as_partner
     union
-    select school_code, enterprise_id, calendar_year from services
+    select
+        school_code,
+        enterprise_id,
+        calendar_year
+    from services
     union
-    select school_code, enterprise_id, calendar_year from trainings
+    select
+        school_code,
+        enterprise_id,
+        calendar_year
+    from trainings
 ),
 
 school_cities as (
@@ -101,10 +114,10 @@ weighted as (
         {{ var('contribution_weight_local_hires') }} * coalesce(local_hires_score, 0)
         + {{ var('contribution_weight_technical_service_value') }} * coalesce(technical_service_value_score, 0)
         + {{ var('contribution_weight_job_fit') }} * coalesce(job_fit_rate, 0) as weighted_sum,
-        {{ var('contribution_weight_local_hires') }} * (local_hires_score is not null)::integer
+        {{ var('contribution_weight_local_hires') }} * cast((local_hires_score is not null) as integer)
         + {{ var('contribution_weight_technical_service_value') }}
-        * (technical_service_value_score is not null)::integer
-        + {{ var('contribution_weight_job_fit') }} * (job_fit_rate is not null)::integer as weights_defined
+        * cast((technical_service_value_score is not null) as integer)
+        + {{ var('contribution_weight_job_fit') }} * cast((job_fit_rate is not null) as integer) as weights_defined
     from scored
 )
 

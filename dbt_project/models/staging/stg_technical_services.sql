@@ -1,4 +1,5 @@
--- 技术服务（横向项目）: one row per technical-service project (contract) of a school; latest delivery wins (a corrected file replaces its earlier version).
+-- 技术服务（横向项目）: one row per technical-service project (contract) of a school; latest delivery wins
+-- (a corrected file replaces its earlier version).
 select
     cast(project_id as string) as project_id,
     cast(school_code as string) as school_code,

@@ -1,4 +1,5 @@
--- 社会培训: one row per training course run by a school; latest delivery wins (a corrected file replaces its earlier version).
+-- 社会培训: one row per training course run by a school; latest delivery wins
+-- (a corrected file replaces its earlier version).
 select
     cast(course_id as string) as course_id,
     cast(course_name as string) as course_name,
