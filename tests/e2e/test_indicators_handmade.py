@@ -304,6 +304,25 @@ def test_structure_alignment(marts: duckdb.DuckDBPyConnection) -> None:
     assert row == [(pytest.approx(0.2), pytest.approx(0.8), pytest.approx(0.15), pytest.approx(0.85), 3)]
 
 
+def test_industry_structure(marts: duckdb.DuckDBPyConnection) -> None:
+    # 苏州 2024, annual rows only: 36 300 → C, I 100, 01 100 → A (total 500): shares .6, .2, .2;
+    # employment C 3, I 1, A none → .75, .25, null; no value added delivered → null
+    got = _rows(
+        marts,
+        "select section_code, output_value_100m_cny, output_share, employment_10k, employment_share, "
+        "value_added_share, divisions_reported from marts.mart_industry_structure "
+        "where region_code = '320500' and year = 2024",
+    )
+    assert got == {
+        "A": {"output_value_100m_cny": 100, "output_share": pytest.approx(0.2), "employment_10k": None,
+              "employment_share": None, "value_added_share": None, "divisions_reported": 1},
+        "C": {"output_value_100m_cny": 300, "output_share": pytest.approx(0.6), "employment_10k": 3,
+              "employment_share": pytest.approx(0.75), "value_added_share": None, "divisions_reported": 1},
+        "I": {"output_value_100m_cny": 100, "output_share": pytest.approx(0.2), "employment_10k": 1,
+              "employment_share": pytest.approx(0.25), "value_added_share": None, "divisions_reported": 0},
+    }
+
+
 def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
