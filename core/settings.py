@@ -42,6 +42,10 @@ differs from the one below.
 | TW_PG_RELEASE_GRACE_HOURS | ``24`` | release schemas switched out longer ago are dropped |
 | TW_SUPPRESSION_K | ``5`` | published counts of persons under k are masked (small-cell suppression); |
 | | | ``0`` turns it off |
+| TW_WHITEPAPER_PDF | ``auto`` | the white papers' PDF (publication/whitepaper/): ``auto`` prints it when |
+| | | Chromium is found, ``required`` fails the publication without it, ``off`` writes HTML only |
+| TW_CHROMIUM | (found on PATH) | the headless Chromium that prints the PDF (default: ``chromium``, |
+| | | ``chromium-browser`` or ``google-chrome`` on the search path) |
 | TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself |
 | | | (SIGKILL; core/failpoints.py) |
 | DAGSTER_HOME | ``TW_HOME/dagster`` | Dagster's instance folder (run history); ``dagster dev`` reads it too |
@@ -53,6 +57,7 @@ field of the ``warehouse`` resource in a run's configuration (Dagster's launchpa
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -94,6 +99,22 @@ class PostgresSettings:
         return self.dsn is None
 
 
+WHITEPAPER_PDF_MODES = ("auto", "required", "off")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+@dataclass(frozen=True)
+class WhitepaperSettings:
+    """The white papers printed at publication (publication/whitepaper/)."""
+
+    pdf: str = "auto"  # auto | required | off
+    chromium: Path | None = None  # the browser that prints the PDF; None: none was found
+
+    @property
+    def prints_pdf(self) -> bool:
+        return self.pdf != "off" and (self.chromium is not None or self.pdf == "required")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -122,6 +143,7 @@ class Settings:
     spark_port: int
     spark_user: str
     postgres: PostgresSettings = field(default_factory=lambda: PostgresSettings())
+    whitepaper: WhitepaperSettings = field(default_factory=lambda: WhitepaperSettings())
 
     def require_sql_users(self) -> dict[str, str]:
         """Users of the SQL endpoint; it never runs without authentication."""
@@ -247,7 +269,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         spark_port=_integer(env, "TW_SPARK_PORT", 10000),
         spark_user=env.get("TW_SPARK_USER", "dbt"),
         postgres=_postgres_settings(env),
+        whitepaper=_whitepaper_settings(env),
     )
+
+
+def _whitepaper_settings(env: Mapping[str, str]) -> WhitepaperSettings:
+    mode = env.get("TW_WHITEPAPER_PDF", "auto").strip().lower() or "auto"
+    if mode not in WHITEPAPER_PDF_MODES:
+        raise ConfigurationError(
+            f"TW_WHITEPAPER_PDF: {mode!r} is not one of {', '.join(WHITEPAPER_PDF_MODES)}"
+        )
+    given = env.get("TW_CHROMIUM", "").strip()
+    if given:
+        found = shutil.which(given, path=env.get("PATH"))
+        if found is None:
+            raise ConfigurationError(f"TW_CHROMIUM: {given!r} is not an executable file")
+        return WhitepaperSettings(mode, Path(found).resolve())
+    search = env.get("PATH")
+    found = next((f for n in CHROMIUM_NAMES if (f := shutil.which(n, path=search)) is not None), None)
+    return WhitepaperSettings(mode, Path(found) if found else None)
 
 
 def _listen_host(text: str) -> str:

@@ -9,6 +9,7 @@ Layout under ``releases_dir``::
     <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
     <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
     <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
+    <release_id>/whitepaper/<city>-<name>-<year>.html|.pdf  the white paper per city (publication/whitepaper/)
     <release_id>/docs/dbt.html                  the dbt documentation site
     current -> <release_id>                     symlink, switched atomically (rename over the old link)
     releases.jsonl                              one line per published release
@@ -24,7 +25,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from publication.disclosure import apply_to_database, policies
+from publication.documents import document_entries
 from quality.gate import plausibility_flags
 from transformation.marts import published
 
@@ -133,9 +135,9 @@ def stage_candidate(
     return candidate
 
 
-def export_files(candidate: Candidate) -> dict:
+def export_files(candidate: Candidate, documents: Sequence[dict] = ()) -> dict:
     """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``), and
-    ``manifest.json``."""
+    ``manifest.json`` (the tables, and the ``documents`` the release carries)."""
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
     try:
@@ -161,7 +163,12 @@ def export_files(candidate: Candidate) -> dict:
             )
     finally:
         con.close()
-    manifest = {"release_id": candidate.release_id, "duckdb": "warehouse.duckdb", "tables": tables}
+    manifest = {
+        "release_id": candidate.release_id,
+        "duckdb": "warehouse.duckdb",
+        "tables": tables,
+        "documents": list(documents),
+    }
     (candidate.path / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -189,13 +196,15 @@ def publish(
     gate_files: list[Path],
     keep: int = 5,
     now: datetime | None = None,
-    finalize: Callable[[Path, dict], object] | None = None,
+    finalize: Callable[[Path, dict], Sequence[Path]] | None = None,
     before_switch: Callable[[], None] | None = None,
     fingerprint: str | None = None,
 ) -> dict:
     """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
 
-    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible;
+    ``finalize(folder, record)`` adds files to the release (the report, the white papers:
+    publication/documents.py) before it becomes visible and returns them; they are listed in ``release.json``
+    and ``manifest.json`` as ``documents`` with their SHA-256. When it fails, nothing is published.
     ``before_switch()`` runs just before the switch (a failpoint in tests).
     """
     gates = [_read_gate(p) for p in gate_files]
@@ -225,6 +234,8 @@ def publish(
             for g in gates
         ],
     }
+    written = finalize(candidate.path, record) if finalize is not None else []
+    record["documents"] = document_entries(candidate.path, written)
     con = duckdb.connect(str(candidate.database))
     try:
         con.execute(
@@ -238,9 +249,7 @@ def publish(
     (candidate.path / "release.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    if finalize is not None:
-        finalize(candidate.path, record)
-    export_files(candidate)
+    export_files(candidate, record["documents"])
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):

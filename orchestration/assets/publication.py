@@ -12,6 +12,7 @@ from core.failpoints import failpoint
 from core.settings import Settings
 from ingestion.raw_zone import all_manifests
 from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
+from publication.documents import release_documents
 from publication.postgres import load_release, published_declarations
 from publication.release import (
     Candidate,
@@ -21,7 +22,6 @@ from publication.release import (
     publish,
     stage_candidate,
 )
-from publication.report import write_report
 from quality.gate import run_gate
 from transformation.fingerprint import run_start_fingerprint
 from transformation.marts import published_mart_names, published_marts
@@ -158,7 +158,7 @@ def published_release(
             _inputs(s),
             gate_files,
             keep=s.keep_releases,
-            finalize=write_report,
+            finalize=release_documents(s.whitepaper),
             before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
         )
@@ -172,6 +172,7 @@ def published_release(
             "database": str(s.published_db),
             "input_files": len(record["inputs"]),
             "report": str(s.releases_dir / record["release_id"] / "report.html"),
+            "documents": len(record["documents"]),
         }
     )
 

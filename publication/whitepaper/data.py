@@ -1,0 +1,467 @@
+"""Gathering the white paper's data: pure functions of a read-only connection to the release candidate.
+
+Every function reads published marts as they are in the candidate (after disclosure control) and returns
+figures that cite their mart and column; nothing here computes an indicator, sums counts or fills a masked
+cell. The sections are listed in :data:`SECTIONS` (title, the marts it reads, its gatherer): a section
+whose mart the release lacks says so instead of failing, so a mart built on another branch
+(``mart_major_warning``) becomes a section by adding one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from publication.whitepaper.content import Chart, City, Column, SectionContent, Table
+from publication.whitepaper.figures import Figure, figure, sentence
+
+TOP = 10
+Row = dict[str, Any]
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    rel = con.execute(sql, list(params))
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+
+
+def tables_of(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    return frozenset(
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main'"
+        ).fetchall()
+    )
+
+
+def cities(con: duckdb.DuckDBPyConnection) -> list[City]:
+    """The cities with schools (prefecture rows of ``mart_talent_outflow``), each with its latest year."""
+    found = rows(
+        con,
+        "select region_code, any_value(region_name) as region_name, max(grad_year) as year "
+        "from mart_talent_outflow where region_level = 'prefecture' "
+        "group by region_code order by region_code",
+    )
+    return [City(r["region_code"], r["region_name"] or r["region_code"], int(r["year"])) for r in found]
+
+
+def latest_year(con: duckdb.DuckDBPyConnection, mart: str, year_column: str, city: City) -> int | None:
+    """The latest year of ``mart`` for the city up to the paper's year (a feed may stop a year earlier)."""
+    found = con.execute(
+        f"select max({year_column}) from {mart} where region_code = ? and {year_column} <= ?",
+        [city.code, city.year],
+    ).fetchone()
+    return None if found is None or found[0] is None else int(found[0])
+
+
+def _year(value: int, mart: str, column: str) -> Figure:
+    return Figure(value, mart, column, "year")
+
+
+def _table(mart: str, caption: str, columns: Sequence[Column], data: Sequence[Row]) -> Table:
+    return Table(
+        mart,
+        caption,
+        tuple(columns),
+        tuple(
+            tuple(figure(r, mart, c.column, c.kind) if c.kind else str(r[c.column] or "") for c in columns)
+            for r in data
+        ),
+    )
+
+
+def _no_rows(key: str, title: str, mart: str, city: City) -> SectionContent:
+    return SectionContent(
+        key,
+        title,
+        (sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name),),
+    )
+
+
+# --- sections ------------------------------------------------------------------------------------------
+
+
+def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_industry_structure", "industry", "产业结构 Industry structure"
+    year = latest_year(con, mart, "year", city)
+    if year is None:
+        return _no_rows(key, title, mart, city)
+    data = rows(
+        con,
+        f"select * from {mart} where region_code = ? and year = ? "
+        "order by output_value_100m_cny desc nulls last, section_code",
+        [city.code, year],
+    )
+    top = data[0]
+    said = [
+        sentence(
+            "{year}年{city}总产值最大的门类是{name}，总产值{output}亿元，占全市各门类产值的{share}。",
+            year=_year(year, mart, "year"),
+            city=city.name,
+            name=top["section_name"] or top["section_code"],
+            output=figure(top, mart, "output_value_100m_cny", "amount"),
+            share=figure(top, mart, "output_share", "share"),
+        )
+    ]
+    if len(data) > 1:
+        second = data[1]
+        said.append(
+            sentence(
+                "其次是{name}，总产值{output}亿元，占{share}。",
+                name=second["section_name"] or second["section_code"],
+                output=figure(second, mart, "output_value_100m_cny", "amount"),
+                share=figure(second, mart, "output_share", "share"),
+            )
+        )
+    columns = (
+        Column("门类 section", "section_code"),
+        Column("名称 name", "section_name"),
+        Column("总产值（亿元）", "output_value_100m_cny", "amount"),
+        Column("产值占比", "output_share", "share"),
+        Column("增加值（亿元）", "value_added_100m_cny", "amount"),
+        Column("增加值占比", "value_added_share", "share"),
+        Column("从业人员（万人）", "employment_10k", "amount"),
+    )
+    return SectionContent(
+        key,
+        title,
+        tuple(said),
+        (
+            _table(
+                mart, "各门类产值、增加值与从业人员 Output, value added and employment by 门类", columns, data
+            ),
+        ),
+        (
+            Chart(
+                "产值占比 Output share by 门类",
+                tuple(f"{r['section_code']} {r['section_name'] or ''}" for r in data),
+                (("产值占比 output share", tuple(figure(r, mart, "output_share", "share") for r in data)),),
+                percent=True,
+            ),
+        ),
+    )
+
+
+def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_talent_match", "demand", "岗位需求 Demand"
+    data = rows(
+        con,
+        f"select * from {mart} where region_level = 'prefecture' and industry_level = 'division' "
+        "and region_code = ? and year = ? and vacancy_headcount > 0 "
+        "order by vacancy_headcount desc, industry_code limit ?",
+        [city.code, city.year, TOP],
+    )
+    if not data:
+        return _no_rows(key, title, mart, city)
+    top = data[0]
+    said = (
+        sentence(
+            "{year}年{city}岗位需求人数最多的行业（大类）是{name}，需求{demand}人，岗位{postings}个；"
+            "本地院校对应的毕业生供给为{supply}人，求人倍率{ratio}。",
+            year=_year(city.year, mart, "year"),
+            city=city.name,
+            name=top["industry_name"] or top["industry_code"],
+            demand=figure(top, mart, "vacancy_headcount", "count"),
+            postings=figure(top, mart, "vacancy_postings", "count"),
+            supply=figure(top, mart, "graduates_supplied", "supply"),
+            ratio=figure(top, mart, "demand_supply_ratio", "ratio"),
+        ),
+    )
+    columns = (
+        Column("行业代码 code", "industry_code"),
+        Column("行业 industry", "industry_name"),
+        Column("需求人数 demand", "vacancy_headcount", "count"),
+        Column("岗位数 postings", "vacancy_postings", "count"),
+        Column("毕业生供给 supply", "graduates_supplied", "supply"),
+        Column("求人倍率 ratio", "demand_supply_ratio", "ratio"),
+        Column("专业对口率 fit", "major_fit_rate", "rate"),
+    )
+    return SectionContent(
+        key,
+        title,
+        said,
+        (_table(mart, "需求最多的行业（大类） Industries with the most demand", columns, data),),
+        (
+            Chart(
+                "需求与供给 Demand and supply by industry",
+                tuple(f"{r['industry_code']} {r['industry_name'] or ''}" for r in data),
+                (
+                    ("需求人数 demand", tuple(figure(r, mart, "vacancy_headcount", "count") for r in data)),
+                    (
+                        "毕业生供给 supply",
+                        tuple(figure(r, mart, "graduates_supplied", "supply") for r in data),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_talent_outflow", "supply", "毕业生供给 Supply"
+    data = rows(
+        con,
+        "select o.*, coalesce(m.major_category_name, '') as major_category_name, "
+        "coalesce(m.major_category_code, '') as major_category_code "
+        f"from {mart} as o left join dim_major as m on o.major_code = m.major_code "
+        "where o.region_level = 'prefecture' and o.region_code = ? and o.grad_year = ? "
+        "order by m.major_category_code nulls last, o.graduates desc nulls last, o.major_code",
+        [city.code, city.year],
+    )
+    if not data:
+        return _no_rows(key, title, mart, city)
+    largest = max(data, key=lambda r: -1 if r["graduates"] is None else r["graduates"])
+    said = (
+        sentence(
+            "{year}届{city}院校毕业生最多的专业是{major}（{category}），毕业生{graduates}人，"
+            "毕业去向落实率{placement}。",
+            year=_year(city.year, mart, "grad_year"),
+            city=city.name,
+            major=largest["major_name"] or largest["major_code"],
+            category=largest["major_category_name"] or largest["major_category_code"] or "专业类未知",
+            graduates=figure(largest, mart, "graduates", "count"),
+            placement=figure(largest, mart, "placement_rate", "rate"),
+        ),
+    )
+    columns = (
+        Column("专业类 category", "major_category_name"),
+        Column("专业代码 code", "major_code"),
+        Column("专业 major", "major_name"),
+        Column("毕业生 graduates", "graduates", "count"),
+        Column("落实人数 placed", "placed", "count"),
+        Column("落实率 placement", "placement_rate", "rate"),
+        Column("就业人数 employed", "employed", "count"),
+    )
+    return SectionContent(
+        key,
+        title,
+        said,
+        (_table(mart, "按专业类的毕业生 Graduates by major category and major", columns, data),),
+    )
+
+
+def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_region_attraction", "flows", "人才流向与留存 Flows and retention"
+    found = rows(con, f"select * from {mart} where region_code = ? and grad_year = ?", [city.code, city.year])
+    if not found:
+        return _no_rows(key, title, mart, city)
+    r = found[0]
+    said = (
+        sentence(
+            "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{stayed}人，留存率{stay_rate}。",
+            year=_year(city.year, mart, "grad_year"),
+            city=city.name,
+            employed=figure(r, mart, "school_graduates_employed", "count"),
+            stayed=figure(r, mart, "stayed", "count"),
+            stay_rate=figure(r, mart, "stay_rate", "rate"),
+        ),
+        sentence(
+            "在外地就读的本市生源回流率{return_rate}，本市就业毕业生中外来人才占{inflow}，"
+            "人才吸引力指数{index}。",
+            return_rate=figure(r, mart, "return_rate", "rate"),
+            inflow=figure(r, mart, "inflow_share", "share"),
+            index=figure(r, mart, "attraction_index", "index"),
+        ),
+    )
+    flows_mart = "mart_graduate_flows"
+    paths = rows(
+        con,
+        f"select *, coalesce(employer_region_name, flow_type) as employer from {flows_mart} "
+        "where school_region_code = ? and grad_year = ? and flow_type <> 'not_employed' "
+        "order by graduates desc nulls last, employer_region_code nulls last, origin_region_code, flow_type "
+        "limit ?",
+        [city.code, city.year, TOP],
+    )
+    columns = (
+        Column("生源地 origin", "origin_region_name"),
+        Column("就业地 employer city", "employer"),
+        Column("流向 flow", "flow_type"),
+        Column("毕业生 graduates", "graduates", "count"),
+    )
+    return SectionContent(
+        key,
+        title,
+        said,
+        (_table(flows_mart, "本市院校毕业生的主要流向 Main paths of the city's graduates", columns, paths),),
+    )
+
+
+def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_shortage_list", "shortages", "紧缺人才 Shortages"
+    year = latest_year(con, mart, "year", city)
+    if year is None:
+        return _no_rows(key, title, mart, city)
+    data = rows(
+        con,
+        f"select * from {mart} where region_code = ? and year = ? "
+        "order by classification, shortage_rank limit ?",
+        [city.code, year, 2 * TOP],
+    )
+    said = []
+    for classification, label in (
+        ("occupation_sub_major_group", "职业（中类）"),
+        ("industry_division", "行业（大类）"),
+    ):
+        first = next((r for r in data if r["classification"] == classification), None)
+        if first is not None:
+            said.append(
+                sentence(
+                    "{year}年{city}最紧缺的{label}是{name}，紧缺指数{index}（需求{demand}人，供给{supply}人）。",
+                    year=_year(year, mart, "year"),
+                    city=city.name,
+                    label=label,
+                    name=first["name"] or first["code"],
+                    index=figure(first, mart, "shortage_index", "index"),
+                    demand=figure(first, mart, "vacancy_headcount", "count"),
+                    supply=figure(first, mart, "graduates_supplied", "supply"),
+                )
+            )
+    columns = (
+        Column("分类 classification", "classification"),
+        Column("排名 rank", "shortage_rank", "count"),
+        Column("代码 code", "code"),
+        Column("名称 name", "name"),
+        Column("紧缺指数 index", "shortage_index", "index"),
+        Column("等级 level", "shortage_level"),
+        Column("需求 demand", "vacancy_headcount", "count"),
+        Column("供给 supply", "graduates_supplied", "supply"),
+    )
+    return SectionContent(
+        key,
+        title,
+        tuple(said),
+        (_table(mart, "紧缺人才目录 Shortage list", columns, data),),
+    )
+
+
+def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    mart, key, title = "mart_partnership_contribution", "partnership", "校企合作贡献 Partnership contribution"
+    year = latest_year(con, mart, "calendar_year", city)
+    if year is None:
+        return _no_rows(key, title, mart, city)
+    # names are labels looked up in the scorecards; a partnership whose index is masked is listed after the
+    # others, in code order, and no position is printed (a rank of masked inputs would reveal them)
+    data = rows(
+        con,
+        "select c.*, coalesce(s.school_name, c.school_code) as school, "
+        "coalesce(p.enterprise_name, c.enterprise_id) as enterprise "
+        f"from {mart} as c "
+        "left join (select school_code, any_value(school_name) as school_name from mart_school_scorecard "
+        "group by school_code) as s on c.school_code = s.school_code "
+        "left join (select enterprise_id, any_value(enterprise_name) as enterprise_name "
+        "from mart_partner_scorecard group by enterprise_id) as p on c.enterprise_id = p.enterprise_id "
+        "where c.region_code = ? and c.calendar_year = ? "
+        "order by c.contribution_index desc nulls last, c.school_code, c.enterprise_id limit ?",
+        [city.code, year, TOP],
+    )
+    if not data:
+        return _no_rows(key, title, mart, city)
+    top = data[0]
+    said = (
+        sentence(
+            "{year}年{city}区域产业贡献度最高的校企合作是{school}与{enterprise}，贡献度{index}："
+            "本地就业{local}人，技术服务产值{value}万元，学生岗位适配率{fit}。",
+            year=_year(year, mart, "calendar_year"),
+            city=city.name,
+            school=top["school"],
+            enterprise=top["enterprise"],
+            index=figure(top, mart, "contribution_index", "index"),
+            local=figure(top, mart, "local_hires", "count"),
+            value=figure(top, mart, "technical_service_value_10k_cny", "amount"),
+            fit=figure(top, mart, "job_fit_rate", "rate"),
+        ),
+    )
+    columns = (
+        Column("学校 school", "school"),
+        Column("企业 enterprise", "enterprise"),
+        Column("本地就业 local hires", "local_hires", "count"),
+        Column("技术服务产值（万元）", "technical_service_value_10k_cny", "amount"),
+        Column("培训人次 person-times", "training_person_times", "count"),
+        Column("岗位适配率 fit", "job_fit_rate", "rate"),
+        Column("贡献度 index", "contribution_index", "index"),
+    )
+    return SectionContent(
+        key,
+        title,
+        said,
+        (_table(mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data),),
+    )
+
+
+def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
+    """Until the warning mart's own gatherer lands with it: its rows for the city, every column shown."""
+    mart, key, title = "mart_major_warning", "warnings", "专业预警 Major warnings"
+    names = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ? "
+            "order by ordinal_position",
+            [mart],
+        ).fetchall()
+    ]
+    year_column = next((c for c in ("year", "grad_year") if c in names), None)
+    where = "region_code = ?" + (f" and {year_column} = ?" if year_column else "")
+    params: list[Any] = [city.code] + ([city.year] if year_column else [])
+    data = rows(con, f"select * from {mart} where {where} limit 50", params)
+    if not data:
+        return _no_rows(key, title, mart, city)
+    columns = tuple(Column(n, n) for n in names if n != "suppressed_columns")
+    return SectionContent(key, title, (), (_table(mart, "专业预警名单 Major warning list", columns, data),))
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    marts: tuple[str, ...]  # what it reads; absent from the release: the section says so
+    gather: Callable[[duckdb.DuckDBPyConnection, City], SectionContent]
+    labels: tuple[str, ...] = ()  # tables it looks names up in (required as well)
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("industry", "产业结构 Industry structure", ("mart_industry_structure",), industry_structure),
+    Section("demand", "岗位需求 Demand", ("mart_talent_match",), demand),
+    Section("supply", "毕业生供给 Supply", ("mart_talent_outflow", "dim_major"), supply),
+    Section(
+        "flows",
+        "人才流向与留存 Flows and retention",
+        ("mart_region_attraction", "mart_graduate_flows"),
+        flows_and_retention,
+    ),
+    Section("shortages", "紧缺人才 Shortages", ("mart_shortage_list",), shortages),
+    Section(
+        "partnership",
+        "校企合作贡献 Partnership contribution",
+        ("mart_partnership_contribution",),
+        partnership_contribution,
+        labels=("mart_school_scorecard", "mart_partner_scorecard"),
+    ),
+    Section("warnings", "专业预警 Major warnings", ("mart_major_warning",), major_warnings),
+)
+
+
+def section_content(con: duckdb.DuckDBPyConnection, section: Section, city: City) -> SectionContent:
+    present = tables_of(con)
+    absent = tuple(m for m in (*section.marts, *section.labels) if m not in present)
+    if absent:
+        return SectionContent(
+            section.key,
+            section.title,
+            (sentence("本次发布不含{marts}，本节暂缺。", marts="、".join(absent)),),
+            absent=absent,
+        )
+    return section.gather(con, city)
+
+
+@dataclass(frozen=True)
+class Paper:
+    city: City
+    release_id: str
+    sections: tuple[SectionContent, ...]
+
+
+def paper(con: duckdb.DuckDBPyConnection, city: City, release_id: str) -> Paper:
+    return Paper(city, release_id, tuple(section_content(con, s, city) for s in SECTIONS))
