@@ -46,6 +46,7 @@ differs from the one below.
 | | | Chromium is found, ``required`` fails the publication without it, ``off`` writes HTML only |
 | TW_CHROMIUM | (found on PATH) | the headless Chromium that prints the PDF (default: ``chromium``, |
 | | | ``chromium-browser`` or ``google-chrome`` on the search path) |
+| PATH | (the system's) | the search path where Chromium is looked for when TW_CHROMIUM is not set |
 | TW_FAILPOINTS | (none) | testing only: comma-separated failpoint names at which the run kills itself |
 | | | (SIGKILL; core/failpoints.py) |
 | DAGSTER_HOME | ``TW_HOME/dagster`` | Dagster's instance folder (run history); ``dagster dev`` reads it too |
