@@ -235,7 +235,8 @@ def publish(
         ],
     }
     written = finalize(candidate.path, record) if finalize is not None else []
-    record["documents"] = document_entries(candidate.path, written)
+    documents = document_entries(candidate.path, written)
+    record["documents"] = documents
     con = duckdb.connect(str(candidate.database))
     try:
         con.execute(
@@ -249,7 +250,7 @@ def publish(
     (candidate.path / "release.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    export_files(candidate, record["documents"])
+    export_files(candidate, documents)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):

@@ -314,12 +314,30 @@ def test_industry_structure(marts: duckdb.DuckDBPyConnection) -> None:
         "where region_code = '320500' and year = 2024",
     )
     assert got == {
-        "A": {"output_value_100m_cny": 100, "output_share": pytest.approx(0.2), "employment_10k": None,
-              "employment_share": None, "value_added_share": None, "divisions_reported": 1},
-        "C": {"output_value_100m_cny": 300, "output_share": pytest.approx(0.6), "employment_10k": 3,
-              "employment_share": pytest.approx(0.75), "value_added_share": None, "divisions_reported": 1},
-        "I": {"output_value_100m_cny": 100, "output_share": pytest.approx(0.2), "employment_10k": 1,
-              "employment_share": pytest.approx(0.25), "value_added_share": None, "divisions_reported": 0},
+        "A": {
+            "output_value_100m_cny": 100,
+            "output_share": pytest.approx(0.2),
+            "employment_10k": None,
+            "employment_share": None,
+            "value_added_share": None,
+            "divisions_reported": 1,
+        },
+        "C": {
+            "output_value_100m_cny": 300,
+            "output_share": pytest.approx(0.6),
+            "employment_10k": 3,
+            "employment_share": pytest.approx(0.75),
+            "value_added_share": None,
+            "divisions_reported": 1,
+        },
+        "I": {
+            "output_value_100m_cny": 100,
+            "output_share": pytest.approx(0.2),
+            "employment_10k": 1,
+            "employment_share": pytest.approx(0.25),
+            "value_added_share": None,
+            "divisions_reported": 0,
+        },
     }
 
 
