@@ -150,10 +150,11 @@ def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> l
         [f"({c} is null) <> {_listed(c)}" for c in policy.counts]
         + [f"({r} is not null and {_listed(r)})" for r in policy.rates]
     )
-    ex.append(
-        _rows("a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL", mismatch)
-    )
-    if suppression_k > 0:
+    if mismatch:  # a mart without counts of persons (mart_industry_structure) has nothing to mask
+        ex.append(
+            _rows("a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL", mismatch)
+        )
+    if suppression_k > 0 and policy.counts:
         small = " or ".join(f"({c} > 0 and {c} < {suppression_k})" for c in policy.counts)
         ex.append(
             _rows(f"no published count of persons is under k = {suppression_k:g} (zero is allowed)", small)

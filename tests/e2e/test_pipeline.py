@@ -556,3 +556,43 @@ def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline
     q = q.filter(pl.col("source_file") == "vacancies/2025/vacancies_2025-01.csv")
     assert q.height == 10 and sorted(q["source_row"].to_list()) == list(range(2, 12))
     assert q["reason"].str.contains("column region_code: value '").all()
+
+
+def test_white_papers_one_per_city_listed_with_their_sha256(pipeline: Pipeline) -> None:
+    import hashlib
+    import re
+
+    folder = (pipeline.releases / "current").resolve()
+    record = json.loads((folder / "release.json").read_text(encoding="utf-8"))
+    documents = {d["path"]: d for d in record["documents"]}
+    assert (
+        json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["documents"] == record["documents"]
+    )
+    cities = pipeline.query(
+        "select region_code, any_value(region_name) as name, max(grad_year) as year from mart_talent_outflow "
+        "where region_level = 'prefecture' group by region_code order by region_code"
+    )
+    assert cities.height >= 2
+    suffixes = (
+        ("html", "pdf") if any(shutil.which(b) for b in ("chromium", "chromium-browser")) else ("html",)
+    )
+    for city in cities.iter_rows(named=True):
+        for suffix in suffixes:
+            rel = f"whitepaper/{city['region_code']}-{city['name']}-{city['year']}.{suffix}"
+            assert rel in documents, (rel, sorted(documents))
+            assert documents[rel]["sha256"] == hashlib.sha256((folder / rel).read_bytes()).hexdigest()
+    # the demand sentence's headcount is the mart's largest 大类 headcount of the city and year
+    city = cities.row(0, named=True)
+    page = (folder / f"whitepaper/{city['region_code']}-{city['name']}-{city['year']}.html").read_text(
+        "utf-8"
+    )
+    said = re.search(r'data-source="mart_talent_match.vacancy_headcount"[^>]*>([\d,]+)<', page)
+    assert said is not None
+    top = pipeline.query(
+        "select max(vacancy_headcount) as n from mart_talent_match where region_level = 'prefecture' and "
+        f"industry_level = 'division' and region_code = '{city['region_code']}' and year = {city['year']}"
+    )["n"][0]
+    assert int(said.group(1).replace(",", "")) == top
+    assert (
+        "本次发布不含" not in page.split('id="section-warnings"')[0]
+    )  # every section before warnings has data

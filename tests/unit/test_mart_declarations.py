@@ -163,3 +163,13 @@ def test_importing_the_suites_does_not_import_great_expectations() -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_mart_without_counts_of_persons_gets_no_empty_disclosure_expectation() -> None:
+    """mart_industry_structure declares ``counts: []``: its suite checks suppressed_columns is there and no
+    expectation with an empty condition (which fails the gate with a SQL error)."""
+    from quality.suites import disclosure_expectations
+    from transformation.marts import DisclosurePolicy
+
+    assert len(disclosure_expectations(DisclosurePolicy(), suppression_k=5)) == 1
+    assert len(disclosure_expectations(DisclosurePolicy(counts=("n",)), suppression_k=5)) == 3
