@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from publication.whitepaper.content import Chart, City, Column, SectionContent, Table
-from publication.whitepaper.figures import Figure, figure, sentence
+from publication.whitepaper.figures import MASKED_TEXT, Figure, figure, masked_columns, sentence
 
 TOP = 10
 Row = dict[str, Any]
@@ -67,10 +67,15 @@ def _table(mart: str, caption: str, columns: Sequence[Column], data: Sequence[Ro
         caption,
         tuple(columns),
         tuple(
-            tuple(figure(r, mart, c.column, c.kind) if c.kind else str(r[c.column] or "") for c in columns)
+            tuple(figure(r, mart, c.column, c.kind) if c.kind else _label(r, c.column) for c in columns)
             for r in data
         ),
     )
+
+
+def _label(row: Row, column: str) -> str:
+    """A name or code; a label disclosure control withheld (a shortage level) is shown as masked."""
+    return MASKED_TEXT if column in masked_columns(row) else str(row[column] or "")
 
 
 def _no_rows(key: str, title: str, mart: str, city: City) -> SectionContent:
@@ -289,52 +294,58 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
     )
 
 
+LEVELS = {"severe": "严重紧缺 severe", "shortage": "紧缺 shortage"}  # the marts' shortage_level values
+SHORTAGE_LISTS = (  # mart, code and name columns, what a row is
+    ("mart_shortage_occupations", "occupation_code", "occupation_name", "职业（中类）"),
+    ("mart_shortage_industries", "industry_code", "industry_name", "行业（大类）"),
+)
+
+
 def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_shortage_list", "shortages", "紧缺人才 Shortages"
-    year = latest_year(con, mart, "year", city)
-    if year is None:
-        return _no_rows(key, title, mart, city)
-    data = rows(
-        con,
-        f"select * from {mart} where region_code = ? and year = ? "
-        "order by classification, shortage_rank limit ?",
-        [city.code, year, 2 * TOP],
-    )
-    said = []
-    for classification, label in (
-        ("occupation_sub_major_group", "职业（中类）"),
-        ("industry_division", "行业（大类）"),
-    ):
-        first = next((r for r in data if r["classification"] == classification), None)
+    """The city's two shortage lists (紧缺人才目录), ranked by the marts; a rank or level withheld with a
+    masked supply stays withheld, and those rows come after the ranked ones."""
+    key, title = "shortages", "紧缺人才 Shortages"
+    said, tables = [], []
+    for mart, code, name, label in SHORTAGE_LISTS:
+        year = latest_year(con, mart, "year", city)
+        if year is None:
+            said.append(sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name))
+            continue
+        data = rows(
+            con,
+            f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
+            f"order by shortage_rank nulls last, {code} limit ?",
+            [city.code, year, TOP],
+        )
+        first = next((r for r in data if r["shortage_rank"] == 1), None)
         if first is not None:
             said.append(
                 sentence(
-                    "{year}年{city}最紧缺的{label}是{name}，紧缺指数{index}（需求{demand}人，供给{supply}人）。",
+                    "{year}年{city}缺口最大的{label}是{name}，缺口{gap}人（需求{demand}人，供给{supply}人，"
+                    "岗位供需比{ratio}），紧缺程度{level}。",
                     year=_year(year, mart, "year"),
                     city=city.name,
                     label=label,
-                    name=first["name"] or first["code"],
-                    index=figure(first, mart, "shortage_index", "index"),
+                    name=first[name] or first[code],
+                    gap=figure(first, mart, "shortage_gap", "supply"),
                     demand=figure(first, mart, "vacancy_headcount", "count"),
                     supply=figure(first, mart, "graduates_supplied", "supply"),
+                    ratio=figure(first, mart, "demand_supply_ratio", "ratio"),
+                    level=LEVELS.get(first["shortage_level"], _label(first, "shortage_level")),
                 )
             )
-    columns = (
-        Column("分类 classification", "classification"),
-        Column("排名 rank", "shortage_rank", "count"),
-        Column("代码 code", "code"),
-        Column("名称 name", "name"),
-        Column("紧缺指数 index", "shortage_index", "index"),
-        Column("等级 level", "shortage_level"),
-        Column("需求 demand", "vacancy_headcount", "count"),
-        Column("供给 supply", "graduates_supplied", "supply"),
-    )
-    return SectionContent(
-        key,
-        title,
-        tuple(said),
-        (_table(mart, "紧缺人才目录 Shortage list", columns, data),),
-    )
+        columns = (
+            Column("排名 rank", "shortage_rank", "count"),
+            Column("代码 code", code),
+            Column("名称 name", name),
+            Column("缺口 gap", "shortage_gap", "supply"),
+            Column("需求 demand", "vacancy_headcount", "count"),
+            Column("供给 supply", "graduates_supplied", "supply"),
+            Column("供需比 ratio", "demand_supply_ratio", "ratio"),
+            Column("等级 level", "shortage_level"),
+        )
+        tables.append(_table(mart, f"紧缺{label}目录 Shortage list", columns, data))
+    return SectionContent(key, title, tuple(said), tuple(tables))
 
 
 def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
@@ -431,7 +442,12 @@ SECTIONS: tuple[Section, ...] = (
         ("mart_region_attraction", "mart_graduate_flows"),
         flows_and_retention,
     ),
-    Section("shortages", "紧缺人才 Shortages", ("mart_shortage_list",), shortages),
+    Section(
+        "shortages",
+        "紧缺人才 Shortages",
+        ("mart_shortage_occupations", "mart_shortage_industries"),
+        shortages,
+    ),
     Section(
         "partnership",
         "校企合作贡献 Partnership contribution",

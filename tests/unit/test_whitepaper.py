@@ -193,30 +193,58 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "suppressed_columns": "graduates",
         },
     ],
-    "mart_shortage_list": [
+    "mart_shortage_occupations": [
         {
+            "region_level": "prefecture",
             "region_code": SZ,
             "year": 2024,
-            "classification": "occupation_sub_major_group",
-            "code": "6-22",
-            "name": "机械制造加工人员",
+            "occupation_code": "6-22",
+            "occupation_name": "机械制造加工人员",
             "shortage_rank": 1,
-            "shortage_index": 7.25,
             "shortage_level": "severe",
             "vacancy_headcount": 29,
-            "graduates_supplied": 3.0,
+            "graduates_supplied": 6.0,
+            "shortage_gap": 23.0,
+            "demand_supply_ratio": 4.8333,
         },
         {
+            "region_level": "prefecture",
             "region_code": SZ,
             "year": 2024,
-            "classification": "industry_division",
-            "code": "36",
-            "name": "汽车制造业",
+            "occupation_code": "4-12",
+            "occupation_name": "销售人员",
+            "shortage_rank": None,
+            "shortage_level": None,
+            "vacancy_headcount": 25,
+            "graduates_supplied": None,
+            "shortage_gap": None,
+            "demand_supply_ratio": None,
+            "suppressed_columns": (
+                "shortage_rank,shortage_level,graduates_supplied,shortage_gap,demand_supply_ratio"
+            ),
+        },
+        {
+            "region_level": "province",
+            "region_code": "320000",
+            "year": 2024,
+            "occupation_code": "6-22",
             "shortage_rank": 1,
-            "shortage_index": 4.12,
-            "shortage_level": "severe",
+            "vacancy_headcount": 9999,
+        },
+    ],
+    "mart_shortage_industries": [
+        {
+            "region_level": "prefecture",
+            "region_code": SZ,
+            "year": 2024,
+            "industry_code": "36",
+            "industry_name": "汽车制造业",
+            "shortage_rank": 1,
+            "shortage_level": "shortage",
             "vacancy_headcount": 880,
             "graduates_supplied": 212.5,
+            "shortage_gap": 667.5,
+            "demand_supply_ratio": 4.1412,
         },
     ],
     "mart_partnership_contribution": [
@@ -351,11 +379,21 @@ def test_flows_say_masked_rates_as_masked(con: duckdb.DuckDBPyConnection) -> Non
 
 
 def test_shortages_and_partnerships(con: duckdb.DuckDBPyConnection) -> None:
-    said = [s.text for s in shortages(con, _city(con)).sentences]
-    assert said == [
-        "2024年苏州市最紧缺的职业（中类）是机械制造加工人员，紧缺指数7.25（需求29人，供给3.0人）。",
-        "2024年苏州市最紧缺的行业（大类）是汽车制造业，紧缺指数4.12（需求880人，供给212.5人）。",
+    content = shortages(con, _city(con))
+    assert [s.text for s in content.sentences] == [
+        (
+            "2024年苏州市缺口最大的职业（中类）是机械制造加工人员，缺口23.0人（需求29人，供给6.0人，"
+            "岗位供需比4.83），紧缺程度严重紧缺 severe。"
+        ),
+        (
+            "2024年苏州市缺口最大的行业（大类）是汽车制造业，缺口667.5人（需求880人，供给212.5人，"
+            "岗位供需比4.14），紧缺程度紧缺 shortage。"
+        ),
     ]
+    occupations = content.tables[0].rows
+    assert [r[1] for r in occupations] == ["6-22", "4-12"]  # the province row is not the city's
+    withheld = occupations[1]  # rank and level withheld with the masked supply: shown as masked, listed last
+    assert withheld[0].masked and withheld[7] == MASKED_TEXT and withheld[4].text == "25"
     content = partnership_contribution(con, _city(con))
     assert content.sentences[0].text == (
         "2024年苏州市区域产业贡献度最高的校企合作是苏州一校与甲公司，贡献度0.90：本地就业12人，"
