@@ -16,8 +16,8 @@
     The two ROLLUPs multiply into four grouping sets: prefecture × fine code, province × fine code,
     prefecture × coarse code, province × coarse code (written as ROLLUPs, which DuckDB, Spark and sqlfluff
     all read; GROUPING SETS sqlfluff's DuckDB dialect does not parse). Additive columns of a parent row are
-    the sum of its children by construction (tested in dbt: assert_talent_match_rollups_add_up,
-    assert_occupation_rollups_add_up). -#}
+    the sum of its children by construction (tested in dbt by the generic test rollups_add_up,
+    macros/tests/rollups_add_up.sql, declared on int_talent_match_counts and the marts). -#}
 {% macro rollup_grouping_sets() -%}
     province_code, classification, fine_level, coarse_level, coarse_code, year,
     rollup(prefecture_code), rollup(fine_code)
@@ -31,4 +31,35 @@
     classification,
     {{ rollup_level('fine_code', 'fine_level', 'coarse_level') }} as code_level,
     {{ rollup_code('fine_code', 'coarse_code') }} as code
+{%- endmacro %}
+
+{#- The rows of `relation` (aliased r) once for each classification, with the columns rollup_grouping_sets
+    groups by (classification, fine_level, coarse_level, fine_code, coarse_code) after `columns` (select
+    expressions): industry, every row whose GB/T 4754 大类 (the column `industry_division`) is in
+    dim_industry, its 门类 the coarse code; occupation, every row with an occupation (the column
+    `occupation`), its 大典 中类 (`occupation_sub_major_group`) the fine code and its 大类 the coarse one.
+    `where` restricts the rows of both. -#}
+{% macro rows_by_classification(
+    relation, columns, industry_division, occupation, occupation_sub_major_group, where='true'
+) -%}
+    select
+        {{ columns | join(', ') }},
+        'industry' as classification,
+        'division' as fine_level,
+        'section' as coarse_level,
+        r.{{ industry_division }} as fine_code,
+        i.section_code as coarse_code
+    from {{ relation }} as r
+    inner join {{ ref('dim_industry') }} as i on r.{{ industry_division }} = i.industry_code
+    where {{ where }}
+    union all
+    select
+        {{ columns | join(', ') }},
+        'occupation' as classification,
+        'sub_major_group' as fine_level,
+        'major_group' as coarse_level,
+        r.{{ occupation_sub_major_group }} as fine_code,
+        {{ occupation_major_group('r.' ~ occupation) }} as coarse_code
+    from {{ relation }} as r
+    where ({{ where }}) and r.{{ occupation }} is not null
 {%- endmacro %}

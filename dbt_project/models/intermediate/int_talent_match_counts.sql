@@ -3,127 +3,63 @@
 -- major_group) × year. Supply through the major→industry and major→occupation bridges, vacancy demand,
 -- graduate employment. A count is null where nothing of its kind falls in the cell (the marts decide how
 -- to publish that). mart_talent_match and mart_talent_match_occupation read their classification.
-with industry_supply as (
+{%- set cell = ['region_level', 'region_code', 'classification', 'code_level', 'code', 'year'] %}
+with bridges as (
     select
-        g.school_prefecture_code as prefecture_code,
-        g.school_province_code as province_code,
-        'industry' as classification,
-        'division' as fine_level,
-        'section' as coarse_level,
-        b.industry_code as fine_code,
-        i.section_code as coarse_code,
-        g.grad_year as year,
-        b.weight
-    from {{ ref('int_graduates') }} as g
-    inner join {{ ref('bridge_major_industry') }} as b
-        on g.higher_major_category_code = b.higher_major_category_code
-    inner join {{ ref('dim_industry') }} as i on b.industry_code = i.industry_code
-    where g.school_prefecture_code is not null
-),
-
-occupation_supply as (
-    select
-        g.school_prefecture_code as prefecture_code,
-        g.school_province_code as province_code,
-        'occupation' as classification,
-        'sub_major_group' as fine_level,
-        'major_group' as coarse_level,
-        b.occupation_code as fine_code,
-        {{ occupation_major_group('b.occupation_code') }} as coarse_code,
-        g.grad_year as year,
-        b.weight
-    from {{ ref('int_graduates') }} as g
-    inner join {{ ref('bridge_major_occupation') }} as b
-        on g.higher_major_category_code = b.higher_major_category_code
-    where g.school_prefecture_code is not null
-),
-
-industry_demand as (
-    select
-        v.prefecture_code,
-        v.province_code,
-        'industry' as classification,
-        'division' as fine_level,
-        'section' as coarse_level,
-        v.industry_division_code as fine_code,
-        i.section_code as coarse_code,
-        v.posted_year as year,
-        v.vacancy_headcount,
-        v.vacancy_postings
-    from {{ ref('int_vacancy_counts') }} as v
-    inner join {{ ref('dim_industry') }} as i on v.industry_division_code = i.industry_code
-),
-
-occupation_demand as (
-    select
-        prefecture_code,
-        province_code,
-        'occupation' as classification,
-        'sub_major_group' as fine_level,
-        'major_group' as coarse_level,
-        occupation_sub_major_group_code as fine_code,
-        {{ occupation_major_group('occupation_code') }} as coarse_code,
-        posted_year as year,
-        vacancy_headcount,
-        vacancy_postings
-    from {{ ref('int_vacancy_counts') }}
-    where occupation_code is not null
-),
-
-employed_graduates as (
-    select
-        g.employer_prefecture_code as prefecture_code,
-        g.employer_province_code as province_code,
-        g.employer_industry_division_code,
-        i.section_code,
-        g.occupation_code,
-        g.occupation_sub_major_group_code,
-        i.industry_code is not null as in_industry_classification,
-        g.grad_year as year,
-        g.major_related
-    from {{ ref('int_graduates') }} as g
-    left join {{ ref('dim_industry') }} as i on g.employer_industry_division_code = i.industry_code
-    where g.is_employed and g.employer_prefecture_code is not null
-),
-
-employment_base as (
-    select
-        prefecture_code,
-        province_code,
-        'industry' as classification,
-        'division' as fine_level,
-        'section' as coarse_level,
-        employer_industry_division_code as fine_code,
-        section_code as coarse_code,
-        year,
-        major_related
-    from employed_graduates
-    where in_industry_classification
+        higher_major_category_code,
+        industry_code,
+        cast(null as string) as occupation_code,
+        weight
+    from {{ ref('bridge_major_industry') }}
     union all
     select
-        prefecture_code,
-        province_code,
-        'occupation' as classification,
-        'sub_major_group' as fine_level,
-        'major_group' as coarse_level,
-        occupation_sub_major_group_code as fine_code,
-        {{ occupation_major_group('occupation_code') }} as coarse_code,
-        year,
-        major_related
-    from employed_graduates
-    where occupation_code is not null
+        higher_major_category_code,
+        cast(null as string) as industry_code,
+        occupation_code,
+        weight
+    from {{ ref('bridge_major_occupation') }}
+),
+
+bridged_graduates as (
+    select
+        g.school_prefecture_code as prefecture_code,
+        g.school_province_code as province_code,
+        g.grad_year as year,
+        b.industry_code,
+        b.occupation_code,
+        b.weight
+    from {{ ref('int_graduates') }} as g
+    inner join bridges as b on g.higher_major_category_code = b.higher_major_category_code
+    where g.school_prefecture_code is not null
 ),
 
 supply_base as (
-    select * from industry_supply
-    union all
-    select * from occupation_supply
+    {{ rows_by_classification(
+        'bridged_graduates', ['r.prefecture_code', 'r.province_code', 'r.year', 'r.weight'],
+        industry_division='industry_code', occupation='occupation_code',
+        occupation_sub_major_group='occupation_code'
+    ) }}
 ),
 
 demand_base as (
-    select * from industry_demand
-    union all
-    select * from occupation_demand
+    {{ rows_by_classification(
+        ref('int_vacancy_counts'),
+        ['r.prefecture_code', 'r.province_code', 'r.posted_year as year', 'r.vacancy_headcount',
+         'r.vacancy_postings'],
+        industry_division='industry_division_code', occupation='occupation_code',
+        occupation_sub_major_group='occupation_sub_major_group_code'
+    ) }}
+),
+
+employment_base as (
+    {{ rows_by_classification(
+        ref('int_graduates'),
+        ['r.employer_prefecture_code as prefecture_code', 'r.employer_province_code as province_code',
+         'r.grad_year as year', 'r.major_related'],
+        industry_division='employer_industry_division_code', occupation='occupation_code',
+        occupation_sub_major_group='occupation_sub_major_group_code',
+        where='r.is_employed and r.employer_prefecture_code is not null'
+    ) }}
 ),
 
 supply as (
@@ -157,32 +93,11 @@ employment as (
 ),
 
 cells as (
-    select
-        region_level,
-        region_code,
-        classification,
-        code_level,
-        code,
-        year
-    from supply
+    select {{ cell | join(', ') }} from supply
     union
-    select
-        region_level,
-        region_code,
-        classification,
-        code_level,
-        code,
-        year
-    from demand
+    select {{ cell | join(', ') }} from demand
     union
-    select
-        region_level,
-        region_code,
-        classification,
-        code_level,
-        code,
-        year
-    from employment
+    select {{ cell | join(', ') }} from employment
 )
 
 select
@@ -199,6 +114,6 @@ select
     employment.graduates_employed_fit_known,
     employment.graduates_employed_major_related
 from cells
-left join supply using (region_level, region_code, classification, code_level, code, year)
-left join demand using (region_level, region_code, classification, code_level, code, year)
-left join employment using (region_level, region_code, classification, code_level, code, year)
+left join supply using ({{ cell | join(', ') }})
+left join demand using ({{ cell | join(', ') }})
+left join employment using ({{ cell | join(', ') }})
