@@ -38,28 +38,33 @@
     expressions): industry, every row whose GB/T 4754 大类 (the column `industry_division`) is in
     dim_industry, its 门类 the coarse code; occupation, every row with an occupation (the column
     `occupation`), its 大典 中类 (`occupation_sub_major_group`) the fine code and its 大类 the coarse one.
-    `where` restricts the rows of both. -#}
+    The occupation columns default to the names activity_codes gives them. `where` restricts the rows. -#}
 {% macro rows_by_classification(
-    relation, columns, industry_division, occupation, occupation_sub_major_group, where='true'
+    relation, columns, industry_division, occupation='occupation_code',
+    occupation_sub_major_group='occupation_sub_major_group_code', where='true'
 ) -%}
+{%- set classifications = [
+    {'name': 'industry', 'fine_level': 'division', 'coarse_level': 'section',
+     'fine_code': 'r.' ~ industry_division, 'coarse_code': 'i.section_code',
+     'join': 'inner join ' ~ ref('dim_industry') ~ ' as i on r.' ~ industry_division ~ ' = i.industry_code',
+     'condition': 'true'},
+    {'name': 'occupation', 'fine_level': 'sub_major_group', 'coarse_level': 'major_group',
+     'fine_code': 'r.' ~ occupation_sub_major_group, 'coarse_code': occupation_major_group('r.' ~ occupation),
+     'join': '', 'condition': 'r.' ~ occupation ~ ' is not null'},
+] -%}
+{%- for c in classifications %}
     select
         {{ columns | join(', ') }},
-        'industry' as classification,
-        'division' as fine_level,
-        'section' as coarse_level,
-        r.{{ industry_division }} as fine_code,
-        i.section_code as coarse_code
+        '{{ c.name }}' as classification,
+        '{{ c.fine_level }}' as fine_level,
+        '{{ c.coarse_level }}' as coarse_level,
+        {{ c.fine_code }} as fine_code,
+        {{ c.coarse_code }} as coarse_code
     from {{ relation }} as r
-    inner join {{ ref('dim_industry') }} as i on r.{{ industry_division }} = i.industry_code
-    where {{ where }}
+    {{ c.join }}
+    where ({{ where }}) and {{ c.condition }}
+    {%- if not loop.last %}
     union all
-    select
-        {{ columns | join(', ') }},
-        'occupation' as classification,
-        'sub_major_group' as fine_level,
-        'major_group' as coarse_level,
-        r.{{ occupation_sub_major_group }} as fine_code,
-        {{ occupation_major_group('r.' ~ occupation) }} as coarse_code
-    from {{ relation }} as r
-    where ({{ where }}) and r.{{ occupation }} is not null
+    {%- endif %}
+{%- endfor %}
 {%- endmacro %}

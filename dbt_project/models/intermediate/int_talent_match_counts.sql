@@ -46,8 +46,7 @@ demand_base as (
         ref('int_vacancy_counts'),
         ['r.prefecture_code', 'r.province_code', 'r.posted_year as year', 'r.vacancy_headcount',
          'r.vacancy_postings'],
-        industry_division='industry_division_code', occupation='occupation_code',
-        occupation_sub_major_group='occupation_sub_major_group_code'
+        industry_division='industry_division_code'
     ) }}
 ),
 
@@ -56,8 +55,7 @@ employment_base as (
         ref('int_graduates'),
         ['r.employer_prefecture_code as prefecture_code', 'r.employer_province_code as province_code',
          'r.grad_year as year', 'r.major_related'],
-        industry_division='employer_industry_division_code', occupation='occupation_code',
-        occupation_sub_major_group='occupation_sub_major_group_code',
+        industry_division='employer_industry_division_code',
         where='r.is_employed and r.employer_prefecture_code is not null'
     ) }}
 ),

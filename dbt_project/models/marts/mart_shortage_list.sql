@@ -2,32 +2,29 @@
 -- demand outruns graduate supply. Rule: shortage_index = vacancy_headcount ÷ (graduates_supplied + 1);
 -- listed when shortage_index ≥ var shortage_min_index and vacancy_headcount ≥ var shortage_min_headcount;
 -- ranked by shortage_index within region, year and classification; level 'severe' when the index ≥ 3.
+{#- the cells that can be listed: city × the fine level of each classification of the talent match -#}
+{%- set classifications = [
+    {'name': 'industry', 'level': 'division', 'mart': 'mart_talent_match'},
+    {'name': 'occupation', 'level': 'sub_major_group', 'mart': 'mart_talent_match_occupation'},
+] %}
 with candidates as (
+    {%- for c in classifications %}
     select
         region_code,
         region_name,
         year,
-        'industry_division' as classification,
-        industry_code as code,
-        industry_name as name,
+        '{{ c.name }}_{{ c.level }}' as classification,
+        {{ c.name }}_code as code,
+        {{ c.name }}_name as name,
         graduates_supplied,
         vacancy_headcount,
         demand_supply_ratio
-    from {{ ref('mart_talent_match') }}
-    where region_level = 'prefecture' and industry_level = 'division'
+    from {{ ref(c.mart) }}
+    where region_level = 'prefecture' and {{ c.name }}_level = '{{ c.level }}'
+    {%- if not loop.last %}
     union all
-    select
-        region_code,
-        region_name,
-        year,
-        'occupation_sub_major_group' as classification,
-        occupation_code as code,
-        occupation_name as name,
-        graduates_supplied,
-        vacancy_headcount,
-        demand_supply_ratio
-    from {{ ref('mart_talent_match_occupation') }}
-    where region_level = 'prefecture' and occupation_level = 'sub_major_group'
+    {%- endif %}
+    {%- endfor %}
 ),
 
 scored as (
