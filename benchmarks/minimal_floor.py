@@ -5,11 +5,12 @@ intermediate tables of every row and reads them again. The minimal floor is what
 with nothing in between: for each mart one statement (``benchmarks/minimal_floor/<mart>.sql``) reads the
 raw-zone Parquet, keeps the latest delivery of each key, resolves region codes, applies the bridge weights
 and aggregates, in one DuckDB connection; no table is created but the mart itself. The subqueries the
-marts share (``_common.sql``: the feeds' latest deliveries, the region-code map) are inlined into each
-statement by name; a piece of SQL written once for several places (the latest delivery of a feed, the
-专业类 of a major code) is a helper, ``_<helper>.sql``, inlined where a query names it as
-``{helper(name=value; ...)}``. Reference data (the seeds) is read from the pipeline's build database, as the
-floor copies it; the dbt variables (bridge version, shortage thresholds) from ``dbt_project.yml``.
+marts share (``_common.sql``: the feeds' latest deliveries, the region-code map, the talent match's roll-up
+of both classifications) are inlined into each statement by name; a piece of SQL written once for several
+places (the latest delivery of a feed, the 专业类 of a major code) is a helper, ``_<helper>.sql``, inlined
+where a query names it as ``{helper(name=value; ...)}``. Reference data (the seeds) is read from the
+pipeline's build database, as the floor copies it; the dbt variables (bridge version, shortage thresholds)
+from ``dbt_project.yml``.
 
 The harness checks every mart equals the pipeline's build-database mart row for row
 (:func:`compare_minimal_floor`, through :func:`benchmarks.floor.compare`). The SQL is written from the

@@ -9,21 +9,21 @@
 ] %}
 with candidates as (
     {%- for c in classifications %}
-    select
-        region_code,
-        region_name,
-        year,
-        '{{ c.name }}_{{ c.level }}' as classification,
-        {{ c.name }}_code as code,
-        {{ c.name }}_name as name,
-        graduates_supplied,
-        vacancy_headcount,
-        demand_supply_ratio
-    from {{ ref(c.mart) }}
-    where region_level = 'prefecture' and {{ c.name }}_level = '{{ c.level }}'
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            region_code,
+            region_name,
+            year,
+            '{{ c.name }}_{{ c.level }}' as classification,
+            {{ c.name }}_code as code,
+            {{ c.name }}_name as name,
+            graduates_supplied,
+            vacancy_headcount,
+            demand_supply_ratio
+        from {{ ref(c.mart) }}
+        where region_level = 'prefecture' and {{ c.name }}_level = '{{ c.level }}'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
