@@ -109,6 +109,93 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
     return {r[key]: {k: v for k, v in r.items() if k != key} for r in df.iter_rows(named=True)}
 
 
+# Queries whose rows were worked out by hand, one case each: (SQL, the rows it returns).
+ROWS_BY_HAND = [
+    pytest.param(
+        # 江苏 320000 × 36: supply 2 + 1 = 3; demand 8; employed G1 + G2 = 2, one related → 0.5; ratio 8/3
+        "select graduates_supplied::double, vacancy_headcount, graduates_employed_in_industry, "
+        "major_fit_rate, demand_supply_ratio from marts.mart_talent_match where region_level = 'province' "
+        "and region_code = '320000' and industry_level = 'division' and industry_code = '36'",
+        [(3.0, 8, 2, 0.5, pytest.approx(8 / 3))],
+        id="talent_match_province_rollup",
+    ),
+    pytest.param(
+        # 苏州 × 门类 I (64 + 65): supply 3, demand 2; 门类 C (36): supply 2, demand 8
+        "select industry_code, graduates_supplied::double from marts.mart_talent_match "
+        "where region_level = 'prefecture' and region_code = '320500' and industry_level = 'section' "
+        "order by industry_code",
+        [("C", 2.0), ("I", 3.0)],
+        id="talent_match_section_rollup",
+    ),
+    pytest.param(
+        # 苏州 × 6-22: supply ½ × (G1, G2) = 1; demand V1 5 → ratio 5
+        "select graduates_supplied::double, vacancy_headcount, demand_supply_ratio "
+        "from marts.mart_talent_match_occupation where region_level = 'prefecture' "
+        "and region_code = '320500' and occupation_code = '6-22'",
+        [(1.0, 5, 5.0)],
+        id="talent_match_by_occupation",
+    ),
+    pytest.param(
+        # built with shortage_min_headcount = 3, shortage_min_supply = 1 (the fixture is tiny):
+        # 苏州/36 supply 2 (G1, G2), demand 8 (V1 5 + V2 3): ratio 4 → severe, gap 6
+        # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the offer)
+        # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1; 江苏/65 supply 2, demand 6: ratio
+        #   3 → severe, gap 4, rank 2
+        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, demand_supply_ratio "
+        "from marts.mart_shortage_industries order by all",
+        [
+            ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
+            ("320000", "65", 2, "severe", 4, 3.0),
+            ("320500", "36", 1, "severe", 6, 4.0),
+        ],
+        id="shortage_industries",
+    ),
+    pytest.param(
+        # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
+        "select region_code, occupation_code, shortage_rank, shortage_level, shortage_gap, "
+        "demand_supply_ratio from marts.mart_shortage_occupations order by all",
+        [
+            ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
+            ("320500", "6-22", 1, "severe", 4, 5.0),
+        ],
+        id="shortage_occupations",
+    ),
+    pytest.param(
+        # enrolment 苏州 2024: 460702 60 → C 60; 510201 40 → 64 20 + 65 20 → I 40: shares C .6, I .4
+        # output (annual only; the 2024Q1 row is ignored): 36 300 → C, I 100, 01 100 → A: C .6, I .2, A .2
+        #   dissimilarity ½ (0 + .2 + .2) = .2 → alignment .8
+        # employment: C 3, I 1, A none: C .75, I .25 → ½ (.15 + .15 + 0) = .15 → .85
+        "select output_dissimilarity_index, output_alignment_index, employment_dissimilarity_index, "
+        "employment_alignment_index, sections_compared from marts.mart_structure_alignment "
+        "where region_code = '320500' and year = 2024",
+        [(pytest.approx(0.2), pytest.approx(0.8), pytest.approx(0.15), pytest.approx(0.85), 3)],
+        id="structure_alignment",
+    ),
+    pytest.param(
+        # E1 is a partner (G1). Hires G1 (local to its school) and G6 (school 无锡, works 苏州): 2 hires,
+        # 1 partner, 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is
+        # no partner: absent.
+        "select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
+        "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
+        "from marts.mart_partner_scorecard",
+        [("E1", "甲公司", 2, 1, 1, 0.5, 1.0, 1, 5, pytest.approx(0.4))],
+        id="partner_scorecard",
+    ),
+    pytest.param(
+        # 320502 沧浪区 (retired 2012) → 320508 姑苏区
+        "select origin_region_code, employer_region_code from intermediate.int_graduates "
+        "where school_code = 'S200002' and destination_type = 'employed_contract'",
+        [("320508", "320508")],
+        id="region_codes_that_changed_resolve_to_todays_code",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "rows"), ROWS_BY_HAND)
+def test_rows_worked_out_by_hand(marts: duckdb.DuckDBPyConnection, sql: str, rows: list[tuple]) -> None:
+    assert marts.sql(sql).fetchall() == rows
+
+
 def test_talent_match(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
@@ -130,35 +217,6 @@ def test_talent_match(marts: duckdb.DuckDBPyConnection) -> None:
     # 上海/65: no supply (zero denominator → ratio null), G3 employed, related → 1.0
     assert got["310000/65"] == {"supply": 0.0, "demand": 0, "ratio": None, "emp": 1, "fit": 1.0}
     assert len(got) == 7  # 苏州 36/64/65, 无锡 36/64/65, 上海 65
-
-
-def test_talent_match_rollups(marts: duckdb.DuckDBPyConnection) -> None:
-    # 江苏 320000 × 36: supply 2 + 1 = 3; demand 8; employed G1 + G2 = 2, one related → 0.5; ratio 8/3
-    row = marts.sql(
-        "select graduates_supplied::double, vacancy_headcount, graduates_employed_in_industry, "
-        "major_fit_rate, demand_supply_ratio from marts.mart_talent_match where region_level = 'province' "
-        "and region_code = '320000' and industry_level = 'division' and industry_code = '36'"
-    ).fetchall()
-    assert row == [(3.0, 8, 2, 0.5, pytest.approx(8 / 3))]
-    # 苏州 × 门类 I (64 + 65): supply 3, demand 2; 门类 C (36): supply 2, demand 8
-    sections = dict(
-        marts.sql(
-            "select industry_code, graduates_supplied::double from marts.mart_talent_match "
-            "where region_level = 'prefecture' and region_code = '320500' "
-            "and industry_level = 'section'"
-        ).fetchall()
-    )
-    assert sections == {"C": 2.0, "I": 3.0}
-
-
-def test_talent_match_by_occupation(marts: duckdb.DuckDBPyConnection) -> None:
-    # 苏州 × 6-22: supply ½ × (G1, G2) = 1; demand V1 5 → ratio 5
-    row = marts.sql(
-        "select graduates_supplied::double, vacancy_headcount, demand_supply_ratio "
-        "from marts.mart_talent_match_occupation where region_level = 'prefecture' "
-        "and region_code = '320500' and occupation_code = '6-22'"
-    ).fetchall()
-    assert row == [(1.0, 5, 5.0)]
 
 
 def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
@@ -297,45 +355,6 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
     assert got["310000"]["stay_rate"] is None and got["310000"]["attraction_index"] is None
 
 
-def test_shortage_lists(marts: duckdb.DuckDBPyConnection) -> None:
-    # built with shortage_min_headcount = 3, shortage_min_supply = 1 (the fixture is tiny):
-    # 苏州/36 supply 2 (G1, G2), demand 8 (V1 5 + V2 3): ratio 4 → severe, gap 6
-    # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the school offer, not ranked)
-    # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1; 江苏/65 supply 2, demand 6: ratio 3
-    #   → severe, gap 4, rank 2
-    industries = marts.sql(
-        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, demand_supply_ratio "
-        "from marts.mart_shortage_industries order by all"
-    ).fetchall()
-    assert industries == [
-        ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
-        ("320000", "65", 2, "severe", 4, 3.0),
-        ("320500", "36", 1, "severe", 6, 4.0),
-    ]
-    # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
-    occupations = marts.sql(
-        "select region_code, occupation_code, shortage_rank, shortage_level, shortage_gap, "
-        "demand_supply_ratio from marts.mart_shortage_occupations order by all"
-    ).fetchall()
-    assert occupations == [
-        ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
-        ("320500", "6-22", 1, "severe", 4, 5.0),
-    ]
-
-
-def test_structure_alignment(marts: duckdb.DuckDBPyConnection) -> None:
-    # enrolment 苏州 2024: 460702 60 → C 60; 510201 40 → 64 20 + 65 20 → I 40: shares C .6, I .4
-    # output (annual only; the 2024Q1 row is ignored): 36 300 → C, I 100, 01 100 → A: C .6, I .2, A .2
-    #   dissimilarity ½ (0 + .2 + .2) = .2 → alignment .8
-    # employment: C 3, I 1, A none: C .75, I .25 → ½ (.15 + .15 + 0) = .15 → .85
-    row = marts.sql(
-        "select output_dissimilarity_index, output_alignment_index, employment_dissimilarity_index, "
-        "employment_alignment_index, sections_compared from marts.mart_structure_alignment "
-        "where region_code = '320500' and year = 2024"
-    ).fetchall()
-    assert row == [(pytest.approx(0.2), pytest.approx(0.8), pytest.approx(0.15), pytest.approx(0.85), 3)]
-
-
 def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
@@ -370,26 +389,6 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     # S2: G6 employed (not local: 苏州), fit unknown → null; G7 not placed
     assert got["S200002"]["initial_placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
     assert got["S200002"]["local_employment_rate"] == 0.0
-
-
-def test_partner_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
-    # E1 is a partner (G1). Hires G1 (local to its school) and G6 (school 无锡, works 苏州): 2 hires,
-    # 1 partner, 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is no
-    # partner: absent.
-    rows = marts.sql(
-        "select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
-        "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
-        "from marts.mart_partner_scorecard"
-    ).fetchall()
-    assert rows == [("E1", "甲公司", 2, 1, 1, 0.5, 1.0, 1, 5, pytest.approx(0.4))]
-
-
-def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPyConnection) -> None:
-    rows = marts.sql(
-        "select origin_region_code, employer_region_code from intermediate.int_graduates "
-        "where school_code = 'S200002' and destination_type = 'employed_contract'"
-    ).fetchall()
-    assert rows == [("320508", "320508")]  # 320502 沧浪区 (retired 2012) → 320508 姑苏区
 
 
 def test_reconciliation_counts_marts_equal_staging(marts: duckdb.DuckDBPyConnection) -> None:
