@@ -58,7 +58,7 @@ def marts() -> list[str]:
 def helper(name: str, arguments: str) -> str:
     """The helper ``_<name>.sql`` (its comment lines left out) with ``{argument}`` replaced by the values of
     ``arguments``, written ``argument=value; argument=value``."""
-    values = dict(a.split("=", 1) for a in arguments.split(";"))
+    values = dict(a.split("=", 1) for a in arguments.split(";") if a.strip())
     lines = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8").splitlines()
     text = "\n".join(line for line in lines if not line.startswith("--"))
     for argument, value in values.items():

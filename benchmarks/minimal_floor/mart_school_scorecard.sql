@@ -21,10 +21,7 @@ from (
         school_code, grad_year,
         min(school_prefecture_code)                                                     as region_code,
         count(*)                                                                        as graduates,
-        count(*) filter (where initial_is_placed is not null)                            as graduates_initial_survey,
-        count(*) filter (where initial_is_placed)                                         as placed_initial,
-        count(*) filter (where year_end_is_placed is not null)                           as graduates_year_end_survey,
-        count(*) filter (where year_end_is_placed)                                        as placed_year_end,
+        {placement_rounds()}
         count(*) filter (where is_employed)                                             as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code)
                                                                                         as employed_locally,

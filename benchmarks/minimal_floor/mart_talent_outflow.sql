@@ -21,10 +21,7 @@ from (
              else school_province_code end                                                as region_code,
         major_code, grad_year,
         count(*)                                                                          as graduates,
-        count(*) filter (where initial_is_placed is not null)                            as graduates_initial_survey,
-        count(*) filter (where initial_is_placed)                                         as placed_initial,
-        count(*) filter (where year_end_is_placed is not null)                           as graduates_year_end_survey,
-        count(*) filter (where year_end_is_placed)                                        as placed_year_end,
+        {placement_rounds()}
         count(*) filter (where is_employed)                                               as employed,
         -- at province level "the school's city" is any city of the province
         case when grouping(school_prefecture_code) = 0

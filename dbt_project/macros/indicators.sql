@@ -35,3 +35,23 @@
         when {{ survey_date }} <= make_date({{ grad_year }}, {{ year_end[0] }}, {{ year_end[1] }}) then 'year_end'
     end
 {%- endmacro %}
+
+{#- The counts of both survey rounds, as aggregates over rows of int_graduates (a graduate without a record in a
+    round has a null flag: not surveyed in it). -#}
+{% macro placement_round_counts() -%}
+    count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
+    count(*) filter (where initial_is_placed) as placed_initial,
+    count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
+    count(*) filter (where year_end_is_placed) as placed_year_end
+{%- endmacro %}
+
+{#- The published columns of both rounds from placement_round_counts() of relation <alias>: the counts and
+    初次 / 年终毕业去向落实率, each over the graduates surveyed in its round. -#}
+{% macro placement_round_columns(alias) -%}
+    {%- for round in ['initial', 'year_end'] %}
+    cast({{ alias }}.graduates_{{ round }}_survey as bigint) as graduates_{{ round }}_survey,
+    cast({{ alias }}.placed_{{ round }} as bigint) as placed_{{ round }},
+    cast({{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }} as double)
+        as {{ round }}_placement_rate{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

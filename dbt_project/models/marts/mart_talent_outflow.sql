@@ -25,10 +25,7 @@ counts as (
         major_code,
         grad_year,
         count(*) as graduates,
-        count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
-        count(*) filter (where initial_is_placed) as placed_initial,
-        count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
-        count(*) filter (where year_end_is_placed) as placed_year_end,
+        {{ placement_round_counts() }},
         count(*) filter (where is_employed) as employed,
         -- at province level "the school's city" is any city of the province
         case
@@ -52,13 +49,7 @@ select
     cast(m.major_name as string) as major_name,
     cast(c.grad_year as integer) as grad_year,
     cast(c.graduates as bigint) as graduates,
-    cast(c.graduates_initial_survey as bigint) as graduates_initial_survey,
-    cast(c.placed_initial as bigint) as placed_initial,
-    cast({{ safe_divide('c.placed_initial', 'c.graduates_initial_survey') }} as double) as initial_placement_rate,
-    cast(c.graduates_year_end_survey as bigint) as graduates_year_end_survey,
-    cast(c.placed_year_end as bigint) as placed_year_end,
-    cast({{ safe_divide('c.placed_year_end', 'c.graduates_year_end_survey') }} as double)
-        as year_end_placement_rate,
+    {{ placement_round_columns('c') }},
     cast(c.employed as bigint) as employed,
     cast(c.employed_in_school_city as bigint) as employed_in_school_city,
     cast(c.employed_in_school_province as bigint) as employed_in_school_province,
