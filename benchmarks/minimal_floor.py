@@ -5,9 +5,12 @@ intermediate tables of every row and reads them again. The minimal floor is what
 with nothing in between: for each mart one statement (``benchmarks/minimal_floor/<mart>.sql``) reads the
 raw-zone Parquet, keeps the latest delivery of each key, resolves region codes, applies the bridge weights
 and aggregates, in one DuckDB connection; no table is created but the mart itself. The subqueries the
-marts share (``_common.sql``: the feeds' latest deliveries, the region-code map) are inlined into each
-statement by name. Reference data (the seeds) is read from the pipeline's build database, as the floor
-copies it; the dbt variables (bridge version, shortage thresholds) from ``dbt_project.yml``.
+marts share (``_common.sql``: the feeds' latest deliveries, the region-code map, the talent match's roll-up
+of both classifications) are inlined into each statement by name; a piece of SQL written once for several
+places (the latest delivery of a feed, the 专业类 of a major code) is a helper, ``_<helper>.sql``, inlined
+where a query names it as ``{helper(name=value; ...)}``. Reference data (the seeds) is read from the
+pipeline's build database, as the floor copies it; the dbt variables (bridge version, shortage thresholds)
+from ``dbt_project.yml``.
 
 The harness checks every mart equals the pipeline's build-database mart row for row
 (:func:`compare_minimal_floor`, through :func:`benchmarks.floor.compare`). The SQL is written from the
@@ -19,6 +22,7 @@ published semantics (docs/indicators.md and the mart contracts), not from the mo
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +43,7 @@ VARS = (
     "shortage_min_ratio",
     "shortage_severe_ratio",
 )
+HELPER_CALL = re.compile(r"\{(\w+)\(([^(){}]*)\)\}")  # {helper(name=value; name=value)}
 
 
 def dbt_vars() -> dict[str, str]:
@@ -50,12 +55,23 @@ def marts() -> list[str]:
     return sorted(p.stem for p in SQL_DIR.glob("mart_*.sql"))
 
 
+def helper(name: str, arguments: str) -> str:
+    """The helper ``_<name>.sql`` (its comment lines left out) with ``{argument}`` replaced by the values of
+    ``arguments``, written ``argument=value; argument=value``."""
+    values = dict(a.split("=", 1) for a in arguments.split(";") if a.strip())
+    lines = (SQL_DIR / f"_{name}.sql").read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.startswith("--"))
+    for argument, value in values.items():
+        text = text.replace("{" + argument.strip() + "}", value.strip())
+    return text
+
+
 def query(mart: str, raw_dir: Path) -> str:
     """The one statement that computes ``mart``: the shared subqueries, then the mart's own SQL."""
     values = {"raw": str(raw_dir), "seeds": SEEDS, **dbt_vars()}
     common = (SQL_DIR / "_common.sql").read_text(encoding="utf-8")
     own = (SQL_DIR / f"{mart}.sql").read_text(encoding="utf-8")
-    text = f"with\n{common}\n{own}"
+    text = HELPER_CALL.sub(lambda call: helper(call[1], call[2]), f"with\n{common}\n{own}")
     for name, value in values.items():
         text = text.replace("{" + name + "}", value)
     return text

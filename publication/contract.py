@@ -28,9 +28,9 @@ def changelog(path: Path = CHANGELOG) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def published_schema(database: Path) -> Schema:
-    """Tables and typed columns of a release's DuckDB file (schema ``main``)."""
-    con = duckdb.connect(str(database), read_only=True)
+def duckdb_tables(release_db: Path) -> dict[str, list[tuple[str, str]]]:
+    """Every table of a release's DuckDB file (schema ``main``) with its columns and their types, in order."""
+    con = duckdb.connect(str(release_db), read_only=True)
     try:
         rows = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
@@ -38,11 +38,16 @@ def published_schema(database: Path) -> Schema:
         ).fetchall()
     finally:
         con.close()
-    schema: Schema = {}
+    tables: dict[str, list[tuple[str, str]]] = {}
     for table, column, data_type in rows:
-        if table not in NOT_CONTRACT:
-            schema.setdefault(table, {})[column] = data_type
-    return schema
+        tables.setdefault(table, []).append((column, data_type))
+    return tables
+
+
+def published_schema(database: Path) -> Schema:
+    """Tables and typed columns of a release's DuckDB file (schema ``main``)."""
+    tables = duckdb_tables(database)
+    return {table: dict(columns) for table, columns in tables.items() if table not in NOT_CONTRACT}
 
 
 def schema_changes(before: Schema, after: Schema) -> list[dict[str, Any]]:
@@ -64,6 +69,11 @@ def schema_changes(before: Schema, after: Schema) -> list[dict[str, Any]]:
     return changes
 
 
+def _flat(values: Any) -> set[str]:
+    """Column names of ``columns_renamed`` values: a name, or the list of columns that replace one."""
+    return {n for v in values for n in ([v] if isinstance(v, str) else v)}
+
+
 def _explanation(change: dict[str, Any], declared: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest declared change that explains ``change``."""
     for entry in reversed(declared):
@@ -75,7 +85,7 @@ def _explanation(change: dict[str, Any], declared: list[dict[str, Any]]) -> dict
             return {}
         if change["kind"] == "column_removed" and change["column"] in renamed:
             return {"renamed_to": renamed[change["column"]]}
-        if change["kind"] == "column_added" and change["column"] in renamed.values():
+        if change["kind"] == "column_added" and change["column"] in _flat(renamed.values()):
             return {}
         if change["kind"] == "column_type_changed" and change["column"] in (
             entry.get("columns_retyped") or {}

@@ -39,6 +39,8 @@ import duckdb
 import psycopg
 from psycopg import errors, sql
 
+from publication.contract import duckdb_tables
+
 READER_SCHEMA = "warehouse"  # what analysts read: the current release
 ANALYSTS_ROLE = (
     "tw_analysts"  # NOLOGIN group role: USAGE on READER_SCHEMA, SELECT on its tables; nothing else
@@ -188,21 +190,6 @@ def current_release(dsn: str) -> str | None:
         return row[0] if row else None
 
 
-def _duckdb_tables(release_db: Path) -> dict[str, list[tuple[str, str]]]:
-    con = duckdb.connect(str(release_db), read_only=True)
-    try:
-        rows = con.execute(
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = 'main' order by table_name, ordinal_position"
-        ).fetchall()
-    finally:
-        con.close()
-    tables: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in rows:
-        tables.setdefault(table, []).append((column, data_type))
-    return tables
-
-
 def _copy_table(
     pg: psycopg.Connection, duck: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list, tmp: Path
 ) -> int:
@@ -232,7 +219,7 @@ def _load(
     docs: Mapping[str, TableDoc],
 ) -> dict:
     schema = release_schema(release_id)
-    tables = _duckdb_tables(release_db)
+    tables = duckdb_tables(release_db)
     report: dict = {
         "tables": {},
         "primary_keys": {},

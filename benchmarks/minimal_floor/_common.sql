@@ -2,7 +2,8 @@
 -- table is created). Raw zone feeds as delivered, the latest delivery of each key (the latest version of
 -- each source file; among its rows the most recently ingested row of a key wins, ties: the later file name,
 -- then the later row), and every region code resolved to today's prefecture-level city and province.
--- Reference data: the seeds in the pipeline's build database ({seeds}).
+-- Reference data: the seeds in the pipeline's build database ({seeds}). A helper named in braces with its
+-- arguments is the SQL of _<helper>.sql inlined with those values (benchmarks/minimal_floor.py).
 region_map as (
     -- any GB/T 2260 code ever issued → today's code's prefecture and province (a retired code follows its
     -- successor; split areas: the first listed successor, as ref_region_history resolves it)
@@ -20,13 +21,7 @@ region_map as (
 graduates as (
     select
         g.grad_year, g.school_code, g.major_code,
-        case when cast(substr(g.major_code, 1, 2) as integer) between 61 and 79
-                 then lpad(cast(cast(substr(g.major_code, 1, 2) as integer) - 20 as varchar), 2, '0')
-                      || substr(g.major_code, 3, 2)
-             when cast(substr(g.major_code, 1, 2) as integer) between 21 and 39
-                 then lpad(cast(cast(substr(g.major_code, 1, 2) as integer) + 20 as varchar), 2, '0')
-                      || substr(g.major_code, 3, 2)
-             else substr(g.major_code, 1, 4) end                          as higher_major_category_code,
+        {higher_major_category(major_code=g.major_code)} as higher_major_category_code,
         g.destination_type in ('employed_contract', 'employed_flexible', 'self_employed') as is_employed,
         g.destination_type in ('employed_contract', 'employed_flexible', 'self_employed', 'further_study',
                                'enlisted')                                 as is_placed,
@@ -36,15 +31,25 @@ graduates as (
         substr(g.employer_industry_code, 1, 2)                            as employer_industry_division_code,
         g.occupation_code,
         substr(g.occupation_code, 1, 4)                                   as occupation_sub_major_group_code,
-        g.employer_enterprise_id, g.employer_is_partner, g.order_class, g.apprenticeship, g.major_related
+        g.employer_enterprise_id, g.employer_is_partner, g.order_class, g.apprenticeship, g.major_related,
+        g.initial_is_placed, g.year_end_is_placed
     from (
-        select * from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
-        where (source_file, ingested_at) in (
-            select source_file, max(ingested_at)
-            from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
-            group by source_file)
-        qualify row_number() over (
-            partition by graduate_id order by ingested_at desc, source_file desc, source_row desc) = 1
+        -- one record per graduate and survey date; the graduate's latest record, and per survey round (初次 up
+        -- to 31 Aug, 年终 up to 31 Dec of grad_year) whether the round's latest record is placed
+        select *,
+               arg_max(record_is_placed, survey_date) filter (where survey_round = 'initial')
+                   over (partition by graduate_id)                                as initial_is_placed,
+               arg_max(record_is_placed, survey_date) filter (where survey_round = 'year_end')
+                   over (partition by graduate_id)                                as year_end_is_placed
+        from (
+            select *,
+                   destination_type in ('employed_contract', 'employed_flexible', 'self_employed',
+                                        'further_study', 'enlisted')              as record_is_placed,
+                   case when survey_date <= make_date(grad_year, 8, 31) then 'initial'
+                        when survey_date <= make_date(grad_year, 12, 31) then 'year_end' end as survey_round
+            from ({latest_delivery(feed=graduate_destinations; key=graduate_id, survey_date)})
+        ) d
+        qualify row_number() over (partition by graduate_id order by survey_date desc) = 1
     ) g
     left join region_map s on s.region_code = g.school_region_code
     left join region_map o on o.region_code = g.origin_region_code
@@ -58,36 +63,78 @@ vacancies as (
         substr(v.occupation_code, 1, 4)        as occupation_sub_major_group_code,
         v.headcount,
         cast(year(v.posted_date) as integer)   as posted_year
-    from (
-        select * from read_parquet('{raw}/vacancies/*/*.parquet', union_by_name = true)
-        where (source_file, ingested_at) in (
-            select source_file, max(ingested_at)
-            from read_parquet('{raw}/vacancies/*/*.parquet', union_by_name = true)
-            group by source_file)
-        qualify row_number() over (
-            partition by posting_id order by ingested_at desc, source_file desc, source_row desc) = 1
-    ) v
+    from ({latest_delivery(feed=vacancies; key=posting_id)}) v
     left join region_map r on r.region_code = v.region_code
 ),
 enrolment as (
-    select * from read_parquet('{raw}/enrolment/*/*.parquet', union_by_name = true)
-    where (source_file, ingested_at) in (
-        select source_file, max(ingested_at)
-        from read_parquet('{raw}/enrolment/*/*.parquet', union_by_name = true)
-        group by source_file)
-    qualify row_number() over (
-        partition by year, school_code, major_code, level
-        order by ingested_at desc, source_file desc, source_row desc) = 1
+    select *, {higher_major_category(major_code=major_code)} as higher_major_category_code
+    from ({latest_delivery(feed=enrolment; key=year, school_code, major_code, level)})
 ),
 industry_output as (
-    select * from read_parquet('{raw}/industry_output/*/*.parquet', union_by_name = true)
-    where (source_file, ingested_at) in (
-        select source_file, max(ingested_at)
-        from read_parquet('{raw}/industry_output/*/*.parquet', union_by_name = true)
-        group by source_file)
-    qualify row_number() over (
-        partition by period, region_code, industry_code
-        order by ingested_at desc, source_file desc, source_row desc) = 1
+    {latest_delivery(feed=industry_output; key=period, region_code, industry_code)}
+),
+talent_match_rows as (
+    -- the graduates supplied (one row per bridge weight), the postings and the employed graduates
+    select g.school_prefecture_code as prefecture_code, g.school_province_code as province_code,
+           g.grad_year as year, b.industry_code as industry_division_code, b.occupation_code,
+           b.occupation_code as occupation_sub_major_group_code, cast(b.weight as decimal(38, 18)) as weight,
+           null::bigint as headcount, false as is_posting, false as is_employment, null::boolean as major_related
+    from graduates g
+    join (
+        select major_category_code, industry_code, null as occupation_code, weight
+        from {seeds}.bridge_major_category_industry where mapping_version = '{bridge_version}'
+        union all
+        select major_category_code, null, occupation_code, weight
+        from {seeds}.bridge_major_category_occupation where mapping_version = '{bridge_version}'
+    ) b on b.major_category_code = g.higher_major_category_code
+    where g.school_prefecture_code is not null
+    union all
+    select prefecture_code, province_code, posted_year, industry_division_code, occupation_code,
+           occupation_sub_major_group_code, null, headcount, true, false, null
+    from vacancies
+    where prefecture_code is not null
+    union all
+    select employer_prefecture_code, employer_province_code, grad_year, employer_industry_division_code,
+           occupation_code, occupation_sub_major_group_code, null, null, false, true, major_related
+    from graduates
+    where is_employed and employer_prefecture_code is not null
+),
+talent_match as (
+    -- 人才供需匹配 of both classifications: supply (graduates through the major→industry and major→occupation
+    -- bridges), vacancy demand and graduate employment in one union, each row classified by industry (大类 of
+    -- ref_industry → 门类) and by occupation (中类 → 大类), rolled up once: region (city, province) × code
+    -- (fine, coarse) × year. A cell exists where any of the three has a row; a count without rows is 0.
+    select
+        classification,
+        case when grouping(prefecture_code) = 0 then 'prefecture' else 'province' end       as region_level,
+        case when grouping(prefecture_code) = 0 then prefecture_code else province_code end as region_code,
+        case when grouping(fine_code) = 0 then fine_level else coarse_level end             as code_level,
+        case when grouping(fine_code) = 0 then fine_code else coarse_code end               as code,
+        year,
+        round(coalesce(sum(weight), 0), 4)                                                  as graduates_supplied,
+        coalesce(sum(headcount), 0)                                                         as vacancy_headcount,
+        count(*) filter (where is_posting)                                                  as vacancy_postings,
+        coalesce(sum(headcount), 0) / nullif(cast(round(sum(weight), 4) as double), 0)      as demand_supply_ratio,
+        count(*) filter (where is_employment)                                               as graduates_employed,
+        count(*) filter (where is_employment and major_related)                   as graduates_employed_major_related,
+        count(*) filter (where is_employment and major_related)
+            / nullif(count(*) filter (where is_employment and major_related is not null), 0) as major_fit_rate,
+        '{bridge_version}'                                                                  as bridge_version,
+        '{weighting_rule}'                                                                  as weighting_rule,
+        ''                                                                                  as suppressed_columns
+    from (
+        select u.*, 'industry' as classification, 'division' as fine_level, 'section' as coarse_level,
+               u.industry_division_code as fine_code, i.section_code as coarse_code
+        from talent_match_rows u
+        join {seeds}.ref_industry i on i.industry_code = u.industry_division_code
+        union all
+        select u.*, 'occupation', 'sub_major_group', 'major_group', u.occupation_sub_major_group_code,
+               split_part(u.occupation_code, '-', 1)
+        from talent_match_rows u
+        where u.occupation_code is not null
+    ) classified
+    group by classification, fine_level, coarse_level, province_code, coarse_code, year,
+             rollup(prefecture_code), rollup(fine_code)
 ),
 shortage_listed as (
     -- both shortage lists (macros/shortage.sql's rule): supply and demand per city and province × 大类 or 中类

@@ -38,14 +38,7 @@ from (
                 join region_map r on r.region_code = e.school_region_code
                 join {seeds}.bridge_major_category_industry b
                   on b.mapping_version = '{bridge_version}'
-                 and b.major_category_code =
-                     case when cast(substr(e.major_code, 1, 2) as integer) between 61 and 79
-                              then lpad(cast(cast(substr(e.major_code, 1, 2) as integer) - 20 as varchar), 2, '0')
-                                   || substr(e.major_code, 3, 2)
-                          when cast(substr(e.major_code, 1, 2) as integer) between 21 and 39
-                              then lpad(cast(cast(substr(e.major_code, 1, 2) as integer) + 20 as varchar), 2, '0')
-                                   || substr(e.major_code, 3, 2)
-                          else substr(e.major_code, 1, 4) end
+                 and b.major_category_code = e.higher_major_category_code
                 join {seeds}.ref_industry i on i.industry_code = b.industry_code
                 where r.prefecture_code is not null
                 group by all

@@ -18,6 +18,15 @@
     split_part({{ occupation_code }}, '-', 1)
 {%- endmacro %}
 
+{#- The activity codes of a row (a graduate's employer, a posting), derived once: the industry's 大类
+    (<industry_prefix>industry_division_code), the occupation (occupation_code) and its 中类
+    (occupation_sub_major_group_code). -#}
+{% macro activity_codes(industry_code, occupation_code, industry_prefix='') -%}
+    {{ industry_division(industry_code) }} as {{ industry_prefix }}industry_division_code,
+    {{ occupation_code }} as occupation_code,
+    {{ occupation_sub_major_group(occupation_code) }} as occupation_sub_major_group_code
+{%- endmacro %}
+
 {#- Join dim_region_code_map as <alias>: the region code resolved to the code in force today. -#}
 {% macro join_region(region_code, alias) -%}
     left join {{ ref('dim_region_code_map') }} as {{ alias }} on {{ region_code }} = {{ alias }}.region_code

@@ -48,3 +48,26 @@
         select source_file, max(ingested_at) from {{ relation }} group by source_file)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The columns ingestion adds to every row of a feed, last in every staging model over a feed: where the row
+    came from (the source file, its row, the file's SHA-256) and when it was ingested (latest_row_per_key
+    orders by them). -#}
+{% macro provenance_columns() -%}
+    cast(source_file as string) as source_file,
+    cast(source_row as bigint) as source_row,
+    cast(file_sha256 as string) as file_sha256,
+    ingested_at
+{%- endmacro %}
+
+
+{#- The config of a staging model over a large feed of the raw source: incremental where the engine allows
+    it (large_staging_materialization), delete+insert on the feed's key, the rows a corrected file no longer
+    has deleted by delete_superseded_rows. -#}
+{% macro large_feed_config(feed, key) -%}
+    {{ config(
+        materialized=large_staging_materialization(), incremental_strategy='delete+insert',
+        unique_key=key, on_schema_change='fail',
+        post_hook="{{ delete_superseded_rows(source('raw', '" ~ feed ~ "')) }}"
+    ) }}
+{%- endmacro %}

@@ -22,3 +22,36 @@
 {% macro exact_weight(weight) -%}
     cast({{ weight }} as decimal(38, 18))
 {%- endmacro %}
+
+{#- The survey round of a graduate-destination record (毕业去向落实率 is published per round, never pooled):
+    'initial' (初次) when dated on or before the initial reference date of the graduation year (31 Aug), 'year_end'
+    (年终) when dated after it and on or before the year-end reference date (31 Dec); null when later (no
+    official rate). Reference dates: dbt vars survey_initial_reference, survey_year_end_reference [month, day]. -#}
+{% macro survey_round(survey_date, grad_year) -%}
+    {%- set initial = var('survey_initial_reference') -%}
+    {%- set year_end = var('survey_year_end_reference') -%}
+    case
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ initial[0] }}, {{ initial[1] }}) then 'initial'
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ year_end[0] }}, {{ year_end[1] }}) then 'year_end'
+    end
+{%- endmacro %}
+
+{#- The counts of both survey rounds, as aggregates over rows of int_graduates (a graduate without a record in a
+    round has a null flag: not surveyed in it). -#}
+{% macro placement_round_counts() -%}
+    count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
+    count(*) filter (where initial_is_placed) as placed_initial,
+    count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
+    count(*) filter (where year_end_is_placed) as placed_year_end
+{%- endmacro %}
+
+{#- The published columns of both rounds from placement_round_counts() of relation <alias>: the counts and
+    初次 / 年终毕业去向落实率, each over the graduates surveyed in its round. -#}
+{% macro placement_round_columns(alias) -%}
+    {%- for round in ['initial', 'year_end'] %}
+    cast({{ alias }}.graduates_{{ round }}_survey as bigint) as graduates_{{ round }}_survey,
+    cast({{ alias }}.placed_{{ round }} as bigint) as placed_{{ round }},
+    cast({{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }} as double)
+        as {{ round }}_placement_rate{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

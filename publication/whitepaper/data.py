@@ -222,13 +222,13 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     said = (
         sentence(
             "{year}届{city}院校毕业生最多的专业是{major}（{category}），毕业生{graduates}人，"
-            "毕业去向落实率{placement}。",
+            "初次毕业去向落实率{placement}。",
             year=_year(city.year, mart, "grad_year"),
             city=city.name,
             major=largest["major_name"] or largest["major_code"],
             category=largest["major_category_name"] or largest["major_category_code"] or "专业类未知",
             graduates=figure(largest, mart, "graduates", "count"),
-            placement=figure(largest, mart, "placement_rate", "rate"),
+            placement=figure(largest, mart, "initial_placement_rate", "rate"),
         ),
     )
     columns = (
@@ -236,8 +236,9 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("专业代码 code", "major_code"),
         Column("专业 major", "major_name"),
         Column("毕业生 graduates", "graduates", "count"),
-        Column("落实人数 placed", "placed", "count"),
-        Column("落实率 placement", "placement_rate", "rate"),
+        Column("初次落实 placed (initial)", "placed_initial", "count"),
+        Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
+        Column("年底落实率 year-end rate", "year_end_placement_rate", "rate"),
         Column("就业人数 employed", "employed", "count"),
     )
     return SectionContent(

@@ -46,8 +46,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "major_name": "数控技术",
             "grad_year": 2024,
             "graduates": 120,
-            "placed": 114,
-            "placement_rate": 0.95,
+            "placed_initial": 114,
+            "initial_placement_rate": 0.95,
             "employed": 100,
         },
         {
@@ -58,10 +58,10 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "major_name": "计算机应用技术",
             "grad_year": 2024,
             "graduates": None,
-            "placed": None,
-            "placement_rate": None,
+            "placed_initial": None,
+            "initial_placement_rate": None,
             "employed": 3,
-            "suppressed_columns": "graduates,placed,placement_rate",
+            "suppressed_columns": "graduates,placed_initial,initial_placement_rate",
         },
         {
             "region_level": "prefecture",
@@ -360,12 +360,12 @@ def test_demand_reads_divisions_and_keeps_masked_supply_masked(con: duckdb.DuckD
 def test_supply_never_recomputes_a_masked_count(con: duckdb.DuckDBPyConnection) -> None:
     content = supply(con, _city(con))
     assert content.sentences[0].text == (
-        "2024届苏州市院校毕业生最多的专业是数控技术（自动化类），毕业生120人，毕业去向落实率95.0%。"
+        "2024届苏州市院校毕业生最多的专业是数控技术（自动化类），毕业生120人，初次毕业去向落实率95.0%。"
     )
     rows = {r[1]: r for r in content.tables[0].rows}
     assert rows["510201"][0] == "计算机类"
     assert [c.text for c in rows["510201"][3:6]] == [MASKED_TEXT] * 3
-    assert rows["510201"][6].text == "3"
+    assert rows["510201"][7].text == "3"
 
 
 def test_flows_say_masked_rates_as_masked(con: duckdb.DuckDBPyConnection) -> None:

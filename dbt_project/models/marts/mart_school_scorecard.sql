@@ -6,7 +6,7 @@ with grads as (
         min(school_prefecture_code)  -- one city per school; min() keeps a rebuild deterministic if not
             as region_code,
         count(*) as graduates,
-        count(*) filter (where is_placed) as placed,
+        {{ placement_round_counts() }},
         count(*) filter (where is_employed) as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code) as employed_locally,
         count(*) filter (where is_employed and employer_is_partner) as partner_hires,
@@ -43,8 +43,7 @@ select
     cast(r.region_name as string) as region_name,
     cast(g.grad_year as integer) as grad_year,
     cast(g.graduates as bigint) as graduates,
-    cast(g.placed as bigint) as placed,
-    cast({{ safe_divide('g.placed', 'g.graduates') }} as double) as placement_rate,
+    {{ placement_round_columns('g') }},
     cast(g.employed as bigint) as employed,
     cast(g.employed_locally as bigint) as employed_locally,
     cast({{ safe_divide('g.employed_locally', 'g.employed') }} as double) as local_employment_rate,

@@ -1,5 +1,6 @@
 -- 人才流向: school's region (prefecture-level city, and province roll-up) × major × graduation year.
--- Denominator of the retention/outflow rates: employed graduates; of placement_rate: graduates.
+-- Denominator of the retention/outflow rates: employed graduates (each graduate's latest record); of the
+-- placement rates: the graduates surveyed in that round (初次 / 年终, macro survey_round), never pooled.
 with graduates_by_school_region as (
     select
         school_prefecture_code,
@@ -7,7 +8,8 @@ with graduates_by_school_region as (
         major_code,
         grad_year,
         is_employed,
-        is_placed,
+        initial_is_placed,
+        year_end_is_placed,
         employer_prefecture_code = school_prefecture_code as in_city,
         employer_province_code = school_province_code as in_province,
         employer_province_code <> school_province_code as outside_province,
@@ -23,7 +25,7 @@ counts as (
         major_code,
         grad_year,
         count(*) as graduates,
-        count(*) filter (where is_placed) as placed,
+        {{ placement_round_counts() }},
         count(*) filter (where is_employed) as employed,
         -- at province level "the school's city" is any city of the province
         case
@@ -47,8 +49,7 @@ select
     cast(m.major_name as string) as major_name,
     cast(c.grad_year as integer) as grad_year,
     cast(c.graduates as bigint) as graduates,
-    cast(c.placed as bigint) as placed,
-    cast({{ safe_divide('c.placed', 'c.graduates') }} as double) as placement_rate,
+    {{ placement_round_columns('c') }},
     cast(c.employed as bigint) as employed,
     cast(c.employed_in_school_city as bigint) as employed_in_school_city,
     cast(c.employed_in_school_province as bigint) as employed_in_school_province,

@@ -13,8 +13,5 @@ select
     cast(order_class_enrolment as bigint) as order_class_enrolment,
     cast(apprenticeship_enrolment as bigint) as apprenticeship_enrolment,
     cast(period as string) as period,
-    cast(source_file as string) as source_file,
-    cast(source_row as bigint) as source_row,
-    cast(file_sha256 as string) as file_sha256,
-    ingested_at
+    {{ provenance_columns() }}
 from ({{ latest_row_per_key(source('raw', 'enrolment'), ['year', 'school_code', 'major_code', 'level']) }}) as delivered

@@ -6,10 +6,7 @@ select
     cast(output_value_100m_cny as double) as output_value_100m_cny,
     cast(value_added_100m_cny as double) as value_added_100m_cny,
     cast(employment_10k as double) as employment_10k,
-    cast(source_file as string) as source_file,
-    cast(source_row as bigint) as source_row,
-    cast(file_sha256 as string) as file_sha256,
-    ingested_at
+    {{ provenance_columns() }}
 from
     ({{ latest_row_per_key(source('raw', 'industry_output'), ['period', 'region_code', 'industry_code']) }})
         as delivered

@@ -13,8 +13,5 @@ select
     cast(end_date as date) as end_date,
     cast(status as string) as status,
     cast(period as string) as period,
-    cast(source_file as string) as source_file,
-    cast(source_row as bigint) as source_row,
-    cast(file_sha256 as string) as file_sha256,
-    ingested_at
+    {{ provenance_columns() }}
 from ({{ latest_row_per_key(source('raw', 'technical_services'), ['project_id']) }}) as delivered

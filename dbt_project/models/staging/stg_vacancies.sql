@@ -1,6 +1,4 @@
-{{ config(materialized=large_staging_materialization(), incremental_strategy='delete+insert',
-          unique_key='posting_id', on_schema_change='fail',
-          post_hook="{{ delete_superseded_rows(source('raw', 'vacancies')) }}") }}
+{{ large_feed_config('vacancies', 'posting_id') }}
 -- 企业岗位需求: one row per posting; latest delivery wins (a corrected file replaces its earlier version).
 select
     cast(posting_id as string) as posting_id,
@@ -18,8 +16,5 @@ select
     cast(closed_date as date) as closed_date,
     cast(source as string) as source,
     cast(period as string) as period,
-    cast(source_file as string) as source_file,
-    cast(source_row as bigint) as source_row,
-    cast(file_sha256 as string) as file_sha256,
-    ingested_at
+    {{ provenance_columns() }}
 from ({{ latest_row_per_key(source('raw', 'vacancies'), ['posting_id']) }}) as delivered

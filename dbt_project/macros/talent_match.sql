@@ -1,0 +1,62 @@
+{#- 人才供需匹配 of one classification of int_talent_match_counts, as published by mart_talent_match
+    (classification 'industry') and mart_talent_match_occupation ('occupation'): region × code × year, a cell
+    without supply, demand or employment counting 0, the ratios defined here, once. The columns are named
+    after the classification (<classification>_level, <classification>_code, <classification>_name from
+    dim_<classification>, graduates_employed_in_<classification>); region_attributes (from dim_region) and
+    code_attributes (from dim_<classification>) are published after the region's and the code's name;
+    with_postings publishes vacancy_postings. demand_supply_ratio is 0 where there is supply and no posting,
+    null only where there is no supply. -#}
+{% macro talent_match_mart(classification, region_attributes=[], code_attributes=[], with_postings=false) -%}
+{%- set c = classification -%}
+with counts as (
+    select
+        region_level,
+        region_code,
+        code_level,
+        code,
+        year,
+        coalesce(graduates_supplied, 0) as graduates_supplied,
+        coalesce(vacancy_headcount, 0) as vacancy_headcount,
+        coalesce(vacancy_postings, 0) as vacancy_postings,
+        coalesce(graduates_employed, 0) as graduates_employed,
+        coalesce(graduates_employed_fit_known, 0) as graduates_employed_fit_known,
+        coalesce(graduates_employed_major_related, 0) as graduates_employed_major_related
+    from {{ ref('int_talent_match_counts') }}
+    where classification = '{{ c }}'
+)
+
+select
+    cast(counts.region_level as string) as region_level,
+    cast(counts.region_code as string) as region_code,
+    cast(r.region_name as string) as region_name,
+    {%- for attribute in region_attributes %}
+    cast(r.{{ attribute }} as string) as {{ attribute }},
+    {%- endfor %}
+    cast(counts.code_level as string) as {{ c }}_level,
+    cast(counts.code as string) as {{ c }}_code,
+    cast(d.{{ c }}_name as string) as {{ c }}_name,
+    {%- for attribute in code_attributes %}
+    cast(d.{{ attribute }} as string) as {{ attribute }},
+    {%- endfor %}
+    cast(counts.year as integer) as year,
+    cast(round(counts.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
+    cast(counts.vacancy_headcount as bigint) as vacancy_headcount,
+    {%- if with_postings %}
+    cast(counts.vacancy_postings as bigint) as vacancy_postings,
+    {%- endif %}
+    cast(
+        {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }} as double
+    ) as demand_supply_ratio,
+    cast(counts.graduates_employed as bigint) as graduates_employed_in_{{ c }},
+    cast(counts.graduates_employed_major_related as bigint) as graduates_employed_major_related,
+    cast(
+        {{ safe_divide('counts.graduates_employed_major_related', 'counts.graduates_employed_fit_known') }}
+        as double
+    ) as major_fit_rate,
+    cast('{{ var("bridge_version") }}' as string) as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ suppressed_columns() }}
+from counts
+left join {{ ref('dim_region') }} as r on counts.region_code = r.region_code
+left join {{ ref('dim_' ~ c) }} as d on counts.code = d.{{ c }}_code
+{%- endmacro %}
