@@ -9,6 +9,7 @@ Layout under ``releases_dir``::
     <release_id>/parquet/<table>/<table>.parquet every published table as Parquet
     <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
     <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
+    <release_id>/lists/<city>-<name>.xlsx       the lists offices circulate, per city (publication/lists.py)
     <release_id>/docs/dbt.html                  the dbt documentation site
     current -> <release_id>                     symlink, switched atomically (rename over the old link)
     releases.jsonl                              one line per published release
@@ -133,9 +134,9 @@ def stage_candidate(
     return candidate
 
 
-def export_files(candidate: Candidate) -> dict:
+def export_files(candidate: Candidate, documents: list[dict] | None = None) -> dict:
     """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``), and
-    ``manifest.json``."""
+    ``manifest.json`` (the tables, and the ``documents`` generated from them: path and SHA-256)."""
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
     try:
@@ -161,7 +162,12 @@ def export_files(candidate: Candidate) -> dict:
             )
     finally:
         con.close()
-    manifest = {"release_id": candidate.release_id, "duckdb": "warehouse.duckdb", "tables": tables}
+    manifest = {
+        "release_id": candidate.release_id,
+        "duckdb": "warehouse.duckdb",
+        "tables": tables,
+        "documents": documents or [],
+    }
     (candidate.path / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
     )
@@ -192,10 +198,14 @@ def publish(
     finalize: Callable[[Path, dict], object] | None = None,
     before_switch: Callable[[], None] | None = None,
     fingerprint: str | None = None,
+    documents: Callable[[Path, dict], list[dict]] | None = None,
 ) -> dict:
     """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
 
-    ``finalize(folder, record)`` adds files to the release (the report) before it becomes visible;
+    ``documents(folder, record)`` writes documents generated from the candidate's (published) tables — the
+    lists workbooks — and returns their entries (``path`` relative to the folder, ``sha256``), listed in
+    ``release.json`` and ``manifest.json``; ``finalize(folder, record)`` adds files to the release (the
+    report). Both run before the release becomes visible: when either fails, nothing is published.
     ``before_switch()`` runs just before the switch (a failpoint in tests).
     """
     gates = [_read_gate(p) for p in gate_files]
@@ -225,6 +235,7 @@ def publish(
             for g in gates
         ],
     }
+    record["documents"] = documents(candidate.path, record) if documents is not None else []
     con = duckdb.connect(str(candidate.database))
     try:
         con.execute(
@@ -240,10 +251,10 @@ def publish(
     )
     if finalize is not None:
         finalize(candidate.path, record)
-    export_files(candidate)
+    export_files(candidate, record["documents"])
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
-    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):
+    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):
         path.chmod(0o444)
     if before_switch is not None:
         before_switch()

@@ -21,6 +21,7 @@ from publication.release import (
     publish,
     stage_candidate,
 )
+from publication.lists import write_lists
 from publication.report import write_report
 from quality.gate import run_gate
 from transformation.fingerprint import run_start_fingerprint
@@ -159,6 +160,7 @@ def published_release(
             gate_files,
             keep=s.keep_releases,
             finalize=write_report,
+            documents=write_lists,
             before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
         )
