@@ -99,7 +99,9 @@ def _sort(sheet: str, value: Any) -> tuple[tuple[str, bool], ...]:
 def _sheet(raw: Mapping[str, Any], models: Mapping[str, MartDeclaration]) -> ListSheet:
     name = str(raw.get("sheet") or "")
     if not name or len(name) > SHEET_NAME_MAX or any(c in name for c in "[]:*?/\\"):
-        raise ListDeclarationError(f"sheet {name!r}: a sheet name has 1–{SHEET_NAME_MAX} characters, none of []:*?/\\")
+        raise ListDeclarationError(
+            f"sheet {name!r}: a sheet name has 1–{SHEET_NAME_MAX} characters, none of []:*?/\\"
+        )
     missing = {"table", "city_column", "columns"} - set(raw)
     if missing:
         raise ListDeclarationError(f"{name}: missing {sorted(missing)}")
@@ -216,7 +218,9 @@ def _write_sheet(
     rows: pl.DataFrame,
 ) -> SheetWritten:
     if rows.height + 1 > EXCEL_MAX_ROWS:
-        raise ValueError(f"{sheet.sheet}: {rows.height} rows do not fit an Excel sheet ({EXCEL_MAX_ROWS - 1})")
+        raise ValueError(
+            f"{sheet.sheet}: {rows.height} rows do not fit an Excel sheet ({EXCEL_MAX_ROWS - 1})"
+        )
     ws = workbook.add_worksheet(sheet.sheet)
     masked_cells = 0
     for j, column in enumerate(sheet.columns):
@@ -328,7 +332,9 @@ def write_workbook(
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(target))
     try:
-        published = dt.datetime.fromisoformat(str(release["published_at"])) if "published_at" in release else None
+        published = (
+            dt.datetime.fromisoformat(str(release["published_at"])) if "published_at" in release else None
+        )
         workbook.set_properties(
             {
                 "title": f"{city[1]} 清单 {release['release_id']}",
@@ -337,7 +343,9 @@ def write_workbook(
             }
         )
         formats = {
-            "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+            ),
             "text": workbook.add_format({"num_format": "@"}),
             "wrap": workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
@@ -355,12 +363,17 @@ def write_workbook(
     return written
 
 
-def write_lists(release_dir: Path, record: Mapping[str, Any], manifest: Path | None = None) -> list[dict]:
+def write_lists(
+    release_dir: Path,
+    record: Mapping[str, Any],
+    manifest: Path | None = None,
+    declaration: Path = LISTS_FILE,
+) -> list[dict]:
     """Every city's workbook in ``release_dir`` (a release candidate: ``warehouse.duckdb`` holds the published,
     disclosure-protected tables); returns the documents to list in ``release.json`` and ``manifest.json``.
 
     A workbook is written for every prefecture-level city that has a row on at least one list."""
-    book = load_workbook_declaration(manifest=manifest)
+    book = load_workbook_declaration(declaration, manifest)
     con = duckdb.connect(str(release_dir / "warehouse.duckdb"), read_only=True)
     try:
         every = {s.sheet: sheet_rows(con, s) for s in book.sheets}
@@ -380,9 +393,7 @@ def write_lists(release_dir: Path, record: Mapping[str, Any], manifest: Path | N
         city = (code, names.get(code) or code)
         relative = book.path.format(city_code=code, city_name=_file_safe(city[1]))
         target = release_dir / relative
-        rows = {
-            s.sheet: every[s.sheet].filter(pl.col(s.city_column) == code) for s in book.sheets
-        }
+        rows = {s.sheet: every[s.sheet].filter(pl.col(s.city_column) == code) for s in book.sheets}
         written = write_workbook(target, book, city, record, rows)
         documents.append(
             {
