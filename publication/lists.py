@@ -265,6 +265,24 @@ def _write_sheet(
     return SheetWritten(sheet.sheet, sheet.table, rows.height, masked_cells)
 
 
+SOURCE_NOTE = (
+    "本工作簿由该发布版本已公开的数据表生成（发布时经质量检查和小格抑制处理后的表），"
+    "数值与发布版本一致，未另行计算。"
+)
+
+
+def disclosure_rule(k: float, masked: str) -> str:
+    """The disclosure rule as the 说明 sheet states it, for suppression threshold ``k``."""
+    if not k:
+        return f"本发布版本未做小格抑制（k = 0）；空白格表示该值为空。被屏蔽的格子会显示为“{masked}”。"
+    return (
+        f"人数（人次）小于 {k:g} 且不为 0 的格子，以及可由合计推算出被屏蔽值的格子和据此计算的比率，"
+        f"在发布版本中已屏蔽；本工作簿照发布版本显示为“{masked}”"
+        "（依据每行的 suppressed_columns），不重新计算。"
+        "空白格表示发布版本中该值为空（如无数据或分母为 0）。"
+    )
+
+
 def _about(
     workbook: xlsxwriter.Workbook,
     formats: Mapping[str, Any],
@@ -281,21 +299,8 @@ def _about(
         ("城市", f"{city[1]}（{city[0]}）"),
         ("发布编号", str(release["release_id"])),
         ("发布日期", published),
-        (
-            "数据来源",
-            "本工作簿由该发布版本已公开的数据表生成（发布时经质量检查和小格抑制处理后的表），"
-            "数值与发布版本一致，未另行计算。",
-        ),
-        (
-            "小格抑制规则",
-            (
-                f"人数（人次）小于 {k:g} 且不为 0 的格子，以及可由合计推算出被屏蔽值的格子和据此计算的比率，"
-                f"在发布版本中已屏蔽；本工作簿照发布版本显示为“{book.masked}”（依据每行的 suppressed_columns），"
-                "不重新计算。空白格表示发布版本中该值为空（如无数据或分母为 0）。"
-                if k
-                else f"本发布版本未做小格抑制（k = 0）；空白格表示该值为空。被屏蔽的格子会显示为“{book.masked}”。"
-            ),
-        ),
+        ("数据来源", SOURCE_NOTE),
+        ("小格抑制规则", disclosure_rule(k, book.masked)),
     ]
     ws.write_string(0, 0, "项目", formats["header"])
     ws.write_string(0, 1, "内容", formats["header"])
@@ -369,8 +374,9 @@ def write_lists(
     manifest: Path | None = None,
     declaration: Path = LISTS_FILE,
 ) -> list[dict]:
-    """Every city's workbook in ``release_dir`` (a release candidate: ``warehouse.duckdb`` holds the published,
-    disclosure-protected tables); returns the documents to list in ``release.json`` and ``manifest.json``.
+    """Every city's workbook in ``release_dir`` (a release candidate: ``warehouse.duckdb`` holds the
+    published, disclosure-protected tables); returns the documents to list in ``release.json`` and
+    ``manifest.json``.
 
     A workbook is written for every prefecture-level city that has a row on at least one list."""
     book = load_workbook_declaration(declaration, manifest)

@@ -235,7 +235,8 @@ def publish(
             for g in gates
         ],
     }
-    record["documents"] = documents(candidate.path, record) if documents is not None else []
+    listed = documents(candidate.path, record) if documents is not None else []
+    record["documents"] = listed
     con = duckdb.connect(str(candidate.database))
     try:
         con.execute(
@@ -251,7 +252,7 @@ def publish(
     )
     if finalize is not None:
         finalize(candidate.path, record)
-    export_files(candidate, record["documents"])
+    export_files(candidate, listed)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):

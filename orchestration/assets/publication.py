@@ -12,6 +12,7 @@ from core.failpoints import failpoint
 from core.settings import Settings
 from ingestion.raw_zone import all_manifests
 from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
+from publication.lists import write_lists
 from publication.postgres import load_release, published_declarations
 from publication.release import (
     Candidate,
@@ -21,7 +22,6 @@ from publication.release import (
     publish,
     stage_candidate,
 )
-from publication.lists import write_lists
 from publication.report import write_report
 from quality.gate import run_gate
 from transformation.fingerprint import run_start_fingerprint

@@ -173,7 +173,7 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
     assert demand.freeze_panes == "A2"
     headers = [c.value for c in demand[1]]
     assert headers[:3] == ["发布年度", "企业编号", "企业名称"] and "最低月薪（元）" in headers
-    first = {h: c for h, c in zip(headers, demand[2], strict=True)}
+    first = dict(zip(headers, demand[2], strict=True))
     assert first["发布年度"].value == 2024  # sorted year desc
     assert first["企业编号"].value == "0012345" and first["企业编号"].data_type == "s"  # text, zeros kept
     assert first["行业代码"].value == "06" and first["行业代码"].number_format == "@"

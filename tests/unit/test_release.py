@@ -100,8 +100,8 @@ def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db:
 
 
 def test_documents_are_listed_and_a_failing_one_publishes_nothing(tmp_path: Path, build_db: Path) -> None:
-    """The documents step (the lists workbooks) writes into the candidate before the switch; its entries are
-    in release.json and manifest.json; when it fails the release stays a candidate and current is unchanged."""
+    """The documents step (the lists workbooks) writes into the candidate before the switch; its entries
+    are in release.json and manifest.json; when it fails the release stays a candidate, current unchanged."""
     releases = tmp_path / "releases"
 
     def one_document(folder: Path, record: dict) -> list[dict]:
