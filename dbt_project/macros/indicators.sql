@@ -9,11 +9,6 @@
          else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
 {%- endmacro %}
 
-{#- The smoothed shortage index used for the 紧缺人才目录: demand ÷ (supply + 1), defined when supply is 0. -#}
-{% macro shortage_index(demand, supply) -%}
-    cast({{ demand }} as double) / (cast({{ supply }} as double) + 1.0)
-{%- endmacro %}
-
 {#- Dissimilarity index between two distributions given as shares: ½ Σ |a − b| over categories. -#}
 {% macro dissimilarity_index(share_a, share_b) -%}
     0.5 * sum(abs(coalesce({{ share_a }}, 0) - coalesce({{ share_b }}, 0)))
@@ -26,4 +21,17 @@
     weights stays under 1e-9. -#}
 {% macro exact_weight(weight) -%}
     cast({{ weight }} as decimal(38, 18))
+{%- endmacro %}
+
+{#- The survey round of a graduate-destination record (毕业去向落实率 is published per round, never pooled):
+    'initial' (初次) when dated on or before the initial reference date of the graduation year (31 Aug), 'year_end'
+    (年终) when dated after it and on or before the year-end reference date (31 Dec); null when later (no
+    official rate). Reference dates: dbt vars survey_initial_reference, survey_year_end_reference [month, day]. -#}
+{% macro survey_round(survey_date, grad_year) -%}
+    {%- set initial = var('survey_initial_reference') -%}
+    {%- set year_end = var('survey_year_end_reference') -%}
+    case
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ initial[0] }}, {{ initial[1] }}) then 'initial'
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ year_end[0] }}, {{ year_end[1] }}) then 'year_end'
+    end
 {%- endmacro %}

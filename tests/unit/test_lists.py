@@ -25,7 +25,7 @@ RECORD = {
     "published_at": "2026-01-01T08:00:00+00:00",
     "disclosure": {"suppression_k": 5, "tables": {}},
 }
-MASKED_SHORTAGE = "graduates_supplied,shortage_index,demand_supply_ratio"
+MASKED_SHORTAGE = "shortage_rank,shortage_level,graduates_supplied,shortage_gap,demand_supply_ratio"
 ROWS = {
     "dim_region": [
         {"region_code": "320500", "region_name": "苏州市"},
@@ -53,36 +53,44 @@ ROWS = {
         {"enterprise_id": "0012345", "region_code": "320500", "year": 2023, "postings": 1, "headcount": 1},
         {"enterprise_id": "E9", "region_code": "320200", "year": 2024, "postings": 1, "headcount": 3},
     ],
-    "mart_shortage_list": [
+    "mart_shortage_industries": [
         {
+            "region_level": "prefecture",
             "region_code": "320500",
             "region_name": "苏州市",
             "year": 2024,
-            "classification": "industry_division",
-            "code": "06",
-            "shortage_rank": 1,
-            "shortage_index": None,
-            "shortage_level": "severe",
-            "has_vocational_supply": True,
+            "industry_code": "06",
+            "shortage_rank": None,
+            "shortage_level": None,
             "vacancy_headcount": 50,
             "graduates_supplied": None,
+            "shortage_gap": None,
             "demand_supply_ratio": None,
             "suppressed_columns": MASKED_SHORTAGE,
         },
         {
+            "region_level": "prefecture",
             "region_code": "320500",
             "year": 2024,
-            "classification": "industry_division",
-            "code": "38",
-            "shortage_rank": 2,
-            "shortage_index": 20.0,
+            "industry_code": "38",
+            "shortage_rank": 1,
             "shortage_level": "severe",
-            "has_vocational_supply": False,
-            "vacancy_headcount": 20,
-            "graduates_supplied": 0,
-            "demand_supply_ratio": None,  # null because there is no supply, not masked
+            "vacancy_headcount": 40,
+            "graduates_supplied": 10,
+            "shortage_gap": 30,
+            "demand_supply_ratio": None,  # null, not masked: shown blank
+        },
+        {  # a province row is on no city's list
+            "region_level": "province",
+            "region_code": "320000",
+            "year": 2024,
+            "industry_code": "38",
+            "shortage_rank": 1,
+            "vacancy_headcount": 400,
+            "graduates_supplied": 10,
         },
     ],
+    "mart_shortage_occupations": [],
     "mart_technical_services": [
         {
             "project_id": "T1",
@@ -155,20 +163,28 @@ def test_one_workbook_per_city_listed_with_its_hash(written: tuple[Path, list[di
     suzhou = {s["sheet"]: (s["rows"], s["masked_cells"]) for s in documents[1]["sheets"]}
     assert suzhou == {
         "企业需求清单": (2, 0),
-        "紧缺人才目录": (2, 3),
+        "紧缺人才目录（产业）": (2, 5),
+        "紧缺人才目录（职业）": (0, 0),
         "技术服务清单": (1, 0),
         "培训资源清单": (1, 1),
     }
     wuxi = folder / documents[0]["path"]
     assert [r[1] for r in _sheet(wuxi, "企业需求清单")[1:]] == ["E9"]  # only its own city's rows
-    assert len(_sheet(wuxi, "紧缺人才目录")) == 1  # the header alone
+    assert len(_sheet(wuxi, "紧缺人才目录（产业）")) == 1  # the header alone
 
 
 def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict]]) -> None:
     folder, _ = written
     path = folder / "lists" / "320500-苏州市.xlsx"
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["说明", "企业需求清单", "紧缺人才目录", "技术服务清单", "培训资源清单"]
+    assert book.sheetnames == [
+        "说明",
+        "企业需求清单",
+        "紧缺人才目录（产业）",
+        "紧缺人才目录（职业）",
+        "技术服务清单",
+        "培训资源清单",
+    ]
     demand = book["企业需求清单"]
     assert demand.freeze_panes == "A2"
     headers = [c.value for c in demand[1]]
@@ -181,16 +197,13 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
     assert first["首次发布日期"].is_date and first["首次发布日期"].value.date().isoformat() == "2024-03-01"
     assert demand.column_dimensions["C"].width > demand.column_dimensions["A"].width  # fitted widths
 
-    shortage = _sheet(path, "紧缺人才目录")
-    col = _headers(path, "紧缺人才目录")
-    masked, unmasked = shortage[1], shortage[2]
-    assert [masked[col[h]] for h in ("毕业生供给", "紧缺指数", "求人倍率")] == ["*", "*", "*"]
-    assert masked[col["代码"]] == "06" and masked[col["紧缺程度"]] == "严重紧缺"
-    assert masked[col["类别"]] == "行业（大类）" and masked[col["有职业院校供给"]] == "是"
-    assert (
-        unmasked[col["求人倍率"]] is None and unmasked[col["毕业生供给"]] == 0
-    )  # a null is blank, not masked
-    assert unmasked[col["有职业院校供给"]] == "否"
+    shortage = _sheet(path, "紧缺人才目录（产业）")
+    col = _headers(path, "紧缺人才目录（产业）")
+    listed, masked = shortage[1], shortage[2]  # rank 1 first, the withheld rank last
+    assert [masked[col[h]] for h in ("供给人数", "缺口数", "岗位供需比", "紧缺排名", "紧缺程度")] == ["*"] * 5
+    assert masked[col["行业代码"]] == "06" and masked[col["需求人数"]] == 50
+    assert listed[col["紧缺程度"]] == "严重紧缺" and listed[col["紧缺排名"]] == 1
+    assert listed[col["岗位供需比"]] is None and listed[col["供给人数"]] == 10  # a null is blank, not masked
 
     training = _sheet(path, "培训资源清单")
     col = _headers(path, "培训资源清单")
@@ -268,16 +281,20 @@ def _declare(tmp_path: Path, **sheet: object) -> Path:
 def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
     assert [s.sheet for s in load_workbook_declaration().sheets] == [
         "企业需求清单",
-        "紧缺人才目录",
+        "紧缺人才目录（产业）",
+        "紧缺人才目录（职业）",
         "技术服务清单",
         "培训资源清单",
     ]
     with pytest.raises(
-        ListDeclarationError, match=r"紧缺人才目录: mart_shortage_list documents no column 'rank'"
+        ListDeclarationError,
+        match=r"紧缺人才目录（产业）: mart_shortage_industries documents no column 'rank'",
     ):
         load_workbook_declaration(_declare(tmp_path, columns=["rank"]))
-    with pytest.raises(ListDeclarationError, match=r"listing_rule's description starts with no Chinese term"):
-        load_workbook_declaration(_declare(tmp_path, columns=["listing_rule"]))
+    with pytest.raises(
+        ListDeclarationError, match=r"bridge_version's description starts with no Chinese term"
+    ):
+        load_workbook_declaration(_declare(tmp_path, columns=["bridge_version"]))
     with pytest.raises(ListDeclarationError, match=r"stg_training is not a published table"):
         load_workbook_declaration(_declare(tmp_path, table="stg_training"))
     with pytest.raises(ListDeclarationError, match=r"sort entry 'year down'"):
