@@ -243,6 +243,14 @@ def apply_to_database(
     """
     summary: dict[str, dict[str, int]] = {}
     for policy in policies() if marts is None else marts:
+        if not policy.counts:  # declares no count of persons (counts: []): nothing to mask
+            summary[policy.table] = {
+                "cells_primary": 0,
+                "cells_secondary": 0,
+                "cells_rate": 0,
+                "rows_with_suppression": 0,
+            }
+            continue
         columns = sorted(
             {
                 *policy.key,

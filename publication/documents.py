@@ -1,4 +1,5 @@
-"""The documents a release carries beside its tables (the release report, the white papers): written into
+"""The documents a release carries beside its tables (the release report, the white papers, the lists
+workbooks): written into
 the candidate folder before the atomic switch, listed in ``release.json`` and ``manifest.json`` with their
 SHA-256."""
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.settings import WhitepaperSettings
+from publication.lists import write_lists
 from publication.report import write_report
 from publication.whitepaper import write_whitepapers
 
@@ -27,9 +29,11 @@ def document_entries(folder: Path, paths: Sequence[Path]) -> list[dict]:
 
 
 def release_documents(whitepaper: WhitepaperSettings) -> Callable[[Path, dict], list[Path]]:
-    """What ``publish(finalize=...)`` writes into a release: the report, then one white paper per city."""
+    """What ``publish(finalize=...)`` writes into a release: the report, one white paper and one lists
+    workbook per city."""
 
     def finalize(folder: Path, record: dict) -> list[Path]:
-        return [write_report(folder, record), *write_whitepapers(folder, record, whitepaper)]
+        workbooks = [folder / d["path"] for d in write_lists(folder, record)]
+        return [write_report(folder, record), *write_whitepapers(folder, record, whitepaper), *workbooks]
 
     return finalize

@@ -10,6 +10,7 @@ Layout under ``releases_dir``::
     <release_id>/manifest.json                  tables, row counts, columns, Parquet files and their SHA-256
     <release_id>/report.html                    the release report (charts, shortage list, checks, inputs)
     <release_id>/whitepaper/<city>-<name>-<year>.html|.pdf  the white paper per city (publication/whitepaper/)
+    <release_id>/lists/<city>-<name>.xlsx       the lists offices circulate, per city (publication/lists.py)
     <release_id>/docs/dbt.html                  the dbt documentation site
     current -> <release_id>                     symlink, switched atomically (rename over the old link)
     releases.jsonl                              one line per published release
@@ -284,7 +285,7 @@ def publish(
     export_files(candidate, documents)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
-    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet")):
+    for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):
         path.chmod(0o444)
     if before_switch is not None:
         before_switch()

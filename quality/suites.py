@@ -150,7 +150,7 @@ def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> l
         [f"({c} is null) <> {_listed(c)}" for c in policy.counts]
         + [f"({r} is not null and {_listed(r)})" for r in policy.rates]
     )
-    if mismatch:  # a mart without counts of persons (mart_industry_structure) has nothing to mask
+    if mismatch:  # a mart without counts of persons (counts: []) masks nothing
         ex.append(
             _rows("a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL", mismatch)
         )
@@ -243,7 +243,14 @@ def mart_suite(mart: MartDeclaration, suppression_k: float = 0) -> SuiteSpec:
     ex: list[tuple[Expectation, bool]] = []
     if checks.min_rows:
         ex.append((expect.ExpectTableRowCountToBeBetween(min_value=checks.min_rows), True))
-    ex.append((expect.ExpectCompoundColumnsToBeUnique(column_list=list(mart.key)), True))
+    ex.append(
+        (
+            expect.ExpectCompoundColumnsToBeUnique(column_list=list(mart.key))
+            if len(mart.key) > 1  # GX's compound expectation wants two columns or more
+            else expect.ExpectColumnValuesToBeUnique(column=mart.key[0]),
+            True,
+        )
+    )
     ex += [(expect.ExpectColumnValuesToNotBeNull(column=c), True) for c in checks.not_null]
     ex += [(expect.ExpectColumnValuesToNotBeNull(column=c), False) for c in checks.not_null_warn]
     between = expect.ExpectColumnValuesToBeBetween

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -97,6 +98,48 @@ def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db:
             keep=2,
         )
     assert published_releases(releases) == ["r2", "r3"] and current_release(releases) == "r3"
+
+
+def test_documents_are_listed_and_a_failing_one_publishes_nothing(tmp_path: Path, build_db: Path) -> None:
+    """The documents step (the lists workbooks) writes into the candidate before the switch; its entries
+    are in release.json and manifest.json; when it fails the release stays a candidate, current unchanged."""
+    releases = tmp_path / "releases"
+
+    def one_document(folder: Path, record: dict) -> list[Path]:
+        con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)  # reads the candidate's tables
+        (x,) = con.execute("select x from m").fetchone() or (None,)
+        con.close()
+        (folder / "lists").mkdir()
+        (folder / "lists" / "a.xlsx").write_bytes(f"{record['release_id']}:{x}".encode())
+        return [folder / "lists" / "a.xlsx"]
+
+    publish(
+        stage_candidate(build_db, releases, "r1", TABLES),
+        releases,
+        [],
+        [_gate(tmp_path, True)],
+        finalize=one_document,
+    )
+    assert (releases / "r1" / "lists" / "a.xlsx").read_bytes() == b"r1:1"
+    for listing in ("release.json", "manifest.json"):
+        (entry,) = json.loads((releases / "r1" / listing).read_text())["documents"]
+        assert entry["path"] == "lists/a.xlsx" and entry["sha256"] == hashlib.sha256(b"r1:1").hexdigest()
+
+    def failing(folder: Path, record: dict) -> list[Path]:
+        (folder / "lists").mkdir()
+        (folder / "lists" / "half.xlsx").write_bytes(b"half")
+        raise RuntimeError("workbook writer died")
+
+    with pytest.raises(RuntimeError, match="workbook writer died"):
+        publish(
+            stage_candidate(build_db, releases, "r2", TABLES),
+            releases,
+            [],
+            [_gate(tmp_path, True)],
+            finalize=failing,
+        )
+    assert current_release(releases) == "r1" and published_releases(releases) == ["r1"]
+    assert not (releases / "r2").exists()
 
 
 def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) -> None:

@@ -1,0 +1,65 @@
+-- 企业需求清单: enterprise × city × industry 大类 × occupation × education level asked × posting year. The postings
+-- of one enterprise with the same workplace city, industry, occupation and level, posted in the same year, are one
+-- line: how many postings, how many people wanted, and the salary range offered (monthly, CNY). Postings whose
+-- workplace resolves to no prefecture-level city are not on any city's list.
+with postings as (
+    select
+        enterprise_id,
+        prefecture_code as region_code,
+        industry_division_code,
+        occupation_code,
+        required_level,
+        posted_year,
+        enterprise_name,
+        posting_id,
+        headcount,
+        salary_min_cny,
+        salary_max_cny,
+        posted_date
+    from {{ ref('int_vacancies') }}
+    where prefecture_code is not null
+),
+
+lines as (
+    select
+        enterprise_id,
+        region_code,
+        industry_division_code,
+        occupation_code,
+        required_level,
+        posted_year,
+        max(enterprise_name) as enterprise_name,  -- deterministic if an enterprise posts under two names
+        count(*) as postings,
+        sum(headcount) as headcount,
+        min(salary_min_cny) as salary_min_cny,
+        max(salary_max_cny) as salary_max_cny,
+        min(posted_date) as first_posted_date,
+        max(posted_date) as last_posted_date
+    from postings
+    group by all
+)
+
+select
+    cast(l.enterprise_id as string) as enterprise_id,
+    cast(l.enterprise_name as string) as enterprise_name,
+    cast(l.region_code as string) as region_code,
+    cast(r.region_name as string) as region_name,
+    cast(l.industry_division_code as string) as industry_code,
+    cast(i.industry_name as string) as industry_name,
+    cast(l.occupation_code as string) as occupation_code,
+    cast(o.occupation_name as string) as occupation_name,
+    cast(l.required_level as string) as required_level,
+    cast(lv.label_zh as string) as required_level_name,
+    cast(l.posted_year as integer) as year,
+    cast(l.postings as bigint) as postings,
+    cast(l.headcount as bigint) as headcount,
+    cast(l.salary_min_cny as double) as salary_min_cny,
+    cast(l.salary_max_cny as double) as salary_max_cny,
+    cast(l.first_posted_date as date) as first_posted_date,
+    cast(l.last_posted_date as date) as last_posted_date,
+    {{ suppressed_columns() }}
+from lines as l
+left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
+left join {{ ref('dim_industry') }} as i on l.industry_division_code = i.industry_code
+left join {{ ref('dim_occupation') }} as o on l.occupation_code = o.occupation_code
+left join {{ ref('major_levels') }} as lv on l.required_level = lv.level

@@ -1,0 +1,435 @@
+"""The lists offices circulate (清单): one Excel workbook per city and release, declared in ``lists.yml``.
+
+Each workbook (``lists/<city_code>-<city name>.xlsx`` in the release folder) has a first sheet 说明 (the
+release id and date, each list's definition, the disclosure rule) and one sheet per list declared in
+``lists.yml``: the rows of a published table for that city, with Chinese headers, the header row frozen,
+column widths fitted, codes written as text (``0101`` stays ``0101``), dates as dates.
+
+The workbooks are written at publication from the tables of the release candidate — the published tables,
+after disclosure control — so a masked cell is shown as masked (``masked`` in ``lists.yml``) from the row's
+``suppressed_columns``, never recomputed. :func:`write_lists` runs inside ``publication.release.publish``
+before the release folder becomes visible: a failure here publishes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import xlsxwriter
+import yaml
+
+from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, declarations
+
+LISTS_FILE = Path(__file__).with_name("lists.yml")
+MAX_WIDTH = 60  # characters; longer text wraps in the cell's width
+EXCEL_MAX_ROWS = 1_048_576
+SHEET_NAME_MAX = 31
+_LEADING_CHINESE = re.compile(r"^([\u3400-\u9fff][^\s]*)\s")
+_PARENTHESISED_CHINESE = re.compile(r"[(（]([\u3400-\u9fff][\u3400-\u9fff、]*)[)）]")
+
+
+class ListDeclarationError(ValueError):
+    """``lists.yml`` declares something that cannot be written (names the sheet and what is wrong)."""
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    column: str
+    header: str
+    format: str | None = None
+    labels: Mapping[Any, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    sheet: str
+    table: str
+    city_column: str
+    definition: str
+    columns: tuple[ListColumn, ...]
+    sort: tuple[tuple[str, bool], ...] = ()  # (column, descending)
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Workbook:
+    path: str  # a format with {city_code} and {city_name}
+    cities_table: str
+    cities_code: str
+    cities_name: str
+    about_sheet: str
+    masked: str
+    booleans: Mapping[bool, str]
+    sheets: tuple[ListSheet, ...]
+
+
+# --- the declaration --------------------------------------------------------------------------------------
+
+
+def header_of(description: str) -> str | None:
+    """The Chinese header a dbt column description starts with (``需求人数 People wanted`` → ``需求人数``), or
+    the Chinese term it gives in parentheses (``Region name (地区名称).`` → ``地区名称``)."""
+    if m := _LEADING_CHINESE.match(description.strip() + " "):
+        return m.group(1)
+    if m := _PARENTHESISED_CHINESE.search(description):
+        return m.group(1)
+    return None
+
+
+def _sort(sheet: str, value: Any) -> tuple[tuple[str, bool], ...]:
+    out = []
+    for item in value or []:
+        parts = str(item).split()
+        if len(parts) not in (1, 2) or (len(parts) == 2 and parts[1].lower() not in ("asc", "desc")):
+            raise ListDeclarationError(f"{sheet}: sort entry {item!r} must be 'column' or 'column desc'")
+        out.append((parts[0], len(parts) == 2 and parts[1].lower() == "desc"))
+    return tuple(out)
+
+
+def _sheet(raw: Mapping[str, Any], models: Mapping[str, MartDeclaration]) -> ListSheet:
+    name = str(raw.get("sheet") or "")
+    if not name or len(name) > SHEET_NAME_MAX or any(c in name for c in "[]:*?/\\"):
+        raise ListDeclarationError(
+            f"sheet {name!r}: a sheet name has 1–{SHEET_NAME_MAX} characters, none of []:*?/\\"
+        )
+    missing = {"table", "city_column", "columns"} - set(raw)
+    if missing:
+        raise ListDeclarationError(f"{name}: missing {sorted(missing)}")
+    table = raw["table"]
+    model = models.get(table)
+    if model is None or not model.published:
+        raise ListDeclarationError(f"{name}: {table} is not a published table (config.meta.published)")
+    documented = {c.name: c for c in model.columns}
+    columns = []
+    for spec in raw["columns"]:
+        spec = {"column": spec} if isinstance(spec, str) else dict(spec)
+        column = spec["column"]
+        if column not in documented:
+            raise ListDeclarationError(f"{name}: {table} documents no column {column!r}")
+        header = spec.get("header") or header_of(documented[column].description)
+        if not header:
+            raise ListDeclarationError(
+                f"{name}: {table}.{column}'s description starts with no Chinese term; give a header"
+            )
+        columns.append(ListColumn(column, str(header), spec.get("format"), dict(spec.get("labels") or {})))
+    headers = [c.header for c in columns]
+    if len(set(headers)) != len(headers):
+        raise ListDeclarationError(f"{name}: two columns have the same header: {headers}")
+    sort = _sort(name, raw.get("sort"))
+    where = dict(raw.get("where") or {})
+    for column in [raw["city_column"], *where, *(c for c, _ in sort)]:
+        if column not in documented:
+            raise ListDeclarationError(f"{name}: {table} documents no column {column!r}")
+    return ListSheet(name, table, raw["city_column"], model.description, tuple(columns), sort, where)
+
+
+def load_workbook_declaration(path: Path = LISTS_FILE, manifest: Path | None = None) -> Workbook:
+    """``lists.yml``, checked against the published tables' dbt declarations (``manifest``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    models = {d.name: d for d in declarations(manifest)}
+    book = raw["workbook"]
+    sheets = tuple(_sheet(s, models) for s in raw["sheets"])
+    names = [s.sheet for s in sheets] + [book["about_sheet"]]
+    if len(set(names)) != len(names):
+        raise ListDeclarationError(f"{path}: two sheets have the same name: {names}")
+    cities = book["cities"]
+    return Workbook(
+        path=book["path"],
+        cities_table=cities["table"],
+        cities_code=cities["code"],
+        cities_name=cities["name"],
+        about_sheet=book["about_sheet"],
+        masked=str(book["masked"]),
+        booleans={bool(k): str(v) for k, v in (book.get("booleans") or {True: "是", False: "否"}).items()},
+        sheets=sheets,
+    )
+
+
+# --- reading the candidate ----------------------------------------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sheet_rows(con: duckdb.DuckDBPyConnection, sheet: ListSheet) -> pl.DataFrame:
+    """The sheet's rows of every city, in its order: its columns, the city and ``suppressed_columns``."""
+    selected = dict.fromkeys([sheet.city_column, *(c.column for c in sheet.columns), SUPPRESSED_COLUMNS])
+    where = " and ".join(f"{_quote(c)} = ?" for c in sheet.where) or "true"
+    order = ", ".join(f"{_quote(c)} {'desc' if d else 'asc'} nulls last" for c, d in sheet.sort) or "1"
+    sql = (
+        f"select {', '.join(_quote(c) for c in selected)} from main.{_quote(sheet.table)} "
+        f"where {where} and {_quote(sheet.city_column)} is not null order by {order}"
+    )
+    return con.execute(sql, list(sheet.where.values())).pl()
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Characters as Excel's column width counts them: a CJK (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _shown(value: Any, column: ListColumn, booleans: Mapping[bool, str]) -> Any:
+    if value is None:
+        return None
+    if column.labels and value in column.labels:
+        return column.labels[value]
+    if isinstance(value, bool):
+        return booleans[value]
+    return value
+
+
+def masked_cells(rows: pl.DataFrame, sheet: ListSheet) -> int:
+    """Cells of the sheet's columns that the release masked (named in the row's ``suppressed_columns``)."""
+    return sum(sum(_masked_mask(rows, c.column)) for c in sheet.columns) if rows.height else 0
+
+
+def _masked_mask(frame: pl.DataFrame, column: str) -> list[bool]:
+    listed = frame[SUPPRESSED_COLUMNS].fill_null("").str.split(",")
+    return listed.list.contains(column).to_list()
+
+
+@dataclass(frozen=True)
+class SheetWritten:
+    sheet: str
+    table: str
+    rows: int
+    masked_cells: int
+
+
+def _write_sheet(
+    workbook: xlsxwriter.Workbook,
+    formats: Mapping[str, Any],
+    book: Workbook,
+    sheet: ListSheet,
+    rows: pl.DataFrame,
+) -> SheetWritten:
+    if rows.height + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(
+            f"{sheet.sheet}: {rows.height} rows do not fit an Excel sheet ({EXCEL_MAX_ROWS - 1})"
+        )
+    ws = workbook.add_worksheet(sheet.sheet)
+    masked_cells = 0
+    for j, column in enumerate(sheet.columns):
+        values = rows[column.column].to_list()
+        masked = _masked_mask(rows, column.column) if rows.height else []
+        dtype = rows.schema[column.column]
+        is_text = dtype == pl.String
+        number_format = column.format or ("0" if dtype.is_integer() else None)
+        cell = (
+            formats["text"]
+            if is_text
+            else formats["date"]
+            if dtype == pl.Date
+            else workbook.add_format({"num_format": number_format})
+            if number_format
+            else None
+        )
+        width = display_width(column.header)
+        for i, (value, is_masked) in enumerate(zip(values, masked, strict=True), start=1):
+            shown = _shown(value, column, book.booleans)
+            if is_masked:
+                masked_cells += 1
+                ws.write_string(i, j, book.masked, formats["masked"])
+                width = max(width, display_width(book.masked))
+            elif shown is None:
+                ws.write_blank(i, j, None, cell)
+            elif isinstance(shown, str):
+                ws.write_string(i, j, shown, formats["text"])  # codes stay text: no leading zero lost
+                width = max(width, display_width(shown))
+            elif isinstance(shown, dt.date):
+                ws.write_datetime(i, j, dt.datetime.combine(shown, dt.time()), formats["date"])
+                width = max(width, 10)
+            else:
+                number = float(shown) if isinstance(shown, Decimal) else shown
+                ws.write_number(i, j, number, cell)
+                width = max(width, len(f"{number:,.2f}") if isinstance(number, float) else len(str(number)))
+        ws.write_string(0, j, column.header, formats["header"])
+        ws.set_column(j, j, min(width, MAX_WIDTH) + 2, cell)
+    ws.freeze_panes(1, 0)
+    if sheet.columns:
+        ws.autofilter(0, 0, max(rows.height, 1), len(sheet.columns) - 1)
+    return SheetWritten(sheet.sheet, sheet.table, rows.height, masked_cells)
+
+
+SOURCE_NOTE = (
+    "本工作簿由该发布版本已公开的数据表生成（发布时经质量检查和小格抑制处理后的表），"
+    "数值与发布版本一致，未另行计算。"
+)
+
+
+def disclosure_rule(k: float, masked: str) -> str:
+    """The disclosure rule as the 说明 sheet states it, for suppression threshold ``k``."""
+    if not k:
+        return f"本发布版本未做小格抑制（k = 0）；空白格表示该值为空。被屏蔽的格子会显示为“{masked}”。"
+    return (
+        f"人数（人次）小于 {k:g} 且不为 0 的格子，以及可由合计推算出被屏蔽值的格子和据此计算的比率，"
+        f"在发布版本中已屏蔽；本工作簿照发布版本显示为“{masked}”"
+        "（依据每行的 suppressed_columns），不重新计算。"
+        "空白格表示发布版本中该值为空（如无数据或分母为 0）。"
+    )
+
+
+def _about(
+    workbook: xlsxwriter.Workbook,
+    formats: Mapping[str, Any],
+    book: Workbook,
+    city: tuple[str, str],
+    release: Mapping[str, Any],
+    written: Sequence[SheetWritten],
+    sheets: Sequence[ListSheet],
+) -> None:
+    ws = workbook.add_worksheet(book.about_sheet)
+    k = (release.get("disclosure") or {}).get("suppression_k", 0)
+    published = str(release.get("published_at", ""))[:10]
+    lines: list[tuple[str, str]] = [
+        ("城市", f"{city[1]}（{city[0]}）"),
+        ("发布编号", str(release["release_id"])),
+        ("发布日期", published),
+        ("数据来源", SOURCE_NOTE),
+        ("小格抑制规则", disclosure_rule(k, book.masked)),
+    ]
+    ws.write_string(0, 0, "项目", formats["header"])
+    ws.write_string(0, 1, "内容", formats["header"])
+    row = 1
+    for label, text in lines:
+        ws.write_string(row, 0, label, formats["text"])
+        ws.write_string(row, 1, text, formats["wrap"])
+        row += 1
+    row += 1
+    for j, header in enumerate(("清单（工作表）", "来源表", "行数", "被屏蔽格数", "定义")):
+        ws.write_string(row, j, header, formats["header"])
+    for w, sheet in zip(written, sheets, strict=True):
+        row += 1
+        ws.write_string(row, 0, w.sheet, formats["text"])
+        ws.write_string(row, 1, w.table, formats["text"])
+        ws.write_number(row, 2, w.rows)
+        ws.write_number(row, 3, w.masked_cells)
+        ws.write_string(row, 4, sheet.definition, formats["wrap"])
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 3, 12)
+    ws.set_column(4, 4, 100)
+    ws.freeze_panes(1, 0)
+
+
+def write_workbook(
+    target: Path,
+    book: Workbook,
+    city: tuple[str, str],
+    release: Mapping[str, Any],
+    rows: Mapping[str, pl.DataFrame],
+) -> list[SheetWritten]:
+    """One city's workbook at ``target``: 说明 first, then each declared sheet with ``rows[sheet]``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(target))
+    try:
+        published = (
+            dt.datetime.fromisoformat(str(release["published_at"])) if "published_at" in release else None
+        )
+        workbook.set_properties(
+            {
+                "title": f"{city[1]} 清单 {release['release_id']}",
+                "comments": f"release {release['release_id']}",
+                **({"created": published.replace(tzinfo=None)} if published else {}),
+            }
+        )
+        formats = {
+            "header": workbook.add_format(
+                {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+            ),
+            "text": workbook.add_format({"num_format": "@"}),
+            "wrap": workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "masked": workbook.add_format({"num_format": "@", "align": "center", "font_color": "#808080"}),
+        }
+        summary = [
+            SheetWritten(s.sheet, s.table, rows[s.sheet].height, masked_cells(rows[s.sheet], s))
+            for s in book.sheets
+        ]
+        _about(workbook, formats, book, city, release, summary, book.sheets)  # the first sheet
+        written = [_write_sheet(workbook, formats, book, s, rows[s.sheet]) for s in book.sheets]
+        assert written == summary, (written, summary)
+    finally:
+        workbook.close()
+    return written
+
+
+def write_lists(
+    release_dir: Path,
+    record: Mapping[str, Any],
+    manifest: Path | None = None,
+    declaration: Path = LISTS_FILE,
+) -> list[dict]:
+    """Every city's workbook in ``release_dir`` (a release candidate: ``warehouse.duckdb`` holds the
+    published, disclosure-protected tables); returns the documents to list in ``release.json`` and
+    ``manifest.json``.
+
+    A workbook is written for every prefecture-level city that has a row on at least one list. A list whose
+    mart the release does not hold (a mart no longer published) is left out of the workbooks."""
+    book = load_workbook_declaration(declaration, manifest)
+    con = duckdb.connect(str(release_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        present = {
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main'"
+            ).fetchall()
+        }
+        book = dataclasses.replace(book, sheets=tuple(s for s in book.sheets if s.table in present))
+        every = {s.sheet: sheet_rows(con, s) for s in book.sheets}
+        codes = sorted({c for s in book.sheets for c in every[s.sheet][s.city_column].unique().to_list()})
+        names = (
+            {}
+            if book.cities_table not in present
+            else dict(
+                con.execute(
+                    f"select {_quote(book.cities_code)}, {_quote(book.cities_name)} "
+                    f"from main.{_quote(book.cities_table)} where {_quote(book.cities_code)} in "
+                    f"(select unnest(?::varchar[]))",
+                    [codes],
+                ).fetchall()
+            )
+        )
+    finally:
+        con.close()
+    documents = []
+    for code in codes:
+        city = (code, names.get(code) or code)
+        relative = book.path.format(city_code=code, city_name=_file_safe(city[1]))
+        target = release_dir / relative
+        rows = {s.sheet: every[s.sheet].filter(pl.col(s.city_column) == code) for s in book.sheets}
+        written = write_workbook(target, book, city, record, rows)
+        documents.append(
+            {
+                "kind": "lists_workbook",
+                "city_code": code,
+                "city_name": city[1],
+                "path": relative,
+                "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                "bytes": target.stat().st_size,
+                "sheets": [
+                    {"sheet": w.sheet, "table": w.table, "rows": w.rows, "masked_cells": w.masked_cells}
+                    for w in written
+                ],
+            }
+        )
+    return documents
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name)

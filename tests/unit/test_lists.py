@@ -1,0 +1,309 @@
+"""The lists workbooks (publication/lists.py): written from a tiny candidate, read back with openpyxl."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+import yaml
+
+from publication.lists import (
+    LISTS_FILE,
+    ListDeclarationError,
+    display_width,
+    header_of,
+    load_workbook_declaration,
+    write_lists,
+)
+from transformation.marts import declarations
+
+RECORD = {
+    "release_id": "20260101T000000000000Z-abcdef12",
+    "published_at": "2026-01-01T08:00:00+00:00",
+    "disclosure": {"suppression_k": 5, "tables": {}},
+}
+MASKED_SHORTAGE = "shortage_rank,shortage_level,graduates_supplied,shortage_gap,demand_supply_ratio"
+ROWS = {
+    "dim_region": [
+        {"region_code": "320500", "region_name": "苏州市"},
+        {"region_code": "320200", "region_name": "无锡市"},
+    ],
+    "mart_enterprise_demand": [
+        {
+            "enterprise_id": "0012345",
+            "enterprise_name": "甲公司",
+            "region_code": "320500",
+            "region_name": "苏州市",
+            "industry_code": "06",
+            "industry_name": "煤炭开采和洗选业",
+            "occupation_code": "6-22-01-01",
+            "required_level": "higher",
+            "required_level_name": "高职专科",
+            "year": 2024,
+            "postings": 2,
+            "headcount": 5,
+            "salary_min_cny": 4000.0,
+            "salary_max_cny": None,
+            "first_posted_date": "2024-03-01",
+            "last_posted_date": "2024-05-01",
+        },
+        {"enterprise_id": "0012345", "region_code": "320500", "year": 2023, "postings": 1, "headcount": 1},
+        {"enterprise_id": "E9", "region_code": "320200", "year": 2024, "postings": 1, "headcount": 3},
+    ],
+    "mart_shortage_industries": [
+        {
+            "region_level": "prefecture",
+            "region_code": "320500",
+            "region_name": "苏州市",
+            "year": 2024,
+            "industry_code": "06",
+            "shortage_rank": None,
+            "shortage_level": None,
+            "vacancy_headcount": 50,
+            "graduates_supplied": None,
+            "shortage_gap": None,
+            "demand_supply_ratio": None,
+            "suppressed_columns": MASKED_SHORTAGE,
+        },
+        {
+            "region_level": "prefecture",
+            "region_code": "320500",
+            "year": 2024,
+            "industry_code": "38",
+            "shortage_rank": 1,
+            "shortage_level": "severe",
+            "vacancy_headcount": 40,
+            "graduates_supplied": 10,
+            "shortage_gap": 30,
+            "demand_supply_ratio": None,  # null, not masked: shown blank
+        },
+        {  # a province row is on no city's list
+            "region_level": "province",
+            "region_code": "320000",
+            "year": 2024,
+            "industry_code": "38",
+            "shortage_rank": 1,
+            "vacancy_headcount": 400,
+            "graduates_supplied": 10,
+        },
+    ],
+    "mart_shortage_occupations": [],
+    "mart_technical_services": [
+        {
+            "project_id": "T1",
+            "school_code": "0413200001",
+            "region_code": "320500",
+            "contract_value_10k_cny": 30.5,
+            "start_date": "2024-03-01",
+            "status": "completed",
+            "status_name": "结题",
+        },
+    ],
+    "mart_training_resources": [
+        {
+            "school_code": "0413200001",
+            "course_id": "C1",
+            "region_code": "320500",
+            "trainees": None,
+            "certificates_awarded": 0,
+            "training_hours": 12.5,
+            "start_date": "2024-07-01",
+            "suppressed_columns": "trainees",
+        },
+    ],
+}
+
+
+def _candidate(folder: Path, rows: dict[str, list[dict]]) -> Path:
+    """A candidate database with each table created from its dbt contract (every documented column, typed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    models = {d.name: d for d in declarations()}
+    con = duckdb.connect(str(folder / "warehouse.duckdb"))
+    for table, table_rows in rows.items():
+        columns = models[table].columns
+        typed = ", ".join(f"{c.name} {c.data_type or 'varchar'}" for c in columns)
+        con.execute(f"create table {table} ({typed})")
+        for row in table_rows:
+            values = (
+                {"suppressed_columns": "", **row}
+                if "suppressed_columns" in {c.name for c in columns}
+                else row
+            )
+            names = list(values)
+            con.execute(
+                f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
+                [values[n] for n in names],
+            )
+    con.close()
+    return folder
+
+
+def _sheet(path: Path, name: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
+
+
+def _headers(path: Path, name: str) -> dict[str, int]:
+    return {h: i for i, h in enumerate(_sheet(path, name)[0])}
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> tuple[Path, list[dict]]:
+    folder = _candidate(tmp_path / "candidate", ROWS)
+    return folder, write_lists(folder, RECORD)
+
+
+def test_one_workbook_per_city_listed_with_its_hash(written: tuple[Path, list[dict]]) -> None:
+    folder, documents = written
+    assert [d["path"] for d in documents] == ["lists/320200-无锡市.xlsx", "lists/320500-苏州市.xlsx"]
+    for d in documents:
+        assert d["sha256"] == hashlib.sha256((folder / d["path"]).read_bytes()).hexdigest()
+    suzhou = {s["sheet"]: (s["rows"], s["masked_cells"]) for s in documents[1]["sheets"]}
+    assert suzhou == {
+        "企业需求清单": (2, 0),
+        "紧缺人才目录（产业）": (2, 5),
+        "紧缺人才目录（职业）": (0, 0),
+        "技术服务清单": (1, 0),
+        "培训资源清单": (1, 1),
+    }
+    wuxi = folder / documents[0]["path"]
+    assert [r[1] for r in _sheet(wuxi, "企业需求清单")[1:]] == ["E9"]  # only its own city's rows
+    assert len(_sheet(wuxi, "紧缺人才目录（产业）")) == 1  # the header alone
+
+
+def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict]]) -> None:
+    folder, _ = written
+    path = folder / "lists" / "320500-苏州市.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        "说明",
+        "企业需求清单",
+        "紧缺人才目录（产业）",
+        "紧缺人才目录（职业）",
+        "技术服务清单",
+        "培训资源清单",
+    ]
+    demand = book["企业需求清单"]
+    assert demand.freeze_panes == "A2"
+    headers = [c.value for c in demand[1]]
+    assert headers[:3] == ["发布年度", "企业编号", "企业名称"] and "最低月薪（元）" in headers
+    first = dict(zip(headers, demand[2], strict=True))
+    assert first["发布年度"].value == 2024  # sorted year desc
+    assert first["企业编号"].value == "0012345" and first["企业编号"].data_type == "s"  # text, zeros kept
+    assert first["行业代码"].value == "06" and first["行业代码"].number_format == "@"
+    assert first["需求人数"].value == 5 and first["最高月薪（元）"].value is None
+    assert first["首次发布日期"].is_date and first["首次发布日期"].value.date().isoformat() == "2024-03-01"
+    assert demand.column_dimensions["C"].width > demand.column_dimensions["A"].width  # fitted widths
+
+    shortage = _sheet(path, "紧缺人才目录（产业）")
+    col = _headers(path, "紧缺人才目录（产业）")
+    listed, masked = shortage[1], shortage[2]  # rank 1 first, the withheld rank last
+    assert [masked[col[h]] for h in ("供给人数", "缺口数", "岗位供需比", "紧缺排名", "紧缺程度")] == ["*"] * 5
+    assert masked[col["行业代码"]] == "06" and masked[col["需求人数"]] == 50
+    assert listed[col["紧缺程度"]] == "严重紧缺" and listed[col["紧缺排名"]] == 1
+    assert listed[col["岗位供需比"]] is None and listed[col["供给人数"]] == 10  # a null is blank, not masked
+
+    training = _sheet(path, "培训资源清单")
+    col = _headers(path, "培训资源清单")
+    assert training[1][col["培训人次"]] == "*" and training[1][col["获证人数"]] == 0
+    assert training[1][col["学校代码"]] == "0413200001"
+
+
+def test_the_about_sheet_states_release_date_definitions_and_the_rule(
+    written: tuple[Path, list[dict]],
+) -> None:
+    folder, _ = written
+    text = "\n".join(
+        str(v)
+        for row in _sheet(folder / "lists" / "320500-苏州市.xlsx", "说明")
+        for v in row
+        if v is not None
+    )
+    assert RECORD["release_id"] in text and "2026-01-01" in text and "苏州市（320500）" in text
+    assert "小于 5" in text and "“*”" in text and "不重新计算" in text
+    models = {d.name: d for d in declarations()}
+    for sheet in load_workbook_declaration().sheets:
+        assert models[sheet.table].description in text  # each list's definition is its dbt description
+
+
+def test_adding_a_list_is_one_entry_in_the_declaration(tmp_path: Path) -> None:
+    declared = yaml.safe_load(LISTS_FILE.read_text(encoding="utf-8"))
+    declared["sheets"].append(
+        {
+            "sheet": "区域产业贡献度",
+            "table": "mart_partnership_contribution",
+            "city_column": "region_code",
+            "sort": ["calendar_year desc", "school_code", "enterprise_id"],
+            "columns": [
+                "school_code",
+                {"column": "enterprise_id", "header": "企业编号"},
+                "local_hires",
+                "technical_service_value_10k_cny",
+            ],
+        }
+    )
+    path = tmp_path / "lists.yml"
+    path.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    rows = {
+        **ROWS,
+        "mart_partnership_contribution": [
+            {
+                "school_code": "0413200001",
+                "enterprise_id": "E1",
+                "calendar_year": 2024,
+                "region_code": "320500",
+                "local_hires": None,
+                "technical_service_value_10k_cny": 30.0,
+                "suppressed_columns": "local_hires",
+            }
+        ],
+    }
+    folder = _candidate(tmp_path / "candidate", rows)
+    documents = write_lists(folder, RECORD, declaration=path)
+    book = folder / documents[1]["path"]
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "区域产业贡献度"
+    assert _sheet(book, "区域产业贡献度") == [
+        ("学校标识码", "企业编号", "本地就业人数", "技术服务产值（万元）"),
+        ("0413200001", "E1", "*", 30),
+    ]
+
+
+def _declare(tmp_path: Path, **sheet: object) -> Path:
+    declared = yaml.safe_load(LISTS_FILE.read_text(encoding="utf-8"))
+    declared["sheets"][1].update(sheet)
+    path = tmp_path / "lists.yml"
+    path.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    assert [s.sheet for s in load_workbook_declaration().sheets] == [
+        "企业需求清单",
+        "紧缺人才目录（产业）",
+        "紧缺人才目录（职业）",
+        "技术服务清单",
+        "培训资源清单",
+    ]
+    with pytest.raises(
+        ListDeclarationError,
+        match=r"紧缺人才目录（产业）: mart_shortage_industries documents no column 'rank'",
+    ):
+        load_workbook_declaration(_declare(tmp_path, columns=["rank"]))
+    with pytest.raises(
+        ListDeclarationError, match=r"bridge_version's description starts with no Chinese term"
+    ):
+        load_workbook_declaration(_declare(tmp_path, columns=["bridge_version"]))
+    with pytest.raises(ListDeclarationError, match=r"stg_training is not a published table"):
+        load_workbook_declaration(_declare(tmp_path, table="stg_training"))
+    with pytest.raises(ListDeclarationError, match=r"sort entry 'year down'"):
+        load_workbook_declaration(_declare(tmp_path, sort=["year down"]))
+
+
+def test_headers_come_from_the_dbt_descriptions() -> None:
+    assert header_of("需求人数 People wanted, Σ headcount.") == "需求人数"
+    assert header_of("最低月薪（元） Lowest monthly salary") == "最低月薪（元）"
+    assert header_of("Region name (地区名称).") == "地区名称"
+    assert header_of("Year.") is None
+    assert display_width("苏州市 ab") == 9
