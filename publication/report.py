@@ -174,7 +174,7 @@ def _checks_and_inputs(record: dict) -> str:
     )
     disclosure = record.get("disclosure", {})
     cells = sum(
-        t["cells_primary"] + t["cells_secondary"] + t["cells_rate"]
+        t["cells_primary"] + t["cells_secondary"] + t["cells_rate"] + t.get("cells_withheld", 0)
         for t in disclosure.get("tables", {}).values()
     )
     note = (

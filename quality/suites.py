@@ -148,10 +148,13 @@ def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> l
     ]
     mismatch = " or ".join(
         [f"({c} is null) <> {_listed(c)}" for c in policy.counts]
-        + [f"({r} is not null and {_listed(r)})" for r in policy.rates]
+        + [f"({r} is not null and {_listed(r)})" for r in [*policy.rates, *policy.withheld]]
     )
     ex.append(
-        _rows("a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL", mismatch)
+        _rows(
+            "a count is NULL exactly when suppressed_columns lists it; a listed rate, rank or level is NULL",
+            mismatch,
+        )
     )
     if suppression_k > 0:
         small = " or ".join(f"({c} > 0 and {c} < {suppression_k})" for c in policy.counts)

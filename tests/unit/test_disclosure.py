@@ -184,6 +184,7 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "cells_primary": 1,
         "cells_secondary": 1,
         "cells_rate": 1,
+        "cells_withheld": 0,
         "rows_with_suppression": 1,
     }
     rows = con.execute(
@@ -198,3 +199,36 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "select data_type from information_schema.columns where table_name = 'mart_test' "
         "and column_name = 'stayed'"
     ).fetchone() == ("BIGINT",)
+
+
+def test_a_level_or_rank_is_withheld_with_the_counts_it_was_decided_from() -> None:
+    """A level (a side of a threshold) or a rank (a place among published figures) of a row whose input count is
+    masked would bound the masked figure: it is withheld with it (config.meta.disclosure.withheld)."""
+    con = duckdb.connect()
+    con.execute("""create table mart_levels (region_level varchar, region_code varchar, grad_year integer,
+                   graduates bigint, placed bigint, placement_rate double, warning_level varchar,
+                   warning_rank integer, suppressed_columns varchar)""")
+    con.execute(
+        "insert into mart_levels values ('prefecture', '320100', 2024, 40, 3, 0.075, 'red', 1, ''), "
+        "('prefecture', '320200', 2024, 40, 38, 0.95, 'green', 2, ''), "
+        "('prefecture', '320300', 2024, 3, 3, 1.0, 'insufficient_data', 3, '')"
+    )
+    policy = MartPolicy(
+        "mart_levels",
+        POLICY.key,
+        counts=("graduates", "placed"),
+        rates={"placement_rate": ("placed", "graduates")},
+        withheld={"warning_level": ("graduates", "placed"), "warning_rank": ("placed",)},
+    )
+    summary = apply_to_database(con, K, (policy,))
+    assert summary["mart_levels"]["cells_withheld"] == 4  # the level and the rank of 320100 and of 320300
+    rows = con.execute(
+        "select region_code, placed, warning_level, warning_rank, suppressed_columns from mart_levels "
+        "order by region_code"
+    ).fetchall()
+    assert rows == [
+        ("320100", None, None, None, "placed,placement_rate,warning_level,warning_rank"),
+        ("320200", 38, "green", 2, ""),
+        # graduates 3 and placed 3 are masked; the rank follows only placed, which is masked too
+        ("320300", None, None, None, "graduates,placed,placement_rate,warning_level,warning_rank"),
+    ]
