@@ -232,3 +232,33 @@ def test_a_level_or_rank_is_withheld_with_the_counts_it_was_decided_from() -> No
         # graduates 3 and placed 3 are masked; the rank follows only placed, which is masked too
         ("320300", None, None, None, "graduates,placed,placement_rate,warning_level,warning_rank"),
     ]
+
+
+def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inputs() -> None:
+    """The declarations in the dbt YAML (config.meta.disclosure.withheld): a major's warning level and reasons,
+    and a shortage list row's rank and level, are withheld where a count they were decided from is masked."""
+    from publication.disclosure import policy_for
+
+    warning = policy_for("mart_major_warning")
+    frame = pl.DataFrame(
+        {
+            "row_id": [0, 1],
+            "region_level": ["prefecture", "prefecture"],
+            "region_code": ["320500", "320500"],
+            "major_code": ["460701", "460702"],
+            "grad_year": [2024, 2024],
+            "graduates": [40, 40],
+            "placed": [38, 30],
+            "employed": [30, 30],
+            "employed_major_related": [3, 20],  # 3 < k: masked, and the level says which side of 50% it is on
+            "employed_in_school_city": [20, 20],
+            "served_graduates_supplied": [50.0, 50.0],
+        }
+    ).with_columns(pl.col("row_id").cast(pl.Int64))
+    masks = {(r, c) for r, c, _ in mask_cells(frame, warning, K).iter_rows()}
+    withheld = {"warning_level", "warning_level_name", "warning_reason_codes", "warning_reasons"}
+    assert {(0, c) for c in withheld} <= masks
+    assert not {(1, c) for c in withheld} & masks
+    shortage = policy_for("mart_shortage_list")
+    assert set(shortage.withheld) == {"shortage_rank", "shortage_level"}
+    assert all(deps == ("graduates_supplied",) for deps in shortage.withheld.values())

@@ -76,7 +76,7 @@ def test_bespoke_rules_name_declared_marts() -> None:
 
 def test_every_published_mart_declares_a_key_checks_and_a_disclosure_policy() -> None:
     marts = [d for d in published() if d.is_mart]
-    assert len(marts) == 10
+    assert len(marts) == 12
     for m in marts:
         assert m.key and m.disclosure is not None and m.disclosure.counts, m.name
         columns = {c.name for c in m.columns}

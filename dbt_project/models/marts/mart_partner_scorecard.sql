@@ -49,7 +49,7 @@ demand as (
         sum(headcount) as vacancy_headcount
     from demand_by_city
     group by all
-)
+),
 
 activity as (
     -- 技术服务 and 社会培训 the enterprise received from any school, by the calendar year of the projects' and
