@@ -56,7 +56,7 @@ class MartPolicy:
     key: tuple[str, ...]
     counts: tuple[str, ...]  # counts of persons: primary suppression
     rates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # derived column -> counts it reveals
-    withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rank/level -> counts it was decided from
+    withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rank/level -> counts it comes from
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()  # within a row: total = sum(parts)
     hierarchies: tuple[Hierarchy, ...] = ()
 

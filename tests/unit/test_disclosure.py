@@ -202,8 +202,8 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
 
 
 def test_a_level_or_rank_is_withheld_with_the_counts_it_was_decided_from() -> None:
-    """A level (a side of a threshold) or a rank (a place among published figures) of a row whose input count is
-    masked would bound the masked figure: it is withheld with it (config.meta.disclosure.withheld)."""
+    """A level (a side of a threshold) or a rank (a place among published figures) of a row whose input count
+    is masked would bound the masked figure: it is withheld with it (config.meta.disclosure.withheld)."""
     con = duckdb.connect()
     con.execute("""create table mart_levels (region_level varchar, region_code varchar, grad_year integer,
                    graduates bigint, placed bigint, placement_rate double, warning_level varchar,
@@ -235,8 +235,8 @@ def test_a_level_or_rank_is_withheld_with_the_counts_it_was_decided_from() -> No
 
 
 def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inputs() -> None:
-    """The declarations in the dbt YAML (config.meta.disclosure.withheld): a major's warning level and reasons,
-    and a shortage list row's rank and level, are withheld where a count they were decided from is masked."""
+    """The declarations in the dbt YAML (config.meta.disclosure.withheld): a major's warning level and
+    reasons, and a shortage list row's rank and level, are withheld where a count they come from is masked."""
     from publication.disclosure import policy_for
 
     warning = policy_for("mart_major_warning")
