@@ -55,6 +55,7 @@ QUERIES = {
                vacancy_headcount, graduates_supplied::double as graduates_supplied
         from mart_shortage_list
         where year = (select max(year) from mart_shortage_list) and has_vocational_supply
+            and shortage_rank is not null  -- withheld where the supply is masked
         qualify row_number() over (partition by region_name, classification order by shortage_rank) <= 3
         order by region_name, classification, shortage_rank""",
 }
