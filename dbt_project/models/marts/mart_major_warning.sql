@@ -30,7 +30,9 @@ with graduates_by_school_region as (
         is_employed,
         major_related,
         employer_prefecture_code = school_prefecture_code as in_city,
-        employer_province_code = school_province_code as in_province
+        employer_province_code = school_province_code as in_province,
+        employer_province_code <> school_province_code as outside_province,
+        employer_province_code is null as region_unknown
     from {{ ref('int_graduates') }}
     where school_prefecture_code is not null
 ),
@@ -52,7 +54,12 @@ major_counts as (
             when grouping(school_prefecture_code) = 0
                 then count(*) filter (where is_employed and in_city)
             else count(*) filter (where is_employed and in_province)
-        end as employed_in_school_city
+        end as employed_in_school_city,
+        -- the parts of employed, as mart_talent_outflow publishes them: the two tables share these counts and
+        -- must mask them alike (the same counts, relations and key give the same masks)
+        count(*) filter (where is_employed and in_province) as employed_in_school_province,
+        count(*) filter (where is_employed and outside_province) as employed_outside_province,
+        count(*) filter (where is_employed and region_unknown) as employed_region_unknown
     from graduates_by_school_region
     group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
 ),
@@ -149,6 +156,9 @@ select
     cast(l.major_fit_rate as double) as major_fit_rate,
     cast(l.employed_in_school_city as bigint) as employed_in_school_city,
     cast(l.city_retention_rate as double) as city_retention_rate,
+    cast(l.employed_in_school_province as bigint) as employed_in_school_province,
+    cast(l.employed_outside_province as bigint) as employed_outside_province,
+    cast(l.employed_region_unknown as bigint) as employed_region_unknown,
     cast(l.served_industries as integer) as served_industries,
     cast(l.served_vacancy_headcount as bigint) as served_vacancy_headcount,
     cast(l.served_graduates_supplied as decimal(18, 4)) as served_graduates_supplied,
