@@ -31,7 +31,14 @@ from core.settings import DBT_PROJECT_DIR
 
 SQL_DIR = Path(__file__).with_name("minimal_floor")
 SEEDS = "p.reference_seeds"  # the pipeline's build database, attached read-only as ``p``
-VARS = ("bridge_version", "weighting_rule", "shortage_min_index", "shortage_min_headcount")
+VARS = (
+    "bridge_version",
+    "weighting_rule",
+    "shortage_min_supply",
+    "shortage_min_headcount",
+    "shortage_min_ratio",
+    "shortage_severe_ratio",
+)
 
 
 def dbt_vars() -> dict[str, str]:

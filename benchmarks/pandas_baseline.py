@@ -383,44 +383,25 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     return counts.drop(columns=["supplied_micro", "demand", "postings", "employed", "fit_known", "related"])
 
 
-def shortage_list(
-    match: pd.DataFrame, occupation: pd.DataFrame, min_index: float, min_headcount: int
-) -> pd.DataFrame:
-    columns = [
-        "region_code",
-        "region_name",
-        "year",
-        "code",
-        "name",
-        "graduates_supplied",
-        "vacancy_headcount",
-        "demand_supply_ratio",
+def shortage_list(match: pd.DataFrame, classification: str, variables: dict) -> pd.DataFrame:
+    """One shortage list from a talent-match mart's cells (``classification`` 'industry' or 'occupation')."""
+    level = {"industry": "division", "occupation": "sub_major_group"}[classification]
+    c = match[match[f"{classification}_level"] == level].copy()
+    c = c[
+        (c["graduates_supplied"] >= float(variables["shortage_min_supply"]))
+        & (c["vacancy_headcount"] >= int(variables["shortage_min_headcount"]))
+        & (c["demand_supply_ratio"] >= float(variables["shortage_min_ratio"]))
     ]
-    industries = (
-        match[(match["region_level"] == "prefecture") & (match["industry_level"] == "division")]
-        .rename(columns={"industry_code": "code", "industry_name": "name"})[columns]
-        .assign(classification="industry_division")
-    )
-    occupations = (
-        occupation[
-            (occupation["region_level"] == "prefecture")
-            & (occupation["occupation_level"] == "sub_major_group")
-        ]
-        .rename(columns={"occupation_code": "code", "occupation_name": "name"})[columns]
-        .assign(classification="occupation_sub_major_group")
-    )
-    c = pd.concat([industries, occupations], ignore_index=True)
-    c["shortage_index"] = c["vacancy_headcount"].astype("float64") / (c["graduates_supplied"] + 1.0)
-    c = c[(c["shortage_index"] >= min_index) & (c["vacancy_headcount"] >= min_headcount)]
+    c["shortage_gap"] = c["vacancy_headcount"] - c["graduates_supplied"]
+    code = f"{classification}_code"
     c = c.sort_values(
-        ["region_code", "year", "classification", "shortage_index", "code"],
-        ascending=[True, True, True, False, True],
+        ["region_level", "region_code", "year", "shortage_gap", "demand_supply_ratio", code],
+        ascending=[True, True, True, False, False, True],
     )
-    c["shortage_rank"] = (
-        c.groupby(["region_code", "year", "classification"]).cumcount() + 1
-    )  # among those listed
-    c["shortage_level"] = np.where(c["shortage_index"] >= 3, "severe", "shortage")
-    c["has_vocational_supply"] = c["graduates_supplied"] > 0
+    c["shortage_rank"] = c.groupby(["region_level", "region_code", "year"]).cumcount() + 1
+    c["shortage_level"] = np.where(
+        c["demand_supply_ratio"] >= float(variables["shortage_severe_ratio"]), "severe", "shortage"
+    )
     return c
 
 
@@ -750,12 +731,8 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     return {
         "mart_talent_match": match,
         "mart_talent_match_occupation": occupation,
-        "mart_shortage_list": shortage_list(
-            match,
-            occupation,
-            float(variables["shortage_min_index"]),
-            int(variables["shortage_min_headcount"]),
-        ),
+        "mart_shortage_industries": shortage_list(match, "industry", variables),
+        "mart_shortage_occupations": shortage_list(occupation, "occupation", variables),
         "mart_talent_outflow": talent_outflow(g, ref),
         "mart_graduate_flows": graduate_flows(g, ref),
         "mart_region_attraction": region_attraction(g, ref),

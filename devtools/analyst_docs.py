@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from publication.contract import changelog
 from transformation.marts import published
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,30 @@ def _queries_markdown(heading: str = "") -> str:
 
 def _cell(text: str | None) -> str:
     return " ".join(str(text or "").split()).replace("|", "\\|")
+
+
+def _changes_markdown() -> list[str]:
+    """The contract's changelog (publication/contract_changes.yml), newest first."""
+    log = changelog()
+    out = [
+        "## Contract changes",
+        "",
+        (
+            f"Contract version **{log['contract_version']}**. A change that can break a saved query (a table "
+            "or column removed, renamed or retyped) comes with a new version; each release lists what "
+            "changed since the release it replaced (`release.json` → `contract`, and the release report)."
+        ),
+        "",
+    ]
+    for entry in reversed(log["changes"]):
+        out.append(
+            f"- **{entry['version']}** ({entry['date']}, issue #{entry['issue']}): {_cell(entry['note'])}"
+        )
+        for old, new in (entry.get("tables_replaced") or {}).items():
+            out.append(f"  - `{old}` → {', '.join(f'`{n}`' for n in new)}")
+        for table, columns in (entry.get("columns_renamed") or {}).items():
+            out += [f"  - `{table}.{old}` → `{new}`" for old, new in columns.items()]
+    return [*out, ""]
 
 
 def analysts_markdown(manifest: Path | None = None) -> str:
@@ -108,6 +133,7 @@ def analysts_markdown(manifest: Path | None = None) -> str:
         "## Example queries",
         "",
         _queries_markdown(),
+        *_changes_markdown(),
         "## Catalogue",
         "",
     ]

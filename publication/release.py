@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
 from quality.gate import plausibility_flags
 from transformation.marts import published
@@ -214,6 +215,8 @@ def publish(
         "fingerprint": fingerprint,
         "disclosure": _read_disclosure(candidate.path),
         "build": _read_json(candidate.path / "build.json"),
+        # the published tables and columns against the release this one replaces (publication/contract.py)
+        "contract": contract_record(candidate.database, releases_dir / "current" / "warehouse.duckdb"),
         "checks": [
             {
                 "results_dir": g["results_dir"],

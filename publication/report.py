@@ -48,15 +48,22 @@ QUERIES = {
         where region_level = 'prefecture' and employed >= 10
           and grad_year = (select max(grad_year) from mart_talent_outflow)
         order by region_name, major_code""",
-    # the shortage list: the three most short per city and classification among codes with vocational
-    # supply (demand no major maps to is a different story), latest year
+    # the shortage lists: the three largest gaps per city, industries and occupations apart, latest year (a
+    # rank withheld by disclosure control is not shown)
     "shortage": """
-        select region_name, classification, shortage_rank, code, name, shortage_index, shortage_level,
-               vacancy_headcount, graduates_supplied::double as graduates_supplied
-        from mart_shortage_list
-        where year = (select max(year) from mart_shortage_list) and has_vocational_supply
-            and shortage_rank is not null  -- withheld where the supply is masked
-        qualify row_number() over (partition by region_name, classification order by shortage_rank) <= 3
+        select region_name, '产业 industry' as classification, shortage_rank, industry_code as code,
+               industry_name as name, shortage_gap::double as shortage_gap, demand_supply_ratio,
+               shortage_level, vacancy_headcount, graduates_supplied::double as graduates_supplied
+        from mart_shortage_industries
+        where region_level = 'prefecture' and shortage_rank <= 3
+          and year = (select max(year) from mart_shortage_industries)
+        union all
+        select region_name, '职业 occupation', shortage_rank, occupation_code, occupation_name,
+               shortage_gap::double, demand_supply_ratio, shortage_level, vacancy_headcount,
+               graduates_supplied::double
+        from mart_shortage_occupations
+        where region_level = 'prefecture' and shortage_rank <= 3
+          and year = (select max(year) from mart_shortage_occupations)
         order by region_name, classification, shortage_rank""",
 }
 
@@ -144,14 +151,16 @@ def _number(value: float | None, spec: str) -> str:
 def _shortage_table(rows: list[dict]) -> str:
     head = (
         "<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th>"
-        "<th>名称 name</th><th>紧缺指数 index</th><th>等级 level</th><th>需求 demand</th>"
+        "<th>名称 name</th><th>缺口 gap</th><th>岗位供需比 vacancies per graduate</th><th>等级 level</th>"
+        "<th>需求 demand</th>"
         "<th>供给 supply</th></tr>"
     )
     body = "".join(
         f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td>"
         f"<td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
-        f"<td>{_number(r['shortage_index'], '.2f')}</td><td>{r['shortage_level']}</td>"
+        f"<td>{_number(r['shortage_gap'], '.1f')}</td><td>{_number(r['demand_supply_ratio'], '.2f')}</td>"
+        f"<td>{r['shortage_level']}</td>"
         f"<td>{r['vacancy_headcount']}</td>"
         f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>"
         for r in rows
@@ -175,7 +184,7 @@ def _checks_and_inputs(record: dict) -> str:
     )
     disclosure = record.get("disclosure", {})
     cells = sum(
-        t["cells_primary"] + t["cells_secondary"] + t["cells_rate"] + t.get("cells_withheld", 0)
+        t["cells_primary"] + t["cells_secondary"] + t["cells_rate"]
         for t in disclosure.get("tables", {}).values()
     )
     note = (
@@ -204,6 +213,29 @@ def _checks_and_inputs(record: dict) -> str:
     )
 
 
+UNDECLARED = "NOT DECLARED in publication/contract_changes.yml"
+
+
+def _contract_changes(record: dict) -> str:
+    """The published tables and columns that changed since the release this one replaces."""
+    contract = record.get("contract") or {}
+    rows = "".join(
+        f"<tr><td>{html.escape(c['kind'])}</td><td>{html.escape(c['table'])}</td>"
+        f"<td>{html.escape(c.get('column', ''))}</td>"
+        f"<td class='{'bad' if c['breaking'] else 'ok'}'>{'breaking' if c['breaking'] else 'added'}</td>"
+        f"<td>{html.escape(', '.join(c.get('replaced_by', [])) or c.get('renamed_to', ''))}</td>"
+        f"<td>{html.escape(c.get('note', '') if c['declared'] else UNDECLARED)}</td></tr>"
+        for c in contract.get("changes", [])
+    )
+    return (
+        f"<h2>接口变更 Contract changes (version {contract.get('contract_version', '?')}, since release "
+        f"{html.escape(str(contract.get('previous_release') or 'none'))})</h2>"
+        "<table class='data' id='contract-changes'><tr><th>change</th><th>table</th><th>column</th>"
+        "<th>effect</th><th>replaced by</th><th>note</th></tr>"
+        f"{rows or '<tr><td colspan=6>none</td></tr>'}</table>"
+    )
+
+
 def render_report(database: Path, record: dict) -> str:
     data = report_data(database)
     figures = [_demand_supply(data["demand_supply"]), _flows(data["flows"]), _retention(data["retention"])]
@@ -226,8 +258,11 @@ td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
 {html.escape(record.get("published_at", ""))}. Figures are read from the published marts;
 formulas in docs/indicators.md.</p>
 {charts}
-<h2>紧缺人才目录 Shortage list (top 3 per city among codes with vocational supply, latest year)</h2>
+<h2>紧缺人才目录 Shortage lists (the three largest gaps per city, latest year; docs/indicators.md)</h2>
+<p>缺口 = 需求人数 − 供给人数 (vocational graduates, bridge-weighted). 岗位供需比 is vacancies per graduate
+supplied, not the public employment service's 求人倍率 (vacancies per registered job seeker).</p>
 {_shortage_table(data["shortage"])}
+{_contract_changes(record)}
 {_checks_and_inputs(record)}
 <script type="application/json" id="report-data">{payload}</script>
 </body></html>

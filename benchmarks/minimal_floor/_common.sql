@@ -88,4 +88,66 @@ industry_output as (
     qualify row_number() over (
         partition by period, region_code, industry_code
         order by ingested_at desc, source_file desc, source_row desc) = 1
+),
+shortage_listed as (
+    -- both shortage lists (macros/shortage.sql's rule): supply and demand per city and province × 大类 or 中类
+    -- × year, listed by the minimum volumes and ratio, ranked by the gap (ties: the ratio, then the code)
+    select s.*, r.region_name,
+           row_number() over (partition by classification, region_level, region_code, year
+                              order by shortage_gap desc, demand_supply_ratio desc, code) as shortage_rank,
+           case when demand_supply_ratio >= {shortage_severe_ratio} then 'severe' else 'shortage' end
+                                                                                  as shortage_level,
+           'graduates_supplied >= {shortage_min_supply} and vacancy_headcount >= {shortage_min_headcount} '
+               || 'and vacancy_headcount / graduates_supplied >= {shortage_min_ratio}; ranked by '
+               || 'vacancy_headcount - graduates_supplied'                      as listing_rule,
+           '{bridge_version}' as bridge_version, '{weighting_rule}' as weighting_rule, '' as suppressed_columns
+    from (
+        select *, vacancy_headcount - graduates_supplied as shortage_gap,
+               vacancy_headcount / cast(graduates_supplied as double) as demand_supply_ratio
+        from (
+            select classification,
+                   case when grouping(prefecture_code) = 0 then 'prefecture' else 'province' end as region_level,
+                   case when grouping(prefecture_code) = 0 then prefecture_code else province_code end
+                                                                                  as region_code,
+                   year, code,
+                   round(coalesce(sum(weight), 0), 4) as graduates_supplied,
+                   coalesce(sum(headcount), 0)        as vacancy_headcount
+            from (
+                select g.school_prefecture_code as prefecture_code, g.school_province_code as province_code,
+                       g.grad_year as year, 'industry_division' as classification, b.industry_code as code,
+                       cast(b.weight as decimal(38, 18)) as weight, null::bigint as headcount
+                from graduates g
+                join {seeds}.bridge_major_category_industry b
+                  on b.major_category_code = g.higher_major_category_code
+                 and b.mapping_version = '{bridge_version}'
+                join {seeds}.ref_industry i on i.industry_code = b.industry_code
+                where g.school_prefecture_code is not null
+                union all
+                select v.prefecture_code, v.province_code, v.posted_year, 'industry_division',
+                       v.industry_division_code, null, v.headcount
+                from vacancies v
+                join {seeds}.ref_industry i on i.industry_code = v.industry_division_code
+                where v.prefecture_code is not null
+                union all
+                select g.school_prefecture_code, g.school_province_code, g.grad_year, 'occupation_sub_major_group',
+                       b.occupation_code, cast(b.weight as decimal(38, 18)), null
+                from graduates g
+                join {seeds}.bridge_major_category_occupation b
+                  on b.major_category_code = g.higher_major_category_code
+                 and b.mapping_version = '{bridge_version}'
+                where g.school_prefecture_code is not null
+                union all
+                select prefecture_code, province_code, posted_year, 'occupation_sub_major_group',
+                       occupation_sub_major_group_code, null, headcount
+                from vacancies
+                where prefecture_code is not null and occupation_code is not null
+            ) u
+            group by grouping sets ((classification, prefecture_code, province_code, year, code),
+                                    (classification, province_code, year, code))
+        ) c
+    ) s
+    left join (select region_code as named_code, region_name from {seeds}.ref_region) r
+      on r.named_code = s.region_code
+    where graduates_supplied >= {shortage_min_supply} and vacancy_headcount >= {shortage_min_headcount}
+      and demand_supply_ratio >= {shortage_min_ratio}
 )

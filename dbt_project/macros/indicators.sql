@@ -9,11 +9,6 @@
          else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
 {%- endmacro %}
 
-{#- The smoothed shortage index used for the 紧缺人才目录: demand ÷ (supply + 1), defined when supply is 0. -#}
-{% macro shortage_index(demand, supply) -%}
-    cast({{ demand }} as double) / (cast({{ supply }} as double) + 1.0)
-{%- endmacro %}
-
 {#- Dissimilarity index between two distributions given as shares: ½ Σ |a − b| over categories. -#}
 {% macro dissimilarity_index(share_a, share_b) -%}
     0.5 * sum(abs(coalesce({{ share_a }}, 0) - coalesce({{ share_b }}, 0)))

@@ -112,12 +112,15 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
         r.warnings for r in reports
     ]
     run_dbt(
-        # thresholds lowered to the fixture's size: shortage demand 3 people, a major's warning level from 2
-        # graduates, a new-major candidate from 2 vacancies
+        # thresholds lowered to the fixture's size: shortage demand 3 people and supply 1, a major's warning
+        # level from 2 graduates, a new-major candidate from 2 vacancies
         [
             "build",
             "--vars",
-            "{shortage_min_headcount: 3, warning_min_graduates: 2, new_major_min_vacancy_headcount: 2}",
+            (
+                "{shortage_min_headcount: 3, shortage_min_supply: 1, warning_min_graduates: 2, "
+                "new_major_min_vacancy_headcount: 2}"
+            ),
         ],
         raw_dir=root / "raw",
         build_db=root / "build.duckdb",
@@ -300,21 +303,29 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
     assert got["310000"]["stay_rate"] is None and got["310000"]["attraction_index"] is None
 
 
-def test_shortage_list(marts: duckdb.DuckDBPyConnection) -> None:
-    supplied = marts.sql("select bool_and(has_vocational_supply) from marts.mart_shortage_list").fetchall()[
-        0
-    ][0]
-    assert supplied is True
-    listed = marts.sql(
-        "select region_code, classification, code, shortage_rank, shortage_index, shortage_level "
-        "from marts.mart_shortage_list order by all"
+def test_shortage_lists(marts: duckdb.DuckDBPyConnection) -> None:
+    # built with shortage_min_headcount = 3, shortage_min_supply = 1 (the fixture is tiny):
+    # 苏州/36 supply 2 (G1, G2), demand 8 (V1 5 + V2 3): ratio 4 → severe, gap 6
+    # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the school offer, not ranked)
+    # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1; 江苏/65 supply 2, demand 6: ratio 3
+    #   → severe, gap 4, rank 2
+    industries = marts.sql(
+        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, demand_supply_ratio "
+        "from marts.mart_shortage_industries order by all"
     ).fetchall()
-    # with shortage_min_headcount = 3: 苏州/36 8 ÷ (2 + 1); 无锡/65 4 ÷ (0.5 + 1); 苏州/6-22 5 ÷ (1 + 1);
-    # 苏州/65 2 people < 3 and 2 ÷ 2.5 < 1.5: not listed
-    assert listed == [
-        ("320200", "industry_division", "65", 1, pytest.approx(4 / 1.5), "shortage"),
-        ("320500", "industry_division", "36", 1, pytest.approx(8 / 3), "shortage"),
-        ("320500", "occupation_sub_major_group", "6-22", 1, 2.5, "shortage"),
+    assert industries == [
+        ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
+        ("320000", "65", 2, "severe", 4, 3.0),
+        ("320500", "36", 1, "severe", 6, 4.0),
+    ]
+    # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
+    occupations = marts.sql(
+        "select region_code, occupation_code, shortage_rank, shortage_level, shortage_gap, "
+        "demand_supply_ratio from marts.mart_shortage_occupations order by all"
+    ).fetchall()
+    assert occupations == [
+        ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
+        ("320500", "6-22", 1, "severe", 4, 5.0),
     ]
 
 
@@ -454,10 +465,15 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_new_major_candidates(marts: duckdb.DuckDBPyConnection) -> None:
-    # with new_major_min_vacancy_headcount = 2, every city industry with demand has some local supply
-    # (苏州 36: 2, 苏州 65: 1.5, 无锡 65: ½): the 专业空白 list is empty — postings of an industry no local
-    # major serves would be listed; the dbt unit test new_major_candidates_rule lists them
-    assert marts.sql("select count(*) from marts.mart_new_major_candidates").fetchall() == [(0,)]
+    # with new_major_min_vacancy_headcount = 2 and shortage_min_supply = 1: 无锡/65 has 4 vacancies (V3) and ½
+    # supplied (G6) < 1 → listed, with some local supply; the province supplies 65 with 1.5 (苏州) + ½ = 2.
+    # 苏州/36 (2 supplied) and 苏州/65 (1.5) have enough supply: they belong to the shortage lists
+    rows = marts.sql(
+        "select region_code, industry_code, candidate_rank, vacancy_headcount, graduates_supplied::double, "
+        "has_local_supply, province_graduates_supplied::double, bridged_major_categories > 0 "
+        "from marts.mart_new_major_candidates"
+    ).fetchall()
+    assert rows == [("320200", "65", 1, 4, 0.5, True, 2.0, True)]
 
 
 def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPyConnection) -> None:

@@ -252,6 +252,9 @@ def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inp
             "employed": [30, 30],
             "employed_major_related": [3, 20],  # 3 < k: masked, and the level says which side of 50% it is on
             "employed_in_school_city": [20, 20],
+            "employed_in_school_province": [25, 25],
+            "employed_outside_province": [5, 5],
+            "employed_region_unknown": [0, 0],
             "served_graduates_supplied": [50.0, 50.0],
         }
     ).with_columns(pl.col("row_id").cast(pl.Int64))
@@ -259,6 +262,72 @@ def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inp
     withheld = {"warning_level", "warning_level_name", "warning_reason_codes", "warning_reasons"}
     assert {(0, c) for c in withheld} <= masks
     assert not {(1, c) for c in withheld} & masks
-    shortage = policy_for("mart_shortage_list")
-    assert set(shortage.withheld) == {"shortage_rank", "shortage_level"}
-    assert all(deps == ("graduates_supplied",) for deps in shortage.withheld.values())
+    for table in ("mart_shortage_industries", "mart_shortage_occupations"):
+        shortage = policy_for(table)
+        assert set(shortage.withheld) == {"shortage_rank", "shortage_level"}, table
+        assert all(deps == ("graduates_supplied",) for deps in shortage.withheld.values()), table
+
+
+def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alike() -> None:
+    """mart_major_warning and mart_talent_outflow publish the same counts for the same region × major × year:
+    were one to mask a cell the other publishes, the other would give it away. Declared with the same
+    relations, they mask them alike (random figures, two cities and their province)."""
+    from publication.disclosure import policy_for
+
+    warning, outflow = policy_for("mart_major_warning"), policy_for("mart_talent_outflow")
+    shared = sorted(set(warning.counts) & set(outflow.counts))
+    assert {"graduates", "placed", "employed", "employed_in_school_city", "employed_outside_province"} <= set(
+        shared
+    )
+    rng = random.Random(16)
+    rows = []
+    for major in ("460701", "460702", "510201"):
+        cities = []
+        for city in ("320100", "320200"):
+            inside, outside, unknown = rng.randint(0, 12), rng.randint(0, 6), rng.randint(0, 3)
+            employed = inside + outside + unknown
+            graduates = employed + rng.randint(0, 8)
+            cities.append(
+                (
+                    graduates,
+                    graduates - rng.randint(0, graduates - employed),
+                    employed,
+                    inside,
+                    outside,
+                    unknown,
+                )
+            )
+            rows.append(("prefecture", city, major, 2024, *cities[-1], rng.randint(0, inside)))
+        total = tuple(a + b for a, b in zip(cities[0], cities[1], strict=True))
+        rows.append(("province", "320000", major, 2024, *total, total[3]))
+    frame = (
+        pl.DataFrame(
+            rows,
+            orient="row",
+            schema=[
+                "region_level",
+                "region_code",
+                "major_code",
+                "grad_year",
+                "graduates",
+                "placed",
+                "employed",
+                "employed_in_school_province",
+                "employed_outside_province",
+                "employed_region_unknown",
+                "employed_in_school_city",
+            ],
+        )
+        .with_row_index("row_id")
+        .with_columns(
+            pl.col("row_id").cast(pl.Int64),
+            employed_major_related=pl.col("employed") // 2,
+            served_graduates_supplied=pl.lit(40.0),
+        )
+    )
+
+    def masked(policy: MartPolicy) -> set[tuple[int, str]]:
+        return {(r, c) for r, c, _ in mask_cells(frame, policy, K).iter_rows() if c in shared}
+
+    assert masked(warning) == masked(outflow)
+    assert masked(warning)  # the figures are small enough that something is masked

@@ -76,7 +76,7 @@ def test_bespoke_rules_name_declared_marts() -> None:
 
 def test_every_published_mart_declares_a_key_checks_and_a_disclosure_policy() -> None:
     marts = [d for d in published() if d.is_mart]
-    assert len(marts) == 12
+    assert len(marts) == 13
     for m in marts:
         assert m.key and m.disclosure is not None and m.disclosure.counts, m.name
         columns = {c.name for c in m.columns}
@@ -125,9 +125,11 @@ def test_unpublishing_a_model_and_changing_a_threshold_reach_every_consumer(tmp_
     _unpublish(project / "models" / "reference" / "dim_major.yml")
     settings = project / "dbt_project.yml"
     config = yaml.safe_load(settings.read_text(encoding="utf-8"))
-    assert config["vars"]["shortage_min_index"] == 1.5
+    assert config["vars"]["shortage_min_headcount"] == 20
     settings.write_text(
-        settings.read_text(encoding="utf-8").replace("shortage_min_index: 1.5", "shortage_min_index: 2.5"),
+        settings.read_text(encoding="utf-8").replace(
+            "shortage_min_headcount: 20", "shortage_min_headcount: 25"
+        ),
         encoding="utf-8",
     )
     manifest = ensure_manifest(project)
@@ -144,10 +146,10 @@ def test_unpublishing_a_model_and_changing_a_threshold_reach_every_consumer(tmp_
 
     minimum = {
         e.column: e.min_value
-        for e, _ in suites["mart_shortage_list"].expectations
+        for e, _ in suites["mart_shortage_occupations"].expectations
         if type(e).__name__ == "ExpectColumnValuesToBeBetween"
     }
-    assert minimum["shortage_index"] == 2.5 and minimum["vacancy_headcount"] == 20
+    assert minimum["vacancy_headcount"] == 25 and minimum["graduates_supplied"] == 5
 
 
 def test_importing_the_suites_does_not_import_great_expectations() -> None:

@@ -1,7 +1,9 @@
 -- 专业空白 / 新增专业建议: per prefecture-level city and year, the industries (GB/T 4754 大类) with vacancy demand of
--- at least var new_major_min_vacancy_headcount people and no graduate of the city's vocational schools supplied to
--- them through the major→industry bridge (graduates_supplied = 0: no local major that serves them had graduates
--- that year). bridged_major_categories says whether the catalogue has a 专业类 for the industry at all (0: a gap of
+-- at least var new_major_min_vacancy_headcount people and (almost) no graduate of the city's vocational schools
+-- supplied to them through the major→industry bridge: graduates_supplied below var shortage_min_supply, the
+-- supply under which the shortage lists (mart_shortage_industries) do not rank an industry — so every industry
+-- with demand is on one list or the other. graduates_supplied = 0 (has_local_supply false): no local major that
+-- serves them had graduates that year. bridged_major_categories says whether the catalogue has a 专业类 for the industry at all (0: a gap of
 -- the bridge, not only of the city's offer). Ranked by demand within city and year; ties by industry code.
 with city_industries as (
     select
@@ -47,7 +49,7 @@ gaps as (
     from city_industries as c
     left join {{ ref('dim_region') }} as r on c.region_code = r.region_code
     where
-        c.graduates_supplied = 0
+        c.graduates_supplied < {{ var('shortage_min_supply') }}
         and c.vacancy_headcount >= {{ var('new_major_min_vacancy_headcount') }}
 )
 
@@ -66,10 +68,12 @@ select
     cast(g.vacancy_headcount as bigint) as vacancy_headcount,
     cast(g.vacancy_postings as bigint) as vacancy_postings,
     cast(round(g.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
+    cast(g.graduates_supplied > 0 as boolean) as has_local_supply,
     cast(round(coalesce(p.province_graduates_supplied, 0), 4) as decimal(18, 4)) as province_graduates_supplied,
     cast(coalesce(b.bridged_major_categories, 0) as integer) as bridged_major_categories,
     cast(
-        'graduates_supplied = 0 and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as string
+        'graduates_supplied < {{ var("shortage_min_supply") }} '
+        || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as string
     ) as listing_rule,
     cast('{{ var("bridge_version") }}' as string) as bridge_version,
     cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
