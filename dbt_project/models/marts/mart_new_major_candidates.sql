@@ -3,8 +3,9 @@
 -- supplied to them through the major→industry bridge: graduates_supplied below var shortage_min_supply, the
 -- supply under which the shortage lists (mart_shortage_industries) do not rank an industry — so every industry
 -- with demand is on one list or the other. graduates_supplied = 0 (has_local_supply false): no local major that
--- serves them had graduates that year. bridged_major_categories says whether the catalogue has a 专业类 for the industry at all (0: a gap of
--- the bridge, not only of the city's offer). Ranked by demand within city and year; ties by industry code.
+-- serves them had graduates that year. bridged_major_categories says whether the catalogue has a 专业类 for the
+-- industry at all (0: a gap of the bridge, not only of the city's offer). Ranked by demand within city and year;
+-- ties by industry code.
 with city_industries as (
     select
         region_code,
