@@ -77,6 +77,29 @@ def resolve(codes: pd.Series, code_map: pd.DataFrame, column: str) -> pd.Series:
     return codes.map(code_map.set_index("region_code")[column])
 
 
+def _latest_with_rounds(records: pd.DataFrame) -> pd.DataFrame:
+    """Each graduate's latest survey record, with whether the latest record of each round (初次 up to 31 Aug,
+    年终 up to 31 Dec of grad_year) is placed (null without a record in the round)."""
+    r = records.copy()
+    day = pd.to_datetime(r["survey_date"])
+    year = r["grad_year"].astype(int).astype(str)
+    r["survey_round"] = pd.Series(pd.NA, index=r.index, dtype="string")
+    r.loc[day <= pd.to_datetime(year + "-12-31"), "survey_round"] = "year_end"
+    r.loc[day <= pd.to_datetime(year + "-08-31"), "survey_round"] = "initial"
+    r["record_is_placed"] = r["destination_type"].isin(PLACED)
+    r = r.sort_values(["graduate_id", "survey_date"])
+    rounds = (
+        r[r["survey_round"].notna()]
+        .drop_duplicates(["graduate_id", "survey_round"], keep="last")
+        .pivot(index="graduate_id", columns="survey_round", values="record_is_placed")
+        .reindex(columns=["initial", "year_end"])
+        .astype("boolean")
+        .rename(columns={"initial": "initial_is_placed", "year_end": "year_end_is_placed"})
+    )
+    latest = r.drop_duplicates("graduate_id", keep="last").drop(columns=["survey_round", "record_is_placed"])
+    return latest.merge(rounds, left_on="graduate_id", right_index=True, how="left").reset_index(drop=True)
+
+
 def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     g = read_feed(
         raw_dir,
@@ -97,9 +120,11 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "order_class",
             "apprenticeship",
             "major_related",
+            "survey_date",
         ],
-        ["graduate_id"],
+        ["graduate_id", "survey_date"],
     )
+    g = _latest_with_rounds(g)
     code_map = ref["dim_region_code_map"]
     for who in ("school", "origin", "employer"):
         for level in ("prefecture", "province"):
@@ -208,7 +233,10 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
             "major_code": g["major_code"],
             "grad_year": g["grad_year"],
             "graduates": 1,
-            "placed": g["is_placed"],
+            "graduates_initial_survey": g["initial_is_placed"].notna(),
+            "placed_initial": g["initial_is_placed"].fillna(False).astype(bool),
+            "graduates_year_end_survey": g["year_end_is_placed"].notna(),
+            "placed_year_end": g["year_end_is_placed"].fillna(False).astype(bool),
             "employed": employed,
             "in_city": employed & (g["employer_prefecture_code"] == g["school_prefecture_code"]),
             "employed_in_school_province": employed
@@ -221,7 +249,10 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
     )
     counts = [
         "graduates",
-        "placed",
+        "graduates_initial_survey",
+        "placed_initial",
+        "graduates_year_end_survey",
+        "placed_year_end",
         "employed",
         "in_city",
         "employed_in_school_province",
@@ -242,7 +273,8 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
     out = names(out, ref["dim_major"], "major_code", {"major_name": "major_name"})
     out = with_rates(
         out,
-        placement_rate=("placed", "graduates"),
+        initial_placement_rate=("placed_initial", "graduates_initial_survey"),
+        year_end_placement_rate=("placed_year_end", "graduates_year_end_survey"),
         city_retention_rate=("employed_in_school_city", "employed"),
         retention_rate=("employed_in_school_province", "employed"),
         outflow_rate=("employed_outside_province", "employed"),
@@ -510,7 +542,10 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
             "grad_year": g["grad_year"],
             "region_code": g["school_prefecture_code"],
             "graduates": 1,
-            "placed": g["is_placed"],
+            "graduates_initial_survey": g["initial_is_placed"].notna(),
+            "placed_initial": g["initial_is_placed"].fillna(False).astype(bool),
+            "graduates_year_end_survey": g["year_end_is_placed"].notna(),
+            "placed_year_end": g["year_end_is_placed"].fillna(False).astype(bool),
             "employed": emp,
             "employed_locally": emp & local,
             "partner_hires": emp & partner,
@@ -543,7 +578,8 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
     s = names(s, ref["dim_region"], "region_code", {"region_name": "region_name"})
     s = with_rates(
         s,
-        placement_rate=("placed", "graduates"),
+        initial_placement_rate=("placed_initial", "graduates_initial_survey"),
+        year_end_placement_rate=("placed_year_end", "graduates_year_end_survey"),
         local_employment_rate=("employed_locally", "employed"),
         partner_hire_rate=("partner_hires", "employed"),
         major_fit_rate=("employed_major_related", "fit_known"),

@@ -64,6 +64,11 @@ def schema_changes(before: Schema, after: Schema) -> list[dict[str, Any]]:
     return changes
 
 
+def _flat(values: Any) -> set[str]:
+    """Column names of ``columns_renamed`` values: a name, or the list of columns that replace one."""
+    return {n for v in values for n in ([v] if isinstance(v, str) else v)}
+
+
 def _explanation(change: dict[str, Any], declared: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest declared change that explains ``change``."""
     for entry in reversed(declared):
@@ -75,7 +80,7 @@ def _explanation(change: dict[str, Any], declared: list[dict[str, Any]]) -> dict
             return {}
         if change["kind"] == "column_removed" and change["column"] in renamed:
             return {"renamed_to": renamed[change["column"]]}
-        if change["kind"] == "column_added" and change["column"] in renamed.values():
+        if change["kind"] == "column_added" and change["column"] in _flat(renamed.values()):
             return {}
         if change["kind"] == "column_type_changed" and change["column"] in (
             entry.get("columns_retyped") or {}

@@ -37,6 +37,28 @@ from quality.gate import plausibility_flags
 from transformation.marts import published
 
 
+def _comment(con: duckdb.DuckDBPyConnection, target: str, text: str) -> None:
+    if text:
+        con.execute(f"comment on {target} is '{text.replace(chr(39), chr(39) * 2)}'")
+
+
+def comment_tables(con: duckdb.DuckDBPyConnection, tables: set[str], manifest: Path | None = None) -> None:
+    """``COMMENT ON`` every published table and column in ``con`` with its dbt description (English and 中文,
+    caveats included), so a BI tool reading the DuckDB file sees what a figure means and is not."""
+    present = set(
+        con.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'main'"
+        ).fetchall()
+    )
+    for d in published(manifest):
+        if d.name not in tables:
+            continue
+        _comment(con, f"table main.{d.name}", " ".join(d.description.split()))
+        for c in d.columns:
+            if (d.name, c.name) in present:
+                _comment(con, f'column main.{d.name}."{c.name}"', " ".join(c.description.split()))
+
+
 def published_tables(manifest: Path | None = None) -> tuple[tuple[str, str], ...]:
     """``(schema, table)`` of every published table: the models whose dbt YAML says ``published: true``."""
     return tuple((d.schema, d.name) for d in published(manifest))
@@ -110,6 +132,7 @@ def stage_candidate(
         if spark_warehouse is None:
             con.execute("detach build")
         copied = {table for _, table in tables}
+        comment_tables(con, copied)
         masked = (
             apply_to_database(con, suppression_k, tuple(p for p in policies() if p.table in copied))
             if suppression_k > 0
@@ -147,8 +170,8 @@ def export_files(candidate: Candidate) -> dict:
             target.parent.mkdir(parents=True, exist_ok=True)
             con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
             columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                "select column_name, data_type, coalesce(comment, '') from duckdb_columns() "
+                "where schema_name = 'main' and table_name = ? order by column_index",
                 [table],
             ).fetchall()
             tables.append(
@@ -157,7 +180,12 @@ def export_files(candidate: Candidate) -> dict:
                     "rows": con.execute(f"select count(*) from main.{table}").fetchall()[0][0],
                     "parquet": str(target.relative_to(candidate.path)),
                     "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-                    "columns": [{"name": n, "type": t} for n, t in columns],
+                    "description": con.execute(
+                        "select coalesce(comment, '') from duckdb_tables() "
+                        "where schema_name = 'main' and table_name = ?",
+                        [table],
+                    ).fetchall()[0][0],
+                    "columns": [{"name": n, "type": t, "description": d} for n, t, d in columns],
                 }
             )
     finally:

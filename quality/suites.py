@@ -180,7 +180,14 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
         "demand_supply_ratio = vacancy_headcount / graduates_supplied",
         "graduates_supplied > 0 and abs(demand_supply_ratio - vacancy_headcount / graduates_supplied) > 1e-6",
     ),
-    ("mart_talent_outflow", "placed <= graduates", "placed > graduates"),
+    (
+        "mart_talent_outflow",
+        "placed <= surveyed <= graduates in each round",
+        (
+            "placed_initial > graduates_initial_survey or graduates_initial_survey > graduates "
+            "or placed_year_end > graduates_year_end_survey or graduates_year_end_survey > graduates"
+        ),
+    ),
     (
         "mart_talent_outflow",
         "employed <= graduates and employed_in_school_city <= employed_in_school_province",
@@ -214,8 +221,12 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "mart_school_scorecard",
-        "counts nest: employed_locally <= employed <= placed <= graduates",
-        "employed_locally > employed or employed > placed or placed > graduates or partner_hires > employed",
+        "counts nest: employed_locally <= employed <= graduates, placed <= surveyed <= graduates per round",
+        (
+            "employed_locally > employed or employed > graduates or partner_hires > employed "
+            "or placed_initial > graduates_initial_survey or graduates_initial_survey > graduates "
+            "or placed_year_end > graduates_year_end_survey or graduates_year_end_survey > graduates"
+        ),
     ),
     (
         "mart_partner_scorecard",

@@ -36,15 +36,32 @@ graduates as (
         substr(g.employer_industry_code, 1, 2)                            as employer_industry_division_code,
         g.occupation_code,
         substr(g.occupation_code, 1, 4)                                   as occupation_sub_major_group_code,
-        g.employer_enterprise_id, g.employer_is_partner, g.order_class, g.apprenticeship, g.major_related
+        g.employer_enterprise_id, g.employer_is_partner, g.order_class, g.apprenticeship, g.major_related,
+        g.initial_is_placed, g.year_end_is_placed
     from (
-        select * from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
-        where (source_file, ingested_at) in (
-            select source_file, max(ingested_at)
+        -- one record per graduate and survey date; the graduate's latest record, and per survey round (初次 up
+        -- to 31 Aug, 年终 up to 31 Dec of grad_year) whether the round's latest record is placed
+        select *,
+               arg_max(record_is_placed, survey_date) filter (where survey_round = 'initial')
+                   over (partition by graduate_id)                                as initial_is_placed,
+               arg_max(record_is_placed, survey_date) filter (where survey_round = 'year_end')
+                   over (partition by graduate_id)                                as year_end_is_placed
+        from (
+            select *,
+                   destination_type in ('employed_contract', 'employed_flexible', 'self_employed',
+                                        'further_study', 'enlisted')              as record_is_placed,
+                   case when survey_date <= make_date(grad_year, 8, 31) then 'initial'
+                        when survey_date <= make_date(grad_year, 12, 31) then 'year_end' end as survey_round
             from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
-            group by source_file)
-        qualify row_number() over (
-            partition by graduate_id order by ingested_at desc, source_file desc, source_row desc) = 1
+            where (source_file, ingested_at) in (
+                select source_file, max(ingested_at)
+                from read_parquet('{raw}/graduate_destinations/*/*.parquet', union_by_name = true)
+                group by source_file)
+            qualify row_number() over (
+                partition by graduate_id, survey_date
+                order by ingested_at desc, source_file desc, source_row desc) = 1
+        ) d
+        qualify row_number() over (partition by graduate_id order by survey_date desc) = 1
     ) g
     left join region_map s on s.region_code = g.school_region_code
     left join region_map o on o.region_code = g.origin_region_code

@@ -1,6 +1,9 @@
 select
-    g.school_code, e.school_name, g.region_code, r.region_name, g.grad_year, g.graduates, g.placed,
-    g.placed / nullif(g.graduates, 0)                                   as placement_rate,
+    g.school_code, e.school_name, g.region_code, r.region_name, g.grad_year, g.graduates,
+    g.graduates_initial_survey, g.placed_initial,
+    g.placed_initial / nullif(g.graduates_initial_survey, 0)            as initial_placement_rate,
+    g.graduates_year_end_survey, g.placed_year_end,
+    g.placed_year_end / nullif(g.graduates_year_end_survey, 0)          as year_end_placement_rate,
     g.employed, g.employed_locally,
     g.employed_locally / nullif(g.employed, 0)                          as local_employment_rate,
     g.partner_hires, g.partner_hires_local,
@@ -18,7 +21,10 @@ from (
         school_code, grad_year,
         min(school_prefecture_code)                                                     as region_code,
         count(*)                                                                        as graduates,
-        count(*) filter (where is_placed)                                               as placed,
+        count(*) filter (where initial_is_placed is not null)                            as graduates_initial_survey,
+        count(*) filter (where initial_is_placed)                                         as placed_initial,
+        count(*) filter (where year_end_is_placed is not null)                           as graduates_year_end_survey,
+        count(*) filter (where year_end_is_placed)                                        as placed_year_end,
         count(*) filter (where is_employed)                                             as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code)
                                                                                         as employed_locally,

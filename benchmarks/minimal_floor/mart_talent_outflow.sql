@@ -1,8 +1,11 @@
 select
     c.region_level, c.region_code, r.region_name, c.major_code,
     coalesce(mo.major_name, mh.major_name)                 as major_name,
-    c.grad_year, c.graduates, c.placed,
-    c.placed / nullif(c.graduates, 0)                      as placement_rate,
+    c.grad_year, c.graduates,
+    c.graduates_initial_survey, c.placed_initial,
+    c.placed_initial / nullif(c.graduates_initial_survey, 0)     as initial_placement_rate,
+    c.graduates_year_end_survey, c.placed_year_end,
+    c.placed_year_end / nullif(c.graduates_year_end_survey, 0)   as year_end_placement_rate,
     c.employed, c.employed_in_school_city, c.employed_in_school_province, c.employed_outside_province,
     c.employed_region_unknown,
     c.employed_in_school_city / nullif(c.employed, 0)      as city_retention_rate,
@@ -18,7 +21,10 @@ from (
              else school_province_code end                                                as region_code,
         major_code, grad_year,
         count(*)                                                                          as graduates,
-        count(*) filter (where is_placed)                                                 as placed,
+        count(*) filter (where initial_is_placed is not null)                            as graduates_initial_survey,
+        count(*) filter (where initial_is_placed)                                         as placed_initial,
+        count(*) filter (where year_end_is_placed is not null)                           as graduates_year_end_survey,
+        count(*) filter (where year_end_is_placed)                                        as placed_year_end,
         count(*) filter (where is_employed)                                               as employed,
         -- at province level "the school's city" is any city of the province
         case when grouping(school_prefecture_code) = 0

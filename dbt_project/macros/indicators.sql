@@ -22,3 +22,16 @@
 {% macro exact_weight(weight) -%}
     cast({{ weight }} as decimal(38, 18))
 {%- endmacro %}
+
+{#- The survey round of a graduate-destination record (毕业去向落实率 is published per round, never pooled):
+    'initial' (初次) when dated on or before the initial reference date of the graduation year (31 Aug), 'year_end'
+    (年终) when dated after it and on or before the year-end reference date (31 Dec); null when later (no
+    official rate). Reference dates: dbt vars survey_initial_reference, survey_year_end_reference [month, day]. -#}
+{% macro survey_round(survey_date, grad_year) -%}
+    {%- set initial = var('survey_initial_reference') -%}
+    {%- set year_end = var('survey_year_end_reference') -%}
+    case
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ initial[0] }}, {{ initial[1] }}) then 'initial'
+        when {{ survey_date }} <= make_date({{ grad_year }}, {{ year_end[0] }}, {{ year_end[1] }}) then 'year_end'
+    end
+{%- endmacro %}

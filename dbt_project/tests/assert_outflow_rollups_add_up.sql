@@ -8,7 +8,8 @@ summed_prefectures as (
         o.major_code,
         o.grad_year,
         sum(o.graduates) as graduates,
-        sum(o.placed) as placed,
+        sum(o.placed_initial) as placed_initial,
+        sum(o.placed_year_end) as placed_year_end,
         sum(o.employed) as employed,
         sum(o.employed_in_school_province) as in_province,
         sum(o.employed_outside_province) as outside
@@ -34,7 +35,8 @@ full join provinces using (region_code, major_code, grad_year)
 where
     provinces.graduates is null or summed_prefectures.graduates is null
     or summed_prefectures.graduates <> provinces.graduates
-    or summed_prefectures.placed <> provinces.placed
+    or summed_prefectures.placed_initial <> provinces.placed_initial
+    or summed_prefectures.placed_year_end <> provinces.placed_year_end
     or summed_prefectures.employed <> provinces.employed
     or summed_prefectures.in_province <> provinces.employed_in_school_province
     or summed_prefectures.outside <> provinces.employed_outside_province

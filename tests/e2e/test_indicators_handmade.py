@@ -37,7 +37,8 @@ from ingestion.ingest import ingest_inbox
 
 pytestmark = pytest.mark.e2e
 
-# The delivery as the offices' CSV files (surveyed 2024-08-31, level higher, no salary or occupation given).
+# The delivery as the offices' CSV files (surveyed 2024-08-31, the initial round; G5 again on 2024-12-31, the
+# year-end round, now in further study; level higher, no salary or occupation given).
 GRADUATES_CSV = """\
 graduate_id,grad_year,school_code,school_region_code,major_code,level,origin_region_code,destination_type,\
 employer_region_code,employer_industry_code,occupation_code,employer_is_partner,employer_enterprise_id,\
@@ -49,6 +50,7 @@ G4,2024,S100001,320505,510201,higher,320505,further_study,,,,,,,,,,2024-08-31
 G5,2024,S100001,320505,510201,higher,320505,not_employed,,,,,,,,,,2024-08-31
 G6,2024,S200002,320205,510201,higher,320502,employed_contract,320502,64,,false,E1,,,,,2024-08-31
 G7,2024,S200002,320205,460702,higher,320205,not_seeking,,,,,,,,,,2024-08-31
+G5,2024,S100001,320505,510201,higher,320505,further_study,,,,,,,,,,2024-12-31
 """
 VACANCIES_CSV = """\
 posting_id,enterprise_id,enterprise_name,region_code,industry_code,occupation_code,required_major_codes,\
@@ -192,16 +194,22 @@ def test_talent_match_by_occupation(marts: duckdb.DuckDBPyConnection) -> None:
 def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
-        "select region_level || '/' || region_code || '/' || major_code as k, graduates, placed, "
-        "placement_rate, employed, employed_in_school_city as city, employed_in_school_province as prov, "
+        "select region_level || '/' || region_code || '/' || major_code as k, graduates, "
+        "graduates_initial_survey as initial_n, placed_initial, initial_placement_rate, "
+        "graduates_year_end_survey as year_end_n, placed_year_end, year_end_placement_rate, employed, "
+        " employed_in_school_city as city, employed_in_school_province as prov, "
         "employed_outside_province as outside, city_retention_rate as city_rate, retention_rate, "
         "outflow_rate from marts.mart_talent_outflow where grad_year = 2024",
     )
     # 苏州 × 460702: G1 (苏州), G2 (无锡): both placed and employed, 1 in the city, 2 in the province
     assert got["prefecture/320500/460702"] == {
         "graduates": 2,
-        "placed": 2,
-        "placement_rate": 1.0,
+        "initial_n": 2,
+        "placed_initial": 2,
+        "initial_placement_rate": 1.0,
+        "year_end_n": 0,
+        "placed_year_end": 0,
+        "year_end_placement_rate": None,
         "employed": 2,
         "city": 1,
         "prov": 2,
@@ -210,11 +218,16 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "retention_rate": 1.0,
         "outflow_rate": 0.0,
     }
-    # 苏州 × 510201: G3 (上海), G4 further study (placed, not employed), G5 not employed
+    # 苏州 × 510201: G3 (上海), G4 further study (placed, not employed), G5 not employed on 31 Aug and in
+    # further study by 31 Dec: initial round 2 of 3 placed; year-end round G5 alone, placed — never pooled
     assert got["prefecture/320500/510201"] == {
         "graduates": 3,
-        "placed": 2,
-        "placement_rate": pytest.approx(2 / 3),
+        "initial_n": 3,
+        "placed_initial": 2,
+        "initial_placement_rate": pytest.approx(2 / 3),
+        "year_end_n": 1,
+        "placed_year_end": 1,
+        "year_end_placement_rate": 1.0,
         "employed": 1,
         "city": 0,
         "prov": 0,
@@ -226,8 +239,12 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
     # 无锡 × 460702: G7 not_seeking — no destination yet: not placed, no employed → rates null
     assert got["prefecture/320200/460702"] == {
         "graduates": 1,
-        "placed": 0,
-        "placement_rate": 0.0,
+        "initial_n": 1,
+        "placed_initial": 0,
+        "initial_placement_rate": 0.0,
+        "year_end_n": 0,
+        "placed_year_end": 0,
+        "year_end_placement_rate": None,
         "employed": 0,
         "city": 0,
         "prov": 0,
@@ -239,7 +256,14 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
     # 江苏 × 510201 = 苏州 (G3 G4 G5) + 无锡 (G6 → 苏州, in province): 4 graduates, 3 placed, 2 employed,
     # 1 out
     p = got["province/320000/510201"]
-    assert (p["graduates"], p["placed"], p["employed"], p["prov"], p["outside"], p["retention_rate"]) == (
+    assert (
+        p["graduates"],
+        p["placed_initial"],
+        p["employed"],
+        p["prov"],
+        p["outside"],
+        p["retention_rate"],
+    ) == (
         4,
         3,
         2,
@@ -345,7 +369,8 @@ def test_structure_alignment(marts: duckdb.DuckDBPyConnection) -> None:
 def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
-        "select school_code, graduates, placed, placement_rate, employed, employed_locally, "
+        "select school_code, graduates, placed_initial, initial_placement_rate, year_end_placement_rate, "
+        "employed, employed_locally, "
         "local_employment_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
         "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
         "order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
@@ -356,8 +381,9 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     assert got["S100001"] == pytest.approx(
         {
             "graduates": 5,
-            "placed": 4,
-            "placement_rate": 0.8,
+            "placed_initial": 4,
+            "initial_placement_rate": 0.8,
+            "year_end_placement_rate": 1.0,
             "employed": 3,
             "employed_locally": 1,
             "local_employment_rate": 1 / 3,
@@ -372,7 +398,7 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
         }
     )
     # S2: G6 employed (not local: 苏州), fit unknown → null; G7 not placed
-    assert got["S200002"]["placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
+    assert got["S200002"]["initial_placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
     assert got["S200002"]["local_employment_rate"] == 0.0
 
 
@@ -485,7 +511,10 @@ def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPy
 
 
 def test_reconciliation_counts_marts_equal_staging(marts: duckdb.DuckDBPyConnection) -> None:
-    staged = marts.sql("select count(*) from staging.stg_graduate_destinations").fetchall()[0][0]
+    # every graduate once, however many survey records (G5 has two)
+    staged = marts.sql(
+        "select count(distinct graduate_id) from staging.stg_graduate_destinations"
+    ).fetchall()[0][0]
     outflow = marts.sql(
         "select sum(graduates) from marts.mart_talent_outflow where region_level = 'prefecture'"
     ).fetchall()[0][0]

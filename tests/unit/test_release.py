@@ -97,3 +97,40 @@ def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db:
             keep=2,
         )
     assert published_releases(releases) == ["r2", "r3"] and current_release(releases) == "r3"
+
+
+def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) -> None:
+    """A BI tool reading the DuckDB file or the Parquet manifest sees each column's dbt description, with the
+    caveat that 岗位供需比 is not the official 求人倍率."""
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute(
+        "create schema marts; create table marts.mart_shortage_occupations as "
+        "select '6-22' as occupation_code, 2.5::double as demand_supply_ratio"
+    )
+    con.close()
+    releases = tmp_path / "releases"
+    tables = (("marts", "mart_shortage_occupations"),)
+    record = publish(stage_candidate(build, releases, "r1", tables), releases, [], [_gate(tmp_path, True)])
+    assert record["contract"]["previous_release"] is None
+    con = duckdb.connect(str(releases / "r1" / "warehouse.duckdb"), read_only=True)
+    comments = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() where table_name = 'mart_shortage_occupations'"
+        ).fetchall()
+    )
+    table_comment = con.execute(
+        "select comment from duckdb_tables() where table_name = 'mart_shortage_occupations'"
+    ).fetchall()[0][0]
+    con.close()
+    assert "Not the official 求人倍率" in comments["demand_supply_ratio"]
+    assert table_comment.startswith("紧缺职业目录")
+    manifest = json.loads((releases / "r1" / "manifest.json").read_text())
+    columns = {c["name"]: c for t in manifest["tables"] for c in t["columns"] if t["table"] != "release_info"}
+    assert columns["demand_supply_ratio"]["description"] == comments["demand_supply_ratio"]
+
+    # the next release drops a table: its record lists the change, undeclared in the changelog
+    second = stage_candidate(build, releases, "r2", ())
+    changes = publish(second, releases, [], [_gate(tmp_path, True)])["contract"]
+    assert changes["previous_release"] == "r1" and changes["undeclared_breaking_changes"] == 1
+    assert [c["kind"] for c in changes["changes"]] == ["table_removed"]

@@ -1,5 +1,6 @@
 -- 人才流向: school's region (prefecture-level city, and province roll-up) × major × graduation year.
--- Denominator of the retention/outflow rates: employed graduates; of placement_rate: graduates.
+-- Denominator of the retention/outflow rates: employed graduates (each graduate's latest record); of the
+-- placement rates: the graduates surveyed in that round (初次 / 年终, macro survey_round), never pooled.
 with graduates_by_school_region as (
     select
         school_prefecture_code,
@@ -7,7 +8,8 @@ with graduates_by_school_region as (
         major_code,
         grad_year,
         is_employed,
-        is_placed,
+        initial_is_placed,
+        year_end_is_placed,
         employer_prefecture_code = school_prefecture_code as in_city,
         employer_province_code = school_province_code as in_province,
         employer_province_code <> school_province_code as outside_province,
@@ -23,7 +25,10 @@ counts as (
         major_code,
         grad_year,
         count(*) as graduates,
-        count(*) filter (where is_placed) as placed,
+        count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
+        count(*) filter (where initial_is_placed) as placed_initial,
+        count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
+        count(*) filter (where year_end_is_placed) as placed_year_end,
         count(*) filter (where is_employed) as employed,
         -- at province level "the school's city" is any city of the province
         case
@@ -47,8 +52,13 @@ select
     cast(m.major_name as string) as major_name,
     cast(c.grad_year as integer) as grad_year,
     cast(c.graduates as bigint) as graduates,
-    cast(c.placed as bigint) as placed,
-    cast({{ safe_divide('c.placed', 'c.graduates') }} as double) as placement_rate,
+    cast(c.graduates_initial_survey as bigint) as graduates_initial_survey,
+    cast(c.placed_initial as bigint) as placed_initial,
+    cast({{ safe_divide('c.placed_initial', 'c.graduates_initial_survey') }} as double) as initial_placement_rate,
+    cast(c.graduates_year_end_survey as bigint) as graduates_year_end_survey,
+    cast(c.placed_year_end as bigint) as placed_year_end,
+    cast({{ safe_divide('c.placed_year_end', 'c.graduates_year_end_survey') }} as double)
+        as year_end_placement_rate,
     cast(c.employed as bigint) as employed,
     cast(c.employed_in_school_city as bigint) as employed_in_school_city,
     cast(c.employed_in_school_province as bigint) as employed_in_school_province,

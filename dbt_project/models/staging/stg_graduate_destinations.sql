@@ -1,8 +1,9 @@
 {{ config(materialized=large_staging_materialization(), incremental_strategy='delete+insert',
-          unique_key='graduate_id', on_schema_change='fail',
+          unique_key=['graduate_id', 'survey_date'], on_schema_change='fail',
           post_hook="{{ delete_superseded_rows(source('raw', 'graduate_destinations')) }}") }}
--- 毕业去向: one row per graduate (graduate_id is already pseudonymised); latest delivery wins (a corrected file
--- replaces its earlier version).
+-- 毕业去向: one row per graduate and survey date (graduate_id is already pseudonymised); latest delivery wins (a
+-- corrected file replaces its earlier version). int_graduates keeps each graduate's latest record and the
+-- placement of each survey round.
 select
     cast(graduate_id as string) as graduate_id,
     cast(grad_year as integer) as grad_year,
@@ -27,4 +28,4 @@ select
     cast(source_row as bigint) as source_row,
     cast(file_sha256 as string) as file_sha256,
     ingested_at
-from ({{ latest_row_per_key(source('raw', 'graduate_destinations'), ['graduate_id']) }}) as delivered
+from ({{ latest_row_per_key(source('raw', 'graduate_destinations'), ['graduate_id', 'survey_date']) }}) as delivered
