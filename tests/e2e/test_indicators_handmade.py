@@ -443,7 +443,8 @@ def test_scorecards_carry_technical_services_and_training(marts: duckdb.DuckDBPy
 def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
-        "select region_code || '/' || major_code as k, graduates, placement_rate, major_fit_rate, "
+        "select region_code || '/' || major_code as k, graduates, initial_placement_rate as placement_rate, "
+        "placement_round, major_fit_rate, "
         "city_retention_rate, served_vacancy_headcount as demand, "
         "served_graduates_supplied::double as supply, served_demand_supply_ratio as ratio, "
         "warning_level as level, warning_reason_codes as reasons "
@@ -455,6 +456,7 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
         {
             "graduates": 2,
             "placement_rate": 1.0,
+            "placement_round": "initial",
             "major_fit_rate": 0.5,
             "city_retention_rate": 0.5,
             "demand": 8,
@@ -464,12 +466,15 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
             "reasons": "",
         }
     )
-    # 苏州/510201: G3 G4 G5, placed G3 G4 → ⅔ < .85; G3 employed in 上海 → retention 0 < .3; fit 1/1;
+    # 苏州/510201: G3 G4 G5, initial round placed G3 G4 → ⅔ < .85 (G5's year-end record is one graduate of the
+    # year-end round against three initially: the rules read the initial round); G3 employed in 上海 →
+    # retention 0 < .3; fit 1/1;
     # 5102 serves 64 (no demand, 1.5 supplied) and 65 (2, 1.5) → 2 ÷ 3 < 1: three yellow rules → red
     assert got["320500/510201"] == pytest.approx(
         {
             "graduates": 3,
             "placement_rate": 2 / 3,
+            "placement_round": "initial",
             "major_fit_rate": 1.0,
             "city_retention_rate": 0.0,
             "demand": 2,

@@ -248,7 +248,10 @@ def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inp
             "major_code": ["460701", "460702"],
             "grad_year": [2024, 2024],
             "graduates": [40, 40],
-            "placed": [38, 30],
+            "graduates_initial_survey": [40, 40],
+            "placed_initial": [38, 30],
+            "graduates_year_end_survey": [0, 0],
+            "placed_year_end": [0, 0],
             "employed": [30, 30],
             "employed_major_related": [3, 20],  # 3 < k: masked, and the level says which side of 50% it is on
             "employed_in_school_city": [20, 20],
@@ -259,7 +262,13 @@ def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inp
         }
     ).with_columns(pl.col("row_id").cast(pl.Int64))
     masks = {(r, c) for r, c, _ in mask_cells(frame, warning, K).iter_rows()}
-    withheld = {"warning_level", "warning_level_name", "warning_reason_codes", "warning_reasons"}
+    withheld = {
+        "warning_level",
+        "warning_level_name",
+        "warning_reason_codes",
+        "warning_reasons",
+        "placement_round",
+    }
     assert {(0, c) for c in withheld} <= masks
     assert not {(1, c) for c in withheld} & masks
     for table in ("mart_shortage_industries", "mart_shortage_occupations"):
@@ -276,9 +285,13 @@ def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alik
 
     warning, outflow = policy_for("mart_major_warning"), policy_for("mart_talent_outflow")
     shared = sorted(set(warning.counts) & set(outflow.counts))
-    assert {"graduates", "placed", "employed", "employed_in_school_city", "employed_outside_province"} <= set(
-        shared
-    )
+    assert {
+        "graduates",
+        "placed_initial",
+        "employed",
+        "employed_in_school_city",
+        "employed_region_unknown",
+    } <= set(shared)
     rng = random.Random(16)
     rows = []
     for major in ("460701", "460702", "510201"):
@@ -310,7 +323,7 @@ def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alik
                 "major_code",
                 "grad_year",
                 "graduates",
-                "placed",
+                "placed_initial",
                 "employed",
                 "employed_in_school_province",
                 "employed_outside_province",
@@ -321,6 +334,9 @@ def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alik
         .with_row_index("row_id")
         .with_columns(
             pl.col("row_id").cast(pl.Int64),
+            graduates_initial_survey=pl.col("graduates"),
+            graduates_year_end_survey=pl.col("graduates") // 3,
+            placed_year_end=pl.col("graduates") // 4,
             employed_major_related=pl.col("employed") // 2,
             served_graduates_supplied=pl.lit(40.0),
         )

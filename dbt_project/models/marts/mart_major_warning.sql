@@ -1,7 +1,8 @@
 -- 专业预警: school region (prefecture-level city, and province roll-up) × major × graduation year. The outcomes
 -- of the major's graduates (毕业去向落实率, 专业对口率, 本市就业率) and the market of the industries its 专业类 serves
 -- through the major→industry bridge (岗位供需比 of those GB/T 4754 大类 in the region and year), and a status by the
--- stated rules (thresholds: dbt vars warning_*; docs/indicators.md, Major early-warning):
+-- stated rules (thresholds: dbt vars warning_*; docs/indicators.md, Major early-warning); placement_rate below is the
+-- 毕业去向落实率 of placement_round, the survey round (初次 / 年终) in which more graduates were surveyed:
 --   insufficient_data  graduates < warning_min_graduates: no level
 --   red                placement_rate < warning_red_placement_rate_below, or at least warning_red_min_yellow_rules
 --                      yellow rules fired
@@ -26,7 +27,8 @@ with graduates_by_school_region as (
         major_code,
         higher_major_category_code,
         grad_year,
-        is_placed,
+        initial_is_placed,
+        year_end_is_placed,
         is_employed,
         major_related,
         employer_prefecture_code = school_prefecture_code as in_city,
@@ -45,7 +47,10 @@ major_counts as (
         grad_year,
         min(higher_major_category_code) as higher_major_category_code,  -- one 专业类 per major code
         count(*) as graduates,
-        count(*) filter (where is_placed) as placed,
+        count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
+        count(*) filter (where initial_is_placed) as placed_initial,
+        count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
+        count(*) filter (where year_end_is_placed) as placed_year_end,
         count(*) filter (where is_employed) as employed,
         count(*) filter (where is_employed and major_related is not null) as employed_fit_known,
         count(*) filter (where is_employed and major_related) as employed_major_related,
@@ -104,7 +109,8 @@ rates as (
         coalesce(s.served_industries, 0) as served_industries,
         coalesce(s.served_vacancy_headcount, 0) as served_vacancy_headcount,
         coalesce(s.served_graduates_supplied, 0) as served_graduates_supplied,
-        {{ safe_divide('m.placed', 'm.graduates') }} as placement_rate,
+        {{ safe_divide('m.placed_initial', 'm.graduates_initial_survey') }} as initial_placement_rate,
+        {{ safe_divide('m.placed_year_end', 'm.graduates_year_end_survey') }} as year_end_placement_rate,
         {{ safe_divide('m.employed_major_related', 'm.employed_fit_known') }} as major_fit_rate,
         {{ safe_divide('m.employed_in_school_city', 'm.employed') }} as city_retention_rate,
         {{ safe_divide('s.served_vacancy_headcount', 's.served_graduates_supplied') }} as served_demand_supply_ratio
@@ -112,16 +118,41 @@ rates as (
     left join served_market as s using (region_level, region_code, major_code, grad_year)
 ),
 
+placement_rounds as (
+    -- the rules read the placement rate of the round in which more graduates were surveyed (年终 on a tie): the two
+    -- rounds are never pooled, and a year-end round of a few re-surveyed graduates does not stand for the cohort
+    select
+        *,
+        case
+            when graduates_year_end_survey > 0 and graduates_year_end_survey >= graduates_initial_survey
+                then 'year_end'
+            when graduates_initial_survey > 0 then 'initial'
+        end as placement_round
+    from rates
+),
+
 rules as (
     select
         *,
         graduates < {{ min_graduates }} as below_minimum,
-        coalesce(placement_rate < {{ red_placement }}, false) as placement_red,
-        coalesce(placement_rate < {{ yellow_placement }}, false) as placement_low,
+        coalesce(
+            case placement_round
+                when 'year_end' then year_end_placement_rate
+                when 'initial' then initial_placement_rate
+            end < {{ red_placement }},
+            false
+        ) as placement_red,
+        coalesce(
+            case placement_round
+                when 'year_end' then year_end_placement_rate
+                when 'initial' then initial_placement_rate
+            end < {{ yellow_placement }},
+            false
+        ) as placement_low,
         coalesce(major_fit_rate < {{ yellow_fit }}, false) as major_fit_low,
         coalesce(served_demand_supply_ratio < {{ yellow_ratio }}, false) as served_demand_low,
         coalesce(city_retention_rate < {{ yellow_retention }}, false) as city_retention_low
-    from rates
+    from placement_rounds
 ),
 
 levels as (
@@ -149,8 +180,13 @@ select
     cast(l.higher_major_category_code as string) as higher_major_category_code,
     cast(l.grad_year as integer) as grad_year,
     cast(l.graduates as bigint) as graduates,
-    cast(l.placed as bigint) as placed,
-    cast(l.placement_rate as double) as placement_rate,
+    cast(l.graduates_initial_survey as bigint) as graduates_initial_survey,
+    cast(l.placed_initial as bigint) as placed_initial,
+    cast(l.initial_placement_rate as double) as initial_placement_rate,
+    cast(l.graduates_year_end_survey as bigint) as graduates_year_end_survey,
+    cast(l.placed_year_end as bigint) as placed_year_end,
+    cast(l.year_end_placement_rate as double) as year_end_placement_rate,
+    cast(l.placement_round as string) as placement_round,
     cast(l.employed as bigint) as employed,
     cast(l.employed_major_related as bigint) as employed_major_related,
     cast(l.major_fit_rate as double) as major_fit_rate,
@@ -196,7 +232,9 @@ select
         )
     end as string) as warning_reasons,
     cast(
-        'graduates >= {{ min_graduates }}; red: placement_rate < {{ red_placement }} or at least {{ red_min_rules }} '
+        'placement_rate = the rate of placement_round (the round with more graduates surveyed); '
+        || 'graduates >= {{ min_graduates }}; '
+        || 'red: placement_rate < {{ red_placement }} or at least {{ red_min_rules }} '
         || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
         || 'served_demand_supply_ratio < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
     ) as warning_rule,
