@@ -14,6 +14,9 @@ staged, each published mart goes through :func:`suppress`:
    rows in the table (the DuckDB and the Spark build publish the same cells).
 3. **Rates** computed from a masked count are masked (``demand_supply_ratio`` when
    ``graduates_supplied`` is masked, and so on), so a rate cannot be turned back into the count.
+4. **Withheld**: a rank, level or reason decided from counts (``shortage_rank``, ``warning_level``, …) is
+   withheld when any count it was decided from is masked: a level says on which side of a threshold the
+   masked figure lies, a rank where it sits among the published ones.
 
 A masked value is NULL in the published table and its column is listed in ``suppressed_columns``
 (comma-separated, in column order; ``''`` when nothing in the row was masked).
@@ -53,6 +56,7 @@ class MartPolicy:
     key: tuple[str, ...]
     counts: tuple[str, ...]  # counts of persons: primary suppression
     rates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # derived column -> counts it reveals
+    withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rank/level -> counts it comes from
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()  # within a row: total = sum(parts)
     hierarchies: tuple[Hierarchy, ...] = ()
 
@@ -101,6 +105,7 @@ def policy_of(declaration: MartDeclaration) -> MartPolicy:
         declaration.key,
         counts=d.counts,
         rates=dict(d.rates),
+        withheld=dict(d.withheld),
         additive=d.additive,
         hierarchies=tuple(HIERARCHIES[h] for h in d.hierarchies),
     )
@@ -192,7 +197,7 @@ def unsafe_relations(cells: pl.DataFrame, rels: pl.DataFrame) -> pl.DataFrame:
 
 
 def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
-    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate)."""
+    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate, withheld)."""
     cells = _cells(frame, policy, k).with_columns(
         reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
     )
@@ -224,14 +229,16 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
             reason=pl.when(pl.col("_pick").fill_null(False)).then(pl.lit("secondary")).otherwise("reason"),
         ).drop("_pick")
     masked = cells.filter("masked").select("row_id", "column", "reason")
-    rate_masks = [
+    derived = [(c, deps, "rate") for c, deps in policy.rates.items()]
+    derived += [(c, deps, "withheld") for c, deps in policy.withheld.items()]
+    derived_masks = [
         masked.filter(pl.col("column").is_in(list(deps)))
         .select("row_id")
         .unique()
-        .with_columns(column=pl.lit(rate), reason=pl.lit("rate"))
-        for rate, deps in policy.rates.items()
+        .with_columns(column=pl.lit(column), reason=pl.lit(reason))
+        for column, deps, reason in derived
     ]
-    return pl.concat([masked, *rate_masks]) if rate_masks else masked
+    return pl.concat([masked, *derived_masks]) if derived_masks else masked
 
 
 def apply_to_database(
@@ -266,6 +273,7 @@ def apply_to_database(
             "cells_primary": 0,
             "cells_secondary": 0,
             "cells_rate": 0,
+            "cells_withheld": 0,
             **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
             "rows_with_suppression": masks["row_id"].n_unique(),
         }

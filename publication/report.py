@@ -216,6 +216,12 @@ def _checks_and_inputs(record: dict) -> str:
 UNDECLARED = "NOT DECLARED in publication/contract_changes.yml"
 
 
+def _successors(change: dict) -> str:
+    """What replaces a removed table or column: a list (``columns_renamed`` may map a column to several)."""
+    found = change.get("replaced_by") or change.get("renamed_to") or []
+    return ", ".join([found] if isinstance(found, str) else found)
+
+
 def _contract_changes(record: dict) -> str:
     """The published tables and columns that changed since the release this one replaces."""
     contract = record.get("contract") or {}
@@ -223,7 +229,7 @@ def _contract_changes(record: dict) -> str:
         f"<tr><td>{html.escape(c['kind'])}</td><td>{html.escape(c['table'])}</td>"
         f"<td>{html.escape(c.get('column', ''))}</td>"
         f"<td class='{'bad' if c['breaking'] else 'ok'}'>{'breaking' if c['breaking'] else 'added'}</td>"
-        f"<td>{html.escape(', '.join(c.get('replaced_by', [])) or c.get('renamed_to', ''))}</td>"
+        f"<td>{html.escape(_successors(c))}</td>"
         f"<td>{html.escape(c.get('note', '') if c['declared'] else UNDECLARED)}</td></tr>"
         for c in contract.get("changes", [])
     )

@@ -148,11 +148,15 @@ def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> l
     ]
     mismatch = " or ".join(
         [f"({c} is null) <> {_listed(c)}" for c in policy.counts]
-        + [f"({r} is not null and {_listed(r)})" for r in policy.rates]
+        + [f"({r} is not null and {_listed(r)})" for r in [*policy.rates, *policy.withheld]]
     )
     if mismatch:  # a mart without counts of persons (counts: []) masks nothing
         ex.append(
-            _rows("a count is NULL exactly when suppressed_columns lists it; a listed rate is NULL", mismatch)
+            _rows(
+                "a count is NULL exactly when suppressed_columns lists it; "
+                "a listed rate, rank or level is NULL",
+                mismatch,
+            )
         )
     if suppression_k > 0 and policy.counts:
         small = " or ".join(f"({c} > 0 and {c} < {suppression_k})" for c in policy.counts)

@@ -26,6 +26,7 @@ The meta keys (see the comment at the top of each mart's YAML)::
     disclosure:
       counts: [column, ...]           # counts of persons: small-cell suppression
       rates: {column: [count, ...]}   # a derived column and the counts it reveals
+      withheld: {column: [count, ...]} # a rank, level or reason: withheld when any of those counts is masked
       additive: {total: [part, ...]}  # within a row: total = sum(parts)
       hierarchies: [region, ...]      # between rows (publication/disclosure.py HIERARCHIES)
 """
@@ -62,6 +63,8 @@ class Column:
 class DisclosurePolicy:
     counts: tuple[str, ...] = ()
     rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # a rank, level or reason decided from counts: withheld (NULL, listed) when any of them is masked
+    withheld: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()
     hierarchies: tuple[str, ...] = ()
 
@@ -238,6 +241,9 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
         disclosure = DisclosurePolicy(
             counts=_names(name, "disclosure.counts", d.get("counts")),
             rates={r: _names(name, f"disclosure.rates.{r}", v) for r, v in (d.get("rates") or {}).items()},
+            withheld={
+                w: _names(name, f"disclosure.withheld.{w}", v) for w, v in (d.get("withheld") or {}).items()
+            },
             additive=tuple(
                 (t, _names(name, f"disclosure.additive.{t}", v)) for t, v in (d.get("additive") or {}).items()
             ),
@@ -273,6 +279,7 @@ def _named_columns(d: MartDeclaration) -> set[str]:
     named |= {x for y in plausible.year_on_year for x in (y.column, y.period, *y.by)}
     if p is not None:
         named |= {*p.counts, *p.rates, *[x for deps in p.rates.values() for x in deps]}
+        named |= {*p.withheld, *[x for deps in p.withheld.values() for x in deps]}
         named |= {t for t, _ in p.additive} | {x for _, parts in p.additive for x in parts}
     return named
 

@@ -94,7 +94,8 @@ def release_candidate(warehouse: dg.ResourceParam[Warehouse], dbt: DbtCliResourc
             "dbt_docs": str(candidate.path / "docs" / "dbt.html"),
             "suppression_k": disclosure["suppression_k"],
             "cells_suppressed": sum(
-                v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] for v in masked.values()
+                v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] + v.get("cells_withheld", 0)
+                for v in masked.values()
             ),
             "suppression": dg.MetadataValue.md(
                 "| table | primary | secondary | rate | rows |\n|---|---|---|---|---|\n"

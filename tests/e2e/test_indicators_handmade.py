@@ -19,6 +19,10 @@ Region 320502 沧浪区 was retired in 2012 → 320508 姑苏区 (苏州): recor
 
 Vacancies: V1 320505 苏州, 36, 5 people, occupation 6-22-01-01, E1 | V2 320506 苏州, 3612, 3 |
            V3 320205 无锡, 65, 4 | V4 320502* (→ 苏州), 65, 2.
+Technical services: P1 S1→E1 30 万元 started 2024-03, completed | P2 S1→E1 12.5 started 2024-09, ongoing |
+           P3 S1→E2 100 started 2024-05, terminated | P4 S2→E1 8 started 2023-06 (ends 2024), completed.
+Training: C1 S1 for E1, 40 trained, 25 certificates, 2024-07 | C2 S1 open to all, 20 trained, certificates not
+           given, 2024-10 | C3 S2 for E1, 15 trained, 15 certificates, 2024-04.
 """
 
 from __future__ import annotations
@@ -64,6 +68,21 @@ expected_graduates,order_class_enrolment,apprenticeship_enrolment
 2024,S200002,二校,320205,higher,510201,10,30,1,0,0
 2024,S200002,二校,320205,higher,460702,10,30,1,0,0
 """
+TECHNICAL_SERVICES_CSV = """\
+project_id,school_code,enterprise_id,enterprise_name,region_code,industry_code,service_type,contract_value_10k_cny,\
+start_date,end_date,status
+P1,S100001,E1,甲公司,320505,36,equipment_upgrade,30,2024-03-01,2024-12-31,completed
+P2,S100001,E1,甲公司,320505,36,process_optimisation,12.5,2024-09-01,,ongoing
+P3,S100001,E2,,320205,36,equipment_upgrade,100,2024-05-01,,terminated
+P4,S200002,E1,甲公司,320505,36,equipment_upgrade,8,2023-06-01,2024-02-01,completed
+"""
+TRAINING_CSV = """\
+course_id,course_name,school_code,training_type,enterprise_id,occupation_code,region_code,trainees,training_hours,\
+certificates_awarded,start_date,end_date
+C1,数控技能提升,S100001,upskilling,E1,,320505,40,32,25,2024-07-01,2024-07-10
+C2,转岗培训,S100001,job_transfer,,,320505,20,16,,2024-10-01,
+C3,订单式培训,S200002,order_training,E1,,320205,15,40,15,2024-04-01,
+"""
 INDUSTRY_OUTPUT_CSV = """\
 period,region_code,industry_code,output_value_100m_cny,value_added_100m_cny,employment_10k
 2024,320500,36,300,,3.0
@@ -79,6 +98,8 @@ def _write_fixture(inbox: Path) -> None:
         ("vacancies", VACANCIES_CSV),
         ("enrolment", ENROLMENT_CSV),
         ("industry_output", INDUSTRY_OUTPUT_CSV),
+        ("technical_services", TECHNICAL_SERVICES_CSV),
+        ("training", TRAINING_CSV),
     ):
         (inbox / feed).mkdir(parents=True)
         (inbox / feed / f"{feed}.csv").write_text(text, encoding="utf-8")
@@ -93,7 +114,16 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
         r.warnings for r in reports
     ]
     run_dbt(
-        ["build", "--vars", "{shortage_min_headcount: 3, shortage_min_supply: 1}"],
+        # thresholds lowered to the fixture's size: shortage demand 3 people and supply 1, a major's warning
+        # level from 2 graduates, a new-major candidate from 2 vacancies
+        [
+            "build",
+            "--vars",
+            (
+                "{shortage_min_headcount: 3, shortage_min_supply: 1, warning_min_graduates: 2, "
+                "new_major_min_vacancy_headcount: 2}"
+            ),
+        ],
         raw_dir=root / "raw",
         build_db=root / "build.duckdb",
         target_dir=root / "target",
@@ -426,6 +456,107 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     # S2: G6 employed (not local: 苏州), fit unknown → null; G7 not placed
     assert got["S200002"]["initial_placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
     assert got["S200002"]["local_employment_rate"] == 0.0
+
+
+def test_scorecards_carry_technical_services_and_training(marts: duckdb.DuckDBPyConnection) -> None:
+    # a project or course counts in the year of its start_date; terminated projects neither count nor add
+    # value. S1 2024: P1 + P2 (P3 terminated) → 2 projects, 42.5 万元; C1 + C2 → 2 courses, 60 trained,
+    # 25 certificates.
+    # S2 2024: P4 started in 2023 → none; C3 → 1 course, 15, 15.
+    school = marts.sql(
+        "select school_code, service_projects, technical_service_value_10k_cny, training_courses, "
+        "training_person_times, certificates_awarded from marts.mart_school_scorecard where grad_year = 2024 "
+        "order by school_code"
+    ).fetchall()
+    assert school == [("S100001", 2, 42.5, 2, 60, 25), ("S200002", 0, 0.0, 1, 15, 15)]
+    # E1 2024: P1 + P2 from S1 → 2, 42.5; C1 (S1) + C3 (S2) → 2 courses, 55 trained, 40 certificates
+    partner = marts.sql(
+        "select enterprise_id, service_projects, technical_service_value_10k_cny, training_courses, "
+        "training_person_times, certificates_awarded from marts.mart_partner_scorecard where year = 2024"
+    ).fetchall()
+    assert partner == [("E1", 2, 42.5, 2, 55, 40)]
+    # the contribution mart reads the same sums (int_partnership_activity): S1–E1 2024 42.5 万元, 2 projects
+    contribution = marts.sql(
+        "select service_projects, technical_service_value_10k_cny, training_person_times, "
+        "certificates_awarded from marts.mart_partnership_contribution "
+        "where school_code = 'S100001' and enterprise_id = 'E1' and calendar_year = 2024"
+    ).fetchall()
+    assert contribution == [(2, 42.5, 40, 25)]
+
+
+def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
+    got = _rows(
+        marts,
+        "select region_code || '/' || major_code as k, graduates, initial_placement_rate as placement_rate, "
+        "placement_round, major_fit_rate, "
+        "city_retention_rate, served_vacancy_headcount as demand, "
+        "served_graduates_supplied::double as supply, served_demand_supply_ratio as ratio, "
+        "warning_level as level, warning_reason_codes as reasons "
+        "from marts.mart_major_warning where grad_year = 2024",
+    )
+    # 苏州/460702: G1 G2 placed and employed, fit ½ (not below .5), G1 in 苏州 → ½; 专业类 4607 serves 36:
+    # 8 vacancies for 2 supplied → 4: green
+    assert got["320500/460702"] == pytest.approx(
+        {
+            "graduates": 2,
+            "placement_rate": 1.0,
+            "placement_round": "initial",
+            "major_fit_rate": 0.5,
+            "city_retention_rate": 0.5,
+            "demand": 8,
+            "supply": 2.0,
+            "ratio": 4.0,
+            "level": "green",
+            "reasons": "",
+        }
+    )
+    # 苏州/510201: G3 G4 G5, initial round placed G3 G4 → ⅔ < .85 (G5's year-end record is one graduate of the
+    # year-end round against three initially: the rules read the initial round); G3 employed in 上海 →
+    # retention 0 < .3; fit 1/1;
+    # 5102 serves 64 (no demand, 1.5 supplied) and 65 (2, 1.5) → 2 ÷ 3 < 1: three yellow rules → red
+    assert got["320500/510201"] == pytest.approx(
+        {
+            "graduates": 3,
+            "placement_rate": 2 / 3,
+            "placement_round": "initial",
+            "major_fit_rate": 1.0,
+            "city_retention_rate": 0.0,
+            "demand": 2,
+            "supply": 3.0,
+            "ratio": 2 / 3,
+            "level": "red",
+            "reasons": "placement_rate_below_yellow,served_demand_supply_ratio_low,city_retention_rate_low",
+        }
+    )
+    # 无锡: one graduate of each major (G6, G7) < 2: no level
+    assert got["320200/510201"]["level"] == got["320200/460702"]["level"] == "insufficient_data"
+    # 江苏/460702: G1 G2 G7, placed ⅔ → yellow; both employed in the province → 1.0; 36: 8 for 3 → 8/3
+    assert got["320000/460702"]["level"] == "yellow"
+    assert got["320000/460702"]["reasons"] == "placement_rate_below_yellow"
+    assert got["320000/460702"]["ratio"] == pytest.approx(8 / 3)
+    # 江苏/510201: G3-G6, placed G3 G4 G6 → .75; G6 in 苏州, G3 in 上海 → ½; 64 + 65: 6 vacancies for 4 → 1.5
+    assert got["320000/510201"]["level"] == "yellow" and got["320000/510201"]["ratio"] == 1.5
+    assert len(got) == 6
+
+
+def test_new_major_candidates(marts: duckdb.DuckDBPyConnection) -> None:
+    # with new_major_min_vacancy_headcount = 2 and shortage_min_supply = 1: 无锡/65 has 4 vacancies (V3) and ½
+    # supplied (G6) < 1 → listed, with some local supply; the province supplies 65 with 1.5 (苏州) + ½ = 2.
+    # 苏州/36 (2 supplied) and 苏州/65 (1.5) have enough supply: they belong to the shortage lists
+    rows = marts.sql(
+        "select region_code, industry_code, candidate_rank, vacancy_headcount, graduates_supplied::double, "
+        "has_local_supply, province_graduates_supplied::double, bridged_major_categories > 0 "
+        "from marts.mart_new_major_candidates"
+    ).fetchall()
+    assert rows == [("320200", "65", 1, 4, 0.5, True, 2.0, True)]
+
+
+def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPyConnection) -> None:
+    rows = marts.sql(
+        "select origin_region_code, employer_region_code from intermediate.int_graduates "
+        "where school_code = 'S200002' and destination_type = 'employed_contract'"
+    ).fetchall()
+    assert rows == [("320508", "320508")]  # 320502 沧浪区 (retired 2012) → 320508 姑苏区
 
 
 def test_reconciliation_counts_marts_equal_staging(marts: duckdb.DuckDBPyConnection) -> None:

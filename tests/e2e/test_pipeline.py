@@ -7,9 +7,11 @@ generated files themselves (not from the warehouse, and not with the marts' SQL)
 from __future__ import annotations
 
 import json
+import operator
 import re
 import shutil
 from collections.abc import Iterator
+from functools import reduce
 from pathlib import Path
 
 import dagster as dg
@@ -297,6 +299,12 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
                 policy.table,
                 c,
             )
+        for c, deps in policy.withheld.items():  # a rank or level: withheld exactly when an input is masked
+            any_masked = reduce(operator.or_, (listed.list.contains(d) for d in deps))
+            assert (listed.list.contains(c) == any_masked).all(), (policy.table, c)
+            assert both.filter(any_masked)[f"{c}_pub"].is_null().all(), (policy.table, c)
+            kept = both.filter(~any_masked)
+            assert kept[c].eq_missing(kept[f"{c}_pub"]).all(), (policy.table, c)
         for c in policy.counts:
             small = both.filter((pl.col(c) > 0) & (pl.col(c) < 5))
             assert small[f"{c}_pub"].is_null().all(), (policy.table, c)

@@ -184,6 +184,7 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "cells_primary": 1,
         "cells_secondary": 1,
         "cells_rate": 1,
+        "cells_withheld": 0,
         "rows_with_suppression": 1,
     }
     rows = con.execute(
@@ -198,3 +199,151 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "select data_type from information_schema.columns where table_name = 'mart_test' "
         "and column_name = 'stayed'"
     ).fetchone() == ("BIGINT",)
+
+
+def test_a_level_or_rank_is_withheld_with_the_counts_it_was_decided_from() -> None:
+    """A level (a side of a threshold) or a rank (a place among published figures) of a row whose input count
+    is masked would bound the masked figure: it is withheld with it (config.meta.disclosure.withheld)."""
+    con = duckdb.connect()
+    con.execute("""create table mart_levels (region_level varchar, region_code varchar, grad_year integer,
+                   graduates bigint, placed bigint, placement_rate double, warning_level varchar,
+                   warning_rank integer, suppressed_columns varchar)""")
+    con.execute(
+        "insert into mart_levels values ('prefecture', '320100', 2024, 40, 3, 0.075, 'red', 1, ''), "
+        "('prefecture', '320200', 2024, 40, 38, 0.95, 'green', 2, ''), "
+        "('prefecture', '320300', 2024, 3, 3, 1.0, 'insufficient_data', 3, '')"
+    )
+    policy = MartPolicy(
+        "mart_levels",
+        POLICY.key,
+        counts=("graduates", "placed"),
+        rates={"placement_rate": ("placed", "graduates")},
+        withheld={"warning_level": ("graduates", "placed"), "warning_rank": ("placed",)},
+    )
+    summary = apply_to_database(con, K, (policy,))
+    assert summary["mart_levels"]["cells_withheld"] == 4  # the level and the rank of 320100 and of 320300
+    rows = con.execute(
+        "select region_code, placed, warning_level, warning_rank, suppressed_columns from mart_levels "
+        "order by region_code"
+    ).fetchall()
+    assert rows == [
+        ("320100", None, None, None, "placed,placement_rate,warning_level,warning_rank"),
+        ("320200", 38, "green", 2, ""),
+        # graduates 3 and placed 3 are masked; the rank follows only placed, which is masked too
+        ("320300", None, None, None, "graduates,placed,placement_rate,warning_level,warning_rank"),
+    ]
+
+
+def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inputs() -> None:
+    """The declarations in the dbt YAML (config.meta.disclosure.withheld): a major's warning level and
+    reasons, and a shortage list row's rank and level, are withheld where a count they come from is masked."""
+    from publication.disclosure import policy_for
+
+    warning = policy_for("mart_major_warning")
+    frame = pl.DataFrame(
+        {
+            "row_id": [0, 1],
+            "region_level": ["prefecture", "prefecture"],
+            "region_code": ["320500", "320500"],
+            "major_code": ["460701", "460702"],
+            "grad_year": [2024, 2024],
+            "graduates": [40, 40],
+            "graduates_initial_survey": [40, 40],
+            "placed_initial": [38, 30],
+            "graduates_year_end_survey": [0, 0],
+            "placed_year_end": [0, 0],
+            "employed": [30, 30],
+            "employed_major_related": [3, 20],  # 3 < k: masked, and the level says which side of 50% it is on
+            "employed_in_school_city": [20, 20],
+            "employed_in_school_province": [25, 25],
+            "employed_outside_province": [5, 5],
+            "employed_region_unknown": [0, 0],
+            "served_graduates_supplied": [50.0, 50.0],
+        }
+    ).with_columns(pl.col("row_id").cast(pl.Int64))
+    masks = {(r, c) for r, c, _ in mask_cells(frame, warning, K).iter_rows()}
+    withheld = {
+        "warning_level",
+        "warning_level_name",
+        "warning_reason_codes",
+        "warning_reasons",
+        "placement_round",
+    }
+    assert {(0, c) for c in withheld} <= masks
+    assert not {(1, c) for c in withheld} & masks
+    for table in ("mart_shortage_industries", "mart_shortage_occupations"):
+        shortage = policy_for(table)
+        assert set(shortage.withheld) == {"shortage_rank", "shortage_level"}, table
+        assert all(deps == ("graduates_supplied",) for deps in shortage.withheld.values()), table
+
+
+def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alike() -> None:
+    """mart_major_warning and mart_talent_outflow publish the same counts for the same region × major × year:
+    were one to mask a cell the other publishes, the other would give it away. Declared with the same
+    relations, they mask them alike (random figures, two cities and their province)."""
+    from publication.disclosure import policy_for
+
+    warning, outflow = policy_for("mart_major_warning"), policy_for("mart_talent_outflow")
+    shared = sorted(set(warning.counts) & set(outflow.counts))
+    assert {
+        "graduates",
+        "placed_initial",
+        "employed",
+        "employed_in_school_city",
+        "employed_region_unknown",
+    } <= set(shared)
+    rng = random.Random(16)
+    rows = []
+    for major in ("460701", "460702", "510201"):
+        cities = []
+        for city in ("320100", "320200"):
+            inside, outside, unknown = rng.randint(0, 12), rng.randint(0, 6), rng.randint(0, 3)
+            employed = inside + outside + unknown
+            graduates = employed + rng.randint(0, 8)
+            cities.append(
+                (
+                    graduates,
+                    graduates - rng.randint(0, graduates - employed),
+                    employed,
+                    inside,
+                    outside,
+                    unknown,
+                )
+            )
+            rows.append(("prefecture", city, major, 2024, *cities[-1], rng.randint(0, inside)))
+        total = tuple(a + b for a, b in zip(cities[0], cities[1], strict=True))
+        rows.append(("province", "320000", major, 2024, *total, total[3]))
+    frame = (
+        pl.DataFrame(
+            rows,
+            orient="row",
+            schema=[
+                "region_level",
+                "region_code",
+                "major_code",
+                "grad_year",
+                "graduates",
+                "placed_initial",
+                "employed",
+                "employed_in_school_province",
+                "employed_outside_province",
+                "employed_region_unknown",
+                "employed_in_school_city",
+            ],
+        )
+        .with_row_index("row_id")
+        .with_columns(
+            pl.col("row_id").cast(pl.Int64),
+            graduates_initial_survey=pl.col("graduates"),
+            graduates_year_end_survey=pl.col("graduates") // 3,
+            placed_year_end=pl.col("graduates") // 4,
+            employed_major_related=pl.col("employed") // 2,
+            served_graduates_supplied=pl.lit(40.0),
+        )
+    )
+
+    def masked(policy: MartPolicy) -> set[tuple[int, str]]:
+        return {(r, c) for r, c, _ in mask_cells(frame, policy, K).iter_rows() if c in shared}
+
+    assert masked(warning) == masked(outflow)
+    assert masked(warning)  # the figures are small enough that something is masked

@@ -76,7 +76,7 @@ def test_bespoke_rules_name_declared_marts() -> None:
 
 def test_every_published_mart_declares_a_key_checks_and_a_disclosure_policy() -> None:
     marts = [d for d in published() if d.is_mart]
-    assert len(marts) == 15
+    assert len(marts) == 17
     for m in marts:
         assert m.key and m.disclosure is not None, m.name
         # a mart declares its counts of persons, or says it publishes none (disclosure: {counts: []}:

@@ -478,7 +478,7 @@ def test_papers_are_documents_of_the_release_with_their_sha256(tmp_path: Path) -
         "whitepaper/plotly.min.js",
         "whitepaper/320200-无锡市-2023.html",
         "whitepaper/320500-苏州市-2024.html",
-        # the lists workbook of the one city on a list here (the tiny candidate has no dim_region: named by code)
+        # the lists workbook of the one city on a list (no dim_region in the tiny candidate: named by code)
         "lists/320500-320500.xlsx",
     }
     for rel, d in paths.items():

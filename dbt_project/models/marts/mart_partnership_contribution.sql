@@ -20,29 +20,11 @@ with hires as (
     group by all
 ),
 
-services as (
-    select
-        school_code,
-        enterprise_id,
-        cast(year(start_date) as integer) as calendar_year,
-        count(*) filter (where status <> 'terminated') as service_projects,
-        coalesce(sum(contract_value_10k_cny) filter (where status <> 'terminated'), 0)
-            as technical_service_value_10k_cny
-    from {{ ref('stg_technical_services') }}
-    group by all
-),
-
-trainings as (
-    select
-        school_code,
-        enterprise_id,
-        cast(year(start_date) as integer) as calendar_year,
-        count(*) as training_courses,
-        sum(trainees) as training_person_times,
-        sum(coalesce(certificates_awarded, 0)) as certificates_awarded
-    from {{ ref('stg_training') }}
+activity as (
+    -- the sums of technical services and training: int_partnership_activity, the one place they are computed
+    select *
+    from {{ ref('int_partnership_activity') }}
     where enterprise_id is not null
-    group by all
 ),
 
 partnerships as (
@@ -57,13 +39,7 @@ partnerships as (
         school_code,
         enterprise_id,
         calendar_year
-    from services
-    union
-    select
-        school_code,
-        enterprise_id,
-        calendar_year
-    from trainings
+    from activity
 ),
 
 school_cities as (
@@ -84,16 +60,15 @@ parts as (
         coalesce(h.local_hires, 0) as local_hires,
         coalesce(h.hires_major_related, 0) as hires_major_related,
         {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as job_fit_rate,
-        coalesce(s.service_projects, 0) as service_projects,
-        coalesce(s.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
-        coalesce(t.training_courses, 0) as training_courses,
-        coalesce(t.training_person_times, 0) as training_person_times,
-        coalesce(t.certificates_awarded, 0) as certificates_awarded
+        coalesce(a.service_projects, 0) as service_projects,
+        coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
+        coalesce(a.training_courses, 0) as training_courses,
+        coalesce(a.training_person_times, 0) as training_person_times,
+        coalesce(a.certificates_awarded, 0) as certificates_awarded
     from partnerships as p
     left join school_cities as c using (school_code)
     left join hires as h using (school_code, enterprise_id, calendar_year)
-    left join services as s using (school_code, enterprise_id, calendar_year)
-    left join trainings as t using (school_code, enterprise_id, calendar_year)
+    left join activity as a using (school_code, enterprise_id, calendar_year)
 ),
 
 scored as (

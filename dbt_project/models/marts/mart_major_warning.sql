@@ -1,0 +1,246 @@
+-- 专业预警: school region (prefecture-level city, and province roll-up) × major × graduation year. The outcomes
+-- of the major's graduates (毕业去向落实率, 专业对口率, 本市就业率) and the market of the industries its 专业类 serves
+-- through the major→industry bridge (岗位供需比 of those GB/T 4754 大类 in the region and year), and a status by the
+-- stated rules (thresholds: dbt vars warning_*; docs/indicators.md, Major early-warning); placement_rate below is the
+-- 毕业去向落实率 of placement_round, the survey round (初次 / 年终) in which more graduates were surveyed:
+--   insufficient_data  graduates < warning_min_graduates: no level
+--   red                placement_rate < warning_red_placement_rate_below, or at least warning_red_min_yellow_rules
+--                      yellow rules fired
+--   yellow             any yellow rule: placement_rate < warning_yellow_placement_rate_below, major_fit_rate <
+--                      warning_yellow_major_fit_rate_below, served_demand_supply_ratio <
+--                      warning_yellow_demand_supply_ratio_below, city_retention_rate <
+--                      warning_yellow_city_retention_rate_below
+--   green              none fired
+-- A rule whose figure is null (no employed graduate, no fit known, no served industry) does not fire.
+{%- set pct = '%g' -%}
+{%- set red_placement = var('warning_red_placement_rate_below') -%}
+{%- set yellow_placement = var('warning_yellow_placement_rate_below') -%}
+{%- set yellow_fit = var('warning_yellow_major_fit_rate_below') -%}
+{%- set yellow_ratio = var('warning_yellow_demand_supply_ratio_below') -%}
+{%- set yellow_retention = var('warning_yellow_city_retention_rate_below') -%}
+{%- set min_graduates = var('warning_min_graduates') -%}
+{%- set red_min_rules = var('warning_red_min_yellow_rules') %}
+with graduates_by_school_region as (
+    select
+        school_prefecture_code,
+        school_province_code,
+        major_code,
+        higher_major_category_code,
+        grad_year,
+        initial_is_placed,
+        year_end_is_placed,
+        is_employed,
+        major_related,
+        employer_prefecture_code = school_prefecture_code as in_city,
+        employer_province_code = school_province_code as in_province,
+        employer_province_code <> school_province_code as outside_province,
+        employer_province_code is null as region_unknown
+    from {{ ref('int_graduates') }}
+    where school_prefecture_code is not null
+),
+
+major_counts as (
+    select
+        {{ rollup_level('school_prefecture_code', "'prefecture'", "'province'") }} as region_level,
+        {{ rollup_code('school_prefecture_code', 'school_province_code') }} as region_code,
+        major_code,
+        grad_year,
+        min(higher_major_category_code) as higher_major_category_code,  -- one 专业类 per major code
+        count(*) as graduates,
+        count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
+        count(*) filter (where initial_is_placed) as placed_initial,
+        count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
+        count(*) filter (where year_end_is_placed) as placed_year_end,
+        count(*) filter (where is_employed) as employed,
+        count(*) filter (where is_employed and major_related is not null) as employed_fit_known,
+        count(*) filter (where is_employed and major_related) as employed_major_related,
+        -- at province level "the school's city" is any city of the province (as in mart_talent_outflow)
+        case
+            when grouping(school_prefecture_code) = 0
+                then count(*) filter (where is_employed and in_city)
+            else count(*) filter (where is_employed and in_province)
+        end as employed_in_school_city,
+        -- the parts of employed, as mart_talent_outflow publishes them: the two tables share these counts and
+        -- must mask them alike (the same counts, relations and key give the same masks)
+        count(*) filter (where is_employed and in_province) as employed_in_school_province,
+        count(*) filter (where is_employed and outside_province) as employed_outside_province,
+        count(*) filter (where is_employed and region_unknown) as employed_region_unknown
+    from graduates_by_school_region
+    group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
+),
+
+served_industries as (
+    select
+        m.region_level,
+        m.region_code,
+        m.major_code,
+        m.grad_year,
+        b.industry_code
+    from major_counts as m
+    inner join {{ ref('bridge_major_industry') }} as b
+        on m.higher_major_category_code = b.higher_major_category_code
+),
+
+served_market as (
+    -- demand and bridge-weighted supply (of every major bridged to them) of the industries the major serves
+    select
+        s.region_level,
+        s.region_code,
+        s.major_code,
+        s.grad_year,
+        count(*) as served_industries,
+        sum(coalesce(c.vacancy_headcount, 0)) as served_vacancy_headcount,
+        round(sum(coalesce(c.graduates_supplied, 0)), 4) as served_graduates_supplied
+    from served_industries as s
+    left join {{ ref('int_talent_match_counts') }} as c
+        on
+            c.classification = 'industry'
+            and c.code_level = 'division'
+            and s.region_level = c.region_level
+            and s.region_code = c.region_code
+            and s.industry_code = c.code
+            and s.grad_year = c.year
+    group by s.region_level, s.region_code, s.major_code, s.grad_year
+),
+
+rates as (
+    select
+        m.*,
+        coalesce(s.served_industries, 0) as served_industries,
+        coalesce(s.served_vacancy_headcount, 0) as served_vacancy_headcount,
+        coalesce(s.served_graduates_supplied, 0) as served_graduates_supplied,
+        {{ safe_divide('m.placed_initial', 'm.graduates_initial_survey') }} as initial_placement_rate,
+        {{ safe_divide('m.placed_year_end', 'm.graduates_year_end_survey') }} as year_end_placement_rate,
+        {{ safe_divide('m.employed_major_related', 'm.employed_fit_known') }} as major_fit_rate,
+        {{ safe_divide('m.employed_in_school_city', 'm.employed') }} as city_retention_rate,
+        {{ safe_divide('s.served_vacancy_headcount', 's.served_graduates_supplied') }} as served_demand_supply_ratio
+    from major_counts as m
+    left join served_market as s using (region_level, region_code, major_code, grad_year)
+),
+
+placement_rounds as (
+    -- the rules read the placement rate of the round in which more graduates were surveyed (年终 on a tie): the two
+    -- rounds are never pooled, and a year-end round of a few re-surveyed graduates does not stand for the cohort
+    select
+        *,
+        case
+            when graduates_year_end_survey > 0 and graduates_year_end_survey >= graduates_initial_survey
+                then 'year_end'
+            when graduates_initial_survey > 0 then 'initial'
+        end as placement_round
+    from rates
+),
+
+rules as (
+    select
+        *,
+        graduates < {{ min_graduates }} as below_minimum,
+        coalesce(
+            case placement_round
+                when 'year_end' then year_end_placement_rate
+                when 'initial' then initial_placement_rate
+            end < {{ red_placement }},
+            false
+        ) as placement_red,
+        coalesce(
+            case placement_round
+                when 'year_end' then year_end_placement_rate
+                when 'initial' then initial_placement_rate
+            end < {{ yellow_placement }},
+            false
+        ) as placement_low,
+        coalesce(major_fit_rate < {{ yellow_fit }}, false) as major_fit_low,
+        coalesce(served_demand_supply_ratio < {{ yellow_ratio }}, false) as served_demand_low,
+        coalesce(city_retention_rate < {{ yellow_retention }}, false) as city_retention_low
+    from placement_rounds
+),
+
+levels as (
+    select
+        *,
+        case
+            when below_minimum then 'insufficient_data'
+            when
+                placement_red
+                or cast(placement_low as integer) + cast(major_fit_low as integer)
+                + cast(served_demand_low as integer) + cast(city_retention_low as integer) >= {{ red_min_rules }}
+                then 'red'
+            when placement_low or major_fit_low or served_demand_low or city_retention_low then 'yellow'
+            else 'green'
+        end as warning_level
+    from rules
+)
+
+select
+    cast(l.region_level as string) as region_level,
+    cast(l.region_code as string) as region_code,
+    cast(r.region_name as string) as region_name,
+    cast(l.major_code as string) as major_code,
+    cast(m.major_name as string) as major_name,
+    cast(l.higher_major_category_code as string) as higher_major_category_code,
+    cast(l.grad_year as integer) as grad_year,
+    cast(l.graduates as bigint) as graduates,
+    cast(l.graduates_initial_survey as bigint) as graduates_initial_survey,
+    cast(l.placed_initial as bigint) as placed_initial,
+    cast(l.initial_placement_rate as double) as initial_placement_rate,
+    cast(l.graduates_year_end_survey as bigint) as graduates_year_end_survey,
+    cast(l.placed_year_end as bigint) as placed_year_end,
+    cast(l.year_end_placement_rate as double) as year_end_placement_rate,
+    cast(l.placement_round as string) as placement_round,
+    cast(l.employed as bigint) as employed,
+    cast(l.employed_major_related as bigint) as employed_major_related,
+    cast(l.major_fit_rate as double) as major_fit_rate,
+    cast(l.employed_in_school_city as bigint) as employed_in_school_city,
+    cast(l.city_retention_rate as double) as city_retention_rate,
+    cast(l.employed_in_school_province as bigint) as employed_in_school_province,
+    cast(l.employed_outside_province as bigint) as employed_outside_province,
+    cast(l.employed_region_unknown as bigint) as employed_region_unknown,
+    cast(l.served_industries as integer) as served_industries,
+    cast(l.served_vacancy_headcount as bigint) as served_vacancy_headcount,
+    cast(l.served_graduates_supplied as decimal(18, 4)) as served_graduates_supplied,
+    cast(l.served_demand_supply_ratio as double) as served_demand_supply_ratio,
+    cast(l.warning_level as string) as warning_level,
+    cast(case l.warning_level
+        when 'red' then '红色预警'
+        when 'yellow' then '黄色预警'
+        when 'green' then '绿色'
+        else '数据不足'
+    end as string) as warning_level_name,
+    cast(case
+        when l.below_minimum then 'graduates_below_minimum'
+        else concat_ws(
+            ',',
+            case when l.placement_red then 'placement_rate_below_red' end,
+            case when l.placement_low and not l.placement_red then 'placement_rate_below_yellow' end,
+            case when l.major_fit_low then 'major_fit_rate_low' end,
+            case when l.served_demand_low then 'served_demand_supply_ratio_low' end,
+            case when l.city_retention_low then 'city_retention_rate_low' end
+        )
+    end as string) as warning_reason_codes,
+    cast(case
+        when l.below_minimum then '毕业生少于{{ min_graduates }}人，不评级'
+        else concat_ws(
+            '；',
+            case when l.placement_red then '毕业去向落实率低于{{ pct | format(red_placement * 100) }}%' end,
+            case
+                when l.placement_low and not l.placement_red
+                    then '毕业去向落实率低于{{ pct | format(yellow_placement * 100) }}%'
+            end,
+            case when l.major_fit_low then '专业对口率低于{{ pct | format(yellow_fit * 100) }}%' end,
+            case when l.served_demand_low then '服务产业岗位供需比低于{{ pct | format(yellow_ratio) }}' end,
+            case when l.city_retention_low then '本市就业率低于{{ pct | format(yellow_retention * 100) }}%' end
+        )
+    end as string) as warning_reasons,
+    cast(
+        'placement_rate = the rate of placement_round (the round with more graduates surveyed); '
+        || 'graduates >= {{ min_graduates }}; '
+        || 'red: placement_rate < {{ red_placement }} or at least {{ red_min_rules }} '
+        || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
+        || 'served_demand_supply_ratio < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
+    ) as warning_rule,
+    cast('{{ var("bridge_version") }}' as string) as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ suppressed_columns() }}
+from levels as l
+left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
+left join {{ ref('dim_major') }} as m on l.major_code = m.major_code

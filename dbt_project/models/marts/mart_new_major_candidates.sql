@@ -1,0 +1,86 @@
+-- 专业空白 / 新增专业建议: per prefecture-level city and year, the industries (GB/T 4754 大类) with vacancy demand of
+-- at least var new_major_min_vacancy_headcount people and (almost) no graduate of the city's vocational schools
+-- supplied to them through the major→industry bridge: graduates_supplied below var shortage_min_supply, the
+-- supply under which the shortage lists (mart_shortage_industries) do not rank an industry — so every industry
+-- with demand is on one list or the other. graduates_supplied = 0 (has_local_supply false): no local major that
+-- serves them had graduates that year. bridged_major_categories says whether the catalogue has a 专业类 for the
+-- industry at all (0: a gap of the bridge, not only of the city's offer). Ranked by demand within city and year;
+-- ties by industry code.
+with city_industries as (
+    select
+        region_code,
+        code as industry_code,
+        year,
+        coalesce(vacancy_headcount, 0) as vacancy_headcount,
+        coalesce(vacancy_postings, 0) as vacancy_postings,
+        coalesce(graduates_supplied, 0) as graduates_supplied
+    from {{ ref('int_talent_match_counts') }}
+    where
+        classification = 'industry'
+        and code_level = 'division'
+        and region_level = 'prefecture'
+),
+
+province_supply as (
+    select
+        region_code as province_code,
+        code as industry_code,
+        year,
+        coalesce(graduates_supplied, 0) as province_graduates_supplied
+    from {{ ref('int_talent_match_counts') }}
+    where
+        classification = 'industry'
+        and code_level = 'division'
+        and region_level = 'province'
+),
+
+bridged as (
+    select
+        industry_code,
+        count(distinct higher_major_category_code) as bridged_major_categories
+    from {{ ref('bridge_major_industry') }}
+    group by industry_code
+),
+
+gaps as (
+    select
+        c.*,
+        r.region_name,
+        r.province_code
+    from city_industries as c
+    left join {{ ref('dim_region') }} as r on c.region_code = r.region_code
+    where
+        c.graduates_supplied < {{ var('shortage_min_supply') }}
+        and c.vacancy_headcount >= {{ var('new_major_min_vacancy_headcount') }}
+)
+
+select
+    cast(g.region_code as string) as region_code,
+    cast(g.region_name as string) as region_name,
+    cast(g.province_code as string) as province_code,
+    cast(g.industry_code as string) as industry_code,
+    cast(i.industry_name as string) as industry_name,
+    cast(i.section_code as string) as section_code,
+    cast(g.year as integer) as year,
+    cast(row_number() over (
+        partition by g.region_code, g.year
+        order by g.vacancy_headcount desc, g.industry_code asc
+    ) as integer) as candidate_rank,
+    cast(g.vacancy_headcount as bigint) as vacancy_headcount,
+    cast(g.vacancy_postings as bigint) as vacancy_postings,
+    cast(round(g.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
+    cast(g.graduates_supplied > 0 as boolean) as has_local_supply,
+    cast(round(coalesce(p.province_graduates_supplied, 0), 4) as decimal(18, 4)) as province_graduates_supplied,
+    cast(coalesce(b.bridged_major_categories, 0) as integer) as bridged_major_categories,
+    cast(
+        'graduates_supplied < {{ var("shortage_min_supply") }} '
+        || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as string
+    ) as listing_rule,
+    cast('{{ var("bridge_version") }}' as string) as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ suppressed_columns() }}
+from gaps as g
+left join province_supply as p
+    on g.province_code = p.province_code and g.industry_code = p.industry_code and g.year = p.year
+left join bridged as b on g.industry_code = b.industry_code
+left join {{ ref('dim_industry') }} as i on g.industry_code = i.industry_code
