@@ -25,6 +25,7 @@ Not covered: relations *between* published tables (e.g. the sum over schools in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, published_marts
+from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
+
+
+# The protection level (docs/disclosure.md): the adversary's feasible interval of every cell that primary
+# suppression masks must be at least this many persons wide. Declared here only; the attack reads it.
+PROTECTION_WIDTH = 3.0
+ROUNDING = 5e-5
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,10 @@ class MartPolicy:
     rates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # derived column -> counts it reveals
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()  # within a row: total = sum(parts)
     hierarchies: tuple[Hierarchy, ...] = ()
+    row_exists_when: tuple[str, ...] = ()  # counts >= 1 in every row (a row exists only then)
+    not_rolled_up: tuple[str, ...] = ()  # counts a hierarchy's parent row does not sum
+    linked: tuple[Link, ...] = ()  # the same persons in another mart: equal group sums
+    ranks: Ranking | None = None  # a published ranking by a score of a count
 
 
 def _province_of_region() -> pl.Expr:
@@ -103,6 +114,10 @@ def policy_of(declaration: MartDeclaration) -> MartPolicy:
         rates=dict(d.rates),
         additive=d.additive,
         hierarchies=tuple(HIERARCHIES[h] for h in d.hierarchies),
+        row_exists_when=d.row_exists_when,
+        not_rolled_up=d.not_rolled_up,
+        linked=d.linked,
+        ranks=d.ranks,
     )
 
 
@@ -165,7 +180,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
             .filter(pl.col("_totals") == 1)
         )  # a relation needs its published total
         members = members.join(complete.select("_group"), on="_group")
-        for col in policy.counts:
+        for col in (c for c in policy.counts if c not in policy.not_rolled_up):
             parts.append(
                 members.select(
                     (pl.col("_group") + ":" + col).alias("relation"),
@@ -288,3 +303,167 @@ def apply_to_database(
         )
         con.unregister("_masks")
     return summary
+
+
+# --- the linked system: every relation the release exposes, across tables (docs/disclosure.md) ----------
+
+CELL_KEY = ["table", "row_id", "column"]
+
+
+def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """Every count cell of every mart, numbered in key order: ``cell``, ``table``, ``row_id``, ``column``,
+    ``value`` (as in the frame: the true figure, or null where a release masked it), ``integer``."""
+    parts = []
+    for p in marts:
+        frame = frames[p.table].sort(list(p.key), nulls_last=True)
+        parts.append(
+            frame.select(
+                pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts]
+            )
+            .unpivot(index="row_id", variable_name="column", value_name="value")
+            .with_columns(
+                table=pl.lit(p.table),
+                integer=pl.col("column").is_in([c for c in p.counts if frame.schema[c].is_integer()]),
+                exists=pl.col("column").is_in(list(p.row_exists_when)),
+            )
+        )
+    cells = pl.concat(parts) if parts else pl.DataFrame(schema={**{k: pl.String for k in CELL_KEY}})
+    return cells.with_row_index("cell").with_columns(pl.col("cell").cast(pl.Int64))
+
+
+def _group_key(by: tuple[str, ...]) -> pl.Expr:
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in by], separator="|")
+
+
+def _side_terms(frame: pl.DataFrame, side: Side, name: str, coef: float) -> pl.DataFrame:
+    rows = frame
+    for column, values in side.where.items():
+        rows = rows.filter(pl.col(column).cast(pl.String).is_in(list(values)))
+    return rows.select(
+        (pl.lit(name + ":") + _group_key(side.by)).alias("relation"),
+        pl.lit(side.mart).alias("table"),
+        pl.col("row_id").cast(pl.Int64),
+        pl.lit(side.column).alias("column"),
+        pl.lit(coef).alias("coef"),
+    )
+
+
+def relation_terms(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """Equalities ``Σ coef · cell = 0``: ``relation``, ``table``, ``row_id``, ``column``, ``coef``.
+
+    Within a table (its additive relations and hierarchies) and between tables (``linked``: per group,
+    present on both sides, the two sums are equal)."""
+    parts = []
+    for p in marts:
+        rels = relations(frames[p.table], p)
+        parts.append(
+            rels.select(
+                (pl.lit(p.table + ":") + pl.col("relation")).alias("relation"),
+                pl.lit(p.table).alias("table"),
+                "row_id",
+                "column",
+                pl.when("is_total").then(1.0).otherwise(-1.0).alias("coef"),
+            )
+        )
+        for i, link in enumerate(p.linked):
+            name = f"link:{p.table}[{i}]"
+            a = _side_terms(frames[link.this.mart], link.this, name, 1.0)
+            b = _side_terms(frames[link.other.mart], link.other, name, -1.0)
+            both = a.select("relation").unique().join(b.select("relation").unique(), on="relation")
+            parts += [a.join(both, on="relation"), b.join(both, on="relation")]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=TERMS_FRAME_SCHEMA)
+
+
+TERMS_FRAME_SCHEMA = {
+    "relation": pl.String,
+    "table": pl.String,
+    "row_id": pl.Int64,
+    "column": pl.String,
+    "coef": pl.Float64,
+}
+
+
+def rank_rows(
+    frame: pl.DataFrame, policy: MartPolicy, masked_rows: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Inequalities from a published ranking (``ranks``): rows ranked one after the other have scores in
+    that order; a row whose rank is withheld (``masked_rows``) sits in a gap, between the published row
+    just above the gap's first rank and the one just below its last. Score = n / (d + offset), so
+    ``n_a·(d_b + o) ≥ n_b·(d_a + o)``, linear in the d. Returns (terms, row bounds) with string relations."""
+    r = policy.ranks
+    if r is None:
+        return pl.DataFrame(schema=TERMS_FRAME_SCHEMA), pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
+    data = frame.select(
+        pl.col("row_id").cast(pl.Int64),
+        _group_key(r.by).alias("g"),
+        pl.col(r.column).cast(pl.Int64).alias("rank"),
+        pl.col(r.numerator).cast(pl.Float64).alias("n"),
+    ).with_columns(hidden=pl.col("row_id").is_in(masked_rows.to_list()))
+    pairs: list[tuple[int, float, int, float]] = []  # (above row, its n, below row, its n)
+    for _, rows in data.group_by("g"):
+        shown = rows.filter(~pl.col("hidden")).sort("rank")
+        ranks = shown["rank"].to_list()
+        ids, ns = shown["row_id"].to_list(), shown["n"].to_list()
+        pairs += [(ids[i], ns[i], ids[i + 1], ns[i + 1]) for i in range(len(ids) - 1)]
+        gaps = sorted(set(range(1, rows.height + 1)) - set(ranks))
+        if not gaps:
+            continue
+        above = [i for i, k in enumerate(ranks) if k < gaps[0]]
+        below = [i for i, k in enumerate(ranks) if k > gaps[-1]]
+        for m, nm in rows.filter("hidden").select("row_id", "n").iter_rows():
+            if above:
+                pairs.append((ids[above[-1]], ns[above[-1]], m, nm))
+            if below:
+                pairs.append((m, nm, ids[below[0]], ns[below[0]]))
+    # n_a·d_b − n_b·d_a ≥ o·(n_b − n_a)
+    terms, bounds = [], []
+    for i, (a, na, b, nb) in enumerate(pairs):
+        rel = f"rank:{policy.table}:{i}"
+        terms += [(rel, policy.table, b, r.denominator, na), (rel, policy.table, a, r.denominator, -nb)]
+        bounds.append((rel, r.offset * (nb - na), math.inf))
+    return (
+        pl.DataFrame(terms, schema=TERMS_FRAME_SCHEMA, orient="row"),
+        pl.DataFrame(bounds, schema=ROWS_FRAME_SCHEMA, orient="row"),
+    )
+
+
+# published decimals (weighted supply, decimal(18, 4)) are rounded: an equality holds to half a unit of the
+# last place per term
+ROWS_FRAME_SCHEMA = {"relation": pl.String, "lo": pl.Float64, "hi": pl.Float64}
+
+
+def linked_system(
+    cells: pl.DataFrame, terms: pl.DataFrame, inequalities: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Terms and rows of :mod:`publication.disclosure_lp` (integer relation and cell ids) from string ones.
+    A relation is an equality (``lo = hi = 0``) unless ``inequalities`` gives its bounds."""
+    numbered = terms.join(cells.select("cell", *CELL_KEY), on=CELL_KEY).with_columns(
+        pl.col("relation").rank("dense").cast(pl.Int64).alias("rid")
+    )
+    given = inequalities if inequalities is not None else pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
+    bounds = (
+        numbered.select("relation", "rid")
+        .unique()
+        .join(given, on="relation", how="left")
+        .join(numbered.group_by("rid").len("n_terms"), on="rid")
+        .select(
+            pl.col("rid").alias("relation"),
+            pl.col("lo").fill_null(-ROUNDING * pl.col("n_terms")),
+            pl.col("hi").fill_null(ROUNDING * pl.col("n_terms")),
+        )
+    )
+    return numbered.select(pl.col("rid").alias("relation"), "cell", "coef"), bounds
+
+
+def relation_violations(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """The equalities of :func:`relation_terms` that the exact figures in ``frames`` break (a declaration
+    that is not true of the data): ``relation``, ``residual``."""
+    cells = cell_frame(frames, marts)
+    return (
+        relation_terms(frames, marts)
+        .join(cells, on=CELL_KEY)
+        .group_by("relation")
+        .agg((pl.col("coef") * pl.col("value").fill_null(0.0)).sum().alias("residual"))
+        .filter(pl.col("residual").abs() > 1e-3)
+        .sort("relation")
+    )
