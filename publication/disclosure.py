@@ -249,60 +249,149 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
     return pl.concat([masked, *rate_masks]) if rate_masks else masked
 
 
+def count_masks(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
+    """The counts :func:`mask_cells` masks (primary and secondary), without the rates."""
+    return mask_cells(frame, policy, k).filter(pl.col("reason") != "rate")
+
+
+def rate_masks(masked: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
+    """Every derived column (rate, rank, level) of a row where one of the counts it reveals is masked."""
+    parts = [
+        masked.filter(pl.col("column").is_in(list(deps)))
+        .select("row_id")
+        .unique()
+        .with_columns(column=pl.lit(rate), reason=pl.lit("rate"))
+        for rate, deps in policy.rates.items()
+    ]
+    return pl.concat(parts) if parts else masked.clear()
+
+
+def protect_linked(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    masked: pl.DataFrame,
+    k: float,
+    width: float = PROTECTION_WIDTH,
+    max_rounds: int = 60,
+) -> pl.DataFrame:
+    """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
+    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); for each sensitive cell
+    (``0 < value < k``) whose interval is narrower than ``width``, mask the smallest published cell that
+    shares a relation with it (non-zero first; if every neighbour is masked already, one relation further
+    out); repeat until every sensitive cell is wide. Returns the added cells (``table``, ``row_id``,
+    ``column``, ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only
+    widens), so each round bounds only the cells still narrow."""
+    from publication import disclosure_lp
+
+    added: list[pl.DataFrame] = []
+    current = masked.select("table", "row_id", "column")
+    pending: pl.Series | None = None
+    for _ in range(max_rounds):
+        cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False)
+        if pending is None:
+            pending = cells.filter(
+                pl.col("masked") & (pl.col("value") > 0) & (pl.col("value") < k)
+            )["cell"]
+        found = disclosure_lp.intervals(cells, terms, rows, targets=pending, width=width, witness=True)
+        narrow = found.filter(pl.col("upper") - pl.col("lower") < width - disclosure_lp.TOLERANCE)
+        if narrow.is_empty():
+            return pl.concat(added) if added else masked.clear()
+        pending = narrow["cell"]
+        picks = _neighbours_to_mask(cells, terms, narrow["cell"])
+        if picks.is_empty():
+            raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
+        new = cells.join(picks, on="cell").select("table", "row_id", "column")
+        added.append(new.with_columns(reason=pl.lit("linked")))
+        current = pl.concat([current, new])
+    raise RuntimeError(f"disclosure: linked protection did not settle in {max_rounds} rounds")
+
+
+def _neighbours_to_mask(cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series) -> pl.DataFrame:
+    """One published cell per narrow cell: the smallest (non-zero first) sharing a relation with it, or,
+    when none is left, with a masked cell of those relations (up to four relations away)."""
+    state = cells.select("cell", "masked", "value")
+    members = terms.select("relation", "cell").unique()
+    chosen: list[pl.DataFrame] = []
+    frontier = pl.DataFrame({"origin": narrow, "cell": narrow})
+    for _ in range(4):
+        near = (
+            frontier.join(members, on="cell")
+            .select("origin", "relation")
+            .unique()
+            .join(members, on="relation")
+            .select("origin", "cell")
+            .unique()
+            .join(state, on="cell")
+        )
+        best = (
+            near.filter(~pl.col("masked"))
+            .sort(pl.col("value") == 0, "value", "cell")
+            .group_by("origin", maintain_order=True)
+            .first()
+        )
+        chosen.append(best.select("cell"))
+        frontier = near.filter(
+            pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list())
+        ).select("origin", "cell")
+        if frontier.is_empty():
+            break
+    return pl.concat(chosen).unique().sort("cell")
+
+
 def apply_to_database(
     con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None
 ) -> dict[str, dict[str, int]]:
     """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
-    Masked cells are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
+    Per table, primary and secondary suppression (:func:`count_masks`); then across tables the linked
+    protection (:func:`protect_linked`); then the rates, ranks and levels of masked counts. Masked cells
+    are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
+    marts = policies() if marts is None else marts
+    frames = {p.table: con.execute(f"select rowid as row_id, * from main.{p.table}").pl() for p in marts}
+    counts = pl.concat(
+        [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in marts]
+    ).select("table", "row_id", "column", "reason")
+    counts = pl.concat([counts, protect_linked(frames, marts, counts, k)])
     summary: dict[str, dict[str, int]] = {}
-    for policy in policies() if marts is None else marts:
-        columns = sorted(
-            {
-                *policy.key,
-                *policy.counts,
-                *policy.rates,
-                *[h.level_column for h in policy.hierarchies],
-                *(["section_code"] if INDUSTRY in policy.hierarchies else []),
-            }
-        )
-        frame = con.execute(f"select rowid as row_id, {', '.join(columns)} from main.{policy.table}").pl()
-        masks = mask_cells(frame, policy, k)
+    for policy in marts:
+        mine = counts.filter(pl.col("table") == policy.table).drop("table")
+        masks = pl.concat([mine, rate_masks(mine, policy)])
         summary[policy.table] = {
             "cells_primary": 0,
             "cells_secondary": 0,
+            "cells_linked": 0,
             "cells_rate": 0,
             **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
             "rows_with_suppression": masks["row_id"].n_unique(),
         }
         if masks.is_empty():
             continue
-        listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
-        con.register("_masks", listed.to_arrow())
-        hidden = sorted(set(masks["column"]))
-        all_columns = [
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                [policy.table],
-            ).fetchall()
-        ]
-        listing = " || ".join(  # columns in table order, comma-separated
-            f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end"
-            for c in all_columns
-            if c in hidden
-        )
-        sets = ", ".join(
-            f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden
-        )
-        con.execute(
-            f"update main.{policy.table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
-            f"from _masks m where t.rowid = m.row_id"
-        )
-        con.unregister("_masks")
+        _update(con, policy.table, masks)
     return summary
+
+
+def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> None:
+    listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
+    con.register("_masks", listed.to_arrow())
+    hidden = sorted(set(masks["column"]))
+    all_columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+    listing = " || ".join(  # columns in table order, comma-separated
+        f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end" for c in all_columns if c in hidden
+    )
+    sets = ", ".join(f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden)
+    con.execute(
+        f"update main.{table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
+        f"from _masks m where t.rowid = m.row_id"
+    )
+    con.unregister("_masks")
 
 
 # --- the linked system: every relation the release exposes, across tables (docs/disclosure.md) ----------
@@ -467,3 +556,72 @@ def relation_violations(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy
         .filter(pl.col("residual").abs() > 1e-3)
         .sort("relation")
     )
+
+
+def rate_terms(
+    frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...], masked: pl.DataFrame
+) -> pl.DataFrame:
+    """A published rate ``r = numerator / denominator`` whose numerator or denominator is masked:
+    ``numerator − r · denominator = 0`` (rates declared with exactly two counts, numerator first)."""
+    parts = []
+    for p in marts:
+        frame = frames[p.table]
+        hidden = masked.filter(pl.col("table") == p.table)
+        for rate, deps in p.rates.items():
+            if len(deps) != 2 or not all(d in p.counts for d in deps):
+                continue
+            rows = frame.filter(pl.col(rate).is_not_null()).select(
+                pl.col("row_id").cast(pl.Int64), pl.col(rate).cast(pl.Float64).alias("r")
+            )
+            touched = hidden.filter(pl.col("column").is_in(list(deps))).select("row_id").unique()
+            rows = rows.join(touched, on="row_id")
+            for column, coef in ((deps[0], pl.lit(1.0)), (deps[1], -pl.col("r"))):
+                parts.append(
+                    rows.select(
+                        pl.format("rate:{}:{}:{}", pl.lit(p.table), "row_id", pl.lit(rate)).alias("relation"),
+                        pl.lit(p.table).alias("table"),
+                        "row_id",
+                        pl.lit(column).alias("column"),
+                        coef.alias("coef"),
+                    )
+                )
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def system_of(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    masked: pl.DataFrame,
+    *,
+    min_masked: float,
+    with_rates: bool = True,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``."""
+    marts = tuple(p for p in marts if p.table in frames)
+    cells = (
+        cell_frame(frames, marts)
+        .join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
+        .with_columns(
+            masked=pl.col("_m").fill_null(False),
+            lower=pl.when("exists").then(1.0).otherwise(min_masked),
+            upper=pl.lit(float("inf")),
+        )
+        .drop("_m")
+    )
+    terms = [relation_terms(frames, marts)]
+    if with_rates:
+        rates = rate_terms(frames, marts, masked)
+        if not rates.is_empty():
+            terms.append(rates)
+    inequalities = []
+    for p in marts:
+        if p.ranks is None:
+            continue
+        hidden_rows = masked.filter((pl.col("table") == p.table) & (pl.col("column") == p.ranks.denominator))
+        t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"])
+        terms.append(t)
+        inequalities.append(b)
+    lp_terms, lp_rows = linked_system(
+        cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
+    )
+    return cells, lp_terms, lp_rows

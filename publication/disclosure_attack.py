@@ -23,15 +23,7 @@ import duckdb
 import polars as pl
 
 from publication import disclosure_lp
-from publication.disclosure import (
-    PROTECTION_WIDTH,
-    MartPolicy,
-    cell_frame,
-    linked_system,
-    policies,
-    rank_rows,
-    relation_terms,
-)
+from publication.disclosure import PROTECTION_WIDTH, MartPolicy, policies, system_of
 from transformation.marts import SUPPRESSED_COLUMNS
 
 
@@ -78,75 +70,6 @@ def masked_cells(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
         for table, frame in frames.items()
     ]
     return pl.concat(parts) if parts else pl.DataFrame(schema={"table": pl.String, "row_id": pl.Int64})
-
-
-def rate_terms(
-    frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...], masked: pl.DataFrame
-) -> pl.DataFrame:
-    """A published rate ``r = numerator / denominator`` whose numerator or denominator is masked:
-    ``numerator − r · denominator = 0`` (rates declared with exactly two counts, numerator first)."""
-    parts = []
-    for p in marts:
-        frame = frames[p.table]
-        hidden = masked.filter(pl.col("table") == p.table)
-        for rate, deps in p.rates.items():
-            if len(deps) != 2 or not all(d in p.counts for d in deps):
-                continue
-            rows = frame.filter(pl.col(rate).is_not_null()).select(
-                pl.col("row_id").cast(pl.Int64), pl.col(rate).cast(pl.Float64).alias("r")
-            )
-            touched = hidden.filter(pl.col("column").is_in(list(deps))).select("row_id").unique()
-            rows = rows.join(touched, on="row_id")
-            for column, coef in ((deps[0], pl.lit(1.0)), (deps[1], -pl.col("r"))):
-                parts.append(
-                    rows.select(
-                        pl.format("rate:{}:{}:{}", pl.lit(p.table), "row_id", pl.lit(rate)).alias("relation"),
-                        pl.lit(p.table).alias("table"),
-                        "row_id",
-                        pl.lit(column).alias("column"),
-                        coef.alias("coef"),
-                    )
-                )
-    return pl.concat(parts) if parts else pl.DataFrame()
-
-
-def system_of(
-    frames: dict[str, pl.DataFrame],
-    marts: tuple[MartPolicy, ...],
-    masked: pl.DataFrame,
-    *,
-    min_masked: float,
-    with_rates: bool = True,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``."""
-    marts = tuple(p for p in marts if p.table in frames)
-    cells = (
-        cell_frame(frames, marts)
-        .join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
-        .with_columns(
-            masked=pl.col("_m").fill_null(False),
-            lower=pl.when("exists").then(1.0).otherwise(min_masked),
-            upper=pl.lit(float("inf")),
-        )
-        .drop("_m")
-    )
-    terms = [relation_terms(frames, marts)]
-    if with_rates:
-        rates = rate_terms(frames, marts, masked)
-        if not rates.is_empty():
-            terms.append(rates)
-    inequalities = []
-    for p in marts:
-        if p.ranks is None:
-            continue
-        hidden_rows = masked.filter((pl.col("table") == p.table) & (pl.col("column") == p.ranks.denominator))
-        t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"])
-        terms.append(t)
-        inequalities.append(b)
-    lp_terms, lp_rows = linked_system(
-        cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
-    )
-    return cells, lp_terms, lp_rows
 
 
 def attack(

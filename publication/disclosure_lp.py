@@ -150,6 +150,10 @@ class _Component:
         self.highs.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
         self.highs.run()
         status = self.highs.getModelStatus()
+        if status not in (hs.HighsModelStatus.kOptimal, hs.HighsModelStatus.kUnbounded):
+            self.highs.clearSolver()  # a warm start gone wrong: solve again from nothing
+            self.highs.run()
+            status = self.highs.getModelStatus()
         if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
             return (math.inf if maximize else -math.inf), None
         if status != hs.HighsModelStatus.kOptimal:
