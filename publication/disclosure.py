@@ -421,6 +421,8 @@ def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -
 
 
 def _group_key(by: tuple[str, ...]) -> pl.Expr:
+    if not by:
+        return pl.lit("")
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in by], separator="|")
 
 
