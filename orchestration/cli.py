@@ -191,7 +191,7 @@ def _query(args: argparse.Namespace) -> int:
 def _attack(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from publication.disclosure import PROTECTION_WIDTH
+    from publication.disclosure import PROTECTION_WIDTH, exposed
     from publication.disclosure_attack import attack_release
 
     settings = load_settings()
@@ -206,6 +206,7 @@ def _attack(args: argparse.Namespace) -> int:
             masked=pl.len(),
             exact=(pl.col("width") < 0.5).sum(),
             narrow=(pl.col("width") < PROTECTION_WIDTH - 1e-6).sum(),
+            exposed=exposed(result.k).sum(),
         )
         .sort("table")
     )
@@ -213,13 +214,17 @@ def _attack(args: argparse.Namespace) -> int:
         print(json.dumps({**summary, "tables": per_table.to_dicts()}, indent=2))
     else:
         for row in per_table.iter_rows(named=True):
-            print(f"  {row['table']}: {row['masked']} masked, {row['exact']} exact, {row['narrow']} narrower")
+            print(
+                f"  {row['table']}: {row['masked']} masked, {row['exact']} exact, {row['narrow']} narrower, "
+                f"{row['exposed']} exposed"
+            )
         print(
             f"{summary['masked_cells']} masked cells: {summary['exact']} recovered exactly, "
-            f"{summary['narrower_than_protection']} narrower than {PROTECTION_WIDTH:g} persons "
+            f"{summary['narrower_than_protection']} narrower than {PROTECTION_WIDTH:g} persons, "
+            f"{summary['exposed']} of them possibly a count under k = {result.k:g} (exposed) "
             f"({summary['seconds']} s)"
         )
-    return 1 if summary["narrower_than_protection"] else 0
+    return 1 if summary["exposed"] else 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -249,6 +249,17 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
     return pl.concat([masked, *rate_masks]) if rate_masks else masked
 
 
+def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
+    """An interval (``lower``, ``upper``) that gives a small count away: narrower than ``width`` persons
+    while it may hold a count in [1, k). A cell known to be 0, or known to be ≥ k, is not exposed."""
+    slack = 0.01  # decimals (weighted supply) are bounded only to their rounding (ROUNDING per term)
+    return (
+        (pl.col("upper") - pl.col("lower") < width - slack)
+        & (pl.col("lower") < k - slack)
+        & (pl.col("upper") >= 1 - slack)
+    )
+
+
 def count_masks(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
     """The counts :func:`mask_cells` masks (primary and secondary), without the rates."""
     return mask_cells(frame, policy, k).filter(pl.col("reason") != "rate")
@@ -275,8 +286,9 @@ def protect_linked(
     max_rounds: int = 60,
 ) -> pl.DataFrame:
     """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
-    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); for each sensitive cell
-    (``0 < value < k``) whose interval is narrower than ``width``, mask the smallest published cell that
+    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); for each masked cell the
+    adversary could narrow to a small count (:func:`exposed`: every sensitive cell, ``0 < value < k``,
+    narrower than ``width``, and any other masked cell whose narrow interval reaches below k), mask the smallest published cell that
     shares a relation with it (non-zero first; if every neighbour is masked already, one relation further
     out); repeat until every sensitive cell is wide. Returns the added cells (``table``, ``row_id``,
     ``column``, ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only
@@ -286,18 +298,19 @@ def protect_linked(
     added: list[pl.DataFrame] = []
     current = masked.select("table", "row_id", "column")
     pending: pl.Series | None = None
+    fixed = (cell_frame(frames, marts), relation_terms(frames, marts))
+    stalled = 0  # rounds in a row that left as many cells narrow: open more neighbours at once
     for _ in range(max_rounds):
-        cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False)
+        cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False, fixed=fixed)
         if pending is None:
-            pending = cells.filter(
-                pl.col("masked") & (pl.col("value") > 0) & (pl.col("value") < k)
-            )["cell"]
+            pending = cells.filter("masked")["cell"]
         found = disclosure_lp.intervals(cells, terms, rows, targets=pending, width=width, witness=True)
-        narrow = found.filter(pl.col("upper") - pl.col("lower") < width - disclosure_lp.TOLERANCE)
+        narrow = found.filter(exposed(k, width))
         if narrow.is_empty():
             return pl.concat(added) if added else masked.clear()
+        stalled = stalled + 1 if narrow.height == pending.len() else 0
         pending = narrow["cell"]
-        picks = _neighbours_to_mask(cells, terms, narrow["cell"])
+        picks = _neighbours_to_mask(cells, terms, narrow["cell"], 1 + stalled)
         if picks.is_empty():
             raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
         new = cells.join(picks, on="cell").select("table", "row_id", "column")
@@ -306,33 +319,37 @@ def protect_linked(
     raise RuntimeError(f"disclosure: linked protection did not settle in {max_rounds} rounds")
 
 
-def _neighbours_to_mask(cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series) -> pl.DataFrame:
-    """One published cell per narrow cell: the smallest (non-zero first) sharing a relation with it, or,
-    when none is left, with a masked cell of those relations (up to four relations away)."""
+def _neighbours_to_mask(
+    cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series, per_relation: int = 1
+) -> pl.DataFrame:
+    """Published cells to mask for the narrow cells: in each relation of a narrow cell, its ``per_relation``
+    smallest published members (non-zero first); when none is left, those of a masked cell of those
+    relations (up to four relations away)."""
     state = cells.select("cell", "masked", "value")
     members = terms.select("relation", "cell").unique()
     chosen: list[pl.DataFrame] = []
     frontier = pl.DataFrame({"origin": narrow, "cell": narrow})
-    for _ in range(4):
+    for hop in range(4):
+        group = ["origin", "relation"] if hop == 0 else ["origin"]
         near = (
             frontier.join(members, on="cell")
             .select("origin", "relation")
             .unique()
             .join(members, on="relation")
-            .select("origin", "cell")
+            .select("origin", "relation", "cell")
             .unique()
             .join(state, on="cell")
         )
         best = (
             near.filter(~pl.col("masked"))
             .sort(pl.col("value") == 0, "value", "cell")
-            .group_by("origin", maintain_order=True)
-            .first()
+            .group_by(*group, maintain_order=True)
+            .head(per_relation)
         )
         chosen.append(best.select("cell"))
         frontier = near.filter(
             pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list())
-        ).select("origin", "cell")
+        ).select("origin", "cell").unique()
         if frontier.is_empty():
             break
     return pl.concat(chosen).unique().sort("cell")
@@ -357,12 +374,14 @@ def apply_to_database(
     for policy in marts:
         mine = counts.filter(pl.col("table") == policy.table).drop("table")
         masks = pl.concat([mine, rate_masks(mine, policy)])
+        by_reason = dict(masks.group_by("reason").len().iter_rows())
         summary[policy.table] = {
-            "cells_primary": 0,
-            "cells_secondary": 0,
-            "cells_linked": 0,
-            "cells_rate": 0,
-            **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
+            "cells_primary": by_reason.get("primary", 0),
+            # secondary: within the table and across tables; cells_linked: of those, the ones the linked
+            # protection added
+            "cells_secondary": by_reason.get("secondary", 0) + by_reason.get("linked", 0),
+            "cells_linked": by_reason.get("linked", 0),
+            "cells_rate": by_reason.get("rate", 0),
             "rows_with_suppression": masks["row_id"].n_unique(),
         }
         if masks.is_empty():
@@ -597,11 +616,14 @@ def system_of(
     *,
     min_masked: float,
     with_rates: bool = True,
+    fixed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``."""
+    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``.
+    ``fixed``: :func:`cell_frame` and :func:`relation_terms` of ``frames``, which masks do not change."""
     marts = tuple(p for p in marts if p.table in frames)
+    all_cells, equalities = fixed if fixed is not None else (cell_frame(frames, marts), relation_terms(frames, marts))
     cells = (
-        cell_frame(frames, marts)
+        all_cells
         .join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
         .with_columns(
             masked=pl.col("_m").fill_null(False),
@@ -610,7 +632,7 @@ def system_of(
         )
         .drop("_m")
     )
-    terms = [relation_terms(frames, marts)]
+    terms = [equalities]
     if with_rates:
         rates = rate_terms(frames, marts, masked)
         if not rates.is_empty():

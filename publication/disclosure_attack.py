@@ -15,6 +15,7 @@ primary suppression protects comes out narrower than :data:`publication.disclosu
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import duckdb
 import polars as pl
 
 from publication import disclosure_lp
-from publication.disclosure import PROTECTION_WIDTH, MartPolicy, policies, system_of
+from publication.disclosure import PROTECTION_WIDTH, MartPolicy, exposed, policies, system_of
 from transformation.marts import SUPPRESSED_COLUMNS
 
 
@@ -31,6 +32,7 @@ from transformation.marts import SUPPRESSED_COLUMNS
 class Attack:
     intervals: pl.DataFrame  # per masked cell: table, row_id, column, lower, upper, exact flags, width
     seconds: float
+    k: float
 
     def summary(self, width: float = PROTECTION_WIDTH) -> dict[str, int | float]:
         iv = self.intervals
@@ -38,7 +40,9 @@ class Attack:
             "masked_cells": iv.height,
             "exact": iv.filter(pl.col("width") < 0.5).height,
             "narrower_than_protection": iv.filter(pl.col("width") < width - disclosure_lp.TOLERANCE).height,
+            "exposed": iv.filter(exposed(self.k, width)).height,
             "protection_width": width,
+            "suppression_k": self.k,
             "seconds": round(self.seconds, 2),
         }
 
@@ -77,6 +81,7 @@ def attack(
     marts: tuple[MartPolicy, ...],
     masked: pl.DataFrame,
     *,
+    k: float = 5.0,
     min_masked: float = 0.0,
     width: float | None = PROTECTION_WIDTH,
 ) -> Attack:
@@ -91,16 +96,23 @@ def attack(
         .with_columns(width=pl.col("upper") - pl.col("lower"))
         .sort("cell")
     )
-    return Attack(intervals, time.perf_counter() - started)
+    return Attack(intervals, time.perf_counter() - started, k)
 
 
 def attack_release(
-    database: Path, *, min_masked: float = 0.0, width: float | None = PROTECTION_WIDTH, manifest: Path | None = None
+    database: Path,
+    *,
+    min_masked: float = 0.0,
+    width: float | None = PROTECTION_WIDTH,
+    manifest: Path | None = None,
 ) -> Attack:
-    """:func:`attack` on a published release (``releases/<id>/warehouse.duckdb`` or its folder)."""
+    """:func:`attack` on a published release (``releases/<id>/warehouse.duckdb`` or its folder); k is the
+    release's (``disclosure.json``)."""
     path = Path(database)
     if path.is_dir():
         path = path / "warehouse.duckdb"
+    record = path.parent / "disclosure.json"
+    k = float(json.loads(record.read_text(encoding="utf-8")).get("suppression_k", 5)) if record.exists() else 5.0
     marts = policies(manifest)
     frames = read_release(path, marts)
-    return attack(frames, marts, masked_cells(frames), min_masked=min_masked, width=width)
+    return attack(frames, marts, masked_cells(frames), k=k, min_masked=min_masked, width=width)

@@ -314,6 +314,50 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
     )
 
 
+def test_the_declared_cross_mart_relations_hold_on_the_exact_figures(pipeline: Pipeline) -> None:
+    """Every relation the adversary uses (config.meta.disclosure: additive, hierarchies, linked) is true of
+    the build's exact figures: a wrong declaration would make the attack and the protection unsound."""
+    from publication.disclosure import policies, relation_violations
+
+    marts = policies()
+    frames = {
+        p.table: pipeline.build_query(f"select rowid as row_id, * from {p.table}") for p in marts
+    }
+    assert relation_violations(frames, marts).is_empty()
+
+
+def test_the_lp_attack_recovers_no_protected_cell(pipeline: Pipeline) -> None:
+    """#16 item 1: the adversary of docs/disclosure.md (every masked count an unknown, every relation the
+    release exposes, LP min and max per unknown) against the published release: no cell with an exact
+    count in (0, k) has an interval narrower than the protection width, and no masked cell is exposed."""
+    from publication.disclosure import PROTECTION_WIDTH, policies
+    from publication.disclosure_attack import attack_release
+
+    result = attack_release(pipeline.releases / "current")
+    assert result.summary()["exposed"] == 0, result.summary()
+    exact = pl.concat(
+        [
+            pipeline.build_query(f"select rowid as row_id, {', '.join(p.counts)} from {p.table}")
+            .select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
+            .unpivot(index="row_id", variable_name="column", value_name="true")
+            .with_columns(table=pl.lit(p.table))
+            for p in policies()
+        ]
+    )
+    cells = result.intervals.join(exact, on=["table", "row_id", "column"])
+    assert cells.height == result.intervals.height
+    sensitive = cells.filter((pl.col("true") > 0) & (pl.col("true") < 5))
+    assert sensitive.height > 1000  # the small sample masks thousands
+    narrow = sensitive.filter(pl.col("width") < PROTECTION_WIDTH - 1e-6)
+    assert narrow.is_empty(), narrow.head(10)
+    # sound: where the interval is exact, it contains the true figure
+    wrong = cells.filter(
+        (pl.col("lower_exact") & (pl.col("true") < pl.col("lower") - 1e-3))
+        | (pl.col("upper_exact") & (pl.col("true") > pl.col("upper") + 1e-3))
+    )
+    assert wrong.is_empty(), wrong.head(10)
+
+
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
     from devtools.analyst_docs import example_queries
 
