@@ -421,7 +421,10 @@ def parser() -> argparse.ArgumentParser:
     attack.add_argument("release", nargs="?", help="a release folder or its warehouse.duckdb")
     attack.add_argument("--exact", action="store_true", help="compute every interval, not only narrow ones")
     attack.add_argument(
-        "--min-masked", type=float, default=0.0, help="lower bound of a masked cell (1: zeros are never masked)"
+        "--min-masked",
+        type=float,
+        default=0.0,
+        help="lower bound of a masked cell (1: zeros are never masked)",
     )
     attack.add_argument("--json", action="store_true")
     attack.set_defaults(handler=_attack)

@@ -35,7 +35,6 @@ import polars as pl
 
 from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
 
-
 # The protection level (docs/disclosure.md): the adversary's feasible interval of every cell that primary
 # suppression masks must be at least this many persons wide. Declared here only; the attack reads it.
 PROTECTION_WIDTH = 3.0
@@ -146,7 +145,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
     """Every additive relation as its members: ``relation`` (id), ``row_id``, ``column``, ``is_total``."""
     parts: list[pl.DataFrame] = []
     for total, components in policy.additive:
-        members = [(total, True), *[(c, False) for c in components]]
+        in_row = [(total, True), *[(c, False) for c in components]]
         parts.append(
             pl.concat(
                 [
@@ -156,7 +155,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
                         pl.lit(col).alias("column"),
                         pl.lit(is_total).alias("is_total"),
                     )
-                    for col, is_total in members
+                    for col, is_total in in_row
                 ]
             )
         )
@@ -206,11 +205,26 @@ def unsafe_relations(cells: pl.DataFrame, rels: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
-    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate)."""
+def mask_cells(
+    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate). ``already``: cells
+    (``row_id``, ``column``, ``reason``) masked for another reason (the linked protection), kept."""
     cells = _cells(frame, policy, k).with_columns(
         reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
     )
+    if already is not None and not already.is_empty():
+        given = already.select(
+            pl.col("row_id").cast(pl.Int64), "column", pl.col("reason").alias("_given")
+        ).unique(["row_id", "column"])
+        cells = (
+            cells.join(given, on=["row_id", "column"], how="left")
+            .with_columns(
+                masked=pl.col("masked") | pl.col("_given").is_not_null(),
+                reason=pl.coalesce("reason", "_given"),
+            )
+            .drop("_given")
+        )
     rels = relations(frame, policy)
     # ties between equally small candidates are broken by the row's key, not by where the row happens to
     # sit in the table: the same figures give the same masks whichever engine or thread order built them
@@ -260,9 +274,11 @@ def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
     )
 
 
-def count_masks(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
+def count_masks(
+    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The counts :func:`mask_cells` masks (primary and secondary), without the rates."""
-    return mask_cells(frame, policy, k).filter(pl.col("reason") != "rate")
+    return mask_cells(frame, policy, k, already).filter(pl.col("reason") != "rate")
 
 
 def rate_masks(masked: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
@@ -286,13 +302,13 @@ def protect_linked(
     max_rounds: int = 60,
 ) -> pl.DataFrame:
     """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
-    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); for each masked cell the
-    adversary could narrow to a small count (:func:`exposed`: every sensitive cell, ``0 < value < k``,
-    narrower than ``width``, and any other masked cell whose narrow interval reaches below k), mask the smallest published cell that
-    shares a relation with it (non-zero first; if every neighbour is masked already, one relation further
-    out); repeat until every sensitive cell is wide. Returns the added cells (``table``, ``row_id``,
-    ``column``, ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only
-    widens), so each round bounds only the cells still narrow."""
+    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); while some masked cell is
+    :func:`exposed` (every sensitive cell, ``0 < value < k``, narrower than ``width``, and any other whose
+    narrow interval may hold a count under k), mask in each of its relations the smallest published
+    member (non-zero first; if every member is masked already, one relation further out; more at once
+    when a round made no progress); repeat. Returns the added cells (``table``, ``row_id``, ``column``,
+    ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only widens), so
+    each round bounds only the cells still exposed."""
     from publication import disclosure_lp
 
     added: list[pl.DataFrame] = []
@@ -300,6 +316,7 @@ def protect_linked(
     pending: pl.Series | None = None
     fixed = (cell_frame(frames, marts), relation_terms(frames, marts))
     stalled = 0  # rounds in a row that left as many cells narrow: open more neighbours at once
+    last = -1
     for _ in range(max_rounds):
         cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False, fixed=fixed)
         if pending is None:
@@ -308,15 +325,41 @@ def protect_linked(
         narrow = found.filter(exposed(k, width))
         if narrow.is_empty():
             return pl.concat(added) if added else masked.clear()
-        stalled = stalled + 1 if narrow.height == pending.len() else 0
+        stalled = stalled + 1 if last >= 0 and narrow.height >= last else 0
+        last = narrow.height
         pending = narrow["cell"]
         picks = _neighbours_to_mask(cells, terms, narrow["cell"], 1 + stalled)
         if picks.is_empty():
             raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
         new = cells.join(picks, on="cell").select("table", "row_id", "column")
+        new = pl.concat([new, _closed_within_tables(frames, marts, k, current, new)])
         added.append(new.with_columns(reason=pl.lit("linked")))
         current = pl.concat([current, new])
+        # next round: the cells still exposed, and the new masks (one of them may be narrow itself)
+        pending = pl.concat([pending, cells.join(new, on=["table", "row_id", "column"])["cell"]]).unique()
     raise RuntimeError(f"disclosure: linked protection did not settle in {max_rounds} rounds")
+
+
+def _closed_within_tables(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    k: float,
+    current: pl.DataFrame,
+    new: pl.DataFrame,
+) -> pl.DataFrame:
+    """The cells the per-table secondary rule adds once ``new`` is masked too (no relation of a table may
+    keep exactly one masked member)."""
+    out = []
+    for p in marts:
+        if new.filter(pl.col("table") == p.table).is_empty():
+            continue
+        mine = pl.concat([current, new]).filter(pl.col("table") == p.table)
+        before = mine.select("row_id", "column").with_columns(reason=pl.lit("linked"))
+        closed = count_masks(frames[p.table], p, k, before).select("row_id", "column")
+        out.append(
+            closed.join(before, on=["row_id", "column"], how="anti").with_columns(table=pl.lit(p.table))
+        )
+    return pl.concat(out).select("table", "row_id", "column") if out else new.clear()
 
 
 def _neighbours_to_mask(
@@ -347,9 +390,11 @@ def _neighbours_to_mask(
             .head(per_relation)
         )
         chosen.append(best.select("cell"))
-        frontier = near.filter(
-            pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list())
-        ).select("origin", "cell").unique()
+        frontier = (
+            near.filter(pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list()))
+            .select("origin", "cell")
+            .unique()
+        )
         if frontier.is_empty():
             break
     return pl.concat(chosen).unique().sort("cell")
@@ -425,9 +470,7 @@ def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -
     for p in marts:
         frame = frames[p.table].sort(list(p.key), nulls_last=True)
         parts.append(
-            frame.select(
-                pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts]
-            )
+            frame.select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
             .unpivot(index="row_id", variable_name="column", value_name="value")
             .with_columns(
                 table=pl.lit(p.table),
@@ -435,7 +478,7 @@ def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -
                 exists=pl.col("column").is_in(list(p.row_exists_when)),
             )
         )
-    cells = pl.concat(parts) if parts else pl.DataFrame(schema={**{k: pl.String for k in CELL_KEY}})
+    cells = pl.concat(parts) if parts else pl.DataFrame(schema={**dict.fromkeys(CELL_KEY, pl.String)})
     return cells.with_row_index("cell").with_columns(pl.col("cell").cast(pl.Int64))
 
 
@@ -621,10 +664,11 @@ def system_of(
     """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``.
     ``fixed``: :func:`cell_frame` and :func:`relation_terms` of ``frames``, which masks do not change."""
     marts = tuple(p for p in marts if p.table in frames)
-    all_cells, equalities = fixed if fixed is not None else (cell_frame(frames, marts), relation_terms(frames, marts))
+    all_cells, equalities = (
+        fixed if fixed is not None else (cell_frame(frames, marts), relation_terms(frames, marts))
+    )
     cells = (
-        all_cells
-        .join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
+        all_cells.join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
         .with_columns(
             masked=pl.col("_m").fill_null(False),
             lower=pl.when("exists").then(1.0).otherwise(min_masked),

@@ -112,7 +112,11 @@ def attack_release(
     if path.is_dir():
         path = path / "warehouse.duckdb"
     record = path.parent / "disclosure.json"
-    k = float(json.loads(record.read_text(encoding="utf-8")).get("suppression_k", 5)) if record.exists() else 5.0
+    k = (
+        float(json.loads(record.read_text(encoding="utf-8")).get("suppression_k", 5))
+        if record.exists()
+        else 5.0
+    )
     marts = policies(manifest)
     frames = read_release(path, marts)
     return attack(frames, marts, masked_cells(frames), k=k, min_masked=min_masked, width=width)

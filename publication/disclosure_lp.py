@@ -97,9 +97,7 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     ).tocsc()
     matrix.sum_duplicates()
     n = len(unknowns)
-    graph = coo_matrix(
-        (np.ones(len(r)), (col_index, n + r)), shape=(n + len(row_index), n + len(row_index))
-    )
+    graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(row_index), n + len(row_index)))
     _, labels = connected_components(graph, directed=False)
     return System(
         unknowns=unknowns,
@@ -157,7 +155,9 @@ class _Component:
         if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
             return (math.inf if maximize else -math.inf), None
         if status != hs.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"disclosure audit: LP status {status} (the published figures are inconsistent)")
+            raise RuntimeError(
+                f"disclosure audit: LP status {status} (the published figures are inconsistent)"
+            )
         point = np.asarray(self.highs.getSolution().col_value)
         return float(point[column]), point
 
@@ -179,9 +179,7 @@ def intervals(
     Masked cells in no row keep their own bounds (exact).
     """
     system = fold(cells, terms, rows)
-    wanted = set(
-        (targets if targets is not None else cells.filter("masked")["cell"]).to_list()
-    )
+    wanted = set((targets if targets is not None else cells.filter("masked")["cell"]).to_list())
     position = {int(c): i for i, c in enumerate(system.unknowns)}
     out: list[tuple[int, float, float, bool, bool, int]] = []
     lone = cells.filter(pl.col("masked") & pl.col("cell").is_in(list(wanted - set(position))))

@@ -30,7 +30,7 @@ The meta keys (see the comment at the top of each mart's YAML)::
       hierarchies: [region, ...]      # between rows (publication/disclosure.py HIERARCHIES)
       row_exists_when: [count, ...]   # a row is published only when this count is >= 1 (the adversary knows)
       not_rolled_up: [count, ...]     # counts the hierarchies' parent rows do not sum (another definition)
-      linked:                         # the same persons counted in another published mart (docs/disclosure.md)
+      linked:                         # the same persons counted in another mart (docs/disclosure.md)
       - {column: c, by: [column, ...], where: {column: [value, ...]},
          equals: {mart: m, column: c, by: [column, ...], where: {...}}}   # group sums are equal
       ranks: {column: rank, by: [column, ...], numerator: n, denominator: d, offset: 1}
@@ -86,7 +86,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Ranking:
-    """``column`` ranks the rows within ``by`` by ``numerator`` / (``denominator`` + ``offset``), descending."""
+    """``column`` ranks the rows within ``by`` by ``numerator`` / (``denominator`` + ``offset``), highest
+    first."""
 
     column: str
     by: tuple[str, ...]
@@ -262,7 +263,9 @@ def _side(model: str, where: str, value: Any, mart: str) -> Side:
         mart=str(value.get("mart", mart)),
         column=str(value["column"]),
         by=_names(model, f"{where}.by", value["by"]),
-        where={str(c): tuple(str(x) for x in (v if isinstance(v, list) else [v])) for c, v in filters.items()},
+        where={
+            str(c): tuple(str(x) for x in (v if isinstance(v, list) else [v])) for c, v in filters.items()
+        },
     )
 
 
@@ -360,7 +363,11 @@ def _named_columns(d: MartDeclaration) -> set[str]:
     if p is not None:
         named |= {*p.counts, *p.rates, *[x for deps in p.rates.values() for x in deps]}
         named |= {t for t, _ in p.additive} | {x for _, parts in p.additive for x in parts}
-        named |= {*p.row_exists_when, *p.not_rolled_up, *[x for k in p.linked for x in (k.this.column, *k.this.by, *k.this.where)]}
+        named |= {
+            *p.row_exists_when,
+            *p.not_rolled_up,
+            *[x for k in p.linked for x in (k.this.column, *k.this.by, *k.this.where)],
+        }
         if p.ranks is not None:
             named |= {p.ranks.column, *p.ranks.by, p.ranks.numerator, p.ranks.denominator}
     return named

@@ -320,9 +320,7 @@ def test_the_declared_cross_mart_relations_hold_on_the_exact_figures(pipeline: P
     from publication.disclosure import policies, relation_violations
 
     marts = policies()
-    frames = {
-        p.table: pipeline.build_query(f"select rowid as row_id, * from {p.table}") for p in marts
-    }
+    frames = {p.table: pipeline.build_query(f"select rowid as row_id, * from {p.table}") for p in marts}
     assert relation_violations(frames, marts).is_empty()
 
 

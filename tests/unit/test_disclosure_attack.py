@@ -27,18 +27,26 @@ CITIES = MartPolicy("mart_cities", ("region_code",), counts=("graduates",))
 
 def _database() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
-                "suppressed_columns varchar)")
-    con.execute("create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)")
+    con.execute(
+        "create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
+        "suppressed_columns varchar)"
+    )
+    con.execute(
+        "create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)"
+    )
     # 苏州 has two schools: 3 graduates (masked) and 7; the city row publishes 10
-    con.execute("insert into mart_schools values ('s1', '320500', 3, ''), ('s2', '320500', 7, ''), "
-                "('s3', '320100', 40, '')")
+    con.execute(
+        "insert into mart_schools values ('s1', '320500', 3, ''), ('s2', '320500', 7, ''), "
+        "('s3', '320100', 40, '')"
+    )
     con.execute("insert into mart_cities values ('320500', 10, ''), ('320100', 40, '')")
     return con
 
 
 def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    return {t: con.execute(f"select rowid as row_id, * from {t}").pl() for t in ("mart_schools", "mart_cities")}
+    return {
+        t: con.execute(f"select rowid as row_id, * from {t}").pl() for t in ("mart_schools", "mart_cities")
+    }
 
 
 def _interval(result: pl.DataFrame, table: str, row_id: int) -> tuple[float, float]:
@@ -76,11 +84,15 @@ def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
         ranks=Ranking("rank", (), "vacancies", "supply", 1.0),
     )
     con = duckdb.connect()
-    con.execute("create table mart_ranked (code varchar, vacancies bigint, supply bigint, score double, "
-                "rank integer, suppressed_columns varchar)")
+    con.execute(
+        "create table mart_ranked (code varchar, vacancies bigint, supply bigint, score double, "
+        "rank integer, suppressed_columns varchar)"
+    )
     # scores 100/10 = 10, 50/(3+1) = 12.5 → between, 60/(9+1) = 6
-    con.execute("insert into mart_ranked values ('a', 50, 3, 12.5, 1, ''), ('b', 100, 9, 10.0, 2, ''), "
-                "('c', 60, 9, 6.0, 3, '')")
+    con.execute(
+        "insert into mart_ranked values ('a', 50, 3, 12.5, 1, ''), ('b', 100, 9, 10.0, 2, ''), "
+        "('c', 60, 9, 6.0, 3, '')"
+    )
     frames = {"mart_ranked": con.execute("select rowid as row_id, * from mart_ranked").pl()}
     masks = count_masks(frames["mart_ranked"], policy, K).with_columns(table=pl.lit("mart_ranked"))
     hidden = masks.select("table", "row_id", "column")
@@ -88,5 +100,7 @@ def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
     published_rank = attack(frames, (policy,), hidden, width=None).intervals
     assert _interval(published_rank, "mart_ranked", 0) == (0.0, 4.0)
     apply_to_database(con, K, (policy,))
-    row = con.execute("select supply, score, rank, suppressed_columns from mart_ranked where code = 'a'").fetchone()
-    assert row[:3] == (None, None, None) and "rank" in row[3]
+    row = con.execute(
+        "select supply, score, rank, suppressed_columns from mart_ranked where code = 'a'"
+    ).fetchone()
+    assert row is not None and row[:3] == (None, None, None) and "rank" in row[3]
