@@ -483,7 +483,7 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
     assert (
         flows_total
         <= pipeline.query(
-            "select sum(graduates) as n from mart_graduate_flows where flow_type <> "
+            "select coalesce(sum(graduates), 0) as n from mart_graduate_flows where flow_type <> "
             "'not_employed' and grad_year = (select max(grad_year) "
             "from mart_graduate_flows)"
         )["n"][0]
