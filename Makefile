@@ -9,7 +9,7 @@ TOOLS_UV := .tools/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_UV))
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: demo demo-small run serve test test-fast test-superset lint bench dagster-dev contracts reference sync clean uv
+.PHONY: attack demo demo-small run serve test test-fast test-superset lint bench dagster-dev contracts reference sync clean uv
 
 # Not a file rule: a .tools/ left by another machine (another OS or architecture, a Python that is gone)
 # exists but does not run, so uv is checked by running it, and .tools/ made afresh when it does not.
@@ -32,6 +32,10 @@ demo: sync
 
 demo-small: sync
 	TW_DEMO=1 $(RUN) tw demo --scale small
+
+# the LP adversary of docs/disclosure.md against a release (RELEASE=…; default the current one)
+attack: sync
+	$(RUN) tw attack $(RELEASE)
 
 run: sync
 	$(RUN) tw run

@@ -9,6 +9,7 @@ tw inspect FILE [--feed F]         read a file and propose the source profile th
 tw serve                           the read-only SQL endpoint: PostgreSQL serving the current release
 tw users add|password|remove|list [NAME]   analysts of the SQL endpoint
 tw psql USER [PSQL ARGS]           psql 17 (the server's own) connected to the SQL endpoint as USER
+tw attack [RELEASE] [--exact]      the LP adversary of docs/disclosure.md against a release (default: current)
 
 The developer commands (sample feeds, the demo, generated files) live in devtools/cli.py: runtime packages
 never import devtools (docs/architecture.md), so devtools registers them under the ``tw.commands`` entry
@@ -185,6 +186,45 @@ def _query(args: argparse.Namespace) -> int:
     finally:
         con.close()
     return 0
+
+
+def _attack(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from publication.disclosure import PROTECTION_WIDTH, exposed
+    from publication.disclosure_attack import attack_release
+
+    settings = load_settings()
+    release = Path(args.release) if args.release else settings.releases_dir / "current"
+    result = attack_release(
+        release, min_masked=args.min_masked, width=None if args.exact else PROTECTION_WIDTH
+    )
+    summary = result.summary()
+    per_table = (
+        result.intervals.group_by("table")
+        .agg(
+            masked=pl.len(),
+            exact=(pl.col("width") < 0.5).sum(),
+            narrow=(pl.col("width") < PROTECTION_WIDTH - 1e-6).sum(),
+            exposed=exposed(result.k).sum(),
+        )
+        .sort("table")
+    )
+    if args.json:
+        print(json.dumps({**summary, "tables": per_table.to_dicts()}, indent=2))
+    else:
+        for row in per_table.iter_rows(named=True):
+            print(
+                f"  {row['table']}: {row['masked']} masked, {row['exact']} exact, {row['narrow']} narrower, "
+                f"{row['exposed']} exposed"
+            )
+        print(
+            f"{summary['masked_cells']} masked cells: {summary['exact']} recovered exactly, "
+            f"{summary['narrower_than_protection']} narrower than {PROTECTION_WIDTH:g} persons, "
+            f"{summary['exposed']} of them possibly a count under k = {result.k:g} (exposed) "
+            f"({summary['seconds']} s)"
+        )
+    return 1 if summary["exposed"] else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -375,6 +415,19 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--feed", choices=sorted(FEEDS), help="default: the inbox folder the file is in")
     inspect.set_defaults(handler=_inspect)
+    attack = sub.add_parser(
+        "attack", help="LP attack on a release's masked cells; exit 1 if any is narrower than the protection"
+    )
+    attack.add_argument("release", nargs="?", help="a release folder or its warehouse.duckdb")
+    attack.add_argument("--exact", action="store_true", help="compute every interval, not only narrow ones")
+    attack.add_argument(
+        "--min-masked",
+        type=float,
+        default=0.0,
+        help="lower bound of a masked cell (1: zeros are never masked)",
+    )
+    attack.add_argument("--json", action="store_true")
+    attack.set_defaults(handler=_attack)
     sub.add_parser(
         "serve", help="read-only SQL endpoint: PostgreSQL serving the current release"
     ).set_defaults(handler=_serve)

@@ -28,6 +28,7 @@ Not covered: relations *between* published tables (e.g. the sum over schools in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, published_marts
+from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
+
+# The protection level (docs/disclosure.md): the adversary's feasible interval of every cell that primary
+# suppression masks must be at least this many persons wide. Declared here only; the attack reads it.
+PROTECTION_WIDTH = 3.0
+ROUNDING = 5e-5
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,10 @@ class MartPolicy:
     withheld: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rank/level -> counts it comes from
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()  # within a row: total = sum(parts)
     hierarchies: tuple[Hierarchy, ...] = ()
+    row_exists_when: tuple[str, ...] = ()  # counts >= 1 in every row (a row exists only then)
+    not_rolled_up: tuple[str, ...] = ()  # counts a hierarchy's parent row does not sum
+    linked: tuple[Link, ...] = ()  # the same persons in another mart: equal group sums
+    ranks: Ranking | None = None  # a published ranking by a score of a count
 
 
 def _province_of_region() -> pl.Expr:
@@ -108,6 +118,10 @@ def policy_of(declaration: MartDeclaration) -> MartPolicy:
         withheld=dict(d.withheld),
         additive=d.additive,
         hierarchies=tuple(HIERARCHIES[h] for h in d.hierarchies),
+        row_exists_when=d.row_exists_when,
+        not_rolled_up=d.not_rolled_up,
+        linked=d.linked,
+        ranks=d.ranks,
     )
 
 
@@ -136,7 +150,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
     """Every additive relation as its members: ``relation`` (id), ``row_id``, ``column``, ``is_total``."""
     parts: list[pl.DataFrame] = []
     for total, components in policy.additive:
-        members = [(total, True), *[(c, False) for c in components]]
+        in_row = [(total, True), *[(c, False) for c in components]]
         parts.append(
             pl.concat(
                 [
@@ -146,7 +160,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
                         pl.lit(col).alias("column"),
                         pl.lit(is_total).alias("is_total"),
                     )
-                    for col, is_total in members
+                    for col, is_total in in_row
                 ]
             )
         )
@@ -170,7 +184,7 @@ def relations(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
             .filter(pl.col("_totals") == 1)
         )  # a relation needs its published total
         members = members.join(complete.select("_group"), on="_group")
-        for col in policy.counts:
+        for col in (c for c in policy.counts if c not in policy.not_rolled_up):
             parts.append(
                 members.select(
                     (pl.col("_group") + ":" + col).alias("relation"),
@@ -196,11 +210,26 @@ def unsafe_relations(cells: pl.DataFrame, rels: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
-    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate, withheld)."""
+def mask_cells(
+    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate, withheld). ``already``:
+    cells (``row_id``, ``column``, ``reason``) masked for another reason (the linked protection), kept."""
     cells = _cells(frame, policy, k).with_columns(
         reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
     )
+    if already is not None and not already.is_empty():
+        given = already.select(
+            pl.col("row_id").cast(pl.Int64), "column", pl.col("reason").alias("_given")
+        ).unique(["row_id", "column"])
+        cells = (
+            cells.join(given, on=["row_id", "column"], how="left")
+            .with_columns(
+                masked=pl.col("masked") | pl.col("_given").is_not_null(),
+                reason=pl.coalesce("reason", "_given"),
+            )
+            .drop("_given")
+        )
     rels = relations(frame, policy)
     # ties between equally small candidates are broken by the row's key, not by where the row happens to
     # sit in the table: the same figures give the same masks whichever engine or thread order built them
@@ -241,66 +270,457 @@ def mask_cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFram
     return pl.concat([masked, *derived_masks]) if derived_masks else masked
 
 
+def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
+    """An interval (``lower``, ``upper``) that gives a small count away: narrower than ``width`` persons
+    while it may hold a count in [1, k). A cell known to be 0, or known to be ≥ k, is not exposed."""
+    slack = 0.01  # decimals (weighted supply) are bounded only to their rounding (ROUNDING per term)
+    return (
+        (pl.col("upper") - pl.col("lower") < width - slack)
+        & (pl.col("lower") < k - slack)
+        & (pl.col("upper") >= 1 - slack)
+    )
+
+
+def count_masks(
+    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The counts :func:`mask_cells` masks (primary and secondary), without the rates and withheld columns."""
+    return mask_cells(frame, policy, k, already).filter(~pl.col("reason").is_in(["rate", "withheld"]))
+
+
+def rate_masks(masked: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
+    """Every derived column of a row where one of the counts it comes from is masked: the rates (reason
+    ``rate``) and the ranks, levels and reasons decided from them (``withheld``)."""
+    derived = [(c, deps, "rate") for c, deps in policy.rates.items()]
+    derived += [(c, deps, "withheld") for c, deps in policy.withheld.items()]
+    parts = [
+        masked.filter(pl.col("column").is_in(list(deps)))
+        .select("row_id")
+        .unique()
+        .with_columns(column=pl.lit(column), reason=pl.lit(reason))
+        for column, deps, reason in derived
+    ]
+    return pl.concat(parts) if parts else masked.clear()
+
+
+def protect_linked(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    masked: pl.DataFrame,
+    k: float,
+    width: float = PROTECTION_WIDTH,
+    max_rounds: int = 60,
+) -> pl.DataFrame:
+    """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
+    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); while some masked cell is
+    :func:`exposed` (every sensitive cell, ``0 < value < k``, narrower than ``width``, and any other whose
+    narrow interval may hold a count under k), mask in each of its relations the smallest published
+    member (non-zero first; if every member is masked already, one relation further out; more at once
+    when a round made no progress); repeat. Returns the added cells (``table``, ``row_id``, ``column``,
+    ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only widens), so
+    each round bounds only the cells still exposed."""
+    from publication import disclosure_lp
+
+    added: list[pl.DataFrame] = []
+    current = masked.select("table", "row_id", "column")
+    pending: pl.Series | None = None
+    fixed = (cell_frame(frames, marts), relation_terms(frames, marts))
+    stalled = 0  # rounds in a row that left as many cells narrow: open more neighbours at once
+    last = -1
+    for _ in range(max_rounds):
+        cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False, fixed=fixed)
+        if pending is None:
+            pending = cells.filter("masked")["cell"]
+        found = disclosure_lp.intervals(cells, terms, rows, targets=pending, width=width, witness=True)
+        narrow = found.filter(exposed(k, width))
+        if narrow.is_empty():
+            return pl.concat(added) if added else masked.clear()
+        stalled = stalled + 1 if last >= 0 and narrow.height >= last else 0
+        last = narrow.height
+        pending = narrow["cell"]
+        picks = _neighbours_to_mask(cells, terms, narrow["cell"], 1 + stalled)
+        if picks.is_empty():
+            raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
+        new = cells.join(picks, on="cell").select("table", "row_id", "column")
+        new = pl.concat([new, _closed_within_tables(frames, marts, k, current, new)])
+        added.append(new.with_columns(reason=pl.lit("linked")))
+        current = pl.concat([current, new])
+        # next round: the cells still exposed, and the new masks (one of them may be narrow itself)
+        pending = pl.concat([pending, cells.join(new, on=["table", "row_id", "column"])["cell"]]).unique()
+    raise RuntimeError(f"disclosure: linked protection did not settle in {max_rounds} rounds")
+
+
+def _closed_within_tables(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    k: float,
+    current: pl.DataFrame,
+    new: pl.DataFrame,
+) -> pl.DataFrame:
+    """The cells the per-table secondary rule adds once ``new`` is masked too (no relation of a table may
+    keep exactly one masked member)."""
+    out = []
+    for p in marts:
+        if new.filter(pl.col("table") == p.table).is_empty():
+            continue
+        mine = pl.concat([current, new]).filter(pl.col("table") == p.table)
+        before = mine.select("row_id", "column").with_columns(reason=pl.lit("linked"))
+        closed = count_masks(frames[p.table], p, k, before).select("row_id", "column")
+        out.append(
+            closed.join(before, on=["row_id", "column"], how="anti").with_columns(table=pl.lit(p.table))
+        )
+    return pl.concat(out).select("table", "row_id", "column") if out else new.clear()
+
+
+def _neighbours_to_mask(
+    cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series, per_relation: int = 1
+) -> pl.DataFrame:
+    """Published cells to mask for the narrow cells: in each relation of a narrow cell, its ``per_relation``
+    smallest published members (non-zero first); when none is left, those of a masked cell of those
+    relations (up to four relations away)."""
+    state = cells.select("cell", "masked", "value")
+    members = terms.select("relation", "cell").unique()
+    chosen: list[pl.DataFrame] = []
+    frontier = pl.DataFrame({"origin": narrow, "cell": narrow})
+    for hop in range(4):
+        group = ["origin", "relation"] if hop == 0 else ["origin"]
+        near = (
+            frontier.join(members, on="cell")
+            .select("origin", "relation")
+            .unique()
+            .join(members, on="relation")
+            .select("origin", "relation", "cell")
+            .unique()
+            .join(state, on="cell")
+        )
+        best = (
+            near.filter(~pl.col("masked"))
+            .sort(pl.col("value") == 0, "value", "cell")
+            .group_by(*group, maintain_order=True)
+            .head(per_relation)
+        )
+        chosen.append(best.select("cell"))
+        frontier = (
+            near.filter(pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list()))
+            .select("origin", "cell")
+            .unique()
+        )
+        if frontier.is_empty():
+            break
+    return pl.concat(chosen).unique().sort("cell")
+
+
 def apply_to_database(
     con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None
 ) -> dict[str, dict[str, int]]:
     """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
-    Masked cells are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
+    Per table, primary and secondary suppression (:func:`count_masks`); then across tables the linked
+    protection (:func:`protect_linked`); then the rates, ranks and levels of masked counts. Masked cells
+    are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
-    summary: dict[str, dict[str, int]] = {}
-    for policy in policies() if marts is None else marts:
-        if not policy.counts:  # declares no count of persons (counts: []): nothing to mask
-            summary[policy.table] = {
-                "cells_primary": 0,
-                "cells_secondary": 0,
-                "cells_rate": 0,
-                "rows_with_suppression": 0,
-            }
-            continue
-        columns = sorted(
-            {
-                *policy.key,
-                *policy.counts,
-                *policy.rates,
-                *[h.level_column for h in policy.hierarchies],
-                *(["section_code"] if INDUSTRY in policy.hierarchies else []),
-            }
-        )
-        frame = con.execute(f"select rowid as row_id, {', '.join(columns)} from main.{policy.table}").pl()
-        masks = mask_cells(frame, policy, k)
-        summary[policy.table] = {
+    every = policies() if marts is None else marts
+    marts = tuple(
+        p for p in every if p.counts
+    )  # a mart declaring no count of persons (counts: []) masks nothing
+    frames = {p.table: con.execute(f"select rowid as row_id, * from main.{p.table}").pl() for p in marts}
+    counts = pl.concat(
+        [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in marts]
+    ).select("table", "row_id", "column", "reason")
+    counts = pl.concat([counts, protect_linked(frames, marts, counts, k)])
+    summary: dict[str, dict[str, int]] = {
+        p.table: {
             "cells_primary": 0,
             "cells_secondary": 0,
+            "cells_linked": 0,
             "cells_rate": 0,
             "cells_withheld": 0,
-            **{f"cells_{r}": n for r, n in masks.group_by("reason").len().iter_rows()},
+            "rows_with_suppression": 0,
+        }
+        for p in every
+        if not p.counts
+    }
+    for policy in marts:
+        mine = counts.filter(pl.col("table") == policy.table).drop("table")
+        masks = pl.concat([mine, rate_masks(mine, policy)])
+        by_reason = dict(masks.group_by("reason").len().iter_rows())
+        summary[policy.table] = {
+            "cells_primary": by_reason.get("primary", 0),
+            # secondary: within the table and across tables; cells_linked: of those, the ones the linked
+            # protection added
+            "cells_secondary": by_reason.get("secondary", 0) + by_reason.get("linked", 0),
+            "cells_linked": by_reason.get("linked", 0),
+            "cells_rate": by_reason.get("rate", 0),
+            "cells_withheld": by_reason.get("withheld", 0),
             "rows_with_suppression": masks["row_id"].n_unique(),
         }
         if masks.is_empty():
             continue
-        listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
-        con.register("_masks", listed.to_arrow())
-        hidden = sorted(set(masks["column"]))
-        all_columns = [
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                [policy.table],
-            ).fetchall()
-        ]
-        listing = " || ".join(  # columns in table order, comma-separated
-            f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end"
-            for c in all_columns
-            if c in hidden
-        )
-        sets = ", ".join(
-            f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden
-        )
-        con.execute(
-            f"update main.{policy.table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
-            f"from _masks m where t.rowid = m.row_id"
-        )
-        con.unregister("_masks")
+        _update(con, policy.table, masks)
     return summary
+
+
+def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> None:
+    listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
+    con.register("_masks", listed.to_arrow())
+    hidden = sorted(set(masks["column"]))
+    all_columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ? order by ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+    listing = " || ".join(  # columns in table order, comma-separated
+        f"case when list_contains(m.cols, '{c}') then ',{c}' else '' end" for c in all_columns if c in hidden
+    )
+    sets = ", ".join(f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden)
+    con.execute(
+        f"update main.{table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
+        f"from _masks m where t.rowid = m.row_id"
+    )
+    con.unregister("_masks")
+
+
+# --- the linked system: every relation the release exposes, across tables (docs/disclosure.md) ----------
+
+CELL_KEY = ["table", "row_id", "column"]
+
+
+def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """Every count cell of every mart, numbered in key order: ``cell``, ``table``, ``row_id``, ``column``,
+    ``value`` (as in the frame: the true figure, or null where a release masked it), ``integer``."""
+    parts = []
+    for p in marts:
+        frame = frames[p.table].sort(list(p.key), nulls_last=True)
+        parts.append(
+            frame.select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
+            .unpivot(index="row_id", variable_name="column", value_name="value")
+            .with_columns(
+                table=pl.lit(p.table),
+                integer=pl.col("column").is_in([c for c in p.counts if frame.schema[c].is_integer()]),
+                exists=pl.col("column").is_in(list(p.row_exists_when)),
+            )
+        )
+    cells = pl.concat(parts) if parts else pl.DataFrame(schema={**dict.fromkeys(CELL_KEY, pl.String)})
+    return cells.with_row_index("cell").with_columns(pl.col("cell").cast(pl.Int64))
+
+
+def _group_key(by: tuple[str, ...]) -> pl.Expr:
+    if not by:
+        return pl.lit("")
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("∅") for c in by], separator="|")
+
+
+def _side_terms(frame: pl.DataFrame, side: Side, name: str, coef: float) -> pl.DataFrame:
+    rows = frame
+    for column, values in side.where.items():
+        rows = rows.filter(pl.col(column).cast(pl.String).is_in(list(values)))
+    return rows.select(
+        (pl.lit(name + ":") + _group_key(side.by)).alias("relation"),
+        pl.lit(side.mart).alias("table"),
+        pl.col("row_id").cast(pl.Int64),
+        pl.lit(side.column).alias("column"),
+        pl.lit(coef).alias("coef"),
+    )
+
+
+def relation_terms(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """Equalities ``Σ coef · cell = 0``: ``relation``, ``table``, ``row_id``, ``column``, ``coef``.
+
+    Within a table (its additive relations and hierarchies) and between tables (``linked``: per group,
+    present on both sides, the two sums are equal)."""
+    parts = []
+    for p in marts:
+        rels = relations(frames[p.table], p)
+        parts.append(
+            rels.select(
+                (pl.lit(p.table + ":") + pl.col("relation")).alias("relation"),
+                pl.lit(p.table).alias("table"),
+                "row_id",
+                "column",
+                pl.when("is_total").then(1.0).otherwise(-1.0).alias("coef"),
+            )
+        )
+        for i, link in enumerate(p.linked):
+            name = f"link:{p.table}[{i}]"
+            a = _side_terms(frames[link.this.mart], link.this, name, 1.0)
+            b = _side_terms(frames[link.other.mart], link.other, name, -1.0)
+            both = a.select("relation").unique().join(b.select("relation").unique(), on="relation")
+            parts += [a.join(both, on="relation"), b.join(both, on="relation")]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=TERMS_FRAME_SCHEMA)
+
+
+TERMS_FRAME_SCHEMA = {
+    "relation": pl.String,
+    "table": pl.String,
+    "row_id": pl.Int64,
+    "column": pl.String,
+    "coef": pl.Float64,
+}
+
+
+def rank_rows(
+    frame: pl.DataFrame, policy: MartPolicy, masked_rows: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Inequalities from a published ranking (``ranks``): rows ranked one after the other have scores in
+    that order; a row whose rank is withheld (``masked_rows``) sits in a gap, between the published row
+    just above the gap's first rank and the one just below its last. Score = n / (d + offset), so
+    ``n_a·(d_b + o) ≥ n_b·(d_a + o)``, linear in the d; or score = n − d (``gap``):
+    ``d_b − d_a ≥ n_b − n_a``.
+    Returns (terms, row bounds) with string relations."""
+    r = policy.ranks
+    if r is None:
+        return pl.DataFrame(schema=TERMS_FRAME_SCHEMA), pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
+    data = frame.select(
+        pl.col("row_id").cast(pl.Int64),
+        _group_key(r.by).alias("g"),
+        pl.col(r.column).cast(pl.Int64).alias("rank"),
+        pl.col(r.numerator).cast(pl.Float64).alias("n"),
+    ).with_columns(hidden=pl.col("row_id").is_in(masked_rows.to_list()))
+    pairs: list[tuple[int, float, int, float]] = []  # (above row, its n, below row, its n)
+    for _, rows in data.group_by("g"):
+        shown = rows.filter(~pl.col("hidden")).sort("rank")
+        ranks = shown["rank"].to_list()
+        ids, ns = shown["row_id"].to_list(), shown["n"].to_list()
+        pairs += [(ids[i], ns[i], ids[i + 1], ns[i + 1]) for i in range(len(ids) - 1)]
+        gaps = sorted(set(range(1, rows.height + 1)) - set(ranks))
+        if not gaps:
+            continue
+        above = [i for i, k in enumerate(ranks) if k < gaps[0]]
+        below = [i for i, k in enumerate(ranks) if k > gaps[-1]]
+        for m, nm in rows.filter("hidden").select("row_id", "n").iter_rows():
+            if above:
+                pairs.append((ids[above[-1]], ns[above[-1]], m, nm))
+            if below:
+                pairs.append((m, nm, ids[below[0]], ns[below[0]]))
+    # ratio: n_a·d_b − n_b·d_a ≥ o·(n_b − n_a); gap: d_b − d_a ≥ n_b − n_a
+    terms, bounds = [], []
+    for i, (a, na, b, nb) in enumerate(pairs):
+        rel = f"rank:{policy.table}:{i}"
+        if r.score == "gap":
+            terms += [(rel, policy.table, b, r.denominator, 1.0), (rel, policy.table, a, r.denominator, -1.0)]
+            bounds.append((rel, nb - na, math.inf))
+        else:
+            terms += [(rel, policy.table, b, r.denominator, na), (rel, policy.table, a, r.denominator, -nb)]
+            bounds.append((rel, r.offset * (nb - na), math.inf))
+    return (
+        pl.DataFrame(terms, schema=TERMS_FRAME_SCHEMA, orient="row"),
+        pl.DataFrame(bounds, schema=ROWS_FRAME_SCHEMA, orient="row"),
+    )
+
+
+# published decimals (weighted supply, decimal(18, 4)) are rounded: an equality holds to half a unit of the
+# last place per term
+ROWS_FRAME_SCHEMA = {"relation": pl.String, "lo": pl.Float64, "hi": pl.Float64}
+
+
+def linked_system(
+    cells: pl.DataFrame, terms: pl.DataFrame, inequalities: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Terms and rows of :mod:`publication.disclosure_lp` (integer relation and cell ids) from string ones.
+    A relation is an equality (``lo = hi = 0``) unless ``inequalities`` gives its bounds."""
+    numbered = terms.join(cells.select("cell", *CELL_KEY), on=CELL_KEY).with_columns(
+        pl.col("relation").rank("dense").cast(pl.Int64).alias("rid")
+    )
+    given = inequalities if inequalities is not None else pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
+    bounds = (
+        numbered.select("relation", "rid")
+        .unique()
+        .join(given, on="relation", how="left")
+        .join(numbered.group_by("rid").len("n_terms"), on="rid")
+        .select(
+            pl.col("rid").alias("relation"),
+            pl.col("lo").fill_null(-ROUNDING * pl.col("n_terms")),
+            pl.col("hi").fill_null(ROUNDING * pl.col("n_terms")),
+        )
+    )
+    return numbered.select(pl.col("rid").alias("relation"), "cell", "coef"), bounds
+
+
+def relation_violations(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+    """The equalities of :func:`relation_terms` that the exact figures in ``frames`` break (a declaration
+    that is not true of the data): ``relation``, ``residual``."""
+    cells = cell_frame(frames, marts)
+    return (
+        relation_terms(frames, marts)
+        .join(cells, on=CELL_KEY)
+        .group_by("relation")
+        .agg((pl.col("coef") * pl.col("value").fill_null(0.0)).sum().alias("residual"))
+        .filter(pl.col("residual").abs() > 1e-3)
+        .sort("relation")
+    )
+
+
+def rate_terms(
+    frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...], masked: pl.DataFrame
+) -> pl.DataFrame:
+    """A published rate ``r = numerator / denominator`` whose numerator or denominator is masked:
+    ``numerator − r · denominator = 0`` (rates declared with exactly two counts, numerator first)."""
+    parts = []
+    for p in marts:
+        frame = frames[p.table]
+        hidden = masked.filter(pl.col("table") == p.table)
+        for rate, deps in p.rates.items():
+            if len(deps) != 2 or not all(d in p.counts for d in deps):
+                continue
+            rows = frame.filter(pl.col(rate).is_not_null()).select(
+                pl.col("row_id").cast(pl.Int64), pl.col(rate).cast(pl.Float64).alias("r")
+            )
+            touched = hidden.filter(pl.col("column").is_in(list(deps))).select("row_id").unique()
+            rows = rows.join(touched, on="row_id")
+            for column, coef in ((deps[0], pl.lit(1.0)), (deps[1], -pl.col("r"))):
+                parts.append(
+                    rows.select(
+                        pl.format("rate:{}:{}:{}", pl.lit(p.table), "row_id", pl.lit(rate)).alias("relation"),
+                        pl.lit(p.table).alias("table"),
+                        "row_id",
+                        pl.lit(column).alias("column"),
+                        coef.alias("coef"),
+                    )
+                )
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def system_of(
+    frames: dict[str, pl.DataFrame],
+    marts: tuple[MartPolicy, ...],
+    masked: pl.DataFrame,
+    *,
+    min_masked: float,
+    with_rates: bool = True,
+    fixed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``.
+    ``fixed``: :func:`cell_frame` and :func:`relation_terms` of ``frames``, which masks do not change."""
+    marts = tuple(p for p in marts if p.table in frames)
+    all_cells, equalities = (
+        fixed if fixed is not None else (cell_frame(frames, marts), relation_terms(frames, marts))
+    )
+    cells = (
+        all_cells.join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
+        .with_columns(
+            masked=pl.col("_m").fill_null(False),
+            lower=pl.when("exists").then(1.0).otherwise(min_masked),
+            upper=pl.lit(float("inf")),
+        )
+        .drop("_m")
+    )
+    terms = [equalities]
+    if with_rates:
+        rates = rate_terms(frames, marts, masked)
+        if not rates.is_empty():
+            terms.append(rates)
+    inequalities = []
+    for p in marts:
+        if p.ranks is None:
+            continue
+        hidden_rows = masked.filter((pl.col("table") == p.table) & (pl.col("column") == p.ranks.denominator))
+        t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"])
+        terms.append(t)
+        inequalities.append(b)
+    lp_terms, lp_rows = linked_system(
+        cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
+    )
+    return cells, lp_terms, lp_rows

@@ -29,6 +29,13 @@ The meta keys (see the comment at the top of each mart's YAML)::
       withheld: {column: [count, ...]} # a rank, level or reason: withheld when any of those counts is masked
       additive: {total: [part, ...]}  # within a row: total = sum(parts)
       hierarchies: [region, ...]      # between rows (publication/disclosure.py HIERARCHIES)
+      row_exists_when: [count, ...]   # a row is published only when this count is >= 1 (the adversary knows)
+      not_rolled_up: [count, ...]     # counts the hierarchies' parent rows do not sum (another definition)
+      linked:                         # the same persons counted in another mart (docs/disclosure.md)
+      - {column: c, by: [column, ...], where: {column: [value, ...]},
+         equals: {mart: m, column: c, by: [column, ...], where: {...}}}   # group sums are equal
+      ranks: {column: rank, by: [column, ...], numerator: n, denominator: d, offset: 1}
+                                      # rank by n / (d + offset) within `by`: published ranks order the rows
 """
 
 from __future__ import annotations
@@ -60,6 +67,39 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Side:
+    """``column`` summed over the rows of ``mart`` that match ``where``, per group of ``by``."""
+
+    mart: str
+    column: str
+    by: tuple[str, ...]
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    """The same persons counted in two published marts: per group (``by`` matched by position) the sums of
+    the two sides are equal."""
+
+    this: Side
+    other: Side
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """``column`` ranks the rows within ``by``, highest score first: by ``numerator`` / (``denominator`` +
+    ``offset``) (``score: ratio``), or by ``numerator`` − ``denominator`` (``score: gap``, the shortage lists'
+    缺口数)."""
+
+    column: str
+    by: tuple[str, ...]
+    numerator: str
+    denominator: str
+    offset: float = 1.0
+    score: str = "ratio"
+
+
+@dataclass(frozen=True)
 class DisclosurePolicy:
     counts: tuple[str, ...] = ()
     rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -67,6 +107,10 @@ class DisclosurePolicy:
     withheld: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     additive: tuple[tuple[str, tuple[str, ...]], ...] = ()
     hierarchies: tuple[str, ...] = ()
+    row_exists_when: tuple[str, ...] = ()
+    not_rolled_up: tuple[str, ...] = ()
+    linked: tuple[Link, ...] = ()
+    ranks: Ranking | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +258,54 @@ def _plausibility(model: str, value: Any) -> Plausibility:
     )
 
 
+def _side(model: str, where: str, value: Any, mart: str) -> Side:
+    if not isinstance(value, Mapping) or not {"column", "by"} <= set(value):
+        raise DeclarationError(f"{model}: config.meta.{where} needs column and by, got {value!r}")
+    filters = value.get("where") or {}
+    if not isinstance(filters, Mapping):
+        raise DeclarationError(f"{model}: config.meta.{where}.where must map columns to values")
+    return Side(
+        mart=str(value.get("mart", mart)),
+        column=str(value["column"]),
+        by=_names(model, f"{where}.by", value["by"]),
+        where={
+            str(c): tuple(str(x) for x in (v if isinstance(v, list) else [v])) for c, v in filters.items()
+        },
+    )
+
+
+def _link(model: str, where: str, value: Any) -> Link:
+    if not isinstance(value, Mapping) or "equals" not in value:
+        raise DeclarationError(f"{model}: config.meta.{where} needs equals: {{mart, column, by}}")
+    this = _side(model, where, value, model)
+    other = _side(model, f"{where}.equals", value["equals"], model)
+    if len(this.by) != len(other.by):
+        raise DeclarationError(f"{model}: config.meta.{where}: both sides need as many `by` columns")
+    return Link(this, other)
+
+
+def _ranking(model: str, value: Any) -> Ranking | None:
+    if value is None:
+        return None
+    keys = {"column", "by", "numerator", "denominator"}
+    if not isinstance(value, Mapping) or not keys <= set(value):
+        raise DeclarationError(f"{model}: config.meta.disclosure.ranks needs {sorted(keys)}")
+    return Ranking(
+        column=str(value["column"]),
+        by=_names(model, "disclosure.ranks.by", value["by"]),
+        numerator=str(value["numerator"]),
+        denominator=str(value["denominator"]),
+        offset=_number(model, "disclosure.ranks.offset", value.get("offset", 1)),
+        score=_score(model, value.get("score", "ratio")),
+    )
+
+
+def _score(model: str, value: Any) -> str:
+    if value not in ("ratio", "gap"):
+        raise DeclarationError(f"{model}: config.meta.disclosure.ranks.score is ratio or gap, not {value!r}")
+    return str(value)
+
+
 def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
     name = node["name"]
     meta = (node.get("config") or {}).get("meta") or {}
@@ -248,6 +340,12 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
                 (t, _names(name, f"disclosure.additive.{t}", v)) for t, v in (d.get("additive") or {}).items()
             ),
             hierarchies=_names(name, "disclosure.hierarchies", d.get("hierarchies")),
+            row_exists_when=_names(name, "disclosure.row_exists_when", d.get("row_exists_when")),
+            not_rolled_up=_names(name, "disclosure.not_rolled_up", d.get("not_rolled_up")),
+            linked=tuple(
+                _link(name, f"disclosure.linked[{i}]", v) for i, v in enumerate(d.get("linked") or [])
+            ),
+            ranks=_ranking(name, d.get("ranks")),
         )
     declaration = MartDeclaration(
         name=name,
@@ -281,6 +379,13 @@ def _named_columns(d: MartDeclaration) -> set[str]:
         named |= {*p.counts, *p.rates, *[x for deps in p.rates.values() for x in deps]}
         named |= {*p.withheld, *[x for deps in p.withheld.values() for x in deps]}
         named |= {t for t, _ in p.additive} | {x for _, parts in p.additive for x in parts}
+        named |= {
+            *p.row_exists_when,
+            *p.not_rolled_up,
+            *[x for k in p.linked for x in (k.this.column, *k.this.by, *k.this.where)],
+        }
+        if p.ranks is not None:
+            named |= {p.ranks.column, *p.ranks.by, p.ranks.numerator, p.ranks.denominator}
     return named
 
 

@@ -295,7 +295,8 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
             is_listed = listed.list.contains(c)
             assert both.filter(is_listed)[f"{c}_pub"].is_null().all(), (policy.table, c)
             kept = both.filter(~is_listed)
-            assert (kept[c].cast(pl.Float64).eq_missing(kept[f"{c}_pub"].cast(pl.Float64))).all(), (
+            as_number = pl.Float64 if kept[c].dtype.is_numeric() else kept[c].dtype  # a level, a flag
+            assert (kept[c].cast(as_number).eq_missing(kept[f"{c}_pub"].cast(as_number))).all(), (
                 policy.table,
                 c,
             )
@@ -321,6 +322,48 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
         == sum(t["cells_primary"] + t["cells_secondary"] for t in record["disclosure"]["tables"].values())
         > 0
     )
+
+
+def test_the_declared_cross_mart_relations_hold_on_the_exact_figures(pipeline: Pipeline) -> None:
+    """Every relation the adversary uses (config.meta.disclosure: additive, hierarchies, linked) is true of
+    the build's exact figures: a wrong declaration would make the attack and the protection unsound."""
+    from publication.disclosure import policies, relation_violations
+
+    marts = policies()
+    frames = {p.table: pipeline.build_query(f"select rowid as row_id, * from {p.table}") for p in marts}
+    assert relation_violations(frames, marts).is_empty()
+
+
+def test_the_lp_attack_recovers_no_protected_cell(pipeline: Pipeline) -> None:
+    """#16 item 1: the adversary of docs/disclosure.md (every masked count an unknown, every relation the
+    release exposes, LP min and max per unknown) against the published release: no cell with an exact
+    count in (0, k) has an interval narrower than the protection width, and no masked cell is exposed."""
+    from publication.disclosure import PROTECTION_WIDTH, policies
+    from publication.disclosure_attack import attack_release
+
+    result = attack_release(pipeline.releases / "current")
+    assert result.summary()["exposed"] == 0, result.summary()
+    exact = pl.concat(
+        [
+            pipeline.build_query(f"select rowid as row_id, {', '.join(p.counts)} from {p.table}")
+            .select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
+            .unpivot(index="row_id", variable_name="column", value_name="true")
+            .with_columns(table=pl.lit(p.table))
+            for p in policies()
+        ]
+    )
+    cells = result.intervals.join(exact, on=["table", "row_id", "column"])
+    assert cells.height == result.intervals.height
+    sensitive = cells.filter((pl.col("true") > 0) & (pl.col("true") < 5))
+    assert sensitive.height > 1000  # the small sample masks thousands
+    narrow = sensitive.filter(pl.col("width") < PROTECTION_WIDTH - 1e-6)
+    assert narrow.is_empty(), narrow.head(10)
+    # sound: where the interval is exact, it contains the true figure
+    wrong = cells.filter(
+        (pl.col("lower_exact") & (pl.col("true") < pl.col("lower") - 1e-3))
+        | (pl.col("upper_exact") & (pl.col("true") > pl.col("upper") + 1e-3))
+    )
+    assert wrong.is_empty(), wrong.head(10)
 
 
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
@@ -418,7 +461,14 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
         .group(1)
         .replace("<\\/", "</")
     )
-    assert data["demand_supply"] and data["flows"] and data["retention"]
+    assert data["demand_supply"] and data["retention"]
+    # paths of the latest year drawn exactly when the release publishes some (on the small sample the
+    # linked disclosure protection masks every path: docs/disclosure.md)
+    published_paths = pipeline.query(
+        "select count(graduates) as n from mart_graduate_flows where flow_type <> 'not_employed' "
+        "and grad_year = (select max(grad_year) from mart_graduate_flows)"
+    )["n"][0]
+    assert bool(data["flows"]) == (published_paths > 0)
     for row in data["demand_supply"]:
         mart = pipeline.query(
             "select vacancy_headcount, graduates_supplied::double as s from mart_talent_match "
@@ -442,7 +492,7 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
     assert (
         flows_total
         <= pipeline.query(
-            "select sum(graduates) as n from mart_graduate_flows where flow_type <> "
+            "select coalesce(sum(graduates), 0) as n from mart_graduate_flows where flow_type <> "
             "'not_employed' and grad_year = (select max(grad_year) "
             "from mart_graduate_flows)"
         )["n"][0]

@@ -183,6 +183,7 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
     assert summary["mart_test"] == {
         "cells_primary": 1,
         "cells_secondary": 1,
+        "cells_linked": 0,
         "cells_rate": 1,
         "cells_withheld": 0,
         "rows_with_suppression": 1,

@@ -1,0 +1,232 @@
+"""The linear-programming audit behind disclosure control: how far can an adversary narrow a masked cell?
+
+A published release is a linear system. Every masked count is an unknown with bounds (≥ 0, or ≥ 1 where the
+row's existence implies it); every relation the release exposes (a total and its parts, a province row and
+its cities, the same graduates counted in two marts, a rank between two published scores) is a linear row
+``lo ≤ Σ coef · cell ≤ hi``. Published cells are constants and fold into the row bounds. The feasible
+interval of an unknown is ``[min x, max x]`` over that polytope: two LPs (HiGHS), rounded inwards for
+integer counts. This is the audit τ-ARGUS and sdcTable run; :mod:`publication.disclosure_attack` runs it
+as the adversary, :func:`publication.disclosure.apply_to_database` as the protector.
+
+What keeps it fast:
+
+* the system is split into connected components (unknowns that share no row cannot bound each other), and
+  each component is one HiGHS model solved repeatedly with a new objective (warm-started from the last
+  basis);
+* every LP solution is a feasible point: each unknown's range over the points seen so far is an *inner*
+  bound of its interval. A cell whose seen range is already as wide as the protection width needs no LP
+  of its own (``width``); the protector starts from the true figures, which are feasible too (``witness``);
+* only the cells asked about (``targets``) are bounded.
+
+Pure: frames in, frame out; nothing here knows about marts or files.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix, csc_matrix
+from scipy.sparse.csgraph import connected_components
+
+TOLERANCE = 1e-6  # an LP bound within this of an integer is that integer
+
+CELLS_SCHEMA = {
+    "cell": pl.Int64,  # 0 … n-1
+    "value": pl.Float64,  # the published value; null when masked (the protector passes the true value)
+    "masked": pl.Boolean,
+    "lower": pl.Float64,  # the adversary's bounds for a masked cell
+    "upper": pl.Float64,  # inf when nothing is known
+    "integer": pl.Boolean,
+}
+TERMS_SCHEMA = {"relation": pl.Int64, "cell": pl.Int64, "coef": pl.Float64}
+ROWS_SCHEMA = {"relation": pl.Int64, "lo": pl.Float64, "hi": pl.Float64}
+INTERVALS_SCHEMA = {
+    "cell": pl.Int64,
+    "lower": pl.Float64,
+    "upper": pl.Float64,
+    "lower_exact": pl.Boolean,  # False: the true minimum is at most ``lower`` (a seen point, not an LP)
+    "upper_exact": pl.Boolean,
+    "component": pl.Int64,
+}
+
+
+@dataclass(frozen=True)
+class System:
+    """Unknowns with their bounds and the rows that bind them (known cells folded into the row bounds)."""
+
+    unknowns: np.ndarray  # cell ids of the masked cells in some row, sorted
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    matrix: csc_matrix  # rows × unknowns
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    component: np.ndarray  # component of each unknown
+
+
+def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System:
+    """The system over the masked cells: published cells become constants in the rows."""
+    joined = terms.join(cells.select("cell", "value", "masked"), on="cell")
+    constants = (
+        joined.filter(~pl.col("masked"))
+        .group_by("relation")
+        .agg((pl.col("coef") * pl.col("value").fill_null(0.0)).sum().alias("constant"))
+    )
+    unknown_terms = joined.filter(pl.col("masked")).select("relation", "cell", "coef")
+    live = unknown_terms.select("relation").unique()
+    bounds = (
+        rows.join(live, on="relation")
+        .join(constants, on="relation", how="left")
+        .with_columns(pl.col("constant").fill_null(0.0))
+        .sort("relation")
+    )
+    unknowns = np.sort(unknown_terms["cell"].unique().to_numpy())
+    info = (
+        pl.DataFrame({"cell": unknowns}, schema={"cell": pl.Int64})
+        .join(cells, on="cell", how="left", maintain_order="left")
+        .select("lower", "upper", "integer")
+    )
+    row_index = {r: i for i, r in enumerate(bounds["relation"].to_list())}
+    col_index = np.searchsorted(unknowns, unknown_terms["cell"].to_numpy())
+    r = np.fromiter((row_index[x] for x in unknown_terms["relation"].to_list()), dtype=np.int64)
+    matrix = coo_matrix(
+        (unknown_terms["coef"].to_numpy(), (r, col_index)), shape=(len(row_index), len(unknowns))
+    ).tocsc()
+    matrix.sum_duplicates()
+    n = len(unknowns)
+    graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(row_index), n + len(row_index)))
+    _, labels = connected_components(graph, directed=False)
+    return System(
+        unknowns=unknowns,
+        lower=info["lower"].to_numpy().astype(float),
+        upper=info["upper"].to_numpy().astype(float),
+        integer=info["integer"].to_numpy().astype(bool),
+        matrix=matrix,
+        row_lower=(bounds["lo"] - bounds["constant"]).to_numpy(),
+        row_upper=(bounds["hi"] - bounds["constant"]).to_numpy(),
+        component=labels[:n],
+    )
+
+
+class _Component:
+    """One component as a HiGHS model, re-solved with one objective after another (warm starts)."""
+
+    def __init__(self, system: System, columns: np.ndarray) -> None:
+        import highspy
+
+        self._highspy = highspy
+        sub = system.matrix[:, columns]
+        rows = np.unique(sub.nonzero()[0])
+        sub = csc_matrix(sub[rows, :])
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(columns)
+        lp.num_row_ = len(rows)
+        lp.col_cost_ = np.zeros(len(columns))
+        lp.col_lower_ = system.lower[columns]
+        lp.col_upper_ = np.where(np.isinf(system.upper[columns]), highspy.kHighsInf, system.upper[columns])
+        lp.row_lower_ = np.where(np.isinf(system.row_lower[rows]), -highspy.kHighsInf, system.row_lower[rows])
+        lp.row_upper_ = np.where(np.isinf(system.row_upper[rows]), highspy.kHighsInf, system.row_upper[rows])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = sub.indptr
+        lp.a_matrix_.index_ = sub.indices
+        lp.a_matrix_.value_ = sub.data
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self._objective: int | None = None
+
+    def optimum(self, column: int, maximize: bool) -> tuple[float, np.ndarray | None]:
+        """The min or max of one unknown, and the solution point (None when unbounded)."""
+        hs = self._highspy
+        if self._objective is not None:
+            self.highs.changeColCost(self._objective, 0.0)
+        self.highs.changeColCost(column, 1.0)
+        self._objective = column
+        self.highs.changeObjectiveSense(hs.ObjSense.kMaximize if maximize else hs.ObjSense.kMinimize)
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status not in (hs.HighsModelStatus.kOptimal, hs.HighsModelStatus.kUnbounded):
+            self.highs.clearSolver()  # a warm start gone wrong: solve again from nothing
+            self.highs.run()
+            status = self.highs.getModelStatus()
+        if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
+            return (math.inf if maximize else -math.inf), None
+        if status != hs.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"disclosure audit: LP status {status} (the published figures are inconsistent)"
+            )
+        point = np.asarray(self.highs.getSolution().col_value)
+        return float(point[column]), point
+
+
+def intervals(
+    cells: pl.DataFrame,
+    terms: pl.DataFrame,
+    rows: pl.DataFrame,
+    *,
+    targets: pl.Series | None = None,
+    width: float | None = None,
+    witness: bool = False,
+) -> pl.DataFrame:
+    """The adversary's interval of every masked cell in ``targets`` (default: every masked cell in a row).
+
+    ``width``: stop bounding a cell once its seen range is at least this wide (its interval is then
+    reported as the seen range, with ``*_exact`` False: the true interval contains it). ``witness``: the
+    masked cells' ``value`` is the true figure, a feasible point (the protector's view).
+    Masked cells in no row keep their own bounds (exact).
+    """
+    system = fold(cells, terms, rows)
+    wanted = set((targets if targets is not None else cells.filter("masked")["cell"]).to_list())
+    position = {int(c): i for i, c in enumerate(system.unknowns)}
+    out: list[tuple[int, float, float, bool, bool, int]] = []
+    lone = cells.filter(pl.col("masked") & pl.col("cell").is_in(list(wanted - set(position))))
+    for c, lo, hi in lone.select("cell", "lower", "upper").iter_rows():
+        out.append((c, lo, hi, True, True, -1))
+    seen_lo = np.full(len(system.unknowns), math.inf)
+    seen_hi = np.full(len(system.unknowns), -math.inf)
+    if witness and len(system.unknowns):
+        truth = (
+            pl.DataFrame({"cell": system.unknowns}, schema={"cell": pl.Int64})
+            .join(cells.select("cell", "value"), on="cell", how="left", maintain_order="left")["value"]
+            .to_numpy()
+        )
+        seen_lo, seen_hi = truth.astype(float).copy(), truth.astype(float).copy()
+    by_component: dict[int, list[int]] = {}
+    for c in sorted(wanted & set(position)):
+        by_component.setdefault(int(system.component[position[c]]), []).append(position[c])
+    for comp, asked in by_component.items():
+        columns = np.flatnonzero(system.component == comp)
+        local = {int(g): i for i, g in enumerate(columns)}
+        model: _Component | None = None
+
+        def wide(g: int) -> bool:
+            return width is not None and seen_hi[g] - seen_lo[g] >= width - TOLERANCE
+
+        def seen(point: np.ndarray, cols: np.ndarray = columns) -> None:
+            np.minimum.at(seen_lo, cols, point)
+            np.maximum.at(seen_hi, cols, point)
+
+        for g in asked:
+            bounds: list[float] = []
+            exact: list[bool] = []
+            for maximize in (False, True):
+                if wide(g):
+                    bounds.append(seen_hi[g] if maximize else seen_lo[g])
+                    exact.append(False)
+                    continue
+                if model is None:
+                    model = _Component(system, columns)
+                value, point = model.optimum(local[g], maximize)
+                if point is not None:
+                    seen(point)
+                else:
+                    seen_hi[g] = math.inf
+                if system.integer[g] and math.isfinite(value):
+                    value = math.floor(value + TOLERANCE) if maximize else math.ceil(value - TOLERANCE)
+                bounds.append(value)
+                exact.append(True)
+            out.append((int(system.unknowns[g]), bounds[0], bounds[1], exact[0], exact[1], comp))
+    return pl.DataFrame(out, schema=INTERVALS_SCHEMA, orient="row")

@@ -1,0 +1,106 @@
+"""The LP adversary on hand-made tables: it recovers what per-table suppression leaves open across tables
+and in a ranking, and the linked protection of apply_to_database closes it."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from publication.disclosure import PROTECTION_WIDTH, MartPolicy, apply_to_database, count_masks
+from publication.disclosure_attack import attack, masked_cells
+from transformation.marts import Link, Ranking, Side
+
+K = 5
+SCHOOLS = MartPolicy(
+    "mart_schools",
+    ("school_code",),
+    counts=("graduates",),
+    linked=(
+        Link(
+            Side("mart_schools", "graduates", ("region_code",)),
+            Side("mart_cities", "graduates", ("region_code",)),
+        ),
+    ),
+)
+CITIES = MartPolicy("mart_cities", ("region_code",), counts=("graduates",))
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        "create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
+        "suppressed_columns varchar)"
+    )
+    con.execute(
+        "create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)"
+    )
+    # 苏州 has two schools: 3 graduates (masked) and 7; the city row publishes 10
+    con.execute(
+        "insert into mart_schools values ('s1', '320500', 3, ''), ('s2', '320500', 7, ''), "
+        "('s3', '320100', 40, '')"
+    )
+    con.execute("insert into mart_cities values ('320500', 10, ''), ('320100', 40, '')")
+    return con
+
+
+def _frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    return {
+        t: con.execute(f"select rowid as row_id, * from {t}").pl() for t in ("mart_schools", "mart_cities")
+    }
+
+
+def _interval(result: pl.DataFrame, table: str, row_id: int) -> tuple[float, float]:
+    row = result.filter((pl.col("table") == table) & (pl.col("row_id") == row_id)).row(0, named=True)
+    return row["lower"], row["upper"]
+
+
+def test_per_table_suppression_is_undone_across_tables_and_the_linked_protection_holds() -> None:
+    con = _database()
+    marts = (SCHOOLS, CITIES)
+    frames = _frames(con)
+    per_table = pl.concat(
+        [count_masks(frames[p.table], p, K).with_columns(table=pl.lit(p.table)) for p in marts]
+    ).select("table", "row_id", "column")
+    assert per_table.select("table", "row_id").rows() == [("mart_schools", 0)]  # only s1 = 3 is masked
+    before = attack(frames, marts, per_table, width=None).intervals
+    assert _interval(before, "mart_schools", 0) == (3.0, 3.0)  # 10 − 7: recovered exactly
+
+    summary = apply_to_database(con, K, marts)
+    assert summary["mart_schools"]["cells_linked"] == summary["mart_schools"]["cells_secondary"] == 1  # s2
+    frames = _frames(con)
+    after = attack(frames, marts, masked_cells(frames), width=None).intervals
+    lower, upper = _interval(after, "mart_schools", 0)
+    assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
+    assert frames["mart_schools"]["graduates"].to_list() == [None, None, 40]
+
+
+def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
+    """Ranked by vacancies ÷ (supply + 1): a masked supply between two published scores is bounded."""
+    policy = MartPolicy(
+        "mart_ranked",
+        ("code",),
+        counts=("supply",),
+        rates={"score": ("supply",), "rank": ("supply",)},
+        ranks=Ranking("rank", (), "vacancies", "supply", 1.0),
+    )
+    con = duckdb.connect()
+    con.execute(
+        "create table mart_ranked (code varchar, vacancies bigint, supply bigint, score double, "
+        "rank integer, suppressed_columns varchar)"
+    )
+    # scores 100/10 = 10, 50/(3+1) = 12.5 → between, 60/(9+1) = 6
+    con.execute(
+        "insert into mart_ranked values ('a', 50, 3, 12.5, 1, ''), ('b', 100, 9, 10.0, 2, ''), "
+        "('c', 60, 9, 6.0, 3, '')"
+    )
+    frames = {"mart_ranked": con.execute("select rowid as row_id, * from mart_ranked").pl()}
+    masks = count_masks(frames["mart_ranked"], policy, K).with_columns(table=pl.lit("mart_ranked"))
+    hidden = masks.select("table", "row_id", "column")
+    # the rank still published (as before #16): a ranked first → 50/(s+1) ≥ 10 → s ≤ 4
+    published_rank = attack(frames, (policy,), hidden, width=None).intervals
+    assert _interval(published_rank, "mart_ranked", 0) == (0.0, 4.0)
+    apply_to_database(con, K, (policy,))
+    row = con.execute(
+        "select supply, score, rank, suppressed_columns from mart_ranked where code = 'a'"
+    ).fetchone()
+    assert row is not None and row[:3] == (None, None, None) and "rank" in row[3]
