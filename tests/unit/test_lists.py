@@ -91,6 +91,7 @@ ROWS = {
         },
     ],
     "mart_shortage_occupations": [],
+    "mart_major_warning": [],
     "mart_technical_services": [
         {
             "project_id": "T1",
@@ -167,6 +168,7 @@ def test_one_workbook_per_city_listed_with_its_hash(written: tuple[Path, list[di
         "紧缺人才目录（职业）": (0, 0),
         "技术服务清单": (1, 0),
         "培训资源清单": (1, 1),
+        "专业预警名单": (0, 0),
     }
     wuxi = folder / documents[0]["path"]
     assert [r[1] for r in _sheet(wuxi, "企业需求清单")[1:]] == ["E9"]  # only its own city's rows
@@ -184,6 +186,7 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
         "紧缺人才目录（职业）",
         "技术服务清单",
         "培训资源清单",
+        "专业预警名单",
     ]
     demand = book["企业需求清单"]
     assert demand.freeze_panes == "A2"
@@ -285,6 +288,7 @@ def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         "紧缺人才目录（职业）",
         "技术服务清单",
         "培训资源清单",
+        "专业预警名单",
     ]
     with pytest.raises(
         ListDeclarationError,
