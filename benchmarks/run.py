@@ -92,8 +92,8 @@ def _env(home: Path, inbox: Path) -> dict[str, str]:
         "TW_INBOX_DIR": str(inbox),
         "TW_DEMO": "1",
         "DAGSTER_HOME": str(home / "dagster"),
-        # the white papers are rendered as HTML but not printed to PDF: Chromium's start-up and printing per city
-        # are not the warehouse's cost (docs/performance.md); the lists workbooks and the protection are measured
+        # white papers rendered as HTML, not printed to PDF: Chromium's start-up and printing per city are not
+        # the warehouse's cost; the lists workbooks and the disclosure protection are measured
         "TW_WHITEPAPER_PDF": "off",
     }
 
