@@ -493,6 +493,8 @@ def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -
     ``value`` (as in the frame: the true figure, or null where a release masked it), ``integer``."""
     parts = []
     for p in marts:
+        if not p.counts:  # a mart that publishes no count of persons (counts: []) has no cell to protect
+            continue
         frame = frames[p.table].sort(list(p.key), nulls_last=True)
         parts.append(
             frame.select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
