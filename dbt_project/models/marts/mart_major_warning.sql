@@ -47,10 +47,7 @@ major_counts as (
         grad_year,
         min(higher_major_category_code) as higher_major_category_code,  -- one 专业类 per major code
         count(*) as graduates,
-        count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
-        count(*) filter (where initial_is_placed) as placed_initial,
-        count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
-        count(*) filter (where year_end_is_placed) as placed_year_end,
+        {{ placement_round_counts() }},
         count(*) filter (where is_employed) as employed,
         count(*) filter (where is_employed and major_related is not null) as employed_fit_known,
         count(*) filter (where is_employed and major_related) as employed_major_related,
