@@ -197,4 +197,26 @@ shortage_listed as (
       on r.named_code = s.region_code
     where graduates_supplied >= {shortage_min_supply} and vacancy_headcount >= {shortage_min_headcount}
       and demand_supply_ratio >= {shortage_min_ratio}
+),
+activity as (
+    -- 技术服务 and 社会培训 per school × enterprise × calendar year of the project's or course's start_date;
+    -- terminated projects are neither counted nor valued; courses open to all have no enterprise
+    select school_code, enterprise_id, year,
+           count(*) filter (where kind = 'service' and status <> 'terminated')            as service_projects,
+           coalesce(sum(value_10k_cny) filter (where kind = 'service' and status <> 'terminated'), 0)
+                                                                                           as technical_service_value_10k_cny,
+           count(*) filter (where kind = 'training')                                       as training_courses,
+           coalesce(sum(trainees), 0)                                                      as training_person_times,
+           coalesce(sum(certificates_awarded), 0)                                          as certificates_awarded
+    from (
+        select 'service' as kind, school_code, enterprise_id, year(cast(start_date as date)) as year, status,
+               cast(contract_value_10k_cny as double) as value_10k_cny,
+               cast(null as bigint) as trainees, cast(null as bigint) as certificates_awarded
+        from ({latest_delivery(feed=technical_services; key=project_id)})
+        union all
+        select 'training', school_code, enterprise_id, year(cast(start_date as date)), null, null,
+               cast(trainees as bigint), cast(certificates_awarded as bigint)
+        from ({latest_delivery(feed=training; key=course_id)})
+    ) a
+    group by all
 )

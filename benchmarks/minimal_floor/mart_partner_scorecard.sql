@@ -5,6 +5,11 @@ select
     h.order_class_hires, h.apprenticeship_hires,
     coalesce(d.vacancy_headcount, 0)                                               as vacancy_headcount,
     h.graduates_hired / nullif(cast(d.vacancy_headcount as double), 0)             as hires_per_vacancy,
+    coalesce(a.service_projects, 0) as service_projects,
+    coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
+    coalesce(a.training_courses, 0) as training_courses,
+    coalesce(a.training_person_times, 0) as training_person_times,
+    coalesce(a.certificates_awarded, 0) as certificates_awarded,
     ''                                                                             as suppressed_columns
 from (
     select
@@ -37,5 +42,14 @@ left join (
     )
     group by all
 ) d using (enterprise_id, year)
+left join (
+    select enterprise_id, year, sum(service_projects) as service_projects,
+           sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
+           sum(training_courses) as training_courses, sum(training_person_times) as training_person_times,
+           sum(certificates_awarded) as certificates_awarded
+    from activity
+    where enterprise_id is not null
+    group by all
+) a using (enterprise_id, year)
 -- listed: enterprises that hired a graduate as a 校企合作 partner of the graduate's school in some year
 where h.enterprise_id in (select employer_enterprise_id from graduates where employer_is_partner)

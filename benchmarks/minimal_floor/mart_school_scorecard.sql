@@ -15,6 +15,11 @@ select
     g.apprenticeship_graduates, g.apprenticeship_partner_hires,
     g.apprenticeship_partner_hires / nullif(g.apprenticeship_graduates, 0) as apprenticeship_partner_hire_rate,
     e.enrolled_total, e.order_class_enrolment, e.apprenticeship_enrolment,
+    coalesce(a.service_projects, 0) as service_projects,
+    coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
+    coalesce(a.training_courses, 0) as training_courses,
+    coalesce(a.training_person_times, 0) as training_person_times,
+    coalesce(a.certificates_awarded, 0) as certificates_awarded,
     ''                                                                  as suppressed_columns
 from (
     select
@@ -44,4 +49,12 @@ left join (
     from enrolment
     group by school_code, year
 ) e on e.school_code = g.school_code and e.year = g.grad_year
+left join (
+    select school_code, year, sum(service_projects) as service_projects,
+           sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
+           sum(training_courses) as training_courses, sum(training_person_times) as training_person_times,
+           sum(certificates_awarded) as certificates_awarded
+    from activity
+    group by all
+) a on a.school_code = g.school_code and a.year = g.grad_year
 left join {seeds}.ref_region r on r.region_code = g.region_code
