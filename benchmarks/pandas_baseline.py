@@ -659,6 +659,66 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="fit_known")
 
 
+ACTIVITY = [
+    "service_projects",
+    "technical_service_value_10k_cny",
+    "training_courses",
+    "training_person_times",
+    "certificates_awarded",
+]
+
+
+def activity(raw_dir: Path) -> pd.DataFrame:
+    """技术服务 and 社会培训 per school × enterprise × calendar year of the start date; terminated projects
+    are neither counted nor valued; a course open to all has no enterprise."""
+    s = read_feed(
+        raw_dir,
+        "technical_services",
+        ["project_id", "school_code", "enterprise_id", "start_date", "status", "contract_value_10k_cny"],
+        ["project_id"],
+    )
+    s = s[s["status"].notna() & (s["status"] != "terminated")]
+    services = pd.DataFrame(
+        {
+            "school_code": s["school_code"],
+            "enterprise_id": s["enterprise_id"],
+            "year": pd.to_datetime(s["start_date"]).dt.year,
+            "service_projects": 1,
+            "technical_service_value_10k_cny": s["contract_value_10k_cny"].astype(float).fillna(0.0),
+        }
+    )
+    c = read_feed(
+        raw_dir,
+        "training",
+        ["course_id", "school_code", "enterprise_id", "start_date", "trainees", "certificates_awarded"],
+        ["course_id"],
+    )
+    trainings = pd.DataFrame(
+        {
+            "school_code": c["school_code"],
+            "enterprise_id": c["enterprise_id"],
+            "year": pd.to_datetime(c["start_date"]).dt.year,
+            "training_courses": 1,
+            "training_person_times": c["trainees"].fillna(0),
+            "certificates_awarded": c["certificates_awarded"].fillna(0),
+        }
+    )
+    both = pd.concat([services, trainings], ignore_index=True)
+    both[ACTIVITY] = both[ACTIVITY].fillna(0)
+    return both
+
+
+def with_activity(df: pd.DataFrame, a: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
+    """``df`` with the activity columns summed over ``a`` by ``keys`` (activity column → df column), 0 where
+    there is none."""
+    summed = a.groupby(list(keys))[ACTIVITY].sum().reset_index().rename(columns=keys)
+    for target in keys.values():
+        summed[target] = summed[target].astype(df[target].dtype)
+    out = df.merge(summed, on=list(keys.values()), how="left")
+    out[ACTIVITY] = out[ACTIVITY].fillna(0)
+    return out
+
+
 def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     e = g[g["is_employed"]]
     school, origin, employer = (
@@ -762,6 +822,7 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     g = graduates(raw_dir, ref)
     v = vacancies(raw_dir, ref)
     e = enrolment(raw_dir)
+    a = activity(raw_dir)
     match = talent_match(g, v, ref)
     occupation = talent_match_occupation(g, v, ref)
     return {
@@ -772,8 +833,14 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
         "mart_talent_outflow": talent_outflow(g, ref),
         "mart_graduate_flows": graduate_flows(g, ref),
         "mart_region_attraction": region_attraction(g, ref),
-        "mart_school_scorecard": school_scorecard(g, e, ref),
-        "mart_partner_scorecard": partner_scorecard(g, v),
+        "mart_school_scorecard": with_activity(
+            school_scorecard(g, e, ref), a, {"school_code": "school_code", "year": "grad_year"}
+        ),
+        "mart_partner_scorecard": with_activity(
+            partner_scorecard(g, v),
+            a[a["enterprise_id"].notna()],
+            {"enterprise_id": "enterprise_id", "year": "year"},
+        ),
         "mart_structure_alignment": structure_alignment(e, raw_dir, ref),
     }
 
