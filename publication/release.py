@@ -35,7 +35,7 @@ import duckdb
 
 from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
-from publication.documents import document_entries
+from publication.documents import Document, document_entries
 from quality.gate import plausibility_flags
 from transformation.marts import published
 
@@ -226,7 +226,7 @@ def publish(
     gate_files: list[Path],
     keep: int = 5,
     now: datetime | None = None,
-    finalize: Callable[[Path, dict], Sequence[Path]] | None = None,
+    finalize: Callable[[Path, dict], Sequence[Document]] | None = None,
     before_switch: Callable[[], None] | None = None,
     fingerprint: str | None = None,
 ) -> dict:

@@ -543,13 +543,6 @@ def _shown_in_workbook(value: object, labels: dict, masked: bool) -> object:
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap after the stop-24 merges: the documents step lists workbooks by path and SHA-256 "
-        "only, without the per-sheet rows and masked-cell counts this test reads"
-    ),
-)
 def test_lists_workbooks_read_back_equal_the_published_marts(pipeline: Pipeline) -> None:
     """Each city's workbook (lists/<code>-<name>.xlsx), read back with openpyxl: listed in release.json and
     manifest.json with its SHA-256, its sheets and Chinese headers as declared, every sheet's cells equal to

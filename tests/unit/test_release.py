@@ -100,6 +100,36 @@ def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db:
     assert published_releases(releases) == ["r2", "r3"] and current_release(releases) == "r3"
 
 
+def test_a_document_entry_keeps_the_details_its_writer_gave(tmp_path: Path) -> None:
+    """A writer may return its file's entry (a workbook's city and sheets) instead of its path: the entry
+    keeps those details beside the computed path, kind, bytes and SHA-256, which the writer
+    cannot override."""
+    from publication.documents import document_entries
+
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "330300-温州市.xlsx").write_bytes(b"book")
+    (tmp_path / "report.html").write_bytes(b"<html>")
+    sheets = [{"sheet": "企业需求清单", "table": "mart_enterprise_demand", "rows": 3, "masked_cells": 1}]
+    entries = document_entries(
+        tmp_path,
+        [
+            {"path": "lists/330300-温州市.xlsx", "city_code": "330300", "sheets": sheets, "sha256": "forged"},
+            tmp_path / "report.html",
+        ],
+    )
+    assert entries == [
+        {
+            "path": "lists/330300-温州市.xlsx",
+            "kind": "xlsx",
+            "bytes": 4,
+            "sha256": hashlib.sha256(b"book").hexdigest(),
+            "city_code": "330300",
+            "sheets": sheets,
+        },
+        {"path": "report.html", "kind": "html", "bytes": 6, "sha256": hashlib.sha256(b"<html>").hexdigest()},
+    ]
+
+
 def test_documents_are_listed_and_a_failing_one_publishes_nothing(tmp_path: Path, build_db: Path) -> None:
     """The documents step (the lists workbooks) writes into the candidate before the switch; its entries
     are in release.json and manifest.json; when it fails the release stays a candidate, current unchanged."""
