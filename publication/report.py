@@ -41,9 +41,10 @@ QUERIES = {
         having sum(graduates) is not null  -- suppressed small paths are not drawn
         order by graduates desc, school_region_name, employer
         limit 40""",
-    # retention by school city and major (prefecture rows, latest year)
+    # 本市就业率 by school city and major: employed in the school's own city (prefecture rows, latest year)
     "retention": """
-        select region_name, major_code, coalesce(major_name, major_code) as major, retention_rate, employed
+        select region_name, major_code, coalesce(major_name, major_code) as major, city_retention_rate,
+               employed
         from mart_talent_outflow
         where region_level = 'prefecture' and employed >= 10
           and grad_year = (select max(grad_year) from mart_talent_outflow)
@@ -131,12 +132,15 @@ def _retention(rows: list[dict]) -> go.Figure:
     majors = sorted({r["major"] for r in rows})
     z = [[None] * len(majors) for _ in regions]
     for r in rows:
-        z[regions.index(r["region_name"])][majors.index(r["major"])] = r["retention_rate"]
+        z[regions.index(r["region_name"])][majors.index(r["major"])] = r["city_retention_rate"]
     fig = go.Figure(
-        go.Heatmap(z=z, x=majors, y=regions, zmin=0, zmax=1, colorscale="Blues", colorbar={"title": "留存率"})
+        go.Heatmap(
+            z=z, x=majors, y=regions, zmin=0, zmax=1, colorscale="Blues", colorbar={"title": "本市就业率"}
+        )
     )
     fig.update_layout(
-        height=560, title="本地留存率 Retention by school city and major (latest year, ≥10 employed)"
+        height=560,
+        title="本市就业率 Employed in the school's city, by city and major (latest year, ≥10 employed)",
     )
     return fig
 

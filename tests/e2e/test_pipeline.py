@@ -492,11 +492,11 @@ def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
         )
     for row in data["retention"]:
         mart = pipeline.query(
-            "select retention_rate from mart_talent_outflow where region_level = 'prefecture' and "
+            "select city_retention_rate from mart_talent_outflow where region_level = 'prefecture' and "
             f"region_name = '{row['region_name']}' and major_code = '{row['major_code']}' "
             "and grad_year = (select max(grad_year) from mart_talent_outflow)"
         )
-        assert mart["retention_rate"][0] == row["retention_rate"]
+        assert mart["city_retention_rate"][0] == row["city_retention_rate"]
     flows_total = sum(r["graduates"] for r in data["flows"])
     assert (
         flows_total
