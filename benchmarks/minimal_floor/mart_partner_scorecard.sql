@@ -42,14 +42,6 @@ left join (
     )
     group by all
 ) d using (enterprise_id, year)
-left join (
-    select enterprise_id, year, sum(service_projects) as service_projects,
-           sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
-           sum(training_courses) as training_courses, sum(training_person_times) as training_person_times,
-           sum(certificates_awarded) as certificates_awarded
-    from activity
-    where enterprise_id is not null
-    group by all
-) a using (enterprise_id, year)
+left join ({activity_by(by=enterprise_id; rows=enterprise_id is not null)}) a using (enterprise_id, year)
 -- listed: enterprises that hired a graduate as a 校企合作 partner of the graduate's school in some year
 where h.enterprise_id in (select employer_enterprise_id from graduates where employer_is_partner)

@@ -49,12 +49,5 @@ left join (
     from enrolment
     group by school_code, year
 ) e on e.school_code = g.school_code and e.year = g.grad_year
-left join (
-    select school_code, year, sum(service_projects) as service_projects,
-           sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
-           sum(training_courses) as training_courses, sum(training_person_times) as training_person_times,
-           sum(certificates_awarded) as certificates_awarded
-    from activity
-    group by all
-) a on a.school_code = g.school_code and a.year = g.grad_year
+left join ({activity_by(by=school_code; rows=true)}) a on a.school_code = g.school_code and a.year = g.grad_year
 left join {seeds}.ref_region r on r.region_code = g.region_code
