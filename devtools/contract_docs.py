@@ -119,8 +119,13 @@ def staging_yaml() -> str:
             "name": f"stg_{contract.name}",
             "description": f"{contract.title} ({contract.title_zh}), {contract.grain}: the raw zone renamed "
             f"and cast, one row per key ({', '.join(contract.key)}). A file delivered again under the same "
-            f"name with other bytes replaces its earlier version; when a key arrives in several files, "
-            f"the most recently ingested row wins.",
+            f"name with other bytes replaces its earlier version; "
+            + (
+                f"the most recent delivery of a table slice ({', '.join(contract.replaces)}) replaces every "
+                f"row of that slice delivered before."
+                if contract.replaces
+                else "when a key arrives in several files, the most recently ingested row wins."
+            ),
             "columns": columns,
         }
         if len(contract.key) > 1:
@@ -197,6 +202,15 @@ def feeds_markdown() -> str:
             ),
             "",
         ]
+        if contract.replaces:
+            out += [
+                (
+                    f"A table slice is `{', '.join(contract.replaces)}`: the latest delivery of a slice "
+                    "replaces every row of it delivered before (a cell a corrected table no longer has is "
+                    "gone)."
+                ),
+                "",
+            ]
         if contract.pseudonymised:
             out += [
                 (

@@ -95,6 +95,9 @@ class FeedContract:
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
     pseudonymised: tuple[str, ...] = ()
     period_format: str | None = None  # … formatted so (strftime), when it is a date
+    # aggregate feeds: the columns of a table slice (e.g. school × major × year); the latest delivery of a
+    # slice replaces every row of it, so a cell that a corrected table no longer has is gone
+    replaces: tuple[str, ...] = ()
 
     @property
     def period_rule(self) -> str:
@@ -124,7 +127,17 @@ class FeedContract:
 CONTRACTS_FILE = Path(__file__).with_name("contracts.yml")
 _COLUMN_KEYS = {"name", "type", "description", "zh", "aliases", "required", "pattern", "allowed"}
 _COLUMN_KEYS |= {"min", "max", "unit", "reference"}
-_FEED_KEYS = {"title", "title_zh", "grain", "key", "period", "pseudonymised", "columns", "row_rules"}
+_FEED_KEYS = {
+    "title",
+    "title_zh",
+    "grain",
+    "key",
+    "replaces",
+    "period",
+    "pseudonymised",
+    "columns",
+    "row_rules",
+}
 Patterns = Mapping[str, str]
 Lists = Mapping[str, tuple[str, ...]]
 Names = Mapping[str, Mapping[str, str]]  # value list → Chinese name → value
@@ -172,11 +185,18 @@ def _feed(name: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists, nam
     _known(name, d, _FEED_KEYS)
     columns = tuple(_column(name, c, patterns, lists, names) for c in d["columns"])
     declared = {c.name for c in columns}
-    used = (*d["key"], *d.get("pseudonymised", ()), *([d["period"]["column"]] if "period" in d else []))
+    used = (
+        *d["key"],
+        *d.get("replaces", ()),
+        *d.get("pseudonymised", ()),
+        *([d["period"]["column"]] if "period" in d else []),
+    )
     if missing := [k for k in used if k not in declared]:
         raise ContractError(
-            f"{name}: key, pseudonymised or period column(s) {missing} are not declared columns"
+            f"{name}: key, replaces, pseudonymised or period column(s) {missing} are not declared columns"
         )
+    if stray := [k for k in d.get("replaces", ()) if k not in d["key"]]:
+        raise ContractError(f"{name}: replaces column(s) {stray} are not key columns")
     employed = ",".join(repr(t) for t in EMPLOYED_DESTINATIONS)
     return FeedContract(
         name=name,
@@ -184,6 +204,7 @@ def _feed(name: str, d: Mapping[str, Any], patterns: Patterns, lists: Lists, nam
         title_zh=d["title_zh"],
         grain=d["grain"],
         key=tuple(d["key"]),
+        replaces=tuple(d.get("replaces", ())),
         period_column=d["period"]["column"] if "period" in d else None,
         period_format=d["period"].get("format") if "period" in d else None,
         pseudonymised=tuple(d.get("pseudonymised", ())),

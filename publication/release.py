@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from publication.availability import coverage
 from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
 from publication.documents import Document, document_entries
@@ -255,6 +256,8 @@ def publish(
         "build": _read_json(candidate.path / "build.json"),
         # the published tables and columns against the release this one replaces (publication/contract.py)
         "contract": contract_record(candidate.database, releases_dir / "current" / "warehouse.duckdb"),
+        # marts that leave out rows of a delivered feed they cannot take (publication/availability.py)
+        "coverage": coverage(inputs, published()),
         "checks": [
             {
                 "results_dir": g["results_dir"],

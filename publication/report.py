@@ -205,7 +205,19 @@ def _checks_and_inputs(record: dict) -> str:
         )
         or "<tr><td colspan='4'>none</td></tr>"
     )
+    partial = (
+        "".join(
+            f"<tr><td>{html.escape(mart)}</td><td>{html.escape(g['feed'])}</td><td>{g['rows_loaded']:,}</td>"
+            f"<td>{html.escape(g['reason'])}</td></tr>"
+            for mart, gaps in sorted(record.get("coverage", {}).items())
+            for g in gaps
+        )
+        or "<tr><td colspan='4'>none: every mart covers every delivered feed</td></tr>"
+    )
     return (
+        "<h2>覆盖范围 Coverage (marts that leave out rows of a delivered feed)</h2>"
+        "<table class='data' id='coverage'>"
+        f"<tr><th>table</th><th>feed left out</th><th>rows delivered</th><th>why</th></tr>{partial}</table>"
         f"{note}<h2>质量检查 Checks</h2><table class='data' id='checks'>"
         f"<tr><th>suite</th><th>result</th></tr>{checks}</table>"
         "<h2>合理性提示 Plausibility flags (published, to be questioned)</h2>"

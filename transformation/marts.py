@@ -36,6 +36,8 @@ The meta keys (see the comment at the top of each mart's YAML)::
          equals: {mart: m, column: c, by: [column, ...], where: {...}}}   # group sums are equal
       ranks: {column: rank, by: [column, ...], numerator: n, denominator: d, offset: 1}
                                       # rank by n / (d + offset) within `by`: published ranks order the rows
+    not_covered:                      # a feed whose rows cannot enter this mart, and why: a release with rows
+      feed: reason                    # of that feed marks the mart partial (publication/availability.py)
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ class MartDeclaration:
     columns: tuple[Column, ...]
     checks: Checks
     disclosure: DisclosurePolicy | None  # None: nothing about persons is published (a dimension)
+    not_covered: Mapping[str, str] = field(default_factory=dict)  # feed → why its rows cannot enter
 
     @property
     def is_mart(self) -> bool:
@@ -356,6 +359,7 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
         columns=columns,
         checks=checks,
         disclosure=disclosure,
+        not_covered=_not_covered(name, meta.get("not_covered")),
     )
     if declaration.published:
         if not declaration.key:
@@ -367,6 +371,18 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
                 f"{name}: config.meta names columns the model does not document: {unknown}"
             )
     return declaration
+
+
+def _not_covered(model: str, value: Any) -> dict[str, str]:
+    from ingestion.contracts import FEEDS
+
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(r, str) and r for r in value.values()):
+        raise DeclarationError(f"{model}: config.meta.not_covered must map feeds to reasons, got {value!r}")
+    if unknown := sorted(set(value) - set(FEEDS)):
+        raise DeclarationError(f"{model}: config.meta.not_covered names feeds that do not exist: {unknown}")
+    return {str(f): str(r) for f, r in value.items()}
 
 
 def _named_columns(d: MartDeclaration) -> set[str]:

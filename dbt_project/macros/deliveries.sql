@@ -71,3 +71,19 @@
         post_hook="{{ delete_superseded_rows(source('raw', '" ~ feed ~ "')) }}"
     ) }}
 {%- endmacro %}
+
+
+{#- Rows of an aggregate feed (a contract with `replaces`): among the latest version of each source file, the
+    most recent delivery of each table slice (the columns <slice>, e.g. school × major × level × year) wins
+    with all its rows; cells an earlier delivery had and the latest one has not are gone. A file repeats no
+    full key (the validator quarantines a repeated one), so the result has one row per key. -#}
+{% macro latest_slice_rows(relation, slice) -%}
+    {%- set k = slice | join(', ') -%}
+    select * from (
+    select delivered.*, dense_rank() over (
+        partition by {{ k }}
+        order by ingested_at desc, source_file desc) as slice_rank
+    from {{ latest_file_versions(relation) }} as delivered
+    ) as ranked
+    where slice_rank = 1
+{%- endmacro %}

@@ -36,13 +36,19 @@
     end
 {%- endmacro %}
 
-{#- The counts of both survey rounds, as aggregates over rows of int_graduates (a graduate without a record in a
-    round has a null flag: not surveyed in it). -#}
+{#- The counts of both survey rounds, as aggregates over rows of int_graduates (its round measures: a graduate
+    without a record in a round, or a counted cell of another round, adds 0). -#}
 {% macro placement_round_counts() -%}
-    count(*) filter (where initial_is_placed is not null) as graduates_initial_survey,
-    count(*) filter (where initial_is_placed) as placed_initial,
-    count(*) filter (where year_end_is_placed is not null) as graduates_year_end_survey,
-    count(*) filter (where year_end_is_placed) as placed_year_end
+    sum(graduates_initial_survey) as graduates_initial_survey,
+    sum(placed_initial) as placed_initial,
+    sum(graduates_year_end_survey) as graduates_year_end_survey,
+    sum(placed_year_end) as placed_year_end
+{%- endmacro %}
+
+{#- The graduates of the rows of int_graduates (one per graduate, or a counted cell) that meet <condition>: 0,
+    never null, where none does — what count(*) filter (where <condition>) is over one row per graduate. -#}
+{% macro graduates_where(condition) -%}
+    coalesce(sum(graduates) filter (where {{ condition }}), 0)
 {%- endmacro %}
 
 {#- The published columns of both rounds from placement_round_counts() of relation <alias>: the counts and

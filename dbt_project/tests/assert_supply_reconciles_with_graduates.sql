@@ -1,5 +1,6 @@
 {{ config(meta={"dagster": {"ref": {"name": "mart_talent_match"}}}) }}
--- With equal_split weights each graduate whose 专业类 is bridged adds exactly 1 to supply.
+-- With equal_split weights each graduate whose 专业类 is bridged adds exactly 1 to supply (a counted cell adds its
+-- graduates).
 -- Supply is stored with 4 decimals per cell, so the total may drift by at most 0.00005 per cell.
 with supply_by_year as (
     select
@@ -14,7 +15,7 @@ with supply_by_year as (
 bridged_graduates as (
     select
         g.grad_year as year,
-        count(*) as bridged
+        sum(g.graduates) as bridged
     from {{ ref('int_graduates') }} as g
     where
         g.school_prefecture_code is not null

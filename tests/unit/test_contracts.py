@@ -22,7 +22,11 @@ def _write(tmp_path: Path, declared: dict) -> Path:
 
 
 def test_the_feeds_with_named_patterns_and_the_employed_types_resolved() -> None:
-    assert list(FEEDS)[:4] == ["enrolment", "graduate_destinations", "vacancies", "industry_output"]
+    microdata = ["enrolment", "graduate_destinations", "vacancies", "industry_output"]
+    assert [f for f in FEEDS if f in microdata] == microdata
+    counts = FEEDS["graduate_destination_counts"]
+    assert counts.replaces == ("grad_year", "school_code", "major_code", "level", "survey_date")
+    assert set(counts.replaces) < set(counts.key) and not counts.pseudonymised
     assert FEEDS["vacancies"].period_rule == "posted_date formatted as %Y-%m"
     graduates = FEEDS["graduate_destinations"]
     assert graduates.column("school_region_code").pattern == r"^\d{6}$"
@@ -41,6 +45,10 @@ def test_the_feeds_with_named_patterns_and_the_employed_types_resolved() -> None
         (lambda d: d["feeds"]["vacancies"]["columns"][0].update(type="money"), "type 'money'"),
         (lambda d: d["feeds"]["vacancies"]["columns"][0].update(colour="red"), "unknown key(s) ['colour']"),
         (lambda d: d["feeds"]["vacancies"].update(key=["no_such_column"]), "['no_such_column']"),
+        (
+            lambda d: d["feeds"]["graduate_destination_counts"].update(replaces=["graduates"]),
+            "replaces column(s) ['graduates'] are not key columns",
+        ),
         (lambda d: d["feeds"]["enrolment"]["columns"][0].pop("zh"), "a required key is missing: 'zh'"),
     ],
 )

@@ -27,17 +27,19 @@ bridged_graduates as (
         g.grad_year as year,
         b.industry_code,
         b.occupation_code,
-        b.weight
+        b.weight,
+        g.graduates
     from {{ ref('int_graduates') }} as g
     inner join bridges as b on g.higher_major_category_code = b.higher_major_category_code
-    where g.school_prefecture_code is not null
+    where g.school_prefecture_code is not null and g.graduates > 0
 ),
 
 counted_rows as (
-    -- supply: one row per graduate and bridge weight
+    -- supply: one row per graduate (or counted cell) and bridge weight
     {{ rows_by_classification(
         'bridged_graduates',
-        ['r.prefecture_code', 'r.province_code', 'r.year', 'r.weight', 'cast(null as bigint) as vacancy_headcount',
+        ['r.prefecture_code', 'r.province_code', 'r.year', 'r.weight', 'r.graduates',
+         'cast(null as bigint) as vacancy_headcount',
          'cast(null as bigint) as vacancy_postings', 'false as is_employment', 'cast(null as boolean) as major_related'],
         industry_division='industry_code', occupation='occupation_code', occupation_sub_major_group='occupation_code'
     ) }}
@@ -45,31 +47,32 @@ counted_rows as (
     -- demand: the postings counted by int_vacancy_counts
     {{ rows_by_classification(
         ref('int_vacancy_counts'),
-        ['r.prefecture_code', 'r.province_code', 'r.posted_year', 'cast(null as double)', 'r.vacancy_headcount',
+        ['r.prefecture_code', 'r.province_code', 'r.posted_year', 'cast(null as double)', 'cast(null as bigint)',
+         'r.vacancy_headcount',
          'r.vacancy_postings', 'false', 'cast(null as boolean)'],
         industry_division='industry_division_code'
     ) }}
     union all
-    -- employment: one row per employed graduate whose employer's city is known
+    -- employment: one row per employed graduate (or counted cell) whose employer's city is known
     {{ rows_by_classification(
         ref('int_graduates'),
         ['r.employer_prefecture_code', 'r.employer_province_code', 'r.grad_year', 'cast(null as double)',
-         'cast(null as bigint)', 'cast(null as bigint)', 'true', 'r.major_related'],
+         'r.graduates', 'cast(null as bigint)', 'cast(null as bigint)', 'true', 'r.major_related'],
         industry_division='employer_industry_division_code',
-        where='r.is_employed and r.employer_prefecture_code is not null'
+        where='r.is_employed and r.employer_prefecture_code is not null and r.graduates > 0'
     ) }}
 )
 
 select
     {{ rollup_keys() }},
     year,
-    sum({{ exact_weight("weight") }}) as graduates_supplied,
+    sum({{ exact_weight("weight") }} * graduates) as graduates_supplied,
     sum(vacancy_headcount) as vacancy_headcount,
     cast(sum(vacancy_postings) as bigint) as vacancy_postings,
-    nullif(count(*) filter (where is_employment), 0) as graduates_employed,
-    case when count(*) filter (where is_employment) > 0 then count(major_related) end
+    nullif({{ graduates_where('is_employment') }}, 0) as graduates_employed,
+    case when {{ graduates_where('is_employment') }} > 0 then {{ graduates_where('major_related is not null') }} end
         as graduates_employed_fit_known,
-    case when count(*) filter (where is_employment) > 0 then count(*) filter (where major_related) end
+    case when {{ graduates_where('is_employment') }} > 0 then {{ graduates_where('major_related') }} end
         as graduates_employed_major_related
 from counted_rows
 group by {{ rollup_grouping_sets() }}

@@ -9,9 +9,10 @@ with graduate_paths as (
         school_province_code,
         case when is_employed then employer_prefecture_code end as employer_prefecture_code,
         case when is_employed then employer_province_code end as employer_province_code,
-        is_employed
+        is_employed,
+        graduates
     from {{ ref('int_graduates') }}
-    where school_prefecture_code is not null
+    where school_prefecture_code is not null and graduates > 0
 )
 
 select
@@ -33,7 +34,7 @@ select
         when paths.employer_province_code = paths.school_province_code then 'moved_within_province'
         else 'left_province'
     end as string) as flow_type,
-    cast(count(*) as bigint) as graduates,
+    cast(sum(paths.graduates) as bigint) as graduates,
     {{ suppressed_columns() }}
 from graduate_paths as paths
 left join {{ ref('dim_region') }} as origin_region on paths.origin_prefecture_code = origin_region.region_code

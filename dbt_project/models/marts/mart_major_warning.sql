@@ -27,8 +27,11 @@ with graduates_by_school_region as (
         major_code,
         higher_major_category_code,
         grad_year,
-        initial_is_placed,
-        year_end_is_placed,
+        graduates,
+        graduates_initial_survey,
+        placed_initial,
+        graduates_year_end_survey,
+        placed_year_end,
         is_employed,
         major_related,
         employer_prefecture_code = school_prefecture_code as in_city,
@@ -46,22 +49,22 @@ major_counts as (
         major_code,
         grad_year,
         min(higher_major_category_code) as higher_major_category_code,  -- one 专业类 per major code
-        count(*) as graduates,
+        sum(graduates) as graduates,
         {{ placement_round_counts() }},
-        count(*) filter (where is_employed) as employed,
-        count(*) filter (where is_employed and major_related is not null) as employed_fit_known,
-        count(*) filter (where is_employed and major_related) as employed_major_related,
+        {{ graduates_where('is_employed') }} as employed,
+        {{ graduates_where('is_employed and major_related is not null') }} as employed_fit_known,
+        {{ graduates_where('is_employed and major_related') }} as employed_major_related,
         -- at province level "the school's city" is any city of the province (as in mart_talent_outflow)
         case
             when grouping(school_prefecture_code) = 0
-                then count(*) filter (where is_employed and in_city)
-            else count(*) filter (where is_employed and in_province)
+                then {{ graduates_where('is_employed and in_city') }}
+            else {{ graduates_where('is_employed and in_province') }}
         end as employed_in_school_city,
         -- the parts of employed, as mart_talent_outflow publishes them: the two tables share these counts and
         -- must mask them alike (the same counts, relations and key give the same masks)
-        count(*) filter (where is_employed and in_province) as employed_in_school_province,
-        count(*) filter (where is_employed and outside_province) as employed_outside_province,
-        count(*) filter (where is_employed and region_unknown) as employed_region_unknown
+        {{ graduates_where('is_employed and in_province') }} as employed_in_school_province,
+        {{ graduates_where('is_employed and outside_province') }} as employed_outside_province,
+        {{ graduates_where('is_employed and region_unknown') }} as employed_region_unknown
     from graduates_by_school_region
     group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
 ),

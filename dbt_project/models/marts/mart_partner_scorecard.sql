@@ -5,14 +5,14 @@ with hires as (
     select
         employer_enterprise_id as enterprise_id,
         grad_year as year,
-        count(*) as graduates_hired,
-        count(*) filter (where employer_is_partner) as partner_hires,
+        sum(graduates) as graduates_hired,
+        {{ graduates_where('employer_is_partner') }} as partner_hires,
         count(distinct school_code) filter (where employer_is_partner) as partner_schools,
-        count(*) filter (where employer_prefecture_code = school_prefecture_code) as local_hires,
-        count(*) filter (where major_related is not null) as fit_known,
-        count(*) filter (where major_related) as hires_major_related,
-        count(*) filter (where order_class) as order_class_hires,
-        count(*) filter (where apprenticeship) as apprenticeship_hires
+        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
+        {{ graduates_where('major_related is not null') }} as fit_known,
+        {{ graduates_where('major_related') }} as hires_major_related,
+        {{ graduates_where('order_class') }} as order_class_hires,
+        {{ graduates_where('apprenticeship') }} as apprenticeship_hires
     from {{ ref('int_graduates') }}
     where is_employed and employer_enterprise_id is not null
     group by all

@@ -11,10 +11,10 @@ with hires as (
         employer_enterprise_id as enterprise_id,
         grad_year as calendar_year,
         bool_or(employer_is_partner) as named_as_partner,
-        count(*) as graduates_hired,
-        count(*) filter (where employer_prefecture_code = school_prefecture_code) as local_hires,
-        count(*) filter (where major_related is not null) as hires_fit_known,
-        count(*) filter (where major_related) as hires_major_related
+        sum(graduates) as graduates_hired,
+        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
+        {{ graduates_where('major_related is not null') }} as hires_fit_known,
+        {{ graduates_where('major_related') }} as hires_major_related
     from {{ ref('int_graduates') }}
     where is_employed and employer_enterprise_id is not null
     group by all

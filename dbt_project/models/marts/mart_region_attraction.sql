@@ -6,9 +6,10 @@ with employed as (
         grad_year,
         origin_prefecture_code,
         school_prefecture_code,
-        employer_prefecture_code
+        employer_prefecture_code,
+        graduates
     from {{ ref('int_graduates') }}
-    where is_employed
+    where is_employed and graduates > 0
 ),
 
 regions as (
@@ -35,31 +36,31 @@ counts as (
     select
         r.region_code,
         r.grad_year,
-        count(*) filter (where e.school_prefecture_code = r.region_code) as school_graduates_employed,
-        count(*) filter (
-            where e.school_prefecture_code = r.region_code
-            and e.employer_prefecture_code = r.region_code
-        ) as stayed,
-        count(*) filter (where e.origin_prefecture_code = r.region_code) as origin_graduates_employed,
-        count(*) filter (
-            where e.origin_prefecture_code = r.region_code
-            and e.employer_prefecture_code = r.region_code
-        ) as employed_in_origin,
-        count(*) filter (
-            where e.origin_prefecture_code = r.region_code
-            and e.school_prefecture_code is distinct from r.region_code
-        ) as studied_elsewhere_employed,
-        count(*) filter (
-            where e.origin_prefecture_code = r.region_code
-            and e.school_prefecture_code is distinct from r.region_code
-            and e.employer_prefecture_code = r.region_code
-        ) as returned,
-        count(*) filter (where e.employer_prefecture_code = r.region_code) as employed_in_region,
-        count(*) filter (
-            where e.employer_prefecture_code = r.region_code
-            and e.school_prefecture_code is distinct from r.region_code
-            and e.origin_prefecture_code is distinct from r.region_code
-        ) as came_in
+        {{ graduates_where('e.school_prefecture_code = r.region_code') }} as school_graduates_employed,
+        {{ graduates_where(
+            'e.school_prefecture_code = r.region_code'
+            ~ ' and e.employer_prefecture_code = r.region_code'
+        ) }} as stayed,
+        {{ graduates_where('e.origin_prefecture_code = r.region_code') }} as origin_graduates_employed,
+        {{ graduates_where(
+            'e.origin_prefecture_code = r.region_code'
+            ~ ' and e.employer_prefecture_code = r.region_code'
+        ) }} as employed_in_origin,
+        {{ graduates_where(
+            'e.origin_prefecture_code = r.region_code'
+            ~ ' and e.school_prefecture_code is distinct from r.region_code'
+        ) }} as studied_elsewhere_employed,
+        {{ graduates_where(
+            'e.origin_prefecture_code = r.region_code'
+            ~ ' and e.school_prefecture_code is distinct from r.region_code'
+            ~ ' and e.employer_prefecture_code = r.region_code'
+        ) }} as returned,
+        {{ graduates_where('e.employer_prefecture_code = r.region_code') }} as employed_in_region,
+        {{ graduates_where(
+            'e.employer_prefecture_code = r.region_code'
+            ~ ' and e.school_prefecture_code is distinct from r.region_code'
+            ~ ' and e.origin_prefecture_code is distinct from r.region_code'
+        ) }} as came_in
     from regions as r
     inner join employed as e
         on

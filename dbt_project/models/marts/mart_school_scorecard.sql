@@ -5,21 +5,33 @@ with grads as (
         grad_year,
         min(school_prefecture_code)  -- one city per school; min() keeps a rebuild deterministic if not
             as region_code,
-        count(*) as graduates,
+        sum(graduates) as graduates,
         {{ placement_round_counts() }},
-        count(*) filter (where is_employed) as employed,
-        count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code) as employed_locally,
-        count(*) filter (where is_employed and employer_is_partner) as partner_hires,
-        count(*) filter (
-            where is_employed and employer_is_partner
-            and employer_prefecture_code = school_prefecture_code
-        ) as partner_hires_local,
-        count(*) filter (where is_employed and major_related is not null) as fit_known,
-        count(*) filter (where is_employed and major_related) as employed_major_related,
-        count(*) filter (where order_class) as order_class_graduates,
-        count(*) filter (where order_class and is_employed and employer_is_partner) as order_class_partner_hires,
-        count(*) filter (where apprenticeship) as apprenticeship_graduates,
-        count(*) filter (where apprenticeship and is_employed and employer_is_partner) as apprenticeship_partner_hires
+        {{ graduates_where('is_employed') }} as employed,
+        {{ graduates_where(
+            'is_employed'
+            ~ ' and employer_prefecture_code = school_prefecture_code'
+        ) }} as employed_locally,
+        {{ graduates_where('is_employed and employer_is_partner') }} as partner_hires,
+        {{ graduates_where(
+            'is_employed'
+            ~ ' and employer_is_partner'
+            ~ ' and employer_prefecture_code = school_prefecture_code'
+        ) }} as partner_hires_local,
+        {{ graduates_where('is_employed and major_related is not null') }} as fit_known,
+        {{ graduates_where('is_employed and major_related') }} as employed_major_related,
+        {{ graduates_where('order_class') }} as order_class_graduates,
+        {{ graduates_where(
+            'order_class'
+            ~ ' and is_employed'
+            ~ ' and employer_is_partner'
+        ) }} as order_class_partner_hires,
+        {{ graduates_where('apprenticeship') }} as apprenticeship_graduates,
+        {{ graduates_where(
+            'apprenticeship'
+            ~ ' and is_employed'
+            ~ ' and employer_is_partner'
+        ) }} as apprenticeship_partner_hires
     from {{ ref('int_graduates') }}
     group by school_code, grad_year
 ),

@@ -8,8 +8,11 @@ with graduates_by_school_region as (
         major_code,
         grad_year,
         is_employed,
-        initial_is_placed,
-        year_end_is_placed,
+        graduates,
+        graduates_initial_survey,
+        placed_initial,
+        graduates_year_end_survey,
+        placed_year_end,
         employer_prefecture_code = school_prefecture_code as in_city,
         employer_province_code = school_province_code as in_province,
         employer_province_code <> school_province_code as outside_province,
@@ -24,18 +27,18 @@ counts as (
         {{ rollup_code('school_prefecture_code', 'school_province_code') }} as region_code,
         major_code,
         grad_year,
-        count(*) as graduates,
+        sum(graduates) as graduates,
         {{ placement_round_counts() }},
-        count(*) filter (where is_employed) as employed,
+        {{ graduates_where('is_employed') }} as employed,
         -- at province level "the school's city" is any city of the province
         case
             when grouping(school_prefecture_code) = 0
-                then count(*) filter (where is_employed and in_city)
-            else count(*) filter (where is_employed and in_province)
+                then {{ graduates_where('is_employed and in_city') }}
+            else {{ graduates_where('is_employed and in_province') }}
         end as employed_in_school_city,
-        count(*) filter (where is_employed and in_province) as employed_in_school_province,
-        count(*) filter (where is_employed and outside_province) as employed_outside_province,
-        count(*) filter (where is_employed and region_unknown) as employed_region_unknown
+        {{ graduates_where('is_employed and in_province') }} as employed_in_school_province,
+        {{ graduates_where('is_employed and outside_province') }} as employed_outside_province,
+        {{ graduates_where('is_employed and region_unknown') }} as employed_region_unknown
     from graduates_by_school_region
     -- two grouping sets: (prefecture, province, major, year) and (province, major, year)
     group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
