@@ -68,8 +68,8 @@ select
     cast(sum(vacancy_postings) as bigint) as vacancy_postings,
     nullif(count(*) filter (where is_employment), 0) as graduates_employed,
     case when count(*) filter (where is_employment) > 0 then count(major_related) end
-        as graduates_employed_fit_known,
+        as employed_fit_known,
     case when count(*) filter (where is_employment) > 0 then count(*) filter (where major_related) end
-        as graduates_employed_major_related
+        as employed_major_related
 from counted_rows
 group by {{ rollup_grouping_sets() }}
