@@ -276,7 +276,7 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
         initial_placement_rate=("placed_initial", "graduates_initial_survey"),
         year_end_placement_rate=("placed_year_end", "graduates_year_end_survey"),
         city_retention_rate=("employed_in_school_city", "employed"),
-        retention_rate=("employed_in_school_province", "employed"),
+        province_retention_rate=("employed_in_school_province", "employed"),
         outflow_rate=("employed_outside_province", "employed"),
         region_unknown_rate=("employed_region_unknown", "employed"),
     )
@@ -358,14 +358,14 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
             "demand": "vacancy_headcount",
             "postings": "vacancy_postings",
             "employed": "graduates_employed_in_industry",
-            "related": "graduates_employed_major_related",
+            "related": "employed_major_related",
         }
     )
     counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
     counts = with_rates(
         counts,
-        demand_supply_ratio=("vacancy_headcount", "graduates_supplied"),
-        major_fit_rate=("graduates_employed_major_related", "fit_known"),
+        vacancies_per_graduate=("vacancy_headcount", "graduates_supplied"),
+        major_fit_rate=("employed_major_related", "fit_known"),
     )
     counts = names(
         counts,
@@ -406,9 +406,9 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
-    counts["demand_supply_ratio"] = rate(counts["vacancy_headcount"], supplied)  # null without supply
+    counts["vacancies_per_graduate"] = rate(counts["vacancy_headcount"], supplied)  # null without supply
     counts["graduates_employed_in_occupation"] = counts["employed"].fillna(0)
-    counts["graduates_employed_major_related"] = counts["related"].fillna(0)
+    counts["employed_major_related"] = counts["related"].fillna(0)
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])
     counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name"})
     counts = names(counts, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
@@ -422,17 +422,17 @@ def shortage_list(match: pd.DataFrame, classification: str, variables: dict) -> 
     c = c[
         (c["graduates_supplied"] >= float(variables["shortage_min_supply"]))
         & (c["vacancy_headcount"] >= int(variables["shortage_min_headcount"]))
-        & (c["demand_supply_ratio"] >= float(variables["shortage_min_ratio"]))
+        & (c["vacancies_per_graduate"] >= float(variables["shortage_min_ratio"]))
     ]
     c["shortage_gap"] = c["vacancy_headcount"] - c["graduates_supplied"]
     code = f"{classification}_code"
     c = c.sort_values(
-        ["region_level", "region_code", "year", "shortage_gap", "demand_supply_ratio", code],
+        ["region_level", "region_code", "year", "shortage_gap", "vacancies_per_graduate", code],
         ascending=[True, True, True, False, False, True],
     )
     c["shortage_rank"] = c.groupby(["region_level", "region_code", "year"]).cumcount() + 1
     c["shortage_level"] = np.where(
-        c["demand_supply_ratio"] >= float(variables["shortage_severe_ratio"]), "severe", "shortage"
+        c["vacancies_per_graduate"] >= float(variables["shortage_severe_ratio"]), "severe", "shortage"
     )
     return c
 
@@ -756,12 +756,14 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
     counts = counts.fillna(0)
     counts = with_rates(
         counts,
-        stay_rate=("stayed", "school_graduates_employed"),
+        city_retention_rate=("stayed", "school_graduates_employed"),
         origin_return_rate=("employed_in_origin", "origin_graduates_employed"),
         return_rate=("returned", "studied_elsewhere_employed"),
         inflow_share=("came_in", "employed_in_region"),
     )
-    counts["attraction_index"] = (counts["stay_rate"] + counts["return_rate"] + counts["inflow_share"]) / 3.0
+    counts["attraction_index"] = (
+        counts["city_retention_rate"] + counts["return_rate"] + counts["inflow_share"]
+    ) / 3.0
     return names(
         counts,
         ref["dim_region"],

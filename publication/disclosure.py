@@ -12,7 +12,7 @@ staged, each published mart goes through :func:`suppress`:
    member is masked too (zeros only when nothing else is left; among equal values, the first in key
    order). Masks only grow, so this stops. The masks depend only on the figures, not on the order of the
    rows in the table (the DuckDB and the Spark build publish the same cells).
-3. **Rates** computed from a masked count are masked (``demand_supply_ratio`` when
+3. **Rates** computed from a masked count are masked (``vacancies_per_graduate`` when
    ``graduates_supplied`` is masked, and so on), so a rate cannot be turned back into the count.
 4. **Withheld**: a rank, level or reason decided from counts (``shortage_rank``, ``warning_level``, …) is
    withheld when any count it was decided from is masked: a level says on which side of a threshold the

@@ -22,7 +22,7 @@ QUERIES = {
     # latest year, the 15 industries with most demand
     "demand_supply": """
         select region_code, region_name, industry_code, industry_name,
-               graduates_supplied::double as graduates_supplied, vacancy_headcount, demand_supply_ratio
+               graduates_supplied::double as graduates_supplied, vacancy_headcount, vacancies_per_graduate
         from mart_talent_match
         where region_level = 'province' and industry_level = 'division'
           and year = (select max(year) from mart_talent_match)
@@ -53,14 +53,14 @@ QUERIES = {
     # rank withheld by disclosure control is not shown)
     "shortage": """
         select region_name, '产业 industry' as classification, shortage_rank, industry_code as code,
-               industry_name as name, shortage_gap::double as shortage_gap, demand_supply_ratio,
+               industry_name as name, shortage_gap::double as shortage_gap, vacancies_per_graduate,
                shortage_level, vacancy_headcount, graduates_supplied::double as graduates_supplied
         from mart_shortage_industries
         where region_level = 'prefecture' and shortage_rank <= 3
           and year = (select max(year) from mart_shortage_industries)
         union all
         select region_name, '职业 occupation', shortage_rank, occupation_code, occupation_name,
-               shortage_gap::double, demand_supply_ratio, shortage_level, vacancy_headcount,
+               shortage_gap::double, vacancies_per_graduate, shortage_level, vacancy_headcount,
                graduates_supplied::double
         from mart_shortage_occupations
         where region_level = 'prefecture' and shortage_rank <= 3
@@ -163,7 +163,7 @@ def _shortage_table(rows: list[dict]) -> str:
         f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td>"
         f"<td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
-        f"<td>{_number(r['shortage_gap'], '.1f')}</td><td>{_number(r['demand_supply_ratio'], '.2f')}</td>"
+        f"<td>{_number(r['shortage_gap'], '.1f')}</td><td>{_number(r['vacancies_per_graduate'], '.2f')}</td>"
         f"<td>{r['shortage_level']}</td>"
         f"<td>{r['vacancy_headcount']}</td>"
         f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>"

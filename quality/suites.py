@@ -179,8 +179,11 @@ def disclosure_expectations(policy: DisclosurePolicy, suppression_k: float) -> l
 BESPOKE: tuple[tuple[str, str, str], ...] = (
     (
         "mart_talent_match",
-        "demand_supply_ratio = vacancy_headcount / graduates_supplied",
-        "graduates_supplied > 0 and abs(demand_supply_ratio - vacancy_headcount / graduates_supplied) > 1e-6",
+        "vacancies_per_graduate = vacancy_headcount / graduates_supplied",
+        (
+            "graduates_supplied > 0 "
+            "and abs(vacancies_per_graduate - vacancy_headcount / graduates_supplied) > 1e-6"
+        ),
     ),
     (
         "mart_talent_outflow",
@@ -197,8 +200,8 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "mart_talent_outflow",
-        "retention_rate + outflow_rate + region_unknown_rate = 1",
-        "employed > 0 and abs(retention_rate + outflow_rate + region_unknown_rate - 1) > 1e-9",
+        "province_retention_rate + outflow_rate + region_unknown_rate = 1",
+        "employed > 0 and abs(province_retention_rate + outflow_rate + region_unknown_rate - 1) > 1e-9",
     ),
     (
         "mart_graduate_flows",

@@ -114,9 +114,9 @@ talent_match as (
         round(coalesce(sum(weight), 0), 4)                                                  as graduates_supplied,
         coalesce(sum(headcount), 0)                                                         as vacancy_headcount,
         count(*) filter (where is_posting)                                                  as vacancy_postings,
-        coalesce(sum(headcount), 0) / nullif(cast(round(sum(weight), 4) as double), 0)      as demand_supply_ratio,
+        coalesce(sum(headcount), 0) / nullif(cast(round(sum(weight), 4) as double), 0)      as vacancies_per_graduate,
         count(*) filter (where is_employment)                                               as graduates_employed,
-        count(*) filter (where is_employment and major_related)                   as graduates_employed_major_related,
+        count(*) filter (where is_employment and major_related)                   as employed_major_related,
         count(*) filter (where is_employment and major_related)
             / nullif(count(*) filter (where is_employment and major_related is not null), 0) as major_fit_rate,
         '{bridge_version}'                                                                  as bridge_version,
@@ -141,8 +141,8 @@ shortage_listed as (
     -- × year, listed by the minimum volumes and ratio, ranked by the gap (ties: the ratio, then the code)
     select s.*, r.region_name,
            row_number() over (partition by classification, region_level, region_code, year
-                              order by shortage_gap desc, demand_supply_ratio desc, code) as shortage_rank,
-           case when demand_supply_ratio >= {shortage_severe_ratio} then 'severe' else 'shortage' end
+                              order by shortage_gap desc, vacancies_per_graduate desc, code) as shortage_rank,
+           case when vacancies_per_graduate >= {shortage_severe_ratio} then 'severe' else 'shortage' end
                                                                                   as shortage_level,
            'graduates_supplied >= {shortage_min_supply} and vacancy_headcount >= {shortage_min_headcount} '
                || 'and vacancy_headcount / graduates_supplied >= {shortage_min_ratio}; ranked by '
@@ -150,7 +150,7 @@ shortage_listed as (
            '{bridge_version}' as bridge_version, '{weighting_rule}' as weighting_rule, '' as suppressed_columns
     from (
         select *, vacancy_headcount - graduates_supplied as shortage_gap,
-               vacancy_headcount / cast(graduates_supplied as double) as demand_supply_ratio
+               vacancy_headcount / cast(graduates_supplied as double) as vacancies_per_graduate
         from (
             select classification,
                    case when grouping(prefecture_code) = 0 then 'prefecture' else 'province' end as region_level,
@@ -196,7 +196,7 @@ shortage_listed as (
     left join (select region_code as named_code, region_name from {seeds}.ref_region) r
       on r.named_code = s.region_code
     where graduates_supplied >= {shortage_min_supply} and vacancy_headcount >= {shortage_min_headcount}
-      and demand_supply_ratio >= {shortage_min_ratio}
+      and vacancies_per_graduate >= {shortage_min_ratio}
 ),
 activity as (
     -- 技术服务 and 社会培训 per school × enterprise × calendar year of the project's or course's start_date;

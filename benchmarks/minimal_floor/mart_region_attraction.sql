@@ -2,7 +2,7 @@
 -- employer's (the model joins every city to the graduates touching it; the same pairs, without the join).
 select
     c.region_code, r.region_name, r.province_code, c.grad_year,
-    c.school_graduates_employed, c.stayed, c.stayed / nullif(c.school_graduates_employed, 0) as stay_rate,
+    c.school_graduates_employed, c.stayed, c.stayed / nullif(c.school_graduates_employed, 0) as city_retention_rate,
     c.origin_graduates_employed, c.employed_in_origin,
     c.employed_in_origin / nullif(c.origin_graduates_employed, 0)                         as origin_return_rate,
     c.studied_elsewhere_employed, c.returned,

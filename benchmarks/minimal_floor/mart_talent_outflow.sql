@@ -9,7 +9,7 @@ select
     c.employed, c.employed_in_school_city, c.employed_in_school_province, c.employed_outside_province,
     c.employed_region_unknown,
     c.employed_in_school_city / nullif(c.employed, 0)      as city_retention_rate,
-    c.employed_in_school_province / nullif(c.employed, 0)  as retention_rate,
+    c.employed_in_school_province / nullif(c.employed, 0)  as province_retention_rate,
     c.employed_outside_province / nullif(c.employed, 0)    as outflow_rate,
     c.employed_region_unknown / nullif(c.employed, 0)      as region_unknown_rate,
     'employed graduates'                                   as rate_denominator,

@@ -5,7 +5,7 @@
     graduates_supplied      >= var shortage_min_supply    (enough supply for a ratio; no smaller supply is listed,
                                                             so no listed row's supply is a small cell)
     vacancy_headcount       >= var shortage_min_headcount
-    demand_supply_ratio     >= var shortage_min_ratio
+    vacancies_per_graduate  >= var shortage_min_ratio
   shortage_gap = vacancy_headcount − graduates_supplied; shortage_rank 1 = the largest gap, ties broken by the
   higher ratio, then the lower code; shortage_level 'severe' when the ratio ≥ var shortage_severe_ratio.
   Demand with no or too little supply is not ranked here: it is the gap in the school offer (专业空白),
@@ -22,7 +22,7 @@ with region_cells as (
         {{ name_column }},
         vacancy_headcount,
         graduates_supplied,
-        demand_supply_ratio,
+        vacancies_per_graduate,
         vacancy_headcount - graduates_supplied as shortage_gap
     from {{ ref(match_model) }}
     where {{ level_column }} = '{{ level_value }}'
@@ -34,7 +34,7 @@ listed as (
     where
         graduates_supplied >= {{ var('shortage_min_supply') }}
         and vacancy_headcount >= {{ var('shortage_min_headcount') }}
-        and demand_supply_ratio >= {{ var('shortage_min_ratio') }}
+        and vacancies_per_graduate >= {{ var('shortage_min_ratio') }}
 )
 
 select
@@ -46,16 +46,16 @@ select
     cast({{ name_column }} as string) as {{ name_column }},
     cast(row_number() over (
         partition by region_level, region_code, year
-        order by shortage_gap desc, demand_supply_ratio desc, {{ code_column }} asc
+        order by shortage_gap desc, vacancies_per_graduate desc, {{ code_column }} asc
     ) as integer) as shortage_rank,
     cast(
-        case when demand_supply_ratio >= {{ var('shortage_severe_ratio') }} then 'severe' else 'shortage' end
+        case when vacancies_per_graduate >= {{ var('shortage_severe_ratio') }} then 'severe' else 'shortage' end
         as string
     ) as shortage_level,
     cast(vacancy_headcount as bigint) as vacancy_headcount,
     cast(graduates_supplied as decimal(18, 4)) as graduates_supplied,
     cast(shortage_gap as decimal(18, 4)) as shortage_gap,
-    cast(demand_supply_ratio as double) as demand_supply_ratio,
+    cast(vacancies_per_graduate as double) as vacancies_per_graduate,
     cast(
         'graduates_supplied >= {{ var("shortage_min_supply") }} and vacancy_headcount >= '
         || '{{ var("shortage_min_headcount") }} and vacancy_headcount / graduates_supplied >= '

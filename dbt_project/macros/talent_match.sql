@@ -4,7 +4,7 @@
     after the classification (<classification>_level, <classification>_code, <classification>_name from
     dim_<classification>, graduates_employed_in_<classification>); region_attributes (from dim_region) and
     code_attributes (from dim_<classification>) are published after the region's and the code's name;
-    with_postings publishes vacancy_postings. demand_supply_ratio is 0 where there is supply and no posting,
+    with_postings publishes vacancy_postings. vacancies_per_graduate is 0 where there is supply and no posting,
     null only where there is no supply. -#}
 {% macro talent_match_mart(classification, region_attributes=[], code_attributes=[], with_postings=false) -%}
 {%- set c = classification -%}
@@ -19,8 +19,8 @@ with counts as (
         coalesce(vacancy_headcount, 0) as vacancy_headcount,
         coalesce(vacancy_postings, 0) as vacancy_postings,
         coalesce(graduates_employed, 0) as graduates_employed,
-        coalesce(graduates_employed_fit_known, 0) as graduates_employed_fit_known,
-        coalesce(graduates_employed_major_related, 0) as graduates_employed_major_related
+        coalesce(employed_fit_known, 0) as employed_fit_known,
+        coalesce(employed_major_related, 0) as employed_major_related
     from {{ ref('int_talent_match_counts') }}
     where classification = '{{ c }}'
 )
@@ -46,11 +46,11 @@ select
     {%- endif %}
     cast(
         {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }} as double
-    ) as demand_supply_ratio,
+    ) as vacancies_per_graduate,
     cast(counts.graduates_employed as bigint) as graduates_employed_in_{{ c }},
-    cast(counts.graduates_employed_major_related as bigint) as graduates_employed_major_related,
+    cast(counts.employed_major_related as bigint) as employed_major_related,
     cast(
-        {{ safe_divide('counts.graduates_employed_major_related', 'counts.graduates_employed_fit_known') }}
+        {{ safe_divide('counts.employed_major_related', 'counts.employed_fit_known') }}
         as double
     ) as major_fit_rate,
     cast('{{ var("bridge_version") }}' as string) as bridge_version,

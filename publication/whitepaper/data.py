@@ -165,14 +165,14 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     said = (
         sentence(
             "{year}年{city}岗位需求人数最多的行业（大类）是{name}，需求{demand}人，岗位{postings}个；"
-            "本地院校对应的毕业生供给为{supply}人，求人倍率{ratio}。",
+            "本市院校对应的毕业生供给为{supply}人，岗位供需比{ratio}（每名毕业生对应的岗位需求人数）。",
             year=_year(city.year, mart, "year"),
             city=city.name,
             name=top["industry_name"] or top["industry_code"],
             demand=figure(top, mart, "vacancy_headcount", "count"),
             postings=figure(top, mart, "vacancy_postings", "count"),
             supply=figure(top, mart, "graduates_supplied", "supply"),
-            ratio=figure(top, mart, "demand_supply_ratio", "ratio"),
+            ratio=figure(top, mart, "vacancies_per_graduate", "ratio"),
         ),
     )
     columns = (
@@ -181,7 +181,7 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("需求人数 demand", "vacancy_headcount", "count"),
         Column("岗位数 postings", "vacancy_postings", "count"),
         Column("毕业生供给 supply", "graduates_supplied", "supply"),
-        Column("求人倍率 ratio", "demand_supply_ratio", "ratio"),
+        Column("岗位供需比 vacancies per graduate", "vacancies_per_graduate", "ratio"),
         Column("专业对口率 fit", "major_fit_rate", "rate"),
     )
     return SectionContent(
@@ -257,12 +257,12 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
     r = found[0]
     said = (
         sentence(
-            "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{stayed}人，留存率{stay_rate}。",
+            "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{stayed}人，留市率{city_retention_rate}。",
             year=_year(city.year, mart, "grad_year"),
             city=city.name,
             employed=figure(r, mart, "school_graduates_employed", "count"),
             stayed=figure(r, mart, "stayed", "count"),
-            stay_rate=figure(r, mart, "stay_rate", "rate"),
+            city_retention_rate=figure(r, mart, "city_retention_rate", "rate"),
         ),
         sentence(
             "在外地就读的本市生源回流率{return_rate}，本市就业毕业生中外来人才占{inflow}，"
@@ -331,7 +331,7 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
                     gap=figure(first, mart, "shortage_gap", "supply"),
                     demand=figure(first, mart, "vacancy_headcount", "count"),
                     supply=figure(first, mart, "graduates_supplied", "supply"),
-                    ratio=figure(first, mart, "demand_supply_ratio", "ratio"),
+                    ratio=figure(first, mart, "vacancies_per_graduate", "ratio"),
                     level=LEVELS.get(first["shortage_level"], _label(first, "shortage_level")),
                 )
             )
@@ -342,7 +342,7 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
             Column("缺口 gap", "shortage_gap", "supply"),
             Column("需求 demand", "vacancy_headcount", "count"),
             Column("供给 supply", "graduates_supplied", "supply"),
-            Column("供需比 ratio", "demand_supply_ratio", "ratio"),
+            Column("岗位供需比 vacancies per graduate", "vacancies_per_graduate", "ratio"),
             Column("等级 level", "shortage_level"),
         )
         tables.append(_table(mart, f"紧缺{label}目录 Shortage list", columns, data))

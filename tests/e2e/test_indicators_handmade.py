@@ -144,7 +144,7 @@ ROWS_BY_HAND = [
     pytest.param(
         # 江苏 320000 × 36: supply 2 + 1 = 3; demand 8; employed G1 + G2 = 2, one related → 0.5; ratio 8/3
         "select graduates_supplied::double, vacancy_headcount, graduates_employed_in_industry, "
-        "major_fit_rate, demand_supply_ratio from marts.mart_talent_match where region_level = 'province' "
+        "major_fit_rate, vacancies_per_graduate from marts.mart_talent_match where region_level = 'province' "
         "and region_code = '320000' and industry_level = 'division' and industry_code = '36'",
         [(3.0, 8, 2, 0.5, pytest.approx(8 / 3))],
         id="talent_match_province_rollup",
@@ -159,7 +159,7 @@ ROWS_BY_HAND = [
     ),
     pytest.param(
         # 苏州 × 6-22: supply ½ × (G1, G2) = 1; demand V1 5 → ratio 5
-        "select graduates_supplied::double, vacancy_headcount, demand_supply_ratio "
+        "select graduates_supplied::double, vacancy_headcount, vacancies_per_graduate "
         "from marts.mart_talent_match_occupation where region_level = 'prefecture' "
         "and region_code = '320500' and occupation_code = '6-22'",
         [(1.0, 5, 5.0)],
@@ -171,8 +171,8 @@ ROWS_BY_HAND = [
         # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the offer)
         # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1; 江苏/65 supply 2, demand 6: ratio
         #   3 → severe, gap 4, rank 2
-        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, demand_supply_ratio "
-        "from marts.mart_shortage_industries order by all",
+        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, "
+        "vacancies_per_graduate from marts.mart_shortage_industries order by all",
         [
             ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
             ("320000", "65", 2, "severe", 4, 3.0),
@@ -183,7 +183,7 @@ ROWS_BY_HAND = [
     pytest.param(
         # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
         "select region_code, occupation_code, shortage_rank, shortage_level, shortage_gap, "
-        "demand_supply_ratio from marts.mart_shortage_occupations order by all",
+        "vacancies_per_graduate from marts.mart_shortage_occupations order by all",
         [
             ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
             ("320500", "6-22", 1, "severe", 4, 5.0),
@@ -230,8 +230,8 @@ def test_talent_match(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
         "select region_code || '/' || industry_code as k, graduates_supplied::double as supply, "
-        "vacancy_headcount as demand, demand_supply_ratio as ratio, graduates_employed_in_industry as emp, "
-        "major_fit_rate as fit from marts.mart_talent_match "
+        "vacancy_headcount as demand, vacancies_per_graduate as ratio, "
+        "graduates_employed_in_industry as emp, major_fit_rate as fit from marts.mart_talent_match "
         "where region_level = 'prefecture' and industry_level = 'division' and year = 2024",
     )
     # 苏州/36: supply G1+G2 = 2; demand V1 5 + V2 3 (3612 → 36) = 8; ratio 8/2 = 4; employed G1, related → 1.0
@@ -256,7 +256,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "graduates_initial_survey as initial_n, placed_initial, initial_placement_rate, "
         "graduates_year_end_survey as year_end_n, placed_year_end, year_end_placement_rate, employed, "
         " employed_in_school_city as city, employed_in_school_province as prov, "
-        "employed_outside_province as outside, city_retention_rate as city_rate, retention_rate, "
+        "employed_outside_province as outside, city_retention_rate as city_rate, province_retention_rate, "
         "outflow_rate from marts.mart_talent_outflow where grad_year = 2024",
     )
     # 苏州 × 460702: G1 (苏州), G2 (无锡): both placed and employed, 1 in the city, 2 in the province
@@ -273,7 +273,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "prov": 2,
         "outside": 0,
         "city_rate": 0.5,
-        "retention_rate": 1.0,
+        "province_retention_rate": 1.0,
         "outflow_rate": 0.0,
     }
     # 苏州 × 510201: G3 (上海), G4 further study (placed, not employed), G5 not employed on 31 Aug and in
@@ -291,7 +291,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "prov": 0,
         "outside": 1,
         "city_rate": 0.0,
-        "retention_rate": 0.0,
+        "province_retention_rate": 0.0,
         "outflow_rate": 1.0,
     }
     # 无锡 × 460702: G7 not_seeking — no destination yet: not placed, no employed → rates null
@@ -308,7 +308,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         "prov": 0,
         "outside": 0,
         "city_rate": None,
-        "retention_rate": None,
+        "province_retention_rate": None,
         "outflow_rate": None,
     }
     # 江苏 × 510201 = 苏州 (G3 G4 G5) + 无锡 (G6 → 苏州, in province): 4 graduates, 3 placed, 2 employed,
@@ -320,7 +320,7 @@ def test_talent_outflow_and_placement(marts: duckdb.DuckDBPyConnection) -> None:
         p["employed"],
         p["prov"],
         p["outside"],
-        p["retention_rate"],
+        p["province_retention_rate"],
     ) == (
         4,
         3,
@@ -356,14 +356,14 @@ def test_graduate_flows(marts: duckdb.DuckDBPyConnection) -> None:
 def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
-        "select region_code, stay_rate, origin_return_rate, return_rate, inflow_share, "
+        "select region_code, city_retention_rate, origin_return_rate, return_rate, inflow_share, "
         "attraction_index from marts.mart_region_attraction where grad_year = 2024",
     )
     # 苏州: S1 employed G1 G2 G3, stayed G1 → 1/3; origin 苏州 employed G1 G6, both in 苏州 → 1;
     # studied elsewhere G6, returned → 1; employed in 苏州 G1 G6, none came in → 0; index (1/3 + 1 + 0) / 3
     assert got["320500"] == pytest.approx(
         {
-            "stay_rate": 1 / 3,
+            "city_retention_rate": 1 / 3,
             "origin_return_rate": 1.0,
             "return_rate": 1.0,
             "inflow_share": 0.0,
@@ -374,15 +374,15 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
     # (from 无锡) → 0
     assert got["320200"] == pytest.approx(
         {
-            "stay_rate": 0.0,
+            "city_retention_rate": 0.0,
             "origin_return_rate": 1.0,
             "return_rate": 1.0,
             "inflow_share": 0.0,
             "attraction_index": 1 / 3,
         }
     )
-    # 上海 has no school here: stay_rate null (zero denominator) → index null
-    assert got["310000"]["stay_rate"] is None and got["310000"]["attraction_index"] is None
+    # 上海 has no school here: city_retention_rate null (zero denominator) → index null
+    assert got["310000"]["city_retention_rate"] is None and got["310000"]["attraction_index"] is None
 
 
 def test_industry_structure(marts: duckdb.DuckDBPyConnection) -> None:
@@ -490,7 +490,7 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
         "select region_code || '/' || major_code as k, graduates, initial_placement_rate as placement_rate, "
         "placement_round, major_fit_rate, "
         "city_retention_rate, served_vacancy_headcount as demand, "
-        "served_graduates_supplied::double as supply, served_demand_supply_ratio as ratio, "
+        "served_graduates_supplied::double as supply, served_vacancies_per_graduate as ratio, "
         "warning_level as level, warning_reason_codes as reasons "
         "from marts.mart_major_warning where grad_year = 2024",
     )
@@ -525,7 +525,9 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
             "supply": 3.0,
             "ratio": 2 / 3,
             "level": "red",
-            "reasons": "placement_rate_below_yellow,served_demand_supply_ratio_low,city_retention_rate_low",
+            "reasons": (
+                "placement_rate_below_yellow,served_vacancies_per_graduate_low,city_retention_rate_low"
+            ),
         }
     )
     # 无锡: one graduate of each major (G6, G7) < 2: no level

@@ -154,8 +154,8 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
     assert docs, "GX data docs are kept with the release"
     dbt_docs = (pipeline.releases / release / "docs" / "dbt.html").read_text(encoding="utf-8")
     assert (
-        "mart_talent_match" in dbt_docs and r"\u6c42\u4eba\u500d\u7387" in dbt_docs
-    )  # 求人倍率, JSON-escaped
+        "mart_talent_match" in dbt_docs and r"\u5c97\u4f4d\u4f9b\u9700\u6bd4" in dbt_docs
+    )  # 岗位供需比, JSON-escaped
 
 
 def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> None:
@@ -183,11 +183,13 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
             .sum()
             .alias("employed_in_school_province"),
         )
-        .with_columns((pl.col("employed_in_school_province") / pl.col("employed")).alias("retention_rate"))
+        .with_columns(
+            (pl.col("employed_in_school_province") / pl.col("employed")).alias("province_retention_rate")
+        )
     )
     got = pipeline.build_query(
         "select region_code, major_code, grad_year, graduates, employed, employed_in_school_city, "
-        "employed_in_school_province, retention_rate, outflow_rate from mart_talent_outflow "
+        "employed_in_school_province, province_retention_rate, outflow_rate from mart_talent_outflow "
         "where region_level = 'prefecture'"
     )
     joined = expected.join(
@@ -200,8 +202,25 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
     for col in ("graduates", "employed", "employed_in_school_city", "employed_in_school_province"):
         assert (joined[col] == joined[f"{col}_right"]).all(), col
     rates = joined.filter(pl.col("employed") > 0)
-    assert ((rates["retention_rate"] - rates["retention_rate_right"]).abs() < 1e-12).all()
-    assert ((rates["retention_rate_right"] + rates["outflow_rate"] - 1).abs() < 1e-12).all()
+    assert ((rates["province_retention_rate"] - rates["province_retention_rate_right"]).abs() < 1e-12).all()
+    assert ((rates["province_retention_rate_right"] + rates["outflow_rate"] - 1).abs() < 1e-12).all()
+
+
+def test_city_retention_rate_is_one_figure_in_both_marts(pipeline: Pipeline) -> None:
+    """mart_region_attraction's city_retention_rate (stayed ÷ school_graduates_employed) is the rate
+    mart_talent_outflow publishes under that name on its prefecture rows, over all majors."""
+    got = pipeline.build_query(
+        "with outflow as (select region_code, grad_year, sum(employed)::bigint as employed, "
+        "sum(employed_in_school_city)::bigint as in_city from mart_talent_outflow "
+        "where region_level = 'prefecture' group by all) "
+        "select a.region_code, a.grad_year, a.school_graduates_employed, a.stayed, a.city_retention_rate, "
+        "o.employed, o.in_city from mart_region_attraction as a "
+        "left join outflow as o using (region_code, grad_year) where a.school_graduates_employed > 0"
+    )
+    assert got.height > 0
+    assert (got["school_graduates_employed"] == got["employed"]).all()
+    assert (got["stayed"] == got["in_city"]).all()
+    assert ((got["city_retention_rate"] - got["in_city"] / got["employed"]).abs() < 1e-12).all()
 
 
 def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None:
@@ -250,7 +269,7 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
     )
     got = pipeline.build_query(
         "select region_code, industry_code, year, graduates_supplied::double as graduates_supplied, "
-        "vacancy_headcount, demand_supply_ratio, graduates_employed_in_industry, major_fit_rate "
+        "vacancy_headcount, vacancies_per_graduate, graduates_employed_in_industry, major_fit_rate "
         "from mart_talent_match where region_level = 'prefecture' and industry_level = 'division'"
     ).with_columns(pl.col("year").cast(pl.Int64))
     keys = ["region_code", "industry_code", "year"]
@@ -265,7 +284,8 @@ def test_talent_match_equals_independent_computation(pipeline: Pipeline) -> None
     assert (check["graduates_employed_in_industry"] == check["emp"]).all()
     ratio = check.filter(pl.col("supply") > 0)
     assert (
-        (ratio["demand_supply_ratio"] - ratio["vacancy_headcount"] / ratio["graduates_supplied"]).abs() < 1e-9
+        (ratio["vacancies_per_graduate"] - ratio["vacancy_headcount"] / ratio["graduates_supplied"]).abs()
+        < 1e-9
     ).all()
     fit = check.filter(pl.col("emp") > 0)
     assert ((fit["major_fit_rate"] - fit["related"] / fit["emp"]).abs() < 1e-12).all()
@@ -426,7 +446,7 @@ def test_postgres_has_the_keys_references_and_comments_of_the_dbt_yaml(pipeline:
         table_comment = con.execute("select obj_description('mart_talent_match'::regclass)").fetchone()[0]
         column_comment = con.execute(
             "select col_description('mart_talent_match'::regclass, attnum) from pg_attribute "
-            "where attrelid = 'mart_talent_match'::regclass and attname = 'demand_supply_ratio'"
+            "where attrelid = 'mart_talent_match'::regclass and attname = 'vacancies_per_graduate'"
         ).fetchone()[0]
         rows = con.execute("select count(*) from mart_talent_match").fetchone()[0]
     assert keys["mart_talent_match"] == (
@@ -435,7 +455,8 @@ def test_postgres_has_the_keys_references_and_comments_of_the_dbt_yaml(pipeline:
     assert keys["dim_region"] == "PRIMARY KEY (region_code)" and "release_info" in keys
     assert {"mart_talent_match -> dim_region", "mart_talent_match -> dim_industry"} <= references
     assert table_comment.startswith("人才供需匹配 Talent match")
-    assert column_comment.startswith("求人倍率 Demand–supply ratio")
+    assert column_comment.startswith("岗位供需比 Vacancies per graduate supplied")
+    assert "Not the official 求人倍率" in column_comment
     assert rows == pipeline.query("select count(*) as n from mart_talent_match")["n"][0]
 
 

@@ -23,7 +23,7 @@ POLICY = MartPolicy(
     "mart_test",
     ("region_level", "region_code", "grad_year"),
     counts=("employed", "stayed", "left", "unknown"),
-    rates={"stay_rate": ("stayed", "employed")},
+    rates={"city_retention_rate": ("stayed", "employed")},
     additive=(("employed", ("stayed", "left", "unknown")),),
     hierarchies=(REGION,),
 )
@@ -37,7 +37,9 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
             schema=["region_level", "region_code", "grad_year", "employed", "stayed", "left", "unknown"],
         )
         .with_row_index("row_id")
-        .with_columns(pl.col("row_id").cast(pl.Int64), stay_rate=pl.col("stayed") / pl.col("employed"))
+        .with_columns(
+            pl.col("row_id").cast(pl.Int64), city_retention_rate=pl.col("stayed") / pl.col("employed")
+        )
     )
 
 
@@ -61,7 +63,7 @@ def test_primary_masks_counts_between_zero_and_k_only() -> None:
 def test_secondary_protects_a_within_row_sum() -> None:
     # employed 20 = stayed 3 + left 17 + unknown 0: 3 alone would be 20 - 17 - 0
     masks = _masked(_frame([("prefecture", "320100", 2024, 20, 3, 17, 0)]))
-    assert {(0, "stayed", "primary"), (0, "left", "secondary"), (0, "stay_rate", "rate")} <= masks
+    assert {(0, "stayed", "primary"), (0, "left", "secondary"), (0, "city_retention_rate", "rate")} <= masks
     assert (0, "unknown", "secondary") not in masks  # a zero is masked only when nothing else is left
 
 
@@ -93,7 +95,7 @@ def test_a_hierarchy_without_its_published_total_is_no_relation() -> None:
 
 def test_rates_over_masked_counts_are_masked() -> None:
     masks = _masked(_frame([("prefecture", "320100", 2024, 3, 1, 2, 0)]))
-    assert (0, "stay_rate", "rate") in masks
+    assert (0, "city_retention_rate", "rate") in masks
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -166,7 +168,7 @@ def test_masks_do_not_depend_on_the_order_of_the_rows(seed: int) -> None:
 def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
     con = duckdb.connect()
     con.execute("""create table mart_test (region_level varchar, region_code varchar, grad_year integer,
-                   employed bigint, stayed bigint, left_ bigint, unknown bigint, stay_rate double,
+                   employed bigint, stayed bigint, left_ bigint, unknown bigint, city_retention_rate double,
                    suppressed_columns varchar)""")
     con.execute(
         "insert into mart_test values ('prefecture', '320100', 2024, 20, 3, 17, 0, 0.15, ''), "
@@ -176,7 +178,7 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "mart_test",
         POLICY.key,
         counts=("employed", "stayed", "left_", "unknown"),
-        rates={"stay_rate": ("stayed", "employed")},
+        rates={"city_retention_rate": ("stayed", "employed")},
         additive=(("employed", ("stayed", "left_", "unknown")),),
     )
     summary = apply_to_database(con, K, (policy,))
@@ -189,11 +191,11 @@ def test_apply_to_database_nulls_cells_and_lists_them_in_column_order() -> None:
         "rows_with_suppression": 1,
     }
     rows = con.execute(
-        "select region_code, employed, stayed, left_, stay_rate, suppressed_columns "
+        "select region_code, employed, stayed, left_, city_retention_rate, suppressed_columns "
         "from mart_test order by region_code"
     ).fetchall()
     assert rows == [
-        ("320100", 20, None, None, None, "stayed,left_,stay_rate"),
+        ("320100", 20, None, None, None, "stayed,left_,city_retention_rate"),
         ("320200", 20, 10, 10, 0.5, ""),
     ]
     assert con.execute(

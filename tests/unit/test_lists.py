@@ -25,7 +25,7 @@ RECORD = {
     "published_at": "2026-01-01T08:00:00+00:00",
     "disclosure": {"suppression_k": 5, "tables": {}},
 }
-MASKED_SHORTAGE = "shortage_rank,shortage_level,graduates_supplied,shortage_gap,demand_supply_ratio"
+MASKED_SHORTAGE = "shortage_rank,shortage_level,graduates_supplied,shortage_gap,vacancies_per_graduate"
 ROWS = {
     "dim_region": [
         {"region_code": "320500", "region_name": "苏州市"},
@@ -65,7 +65,7 @@ ROWS = {
             "vacancy_headcount": 50,
             "graduates_supplied": None,
             "shortage_gap": None,
-            "demand_supply_ratio": None,
+            "vacancies_per_graduate": None,
             "suppressed_columns": MASKED_SHORTAGE,
         },
         {
@@ -78,7 +78,7 @@ ROWS = {
             "vacancy_headcount": 40,
             "graduates_supplied": 10,
             "shortage_gap": 30,
-            "demand_supply_ratio": None,  # null, not masked: shown blank
+            "vacancies_per_graduate": None,  # null, not masked: shown blank
         },
         {  # a province row is on no city's list
             "region_level": "province",

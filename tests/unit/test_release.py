@@ -179,7 +179,7 @@ def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) 
     con = duckdb.connect(str(build))
     con.execute(
         "create schema marts; create table marts.mart_shortage_occupations as "
-        "select '6-22' as occupation_code, 2.5::double as demand_supply_ratio"
+        "select '6-22' as occupation_code, 2.5::double as vacancies_per_graduate"
     )
     con.close()
     releases = tmp_path / "releases"
@@ -196,11 +196,11 @@ def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) 
         "select comment from duckdb_tables() where table_name = 'mart_shortage_occupations'"
     ).fetchall()[0][0]
     con.close()
-    assert "Not the official 求人倍率" in comments["demand_supply_ratio"]
+    assert "Not the official 求人倍率" in comments["vacancies_per_graduate"]
     assert table_comment.startswith("紧缺职业目录")
     manifest = json.loads((releases / "r1" / "manifest.json").read_text())
     columns = {c["name"]: c for t in manifest["tables"] for c in t["columns"] if t["table"] != "release_info"}
-    assert columns["demand_supply_ratio"]["description"] == comments["demand_supply_ratio"]
+    assert columns["vacancies_per_graduate"]["description"] == comments["vacancies_per_graduate"]
 
     # the next release drops a table: its record lists the change, undeclared in the changelog
     second = stage_candidate(build, releases, "r2", ())

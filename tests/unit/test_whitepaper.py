@@ -132,7 +132,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "vacancy_headcount": 880,
             "vacancy_postings": 41,
             "graduates_supplied": 212.5,
-            "demand_supply_ratio": 4.1412,
+            "vacancies_per_graduate": 4.1412,
             "major_fit_rate": 0.5,
         },
         {
@@ -145,8 +145,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "vacancy_headcount": 300,
             "vacancy_postings": 12,
             "graduates_supplied": None,
-            "demand_supply_ratio": None,
-            "suppressed_columns": "graduates_supplied,demand_supply_ratio",
+            "vacancies_per_graduate": None,
+            "suppressed_columns": "graduates_supplied,vacancies_per_graduate",
         },
         {
             "region_level": "prefecture",
@@ -164,7 +164,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "grad_year": 2024,
             "school_graduates_employed": 103,
             "stayed": 70,
-            "stay_rate": 0.6796,
+            "city_retention_rate": 0.6796,
             "return_rate": None,
             "inflow_share": 0.25,
             "attraction_index": None,
@@ -205,7 +205,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "vacancy_headcount": 29,
             "graduates_supplied": 6.0,
             "shortage_gap": 23.0,
-            "demand_supply_ratio": 4.8333,
+            "vacancies_per_graduate": 4.8333,
         },
         {
             "region_level": "prefecture",
@@ -218,9 +218,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "vacancy_headcount": 25,
             "graduates_supplied": None,
             "shortage_gap": None,
-            "demand_supply_ratio": None,
+            "vacancies_per_graduate": None,
             "suppressed_columns": (
-                "shortage_rank,shortage_level,graduates_supplied,shortage_gap,demand_supply_ratio"
+                "shortage_rank,shortage_level,graduates_supplied,shortage_gap,vacancies_per_graduate"
             ),
         },
         {
@@ -244,7 +244,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "vacancy_headcount": 880,
             "graduates_supplied": 212.5,
             "shortage_gap": 667.5,
-            "demand_supply_ratio": 4.1412,
+            "vacancies_per_graduate": 4.1412,
         },
     ],
     "mart_partnership_contribution": [
@@ -343,7 +343,7 @@ def test_demand_reads_divisions_and_keeps_masked_supply_masked(con: duckdb.DuckD
     content = demand(con, _city(con))
     assert content.sentences[0].text == (
         "2024年苏州市岗位需求人数最多的行业（大类）是汽车制造业，需求880人，岗位41个；"
-        "本地院校对应的毕业生供给为212.5人，求人倍率4.14。"
+        "本市院校对应的毕业生供给为212.5人，岗位供需比4.14（每名毕业生对应的岗位需求人数）。"
     )
     (table,) = content.tables
     assert [r[0] for r in table.rows] == ["36", "65"]  # the 门类 row is not a division
@@ -371,7 +371,7 @@ def test_supply_never_recomputes_a_masked_count(con: duckdb.DuckDBPyConnection) 
 def test_flows_say_masked_rates_as_masked(con: duckdb.DuckDBPyConnection) -> None:
     content = flows_and_retention(con, _city(con))
     assert [s.text for s in content.sentences] == [
-        "2024届苏州市院校就业毕业生103人，其中留在本市就业70人，留存率68.0%。",
+        "2024届苏州市院校就业毕业生103人，其中留在本市就业70人，留市率68.0%。",
         f"在外地就读的本市生源回流率{MASKED_TEXT}，本市就业毕业生中外来人才占25.0%，人才吸引力指数{MASKED_TEXT}。",
     ]
     paths = content.tables[0].rows

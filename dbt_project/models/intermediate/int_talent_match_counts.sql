@@ -71,8 +71,8 @@ select
     cast(sum(vacancy_postings) as bigint) as vacancy_postings,
     nullif({{ graduates_where('is_employment') }}, 0) as graduates_employed,
     case when {{ graduates_where('is_employment') }} > 0 then {{ graduates_where('major_related is not null') }} end
-        as graduates_employed_fit_known,
+        as employed_fit_known,
     case when {{ graduates_where('is_employment') }} > 0 then {{ graduates_where('major_related') }} end
-        as graduates_employed_major_related
+        as employed_major_related
 from counted_rows
 group by {{ rollup_grouping_sets() }}

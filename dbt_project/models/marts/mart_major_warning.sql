@@ -7,8 +7,8 @@
 --   red                placement_rate < warning_red_placement_rate_below, or at least warning_red_min_yellow_rules
 --                      yellow rules fired
 --   yellow             any yellow rule: placement_rate < warning_yellow_placement_rate_below, major_fit_rate <
---                      warning_yellow_major_fit_rate_below, served_demand_supply_ratio <
---                      warning_yellow_demand_supply_ratio_below, city_retention_rate <
+--                      warning_yellow_major_fit_rate_below, served_vacancies_per_graduate <
+--                      warning_yellow_vacancies_per_graduate_below, city_retention_rate <
 --                      warning_yellow_city_retention_rate_below
 --   green              none fired
 -- A rule whose figure is null (no employed graduate, no fit known, no served industry) does not fire.
@@ -16,7 +16,7 @@
 {%- set red_placement = var('warning_red_placement_rate_below') -%}
 {%- set yellow_placement = var('warning_yellow_placement_rate_below') -%}
 {%- set yellow_fit = var('warning_yellow_major_fit_rate_below') -%}
-{%- set yellow_ratio = var('warning_yellow_demand_supply_ratio_below') -%}
+{%- set yellow_ratio = var('warning_yellow_vacancies_per_graduate_below') -%}
 {%- set yellow_retention = var('warning_yellow_city_retention_rate_below') -%}
 {%- set min_graduates = var('warning_min_graduates') -%}
 {%- set red_min_rules = var('warning_red_min_yellow_rules') %}
@@ -113,7 +113,7 @@ rates as (
         {{ safe_divide('m.placed_year_end', 'm.graduates_year_end_survey') }} as year_end_placement_rate,
         {{ safe_divide('m.employed_major_related', 'm.employed_fit_known') }} as major_fit_rate,
         {{ safe_divide('m.employed_in_school_city', 'm.employed') }} as city_retention_rate,
-        {{ safe_divide('s.served_vacancy_headcount', 's.served_graduates_supplied') }} as served_demand_supply_ratio
+        {{ safe_divide('s.served_vacancy_headcount', 's.served_graduates_supplied') }} as served_vacancies_per_graduate
     from major_counts as m
     left join served_market as s using (region_level, region_code, major_code, grad_year)
 ),
@@ -150,7 +150,7 @@ rules as (
             false
         ) as placement_low,
         coalesce(major_fit_rate < {{ yellow_fit }}, false) as major_fit_low,
-        coalesce(served_demand_supply_ratio < {{ yellow_ratio }}, false) as served_demand_low,
+        coalesce(served_vacancies_per_graduate < {{ yellow_ratio }}, false) as served_demand_low,
         coalesce(city_retention_rate < {{ yellow_retention }}, false) as city_retention_low
     from placement_rounds
 ),
@@ -198,7 +198,7 @@ select
     cast(l.served_industries as integer) as served_industries,
     cast(l.served_vacancy_headcount as bigint) as served_vacancy_headcount,
     cast(l.served_graduates_supplied as decimal(18, 4)) as served_graduates_supplied,
-    cast(l.served_demand_supply_ratio as double) as served_demand_supply_ratio,
+    cast(l.served_vacancies_per_graduate as double) as served_vacancies_per_graduate,
     cast(l.warning_level as string) as warning_level,
     cast(case l.warning_level
         when 'red' then '红色预警'
@@ -213,7 +213,7 @@ select
             case when l.placement_red then 'placement_rate_below_red' end,
             case when l.placement_low and not l.placement_red then 'placement_rate_below_yellow' end,
             case when l.major_fit_low then 'major_fit_rate_low' end,
-            case when l.served_demand_low then 'served_demand_supply_ratio_low' end,
+            case when l.served_demand_low then 'served_vacancies_per_graduate_low' end,
             case when l.city_retention_low then 'city_retention_rate_low' end
         )
     end as string) as warning_reason_codes,
@@ -236,7 +236,7 @@ select
         || 'graduates >= {{ min_graduates }}; '
         || 'red: placement_rate < {{ red_placement }} or at least {{ red_min_rules }} '
         || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
-        || 'served_demand_supply_ratio < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
+        || 'served_vacancies_per_graduate < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
     ) as warning_rule,
     cast('{{ var("bridge_version") }}' as string) as bridge_version,
     cast('{{ var("weighting_rule") }}' as string) as weighting_rule,

@@ -72,7 +72,7 @@ counts as (
 rates as (
     select
         *,
-        {{ safe_divide('stayed', 'school_graduates_employed') }} as stay_rate,
+        {{ safe_divide('stayed', 'school_graduates_employed') }} as city_retention_rate,
         {{ safe_divide('employed_in_origin', 'origin_graduates_employed') }} as origin_return_rate,
         {{ safe_divide('returned', 'studied_elsewhere_employed') }} as return_rate,
         {{ safe_divide('came_in', 'employed_in_region') }} as inflow_share
@@ -86,7 +86,7 @@ select
     cast(t.grad_year as integer) as grad_year,
     cast(t.school_graduates_employed as bigint) as school_graduates_employed,
     cast(t.stayed as bigint) as stayed,
-    cast(t.stay_rate as double) as stay_rate,
+    cast(t.city_retention_rate as double) as city_retention_rate,
     cast(t.origin_graduates_employed as bigint) as origin_graduates_employed,
     cast(t.employed_in_origin as bigint) as employed_in_origin,
     cast(t.origin_return_rate as double) as origin_return_rate,
@@ -96,7 +96,7 @@ select
     cast(t.employed_in_region as bigint) as employed_in_region,
     cast(t.came_in as bigint) as came_in,
     cast(t.inflow_share as double) as inflow_share,
-    cast((t.stay_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index,
+    cast((t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index,
     {{ suppressed_columns() }}
 from rates as t
 left join {{ ref('dim_region') }} as r on t.region_code = r.region_code

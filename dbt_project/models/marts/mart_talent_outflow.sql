@@ -59,7 +59,7 @@ select
     cast(c.employed_outside_province as bigint) as employed_outside_province,
     cast(c.employed_region_unknown as bigint) as employed_region_unknown,
     cast({{ safe_divide('c.employed_in_school_city', 'c.employed') }} as double) as city_retention_rate,
-    cast({{ safe_divide('c.employed_in_school_province', 'c.employed') }} as double) as retention_rate,
+    cast({{ safe_divide('c.employed_in_school_province', 'c.employed') }} as double) as province_retention_rate,
     cast({{ safe_divide('c.employed_outside_province', 'c.employed') }} as double) as outflow_rate,
     cast({{ safe_divide('c.employed_region_unknown', 'c.employed') }} as double) as region_unknown_rate,
     cast('employed graduates' as string) as rate_denominator,
