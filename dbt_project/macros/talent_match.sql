@@ -5,7 +5,8 @@
     dim_<classification>, graduates_employed_in_<classification>); region_attributes (from dim_region) and
     code_attributes (from dim_<classification>) are published after the region's and the code's name;
     with_postings publishes vacancy_postings. vacancies_per_graduate is 0 where there is supply and no posting,
-    null only where there is no supply. -#}
+    null only where there is no supply. job_vacancy_ratio is the MOHRSS 求人倍率 (需求人数 ÷ 求职人数) over the
+    counted cells that delivered job seekers (vacancy_counts), null where none did (job_seekers 0). -#}
 {% macro talent_match_mart(classification, region_attributes=[], code_attributes=[], with_postings=false) -%}
 {%- set c = classification -%}
 with counts as (
@@ -18,6 +19,8 @@ with counts as (
         coalesce(graduates_supplied, 0) as graduates_supplied,
         coalesce(vacancy_headcount, 0) as vacancy_headcount,
         coalesce(vacancy_postings, 0) as vacancy_postings,
+        coalesce(job_seekers, 0) as job_seekers,
+        coalesce(vacancies_with_job_seekers, 0) as vacancies_with_job_seekers,
         coalesce(graduates_employed, 0) as graduates_employed,
         coalesce(employed_fit_known, 0) as employed_fit_known,
         coalesce(employed_major_related, 0) as employed_major_related
@@ -47,6 +50,9 @@ select
     cast(
         {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }} as double
     ) as vacancies_per_graduate,
+    cast(counts.job_seekers as bigint) as job_seekers,
+    cast(counts.vacancies_with_job_seekers as bigint) as vacancies_with_job_seekers,
+    cast({{ safe_divide('counts.vacancies_with_job_seekers', 'counts.job_seekers') }} as double) as job_vacancy_ratio,
     cast(counts.graduates_employed as bigint) as graduates_employed_in_{{ c }},
     cast(counts.employed_major_related as bigint) as employed_major_related,
     cast(

@@ -14,6 +14,7 @@ COUNTS = "graduate_destination_counts"
 def test_the_marts_that_need_an_employer_id_do_not_cover_counted_graduates() -> None:
     assert marts_not_covering(COUNTS) == ("mart_partner_scorecard", "mart_partnership_contribution")
     assert marts_not_covering("graduate_destinations") == ()
+    assert marts_not_covering("vacancy_counts") == ("mart_enterprise_demand", "mart_partner_scorecard")
 
 
 def test_a_release_with_counted_graduates_marks_those_marts_partial() -> None:

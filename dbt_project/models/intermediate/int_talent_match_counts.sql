@@ -40,7 +40,9 @@ counted_rows as (
         'bridged_graduates',
         ['r.prefecture_code', 'r.province_code', 'r.year', 'r.weight', 'r.graduates',
          'cast(null as bigint) as vacancy_headcount',
-         'cast(null as bigint) as vacancy_postings', 'false as is_employment', 'cast(null as boolean) as major_related'],
+         'cast(null as bigint) as vacancy_postings', 'cast(null as bigint) as job_seekers',
+         'cast(null as bigint) as vacancies_with_job_seekers', 'false as is_employment',
+         'cast(null as boolean) as major_related'],
         industry_division='industry_code', occupation='occupation_code', occupation_sub_major_group='occupation_code'
     ) }}
     union all
@@ -49,7 +51,7 @@ counted_rows as (
         ref('int_vacancy_counts'),
         ['r.prefecture_code', 'r.province_code', 'r.posted_year', 'cast(null as double)', 'cast(null as bigint)',
          'r.vacancy_headcount',
-         'r.vacancy_postings', 'false', 'cast(null as boolean)'],
+         'r.vacancy_postings', 'r.job_seekers', 'r.vacancies_with_job_seekers', 'false', 'cast(null as boolean)'],
         industry_division='industry_division_code'
     ) }}
     union all
@@ -57,7 +59,8 @@ counted_rows as (
     {{ rows_by_classification(
         ref('int_graduates'),
         ['r.employer_prefecture_code', 'r.employer_province_code', 'r.grad_year', 'cast(null as double)',
-         'r.graduates', 'cast(null as bigint)', 'cast(null as bigint)', 'true', 'r.major_related'],
+         'r.graduates', 'cast(null as bigint)', 'cast(null as bigint)', 'cast(null as bigint)', 'cast(null as bigint)',
+         'true', 'r.major_related'],
         industry_division='employer_industry_division_code',
         where='r.is_employed and r.employer_prefecture_code is not null and r.graduates > 0'
     ) }}
@@ -69,6 +72,8 @@ select
     sum({{ exact_weight("weight") }} * graduates) as graduates_supplied,
     sum(vacancy_headcount) as vacancy_headcount,
     cast(sum(vacancy_postings) as bigint) as vacancy_postings,
+    cast(sum(job_seekers) as bigint) as job_seekers,
+    cast(sum(vacancies_with_job_seekers) as bigint) as vacancies_with_job_seekers,
     nullif({{ graduates_where('is_employment') }}, 0) as graduates_employed,
     case when {{ graduates_where('is_employment') }} > 0 then {{ graduates_where('major_related is not null') }} end
         as employed_fit_known,
