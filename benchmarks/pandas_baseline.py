@@ -170,6 +170,14 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def without_job_seekers(counts: pd.DataFrame) -> pd.DataFrame:
+    """The 求人倍率 columns of the talent match when no table of counts gives job seekers (the benchmark raw
+    zone holds postings only): 0 job seekers, 0 people wanted with them, no ratio."""
+    return counts.assign(
+        job_seekers=0, vacancies_with_job_seekers=0, job_vacancy_ratio=pd.Series(np.nan, index=counts.index)
+    )
+
+
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator ÷ denominator, null where the denominator is 0 or null."""
     den = denominator.astype("float64")
@@ -367,6 +375,7 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
         vacancies_per_graduate=("vacancy_headcount", "graduates_supplied"),
         major_fit_rate=("employed_major_related", "fit_known"),
     )
+    counts = without_job_seekers(counts)
     counts = names(
         counts,
         ref["dim_region"],
@@ -407,6 +416,7 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
     counts["vacancies_per_graduate"] = rate(counts["vacancy_headcount"], supplied)  # null without supply
+    counts = without_job_seekers(counts)
     counts["graduates_employed_in_occupation"] = counts["employed"].fillna(0)
     counts["employed_major_related"] = counts["related"].fillna(0)
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])

@@ -4,6 +4,8 @@
 select
     c.region_level, c.region_code, r.region_name, c.code_level as occupation_level, c.code as occupation_code,
     o.occupation_name, c.year, c.graduates_supplied, c.vacancy_headcount, c.vacancies_per_graduate,
+    -- the benchmark raw zone holds postings only: no table of counts gives job seekers (no 求人倍率)
+    0::bigint as job_seekers, 0::bigint as vacancies_with_job_seekers, null::double as job_vacancy_ratio,
     c.graduates_employed as graduates_employed_in_occupation, c.employed_major_related,
     c.major_fit_rate, c.bridge_version, c.weighting_rule, c.suppressed_columns
 from talent_match c
