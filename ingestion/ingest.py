@@ -20,13 +20,13 @@ import polars as pl
 from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
 from ingestion.inventory import retract_missing_rejected
+from ingestion.major_editions import MAJOR_FEEDS, check_major_codes, correspondence
 from ingestion.names import NameLookups, name_lookups, resolve_names
 from ingestion.profiles import ProfileError, SourceProfile, is_profile, load_profiles, profile_for
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import FeedFileError, file_sha256, read_feed_file
 from ingestion.reference import code_lists, region_years
-from ingestion.major_editions import MAJOR_FEEDS, check_major_codes, correspondence
 from ingestion.validate import ValidationResult, apply_contract, region_codes_out_of_period
 
 log = logging.getLogger(__name__)

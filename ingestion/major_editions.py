@@ -1,10 +1,10 @@
-"""Which edition of the vocational major catalogue a major code belongs to, and its link to the 2021 catalogue.
+"""Which edition of the vocational major catalogue a major code is of, and its link to the 2021 catalogue.
 
 Editions (docs/reference.md, "Old major codes"):
 
 - ``2021``: 职业教育专业目录（2021年）: 大类 61–79 中职, 41–59 高职专科, 21–39 职业本科.
-- ``higher_2015``: 普通高等学校高等职业教育（专科）专业目录（2015年）: 大类 51–69, the same 19 大类 in the same
-  order as 2021's 41–59.
+- ``higher_2015``: 普通高等学校高等职业教育（专科）专业目录（2015年）: 大类 51–69, the same 19 大类
+  in the same order as 2021's 41–59.
 - ``secondary_2010``: 中等职业学校专业目录（2010年）: 大类 01–19.
 
 A code's 大类 alone is ambiguous twice, so the record's level and year decide:
@@ -140,9 +140,7 @@ class MajorCheck:
     paths: dict[str, int]  # records loaded per mapping path
 
 
-def check_major_codes(
-    loaded: pl.DataFrame, feed: str, corr: Correspondence, examples: int = 3
-) -> MajorCheck:
+def check_major_codes(loaded: pl.DataFrame, feed: str, corr: Correspondence, examples: int = 3) -> MajorCheck:
     """Decide each loaded row's edition: rows valid in no edition are quarantined (reason names code, level
     and the editions' ranges); rows of an earlier edition stay loaded with one warning per path."""
     year_column, kind = MAJOR_FEEDS[feed]
@@ -150,8 +148,7 @@ def check_major_codes(
         return MajorCheck(loaded, _empty_quarantine(), [], {})
     keys = loaded.select("major_code", "level", year_column).unique()
     decided = [
-        (code, level, year, *_decide(code, level, year, kind, corr))
-        for code, level, year in keys.iter_rows()
+        (code, level, year, *_decide(code, level, year, kind, corr)) for code, level, year in keys.iter_rows()
     ]
     table = pl.DataFrame(
         decided,
@@ -170,8 +167,8 @@ def check_major_codes(
     quarantined = bad.select(
         "source_row",
         pl.format(
-            "column major_code: value '{}' is a code of no edition of the vocational major catalogue at level "
-            "'{}' ({})",
+            "column major_code: value '{}' is a code of no edition of the vocational major catalogue "
+            "at level '{}' ({})",
             pl.col("major_code"),
             pl.col("level"),
             pl.col("level").replace_strict(

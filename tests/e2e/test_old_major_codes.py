@@ -83,7 +83,8 @@ def test_a_2015_coded_graduate_counts_in_supply_under_its_2021_category(tmp_path
         # 2015-coded graduates add 2 × the weights of 4607
         expected = """
             select sum(g.graduates * b.weight) from intermediate.int_graduates as g
-            inner join reference.bridge_major_industry as b on g.higher_major_category_code = b.higher_major_category_code
+            inner join reference.bridge_major_industry as b
+                on g.higher_major_category_code = b.higher_major_category_code
             inner join reference.dim_industry as i on b.industry_code = i.industry_code
             where g.school_prefecture_code is not null and g.graduates > 0 and ({})
         """
@@ -92,8 +93,9 @@ def test_a_2015_coded_graduate_counts_in_supply_under_its_2021_category(tmp_path
             for condition in ("true", "g.major_code <> '560702'")
         )
         weight_4607 = con.execute(
-            "select sum(b.weight) from reference.bridge_major_industry as b inner join reference.dim_industry "
-            "as i on b.industry_code = i.industry_code where b.higher_major_category_code = '4607'"
+            "select sum(b.weight) from reference.bridge_major_industry as b "
+            "inner join reference.dim_industry as i on b.industry_code = i.industry_code "
+            "where b.higher_major_category_code = '4607'"
         ).fetchone()[0]
         supplied = con.execute(
             "select sum(graduates_supplied) from intermediate.int_talent_match_counts where "

@@ -64,7 +64,9 @@ def test_correspondence_seed_is_one_link_per_old_code_with_basis_and_confidence(
     assert {(int(o) - 10) for o in divisions["old_code"]} == {int(n) for n in divisions["new_code"]}
     assert divisions.height == 19
     # every linked 2021 专业类 exists in the 2021 catalogue table
-    categories = set(pl.read_csv(SEEDS / "major_category_higher.csv", infer_schema=False)["major_category_code"])
+    categories = set(
+        pl.read_csv(SEEDS / "major_category_higher.csv", infer_schema=False)["major_category_code"]
+    )
     assert set(linked.filter(pl.col("link_level") == "category")["new_code"]) <= categories
 
 

@@ -13,7 +13,7 @@ with enrolment as (
     {{ join_major_map('e.major_code', 'e.level', 'e.year', 'enrolment', 'major_map') }}
     inner join
         {{ ref('bridge_major_industry') }} as b
-        on b.higher_major_category_code = major_map.higher_major_category_code
+        on major_map.higher_major_category_code = b.higher_major_category_code
     inner join {{ ref('dim_industry') }} as i on b.industry_code = i.industry_code
     where r.prefecture_code is not null
     group by all
