@@ -87,3 +87,18 @@ def test_check_quarantines_no_edition_and_counts_paths():
     assert set(out.paths) <= set(PATHS)
     assert any("mapped_2015_category" in w and "'560702'" in w for w in out.warnings)
     assert any("counted as unmapped" in w and "'110100'" in w for w in out.warnings)
+
+
+def test_release_counts_records_per_path_per_feed():
+    from publication.release import major_code_mapping
+
+    inputs = [
+        {"feed": "graduate_destinations", "major_mapping_paths": {"current": 5, "mapped_2015_category": 2}},
+        {"feed": "graduate_destinations", "major_mapping_paths": {"current": 1, "unmapped": 1}},
+        {"feed": "enrolment", "major_mapping_paths": {"current": 3}},
+        {"feed": "vacancies"},  # a feed without major paths
+    ]
+    assert major_code_mapping(inputs) == {
+        "enrolment": {"current": 3},
+        "graduate_destinations": {"current": 6, "mapped_2015_category": 2, "unmapped": 1},
+    }
