@@ -30,11 +30,21 @@ links as (
     select * from {{ ref('major_code_correspondence') }}
 ),
 
+categories_2015 as (
+    select distinct old_code as category_code from links
+    where old_edition = 'higher_2015' and link_level = 'category'
+),
+
 editions as (
     select
         o.*,
-        {{ major_edition('o.major_code', 'o.level', 'o.year', 'o.record_kind') }} as major_code_edition
+        {{ major_edition(
+            'o.major_code', 'o.level', 'o.year', 'o.record_kind',
+            'c2021.major_category_code is not null', 'c2015.category_code is not null'
+        ) }} as major_code_edition
     from observed as o
+    left join {{ ref('major_category_higher') }} as c2021 on substr(o.major_code, 1, 4) = c2021.major_category_code
+    left join categories_2015 as c2015 on substr(o.major_code, 1, 4) = c2015.category_code
 ),
 
 linked as (
