@@ -175,7 +175,11 @@ def feeds_markdown() -> str:
             "industries by 门类 or 大类 name (`制造业`, `汽车制造业`), occupations by 大典 name, and "
             "education levels by their Chinese names (中职, 中专, 技工, 高职, 高职专科, 专科, 大专, "
             "职业本科, 本科). A name that matches no code, or several, quarantines the row with the "
-            "candidates listed."
+            "candidates listed. Major codes of an earlier catalogue edition (2015 高职专科, 大类 51–69, "
+            "e.g. 560702; 2010 中职, 大类 01–19) are accepted: the edition is decided with the row's "
+            "level and year, the row keeps its code, is loaded with a warning naming its mapping path to "
+            "the 2021 catalogue and is counted per path in the file's manifest and the release; a code of "
+            "no edition for its level is quarantined (docs/reference.md, Old major codes)."
         ),
         "",
         (

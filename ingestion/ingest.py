@@ -20,13 +20,14 @@ import polars as pl
 from ingestion import raw_zone
 from ingestion.contracts import FEEDS, FeedContract
 from ingestion.inventory import retract_missing_rejected
+from ingestion.major_editions import MAJOR_FEEDS, check_major_codes, correspondence
 from ingestion.names import NameLookups, name_lookups, resolve_names
 from ingestion.profiles import ProfileError, SourceProfile, is_profile, load_profiles, profile_for
 from ingestion.pseudonymise import pseudonymise_columns
 from ingestion.raw_zone import FileReport
 from ingestion.readers import FeedFileError, file_sha256, read_feed_file
 from ingestion.reference import code_lists, region_years
-from ingestion.validate import apply_contract, region_codes_out_of_period
+from ingestion.validate import ValidationResult, apply_contract, region_codes_out_of_period
 
 log = logging.getLogger(__name__)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
@@ -88,6 +89,16 @@ def ingest_file(
         frame, name_reasons = resolution.frame, resolution.reasons
         report.warnings = [*report.warnings, *resolution.warnings]
     result = apply_contract(frame, contract, references, name_reasons)
+    if references is not None and contract.name in MAJOR_FEEDS:
+        # the edition of each major code (ingestion/major_editions.py): a code of no edition is quarantined,
+        # an earlier edition's code is loaded with a warning and its mapping path counted
+        majors = check_major_codes(result.loaded, contract.name, correspondence(SEEDS_DIR))
+        result = ValidationResult(
+            loaded=majors.loaded,
+            quarantined=pl.concat([result.quarantined, majors.quarantined.cast(result.quarantined.schema)]),
+        )
+        report.warnings = [*report.warnings, *majors.warnings]
+        report.major_mapping_paths = majors.paths
     lineage = [
         pl.lit(source_name).alias("source_file"),
         pl.lit(sha).alias("file_sha256"),

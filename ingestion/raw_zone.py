@@ -51,6 +51,8 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     ingested_at: str = ""
+    # rows loaded per mapping path of their major code (ingestion/major_editions.py), for the feeds with one
+    major_mapping_paths: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:

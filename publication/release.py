@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,6 +220,17 @@ def _read_disclosure(folder: Path) -> dict:
     return _read_json(folder / "disclosure.json") or {"suppression_k": 0, "tables": {}}
 
 
+def major_code_mapping(inputs: Sequence[Mapping]) -> dict[str, dict[str, int]]:
+    """Rows loaded per mapping path of their major code (current, mapped_2015_category, …, unmapped), summed
+    per feed over the input files that carry them (every delivery, including ones a later file replaced)."""
+    out: dict[str, dict[str, int]] = {}
+    for item in inputs:
+        for path, rows in (item.get("major_mapping_paths") or {}).items():
+            feed = out.setdefault(item["feed"], {})
+            feed[path] = feed.get(path, 0) + int(rows)
+    return {feed: dict(sorted(paths.items())) for feed, paths in sorted(out.items())}
+
+
 def publish(
     candidate: Candidate,
     releases_dir: Path,
@@ -258,6 +269,8 @@ def publish(
         "contract": contract_record(candidate.database, releases_dir / "current" / "warehouse.duckdb"),
         # marts that leave out rows of a delivered feed they cannot take (publication/availability.py)
         "coverage": coverage(inputs, published()),
+        # records per mapping path of their major code, per feed (docs/reference.md, "Old major codes")
+        "major_code_mapping": major_code_mapping(inputs),
         "checks": [
             {
                 "results_dir": g["results_dir"],

@@ -214,7 +214,18 @@ def _checks_and_inputs(record: dict) -> str:
         )
         or "<tr><td colspan='4'>none: every mart covers every delivered feed</td></tr>"
     )
+    mapping = (
+        "".join(
+            f"<tr><td>{html.escape(feed)}</td><td>{html.escape(path)}</td><td>{rows:,}</td></tr>"
+            for feed, paths in sorted(record.get("major_code_mapping", {}).items())
+            for path, rows in sorted(paths.items())
+        )
+        or "<tr><td colspan='3'>no feed with major codes</td></tr>"
+    )
     return (
+        "<h2>专业代码映射 Major codes per mapping path (docs/reference.md, Old major codes)</h2>"
+        "<table class='data' id='major-code-mapping'>"
+        f"<tr><th>feed</th><th>path</th><th>records loaded</th></tr>{mapping}</table>"
         "<h2>覆盖范围 Coverage (marts that leave out rows of a delivered feed)</h2>"
         "<table class='data' id='coverage'>"
         f"<tr><th>table</th><th>feed left out</th><th>rows delivered</th><th>why</th></tr>{partial}</table>"

@@ -61,3 +61,39 @@
         substr({{ major_code }}, 1, 2)
     ) || substr({{ major_code }}, 3, 2)
 {%- endmacro %}
+
+{#- The edition of the vocational major catalogue a major code belongs to, for a record of <level> in <year>
+    (ingestion/major_editions.py: the same rules, with its reasons): '2021', 'higher_2015', 'secondary_2010',
+    or null (valid in no edition). 61–69 at level higher is 2015's (2021 has them as 中职 大类); 51–59 at level
+    higher is decided by a 专业类 that exists in one edition only, else by the year (2015's before the first
+    year the 2021 catalogue could be used for the record kind: enrolment 2021, graduates 2022). <in_2021> and
+    <in_2015>: whether the code's 专业类 is in major_category_higher / in the 2015 categories of
+    major_code_correspondence (joined by the caller: no subquery, which Spark does not take in a CASE). -#}
+{% macro major_edition(major_code, level, year, record_kind, in_2021, in_2015) -%}
+    case
+        when length({{ major_code }}) != 6 then null
+        when {{ level }} = 'secondary' and {{ major_division(major_code) }} between 61 and 79 then '2021'
+        when {{ level }} = 'secondary' and {{ major_division(major_code) }} between 1 and 19 then 'secondary_2010'
+        when {{ level }} = 'bachelor' and {{ major_division(major_code) }} between 21 and 39 then '2021'
+        when {{ level }} = 'higher' and {{ major_division(major_code) }} between 41 and 50 then '2021'
+        when {{ level }} = 'higher' and {{ major_division(major_code) }} between 60 and 69 then 'higher_2015'
+        when {{ level }} = 'higher' and {{ major_division(major_code) }} between 51 and 59 then
+            case
+                when {{ in_2021 }} and not {{ in_2015 }} then '2021'
+                when {{ in_2015 }} and not {{ in_2021 }} then 'higher_2015'
+                when {{ year }} < case when {{ record_kind }} = 'enrolment' then 2021 else 2022 end then 'higher_2015'
+                else '2021'
+            end
+    end
+{%- endmacro %}
+
+{#- Join dim_major_code_map as <alias> for a record of <record_kind> ('enrolment' or 'graduates'): its
+    edition, mapping path and the 2021 高职 专业类 it counts under. -#}
+{% macro join_major_map(major_code, level, year, record_kind, alias) -%}
+    left join {{ ref('dim_major_code_map') }} as {{ alias }}
+        on
+            {{ alias }}.record_kind = '{{ record_kind }}'
+            and {{ major_code }} = {{ alias }}.major_code
+            and {{ level }} = {{ alias }}.level
+            and {{ year }} = {{ alias }}.year
+{%- endmacro %}

@@ -44,6 +44,8 @@ def _inputs(settings: Settings) -> list[dict]:
             "rows_read": m.rows_read,
             "rows_loaded": m.rows_loaded,
             "rows_quarantined": m.rows_quarantined,
+            # rows loaded per mapping path of their major code (docs/reference.md, "Old major codes")
+            **({"major_mapping_paths": m.major_mapping_paths} if m.major_mapping_paths else {}),
         }
         for m in all_manifests(settings.raw_dir)
     ]

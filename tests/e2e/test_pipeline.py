@@ -141,6 +141,10 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
     assert {i["source_file"] for i in record["inputs"]} == inbox_files
     assert all(len(i["file_sha256"]) == 64 for i in record["inputs"])
     assert all(c["passed"] for c in record["checks"])
+    # records per mapping path of their major code (docs/reference.md): the sample is all 2021 codes
+    mapping = record["major_code_mapping"]
+    assert {"enrolment", "graduate_destinations"} <= set(mapping)
+    assert all(set(paths) == {"current"} and paths["current"] > 0 for paths in mapping.values())
     manifest = json.loads((pipeline.releases / release / "manifest.json").read_text())
     for table in manifest["tables"]:  # the Parquet export holds the same rows as the database
         parquet = pipeline.releases / release / table["parquet"]

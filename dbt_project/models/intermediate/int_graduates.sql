@@ -160,7 +160,11 @@ select
     g.school_code,
     g.major_code,
     g.level,
-    {{ higher_major_category('g.major_code', 'major_level') }} as higher_major_category_code,
+    -- the 2021 高职 专业类 the record counts under, whatever edition its code is of (null: no 2021 专业类,
+    -- path mapped_*_division or unmapped); the record keeps its own code (dim_major_code_map)
+    major_map.higher_major_category_code,
+    major_map.major_code_edition,
+    major_map.major_mapping_path,
     g.destination_type,
     coalesce(destination.is_employed, false) as is_employed,
     coalesce(destination.is_placed, false) as is_placed,
@@ -185,5 +189,5 @@ from g
 {{ join_region('g.school_region_code', 'school') }}
 {{ join_region('g.origin_region_code', 'origin') }}
 {{ join_region('g.employer_region_code', 'employer') }}
-{{ join_major_level('g.major_code', 'major_level') }}
+{{ join_major_map('g.major_code', 'g.level', 'g.grad_year', 'graduates', 'major_map') }}
 left join {{ ref('destination_types') }} as destination on g.destination_type = destination.destination_type

@@ -10,10 +10,10 @@ with enrolment as (
         sum(e.enrolled_total * {{ exact_weight("b.weight") }}) as enrolled
     from {{ ref('stg_enrolment') }} as e
     inner join {{ ref('dim_region_code_map') }} as r on e.school_region_code = r.region_code
-    {{ join_major_level('e.major_code', 'major_level') }}
+    {{ join_major_map('e.major_code', 'e.level', 'e.year', 'enrolment', 'major_map') }}
     inner join
         {{ ref('bridge_major_industry') }} as b
-        on b.higher_major_category_code = {{ higher_major_category('e.major_code', 'major_level') }}
+        on major_map.higher_major_category_code = b.higher_major_category_code
     inner join {{ ref('dim_industry') }} as i on b.industry_code = i.industry_code
     where r.prefecture_code is not null
     group by all
