@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import REPO
 from transformation.marts import published_mart_names
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # five pipeline runs at S: the slow tier, `make test-slow`
 
 
 def test_the_harness_runs_at_scale_s(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from polars.testing import assert_frame_equal
 from devtools.sample import generate
 from publication.release import published_tables
 
-pytestmark = [pytest.mark.e2e, pytest.mark.spark]
+pytestmark = [pytest.mark.e2e, pytest.mark.spark, pytest.mark.slow]  # the slow tier: `make test-slow`
 REL_TOL = 1e-9
 
 
