@@ -134,7 +134,11 @@ def name_lookups(seeds_dir: Path) -> NameLookups:
         pl.col("industry_level").is_in(["section", "division"])
     )
     occupations = read("ref_occupation", ["occupation_code", "occupation_name"])
-    sectors = [(s.code, n, f"{s.code} {s.label_zh}") for s in industry_sectors() for n in (s.label_zh, *s.other_names_zh)]
+    sectors = [
+        (s.code, n, f"{s.code} {s.label_zh}")
+        for s in industry_sectors()
+        for n in (s.label_zh, *s.other_names_zh)
+    ]
     industry_exact, _ = _index([(c, n, f"{c} {n}") for c, n, _ in industries.iter_rows()] + sectors)
     occupation_exact, _ = _index([(c, n, f"{c} {n}") for c, n in occupations.iter_rows()])
     level_exact = {normalise_name(k): [Named(v, f"{v} ({k})")] for k, v in LEVEL_NAMES.items()}

@@ -1,10 +1,11 @@
-"""A statistical-yearbook table, end to end: loaded through a source profile, published in the province / 三次产业
-view of mart_industry_structure with its figures unchanged (issue #17, item 2).
+"""A statistical-yearbook table, end to end: loaded through a source profile, published in the
+province / 三次产业 view of mart_industry_structure with its figures unchanged (issue #17, item 2).
 
-The file is shaped like the yearbooks offices hold (tests/fixtures/delivered/README.md): .xls, a title row, a
-five-row bilingual header (Chinese, English, unit in Chinese, unit in English, column numbers), cities as names
-padded with spaces, a 全省 total row, 第一/第二/第三产业 columns of 地区生产总值 in 亿元. Only the profile is written by
-hand: the year, the header rows and the three sector columns unpivoted into value added.
+The file is shaped like the yearbooks offices hold (tests/fixtures/delivered/README.md): .xls, a title
+row, a five-row bilingual header (Chinese, English, unit in Chinese, unit in English, column numbers),
+cities as names padded with spaces, a 全省 total row, 第一/第二/第三产业 columns of 地区生产总值 in
+亿元. Only the profile is written by hand: the year, the header rows and the three sector columns
+unpivoted into value added.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def test_a_yearbook_table_appears_unchanged_in_the_published_province_sector_vie
     con = duckdb.connect(str(candidate.database), read_only=True)
     try:
         rows = con.sql(
-            "select region_level, region_code, industry_grain, industry_code, output_100m_cny, output_measure, "
-            "output_value_100m_cny, value_added_100m_cny, cities_reported from mart_industry_structure "
+            "select region_level, region_code, industry_grain, industry_code, output_100m_cny, "
+            "output_measure, output_value_100m_cny, value_added_100m_cny, cities_reported from mart_industry_structure "
             "where year = 2021 order by region_level, region_code, industry_code"
         ).fetchall()
     finally:
@@ -100,7 +101,9 @@ def test_a_yearbook_table_appears_unchanged_in_the_published_province_sector_vie
     expected = []
     for code, city in (("330100", CITIES[0]), ("330200", CITIES[1])):
         for j, sector in sorted(SECTORS.items(), key=lambda kv: kv[1]):
-            expected.append(("prefecture", code, "sector", sector, city[j], "value_added", None, city[j], None))
+            expected.append(
+                ("prefecture", code, "sector", sector, city[j], "value_added", None, city[j], None)
+            )
     for j, sector in sorted(SECTORS.items(), key=lambda kv: kv[1]):
         total = CITIES[0][j] + CITIES[1][j]
         expected.append(("province", "330000", "sector", sector, total, "value_added", None, total, 2))
