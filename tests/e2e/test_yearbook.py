@@ -93,7 +93,8 @@ def test_a_yearbook_table_appears_unchanged_in_the_published_province_sector_vie
     try:
         rows = con.sql(
             "select region_level, region_code, industry_grain, industry_code, output_100m_cny, "
-            "output_measure, output_value_100m_cny, value_added_100m_cny, cities_reported from mart_industry_structure "
+            "output_measure, output_value_100m_cny, value_added_100m_cny, cities_reported "
+            "from mart_industry_structure "
             "where year = 2021 order by region_level, region_code, industry_code"
         ).fetchall()
     finally:

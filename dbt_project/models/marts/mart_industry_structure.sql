@@ -81,8 +81,39 @@ cities as (
     where region_level = 'prefecture'
 ),
 
+delivered_provinces as (
+    select
+        region_code,
+        year,
+        industry_grain,
+        industry_code,
+        case when reported_whole then whole_output else divisions_output end as output_value,
+        case when reported_whole then whole_value_added else divisions_value_added end as value_added,
+        case when reported_whole then whole_employment else divisions_employment end as employment,
+        case when reported_whole then 0 else divisions_rows end as divisions_reported
+    from industries
+    where region_level = 'province'
+),
+
+summed_provinces as (
+    -- a figure one of the summed cities lacks is null (a partial sum would understate it)
+    select
+        r.province_code,
+        ct.year,
+        ct.industry_grain,
+        ct.industry_code,
+        case when count(ct.output_value) = count(*) then sum(ct.output_value) end as output_value,
+        case when count(ct.value_added) = count(*) then sum(ct.value_added) end as value_added,
+        case when count(ct.employment) = count(*) then sum(ct.employment) end as employment,
+        sum(ct.divisions_reported) as divisions_reported,
+        count(*) as cities_reported
+    from cities as ct
+    inner join {{ ref('dim_region') }} as r on ct.region_code = r.region_code
+    group by all
+),
+
 provinces as (
-    -- delivered for the province itself, else summed over its cities (a figure a summed city lacks: null)
+    -- delivered for the province itself, else summed over its cities
     select
         coalesce(p.region_code, c.province_code) as region_code,
         coalesce(p.year, c.year) as year,
@@ -94,34 +125,8 @@ provinces as (
         case when p.region_code is not null then p.divisions_reported else c.divisions_reported end
             as divisions_reported,
         case when p.region_code is not null then 0 else c.cities_reported end as cities_reported
-    from (
-        select
-            region_code,
-            year,
-            industry_grain,
-            industry_code,
-            case when reported_whole then whole_output else divisions_output end as output_value,
-            case when reported_whole then whole_value_added else divisions_value_added end as value_added,
-            case when reported_whole then whole_employment else divisions_employment end as employment,
-            case when reported_whole then 0 else divisions_rows end as divisions_reported
-        from industries
-        where region_level = 'province'
-    ) as p
-    full join (
-        select
-            r.province_code,
-            ct.year,
-            ct.industry_grain,
-            ct.industry_code,
-            case when count(ct.output_value) = count(*) then sum(ct.output_value) end as output_value,
-            case when count(ct.value_added) = count(*) then sum(ct.value_added) end as value_added,
-            case when count(ct.employment) = count(*) then sum(ct.employment) end as employment,
-            sum(ct.divisions_reported) as divisions_reported,
-            count(*) as cities_reported
-        from cities as ct
-        inner join {{ ref('dim_region') }} as r on ct.region_code = r.region_code
-        group by all
-    ) as c
+    from delivered_provinces as p
+    full join summed_provinces as c
         on
             p.region_code = c.province_code
             and p.year = c.year
