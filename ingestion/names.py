@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from ingestion.contracts import FeedContract
+from ingestion.vocabulary import industry_sectors
 
 # Every common Chinese name of the contract's education levels (ingestion.contracts.LEVELS).
 LEVEL_NAMES: Mapping[str, str] = {
@@ -133,7 +134,12 @@ def name_lookups(seeds_dir: Path) -> NameLookups:
         pl.col("industry_level").is_in(["section", "division"])
     )
     occupations = read("ref_occupation", ["occupation_code", "occupation_name"])
-    industry_exact, _ = _index([(c, n, f"{c} {n}") for c, n, _ in industries.iter_rows()])
+    sectors = [
+        (s.code, n, f"{s.code} {s.label_zh}")
+        for s in industry_sectors()
+        for n in (s.label_zh, *s.other_names_zh)
+    ]
+    industry_exact, _ = _index([(c, n, f"{c} {n}") for c, n, _ in industries.iter_rows()] + sectors)
     occupation_exact, _ = _index([(c, n, f"{c} {n}") for c, n in occupations.iter_rows()])
     level_exact = {normalise_name(k): [Named(v, f"{v} ({k})")] for k, v in LEVEL_NAMES.items()}
     return NameLookups(

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
+from ingestion.vocabulary import industry_sectors
+
 REFERENCE_NAMES = {
     "region": "GB/T 2260 行政区划代码 (any code issued since 1980)",
-    "industry": "GB/T 4754-2017 国民经济行业分类",
+    "industry": "GB/T 4754-2017 国民经济行业分类 (or 三次产业)",
     "occupation": "职业分类大典 2022",
 }
 
@@ -25,7 +27,8 @@ def code_lists(seeds_dir: Path) -> dict[str, frozenset[str]]:
 
     return {
         "region": frozenset(codes("ref_region", "region_code") | codes("ref_region_history", "region_code")),
-        "industry": frozenset(codes("ref_industry", "industry_code")),
+        # and 三次产业 (a yearbook's 第一/第二/第三产业): only a pattern that admits them lets them through
+        "industry": frozenset(codes("ref_industry", "industry_code") | {s.code for s in industry_sectors()}),
         "occupation": frozenset(codes("ref_occupation", "occupation_code")),
     }
 

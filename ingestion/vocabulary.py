@@ -11,6 +11,9 @@ generator, the catalogue loader, the pandas baseline and the tests.
 - ``service_types.csv``, ``project_statuses.csv``, ``training_types.csv``: value lists of the
   technical-service and training feeds, each value with its Chinese label and the other Chinese names
   offices write for it.
+- ``industry_sectors.csv``: 三次产业 (第一/第二/第三产业, NBS 三次产业划分规定) and the GB/T 4754
+  门类 and 大类 each is made of; ``sector_code`` is a value the industry-output feed accepts as an
+  industry code.
 """
 
 from __future__ import annotations
@@ -129,6 +132,26 @@ def chinese_names(values: tuple[LabelledValue, ...] | tuple[DestinationType, ...
         else:
             names |= dict.fromkeys((v.label_zh, *v.other_names_zh), v.value)
     return names
+
+
+@dataclass(frozen=True)
+class IndustrySector:
+    code: str  # primary, secondary, tertiary
+    label_zh: str
+    label_en: str
+    other_names_zh: tuple[str, ...]
+
+
+@cache
+def industry_sectors(folder: Path = VOCABULARY_DIR) -> tuple[IndustrySector, ...]:
+    """三次产业, each once (the seed has one row per 门类 or 大类 it is made of), in the seed's order."""
+    sectors: dict[str, IndustrySector] = {}
+    for _, r in _rows(folder / "industry_sectors.csv"):
+        names = tuple(n.strip() for n in r["other_names_zh"].split(";") if n.strip())
+        sectors.setdefault(
+            r["sector_code"], IndustrySector(r["sector_code"], r["label_zh"], r["label_en"], names)
+        )
+    return tuple(sectors.values())
 
 
 DESTINATION_TYPES: tuple[str, ...] = tuple(d.name for d in destination_types())

@@ -96,8 +96,8 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         return _no_rows(key, title, mart, city)
     data = rows(
         con,
-        f"select * from {mart} where region_code = ? and year = ? "
-        "order by output_value_100m_cny desc nulls last, section_code",
+        f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
+        "order by output_value_100m_cny desc nulls last, industry_code",
         [city.code, year],
     )
     top = data[0]
@@ -106,7 +106,7 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
             "{year}年{city}总产值最大的门类是{name}，总产值{output}亿元，占全市各门类产值的{share}。",
             year=_year(year, mart, "year"),
             city=city.name,
-            name=top["section_name"] or top["section_code"],
+            name=top["industry_name"] or top["industry_code"],
             output=figure(top, mart, "output_value_100m_cny", "amount"),
             share=figure(top, mart, "output_share", "share"),
         )
@@ -116,14 +116,14 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         said.append(
             sentence(
                 "其次是{name}，总产值{output}亿元，占{share}。",
-                name=second["section_name"] or second["section_code"],
+                name=second["industry_name"] or second["industry_code"],
                 output=figure(second, mart, "output_value_100m_cny", "amount"),
                 share=figure(second, mart, "output_share", "share"),
             )
         )
     columns = (
-        Column("门类 section", "section_code"),
-        Column("名称 name", "section_name"),
+        Column("门类 section", "industry_code"),
+        Column("名称 name", "industry_name"),
         Column("总产值（亿元）", "output_value_100m_cny", "amount"),
         Column("产值占比", "output_share", "share"),
         Column("增加值（亿元）", "value_added_100m_cny", "amount"),
@@ -142,7 +142,7 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         (
             Chart(
                 "产值占比 Output share by 门类",
-                tuple(f"{r['section_code']} {r['section_name'] or ''}" for r in data),
+                tuple(f"{r['industry_code']} {r['industry_name'] or ''}" for r in data),
                 (("产值占比 output share", tuple(figure(r, mart, "output_share", "share") for r in data)),),
                 percent=True,
             ),

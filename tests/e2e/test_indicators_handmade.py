@@ -390,7 +390,7 @@ def test_industry_structure(marts: duckdb.DuckDBPyConnection) -> None:
     # employment C 3, I 1, A none → .75, .25, null; no value added delivered → null
     got = _rows(
         marts,
-        "select section_code, output_value_100m_cny, output_share, employment_10k, employment_share, "
+        "select industry_code, output_value_100m_cny, output_share, employment_10k, employment_share, "
         "value_added_share, divisions_reported from marts.mart_industry_structure "
         "where region_code = '320500' and year = 2024",
     )

@@ -94,10 +94,11 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "mart_industry_structure": [
         {
+            "region_level": "prefecture",
             "region_code": SZ,
             "year": 2024,
-            "section_code": "C",
-            "section_name": "制造业",
+            "industry_code": "C",
+            "industry_name": "制造业",
             "output_value_100m_cny": 4321.5,
             "output_share": 0.625,
             "value_added_100m_cny": 1200.0,
@@ -105,18 +106,20 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "employment_10k": 30.5,
         },
         {
+            "region_level": "prefecture",
             "region_code": SZ,
             "year": 2024,
-            "section_code": "I",
-            "section_name": "信息传输、软件和信息技术服务业",
+            "industry_code": "I",
+            "industry_name": "信息传输、软件和信息技术服务业",
             "output_value_100m_cny": 2593.0,
             "output_share": 0.375,
         },
         {
+            "region_level": "prefecture",
             "region_code": SZ,
             "year": 2025,
-            "section_code": "C",
-            "section_name": "制造业",
+            "industry_code": "C",
+            "industry_name": "制造业",
             "output_value_100m_cny": 1.0,
             "output_share": 1.0,
         },  # after the paper's year: not read

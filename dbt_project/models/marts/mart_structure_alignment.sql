@@ -1,7 +1,12 @@
 -- 专业结构与产业结构匹配度: per prefecture-level city and year, how far the industry mix of enrolment (students
--- on roll spread over industries through the major→industry bridge) is from the industry mix of output value
--- and of employment, both at GB/T 4754 门类 level. dissimilarity = ½ Σ |enrolment share − output share|;
--- alignment = 1 − dissimilarity (1 = same mix, 0 = no overlap).
+-- on roll spread over industries through the major→industry bridge) is from the industry mix of output and of
+-- employment, both at GB/T 4754 门类 level (the 门类 rows of mart_industry_structure: 大类 summed, a 门类 reported
+-- whole taken as delivered). dissimilarity = ½ Σ |enrolment share − output share|; alignment = 1 − dissimilarity
+-- (1 = same mix, 0 = no overlap). Output is one measure per city and year (output_measure: gross output where
+-- every 门类 compared has it, else value added where every one has that, else the one more 门类 have), and
+-- output_coverage_share is the part of the city's output in that measure the 门类 compared hold (the city's
+-- output: the larger of the 门类 sum and its 三次产业 rows' sum). Below var alignment_min_output_coverage the output
+-- indices are null and output_alignment_null_reason says why (docs/indicators.md, Structural alignment).
 with enrolment as (
     select
         r.prefecture_code as region_code,
@@ -19,18 +24,52 @@ with enrolment as (
     group by all
 ),
 
-output as (
-    -- annual periods only; industry given as 门类 letter or 大类 digits
+structure as (
+    select * from {{ ref('mart_industry_structure') }}
+    where region_level = 'prefecture'
+),
+
+measures as (
+    -- the output measure of each city and year, over its 门类 rows that have an output figure
     select
-        r.prefecture_code as region_code,
-        cast(o.period as integer) as year,
-        i.section_code,
-        sum(o.output_value_100m_cny) as output_value,
-        sum(o.employment_10k) as employment
-    from {{ ref('stg_industry_output') }} as o
-    inner join {{ ref('dim_region_code_map') }} as r on o.region_code = r.region_code
-    inner join {{ ref('dim_industry') }} as i on o.industry_code = i.industry_code
-    where length(o.period) = 4 and r.prefecture_code is not null
+        region_code,
+        year,
+        case
+            when count(output_value_100m_cny) = count(output_100m_cny) then 'gross_output'
+            when count(value_added_100m_cny) = count(output_100m_cny) then 'value_added'
+            when count(output_value_100m_cny) >= count(value_added_100m_cny) then 'gross_output'
+            else 'value_added'
+        end as output_measure
+    from structure
+    where industry_grain = 'section' and output_100m_cny is not null
+    group by all
+),
+
+output as (
+    select
+        s.region_code,
+        s.year,
+        s.industry_code as section_code,
+        case
+            when m.output_measure = 'gross_output' then s.output_value_100m_cny else s.value_added_100m_cny
+        end as output_value,
+        s.employment_10k as employment
+    from structure as s
+    left join measures as m on s.region_code = m.region_code and s.year = m.year
+    where s.industry_grain = 'section'
+),
+
+sector_totals as (
+    -- the city's output as its 三次产业 rows give it, in the measure of its 门类
+    select
+        s.region_code,
+        s.year,
+        sum(
+            case when m.output_measure = 'gross_output' then s.output_value_100m_cny else s.value_added_100m_cny end
+        ) as sector_output
+    from structure as s
+    left join measures as m on s.region_code = m.region_code and s.year = m.year
+    where s.industry_grain = 'sector'
     group by all
 ),
 
@@ -40,8 +79,8 @@ joined as (
         coalesce(e.year, o.year) as year,
         coalesce(e.section_code, o.section_code) as section_code,
         coalesce(e.enrolled, 0) as enrolled,
-        coalesce(o.output_value, 0) as output_value,
-        coalesce(o.employment, 0) as employment
+        o.output_value,
+        o.employment
     from enrolment as e
     full join output as o using (region_code, year, section_code)
 ),
@@ -64,12 +103,31 @@ indices as (
         sum(output_value) as output_value,
         sum(employment) as employment,
         count(*) as sections_compared,
+        count(output_value) as output_sections,
         bool_or(enrolment_share is not null) and bool_or(output_share is not null) as output_comparable,
         bool_or(enrolment_share is not null) and bool_or(employment_share is not null) as employment_comparable,
         {{ dissimilarity_index('enrolment_share', 'output_share') }} as output_dissimilarity,
         {{ dissimilarity_index('enrolment_share', 'employment_share') }} as employment_dissimilarity
     from shares
     group by all
+),
+
+coverage as (
+    select
+        x.*,
+        m.output_measure,
+        {{ safe_divide("x.output_value", "greatest(x.output_value, t.sector_output)") }} as output_coverage,
+        case
+            when x.enrolled = 0 then 'no_enrolment'
+            when coalesce(x.output_value, 0) = 0 then 'no_output'
+            when
+                {{ safe_divide("x.output_value", "greatest(x.output_value, t.sector_output)") }}
+                < {{ var('alignment_min_output_coverage') }}
+                then 'low_output_coverage'
+        end as output_null_reason
+    from indices as x
+    left join measures as m on x.region_code = m.region_code and x.year = m.year
+    left join sector_totals as t on x.region_code = t.region_code and x.year = t.year
 )
 
 select
@@ -78,10 +136,18 @@ select
     cast(x.year as integer) as year,
     cast(round(x.enrolled, 4) as decimal(18, 4)) as enrolled_total,
     cast(x.output_value as double) as output_value_100m_cny,
+    cast(x.output_measure as string) as output_measure,
     cast(x.employment as double) as employment_10k,
     cast(x.sections_compared as integer) as sections_compared,
-    cast(case when x.output_comparable then x.output_dissimilarity end as double) as output_dissimilarity_index,
-    cast(case when x.output_comparable then 1 - x.output_dissimilarity end as double) as output_alignment_index,
+    cast(x.output_sections as integer) as output_sections_compared,
+    cast(x.output_coverage as double) as output_coverage_share,
+    cast(x.output_null_reason as string) as output_alignment_null_reason,
+    cast(
+        case when x.output_comparable and x.output_null_reason is null then x.output_dissimilarity end as double
+    ) as output_dissimilarity_index,
+    cast(
+        case when x.output_comparable and x.output_null_reason is null then 1 - x.output_dissimilarity end as double
+    ) as output_alignment_index,
     cast(case when x.employment_comparable then x.employment_dissimilarity end as double)
         as employment_dissimilarity_index,
     cast(case when x.employment_comparable then 1 - x.employment_dissimilarity end as double)
@@ -89,5 +155,5 @@ select
     cast('{{ var("bridge_version") }}' as string) as bridge_version,
     cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
     {{ suppressed_columns() }}
-from indices as x
+from coverage as x
 left join {{ ref('dim_region') }} as r on x.region_code = r.region_code
