@@ -42,6 +42,7 @@ VARS = (
     "shortage_min_headcount",
     "shortage_min_ratio",
     "shortage_severe_ratio",
+    "alignment_min_output_coverage",
 )
 HELPER_CALL = re.compile(r"\{(\w+)\(([^(){}]*)\)\}")  # {helper(name=value; name=value)}
 

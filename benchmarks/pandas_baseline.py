@@ -466,7 +466,9 @@ def enrolment(raw_dir: Path) -> pd.DataFrame:
     )
 
 
-def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def structure_alignment(
+    e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame], variables: dict
+) -> pd.DataFrame:
     code_map, industry = ref["dim_region_code_map"], ref["dim_industry"][["industry_code", "section_code"]]
     e = e.copy()
     e["region_code"] = resolve(e["school_region_code"], code_map, "prefecture_code")
@@ -481,20 +483,70 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
     o = read_feed(
         raw_dir,
         "industry_output",
-        ["period", "region_code", "industry_code", "output_value_100m_cny", "employment_10k"],
+        [
+            "period",
+            "region_code",
+            "industry_code",
+            "output_value_100m_cny",
+            "value_added_100m_cny",
+            "employment_10k",
+        ],
         ["period", "region_code", "industry_code"],
     )
     o = o[o["period"].str.len() == 4].copy()
     o["region_code"] = resolve(o["region_code"], code_map, "prefecture_code")
     o["year"] = o["period"].astype(int)
-    o = o[o["region_code"].notna()].merge(industry, on="industry_code")
-    output = (
-        o.groupby(["region_code", "year", "section_code"])
-        .agg(output_value=("output_value_100m_cny", "sum"), employment=("employment_10k", "sum"))
+    o = o[o["region_code"].notna()]
+    sectors = o[o["industry_code"].isin(["primary", "secondary", "tertiary"])]
+    o = o.merge(industry, on="industry_code")
+    # a 门类 delivered whole is taken as delivered, else its 大类 rows are summed
+    o["whole"] = o["industry_code"] == o["section_code"]
+    o = o[o["whole"] | ~o.groupby(["region_code", "year", "section_code"])["whole"].transform("any")]
+    o["output_any"] = o["output_value_100m_cny"].notna() | o["value_added_100m_cny"].notna()
+    # the output measure of a city and year: gross output where every row with a figure has it, else value
+    # added
+    m = (
+        o[o["output_any"]]
+        .groupby(["region_code", "year"])
+        .agg(
+            n=("output_any", "size"),
+            gross=("output_value_100m_cny", "count"),
+            added=("value_added_100m_cny", "count"),
+        )
         .reset_index()
     )
+    m["output_measure"] = np.where(
+        m["gross"] == m["n"],
+        "gross_output",
+        np.where(
+            m["added"] == m["n"],
+            "value_added",
+            np.where(m["gross"] >= m["added"], "gross_output", "value_added"),
+        ),
+    )
+    o = o.merge(m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="left")
+    o["output_value"] = np.where(
+        o["output_measure"] == "gross_output", o["output_value_100m_cny"], o["value_added_100m_cny"]
+    )
+    output = (
+        o.groupby(["region_code", "year", "section_code"])
+        .agg(
+            output_value=("output_value", lambda v: v.sum(min_count=1)),
+            employment=("employment_10k", lambda v: v.sum(min_count=1)),
+        )
+        .reset_index()
+    )
+    sectors = sectors.merge(
+        m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="inner"
+    )
+    sectors["value"] = np.where(
+        sectors["output_measure"] == "gross_output",
+        sectors["output_value_100m_cny"],
+        sectors["value_added_100m_cny"],
+    )
+    sector_output = sectors.groupby(["region_code", "year"])["value"].sum(min_count=1).rename("sector_output")
     j = enrolment.merge(output, on=["region_code", "year", "section_code"], how="outer")
-    j = j.fillna({"enrolled_micro": 0, "output_value": 0.0, "employment": 0.0})
+    j = j.fillna({"enrolled_micro": 0})
     j["enrolled"] = j["enrolled_micro"].astype("int64") / 1_000_000
     totals = j.groupby(["region_code", "year"])[["enrolled", "output_value", "employment"]].transform("sum")
     for share, column in (
@@ -509,9 +561,10 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
         j.groupby(["region_code", "year"])
         .agg(
             enrolled_micro=("enrolled_micro", "sum"),
-            output_value_100m_cny=("output_value", "sum"),
-            employment_10k=("employment", "sum"),
+            output_value_100m_cny=("output_value", lambda v: v.sum(min_count=1)),
+            employment_10k=("employment", lambda v: v.sum(min_count=1)),
             sections_compared=("section_code", "size"),
+            output_sections_compared=("output_value", "count"),
             has_enrolment=("enrolment_share", "count"),
             has_output=("output_share", "count"),
             has_employment=("employment_share", "count"),
@@ -520,8 +573,19 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
         )
         .reset_index()
     )
-    x["enrolled_total"] = from_micro_rounded(x["enrolled_micro"].astype("int64"))
-    output_comparable = (x["has_enrolment"] > 0) & (x["has_output"] > 0)
+    x = x.merge(m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="left")
+    x = x.merge(sector_output.reset_index(), on=["region_code", "year"], how="left")
+    whole = x[["output_value_100m_cny", "sector_output"]].max(axis=1)
+    x["output_coverage_share"] = rate(x["output_value_100m_cny"], whole)
+    minimum = float(variables["alignment_min_output_coverage"])
+    reason = pd.Series(None, index=x.index, dtype="object")
+    reason = reason.mask(x["output_coverage_share"] < minimum, "low_output_coverage")
+    reason = reason.mask(x["output_value_100m_cny"].fillna(0) == 0, "no_output")
+    reason = reason.mask(x["enrolled_micro"] == 0, "no_enrolment")
+    x["output_alignment_null_reason"] = reason
+    output_comparable = (
+        (x["has_enrolment"] > 0) & (x["has_output"] > 0) & x["output_alignment_null_reason"].isna()
+    )
     employment_comparable = (x["has_enrolment"] > 0) & (x["has_employment"] > 0)
     x["output_dissimilarity_index"] = (0.5 * x["output_gap"]).where(output_comparable)
     x["output_alignment_index"] = (1 - 0.5 * x["output_gap"]).where(output_comparable)
@@ -536,6 +600,7 @@ def structure_alignment(e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFr
             "has_employment",
             "output_gap",
             "employment_gap",
+            "sector_output",
         ]
     )
 
@@ -853,7 +918,7 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
             a[a["enterprise_id"].notna()],
             {"enterprise_id": "enterprise_id", "year": "year"},
         ),
-        "mart_structure_alignment": structure_alignment(e, raw_dir, ref),
+        "mart_structure_alignment": structure_alignment(e, raw_dir, ref, variables),
     }
 
 

@@ -1,61 +1,120 @@
 -- City × year: the 门类 mix of students on roll (spread over industries by the major→industry bridge) against
--- the 门类 mix of output value and of employment; dissimilarity = ½ Σ |share − share|, alignment = 1 − it.
+-- the 门类 mix of output and of employment; dissimilarity = ½ Σ |share − share|, alignment = 1 − it. The output
+-- measure is gross output where every 门类 compared has it, else value added; coverage is the 门类 sum over the
+-- larger of it and the city's 三次产业 rows (primary / secondary / tertiary), and below
+-- alignment_min_output_coverage the output indices are null with their reason. A 门类 row delivered whole is
+-- taken as delivered, else its 大类 rows are summed (as mart_industry_structure does).
 select
     x.region_code, r.region_name, x.year,
     round(x.enrolled, 4)                                                            as enrolled_total,
     x.output_value                                                                  as output_value_100m_cny,
+    x.output_measure,
     x.employment                                                                    as employment_10k,
     x.sections_compared,
-    case when x.output_comparable then x.output_dissimilarity end                   as output_dissimilarity_index,
-    case when x.output_comparable then 1 - x.output_dissimilarity end               as output_alignment_index,
+    x.output_sections                                                               as output_sections_compared,
+    x.coverage                                                                      as output_coverage_share,
+    x.null_reason                                                                   as output_alignment_null_reason,
+    case when x.output_comparable and x.null_reason is null then x.output_dissimilarity end
+                                                                                    as output_dissimilarity_index,
+    case when x.output_comparable and x.null_reason is null then 1 - x.output_dissimilarity end
+                                                                                    as output_alignment_index,
     case when x.employment_comparable then x.employment_dissimilarity end           as employment_dissimilarity_index,
     case when x.employment_comparable then 1 - x.employment_dissimilarity end       as employment_alignment_index,
     '{bridge_version}'                                                              as bridge_version,
     '{weighting_rule}'                                                              as weighting_rule,
     ''                                                                              as suppressed_columns
 from (
-    select region_code, year,
-           sum(enrolled) as enrolled, sum(output_value) as output_value, sum(employment) as employment,
-           count(*) as sections_compared,
-           bool_or(enrolment_share is not null) and bool_or(output_share is not null)     as output_comparable,
-           bool_or(enrolment_share is not null) and bool_or(employment_share is not null) as employment_comparable,
-           0.5 * sum(abs(coalesce(enrolment_share, 0) - coalesce(output_share, 0)))       as output_dissimilarity,
-           0.5 * sum(abs(coalesce(enrolment_share, 0) - coalesce(employment_share, 0)))   as employment_dissimilarity
+    select *,
+           output_value / nullif(greatest(output_value, sector_output), 0) as coverage,
+           case when enrolled = 0 then 'no_enrolment'
+                when coalesce(output_value, 0) = 0 then 'no_output'
+                when output_value / nullif(greatest(output_value, sector_output), 0)
+                     < {alignment_min_output_coverage} then 'low_output_coverage' end as null_reason
     from (
-        select *,
-               cast(enrolled as double) / nullif(cast(sum(enrolled) over w as double), 0)       as enrolment_share,
-               output_value / nullif(sum(output_value) over w, 0)                               as output_share,
-               employment / nullif(sum(employment) over w, 0)                                   as employment_share
+        select region_code, year,
+               sum(enrolled) as enrolled, sum(output_value) as output_value, sum(employment) as employment,
+               count(*) as sections_compared, count(output_value) as output_sections,
+               min(output_measure) as output_measure, min(sector_output) as sector_output,
+               bool_or(enrolment_share is not null) and bool_or(output_share is not null)     as output_comparable,
+               bool_or(enrolment_share is not null) and bool_or(employment_share is not null) as employment_comparable,
+               0.5 * sum(abs(coalesce(enrolment_share, 0) - coalesce(output_share, 0)))       as output_dissimilarity,
+               0.5 * sum(abs(coalesce(enrolment_share, 0) - coalesce(employment_share, 0)))   as employment_dissimilarity
         from (
-            select coalesce(e.region_code, o.region_code) as region_code, coalesce(e.year, o.year) as year,
-                   coalesce(e.section_code, o.section_code) as section_code,
-                   coalesce(e.enrolled, 0) as enrolled, coalesce(o.output_value, 0) as output_value,
-                   coalesce(o.employment, 0) as employment
+            select *,
+                   cast(enrolled as double) / nullif(cast(sum(enrolled) over w as double), 0)       as enrolment_share,
+                   output_value / nullif(sum(output_value) over w, 0)                               as output_share,
+                   employment / nullif(sum(employment) over w, 0)                                   as employment_share
             from (
-                select r.prefecture_code as region_code, e.year, i.section_code,
-                       sum(e.enrolled_total * cast(b.weight as decimal(38, 18))) as enrolled
-                from enrolment e
-                join region_map r on r.region_code = e.school_region_code
-                join {seeds}.bridge_major_category_industry b
-                  on b.mapping_version = '{bridge_version}'
-                 and b.major_category_code = e.higher_major_category_code
-                join {seeds}.ref_industry i on i.industry_code = b.industry_code
-                where r.prefecture_code is not null
-                group by all
-            ) e
-            full join (
-                -- annual periods only; industry given as 门类 letter or 大类 digits
-                select r.prefecture_code as region_code, cast(o.period as integer) as year, i.section_code,
-                       sum(o.output_value_100m_cny) as output_value, sum(o.employment_10k) as employment
-                from industry_output o
-                join region_map r on r.region_code = o.region_code
-                join {seeds}.ref_industry i on i.industry_code = o.industry_code
-                where length(o.period) = 4 and r.prefecture_code is not null
-                group by all
-            ) o using (region_code, year, section_code)
+                select coalesce(e.region_code, o.region_code) as region_code, coalesce(e.year, o.year) as year,
+                       coalesce(e.section_code, o.section_code) as section_code,
+                       coalesce(e.enrolled, 0) as enrolled,
+                       case when m.output_measure = 'gross_output' then o.gross else o.added end as output_value,
+                       o.employment, m.output_measure, m.sector_output
+                from (
+                    select r.prefecture_code as region_code, e.year, i.section_code,
+                           sum(e.enrolled_total * cast(b.weight as decimal(38, 18))) as enrolled
+                    from enrolment e
+                    join region_map r on r.region_code = e.school_region_code
+                    join {seeds}.bridge_major_category_industry b
+                      on b.mapping_version = '{bridge_version}'
+                     and b.major_category_code = e.higher_major_category_code
+                    join {seeds}.ref_industry i on i.industry_code = b.industry_code
+                    where r.prefecture_code is not null
+                    group by all
+                ) e
+                full join (
+                    -- annual periods; a 门类 delivered whole, else the sum of its 大类 rows
+                    select region_code, year, section_code,
+                           case when bool_or(whole) then sum(gross) filter (where whole) else sum(gross) end as gross,
+                           case when bool_or(whole) then sum(added) filter (where whole) else sum(added) end as added,
+                           case when bool_or(whole) then sum(employment) filter (where whole)
+                                else sum(employment) end as employment
+                    from (
+                        select r.prefecture_code as region_code, cast(o.period as integer) as year, i.section_code,
+                               o.industry_code = i.section_code as whole,
+                               o.output_value_100m_cny as gross, o.value_added_100m_cny as added,
+                               o.employment_10k as employment
+                        from industry_output o
+                        join region_map r on r.region_code = o.region_code
+                        join {seeds}.ref_industry i on i.industry_code = o.industry_code
+                        where length(o.period) = 4 and r.prefecture_code is not null
+                    )
+                    group by all
+                ) o using (region_code, year, section_code)
+                left join (
+                    -- the measure of each city and year, and its 三次产业 total in that measure
+                    select s.region_code, s.year, s.output_measure,
+                           sum(case when s.output_measure = 'gross_output' then t.output_value_100m_cny
+                                    else t.value_added_100m_cny end) as sector_output
+                    from (
+                        select r.prefecture_code as region_code, cast(o.period as integer) as year,
+                               case when count(o.output_value_100m_cny) = count(coalesce(o.output_value_100m_cny,
+                                             o.value_added_100m_cny)) then 'gross_output'
+                                    when count(o.value_added_100m_cny) = count(coalesce(o.output_value_100m_cny,
+                                             o.value_added_100m_cny)) then 'value_added'
+                                    when count(o.output_value_100m_cny) >= count(o.value_added_100m_cny)
+                                         then 'gross_output'
+                                    else 'value_added' end as output_measure
+                        from industry_output o
+                        join region_map r on r.region_code = o.region_code
+                        join {seeds}.ref_industry i on i.industry_code = o.industry_code
+                        where length(o.period) = 4 and r.prefecture_code is not null
+                          and coalesce(o.output_value_100m_cny, o.value_added_100m_cny) is not null
+                        group by all
+                    ) s
+                    left join (
+                        select r.prefecture_code as region_code, cast(o.period as integer) as year,
+                               o.output_value_100m_cny, o.value_added_100m_cny
+                        from industry_output o
+                        join region_map r on r.region_code = o.region_code
+                        where length(o.period) = 4 and o.industry_code in ('primary', 'secondary', 'tertiary')
+                    ) t using (region_code, year)
+                    group by all
+                ) m using (region_code, year)
+            )
+            window w as (partition by region_code, year)
         )
-        window w as (partition by region_code, year)
+        group by region_code, year
     )
-    group by region_code, year
 ) x
 left join {seeds}.ref_region r on r.region_code = x.region_code
