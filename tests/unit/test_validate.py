@@ -131,7 +131,7 @@ def test_codes_must_exist_in_their_classification() -> None:
             "column region_code: value '329999' is not a code of GB/T 2260 行政区划代码 "
             "(any code issued since 1980)"
         ),
-        4: "column industry_code: value '99' is not a code of GB/T 4754-2017 国民经济行业分类",
+        4: "column industry_code: value '99' is not a code of GB/T 4754-2017 国民经济行业分类 (or 三次产业)",
         5: "column occupation_code: value '6-22-99-99' is not a code of 职业分类大典 2022",
     }
     assert result.loaded["region_code"].to_list() == ["320502", "320505"]
