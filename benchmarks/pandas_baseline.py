@@ -573,6 +573,7 @@ def structure_alignment(
         )
         .reset_index()
     )
+    x["enrolled_total"] = from_micro_rounded(x["enrolled_micro"].astype("int64"))
     x = x.merge(m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="left")
     x = x.merge(sector_output.reset_index(), on=["region_code", "year"], how="left")
     whole = x[["output_value_100m_cny", "sector_output"]].max(axis=1)
