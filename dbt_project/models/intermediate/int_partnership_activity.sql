@@ -26,39 +26,16 @@ trainings as (
         sum(coalesce(certificates_awarded, 0)) as certificates_awarded
     from {{ ref('stg_training') }}
     group by school_code, enterprise_id, cast(year(start_date) as integer)
-),
-
-activity_keys as (
-    select
-        school_code,
-        enterprise_id,
-        calendar_year
-    from services
-    union
-    select
-        school_code,
-        enterprise_id,
-        calendar_year
-    from trainings
 )
 
 select
-    cast(k.school_code as string) as school_code,
-    cast(k.enterprise_id as string) as enterprise_id,
-    cast(k.calendar_year as integer) as calendar_year,
-    cast(coalesce(s.service_projects, 0) as bigint) as service_projects,
-    cast(coalesce(s.technical_service_value_10k_cny, 0) as double) as technical_service_value_10k_cny,
-    cast(coalesce(t.training_courses, 0) as bigint) as training_courses,
-    cast(coalesce(t.training_person_times, 0) as bigint) as training_person_times,
-    cast(coalesce(t.certificates_awarded, 0) as bigint) as certificates_awarded
-from activity_keys as k
-left join services as s
+    cast(coalesce(s.school_code, t.school_code) as string) as school_code,
+    cast(coalesce(s.enterprise_id, t.enterprise_id) as string) as enterprise_id,
+    cast(coalesce(s.calendar_year, t.calendar_year) as integer) as calendar_year,
+    {{ partnership_activity_columns('s', 't') }}
+from services as s
+full join trainings as t
     on
-        k.school_code = s.school_code
-        and k.enterprise_id is not distinct from s.enterprise_id
-        and k.calendar_year = s.calendar_year
-left join trainings as t
-    on
-        k.school_code = t.school_code
-        and k.enterprise_id is not distinct from t.enterprise_id
-        and k.calendar_year = t.calendar_year
+        s.school_code = t.school_code
+        and s.enterprise_id is not distinct from t.enterprise_id
+        and s.calendar_year = t.calendar_year

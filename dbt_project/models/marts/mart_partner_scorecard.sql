@@ -52,19 +52,8 @@ demand as (
 ),
 
 activity as (
-    -- 技术服务 and 社会培训 the enterprise received from any school, by the calendar year of the projects' and
-    -- courses' start_date: summed once in int_partnership_activity
-    select
-        enterprise_id,
-        calendar_year as year,
-        sum(service_projects) as service_projects,
-        sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
-        sum(training_courses) as training_courses,
-        sum(training_person_times) as training_person_times,
-        sum(certificates_awarded) as certificates_awarded
-    from {{ ref('int_partnership_activity') }}
-    where enterprise_id is not null
-    group by enterprise_id, calendar_year
+    -- 技术服务 and 社会培训 the enterprise received from any school
+    {{ partnership_activity_of('enterprise_id') }}
 )
 
 select
@@ -83,13 +72,9 @@ select
     cast(h.apprenticeship_hires as bigint) as apprenticeship_hires,
     cast(coalesce(d.vacancy_headcount, 0) as bigint) as vacancy_headcount,
     cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy,
-    cast(coalesce(a.service_projects, 0) as bigint) as service_projects,
-    cast(coalesce(a.technical_service_value_10k_cny, 0) as double) as technical_service_value_10k_cny,
-    cast(coalesce(a.training_courses, 0) as bigint) as training_courses,
-    cast(coalesce(a.training_person_times, 0) as bigint) as training_person_times,
-    cast(coalesce(a.certificates_awarded, 0) as bigint) as certificates_awarded,
+    {{ partnership_activity_columns('a') }},
     {{ suppressed_columns() }}
 from hires as h
 inner join partners using (enterprise_id)
 left join demand as d using (enterprise_id, year)
-left join activity as a using (enterprise_id, year)
+left join activity as a on h.enterprise_id = a.enterprise_id and h.year = a.calendar_year

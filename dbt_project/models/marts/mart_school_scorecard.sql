@@ -49,18 +49,8 @@ enrolment as (
 ),
 
 activity as (
-    -- 技术服务 and 社会培训 of the school, every enterprise (and courses open to all), by the calendar year of the
-    -- projects' and courses' start_date: summed once in int_partnership_activity
-    select
-        school_code,
-        calendar_year,
-        sum(service_projects) as service_projects,
-        sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
-        sum(training_courses) as training_courses,
-        sum(training_person_times) as training_person_times,
-        sum(certificates_awarded) as certificates_awarded
-    from {{ ref('int_partnership_activity') }}
-    group by school_code, calendar_year
+    -- 技术服务 and 社会培训 of the school, every enterprise (and courses open to all)
+    {{ partnership_activity_of('school_code') }}
 )
 
 select
@@ -90,11 +80,7 @@ select
     cast(e.enrolled_total as bigint) as enrolled_total,
     cast(e.order_class_enrolment as bigint) as order_class_enrolment,
     cast(e.apprenticeship_enrolment as bigint) as apprenticeship_enrolment,
-    cast(coalesce(a.service_projects, 0) as bigint) as service_projects,
-    cast(coalesce(a.technical_service_value_10k_cny, 0) as double) as technical_service_value_10k_cny,
-    cast(coalesce(a.training_courses, 0) as bigint) as training_courses,
-    cast(coalesce(a.training_person_times, 0) as bigint) as training_person_times,
-    cast(coalesce(a.certificates_awarded, 0) as bigint) as certificates_awarded,
+    {{ partnership_activity_columns('a') }},
     {{ suppressed_columns() }}
 from grads as g
 left join enrolment as e on g.school_code = e.school_code and g.grad_year = e.year

@@ -1,0 +1,38 @@
+{#- Schools and their partnership activity, written once for the marts that list or sum them. -#}
+
+{#- One row per school with its name (min(): deterministic if a school reports two names). -#}
+{% macro school_names() -%}
+    select
+        school_code,
+        min(school_name) as school_name
+    from {{ ref('stg_enrolment') }}
+    group by all
+{%- endmacro %}
+
+{#- 技术服务 and 社会培训 by <party> (school_code or enterprise_id: any school or enterprise on the other side,
+    and for a school the courses open to all) × calendar_year of the projects' and courses' start_date, summed
+    from int_partnership_activity, the one place they are computed. -#}
+{% macro partnership_activity_of(party) -%}
+    select
+        {{ party }},
+        calendar_year,
+        sum(service_projects) as service_projects,
+        sum(technical_service_value_10k_cny) as technical_service_value_10k_cny,
+        sum(training_courses) as training_courses,
+        sum(training_person_times) as training_person_times,
+        sum(certificates_awarded) as certificates_awarded
+    from {{ ref('int_partnership_activity') }}
+    where {{ party }} is not null
+    group by {{ party }}, calendar_year
+{%- endmacro %}
+
+{#- The published partnership-activity columns, 0 where a row has none: the projects' measures of relation
+    <services>, the courses' of <trainings> (the same relation unless given: partnership_activity_of). -#}
+{% macro partnership_activity_columns(services, trainings=none) -%}
+    {%- set trainings = trainings or services -%}
+    cast(coalesce({{ services }}.service_projects, 0) as bigint) as service_projects,
+    cast(coalesce({{ services }}.technical_service_value_10k_cny, 0) as double) as technical_service_value_10k_cny,
+    cast(coalesce({{ trainings }}.training_courses, 0) as bigint) as training_courses,
+    cast(coalesce({{ trainings }}.training_person_times, 0) as bigint) as training_person_times,
+    cast(coalesce({{ trainings }}.certificates_awarded, 0) as bigint) as certificates_awarded
+{%- endmacro %}
