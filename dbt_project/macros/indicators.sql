@@ -61,3 +61,82 @@
         as {{ round }}_placement_rate{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The rows of int_graduates of a school in a known prefecture-level city with the survey-round counts and
+    where an employed graduate works against the school's region (the flags school_region_counts counts),
+    and `columns` besides: what mart_talent_outflow and mart_major_warning roll up by school region. -#}
+{% macro graduates_by_school_region(columns=[]) -%}
+    select
+        school_prefecture_code,
+        school_province_code,
+        major_code,
+        grad_year,
+        is_employed,
+        graduates,
+        graduates_initial_survey,
+        placed_initial,
+        graduates_year_end_survey,
+        placed_year_end,
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        employer_prefecture_code = school_prefecture_code as in_city,
+        employer_province_code = school_province_code as in_province,
+        employer_province_code <> school_province_code as outside_province,
+        employer_province_code is null as region_unknown
+    from {{ ref('int_graduates') }}
+    where school_prefecture_code is not null
+{%- endmacro %}
+
+{#- The graduates of <relation> (rows of graduates_by_school_region) by school region (prefecture-level city and
+    province: rollup(school_prefecture_code)) × major × graduation year, with `measures` (aggregate select
+    expressions) after the key: the survey-round counts, the employed and where they work. At province level
+    "the school's city" is any city of the province. mart_talent_outflow publishes these counts and
+    mart_major_warning shares them: one macro, so the two tables mask them alike (the same counts, relations
+    and key give the same masks). -#}
+{% macro school_region_counts(relation, measures=[]) -%}
+    select
+        {{ rollup_level('school_prefecture_code', "'prefecture'", "'province'") }} as region_level,
+        {{ rollup_code('school_prefecture_code', 'school_province_code') }} as region_code,
+        major_code,
+        grad_year,
+        {%- for measure in measures %}
+        {{ measure }},
+        {%- endfor %}
+        sum(graduates) as graduates,
+        {{ placement_round_counts() }},
+        {{ graduates_where('is_employed') }} as employed,
+        case
+            when grouping(school_prefecture_code) = 0
+                then {{ graduates_where('is_employed and in_city') }}
+            else {{ graduates_where('is_employed and in_province') }}
+        end as employed_in_school_city,
+        {{ graduates_where('is_employed and in_province') }} as employed_in_school_province,
+        {{ graduates_where('is_employed and outside_province') }} as employed_outside_province,
+        {{ graduates_where('is_employed and region_unknown') }} as employed_region_unknown
+    from {{ relation }}
+    -- two grouping sets: (prefecture, province, major, year) and (province, major, year)
+    group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
+{%- endmacro %}
+
+{#- The published columns naming how supply was bridged to demand: the major→industry/occupation bridge
+    version and the weighting rule (dbt vars bridge_version, weighting_rule). -#}
+{% macro bridge_columns() -%}
+    cast('{{ var("bridge_version") }}' as string) as bridge_version,
+    cast('{{ var("weighting_rule") }}' as string) as weighting_rule
+{%- endmacro %}
+
+{#- The reasons of a warning level of mart_major_warning (relation l) as one string: <below_minimum> for a
+    row below the minimum of graduates, else the <field> ('code' or 'text') of every reason whose condition
+    ('fired') holds, in the order given, joined by <separator>. -#}
+{% macro warning_reasons(reasons, field, separator, below_minimum) -%}
+    case
+        when l.below_minimum then '{{ below_minimum }}'
+        else concat_ws(
+            '{{ separator }}',
+            {%- for reason in reasons %}
+            case when {{ reason.fired }} then '{{ reason[field] }}' end{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    end
+{%- endmacro %}

@@ -19,54 +19,31 @@
 {%- set yellow_ratio = var('warning_yellow_vacancies_per_graduate_below') -%}
 {%- set yellow_retention = var('warning_yellow_city_retention_rate_below') -%}
 {%- set min_graduates = var('warning_min_graduates') -%}
-{%- set red_min_rules = var('warning_red_min_yellow_rules') %}
+{%- set red_min_rules = var('warning_red_min_yellow_rules') -%}
+{#- the rules a level can be given for: the condition (fired), the reason's code and its text, in this order -#}
+{%- set reasons = [
+    {'fired': 'l.placement_red', 'code': 'placement_rate_below_red',
+     'text': '毕业去向落实率低于' ~ (pct | format(red_placement * 100)) ~ '%'},
+    {'fired': 'l.placement_low and not l.placement_red', 'code': 'placement_rate_below_yellow',
+     'text': '毕业去向落实率低于' ~ (pct | format(yellow_placement * 100)) ~ '%'},
+    {'fired': 'l.major_fit_low', 'code': 'major_fit_rate_low',
+     'text': '专业对口率低于' ~ (pct | format(yellow_fit * 100)) ~ '%'},
+    {'fired': 'l.served_demand_low', 'code': 'served_vacancies_per_graduate_low',
+     'text': '服务产业岗位供需比低于' ~ (pct | format(yellow_ratio))},
+    {'fired': 'l.city_retention_low', 'code': 'city_retention_rate_low',
+     'text': '本市就业率低于' ~ (pct | format(yellow_retention * 100)) ~ '%'},
+] %}
 with graduates_by_school_region as (
-    select
-        school_prefecture_code,
-        school_province_code,
-        major_code,
-        higher_major_category_code,
-        grad_year,
-        graduates,
-        graduates_initial_survey,
-        placed_initial,
-        graduates_year_end_survey,
-        placed_year_end,
-        is_employed,
-        major_related,
-        employer_prefecture_code = school_prefecture_code as in_city,
-        employer_province_code = school_province_code as in_province,
-        employer_province_code <> school_province_code as outside_province,
-        employer_province_code is null as region_unknown
-    from {{ ref('int_graduates') }}
-    where school_prefecture_code is not null
+    {{ graduates_by_school_region(['higher_major_category_code', 'major_related']) }}
 ),
 
 major_counts as (
-    select
-        {{ rollup_level('school_prefecture_code', "'prefecture'", "'province'") }} as region_level,
-        {{ rollup_code('school_prefecture_code', 'school_province_code') }} as region_code,
-        major_code,
-        grad_year,
-        min(higher_major_category_code) as higher_major_category_code,  -- one 专业类 per major code
-        sum(graduates) as graduates,
-        {{ placement_round_counts() }},
-        {{ graduates_where('is_employed') }} as employed,
-        {{ graduates_where('is_employed and major_related is not null') }} as employed_fit_known,
-        {{ graduates_where('is_employed and major_related') }} as employed_major_related,
-        -- at province level "the school's city" is any city of the province (as in mart_talent_outflow)
-        case
-            when grouping(school_prefecture_code) = 0
-                then {{ graduates_where('is_employed and in_city') }}
-            else {{ graduates_where('is_employed and in_province') }}
-        end as employed_in_school_city,
-        -- the parts of employed, as mart_talent_outflow publishes them: the two tables share these counts and
-        -- must mask them alike (the same counts, relations and key give the same masks)
-        {{ graduates_where('is_employed and in_province') }} as employed_in_school_province,
-        {{ graduates_where('is_employed and outside_province') }} as employed_outside_province,
-        {{ graduates_where('is_employed and region_unknown') }} as employed_region_unknown
-    from graduates_by_school_region
-    group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
+    {#- min(): one 专业类 per major code -#}
+    {{ school_region_counts('graduates_by_school_region', [
+        'min(higher_major_category_code) as higher_major_category_code',
+        graduates_where('is_employed and major_related is not null') ~ ' as employed_fit_known',
+        graduates_where('is_employed and major_related') ~ ' as employed_major_related',
+    ]) }}
 ),
 
 served_industries as (
@@ -206,31 +183,9 @@ select
         when 'green' then '绿色'
         else '数据不足'
     end as string) as warning_level_name,
-    cast(case
-        when l.below_minimum then 'graduates_below_minimum'
-        else concat_ws(
-            ',',
-            case when l.placement_red then 'placement_rate_below_red' end,
-            case when l.placement_low and not l.placement_red then 'placement_rate_below_yellow' end,
-            case when l.major_fit_low then 'major_fit_rate_low' end,
-            case when l.served_demand_low then 'served_vacancies_per_graduate_low' end,
-            case when l.city_retention_low then 'city_retention_rate_low' end
-        )
-    end as string) as warning_reason_codes,
-    cast(case
-        when l.below_minimum then '毕业生少于{{ min_graduates }}人，不评级'
-        else concat_ws(
-            '；',
-            case when l.placement_red then '毕业去向落实率低于{{ pct | format(red_placement * 100) }}%' end,
-            case
-                when l.placement_low and not l.placement_red
-                    then '毕业去向落实率低于{{ pct | format(yellow_placement * 100) }}%'
-            end,
-            case when l.major_fit_low then '专业对口率低于{{ pct | format(yellow_fit * 100) }}%' end,
-            case when l.served_demand_low then '服务产业岗位供需比低于{{ pct | format(yellow_ratio) }}' end,
-            case when l.city_retention_low then '本市就业率低于{{ pct | format(yellow_retention * 100) }}%' end
-        )
-    end as string) as warning_reasons,
+    cast({{ warning_reasons(reasons, 'code', ',', 'graduates_below_minimum') }} as string) as warning_reason_codes,
+    cast({{ warning_reasons(reasons, 'text', '；', '毕业生少于' ~ min_graduates ~ '人，不评级') }} as string)
+        as warning_reasons,
     cast(
         'placement_rate = the rate of placement_round (the round with more graduates surveyed); '
         || 'graduates >= {{ min_graduates }}; '
@@ -238,8 +193,7 @@ select
         || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
         || 'served_vacancies_per_graduate < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
     ) as warning_rule,
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ bridge_columns() }},
     {{ suppressed_columns() }}
 from levels as l
 left join {{ ref('dim_region') }} as r on l.region_code = r.region_code

@@ -6,8 +6,10 @@
 -- serves them had graduates that year. bridged_major_categories says whether the catalogue has a 专业类 for the
 -- industry at all (0: a gap of the bridge, not only of the city's offer). Ranked by demand within city and year;
 -- ties by industry code.
-with city_industries as (
+with industry_counts as (
+    -- demand and supply of each industry 大类 in a city or a province and year
     select
+        region_level,
         region_code,
         code as industry_code,
         year,
@@ -15,23 +17,29 @@ with city_industries as (
         coalesce(vacancy_postings, 0) as vacancy_postings,
         coalesce(graduates_supplied, 0) as graduates_supplied
     from {{ ref('int_talent_match_counts') }}
-    where
-        classification = 'industry'
-        and code_level = 'division'
-        and region_level = 'prefecture'
+    where classification = 'industry' and code_level = 'division'
+),
+
+city_industries as (
+    select
+        region_code,
+        industry_code,
+        year,
+        vacancy_headcount,
+        vacancy_postings,
+        graduates_supplied
+    from industry_counts
+    where region_level = 'prefecture'
 ),
 
 province_supply as (
     select
         region_code as province_code,
-        code as industry_code,
+        industry_code,
         year,
-        coalesce(graduates_supplied, 0) as province_graduates_supplied
-    from {{ ref('int_talent_match_counts') }}
-    where
-        classification = 'industry'
-        and code_level = 'division'
-        and region_level = 'province'
+        graduates_supplied as province_graduates_supplied
+    from industry_counts
+    where region_level = 'province'
 ),
 
 bridged as (
@@ -76,8 +84,7 @@ select
         'graduates_supplied < {{ var("shortage_min_supply") }} '
         || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as string
     ) as listing_rule,
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ bridge_columns() }},
     {{ suppressed_columns() }}
 from gaps as g
 left join province_supply as p

@@ -152,8 +152,7 @@ select
         as employment_dissimilarity_index,
     cast(case when x.employment_comparable then 1 - x.employment_dissimilarity end as double)
         as employment_alignment_index,
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
+    {{ bridge_columns() }},
     {{ suppressed_columns() }}
 from coverage as x
 left join {{ ref('dim_region') }} as r on x.region_code = r.region_code

@@ -2,46 +2,11 @@
 -- Denominator of the retention/outflow rates: employed graduates (each graduate's latest record); of the
 -- placement rates: the graduates surveyed in that round (初次 / 年终, macro survey_round), never pooled.
 with graduates_by_school_region as (
-    select
-        school_prefecture_code,
-        school_province_code,
-        major_code,
-        grad_year,
-        is_employed,
-        graduates,
-        graduates_initial_survey,
-        placed_initial,
-        graduates_year_end_survey,
-        placed_year_end,
-        employer_prefecture_code = school_prefecture_code as in_city,
-        employer_province_code = school_province_code as in_province,
-        employer_province_code <> school_province_code as outside_province,
-        employer_province_code is null as region_unknown
-    from {{ ref('int_graduates') }}
-    where school_prefecture_code is not null
+    {{ graduates_by_school_region() }}
 ),
 
 counts as (
-    select
-        {{ rollup_level('school_prefecture_code', "'prefecture'", "'province'") }} as region_level,
-        {{ rollup_code('school_prefecture_code', 'school_province_code') }} as region_code,
-        major_code,
-        grad_year,
-        sum(graduates) as graduates,
-        {{ placement_round_counts() }},
-        {{ graduates_where('is_employed') }} as employed,
-        -- at province level "the school's city" is any city of the province
-        case
-            when grouping(school_prefecture_code) = 0
-                then {{ graduates_where('is_employed and in_city') }}
-            else {{ graduates_where('is_employed and in_province') }}
-        end as employed_in_school_city,
-        {{ graduates_where('is_employed and in_province') }} as employed_in_school_province,
-        {{ graduates_where('is_employed and outside_province') }} as employed_outside_province,
-        {{ graduates_where('is_employed and region_unknown') }} as employed_region_unknown
-    from graduates_by_school_region
-    -- two grouping sets: (prefecture, province, major, year) and (province, major, year)
-    group by school_province_code, major_code, grad_year, rollup(school_prefecture_code)
+    {{ school_region_counts('graduates_by_school_region') }}
 )
 
 select
