@@ -87,3 +87,28 @@
     ) as ranked
     where slice_rank = 1
 {%- endmacro %}
+
+
+{#- The body of the grain-overlap tests (tests/assert_*_grains_do_not_overlap.sql): the cells of the table of
+    counts `counts` (a relation with a column `source_file`) that `described` (the same facts at the finer
+    grain) also describes, matched on `key` ({column of counts: column of described}), with the sum of their
+    `measure` (`<measure>_left_out`) and the first counts file that delivered them. The model reading both
+    takes the finer grain and leaves these cells out. -#}
+{% macro counted_cells_left_out(counts, described, key, measure) -%}
+select
+    {%- for column in key %}
+    c.{{ column }},
+    {%- endfor %}
+    sum(c.{{ measure }}) as {{ measure }}_left_out,
+    min(c.source_file) as counts_file
+from {{ counts }} as c
+where
+    exists (
+        select 1 from {{ described }} as d
+        where
+            {%- for column, described_column in key.items() %}
+            {{ 'and ' if not loop.first }}d.{{ described_column }} = c.{{ column }}
+            {%- endfor %}
+    )
+group by all
+{%- endmacro %}

@@ -13,19 +13,8 @@ with counted as (
     left join {{ ref('dim_region_code_map') }} as m on c.region_code = m.region_code
 )
 
-select
-    counted.year,
-    counted.prefecture_code,
-    counted.source,
-    sum(counted.vacancies) as vacancies_left_out,
-    min(counted.source_file) as counts_file
-from counted
-where
-    exists (
-        select 1 from {{ ref('int_vacancies') }} as v
-        where
-            v.posted_year = counted.year
-            and v.prefecture_code = counted.prefecture_code
-            and v.source = counted.source
-    )
-group by counted.year, counted.prefecture_code, counted.source
+{{ counted_cells_left_out(
+    'counted', ref('int_vacancies'),
+    {'year': 'posted_year', 'prefecture_code': 'prefecture_code', 'source': 'source'},
+    'vacancies',
+) }}

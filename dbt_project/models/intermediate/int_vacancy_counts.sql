@@ -7,14 +7,14 @@
 -- vacancies_with_job_seekers, the people wanted of those cells (the numerator of the MOHRSS 求人倍率). A year ×
 -- city × source that postings describe takes no counted cells (the same demand once; the test
 -- assert_vacancy_grains_do_not_overlap reports them).
+{#- the grain of demand: workplace (prefecture, province) × industry 大类 × occupation × year -#}
+{%- set grain = [
+    'prefecture_code', 'province_code', 'industry_division_code', 'occupation_code',
+    'occupation_sub_major_group_code', 'posted_year',
+] %}
 with postings as (
     select
-        prefecture_code,
-        province_code,
-        industry_division_code,
-        occupation_code,
-        occupation_sub_major_group_code,
-        posted_year,
+        {{ grain | join(', ') }},
         source,
         headcount
     from {{ ref('int_vacancies') }}
@@ -42,15 +42,7 @@ cells as (
 ),
 
 counted as (
-    select
-        c.prefecture_code,
-        c.province_code,
-        c.industry_division_code,
-        c.occupation_code,
-        c.occupation_sub_major_group_code,
-        c.posted_year,
-        c.vacancies,
-        c.job_seekers
+    select c.*
     from cells as c
     where
         c.prefecture_code is not null
@@ -65,12 +57,7 @@ counted as (
 
 demand_rows as (
     select
-        prefecture_code,
-        province_code,
-        industry_division_code,
-        occupation_code,
-        occupation_sub_major_group_code,
-        posted_year,
+        {{ grain | join(', ') }},
         headcount as vacancy_headcount,
         1 as vacancy_postings,
         cast(null as bigint) as job_seekers,
@@ -78,12 +65,7 @@ demand_rows as (
     from postings
     union all
     select
-        prefecture_code,
-        province_code,
-        industry_division_code,
-        occupation_code,
-        occupation_sub_major_group_code,
-        posted_year,
+        {{ grain | join(', ') }},
         vacancies as vacancy_headcount,
         cast(null as integer) as vacancy_postings,
         job_seekers,
@@ -92,17 +74,10 @@ demand_rows as (
 )
 
 select
-    prefecture_code,
-    province_code,
-    industry_division_code,
-    occupation_code,
-    occupation_sub_major_group_code,
-    posted_year,
+    {{ grain | join(', ') }},
     cast(sum(vacancy_headcount) as bigint) as vacancy_headcount,
     cast(sum(vacancy_postings) as bigint) as vacancy_postings,
     cast(sum(job_seekers) as bigint) as job_seekers,
     cast(sum(vacancies_with_job_seekers) as bigint) as vacancies_with_job_seekers
 from demand_rows
-group by
-    prefecture_code, province_code, industry_division_code, occupation_code, occupation_sub_major_group_code,
-    posted_year
+group by {{ grain | join(', ') }}

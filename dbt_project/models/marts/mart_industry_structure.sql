@@ -8,6 +8,7 @@
 -- the value added; output_measure says which, and an absent figure is null, never 0. A province's row is the one
 -- delivered for the province itself, else the sum of its cities' rows (cities_reported), null where a city summed
 -- lacks the figure.
+{%- set industry_key = ['region_level', 'region_code', 'year', 'industry_grain', 'industry_code'] %}
 with sectors as (
     select distinct
         sector_code,
@@ -48,11 +49,7 @@ annual as (
 industries as (
     -- the industry's own row when it was reported (a 门类 letter or a sector), else the sum of its 大类
     select
-        region_level,
-        region_code,
-        year,
-        industry_grain,
-        industry_code,
+        {{ industry_key | join(', ') }},
         count(case when delivered_level = 'division' then 1 end) as divisions_rows,
         count(case when delivered_level <> 'division' then 1 end) > 0 as reported_whole,
         sum(case when delivered_level <> 'division' then output_value_100m_cny end) as whole_output,
@@ -65,33 +62,28 @@ industries as (
     group by all
 ),
 
-cities as (
+reported as (
+    -- the figures of a region × industry as published: reported whole, or the sum of its 大类
     select
-        region_level,
-        region_code,
-        year,
-        industry_grain,
-        industry_code,
-        case when reported_whole then whole_output else divisions_output end as output_value,
-        case when reported_whole then whole_value_added else divisions_value_added end as value_added,
-        case when reported_whole then whole_employment else divisions_employment end as employment,
-        case when reported_whole then 0 else divisions_rows end as divisions_reported,
-        cast(null as integer) as cities_reported
-    from industries
-    where region_level = 'prefecture'
-),
-
-delivered_provinces as (
-    select
-        region_code,
-        year,
-        industry_grain,
-        industry_code,
+        {{ industry_key | join(', ') }},
         case when reported_whole then whole_output else divisions_output end as output_value,
         case when reported_whole then whole_value_added else divisions_value_added end as value_added,
         case when reported_whole then whole_employment else divisions_employment end as employment,
         case when reported_whole then 0 else divisions_rows end as divisions_reported
     from industries
+),
+
+cities as (
+    select
+        *,
+        cast(null as integer) as cities_reported
+    from reported
+    where region_level = 'prefecture'
+),
+
+delivered_provinces as (
+    select *
+    from reported
     where region_level = 'province'
 ),
 

@@ -3,7 +3,22 @@
 -- on the record's level and year (ingestion/major_editions.py has the same rules and quarantines a code of no
 -- edition). The links: seeds/reference/major_code_correspondence.csv (basis, confidence); docs/reference.md.
 -- major_mapping_path: current | mapped_2015_category | mapped_2015_division | mapped_2010_division | unmapped.
-with observed as (
+with graduate_records as (
+    -- both grains of graduate records: microdata and counts
+    select
+        major_code,
+        level,
+        grad_year
+    from {{ ref('stg_graduate_destinations') }}
+    union all
+    select
+        major_code,
+        level,
+        grad_year
+    from {{ ref('stg_graduate_destination_counts') }}
+),
+
+observed as (
     select distinct
         'enrolment' as record_kind,
         major_code,
@@ -16,14 +31,7 @@ with observed as (
         major_code,
         level,
         grad_year as year
-    from {{ ref('stg_graduate_destinations') }}
-    union
-    select distinct
-        'graduates' as record_kind,
-        major_code,
-        level,
-        grad_year as year
-    from {{ ref('stg_graduate_destination_counts') }}
+    from graduate_records
 ),
 
 links as (
