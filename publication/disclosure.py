@@ -258,16 +258,7 @@ def mask_cells(
             reason=pl.when(pl.col("_pick").fill_null(False)).then(pl.lit("secondary")).otherwise("reason"),
         ).drop("_pick")
     masked = cells.filter("masked").select("row_id", "column", "reason")
-    derived = [(c, deps, "rate") for c, deps in policy.rates.items()]
-    derived += [(c, deps, "withheld") for c, deps in policy.withheld.items()]
-    derived_masks = [
-        masked.filter(pl.col("column").is_in(list(deps)))
-        .select("row_id")
-        .unique()
-        .with_columns(column=pl.lit(column), reason=pl.lit(reason))
-        for column, deps, reason in derived
-    ]
-    return pl.concat([masked, *derived_masks]) if derived_masks else masked
+    return pl.concat([masked, rate_masks(masked, policy)])
 
 
 def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
