@@ -286,9 +286,13 @@ def _whitepaper_settings(env: Mapping[str, str]) -> WhitepaperSettings:
         if found is None:
             raise ConfigurationError(f"TW_CHROMIUM: {given!r} is not an executable file")
         return WhitepaperSettings(mode, Path(found).resolve())
-    search = env.get("PATH")
+    return WhitepaperSettings(mode, find_chromium(env.get("PATH")))
+
+
+def find_chromium(search: str | None = None) -> Path | None:
+    """The first of :data:`CHROMIUM_NAMES` on the search path ``search`` (None: the process's PATH)."""
     found = next((f for n in CHROMIUM_NAMES if (f := shutil.which(n, path=search)) is not None), None)
-    return WhitepaperSettings(mode, Path(found) if found else None)
+    return Path(found) if found else None
 
 
 def _listen_host(text: str) -> str:

@@ -9,6 +9,25 @@ from pathlib import Path
 TIMEOUT_SECONDS = 180
 
 
+# no sandbox (it needs privileges a container lacks), GPU, network or first-run work: a page printed offline
+HEADLESS_ARGUMENTS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+def headless_command(chromium: Path, profile: Path, *arguments: str) -> list[str]:
+    """The command line of a headless Chromium run with its own profile folder, then ``arguments``."""
+    return [str(chromium), *HEADLESS_ARGUMENTS, f"--user-data-dir={profile}", *arguments]
+
+
 class PdfFailed(RuntimeError):
     """Chromium did not print the page (names the command's exit status and the tail of its output)."""
 
@@ -18,23 +37,14 @@ def print_pdf(chromium: Path, html: Path, pdf: Path, timeout: float = TIMEOUT_SE
     pdf.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="tw-chromium-") as profile:
         proc = subprocess.run(
-            [
-                str(chromium),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}",
+            headless_command(
+                chromium,
+                Path(profile),
                 "--no-pdf-header-footer",
                 "--virtual-time-budget=10000",
                 f"--print-to-pdf={pdf}",
                 html.resolve().as_uri(),
-            ],
+            ),
             capture_output=True,
             text=True,
             timeout=timeout,

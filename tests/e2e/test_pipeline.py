@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import operator
 import re
-import shutil
 from collections.abc import Iterator
 from functools import reduce
 from pathlib import Path
@@ -19,15 +18,18 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.settings import find_chromium
 from devtools.sample import generate
 from ingestion.contracts import GRADUATE_DESTINATIONS
 from ingestion.vocabulary import EMPLOYED_DESTINATIONS
+from publication.whitepaper.pdf import headless_command
 from tests.conftest import REPO
 from tests.postgres_server import Endpoint, embedded_endpoint, server_home
 
 pytestmark = pytest.mark.e2e
 SEEDS = REPO / "dbt_project" / "seeds" / "reference"
 EMPLOYED = list(EMPLOYED_DESTINATIONS)
+CHROMIUM = find_chromium()  # the browser the pipeline prints white papers with (TW_WHITEPAPER_PDF=auto)
 
 
 class Pipeline:
@@ -645,33 +647,22 @@ def test_lists_workbooks_read_back_equal_the_published_marts(pipeline: Pipeline)
     assert leading_zero_codes > 0  # e.g. industry 06 stays "06"
 
 
-@pytest.mark.skipif(
-    not any(shutil.which(b) for b in ("chromium", "chromium-browser")),
-    reason="chromium is not installed (.ci/run installs it)",
-)
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 def test_release_report_renders_in_headless_chromium(pipeline: Pipeline, tmp_path: Path) -> None:
     import subprocess
 
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert CHROMIUM is not None
     shot = tmp_path / "report.png"
     subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
+        headless_command(
+            CHROMIUM,
+            tmp_path / "profile",
             "--hide-scrollbars",
             "--window-size=1280,2000",
             "--virtual-time-budget=5000",
             f"--screenshot={shot}",
             (pipeline.releases / "current" / "report.html").resolve().as_uri(),
-        ],
+        ),
         capture_output=True,
         timeout=120,
         check=False,
@@ -776,9 +767,7 @@ def test_white_papers_one_per_city_listed_with_their_sha256(pipeline: Pipeline) 
         "where region_level = 'prefecture' group by region_code order by region_code"
     )
     assert cities.height >= 2
-    suffixes = (
-        ("html", "pdf") if any(shutil.which(b) for b in ("chromium", "chromium-browser")) else ("html",)
-    )
+    suffixes = ("html", "pdf") if CHROMIUM is not None else ("html",)
     for city in cities.iter_rows(named=True):
         for suffix in suffixes:
             rel = f"whitepaper/{city['region_code']}-{city['name']}-{city['year']}.{suffix}"

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from core.settings import ConfigurationError, WhitepaperSettings, load_settings
+from core.settings import ConfigurationError, WhitepaperSettings, find_chromium, load_settings
 from publication.documents import release_documents
 from publication.release import current_release, publish, published_releases, stage_candidate
 from publication.whitepaper import PdfFailed, write_whitepapers
@@ -32,7 +32,7 @@ from publication.whitepaper.data import (
 )
 from publication.whitepaper.figures import MASKED_TEXT, Figure, sentence
 from publication.whitepaper.render import render_html
-from transformation.marts import published
+from tests.databases import candidate_database
 
 SZ, WX = "320500", "320200"
 # the hand-made candidate: table -> rows (columns not given are NULL; suppressed_columns '' unless given)
@@ -282,29 +282,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _columns() -> dict[str, list[tuple[str, str]]]:
-    """Each published table's columns and types, from the dbt declarations (as the candidate holds them)."""
-    return {
-        d.name: [(c.name, (c.data_type or "string").replace("string", "varchar")) for c in d.columns]
-        for d in published()
-    }
-
-
 def make_candidate(path: Path, rows: dict[str, list[dict[str, Any]]] = ROWS) -> Path:
-    columns = _columns()
-    con = duckdb.connect(str(path))
-    for table, data in rows.items():
-        cols = columns[table]
-        con.execute(f"create table {table} ({', '.join(f'{n} {t}' for n, t in cols)})")
-        for r in data:
-            row = {"suppressed_columns": "", **r} if any(n == "suppressed_columns" for n, _ in cols) else r
-            names = list(row)
-            con.execute(
-                f"insert into {table} ({', '.join(names)}) values ({', '.join('?' * len(names))})",
-                [row[n] for n in names],
-            )
-    con.close()
-    return path
+    return candidate_database(path, rows)
 
 
 @pytest.fixture(scope="module")
@@ -530,7 +509,7 @@ def test_pdf_settings(tmp_path: Path) -> None:
     assert load_settings({"PATH": str(tmp_path), "TW_WHITEPAPER_PDF": "required"}).whitepaper.prints_pdf
 
 
-CHROMIUM = next((b for b in ("chromium", "chromium-browser") if shutil.which(b)), None)
+CHROMIUM = find_chromium()
 PDFTOTEXT = shutil.which("pdftotext")
 
 
@@ -546,7 +525,7 @@ def test_a_paper_prints_to_pdf_in_headless_chromium(tmp_path: Path) -> None:
     written = write_whitepapers(
         release,
         {"release_id": "r1"},
-        WhitepaperSettings(pdf="required", chromium=Path(shutil.which(CHROMIUM))),
+        WhitepaperSettings(pdf="required", chromium=CHROMIUM),
     )
     pdf = release / "whitepaper" / "320500-苏州市-2024.pdf"
     assert pdf in written and pdf.stat().st_size > 10_000
