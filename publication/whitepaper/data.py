@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from publication.whitepaper.content import Chart, City, Column, SectionContent, Table
-from publication.whitepaper.figures import MASKED_TEXT, Figure, figure, masked_columns, sentence
+from publication.whitepaper.figures import MASKED_TEXT, Figure, Sentence, figure, masked_columns, sentence
 
 TOP = 10
 Row = dict[str, Any]
@@ -86,6 +86,17 @@ def _no_rows(key: str, title: str, mart: str, city: City) -> SectionContent:
     )
 
 
+def _one_table(
+    key: str,
+    title: str,
+    said: Sequence[Sentence],
+    table: tuple[str, str, Sequence[Column], Sequence[Row]],
+    charts: tuple[Chart, ...] = (),
+) -> SectionContent:
+    """A section of sentences and one table (mart, caption, columns, rows), with its charts."""
+    return SectionContent(key, title, tuple(said), (_table(*table),), charts)
+
+
 # --- sections ------------------------------------------------------------------------------------------
 
 
@@ -130,15 +141,11 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         Column("增加值占比", "value_added_share", "share"),
         Column("从业人员（万人）", "employment_10k", "amount"),
     )
-    return SectionContent(
+    return _one_table(
         key,
         title,
-        tuple(said),
-        (
-            _table(
-                mart, "各门类产值、增加值与从业人员 Output, value added and employment by 门类", columns, data
-            ),
-        ),
+        said,
+        (mart, "各门类产值、增加值与从业人员 Output, value added and employment by 门类", columns, data),
         (
             Chart(
                 "产值占比 Output share by 门类",
@@ -184,11 +191,11 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("岗位供需比 vacancies per graduate", "vacancies_per_graduate", "ratio"),
         Column("专业对口率 fit", "major_fit_rate", "rate"),
     )
-    return SectionContent(
+    return _one_table(
         key,
         title,
         said,
-        (_table(mart, "需求最多的行业（大类） Industries with the most demand", columns, data),),
+        (mart, "需求最多的行业（大类） Industries with the most demand", columns, data),
         (
             Chart(
                 "需求与供给 Demand and supply by industry",
@@ -241,11 +248,8 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("年底落实率 year-end rate", "year_end_placement_rate", "rate"),
         Column("就业人数 employed", "employed", "count"),
     )
-    return SectionContent(
-        key,
-        title,
-        said,
-        (_table(mart, "按专业类的毕业生 Graduates by major category and major", columns, data),),
+    return _one_table(
+        key, title, said, (mart, "按专业类的毕业生 Graduates by major category and major", columns, data)
     )
 
 
@@ -287,11 +291,11 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
         Column("流向 flow", "flow_type"),
         Column("毕业生 graduates", "graduates", "count"),
     )
-    return SectionContent(
+    return _one_table(
         key,
         title,
         said,
-        (_table(flows_mart, "本市院校毕业生的主要流向 Main paths of the city's graduates", columns, paths),),
+        (flows_mart, "本市院校毕业生的主要流向 Main paths of the city's graduates", columns, paths),
     )
 
 
@@ -395,11 +399,8 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
         Column("岗位适配率 fit", "job_fit_rate", "rate"),
         Column("贡献度 index", "contribution_index", "index"),
     )
-    return SectionContent(
-        key,
-        title,
-        said,
-        (_table(mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data),),
+    return _one_table(
+        key, title, said, (mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data)
     )
 
 
@@ -421,7 +422,7 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
     if not data:
         return _no_rows(key, title, mart, city)
     columns = tuple(Column(n, n) for n in names if n != "suppressed_columns")
-    return SectionContent(key, title, (), (_table(mart, "专业预警名单 Major warning list", columns, data),))
+    return _one_table(key, title, (), (mart, "专业预警名单 Major warning list", columns, data))
 
 
 @dataclass(frozen=True)
