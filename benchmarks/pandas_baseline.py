@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from core.settings import DBT_PROJECT_DIR
+from ingestion.contracts import FEEDS
 from ingestion.vocabulary import EMPLOYED_DESTINATIONS, PLACED_DESTINATIONS, major_levels
 
 EMPLOYED = list(EMPLOYED_DESTINATIONS)
@@ -483,14 +484,7 @@ def structure_alignment(
     o = read_feed(
         raw_dir,
         "industry_output",
-        [
-            "period",
-            "region_code",
-            "industry_code",
-            "output_value_100m_cny",
-            "value_added_100m_cny",
-            "employment_10k",
-        ],
+        FEEDS["industry_output"].column_names,
         ["period", "region_code", "industry_code"],
     )
     o = o[o["period"].str.len() == 4].copy()

@@ -431,14 +431,7 @@ def _industry_output(world: World, scale: Scale, rng: np.random.Generator) -> pl
                         )
     return pl.DataFrame(
         rows,
-        schema=[
-            "period",
-            "region_code",
-            "industry_code",
-            "output_value_100m_cny",
-            "value_added_100m_cny",
-            "employment_10k",
-        ],
+        schema=FEEDS["industry_output"].column_names,
         orient="row",
     )
 
