@@ -16,18 +16,16 @@ from great_expectations import expectations as gxe
 
 from quality.gate import run_gate, validate
 from quality.suites import SuiteSpec
+from tests.databases import duckdb_file
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
-    path = tmp_path / "t.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute(
+    return duckdb_file(
+        tmp_path / "t.duckdb",
         "create table t as select range as id, range % 7 as v, lpad((range % 100)::varchar, 6, '0') as code, "
-        "case when range = 3 then null else 'a' end as s from range(1000)"
+        "case when range = 3 then null else 'a' end as s from range(1000)",
     )
-    con.close()
-    return path
 
 
 def _suite(*expectations, blocking: bool = True) -> SuiteSpec:

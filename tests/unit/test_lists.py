@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 import yaml
@@ -18,6 +17,7 @@ from publication.lists import (
     load_workbook_declaration,
     write_lists,
 )
+from tests.databases import candidate_database
 from transformation.marts import declarations
 
 RECORD = {
@@ -117,28 +117,22 @@ ROWS = {
     ],
 }
 
+# the sheets of a city's workbook after 说明, in order (publication/lists.yml)
+LIST_SHEETS = (
+    "企业需求清单",
+    "紧缺人才目录（产业）",
+    "紧缺人才目录（职业）",
+    "技术服务清单",
+    "培训资源清单",
+    "专业预警名单",
+)
+
 
 def _candidate(folder: Path, rows: dict[str, list[dict]]) -> Path:
-    """A candidate database with each table created from its dbt contract (every documented column, typed)."""
+    """A candidate folder whose database has each table created from its dbt contract (every documented
+    column, typed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    models = {d.name: d for d in declarations()}
-    con = duckdb.connect(str(folder / "warehouse.duckdb"))
-    for table, table_rows in rows.items():
-        columns = models[table].columns
-        typed = ", ".join(f"{c.name} {c.data_type or 'varchar'}" for c in columns)
-        con.execute(f"create table {table} ({typed})")
-        for row in table_rows:
-            values = (
-                {"suppressed_columns": "", **row}
-                if "suppressed_columns" in {c.name for c in columns}
-                else row
-            )
-            names = list(values)
-            con.execute(
-                f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
-                [values[n] for n in names],
-            )
-    con.close()
+    candidate_database(folder / "warehouse.duckdb", rows)
     return folder
 
 
@@ -179,15 +173,7 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
     folder, _ = written
     path = folder / "lists" / "320500-苏州市.xlsx"
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [
-        "说明",
-        "企业需求清单",
-        "紧缺人才目录（产业）",
-        "紧缺人才目录（职业）",
-        "技术服务清单",
-        "培训资源清单",
-        "专业预警名单",
-    ]
+    assert book.sheetnames == ["说明", *LIST_SHEETS]
     demand = book["企业需求清单"]
     assert demand.freeze_panes == "A2"
     headers = [c.value for c in demand[1]]
@@ -282,14 +268,7 @@ def _declare(tmp_path: Path, **sheet: object) -> Path:
 
 
 def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
-    assert [s.sheet for s in load_workbook_declaration().sheets] == [
-        "企业需求清单",
-        "紧缺人才目录（产业）",
-        "紧缺人才目录（职业）",
-        "技术服务清单",
-        "培训资源清单",
-        "专业预警名单",
-    ]
+    assert [s.sheet for s in load_workbook_declaration().sheets] == list(LIST_SHEETS)
     with pytest.raises(
         ListDeclarationError,
         match=r"紧缺人才目录（产业）: mart_shortage_industries documents no column 'rank'",

@@ -16,6 +16,7 @@ from publication.release import (
     published_releases,
     stage_candidate,
 )
+from tests.databases import duckdb_file
 
 TABLES = (("marts", "m"),)
 
@@ -175,13 +176,11 @@ def test_documents_are_listed_and_a_failing_one_publishes_nothing(tmp_path: Path
 def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) -> None:
     """A BI tool reading the DuckDB file or the Parquet manifest sees each column's dbt description, with the
     caveat that 岗位供需比 is not the official 求人倍率."""
-    build = tmp_path / "build.duckdb"
-    con = duckdb.connect(str(build))
-    con.execute(
+    build = duckdb_file(
+        tmp_path / "build.duckdb",
         "create schema marts; create table marts.mart_shortage_occupations as "
-        "select '6-22' as occupation_code, 2.5::double as vacancies_per_graduate"
+        "select '6-22' as occupation_code, 2.5::double as vacancies_per_graduate",
     )
-    con.close()
     releases = tmp_path / "releases"
     tables = (("marts", "mart_shortage_occupations"),)
     record = publish(stage_candidate(build, releases, "r1", tables), releases, [], [_gate(tmp_path, True)])
