@@ -873,6 +873,15 @@ def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
         ],
         "left_province",
     )
+    # the published grain: outside the home provinces (those of the schools), origin and employer by province
+    home = set(g["school_province_code"].dropna())
+    for who in ("origin", "employer"):
+        known = f[f"{who}_region_code"].notna()
+        at_home = f[f"{who}_province_code"].isin(home)
+        f[f"{who}_region_level"] = pd.Series(
+            np.where(at_home, "prefecture", "province"), index=f.index
+        ).where(known)
+        f[f"{who}_region_code"] = f[f"{who}_region_code"].where(at_home | ~known, f[f"{who}_province_code"])
     flows = f.groupby(list(f.columns), dropna=False).size().rename("graduates").reset_index()
     region = ref["dim_region"]
     for who in ("origin", "school", "employer"):

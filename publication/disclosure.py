@@ -28,7 +28,9 @@ Not covered: relations *between* published tables (e.g. the sum over schools in
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,8 @@ import duckdb
 import polars as pl
 
 from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
+
+log = logging.getLogger(__name__)
 
 # The protection level (docs/disclosure.md): the adversary's feasible interval of every cell that primary
 # suppression masks must be at least this many persons wide. Declared here only; the attack reads it.
@@ -307,7 +311,9 @@ def protect_linked(
     :func:`exposed` (every sensitive cell, ``0 < value < k``, narrower than ``width``, and any other whose
     narrow interval may hold a count under k), mask in each of its relations the smallest published
     member (non-zero first; if every member is masked already, one relation further out; more at once
-    when a round made no progress); repeat. Returns the added cells (``table``, ``row_id``, ``column``,
+    when a round made no progress; for a cell narrow again, its neighbours' relations too; for a cell the
+    LP pinned, the published members of its proof, :func:`_published_in_proofs`); repeat. Returns the added
+    cells (``table``, ``row_id``, ``column``,
     ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only widens), so
     each round bounds only the cells still exposed."""
     from publication import disclosure_lp
@@ -317,19 +323,49 @@ def protect_linked(
     pending: pl.Series | None = None
     fixed = (cell_frame(frames, marts), relation_terms(frames, marts))
     stalled = 0  # rounds in a row that left as many cells narrow: open more neighbours at once
+    times_narrow: dict[int, int] = {}  # cell → rounds it was found narrow
     last = -1
-    for _ in range(max_rounds):
+    for round_number in range(1, max_rounds + 1):
         cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False, fixed=fixed)
         if pending is None:
-            pending = cells.filter("masked")["cell"]
-        found = disclosure_lp.intervals(cells, terms, rows, targets=pending, width=width, witness=True)
+            # a cell whose true count is k + width or more is never exposed (a narrow interval around it
+            # holds no count under k): it stays an unknown of the system but needs no bounds of its own
+            pending = cells.filter(pl.col("masked") & (pl.col("value") < k + width))["cell"]
+        started = time.perf_counter()
+        proofs: dict[int, list[list[tuple[int, float]]]] = {}
+        found = disclosure_lp.intervals(
+            cells, terms, rows, targets=pending, width=width, witness=True, binding=proofs
+        )
         narrow = found.filter(exposed(k, width))
+        log.info(
+            "disclosure: round %d, %d masked cells audited in %.1f s, %d exposed",
+            round_number,
+            pending.len(),
+            time.perf_counter() - started,
+            narrow.height,
+        )
+        if log.isEnabledFor(logging.DEBUG) and not narrow.is_empty():
+            log.debug("disclosure: exposed %s", narrow.join(cells, on="cell").head(8).to_dicts())
         if narrow.is_empty():
             return pl.concat(added) if added else masked.clear()
         stalled = stalled + 1 if last >= 0 and narrow.height >= last else 0
         last = narrow.height
         pending = narrow["cell"]
-        picks = _neighbours_to_mask(cells, terms, narrow["cell"], 1 + stalled)
+        # a cell the LP pinned: mask what its proof names; any other (or a proof with nothing published in it)
+        # by its relations, and a cell narrow again after its own relations were opened, its neighbours'
+        # relations too, one relation further out for each round it stayed narrow
+        proven = _published_in_proofs(cells, terms, proofs, 1 + stalled)
+        others = pending.filter(~pending.is_in(proven["origin"].to_list()))
+        for c in others.to_list():
+            times_narrow[c] = times_narrow.get(c, 0) + 1
+        reach = pl.Series([min(times_narrow[c] - 1, 3) for c in others.to_list()], dtype=pl.Int64)
+        picks = pl.concat(
+            [proven.select("cell")]
+            + [
+                _neighbours_to_mask(cells, terms, others.filter(reach == r), 1 + stalled, reach=r)
+                for r in reach.unique().to_list()
+            ]
+        ).unique()
         if picks.is_empty():
             raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
         new = cells.join(picks, on="cell").select("table", "row_id", "column")
@@ -339,6 +375,58 @@ def protect_linked(
         # next round: the cells still exposed, and the new masks (one of them may be narrow itself)
         pending = pl.concat([pending, cells.join(new, on=["table", "row_id", "column"])["cell"]]).unique()
     raise RuntimeError(f"disclosure: linked protection did not settle in {max_rounds} rounds")
+
+
+def _published_in_proofs(
+    cells: pl.DataFrame, terms: pl.DataFrame, proofs: dict[int, list[list[tuple[int, float]]]], per_proof: int
+) -> pl.DataFrame:
+    """Published cells (``cell``) to mask for the cells the LP pinned (``origin``): in each proof (the
+    binding relations of one optimum, weighted by their duals: the combination of published relations
+    that pins the cell), its ``per_proof`` smallest published members (non-zero first), those that would
+    be the only masked member of another relation (pinned there at once) last. A cell pinned by the
+    difference of two relations (a school's graduates minus its employed) is widened only by a member of
+    that difference."""
+    weights = [
+        (origin, n, relation, dual)
+        for origin, optima in proofs.items()
+        for n, binding in enumerate(optima)
+        for relation, dual in binding
+    ]
+    if not weights:
+        return pl.DataFrame(schema={"origin": pl.Int64, "cell": pl.Int64})
+    frame = pl.DataFrame(
+        weights,
+        schema={"origin": pl.Int64, "optimum": pl.Int64, "relation": pl.Int64, "dual": pl.Float64},
+        orient="row",
+    )
+    combined = (
+        frame.join(terms.select("relation", "cell", "coef"), on="relation")
+        .group_by("origin", "optimum", "cell")
+        .agg((pl.col("dual") * pl.col("coef")).sum().alias("weight"))
+        .filter(pl.col("weight").abs() > 1e-9)
+        .join(cells.select("cell", "masked", "value"), on="cell")
+        .filter(~pl.col("masked"))
+    )
+    # a candidate that would be the only masked member of another relation is pinned there at once: last
+    members = terms.select("relation", "cell").unique().join(cells.select("cell", "masked"), on="cell")
+    closed = members.group_by("relation").agg(pl.col("masked").any().alias("open")).filter(~pl.col("open"))
+    pinning = (
+        combined.select("origin", "optimum", "cell")
+        .join(members.select("relation", "cell"), on="cell")
+        .join(closed.select("relation"), on="relation")
+        .join(frame.select("origin", "optimum", "relation"), on=["origin", "optimum", "relation"], how="anti")
+        .group_by("origin", "optimum", "cell")
+        .len("pins")
+    )
+    combined = combined.join(pinning, on=["origin", "optimum", "cell"], how="left").with_columns(
+        pl.col("pins").fill_null(0)
+    )
+    return (
+        combined.sort(pl.col("pins") > 0, pl.col("value") == 0, "value", "cell")
+        .group_by("origin", "optimum", maintain_order=True)
+        .head(per_proof)
+        .select("origin", "cell")
+    )
 
 
 def _closed_within_tables(
@@ -364,11 +452,12 @@ def _closed_within_tables(
 
 
 def _neighbours_to_mask(
-    cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series, per_relation: int = 1
+    cells: pl.DataFrame, terms: pl.DataFrame, narrow: pl.Series, per_relation: int = 1, reach: int = 0
 ) -> pl.DataFrame:
     """Published cells to mask for the narrow cells: in each relation of a narrow cell, its ``per_relation``
     smallest published members (non-zero first); when none is left, those of a masked cell of those
-    relations (up to four relations away)."""
+    relations (up to four relations away). ``reach``: go that many relations further out in any case (a
+    cell still narrow after its own relations were opened is held by its masked neighbours' relations)."""
     state = cells.select("cell", "masked", "value")
     members = terms.select("relation", "cell").unique()
     chosen: list[pl.DataFrame] = []
@@ -392,7 +481,9 @@ def _neighbours_to_mask(
         )
         chosen.append(best.select("cell"))
         frontier = (
-            near.filter(pl.col("masked") & ~pl.col("origin").is_in(best["origin"].to_list()))
+            near.filter(
+                pl.col("masked") & (pl.lit(hop < reach) | ~pl.col("origin").is_in(best["origin"].to_list()))
+            )
             .select("origin", "cell")
             .unique()
         )

@@ -104,3 +104,50 @@ def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
         "select supply, score, rank, suppressed_columns from mart_ranked where code = 'a'"
     ).fetchone()
     assert row is not None and row[:3] == (None, None, None) and "rank" in row[3]
+
+
+def test_a_cell_pinned_by_the_difference_of_two_relations_is_opened_where_the_proof_says() -> None:
+    """A school city's not-employed paths are pinned by graduates − employed (two published totals): the
+    smallest published path of the city (an employed one) is no help, since the employed total pins it; the
+    protector masks what the LP's proof names, the other not-employed path."""
+    paths = MartPolicy(
+        "mart_paths",
+        ("region_code", "kind", "origin"),
+        counts=("graduates",),
+        linked=(
+            Link(
+                Side("mart_paths", "graduates", ("region_code",)),
+                Side("mart_totals", "graduates", ("region_code",)),
+            ),
+            Link(
+                Side("mart_paths", "graduates", ("region_code",), where={"kind": ("employed",)}),
+                Side("mart_totals", "employed", ("region_code",)),
+            ),
+        ),
+    )
+    totals = MartPolicy("mart_totals", ("region_code",), counts=("graduates", "employed"))
+    con = duckdb.connect()
+    con.execute(
+        "create table mart_paths (region_code varchar, kind varchar, origin varchar, graduates bigint, "
+        "suppressed_columns varchar)"
+    )
+    con.execute(
+        "create table mart_totals (region_code varchar, graduates bigint, employed bigint, "
+        "suppressed_columns varchar)"
+    )
+    con.execute(
+        "insert into mart_paths values ('320500', 'employed', 'a', 6, ''), "
+        "('320500', 'employed', 'b', 16, ''), ('320500', 'not_employed', 'a', 3, ''), "
+        "('320500', 'not_employed', 'b', 8, '')"
+    )
+    con.execute("insert into mart_totals values ('320500', 33, 22, '')")
+    marts = (paths, totals)
+
+    apply_to_database(con, K, marts)
+    frames = {
+        t: con.execute(f"select rowid as row_id, * from {t}").pl() for t in ("mart_paths", "mart_totals")
+    }
+    assert frames["mart_paths"]["graduates"].to_list() == [6, 16, None, None]  # the employed paths stay
+    after = attack(frames, marts, masked_cells(frames), width=None).intervals
+    lower, upper = _interval(after, "mart_paths", 2)
+    assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper

@@ -1,5 +1,8 @@
--- 毕业生流动矩阵: graduation year × origin (生源地) × school × employer, at prefecture-level cities, with the
--- kind of move. One row per distinct path; graduates not employed have no employer region.
+-- 毕业生流动矩阵: graduation year × origin (生源地) × school city × employer, with the kind of move. Origins and
+-- employers in a province where the schools are (the home provinces) are prefecture-level cities; elsewhere,
+-- their province (the published grain: city-to-city paths across the country single out graduates,
+-- docs/disclosure.md). The kind of move is decided at city grain first. One row per distinct path; graduates not
+-- employed have no employer region.
 with graduate_paths as (
     select
         grad_year,
@@ -13,31 +16,79 @@ with graduate_paths as (
         graduates
     from {{ ref('int_graduates') }}
     where school_prefecture_code is not null and graduates > 0
+),
+
+classified_paths as (
+    select
+        *,
+        case
+            when not is_employed then 'not_employed'
+            when employer_prefecture_code is null then 'employer_region_unknown'
+            when employer_prefecture_code = school_prefecture_code then 'stayed_in_school_city'
+            when employer_prefecture_code = origin_prefecture_code then 'returned_to_origin'
+            when employer_province_code = school_province_code then 'moved_within_province'
+            else 'left_province'
+        end as flow_type
+    from graduate_paths
+),
+
+home_provinces as (
+    select distinct school_province_code as province_code
+    from graduate_paths
+),
+
+published_grain as (
+    select
+        grad_year,
+        school_prefecture_code,
+        school_province_code,
+        origin_province_code,
+        employer_province_code,
+        flow_type,
+        graduates,
+        case
+            when origin_province_code in (select h.province_code from home_provinces as h) then 'prefecture'
+            else 'province'
+        end as origin_region_level,
+        case
+            when origin_prefecture_code is null then null
+            when origin_province_code in (select h.province_code from home_provinces as h)
+                then origin_prefecture_code
+            else origin_province_code
+        end as origin_region_code,
+        case
+            when employer_province_code in (select h.province_code from home_provinces as h) then 'prefecture'
+            else 'province'
+        end as employer_region_level,
+        case
+            when employer_prefecture_code is null then null
+            when employer_province_code in (select h.province_code from home_provinces as h)
+                then employer_prefecture_code
+            else employer_province_code
+        end as employer_region_code
+    from classified_paths
 )
 
 select
     cast(paths.grad_year as integer) as grad_year,
-    cast(paths.origin_prefecture_code as string) as origin_region_code,
+    cast(case when paths.origin_region_code is not null then paths.origin_region_level end as string)
+        as origin_region_level,
+    cast(paths.origin_region_code as string) as origin_region_code,
     cast(origin_region.region_name as string) as origin_region_name,
     cast(paths.origin_province_code as string) as origin_province_code,
     cast(paths.school_prefecture_code as string) as school_region_code,
     cast(school_region.region_name as string) as school_region_name,
     cast(paths.school_province_code as string) as school_province_code,
-    cast(paths.employer_prefecture_code as string) as employer_region_code,
+    cast(case when paths.employer_region_code is not null then paths.employer_region_level end as string)
+        as employer_region_level,
+    cast(paths.employer_region_code as string) as employer_region_code,
     cast(employer_region.region_name as string) as employer_region_name,
     cast(paths.employer_province_code as string) as employer_province_code,
-    cast(case
-        when not paths.is_employed then 'not_employed'
-        when paths.employer_prefecture_code is null then 'employer_region_unknown'
-        when paths.employer_prefecture_code = paths.school_prefecture_code then 'stayed_in_school_city'
-        when paths.employer_prefecture_code = paths.origin_prefecture_code then 'returned_to_origin'
-        when paths.employer_province_code = paths.school_province_code then 'moved_within_province'
-        else 'left_province'
-    end as string) as flow_type,
+    cast(paths.flow_type as string) as flow_type,
     cast(sum(paths.graduates) as bigint) as graduates,
     {{ suppressed_columns() }}
-from graduate_paths as paths
-left join {{ ref('dim_region') }} as origin_region on paths.origin_prefecture_code = origin_region.region_code
+from published_grain as paths
+left join {{ ref('dim_region') }} as origin_region on paths.origin_region_code = origin_region.region_code
 left join {{ ref('dim_region') }} as school_region on paths.school_prefecture_code = school_region.region_code
-left join {{ ref('dim_region') }} as employer_region on paths.employer_prefecture_code = employer_region.region_code
+left join {{ ref('dim_region') }} as employer_region on paths.employer_region_code = employer_region.region_code
 group by all
