@@ -481,13 +481,6 @@ def _png_is_not_blank(png: bytes) -> bool:
     return len(set(pixels[:: max(1, len(pixels) // 200_000)])) > 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known regression after the stop-24 merges: the linked protection leaves no published retention "
-        "row with employed >= 10 for the report's chart"
-    ),
-)
 def test_release_report_says_what_the_marts_say(pipeline: Pipeline) -> None:
     import re
 
