@@ -5,24 +5,25 @@
 -- 大类 (industry) or the 中类 (occupation) of the city rows equals the graduates of int_graduates whose school
 -- is in a city: no graduate silently drops out of the supply (docs/indicators.md, Talent match).
 -- Supply is stored with 4 decimals per cell, so the total may drift by at most 0.00005 per cell.
+{%- set marts = [
+    {'classification': 'industry', 'model': 'mart_talent_match', 'level': "industry_level = 'division'"},
+    {'classification': 'occupation', 'model': 'mart_talent_match_occupation',
+     'level': "occupation_level = 'sub_major_group'"},
+] %}
 with supply_by_year as (
-    select
-        'industry' as classification,
-        year,
-        sum(graduates_supplied) as supplied,
-        count(*) as cells
-    from {{ ref('mart_talent_match') }}
-    where region_level = 'prefecture' and industry_level = 'division'
-    group by year
-    union all
-    select
-        'occupation' as classification,
-        year,
-        sum(graduates_supplied) as supplied,
-        count(*) as cells
-    from {{ ref('mart_talent_match_occupation') }}
-    where region_level = 'prefecture' and occupation_level = 'sub_major_group'
-    group by year
+    {%- for mart in marts %}
+        select
+            '{{ mart.classification }}' as classification,
+            year,
+            sum(graduates_supplied) as supplied,
+            count(*) as cells
+        from {{ ref(mart.model) }}
+        where region_level = 'prefecture' and {{ mart.level }}
+        group by year
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 graduates_by_year as (
@@ -35,9 +36,12 @@ graduates_by_year as (
 ),
 
 classifications as (
-    select 'industry' as classification
-    union all
-    select 'occupation' as classification
+    {%- for mart in marts %}
+        select '{{ mart.classification }}' as classification
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select

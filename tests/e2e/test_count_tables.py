@@ -17,10 +17,10 @@ suppression on; every published figure here is at least k).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import polars as pl
 import pytest
@@ -29,10 +29,11 @@ import yaml
 from devtools.dbt_cli import run_dbt
 from ingestion.ingest import ingest_inbox
 from ingestion.raw_zone import FileReport
-from publication.release import stage_candidate
+from tests.e2e.conftest import released_rows
 
 pytestmark = pytest.mark.e2e
 
+Rows = Sequence[Sequence[object]]
 GRADUATES = "graduate_destination_counts"
 VACANCIES = "vacancy_counts"
 
@@ -45,7 +46,7 @@ GRADUATE_MERGES = ["A1:I1", "A2:B2", "C2:C3", "D2:E2", "F2:F3", "G2:G3", "H2:H3"
 SUZHOU = ["4132010001", "苏州职业技术学院", "苏州市"]
 WUXI = ["4132020001", "无锡职业技术学院", "无  锡  市"]
 CAR, COMPUTING = ["460701", "汽车制造与试验技术"], ["510201", "计算机应用技术"]
-GRADUATE_XLSX = [
+GRADUATE_XLSX: list[list[object]] = [
     [*SUZHOU, *CAR, "高职专科", "协议和合同就业", "苏州市", 40],
     [*SUZHOU, *CAR, "高职专科", "协议和合同就业", "无锡市", 10],
     [*SUZHOU, *CAR, "高职专科", "升学", None, 8],
@@ -54,7 +55,7 @@ GRADUATE_XLSX = [
     [*SUZHOU, *CAR, "高职专科", "协议和合同就业", "苏洲市", 5],  # a misspelt city: quarantined
     ["合计", None, None, None, None, None, None, None, 94],
 ]
-GRADUATE_CSV = [
+GRADUATE_CSV: list[list[object]] = [
     [*WUXI, *CAR, "高职专科", "协议和合同就业", "无锡市", 30],
     [*WUXI, *CAR, "高职专科", "升学", None, 12],
     ["合计", None, None, None, None, None, None, None, 42],
@@ -65,13 +66,13 @@ VACANCY_HEADER = [
     [None, "代码", "名称", "（人）", "（人）", None],
 ]
 VACANCY_MERGES = ["A1:F1", "A2:A3", "B2:C2", "F2:F3"]
-VACANCY_XLSX = [  # 2024年第三季度
+VACANCY_XLSX: list[list[object]] = [  # 2024年第三季度
     ["苏州市", "6-22", "汽车制造人员", 120, 60, 2.0],
     ["无锡市", "6-22", "汽车制造人员", 80, 100, 0.8],
     ["苏州市", "4-04", "信息传输、软件和信息技术服务人员", 50, 25, 2.0],
     ["合计", None, None, 250, 185, 1.35],
 ]
-VACANCY_CSV = [  # 2024年第四季度
+VACANCY_CSV: list[list[object]] = [  # 2024年第四季度
     ["苏州市", "6-22", "汽车制造人员", 130, 70, 1.86],
     ["无锡市", "6-22", "汽车制造人员", 90, 90, 1.0],
     [
@@ -134,9 +135,7 @@ CASES = [
 ]
 
 
-def _xlsx(
-    path: Path, title: str, header: list[list[object]], body: list[list[object]], merges: list[str]
-) -> None:
+def _xlsx(path: Path, title: str, header: Rows, body: Rows, merges: list[str]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     for row in [[title], *header, *body]:
@@ -146,7 +145,7 @@ def _xlsx(
     book.save(path)
 
 
-def _gbk_csv(path: Path, title: str, header: list[list[object]], body: list[list[object]]) -> None:
+def _gbk_csv(path: Path, title: str, header: Rows, body: Rows) -> None:
     lines = [[title, *[None] * (len(header[0]) - 1)], *header, *body]
     text = "\r\n".join(",".join("" if v is None else str(v) for v in row) for row in lines)
     path.write_bytes(text.encode("gbk"))
@@ -258,28 +257,26 @@ def test_count_tables_as_delivered_appear_unchanged_in_the_published_marts(tmp_p
         build_db=build,
         target_dir=tmp_path / "target",
     )
-    candidate = stage_candidate(
+    outflow, match = released_rows(
         build,
         tmp_path / "releases",
         "20260101T000000Z-counts",
         (("marts", "mart_talent_outflow"), ("marts", "mart_talent_match_occupation")),
+        (
+            (
+                "select region_level, region_code, major_code, graduates, graduates_initial_survey, "
+                "placed_initial, employed, employed_in_school_city, employed_in_school_province, "
+                "suppressed_columns from mart_talent_outflow where grad_year = 2024 order by all"
+            ),
+            (
+                "select region_level, region_code, occupation_code, vacancy_headcount, job_seekers, "
+                "vacancies_with_job_seekers, job_vacancy_ratio from mart_talent_match_occupation "
+                "where year = 2024 and occupation_level = 'sub_major_group' and vacancy_headcount > 0 "
+                "order by all"
+            ),
+        ),
         suppression_k=5,
     )
-    con = duckdb.connect(str(candidate.database), read_only=True)
-    try:
-        outflow = con.sql(
-            "select region_level, region_code, major_code, graduates, graduates_initial_survey, "
-            "placed_initial, employed, employed_in_school_city, employed_in_school_province, "
-            "suppressed_columns from mart_talent_outflow where grad_year = 2024 order by all"
-        ).fetchall()
-        match = con.sql(
-            "select region_level, region_code, occupation_code, vacancy_headcount, job_seekers, "
-            "vacancies_with_job_seekers, job_vacancy_ratio from mart_talent_match_occupation "
-            "where year = 2024 and occupation_level = 'sub_major_group' and vacancy_headcount > 0 "
-            "order by all"
-        ).fetchall()
-    finally:
-        con.close()
     # each cell of the graduate tables, summed as the mart sums it: graduates; surveyed and placed in the
     # initial round (reference date 31 Aug); employed; of them in the school's city and province
     assert outflow == [
