@@ -22,6 +22,7 @@ from devtools.dbt_cli import run_dbt
 from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
 from orchestration.assets.publication import _inputs
+from publication.disclosure import policies, relation_violations
 from publication.release import major_code_mapping
 
 pytestmark = pytest.mark.e2e
@@ -149,6 +150,15 @@ def test_a_2015_coded_graduate_counts_in_supply_under_its_2021_category(tmp_path
             ).fetchone()[0]
             for mart, column, levels in marts
         }
+        # the disclosure declarations hold on the exact figures: each mart's supply over a level of a region
+        # and year (the unmapped row included) equals mart_talent_outflow's graduates (linked)
+        talent_marts = tuple(
+            p for p in policies() if p.table in {m for m, _, _ in marts} | {"mart_talent_outflow"}
+        )
+        frames = {
+            p.table: con.execute(f"select rowid as row_id, * from marts.{p.table}").pl() for p in talent_marts
+        }
+        violations = relation_violations(frames, talent_marts)
         # an unmapped row is never ranked as a shortage nor proposed as a new major
         listed_unmapped = con.execute(
             "select (select count(*) from marts.mart_shortage_industries where industry_code = 'unmapped') "
@@ -168,3 +178,5 @@ def test_a_2015_coded_graduate_counts_in_supply_under_its_2021_category(tmp_path
     for mart, supply in supply_of_city.items():
         assert float(supply) == pytest.approx(float(graduates_of_city), abs=1e-3), mart
     assert listed_unmapped == 0
+    assert len(talent_marts) == 3 and any(p.linked for p in talent_marts)
+    assert violations.is_empty(), violations
