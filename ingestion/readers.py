@@ -288,6 +288,24 @@ def read_feed_file(path: Path, contract: FeedContract, profile: SourceProfile | 
 _SUSPECT = r"计|全|注|来源|说明|(?i)total|note|source"
 
 
+def _additive_columns(
+    contract: FeedContract, columns: Sequence[str], profile: SourceProfile | None
+) -> list[str]:
+    """The columns a total row sums: numbers with a unit that adds up (persons, 亿元, hours; not a year, which
+    has no unit, nor a rate such as CNY per month), read from the file (a profile's constant is the same on
+    the total row as on every other: it sums nothing)."""
+    constants = set(profile.constants) if profile is not None else set()
+    return [
+        c.name
+        for c in contract.columns
+        if c.dtype in ("int", "float")
+        and c.unit
+        and " per " not in f" {c.unit} "
+        and c.name in columns
+        and c.name not in constants
+    ]
+
+
 def _kinds(df: pl.DataFrame) -> pl.Series:
     """The kind of each row (:func:`ingestion.layout.row_kind`): data, total, subtotal, note or empty."""
     cells = [pl.col(c) for c in df.columns]
@@ -424,9 +442,7 @@ def build_frame(
                 warnings.append(f"rows {_ranges(numbers)}: {label}")
         if set_aside.filter(pl.col("__kind").is_in(["total", "subtotal"])).height:
             kept = df.filter(pl.col("__kind").is_in(["data", "total", "subtotal"]))
-            numeric = [
-                c.name for c in contract.columns if c.dtype in ("int", "float") and c.name in kept.columns
-            ]
+            numeric = _additive_columns(contract, kept.columns, profile)
             warnings += reconcile_totals(
                 kept["__kind"].to_list(),
                 kept.select(numeric).to_dicts(),

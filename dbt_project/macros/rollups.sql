@@ -38,19 +38,28 @@
     expressions): industry, every row whose GB/T 4754 大类 (the column `industry_division`) is in
     dim_industry, its 门类 the coarse code; occupation, every row with an occupation (the column
     `occupation`), its 大典 中类 (`occupation_sub_major_group`) the fine code and its 大类 the coarse one.
-    The occupation columns default to the names activity_codes gives them. `where` restricts the rows. -#}
+    The occupation columns default to the names activity_codes gives them. `where` restricts the rows.
+    A row whose code (industry_division, occupation) is var unmapped_code (supply the bridge cannot place) is
+    kept with that code at both levels: its own parent, in no dimension. -#}
 {% macro rows_by_classification(
     relation, columns, industry_division, occupation='occupation_code',
     occupation_sub_major_group='occupation_sub_major_group_code', where='true'
 ) -%}
+{%- set unmapped = "'" ~ var('unmapped_code') ~ "'" -%}
+{%- set industry = 'r.' ~ industry_division -%}
+{%- set occupation_column = 'r.' ~ occupation -%}
 {%- set classifications = [
     {'name': 'industry', 'fine_level': 'division', 'coarse_level': 'section',
-     'fine_code': 'r.' ~ industry_division, 'coarse_code': 'i.section_code',
-     'join': 'inner join ' ~ ref('dim_industry') ~ ' as i on r.' ~ industry_division ~ ' = i.industry_code',
-     'condition': 'true'},
+     'fine_code': industry,
+     'coarse_code': 'case when ' ~ industry ~ ' = ' ~ unmapped ~ ' then ' ~ unmapped ~ ' else i.section_code end',
+     'join': 'left join ' ~ ref('dim_industry') ~ ' as i on ' ~ industry ~ ' = i.industry_code',
+     'condition': '(i.industry_code is not null or ' ~ industry ~ ' = ' ~ unmapped ~ ')'},
     {'name': 'occupation', 'fine_level': 'sub_major_group', 'coarse_level': 'major_group',
-     'fine_code': 'r.' ~ occupation_sub_major_group, 'coarse_code': occupation_major_group('r.' ~ occupation),
-     'join': '', 'condition': 'r.' ~ occupation ~ ' is not null'},
+     'fine_code': 'case when ' ~ occupation_column ~ ' = ' ~ unmapped ~ ' then ' ~ unmapped
+        ~ ' else r.' ~ occupation_sub_major_group ~ ' end',
+     'coarse_code': 'case when ' ~ occupation_column ~ ' = ' ~ unmapped ~ ' then ' ~ unmapped
+        ~ ' else ' ~ occupation_major_group(occupation_column) ~ ' end',
+     'join': '', 'condition': occupation_column ~ ' is not null'},
 ] -%}
 {%- for c in classifications %}
     select

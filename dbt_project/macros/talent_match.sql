@@ -6,9 +6,13 @@
     code_attributes (from dim_<classification>) are published after the region's and the code's name;
     with_postings publishes vacancy_postings. vacancies_per_graduate is 0 where there is supply and no posting,
     null only where there is no supply. job_vacancy_ratio is the MOHRSS 求人倍率 (需求人数 ÷ 求职人数) over the
-    counted cells that delivered job seekers (vacancy_counts), null where none did (job_seekers 0). -#}
+    counted cells that delivered job seekers (vacancy_counts), null where none did (job_seekers 0).
+    The row of code var unmapped_code (at both code levels) holds the supply the bridge cannot place: its name
+    says so, each code attribute is the unmapped code too (its own parent), and vacancies_per_graduate is null
+    (no demand is ever classified there). -#}
 {% macro talent_match_mart(classification, region_attributes=[], code_attributes=[], with_postings=false) -%}
 {%- set c = classification -%}
+{%- set is_unmapped = "counts.code = '" ~ var('unmapped_code') ~ "'" -%}
 with counts as (
     select
         region_level,
@@ -37,9 +41,11 @@ select
     {%- endfor %}
     cast(counts.code_level as string) as {{ c }}_level,
     cast(counts.code as string) as {{ c }}_code,
-    cast(d.{{ c }}_name as string) as {{ c }}_name,
+    cast(
+        case when {{ is_unmapped }} then '{{ unmapped_name(c) }}' else d.{{ c }}_name end as string
+    ) as {{ c }}_name,
     {%- for attribute in code_attributes %}
-    cast(d.{{ attribute }} as string) as {{ attribute }},
+    cast(case when {{ is_unmapped }} then counts.code else d.{{ attribute }} end as string) as {{ attribute }},
     {%- endfor %}
     cast(counts.year as integer) as year,
     cast(round(counts.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
@@ -48,7 +54,10 @@ select
     cast(counts.vacancy_postings as bigint) as vacancy_postings,
     {%- endif %}
     cast(
-        {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }} as double
+        case
+            when not {{ is_unmapped }}
+                then {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }}
+        end as double
     ) as vacancies_per_graduate,
     cast(counts.job_seekers as bigint) as job_seekers,
     cast(counts.vacancies_with_job_seekers as bigint) as vacancies_with_job_seekers,
@@ -65,4 +74,14 @@ select
 from counts
 left join {{ ref('dim_region') }} as r on counts.region_code = r.region_code
 left join {{ ref('dim_' ~ c) }} as d on counts.code = d.{{ c }}_code
+{%- endmacro %}
+
+
+{#- The name of the unmapped row of a classification (var unmapped_code), Chinese and English. -#}
+{% macro unmapped_name(classification) -%}
+    {%- if classification == 'industry' -%}
+    未能对应行业的毕业生 (graduates the major→industry bridge cannot place)
+    {%- else -%}
+    未能对应职业的毕业生 (graduates the major→occupation bridge cannot place)
+    {%- endif -%}
 {%- endmacro %}

@@ -45,6 +45,24 @@ YEARS = range(2000, 2025)
 MATCH_ROWS = REGIONS * len(YEARS)
 
 
+def released_rows(
+    build: Path,
+    releases: Path,
+    release_id: str,
+    tables: tuple[tuple[str, str], ...],
+    queries: tuple[str, ...],
+    suppression_k: float = 0,
+) -> list[list[tuple]]:
+    """Stage ``tables`` of ``build`` as a release candidate (small-cell suppression at ``suppression_k``) and
+    return the rows of each query on it: the figures as published."""
+    candidate = stage_candidate(build, releases, release_id, tables, suppression_k=suppression_k)
+    con = duckdb.connect(str(candidate.database), read_only=True)
+    try:
+        return [con.sql(query).fetchall() for query in queries]
+    finally:
+        con.close()
+
+
 def build_database(path: Path, value: int, extra_column: bool = False) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema marts; create schema reference")

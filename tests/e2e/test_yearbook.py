@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 import xlwt
 import yaml
 
 from devtools.dbt_cli import run_dbt
 from ingestion.ingest import ingest_inbox
-from publication.release import stage_candidate
+from tests.e2e.conftest import released_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -83,22 +82,20 @@ def test_a_yearbook_table_appears_unchanged_in_the_published_province_sector_vie
         build_db=tmp_path / "build.duckdb",
         target_dir=tmp_path / "target",
     )
-    candidate = stage_candidate(
+    (rows,) = released_rows(
         tmp_path / "build.duckdb",
         tmp_path / "releases",
         "20260101T000000Z-yearbook",
         (("marts", "mart_industry_structure"),),  # the mart declares no count of persons: nothing to mask
+        (
+            (
+                "select region_level, region_code, industry_grain, industry_code, output_100m_cny, "
+                "output_measure, output_value_100m_cny, value_added_100m_cny, cities_reported "
+                "from mart_industry_structure "
+                "where year = 2021 order by region_level, region_code, industry_code"
+            ),
+        ),
     )
-    con = duckdb.connect(str(candidate.database), read_only=True)
-    try:
-        rows = con.sql(
-            "select region_level, region_code, industry_grain, industry_code, output_100m_cny, "
-            "output_measure, output_value_100m_cny, value_added_100m_cny, cities_reported "
-            "from mart_industry_structure "
-            "where year = 2021 order by region_level, region_code, industry_code"
-        ).fetchall()
-    finally:
-        con.close()
     expected = []
     for code, city in (("330100", CITIES[0]), ("330200", CITIES[1])):
         for j, sector in sorted(SECTORS.items(), key=lambda kv: kv[1]):

@@ -119,3 +119,27 @@ def test_unsupported_type_is_rejected(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(FeedFileError, match="unsupported file type"):
         read_feed_file(path, VACANCIES)
+
+
+def test_a_total_row_is_reconciled_on_counts_only(tmp_path: Path) -> None:
+    """A 合计 row sums the counts of the rows above it; a year, whether a column of the file or a constant of
+    the profile, and a rate sum nothing: only a count that does not add up is reported."""
+    from ingestion.contracts import FEEDS
+    from ingestion.profiles import parse_profile
+
+    contract = FEEDS["graduate_destination_counts"]
+    path = tmp_path / "counts.csv"
+    header = "学校代码,专业代码,层次,毕业去向,统计截止日期,毕业生人数"
+    rows = ["S001,460701,higher,further_study,2024-08-31,6", "S001,460701,higher,not_employed,2024-08-31,7"]
+    for total, reported in ((13, False), (14, True)):
+        path.write_text("\n".join([header, *rows, f"合计,,,,,{total}"]), "utf-8")
+        profile = parse_profile(
+            tmp_path / "counts.profile.yml",
+            "files: counts.csv\nconstants: {grad_year: '2024', school_region_code: '320500'}\n",
+            contract,
+        )
+        warnings = read_feed_file(path, contract, profile).warnings
+        assert "rows 4: total rows (合计/总计) were not read as data" in warnings
+        assert not [w for w in warnings if "grad_year" in w], warnings
+        mismatch = "row 4 (total): column graduates is 14, but the 2 rows it covers add up to 13"
+        assert (mismatch in warnings) is reported, warnings

@@ -4,34 +4,45 @@
 -- graduate employment. A count is null where nothing of its kind falls in the cell (the marts decide how
 -- to publish that). mart_talent_match and mart_talent_match_occupation read their classification. The three
 -- kinds of rows, each classified both ways, are rolled up together: a cell is there where any kind has a row.
-with bridges as (
+-- Supply the bridge cannot place is the row of code var unmapped_code (at both code levels) of its region and
+-- year: graduates_supplied summed over the codes of a level is every graduate of the region's schools.
+with supplying_graduates as (
     select
+        school_prefecture_code as prefecture_code,
+        school_province_code as province_code,
+        grad_year as year,
         higher_major_category_code,
-        industry_code,
-        cast(null as string) as occupation_code,
-        weight
-    from {{ ref('bridge_major_industry') }}
-    union all
-    select
-        higher_major_category_code,
-        cast(null as string) as industry_code,
-        occupation_code,
-        weight
-    from {{ ref('bridge_major_occupation') }}
+        graduates
+    from {{ ref('int_graduates') }}
+    where school_prefecture_code is not null and graduates > 0
 ),
 
 bridged_graduates as (
+    -- each graduate (or counted cell) once per classification, spread over the bridge's codes by weight; one
+    -- the bridge cannot place (no 2021 专业类: path mapped_*_division or unmapped; or a 专业类 without a link)
+    -- counts whole under var unmapped_code, so that supply over the codes of a level is every graduate
     select
-        g.school_prefecture_code as prefecture_code,
-        g.school_province_code as province_code,
-        g.grad_year as year,
-        b.industry_code,
-        b.occupation_code,
-        b.weight,
+        g.prefecture_code,
+        g.province_code,
+        g.year,
+        coalesce(b.industry_code, '{{ var("unmapped_code") }}') as industry_code,
+        cast(null as string) as occupation_code,
+        coalesce(b.weight, 1) as weight,
         g.graduates
-    from {{ ref('int_graduates') }} as g
-    inner join bridges as b on g.higher_major_category_code = b.higher_major_category_code
-    where g.school_prefecture_code is not null and g.graduates > 0
+    from supplying_graduates as g
+    left join {{ ref('bridge_major_industry') }} as b on g.higher_major_category_code = b.higher_major_category_code
+    union all
+    select
+        g.prefecture_code,
+        g.province_code,
+        g.year,
+        cast(null as string) as industry_code,
+        coalesce(b.occupation_code, '{{ var("unmapped_code") }}') as occupation_code,
+        coalesce(b.weight, 1) as weight,
+        g.graduates
+    from supplying_graduates as g
+    left join {{ ref('bridge_major_occupation') }} as b
+        on g.higher_major_category_code = b.higher_major_category_code
 ),
 
 counted_rows as (
