@@ -18,9 +18,11 @@
     job_seekers                 >= var shortage_min_job_seekers
     vacancies_with_job_seekers  >= var shortage_min_headcount
     vacancies_with_job_seekers  >  job_seekers               (招聘大于求职, the official list's own criterion)
-  gap job_seeker_gap = vacancies_with_job_seekers − job_seekers, ratio job_vacancy_ratio (求人倍率). The
-  graduate columns of such a row are null (its talent-match row has them), as are the job-seeker columns of a
-  graduate-rule row: every published figure of a row is an input of its own rank.
+  gap job_seeker_gap = vacancies_with_job_seekers − job_seekers, ratio job_vacancy_ratio (求人倍率). Such a row
+  also carries its graduate figures (graduates_supplied, shortage_gap, vacancies_per_graduate: the talent-match
+  cell's, for comparison, not its ranking key); a graduate-rule row carries job_seekers and
+  vacancies_with_job_seekers 0 (none delivered, as in the talent match) and null job_seeker_gap and
+  job_vacancy_ratio. Counts are never null here: a published NULL count means masked.
 
   shortage_rank: within region, year and ranking_basis (the two gaps are not comparable), 1 = the largest gap,
   ties broken by the higher ratio, then the lower code; shortage_level 'severe' when the ratio ≥ var
@@ -65,8 +67,13 @@ listed as (
         graduates_supplied,
         shortage_gap,
         vacancies_per_graduate,
+        {%- if with_job_seekers %}
+        coalesce(job_seekers, 0) as job_seekers,
+        coalesce(vacancies_with_job_seekers, 0) as vacancies_with_job_seekers,
+        {%- else %}
         cast(null as bigint) as job_seekers,
         cast(null as bigint) as vacancies_with_job_seekers,
+        {%- endif %}
         cast(null as bigint) as job_seeker_gap,
         cast(null as double) as job_vacancy_ratio,
         shortage_gap as ranking_gap,
@@ -88,9 +95,9 @@ listed as (
         {{ name_column }},
         'job_seekers' as ranking_basis,
         vacancy_headcount,
-        cast(null as decimal(18, 4)) as graduates_supplied,
-        cast(null as decimal(18, 4)) as shortage_gap,
-        cast(null as double) as vacancies_per_graduate,
+        graduates_supplied,
+        shortage_gap,
+        vacancies_per_graduate,
         job_seekers,
         vacancies_with_job_seekers,
         vacancies_with_job_seekers - job_seekers as job_seeker_gap,
