@@ -72,7 +72,7 @@ class MartPolicy:
     row_exists_when: tuple[str, ...] = ()  # counts >= 1 in every row (a row exists only then)
     not_rolled_up: tuple[str, ...] = ()  # counts a hierarchy's parent row does not sum
     linked: tuple[Link, ...] = ()  # the same persons in another mart: equal group sums
-    ranks: Ranking | None = None  # a published ranking by a score of a count
+    ranks: tuple[Ranking, ...] = ()  # published rankings by a score of a count (one per rule of the table)
 
 
 def _province_of_region() -> pl.Expr:
@@ -646,18 +646,23 @@ TERMS_FRAME_SCHEMA = {
 
 
 def rank_rows(
-    frame: pl.DataFrame, policy: MartPolicy, masked_rows: pl.Series
+    frame: pl.DataFrame, policy: MartPolicy, masked_rows: pl.Series, ranking: Ranking | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Inequalities from a published ranking (``ranks``): rows ranked one after the other have scores in
     that order; a row whose rank is withheld (``masked_rows``) sits in a gap, between the published row
     just above the gap's first rank and the one just below its last. Score = n / (d + offset), so
     ``n_a·(d_b + o) ≥ n_b·(d_a + o)``, linear in the d; or score = n − d (``gap``):
     ``d_b − d_a ≥ n_b − n_a``.
+    ``ranking``: one of the policy's rankings (default its first), over the rows its ``where`` selects.
     Returns (terms, row bounds) with string relations."""
-    r = policy.ranks
+    r = ranking if ranking is not None else (policy.ranks[0] if policy.ranks else None)
     if r is None:
         return pl.DataFrame(schema=TERMS_FRAME_SCHEMA), pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
-    data = frame.select(
+    ranked = frame
+    for column, values in r.where.items():
+        ranked = ranked.filter(pl.col(column).cast(pl.String).is_in(list(values)))
+    tag = f"{policy.table}:{policy.ranks.index(r) if r in policy.ranks else 0}"
+    data = ranked.select(
         pl.col("row_id").cast(pl.Int64),
         _group_key(r.by).alias("g"),
         pl.col(r.column).cast(pl.Int64).alias("rank"),
@@ -682,7 +687,7 @@ def rank_rows(
     # ratio: n_a·d_b − n_b·d_a ≥ o·(n_b − n_a); gap: d_b − d_a ≥ n_b − n_a
     terms, bounds = [], []
     for i, (a, na, b, nb) in enumerate(pairs):
-        rel = f"rank:{policy.table}:{i}"
+        rel = f"rank:{tag}:{i}"
         if r.score == "gap":
             terms += [(rel, policy.table, b, r.denominator, 1.0), (rel, policy.table, a, r.denominator, -1.0)]
             bounds.append((rel, nb - na, math.inf))
@@ -798,12 +803,13 @@ def system_of(
             terms.append(rates)
     inequalities = []
     for p in marts:
-        if p.ranks is None:
-            continue
-        hidden_rows = masked.filter((pl.col("table") == p.table) & (pl.col("column") == p.ranks.denominator))
-        t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"])
-        terms.append(t)
-        inequalities.append(b)
+        for r in p.ranks:
+            # a row's rank is withheld when a count it is decided from is masked (default: the denominator)
+            deps = p.withheld.get(r.column, (r.denominator,))
+            hidden_rows = masked.filter((pl.col("table") == p.table) & pl.col("column").is_in(list(deps)))
+            t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"].unique(), r)
+            terms.append(t)
+            inequalities.append(b)
     lp_terms, lp_rows = linked_system(
         cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
     )

@@ -50,22 +50,27 @@ QUERIES = {
           and grad_year = (select max(grad_year) from mart_talent_outflow)
         order by region_name, major_code""",
     # the shortage lists: the three largest gaps per city, industries and occupations apart, latest year (a
-    # rank withheld by disclosure control is not shown)
+    # rank withheld by disclosure control is not shown). An occupation row ranked by the MOHRSS rule
+    # (ranking_basis job_seekers) shows its job-seeker gap, 求人倍率 and job seekers; ranks run per basis.
     "shortage": """
-        select region_name, '产业 industry' as classification, shortage_rank, industry_code as code,
-               industry_name as name, shortage_gap::double as shortage_gap, vacancies_per_graduate,
-               shortage_level, vacancy_headcount, graduates_supplied::double as graduates_supplied
+        select region_name, '产业 industry' as classification, 'graduates_supplied' as ranking_basis,
+               shortage_rank, industry_code as code,
+               industry_name as name, shortage_gap::double as shortage_gap, vacancies_per_graduate as ratio,
+               shortage_level, vacancy_headcount, graduates_supplied::double as supply
         from mart_shortage_industries
         where region_level = 'prefecture' and shortage_rank <= 3
           and year = (select max(year) from mart_shortage_industries)
         union all
-        select region_name, '职业 occupation', shortage_rank, occupation_code, occupation_name,
-               shortage_gap::double, vacancies_per_graduate, shortage_level, vacancy_headcount,
-               graduates_supplied::double
+        select region_name, '职业 occupation', ranking_basis, shortage_rank, occupation_code, occupation_name,
+               coalesce(shortage_gap::double, job_seeker_gap::double),
+               coalesce(vacancies_per_graduate, job_vacancy_ratio), shortage_level,
+               case ranking_basis when 'job_seekers' then vacancies_with_job_seekers
+                   else vacancy_headcount end,
+               coalesce(graduates_supplied::double, job_seekers::double)
         from mart_shortage_occupations
         where region_level = 'prefecture' and shortage_rank <= 3
           and year = (select max(year) from mart_shortage_occupations)
-        order by region_name, classification, shortage_rank""",
+        order by region_name, classification, ranking_basis, shortage_rank""",
 }
 
 
@@ -152,21 +157,30 @@ def _number(value: float | None, spec: str) -> str:
     return SUPPRESSED if value is None else format(value, spec)
 
 
+# the shortage lists' ranking_basis (docs/indicators.md, Shortage lists)
+BASES = {
+    "graduates_supplied": "毕业生供给 graduates (our variant)",
+    "job_seekers": "求职人数 job seekers (MOHRSS 最缺工)",
+}
+
+
 def _shortage_table(rows: list[dict]) -> str:
     head = (
         "<tr><th>城市 city</th><th>分类 classification</th><th>排名 rank</th><th>代码 code</th>"
-        "<th>名称 name</th><th>缺口 gap</th><th>岗位供需比 vacancies per graduate</th><th>等级 level</th>"
+        "<th>名称 name</th><th>口径 basis</th><th>缺口 gap</th>"
+        "<th>岗位供需比 vacancies per graduate / 求人倍率 (MOHRSS)</th><th>等级 level</th>"
         "<th>需求 demand</th>"
-        "<th>供给 supply</th></tr>"
+        "<th>供给 supply (毕业生 graduates / 求职人数 job seekers)</th></tr>"
     )
     body = "".join(
         f"<tr><td>{html.escape(str(r['region_name']))}</td><td>{r['classification']}</td>"
         f"<td>{r['shortage_rank']}</td>"
         f"<td>{html.escape(str(r['code']))}</td><td>{html.escape(str(r['name'] or ''))}</td>"
-        f"<td>{_number(r['shortage_gap'], '.1f')}</td><td>{_number(r['vacancies_per_graduate'], '.2f')}</td>"
+        f"<td>{BASES.get(r['ranking_basis'], r['ranking_basis'])}</td>"
+        f"<td>{_number(r['shortage_gap'], '.1f')}</td><td>{_number(r['ratio'], '.2f')}</td>"
         f"<td>{r['shortage_level']}</td>"
         f"<td>{r['vacancy_headcount']}</td>"
-        f"<td>{_number(r['graduates_supplied'], '.1f')}</td></tr>"
+        f"<td>{_number(r['supply'], '.1f')}</td></tr>"
         for r in rows
     )
     return f"<table class='data' id='shortage-list'>{head}{body}</table>"

@@ -34,8 +34,11 @@ The meta keys (see the comment at the top of each mart's YAML)::
       linked:                         # the same persons counted in another mart (docs/disclosure.md)
       - {column: c, by: [column, ...], where: {column: [value, ...]},
          equals: {mart: m, column: c, by: [column, ...], where: {...}}}   # group sums are equal
-      ranks: {column: rank, by: [column, ...], numerator: n, denominator: d, offset: 1}
-                                      # rank by n / (d + offset) within `by`: published ranks order the rows
+      ranks: {column: rank, by: [column, ...], numerator: n, denominator: d, offset: 1, score: ratio,
+              where: {column: [value, ...]}}
+                                      # rank by n / (d + offset) (score: gap, n − d) within `by`, over
+                                      # the rows matching `where`: published ranks order the rows; a list
+                                      # of them when the rows of one table are ranked by more than one rule
     not_covered:                      # a feed whose rows cannot enter this mart, and why: a release with rows
       feed: reason                    # of that feed marks the mart partial (publication/availability.py)
 """
@@ -99,6 +102,7 @@ class Ranking:
     denominator: str
     offset: float = 1.0
     score: str = "ratio"
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the rows this ranking orders
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class DisclosurePolicy:
     row_exists_when: tuple[str, ...] = ()
     not_rolled_up: tuple[str, ...] = ()
     linked: tuple[Link, ...] = ()
-    ranks: Ranking | None = None
+    ranks: tuple[Ranking, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,12 +291,21 @@ def _link(model: str, where: str, value: Any) -> Link:
     return Link(this, other)
 
 
-def _ranking(model: str, value: Any) -> Ranking | None:
+def _rankings(model: str, value: Any) -> tuple[Ranking, ...]:
     if value is None:
-        return None
+        return ()
+    if isinstance(value, list):
+        return tuple(_ranking(model, v) for v in value)
+    return (_ranking(model, value),)
+
+
+def _ranking(model: str, value: Any) -> Ranking:
     keys = {"column", "by", "numerator", "denominator"}
     if not isinstance(value, Mapping) or not keys <= set(value):
         raise DeclarationError(f"{model}: config.meta.disclosure.ranks needs {sorted(keys)}")
+    filters = value.get("where") or {}
+    if not isinstance(filters, Mapping):
+        raise DeclarationError(f"{model}: config.meta.disclosure.ranks.where must map columns to values")
     return Ranking(
         column=str(value["column"]),
         by=_names(model, "disclosure.ranks.by", value["by"]),
@@ -300,6 +313,9 @@ def _ranking(model: str, value: Any) -> Ranking | None:
         denominator=str(value["denominator"]),
         offset=_number(model, "disclosure.ranks.offset", value.get("offset", 1)),
         score=_score(model, value.get("score", "ratio")),
+        where={
+            str(c): tuple(str(x) for x in (v if isinstance(v, list) else [v])) for c, v in filters.items()
+        },
     )
 
 
@@ -348,7 +364,7 @@ def declaration_of(node: Mapping[str, Any]) -> MartDeclaration:
             linked=tuple(
                 _link(name, f"disclosure.linked[{i}]", v) for i, v in enumerate(d.get("linked") or [])
             ),
-            ranks=_ranking(name, d.get("ranks")),
+            ranks=_rankings(name, d.get("ranks")),
         )
     declaration = MartDeclaration(
         name=name,
@@ -400,8 +416,8 @@ def _named_columns(d: MartDeclaration) -> set[str]:
             *p.not_rolled_up,
             *[x for k in p.linked for x in (k.this.column, *k.this.by, *k.this.where)],
         }
-        if p.ranks is not None:
-            named |= {p.ranks.column, *p.ranks.by, p.ranks.numerator, p.ranks.denominator}
+        for r in p.ranks:
+            named |= {r.column, *r.by, r.numerator, r.denominator, *r.where}
     return named
 
 

@@ -274,10 +274,16 @@ def test_the_published_level_and_rank_declarations_withhold_them_with_masked_inp
     }
     assert {(0, c) for c in withheld} <= masks
     assert not {(1, c) for c in withheld} & masks
-    for table in ("mart_shortage_industries", "mart_shortage_occupations"):
+    # the rank and level of a shortage row are withheld with the count its rule ranks by: the supply, or (the
+    # occupation list's job-seeker rule, MOHRSS 最缺工) the job seekers
+    for table, inputs in (
+        ("mart_shortage_industries", ("graduates_supplied",)),
+        ("mart_shortage_occupations", ("graduates_supplied", "job_seekers")),
+    ):
         shortage = policy_for(table)
         assert set(shortage.withheld) == {"shortage_rank", "shortage_level"}, table
-        assert all(deps == ("graduates_supplied",) for deps in shortage.withheld.values()), table
+        assert all(deps == inputs for deps in shortage.withheld.values()), table
+        assert {r.denominator for r in shortage.ranks} == set(inputs), table
 
 
 def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alike() -> None:

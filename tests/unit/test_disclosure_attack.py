@@ -81,7 +81,7 @@ def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
         ("code",),
         counts=("supply",),
         rates={"score": ("supply",), "rank": ("supply",)},
-        ranks=Ranking("rank", (), "vacancies", "supply", 1.0),
+        ranks=(Ranking("rank", (), "vacancies", "supply", 1.0),),
     )
     con = duckdb.connect()
     con.execute(
@@ -151,3 +151,46 @@ def test_a_cell_pinned_by_the_difference_of_two_relations_is_opened_where_the_pr
     after = attack(frames, marts, masked_cells(frames), width=None).intervals
     lower, upper = _interval(after, "mart_paths", 2)
     assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
+
+
+def test_two_rankings_in_one_table_each_bound_their_own_count_and_are_withheld_with_it() -> None:
+    """The occupation shortage list ranks rows by two rules (ranking_basis): by wanted − seekers where job
+    seekers are delivered (MOHRSS 最缺工), by vacancies − supply elsewhere, each over its own rows. A masked
+    job-seeker count ranked between two published gaps is bounded by them; after protection its interval is
+    wide, its rank is withheld, and the other rule's rows keep theirs."""
+    policy = MartPolicy(
+        "mart_two_rules",
+        ("code",),
+        counts=("supply", "seekers"),
+        withheld={"rank": ("supply", "seekers")},
+        ranks=(
+            Ranking("rank", (), "vacancies", "supply", score="gap", where={"basis": ("graduates",)}),
+            Ranking("rank", (), "wanted", "seekers", score="gap", where={"basis": ("seekers",)}),
+        ),
+    )
+    con = duckdb.connect()
+    con.execute(
+        "create table mart_two_rules (code varchar, basis varchar, rank integer, vacancies bigint, "
+        "supply bigint, wanted bigint, seekers bigint, suppressed_columns varchar)"
+    )
+    # job-seeker rule: gaps 48 (b), 50 − 3 = 47 (a), 46 (c); graduate rule: gaps 50 (x), 30 (y)
+    con.execute(
+        "insert into mart_two_rules values "
+        "('a', 'seekers', 2, null, null, 50, 3, ''), ('b', 'seekers', 1, null, null, 58, 10, ''), "
+        "('c', 'seekers', 3, null, null, 66, 20, ''), "
+        "('x', 'graduates', 1, 100, 50, null, null, ''), ('y', 'graduates', 2, 90, 60, null, null, '')"
+    )
+    frames = {"mart_two_rules": con.execute("select rowid as row_id, * from mart_two_rules").pl()}
+    hidden = count_masks(frames["mart_two_rules"], policy, K).with_columns(table=pl.lit("mart_two_rules"))
+    assert hidden.select("row_id", "column").rows() == [(0, "seekers")]
+    # the rank published: 58 − 10 ≥ 50 − s ≥ 66 − 20 → 2 ≤ s ≤ 4
+    hidden = hidden.select("table", "row_id", "column")
+    published_rank = attack(frames, (policy,), hidden, width=None).intervals
+    assert _interval(published_rank, "mart_two_rules", 0) == (2.0, 4.0)
+    apply_to_database(con, K, (policy,))
+    frames = {"mart_two_rules": con.execute("select rowid as row_id, * from mart_two_rules").pl()}
+    after = attack(frames, (policy,), masked_cells(frames), width=None).intervals
+    lower, upper = _interval(after, "mart_two_rules", 0)
+    assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
+    ranks = dict(con.execute("select code, rank from mart_two_rules").fetchall())
+    assert ranks["a"] is None and ranks["x"] == 1 and ranks["y"] == 2

@@ -148,7 +148,7 @@ def test_unpublishing_a_model_and_changing_a_threshold_reach_every_consumer(tmp_
 
     minimum = {
         e.column: e.min_value
-        for e, _ in suites["mart_shortage_occupations"].expectations
+        for e, _ in suites["mart_shortage_industries"].expectations
         if type(e).__name__ == "ExpectColumnValuesToBeBetween"
     }
     assert minimum["vacancy_headcount"] == 25 and minimum["graduates_supplied"] == 5
