@@ -97,3 +97,22 @@
             and {{ level }} = {{ alias }}.level
             and {{ year }} = {{ alias }}.year
 {%- endmacro %}
+
+{#- mart_graduate_flows' published grain for the origin or the employer (who): 'prefecture' in a home province
+    (one of the provinces in `home_provinces`, a CTE of the calling model), else 'province'; null when the city
+    is unknown. -#}
+{% macro flow_region_level(who) -%}
+    case
+        when {{ who }}_prefecture_code is null then null
+        when {{ who }}_province_code in (select h.province_code from home_provinces as h) then 'prefecture'
+        else 'province'
+    end
+{%- endmacro %}
+
+{#- the code at that grain: the city, or its province -#}
+{% macro flow_region_code(who) -%}
+    case {{ who }}_region_level
+        when 'prefecture' then {{ who }}_prefecture_code
+        when 'province' then {{ who }}_province_code
+    end
+{%- endmacro %}

@@ -37,6 +37,14 @@ home_provinces as (
     from graduate_paths
 ),
 
+located_paths as (
+    select
+        *,
+        {{ flow_region_level('origin') }} as origin_region_level,
+        {{ flow_region_level('employer') }} as employer_region_level
+    from classified_paths
+),
+
 published_grain as (
     select
         grad_year,
@@ -46,41 +54,23 @@ published_grain as (
         employer_province_code,
         flow_type,
         graduates,
-        case
-            when origin_province_code in (select h.province_code from home_provinces as h) then 'prefecture'
-            else 'province'
-        end as origin_region_level,
-        case
-            when origin_prefecture_code is null then null
-            when origin_province_code in (select h.province_code from home_provinces as h)
-                then origin_prefecture_code
-            else origin_province_code
-        end as origin_region_code,
-        case
-            when employer_province_code in (select h.province_code from home_provinces as h) then 'prefecture'
-            else 'province'
-        end as employer_region_level,
-        case
-            when employer_prefecture_code is null then null
-            when employer_province_code in (select h.province_code from home_provinces as h)
-                then employer_prefecture_code
-            else employer_province_code
-        end as employer_region_code
-    from classified_paths
+        origin_region_level,
+        employer_region_level,
+        {{ flow_region_code('origin') }} as origin_region_code,
+        {{ flow_region_code('employer') }} as employer_region_code
+    from located_paths
 )
 
 select
     cast(paths.grad_year as integer) as grad_year,
-    cast(case when paths.origin_region_code is not null then paths.origin_region_level end as string)
-        as origin_region_level,
+    cast(paths.origin_region_level as string) as origin_region_level,
     cast(paths.origin_region_code as string) as origin_region_code,
     cast(origin_region.region_name as string) as origin_region_name,
     cast(paths.origin_province_code as string) as origin_province_code,
     cast(paths.school_prefecture_code as string) as school_region_code,
     cast(school_region.region_name as string) as school_region_name,
     cast(paths.school_province_code as string) as school_province_code,
-    cast(case when paths.employer_region_code is not null then paths.employer_region_level end as string)
-        as employer_region_level,
+    cast(paths.employer_region_level as string) as employer_region_level,
     cast(paths.employer_region_code as string) as employer_region_code,
     cast(employer_region.region_name as string) as employer_region_name,
     cast(paths.employer_province_code as string) as employer_province_code,
