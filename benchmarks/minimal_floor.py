@@ -38,6 +38,7 @@ SEEDS = "p.reference_seeds"  # the pipeline's build database, attached read-only
 VARS = (
     "bridge_version",
     "weighting_rule",
+    "unmapped_code",
     "shortage_min_supply",
     "shortage_min_headcount",
     "shortage_min_ratio",
