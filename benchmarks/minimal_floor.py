@@ -9,8 +9,8 @@ marts share (``_common.sql``: the feeds' latest deliveries, the region-code map,
 of both classifications) are inlined into each statement by name; a piece of SQL written once for several
 places (the latest delivery of a feed, the 专业类 of a major code) is a helper, ``_<helper>.sql``, inlined
 where a query names it as ``{helper(name=value; ...)}``. Reference data (the seeds) is read from the
-pipeline's build database, as the floor copies it; the dbt variables (bridge version, shortage thresholds)
-from ``dbt_project.yml``.
+pipeline's build database, as the floor copies it; the dbt variables (bridge version, unmapped code,
+shortage thresholds) from ``dbt_project.yml``.
 
 The harness checks every mart equals the pipeline's build-database mart row for row
 (:func:`compare_minimal_floor`, through :func:`benchmarks.floor.compare`). The SQL is written from the
@@ -38,6 +38,7 @@ SEEDS = "p.reference_seeds"  # the pipeline's build database, attached read-only
 VARS = (
     "bridge_version",
     "weighting_rule",
+    "unmapped_code",
     "shortage_min_supply",
     "shortage_min_headcount",
     "shortage_min_ratio",

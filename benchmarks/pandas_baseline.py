@@ -41,6 +41,10 @@ REFERENCES = [
     "bridge_major_occupation",
 ]
 DELIVERY = ["source_file", "source_row", "ingested_at"]
+UNMAPPED_NAMES = {  # macros/talent_match.sql, unmapped_name: the row of supply the bridge cannot place
+    "industry": "未能对应行业的毕业生 (graduates the major→industry bridge cannot place)",
+    "occupation": "未能对应职业的毕业生 (graduates the major→occupation bridge cannot place)",
+}
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -299,15 +303,24 @@ def match_counts(
     employment: pd.DataFrame,
     levels: tuple[str, str],
     prefix: str,
+    unmapped: str,
 ) -> pd.DataFrame:
     """Supply, demand and employment of one classification (industry or occupation), rolled up to
     prefecture|province × fine|coarse code × year; NaN where a side has no rows. ``bridge`` maps
-    higher_major_category_code to fine_code and coarse_code with a weight; ``demand`` and ``employment`` hold
+    higher_major_category_code to fine_code and coarse_code with a weight; a graduate whose 专业类 is not in
+    it counts 1 under the code ``unmapped`` at both levels. ``demand`` and ``employment`` hold
     prefecture_code, province_code, fine_code, coarse_code, year, and headcount or major_related."""
     with_school = g[g["school_prefecture_code"].notna()]
     supply = with_school[
         ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
-    ].merge(bridge, on="higher_major_category_code")
+    ].merge(bridge, on="higher_major_category_code", how="left")
+    placed = supply["higher_major_category_code"].isin(set(bridge["higher_major_category_code"]))
+    supply = supply.assign(
+        fine_code=supply["fine_code"].where(placed, unmapped),
+        coarse_code=supply["coarse_code"].where(placed, unmapped),
+        weight=supply["weight"].where(placed, 1.0),
+    )
+    supply = supply[supply["coarse_code"].notna()]  # a link to an industry not in dim_industry counts nowhere
     supply = pd.DataFrame(
         {
             "prefecture_code": supply["school_prefecture_code"],
@@ -337,9 +350,22 @@ def match_counts(
     )
 
 
-def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def unmapped_row(counts: pd.DataFrame, classification: str, unmapped: str) -> pd.DataFrame:
+    """The row of supply the bridge cannot place named as such, without a ratio (no demand is classified
+    there)."""
+    is_unmapped = counts[f"{classification}_code"] == unmapped
+    counts[f"{classification}_name"] = counts[f"{classification}_name"].where(
+        ~is_unmapped, UNMAPPED_NAMES[classification]
+    )
+    counts["vacancies_per_graduate"] = counts["vacancies_per_graduate"].where(~is_unmapped)
+    return counts
+
+
+def talent_match(
+    g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
+) -> pd.DataFrame:
     sections = ref["dim_industry"][["industry_code", "section_code"]]
-    bridge = ref["bridge_major_industry"].merge(sections, on="industry_code")
+    bridge = ref["bridge_major_industry"].merge(sections, on="industry_code", how="left")
     bridge = bridge.rename(columns={"industry_code": "fine_code", "section_code": "coarse_code"})
     demand = v[v["prefecture_code"].notna()].merge(
         sections, left_on="industry_division_code", right_on="industry_code", suffixes=("_v", "")
@@ -360,7 +386,7 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
         }
     )
     keys = ["region_level", "region_code", "industry_level", "industry_code", "year"]
-    counts = match_counts(g, bridge, demand, employment, ("division", "section"), "industry")
+    counts = match_counts(g, bridge, demand, employment, ("division", "section"), "industry", unmapped)
     counts = counts.fillna({c: 0 for c in counts.columns if c not in keys})
     counts = counts.rename(
         columns={
@@ -389,10 +415,13 @@ def talent_match(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame])
         "industry_code",
         {"industry_name": "industry_name", "section_code": "section_code"},
     )
-    return counts.drop(columns=["supplied_micro", "fit_known"])
+    counts["section_code"] = counts["section_code"].where(counts["industry_code"] != unmapped, unmapped)
+    return unmapped_row(counts, "industry", unmapped).drop(columns=["supplied_micro", "fit_known"])
 
 
-def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def talent_match_occupation(
+    g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
+) -> pd.DataFrame:
     bridge = ref["bridge_major_occupation"].rename(columns={"occupation_code": "fine_code"})
     bridge["coarse_code"] = bridge["fine_code"].str.split("-").str[0]
     occupation_codes = {
@@ -412,7 +441,9 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
             "grad_year": "year",
         }
     )
-    counts = match_counts(g, bridge, demand, employment, ("sub_major_group", "major_group"), "occupation")
+    counts = match_counts(
+        g, bridge, demand, employment, ("sub_major_group", "major_group"), "occupation", unmapped
+    )
     supplied = from_micro_rounded(counts["supplied_micro"].astype("Int64")).astype("float64")
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
@@ -423,29 +454,67 @@ def talent_match_occupation(g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])
     counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name"})
     counts = names(counts, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
+    counts = unmapped_row(counts, "occupation", unmapped)
     return counts.drop(columns=["supplied_micro", "demand", "postings", "employed", "fit_known", "related"])
 
 
 def shortage_list(match: pd.DataFrame, classification: str, variables: dict) -> pd.DataFrame:
-    """One shortage list from a talent-match mart's cells (``classification`` 'industry' or 'occupation')."""
+    """One shortage list from a talent-match mart's cells (``classification`` 'industry' or 'occupation').
+
+    Graduate rule: enough supply, demand and vacancies per graduate. The occupation list ranks a cell that
+    delivers job seekers by the job-seeker rule instead (MOHRSS 最缺工: enough job seekers, enough people
+    wanted with them and more than the job seekers), each rule ranked on its own (ranking_basis)."""
     level = {"industry": "division", "occupation": "sub_major_group"}[classification]
     c = match[match[f"{classification}_level"] == level].copy()
-    c = c[
-        (c["graduates_supplied"] >= float(variables["shortage_min_supply"]))
+    c["shortage_gap"] = c["vacancy_headcount"] - c["graduates_supplied"]
+    with_job_seekers = classification == "occupation"
+    if with_job_seekers:
+        has_job_seekers = (c["job_seekers"] > 0) | (c["vacancies_with_job_seekers"] > 0)
+    else:
+        has_job_seekers = pd.Series(False, index=c.index)
+    by_graduates = c[
+        ~has_job_seekers
+        & (c["graduates_supplied"] >= float(variables["shortage_min_supply"]))
         & (c["vacancy_headcount"] >= int(variables["shortage_min_headcount"]))
         & (c["vacancies_per_graduate"] >= float(variables["shortage_min_ratio"]))
-    ]
-    c["shortage_gap"] = c["vacancy_headcount"] - c["graduates_supplied"]
+    ].assign(ranking_basis="graduates_supplied")
+    by_graduates["job_seeker_gap"] = pd.Series(pd.NA, index=by_graduates.index, dtype="Int64")
+    by_graduates["job_vacancy_ratio"] = np.nan
+    by_graduates["ranking_gap"] = by_graduates["shortage_gap"].astype("float64")
+    by_graduates["ranking_ratio"] = by_graduates["vacancies_per_graduate"]
+    by_job_seekers = c[
+        has_job_seekers
+        & (c["job_seekers"] >= int(variables["shortage_min_job_seekers"]))
+        & (c["vacancies_with_job_seekers"] >= int(variables["shortage_min_headcount"]))
+        & (c["vacancies_with_job_seekers"] > c["job_seekers"])
+    ].assign(ranking_basis="job_seekers")
+    by_job_seekers["job_seeker_gap"] = (
+        by_job_seekers["vacancies_with_job_seekers"] - by_job_seekers["job_seekers"]
+    ).astype("Int64")
+    by_job_seekers["ranking_gap"] = by_job_seekers["job_seeker_gap"].astype("float64")
+    by_job_seekers["ranking_ratio"] = by_job_seekers["job_vacancy_ratio"]
+    listed = pd.concat([by_graduates, by_job_seekers], ignore_index=True)
     code = f"{classification}_code"
-    c = c.sort_values(
-        ["region_level", "region_code", "year", "shortage_gap", "vacancies_per_graduate", code],
-        ascending=[True, True, True, False, False, True],
+    rank_within = ["region_level", "region_code", "year", "ranking_basis"]
+    listed = listed.sort_values(
+        [*rank_within, "ranking_gap", "ranking_ratio", code], ascending=[True] * 4 + [False, False, True]
     )
-    c["shortage_rank"] = c.groupby(["region_level", "region_code", "year"]).cumcount() + 1
-    c["shortage_level"] = np.where(
-        c["vacancies_per_graduate"] >= float(variables["shortage_severe_ratio"]), "severe", "shortage"
+    listed["shortage_rank"] = listed.groupby(rank_within).cumcount() + 1
+    listed["shortage_level"] = np.where(
+        listed["ranking_ratio"] >= float(variables["shortage_severe_ratio"]), "severe", "shortage"
     )
-    return c
+    listed = listed.drop(columns=["ranking_gap", "ranking_ratio"])
+    if not with_job_seekers:  # the industry list publishes neither the basis nor the job-seeker columns
+        listed = listed.drop(
+            columns=[
+                "ranking_basis",
+                "job_seekers",
+                "vacancies_with_job_seekers",
+                "job_seeker_gap",
+                "job_vacancy_ratio",
+            ]
+        )
+    return listed
 
 
 def enrolment(raw_dir: Path) -> pd.DataFrame:
@@ -904,8 +973,8 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     v = vacancies(raw_dir, ref)
     e = enrolment(raw_dir)
     a = activity(raw_dir)
-    match = talent_match(g, v, ref)
-    occupation = talent_match_occupation(g, v, ref)
+    match = talent_match(g, v, ref, str(variables["unmapped_code"]))
+    occupation = talent_match_occupation(g, v, ref, str(variables["unmapped_code"]))
     return {
         "mart_talent_match": match,
         "mart_talent_match_occupation": occupation,

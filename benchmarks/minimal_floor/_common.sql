@@ -74,19 +74,24 @@ industry_output as (
     {latest_delivery(feed=industry_output; key=period, region_code, industry_code)}
 ),
 talent_match_rows as (
-    -- the graduates supplied (one row per bridge weight), the postings and the employed graduates
+    -- the graduates supplied (one row per bridge weight, once for each classification; a graduate whose 专业类
+    -- has no link in the bridge counts whole under '{unmapped_code}'), the postings and the employed graduates
     select g.school_prefecture_code as prefecture_code, g.school_province_code as province_code,
-           g.grad_year as year, b.industry_code as industry_division_code, b.occupation_code,
-           b.occupation_code as occupation_sub_major_group_code, cast(b.weight as decimal(38, 18)) as weight,
+           g.grad_year as year, coalesce(b.industry_code, '{unmapped_code}') as industry_division_code,
+           null as occupation_code, null as occupation_sub_major_group_code,
+           coalesce(cast(b.weight as decimal(38, 18)), 1) as weight,
            null::bigint as headcount, false as is_posting, false as is_employment, null::boolean as major_related
     from graduates g
-    join (
-        select major_category_code, industry_code, null as occupation_code, weight
-        from {seeds}.bridge_major_category_industry where mapping_version = '{bridge_version}'
-        union all
-        select major_category_code, null, occupation_code, weight
-        from {seeds}.bridge_major_category_occupation where mapping_version = '{bridge_version}'
-    ) b on b.major_category_code = g.higher_major_category_code
+    left join {seeds}.bridge_major_category_industry b
+      on b.major_category_code = g.higher_major_category_code and b.mapping_version = '{bridge_version}'
+    where g.school_prefecture_code is not null
+    union all
+    select g.school_prefecture_code, g.school_province_code, g.grad_year, null,
+           coalesce(b.occupation_code, '{unmapped_code}'), coalesce(b.occupation_code, '{unmapped_code}'),
+           coalesce(cast(b.weight as decimal(38, 18)), 1), null, false, false, null
+    from graduates g
+    left join {seeds}.bridge_major_category_occupation b
+      on b.major_category_code = g.higher_major_category_code and b.mapping_version = '{bridge_version}'
     where g.school_prefecture_code is not null
     union all
     select prefecture_code, province_code, posted_year, industry_division_code, occupation_code,
@@ -114,7 +119,9 @@ talent_match as (
         round(coalesce(sum(weight), 0), 4)                                                  as graduates_supplied,
         coalesce(sum(headcount), 0)                                                         as vacancy_headcount,
         count(*) filter (where is_posting)                                                  as vacancy_postings,
-        coalesce(sum(headcount), 0) / nullif(cast(round(sum(weight), 4) as double), 0)      as vacancies_per_graduate,
+        case when coarse_code <> '{unmapped_code}'  -- the unmapped row (its own parent) has no demand, no ratio
+             then coalesce(sum(headcount), 0) / nullif(cast(round(sum(weight), 4) as double), 0) end
+                                                                                            as vacancies_per_graduate,
         count(*) filter (where is_employment)                                               as graduates_employed,
         count(*) filter (where is_employment and major_related)                   as employed_major_related,
         count(*) filter (where is_employment and major_related)
@@ -123,10 +130,14 @@ talent_match as (
         '{weighting_rule}'                                                                  as weighting_rule,
         ''                                                                                  as suppressed_columns
     from (
+        -- the unmapped code is kept at both levels (its own parent); any other code must be in ref_industry
         select u.*, 'industry' as classification, 'division' as fine_level, 'section' as coarse_level,
-               u.industry_division_code as fine_code, i.section_code as coarse_code
+               u.industry_division_code as fine_code,
+               case when u.industry_division_code = '{unmapped_code}' then '{unmapped_code}' else i.section_code end
+                   as coarse_code
         from talent_match_rows u
-        join {seeds}.ref_industry i on i.industry_code = u.industry_division_code
+        left join {seeds}.ref_industry i on i.industry_code = u.industry_division_code
+        where i.industry_code is not null or u.industry_division_code = '{unmapped_code}'
         union all
         select u.*, 'occupation', 'sub_major_group', 'major_group', u.occupation_sub_major_group_code,
                split_part(u.occupation_code, '-', 1)
