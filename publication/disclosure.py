@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 # The protection level (docs/disclosure.md): the adversary's feasible interval of every cell that primary
 # suppression masks must be at least this many persons wide. Declared here only; the attack reads it.
 PROTECTION_WIDTH = 3.0
+# bounds on the protector's search for cells to mask, per exposed cell and round (memory: a relation of a
+# flows matrix has hundreds of members; a round that picks fewer only leaves more to the next round)
+NEIGHBOUR_RELATIONS_MAX = 50  # relations, and masked cells passed through, per exposed cell and hop
+PROOF_CANDIDATES_MAX = 20  # published members of a proof weighed
+PROOF_BATCH = 256  # pinned cells whose proofs are weighed at once
 ROUNDING = 5e-5
 
 
@@ -399,15 +404,26 @@ def _published_in_proofs(
         schema={"origin": pl.Int64, "optimum": pl.Int64, "relation": pl.Int64, "dual": pl.Float64},
         orient="row",
     )
-    combined = (
-        frame.join(terms.select("relation", "cell", "coef"), on="relation")
-        .group_by("origin", "optimum", "cell")
-        .agg((pl.col("dual") * pl.col("coef")).sum().alias("weight"))
-        .filter(pl.col("weight").abs() > 1e-9)
-        .join(cells.select("cell", "masked", "value"), on="cell")
-        .filter(~pl.col("masked"))
+    state = cells.select("cell", "masked", "value")
+    origins = frame["origin"].unique().sort()
+    # per batch of pinned cells (a proof over a flows matrix names thousands of members): the smallest
+    # candidates only; of those, one that would be the only masked member of another relation is pinned
+    # there at once: last
+    combined = pl.concat(
+        [
+            frame.filter(pl.col("origin").is_in(origins[i : i + PROOF_BATCH].to_list()))
+            .join(terms.select("relation", "cell", "coef"), on="relation")
+            .group_by("origin", "optimum", "cell")
+            .agg((pl.col("dual") * pl.col("coef")).sum().alias("weight"))
+            .filter(pl.col("weight").abs() > 1e-9)
+            .join(state, on="cell")
+            .filter(~pl.col("masked"))
+            .sort(pl.col("value") == 0, "value", "cell")
+            .group_by("origin", "optimum", maintain_order=True)
+            .head(PROOF_CANDIDATES_MAX)
+            for i in range(0, origins.len(), PROOF_BATCH)
+        ]
     )
-    # a candidate that would be the only masked member of another relation is pinned there at once: last
     members = terms.select("relation", "cell").unique().join(cells.select("cell", "masked"), on="cell")
     closed = members.group_by("relation").agg(pl.col("masked").any().alias("open")).filter(~pl.col("open"))
     pinning = (
@@ -458,34 +474,51 @@ def _neighbours_to_mask(
     smallest published members (non-zero first); when none is left, those of a masked cell of those
     relations (up to four relations away). ``reach``: go that many relations further out in any case (a
     cell still narrow after its own relations were opened is held by its masked neighbours' relations)."""
-    state = cells.select("cell", "masked", "value")
-    members = terms.select("relation", "cell").unique()
+    members = (
+        terms.select("relation", "cell").unique().join(cells.select("cell", "masked", "value"), on="cell")
+    )
+    # per relation, its smallest published members (the only ones a pick can take) and a few masked ones (to
+    # pass through): an exposed cell's search then never holds every member of a flows matrix's relations
+    published = (
+        members.filter(~pl.col("masked"))
+        .sort(pl.col("value") == 0, "value", "cell")
+        .group_by("relation", maintain_order=True)
+        .head(per_relation)
+    )
+    passing = (
+        members.filter(pl.col("masked"))
+        .sort("relation", "cell")
+        .group_by("relation", maintain_order=True)
+        .head(NEIGHBOUR_RELATIONS_MAX)
+        .select("relation", "cell")
+    )
     chosen: list[pl.DataFrame] = []
     frontier = pl.DataFrame({"origin": narrow, "cell": narrow})
     for hop in range(4):
         group = ["origin", "relation"] if hop == 0 else ["origin"]
-        near = (
-            frontier.join(members, on="cell")
+        pairs = (
+            frontier.join(members.select("relation", "cell"), on="cell")
             .select("origin", "relation")
             .unique()
-            .join(members, on="relation")
-            .select("origin", "relation", "cell")
-            .unique()
-            .join(state, on="cell")
+            .sort("origin", "relation")
+            .group_by("origin", maintain_order=True)
+            .head(NEIGHBOUR_RELATIONS_MAX)
         )
         best = (
-            near.filter(~pl.col("masked"))
+            pairs.join(published, on="relation")
             .sort(pl.col("value") == 0, "value", "cell")
             .group_by(*group, maintain_order=True)
             .head(per_relation)
         )
         chosen.append(best.select("cell"))
         frontier = (
-            near.filter(
-                pl.col("masked") & (pl.lit(hop < reach) | ~pl.col("origin").is_in(best["origin"].to_list()))
-            )
+            pairs.join(passing, on="relation")
+            .filter(pl.lit(hop < reach) | ~pl.col("origin").is_in(best["origin"].to_list()))
             .select("origin", "cell")
             .unique()
+            .sort("origin", "cell")
+            .group_by("origin", maintain_order=True)
+            .head(NEIGHBOUR_RELATIONS_MAX)
         )
         if frontier.is_empty():
             break
