@@ -30,14 +30,10 @@
   the gap in the school offer (专业空白), mart_new_major_candidates.
 -#}
 {% macro shortage_list(match_model, level_column, level_value, code_column, name_column, with_job_seekers=false) -%}
+{%- set cell = ['region_level', 'region_code', 'region_name', 'year', code_column, name_column] | join(',\n        ') %}
 with region_cells as (
     select
-        region_level,
-        region_code,
-        region_name,
-        year,
-        {{ code_column }},
-        {{ name_column }},
+        {{ cell }},
         vacancy_headcount,
         graduates_supplied,
         vacancies_per_graduate,
@@ -56,12 +52,7 @@ with region_cells as (
 
 listed as (
     select
-        region_level,
-        region_code,
-        region_name,
-        year,
-        {{ code_column }},
-        {{ name_column }},
+        {{ cell }},
         'graduates_supplied' as ranking_basis,
         vacancy_headcount,
         graduates_supplied,
@@ -87,12 +78,7 @@ listed as (
     {%- if with_job_seekers %}
     union all
     select
-        region_level,
-        region_code,
-        region_name,
-        year,
-        {{ code_column }},
-        {{ name_column }},
+        {{ cell }},
         'job_seekers' as ranking_basis,
         vacancy_headcount,
         graduates_supplied,
