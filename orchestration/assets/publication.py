@@ -1,7 +1,10 @@
 """Release candidate (staged marts), its GX checks (blocking), the publish step, and its PostgreSQL copy."""
 
 import json
+import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,22 +70,50 @@ def build_dbt_docs(target: Path, dbt: DbtCliResource) -> Path:
     return target / "static_index.html"
 
 
+class _ToRunLog(logging.Handler):
+    """Python log records of the publication library into the Dagster run log (e.g. the disclosure
+    protection's round lines)."""
+
+    def __init__(self, log: dg.DagsterLogManager) -> None:
+        super().__init__(logging.INFO)
+        self._log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._log.info(record.getMessage())
+
+
+@contextmanager
+def _publication_logs(context: dg.AssetExecutionContext) -> Iterator[None]:
+    library = logging.getLogger("publication")
+    handler, level = _ToRunLog(context.log), library.level
+    library.addHandler(handler)
+    library.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        library.removeHandler(handler)
+        library.setLevel(level)
+
+
 @dg.asset(
     group_name=GROUP,
     deps=MART_KEYS,
     kinds={"duckdb"},
     description="The marts and dimensions copied into a new, unpublished release database, to be checked.",
 )
-def release_candidate(warehouse: dg.ResourceParam[Warehouse], dbt: DbtCliResource) -> dg.MaterializeResult:
+def release_candidate(
+    context: dg.AssetExecutionContext, warehouse: dg.ResourceParam[Warehouse], dbt: DbtCliResource
+) -> dg.MaterializeResult:
     s = warehouse.settings
     inputs = _inputs(s)
-    candidate = stage_candidate(
-        s.build_db,
-        s.releases_dir,
-        new_release_id(inputs),
-        suppression_k=s.suppression_k,
-        spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
-    )
+    with _publication_logs(context):
+        candidate = stage_candidate(
+            s.build_db,
+            s.releases_dir,
+            new_release_id(inputs),
+            suppression_k=s.suppression_k,
+            spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
+        )
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     docs = build_dbt_docs(s.home / "dbt_docs", dbt)
     (candidate.path / "docs").mkdir(exist_ok=True)
