@@ -177,6 +177,7 @@ class _Component:
             )
         solution = self.highs.getSolution()
         point = np.asarray(solution.col_value)
+        self.binding = []  # no proof from a solve without valid duals (never the last cell's)
         if solution.dual_valid:
             duals = np.asarray(solution.row_dual)
             binding = np.flatnonzero(np.abs(duals) > TOLERANCE)
