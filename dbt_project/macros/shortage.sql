@@ -25,7 +25,10 @@
   job_vacancy_ratio. Counts are never null here: a published NULL count means masked.
 
   shortage_rank: within region, year and ranking_basis (the two gaps are not comparable), 1 = the largest gap,
-  ties broken by the higher ratio, then the lower code; shortage_level 'severe' when the ratio ≥ var
+  ties broken by the higher ratio, then the lower code. The order is taken on the published figures (the gap to
+  4 decimals, the ratio to 6), not on the doubles behind them: bridge-weighted supplies are sums of doubles whose
+  last bits depend on the engine's summation order (DuckDB and Spark differ), and two industries whose gaps are
+  equal as published would otherwise swap ranks between builds; shortage_level 'severe' when the ratio ≥ var
   shortage_severe_ratio. Demand with no or too little graduate supply is not ranked by the graduate rule: it is
   the gap in the school offer (专业空白), mart_new_major_candidates.
 -#}
@@ -111,7 +114,10 @@ select
     {%- endif %}
     cast(row_number() over (
         partition by region_level, region_code, year, ranking_basis
-        order by ranking_gap desc, ranking_ratio desc, {{ code_column }} asc
+        order by
+            cast(ranking_gap as decimal(18, 4)) desc,
+            round(ranking_ratio, 6) desc,
+            {{ code_column }} asc
     ) as integer) as shortage_rank,
     cast(
         case when ranking_ratio >= {{ var('shortage_severe_ratio') }} then 'severe' else 'shortage' end
