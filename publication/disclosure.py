@@ -21,9 +21,9 @@ staged, each published mart goes through :func:`suppress`:
 A masked value is NULL in the published table and its column is listed in ``suppressed_columns``
 (comma-separated, in column order; ``''`` when nothing in the row was masked).
 
-Not covered: relations *between* published tables (e.g. the sum over schools in
-``mart_school_scorecard`` against a region's total in ``mart_talent_outflow``) and interval
-(bounds) attacks on pairs of masked cells; see docs/reliability.md.
+Then, across tables, the linked protection (:func:`protect_linked`): the relations *between* published
+tables (``linked`` in the marts' declarations) and the intervals an adversary's LP finds
+(docs/disclosure.md).
 """
 
 from __future__ import annotations
@@ -538,7 +538,7 @@ def apply_to_database(
     marts = tuple(
         p for p in every if p.counts
     )  # a mart declaring no count of persons (counts: []) masks nothing
-    frames = {p.table: con.execute(f"select rowid as row_id, * from main.{p.table}").pl() for p in marts}
+    frames = read_marts(con, marts)
     counts = pl.concat(
         [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in marts]
     ).select("table", "row_id", "column", "reason")
@@ -571,12 +571,32 @@ def apply_to_database(
         }
         if masks.is_empty():
             continue
-        _update(con, policy.table, masks)
+        _update(con, policy.table, masks.join(frames[policy.table].select("row_id", "_rowid"), on="row_id"))
     return summary
 
 
+def read_marts(
+    con: duckdb.DuckDBPyConnection, marts: tuple[MartPolicy, ...], schema: str = "main"
+) -> dict[str, pl.DataFrame]:
+    """Each mart of ``marts`` in ``con`` (a release's schema ``main``; ``marts`` in the build) with ``row_id``, the row's position in key order,
+    and ``_rowid``, DuckDB's rowid (to write masks back). Numbered by key, not by the rows' physical order,
+    every choice the protection makes (which cell to mask among equals, the order of the LP's rows, hence
+    which optimum HiGHS returns) depends on the figures alone: a DuckDB and a Spark build of the same data,
+    whose tables hold their rows in different orders, publish the same masks."""
+    return {
+        p.table: con.execute(f"select rowid as _rowid, * from {schema}.{p.table}")
+        .pl()
+        .sort(list(p.key), nulls_last=True)
+        .with_row_index("row_id")
+        .with_columns(pl.col("row_id").cast(pl.Int64))
+        for p in marts
+    }
+
+
 def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> None:
-    listed = masks.group_by("row_id").agg(pl.col("column").unique().alias("cols"))
+    """Masks ``masks`` (``_rowid``: DuckDB's rowid, ``column``) in ``table``: NULL, listed in
+    ``suppressed_columns``."""
+    listed = masks.group_by("_rowid").agg(pl.col("column").unique().alias("cols"))
     con.register("_masks", listed.to_arrow())
     hidden = sorted(set(masks["column"]))
     all_columns = [
@@ -593,7 +613,7 @@ def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> 
     sets = ", ".join(f"{c} = case when list_contains(m.cols, '{c}') then null else t.{c} end" for c in hidden)
     con.execute(
         f"update main.{table} t set {sets}, {SUPPRESSED_COLUMNS} = ltrim({listing}, ',') "
-        f"from _masks m where t.rowid = m.row_id"
+        f"from _masks m where t.rowid = m._rowid"
     )
     con.unregister("_masks")
 

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from publication import disclosure_lp
-from publication.disclosure import PROTECTION_WIDTH, MartPolicy, exposed, policies, system_of
+from publication.disclosure import PROTECTION_WIDTH, MartPolicy, exposed, policies, read_marts, system_of
 from transformation.marts import SUPPRESSED_COLUMNS
 
 
@@ -48,15 +48,11 @@ class Attack:
 
 
 def read_release(path: Path, marts: tuple[MartPolicy, ...]) -> dict[str, pl.DataFrame]:
-    """Every published mart of the release, with ``row_id`` (DuckDB's rowid)."""
+    """Every published mart of the release, with ``row_id`` (:func:`publication.disclosure.read_marts`)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-        return {
-            p.table: con.execute(f"select rowid as row_id, * from main.{p.table}").pl()
-            for p in marts
-            if p.table in present
-        }
+        return read_marts(con, tuple(p for p in marts if p.table in present))
     finally:
         con.close()
 
