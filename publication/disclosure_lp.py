@@ -196,6 +196,7 @@ class _Local:
         self.truth = truth
         self.by_row = system.matrix.tocsr()
         self.product = system.matrix @ truth  # each row's value at the truth
+        self.lower = np.where(np.isfinite(system.lower), system.lower, truth)
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
 
@@ -204,8 +205,13 @@ class _Local:
         for _ in range(LOCAL_DEPTH):
             rows = np.unique(self.system.matrix[:, free].indices)
             reached = np.unique(self.by_row[rows, :].indices)
-            # the nearest first: what was free stays free, the new ones in index order up to the cap
+            # the nearest first: what was free stays free; of the new ones, those with the most room below
+            # their true figure first (index order among equals), up to the cap. To widen ``g`` upwards,
+            # each of its relations needs members that can give way downwards; a flows matrix's relation
+            # has thousands of members, most of them single graduates at their lower bound of 1, and taking
+            # them in index order filled the cap with cells that cannot move (docs/disclosure.md)
             new = np.setdiff1d(reached, free, assume_unique=True)
+            new = new[np.argsort(self.lower[new] - self.truth[new], kind="stable")]
             free = np.concatenate([free, new[: max(0, LOCAL_MAX_UNKNOWNS - len(free))]])
             if len(free) >= LOCAL_MAX_UNKNOWNS:
                 break

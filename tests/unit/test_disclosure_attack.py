@@ -4,6 +4,7 @@ and in a ranking, and the linked protection of apply_to_database closes it."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 import polars as pl
 
 from publication.disclosure import PROTECTION_WIDTH, MartPolicy, apply_to_database, count_masks
@@ -194,3 +195,69 @@ def test_two_rankings_in_one_table_each_bound_their_own_count_and_are_withheld_w
     assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
     ranks = dict(con.execute("select code, rank from mart_two_rules").fetchall())
     assert ranks["a"] is None and ranks["x"] == 1 and ranks["y"] == 2
+
+
+def test_the_linked_protection_does_not_depend_on_the_order_of_the_rows() -> None:
+    """The DuckDB and the Spark build hold the same rows in different physical orders: the same cells are
+    masked either way (rows are numbered in key order, so ties and the LP's rows fall alike)."""
+
+    def published(order: list[tuple[str, str, int]]) -> dict[str, list[tuple]]:
+        con = duckdb.connect()
+        con.execute(
+            "create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
+            "suppressed_columns varchar)"
+        )
+        con.execute(
+            "create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)"
+        )
+        con.executemany("insert into mart_schools values (?, ?, ?, '')", order)
+        con.execute("insert into mart_cities values ('320500', 32, ''), ('320100', 52, '')")
+        apply_to_database(con, K, (SCHOOLS, CITIES))
+        return {
+            t: con.execute(f"select * from {t} order by all").fetchall() for t in ("mart_schools", "mart_cities")
+        }
+
+    # 苏州: four schools, one of them under k, two of them equal (the tie the protection must break alike)
+    rows = [
+        ("s1", "320500", 3),
+        ("s2", "320500", 8),
+        ("s3", "320500", 8),
+        ("s4", "320500", 13),
+        ("s5", "320100", 40),
+        ("s6", "320100", 12),
+    ]
+    first, reversed_ = published(rows), published(rows[::-1])
+    assert first == reversed_
+    assert sum(g is None for _, _, g, _ in first["mart_schools"]) >= 2
+
+
+def test_the_local_lp_frees_the_members_that_can_give_way_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flows matrix's relation has thousands of members, most of them single graduates at their lower
+    bound of 1: the local LP's cap is filled with the members that can move (most room below their true
+    figure first), else a cell that is in truth wide is reported narrow and masked around for nothing."""
+    from publication import disclosure_lp
+
+    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 3)  # the cell and two others
+    monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 0)  # no whole-component LP: the local one only
+    # one published total 16 = x0 + … + x6, every x masked; x1 … x5 are single graduates (lower bound 1), x6
+    # holds 10 and comes last in index order
+    values = [1.0, 1, 1, 1, 1, 1, 10]
+    cells = pl.DataFrame(
+        {
+            "cell": list(range(7)),
+            "value": values,
+            "masked": [True] * 7,
+            "lower": [1.0] * 7,
+            "upper": [float("inf")] * 7,
+            "integer": [True] * 7,
+        },
+        schema=disclosure_lp.CELLS_SCHEMA,
+    )
+    terms = pl.DataFrame(
+        {"relation": [0] * 7, "cell": list(range(7)), "coef": [1.0] * 7}, schema=disclosure_lp.TERMS_SCHEMA
+    )
+    rows = pl.DataFrame({"relation": [0], "lo": [16.0], "hi": [16.0]}, schema=disclosure_lp.ROWS_SCHEMA)
+    found = disclosure_lp.intervals(
+        cells, terms, rows, targets=pl.Series([0]), width=PROTECTION_WIDTH, witness=True
+    ).row(0, named=True)
+    assert (found["lower"], found["upper"]) == (1.0, 10.0)  # x6 gave way: 1 … 10, shown wide
