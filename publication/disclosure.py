@@ -578,11 +578,12 @@ def apply_to_database(
 def read_marts(
     con: duckdb.DuckDBPyConnection, marts: tuple[MartPolicy, ...], schema: str = "main"
 ) -> dict[str, pl.DataFrame]:
-    """Each mart of ``marts`` in ``con`` (a release's schema ``main``; ``marts`` in the build) with ``row_id``, the row's position in key order,
-    and ``_rowid``, DuckDB's rowid (to write masks back). Numbered by key, not by the rows' physical order,
-    every choice the protection makes (which cell to mask among equals, the order of the LP's rows, hence
-    which optimum HiGHS returns) depends on the figures alone: a DuckDB and a Spark build of the same data,
-    whose tables hold their rows in different orders, publish the same masks."""
+    """Each mart of ``marts`` in ``con`` (a release's schema ``main``; ``marts`` in the build) with
+    ``row_id``, the row's position in key order, and ``_rowid``, DuckDB's rowid (to write masks back).
+    Numbered by key, not by the rows' physical order, every choice the protection makes (which cell to mask
+    among equals, the order of the LP's rows, hence which optimum HiGHS returns) depends on the figures
+    alone: a DuckDB and a Spark build of the same data, whose tables hold their rows in different orders,
+    publish the same masks."""
     return {
         p.table: con.execute(f"select rowid as _rowid, * from {schema}.{p.table}")
         .pl()

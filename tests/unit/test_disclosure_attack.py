@@ -4,8 +4,8 @@ and in a ranking, and the linked protection of apply_to_database closes it."""
 from __future__ import annotations
 
 import duckdb
-import pytest
 import polars as pl
+import pytest
 
 from publication.disclosure import PROTECTION_WIDTH, MartPolicy, apply_to_database, count_masks
 from publication.disclosure_attack import attack, masked_cells
@@ -213,9 +213,8 @@ def test_the_linked_protection_does_not_depend_on_the_order_of_the_rows() -> Non
         con.executemany("insert into mart_schools values (?, ?, ?, '')", order)
         con.execute("insert into mart_cities values ('320500', 32, ''), ('320100', 52, '')")
         apply_to_database(con, K, (SCHOOLS, CITIES))
-        return {
-            t: con.execute(f"select * from {t} order by all").fetchall() for t in ("mart_schools", "mart_cities")
-        }
+        tables = ("mart_schools", "mart_cities")
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
 
     # 苏州: four schools, one of them under k, two of them equal (the tie the protection must break alike)
     rows = [
@@ -231,16 +230,11 @@ def test_the_linked_protection_does_not_depend_on_the_order_of_the_rows() -> Non
     assert sum(g is None for _, _, g, _ in first["mart_schools"]) >= 2
 
 
-def test_the_local_lp_frees_the_members_that_can_give_way_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A flows matrix's relation has thousands of members, most of them single graduates at their lower
-    bound of 1: the local LP's cap is filled with the members that can move (most room below their true
-    figure first), else a cell that is in truth wide is reported narrow and masked around for nothing."""
+def _one_relation_of_seven_masked_cells() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One published total 16 = x0 + … + x6, every x masked; x1 … x5 are single graduates (lower bound 1), x6
+    holds 10 and comes last in index order."""
     from publication import disclosure_lp
 
-    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 3)  # the cell and two others
-    monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 0)  # no whole-component LP: the local one only
-    # one published total 16 = x0 + … + x6, every x masked; x1 … x5 are single graduates (lower bound 1), x6
-    # holds 10 and comes last in index order
     values = [1.0, 1, 1, 1, 1, 1, 10]
     cells = pl.DataFrame(
         {
@@ -257,7 +251,36 @@ def test_the_local_lp_frees_the_members_that_can_give_way_first(monkeypatch: pyt
         {"relation": [0] * 7, "cell": list(range(7)), "coef": [1.0] * 7}, schema=disclosure_lp.TERMS_SCHEMA
     )
     rows = pl.DataFrame({"relation": [0], "lo": [16.0], "hi": [16.0]}, schema=disclosure_lp.ROWS_SCHEMA)
+    return cells, terms, rows
+
+
+def test_the_local_lp_frees_the_members_that_can_give_way_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flows matrix's relation has thousands of members, most of them single graduates at their lower
+    bound of 1: the local LP's cap is filled with the members that can move (most room below their true
+    figure first), else a cell that is in truth wide is reported narrow and masked around for nothing."""
+    from publication import disclosure_lp
+
+    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 3)  # the cell and two others
+    monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 0)  # no whole-component LP: the local one only
+    monkeypatch.setattr(disclosure_lp, "LARGE_COMPONENT_CELLS", 0)
     found = disclosure_lp.intervals(
-        cells, terms, rows, targets=pl.Series([0]), width=PROTECTION_WIDTH, witness=True
+        *_one_relation_of_seven_masked_cells(), targets=pl.Series([0]), width=PROTECTION_WIDTH, witness=True
     ).row(0, named=True)
     assert (found["lower"], found["upper"]) == (1.0, 10.0)  # x6 gave way: 1 … 10, shown wide
+    assert not found["upper_exact"]  # a seen point, not an LP's optimum
+
+
+def test_a_cell_the_local_lp_leaves_narrow_in_a_large_component_gets_a_whole_lp_within_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from publication import disclosure_lp
+
+    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 1)  # the local LP frees the cell alone: stuck
+    monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 0)  # every component is "large"
+    system = _one_relation_of_seven_masked_cells()
+    for budget, expected in ((0, (1.0, 1.0, False)), (1, (1.0, 10.0, True))):
+        monkeypatch.setattr(disclosure_lp, "LARGE_COMPONENT_CELLS", budget)
+        found = disclosure_lp.intervals(
+            *system, targets=pl.Series([0]), width=PROTECTION_WIDTH, witness=True
+        ).row(0, named=True)
+        assert (found["lower"], found["upper"], found["upper_exact"]) == expected, budget
