@@ -9,6 +9,17 @@
     group by all
 {%- endmacro %}
 
+
+{#- The from clause of a list that publishes a school's feed row by row (mart_technical_services,
+    mart_training_resources): the rows of <feed> as t, the place they give resolved to today's code as place
+    (join_region), the prefecture-level city's name as r and the school's name as s (school_names). -#}
+{% macro feed_rows_with_school_and_city(feed) -%}
+from {{ ref(feed) }} as t
+{{ join_region('t.region_code', 'place') }}
+left join ({{ school_names() }}) as s on t.school_code = s.school_code
+left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
+{%- endmacro %}
+
 {#- 技术服务 and 社会培训 by <party> (school_code or enterprise_id: any school or enterprise on the other side,
     and for a school the courses open to all) × calendar_year of the projects' and courses' start_date, summed
     from int_partnership_activity, the one place they are computed. -#}
