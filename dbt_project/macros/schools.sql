@@ -47,3 +47,25 @@ left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
     cast(coalesce({{ trainings }}.training_person_times, 0) as bigint) as training_person_times,
     cast(coalesce({{ trainings }}.certificates_awarded, 0) as bigint) as certificates_awarded
 {%- endmacro %}
+
+
+{#- The graduates an enterprise hired (employed, employer_enterprise_id known) from int_graduates, one row per
+    value of <columns> (the model's grain, e.g. 'employer_enterprise_id as enterprise_id', 'grad_year as year',
+    then any measure of its own): hired, of them as a partner of their school, employed in their school's city
+    (本地就业), of known and of related fit (岗位适配), from order classes and apprenticeships. -#}
+{% macro enterprise_hires(columns) -%}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        sum(graduates) as graduates_hired,
+        {{ graduates_where('employer_is_partner') }} as partner_hires,
+        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
+        {{ graduates_where('major_related is not null') }} as hires_fit_known,
+        {{ graduates_where('major_related') }} as hires_major_related,
+        {{ graduates_where('order_class') }} as order_class_hires,
+        {{ graduates_where('apprenticeship') }} as apprenticeship_hires
+    from {{ ref('int_graduates') }}
+    where is_employed and employer_enterprise_id is not null
+    group by all
+{%- endmacro %}
