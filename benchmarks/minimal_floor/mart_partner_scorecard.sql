@@ -5,11 +5,7 @@ select
     h.order_class_hires, h.apprenticeship_hires,
     coalesce(d.vacancy_headcount, 0)                                               as vacancy_headcount,
     h.graduates_hired / nullif(cast(d.vacancy_headcount as double), 0)             as hires_per_vacancy,
-    coalesce(a.service_projects, 0) as service_projects,
-    coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
-    coalesce(a.training_courses, 0) as training_courses,
-    coalesce(a.training_person_times, 0) as training_person_times,
-    coalesce(a.certificates_awarded, 0) as certificates_awarded,
+    {activity_columns(of=a)}
     ''                                                                             as suppressed_columns
 from (
     select

@@ -15,11 +15,7 @@ select
     g.apprenticeship_graduates, g.apprenticeship_partner_hires,
     g.apprenticeship_partner_hires / nullif(g.apprenticeship_graduates, 0) as apprenticeship_partner_hire_rate,
     e.enrolled_total, e.order_class_enrolment, e.apprenticeship_enrolment,
-    coalesce(a.service_projects, 0) as service_projects,
-    coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
-    coalesce(a.training_courses, 0) as training_courses,
-    coalesce(a.training_person_times, 0) as training_person_times,
-    coalesce(a.certificates_awarded, 0) as certificates_awarded,
+    {activity_columns(of=a)}
     ''                                                                  as suppressed_columns
 from (
     select

@@ -89,6 +89,22 @@
 {%- endmacro %}
 
 
+{#- Whether the counted cell <counts> (an alias) is of a slice that the relation <described> (the same facts at
+    a finer grain) also describes, matched on <key> ({column of counts: column of described}, or a list of
+    columns named alike in both): the cells a model reading both grains leaves out (int_graduates,
+    int_vacancy_counts) and the grain-overlap tests report (counted_cells_left_out). -#}
+{% macro described_at_finer_grain(counts, described, key) -%}
+    {%- set key = key if key is mapping else dict(zip(key, key)) -%}
+    exists (
+        select 1 from {{ described }} as d
+        where
+            {%- for column, described_column in key.items() %}
+            {{ 'and ' if not loop.first }}d.{{ described_column }} = {{ counts }}.{{ column }}
+            {%- endfor %}
+    )
+{%- endmacro %}
+
+
 {#- The body of the grain-overlap tests (tests/assert_*_grains_do_not_overlap.sql): the cells of the table of
     counts `counts` (a relation with a column `source_file`) that `described` (the same facts at the finer
     grain) also describes, matched on `key` ({column of counts: column of described}), with the sum of their
@@ -102,13 +118,6 @@ select
     sum(c.{{ measure }}) as {{ measure }}_left_out,
     min(c.source_file) as counts_file
 from {{ counts }} as c
-where
-    exists (
-        select 1 from {{ described }} as d
-        where
-            {%- for column, described_column in key.items() %}
-            {{ 'and ' if not loop.first }}d.{{ described_column }} = c.{{ column }}
-            {%- endfor %}
-    )
+where {{ described_at_finer_grain('c', described, key) }}
 group by all
 {%- endmacro %}

@@ -88,6 +88,20 @@
     where school_prefecture_code is not null
 {%- endmacro %}
 
+{#- The rows of int_graduates that count graduates (graduates > 0: no row of a survey round only) of a school in
+    a known prefecture-level city, as <columns> (select-list items) and their number of graduates: the
+    graduates whose school's city supplies them (int_talent_match_counts) or whose path it publishes
+    (mart_graduate_flows). -#}
+{% macro graduates_of_school_cities(columns) -%}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        graduates
+    from {{ ref('int_graduates') }}
+    where school_prefecture_code is not null and graduates > 0
+{%- endmacro %}
+
 {#- The graduates of <relation> (rows of graduates_by_school_region) by school region (prefecture-level city and
     province: rollup(school_prefecture_code)) × major × graduation year, with `measures` (aggregate select
     expressions) after the key: the survey-round counts, the employed and where they work. At province level

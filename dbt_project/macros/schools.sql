@@ -9,6 +9,17 @@
     group by all
 {%- endmacro %}
 
+
+{#- The from clause of a list that publishes a school's feed row by row (mart_technical_services,
+    mart_training_resources): the rows of <feed> as t, the place they give resolved to today's code as place
+    (join_region), the prefecture-level city's name as r and the school's name as s (school_names). -#}
+{% macro feed_rows_with_school_and_city(feed) -%}
+from {{ ref(feed) }} as t
+{{ join_region('t.region_code', 'place') }}
+left join ({{ school_names() }}) as s on t.school_code = s.school_code
+left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
+{%- endmacro %}
+
 {#- 技术服务 and 社会培训 by <party> (school_code or enterprise_id: any school or enterprise on the other side,
     and for a school the courses open to all) × calendar_year of the projects' and courses' start_date, summed
     from int_partnership_activity, the one place they are computed. -#}
@@ -35,4 +46,26 @@
     cast(coalesce({{ trainings }}.training_courses, 0) as bigint) as training_courses,
     cast(coalesce({{ trainings }}.training_person_times, 0) as bigint) as training_person_times,
     cast(coalesce({{ trainings }}.certificates_awarded, 0) as bigint) as certificates_awarded
+{%- endmacro %}
+
+
+{#- The graduates an enterprise hired (employed, employer_enterprise_id known) from int_graduates, one row per
+    value of <columns> (the model's grain, e.g. 'employer_enterprise_id as enterprise_id', 'grad_year as year',
+    then any measure of its own): hired, of them as a partner of their school, employed in their school's city
+    (本地就业), of known and of related fit (岗位适配), from order classes and apprenticeships. -#}
+{% macro enterprise_hires(columns) -%}
+    select
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        sum(graduates) as graduates_hired,
+        {{ graduates_where('employer_is_partner') }} as partner_hires,
+        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
+        {{ graduates_where('major_related is not null') }} as hires_fit_known,
+        {{ graduates_where('major_related') }} as hires_major_related,
+        {{ graduates_where('order_class') }} as order_class_hires,
+        {{ graduates_where('apprenticeship') }} as apprenticeship_hires
+    from {{ ref('int_graduates') }}
+    where is_employed and employer_enterprise_id is not null
+    group by all
 {%- endmacro %}

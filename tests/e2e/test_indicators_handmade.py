@@ -165,30 +165,38 @@ ROWS_BY_HAND = [
         [(1.0, 5, 5.0)],
         id="talent_match_by_occupation",
     ),
-    pytest.param(
-        # built with shortage_min_headcount = 3, shortage_min_supply = 1 (the fixture is tiny):
-        # 苏州/36 supply 2 (G1, G2), demand 8 (V1 5 + V2 3): ratio 4 → severe, gap 6
-        # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the offer)
-        # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1; 江苏/65 supply 2, demand 6: ratio
-        #   3 → severe, gap 4, rank 2
-        "select region_code, industry_code, shortage_rank, shortage_level, shortage_gap, "
-        "vacancies_per_graduate from marts.mart_shortage_industries order by all",
-        [
-            ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
-            ("320000", "65", 2, "severe", 4, 3.0),
-            ("320500", "36", 1, "severe", 6, 4.0),
-        ],
-        id="shortage_industries",
-    ),
-    pytest.param(
-        # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
-        "select region_code, occupation_code, shortage_rank, shortage_level, shortage_gap, "
-        "vacancies_per_graduate from marts.mart_shortage_occupations order by all",
-        [
-            ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
-            ("320500", "6-22", 1, "severe", 4, 5.0),
-        ],
-        id="shortage_occupations",
+    *(
+        pytest.param(
+            f"select region_code, {code}, shortage_rank, shortage_level, shortage_gap, "
+            f"vacancies_per_graduate from marts.mart_{shortage_list} order by all",
+            rows,
+            id=shortage_list,
+        )
+        for shortage_list, code, rows in (
+            (
+                # built with shortage_min_headcount = 3, shortage_min_supply = 1 (the fixture is tiny):
+                # 苏州/36 supply 2 (G1, G2), demand 8 (V1 5 + V2 3): ratio 4 → severe, gap 6
+                # 苏州/65 supply 1.5, demand 2 (V4) < 3; 无锡/65 supply 0.5 < 1 (a gap in the offer)
+                # 江苏/36 supply 3 (G1, G2, G7), demand 8: ratio 8/3, gap 5, rank 1;
+                # 江苏/65 supply 2, demand 6: ratio 3 → severe, gap 4, rank 2
+                "shortage_industries",
+                "industry_code",
+                [
+                    ("320000", "36", 1, "shortage", 5, pytest.approx(8 / 3)),
+                    ("320000", "65", 2, "severe", 4, 3.0),
+                    ("320500", "36", 1, "severe", 6, 4.0),
+                ],
+            ),
+            (
+                # 6-22: supply ½ per graduate of 460702 (苏州 G1, G2 → 1; 江苏 + G7 → 1.5), demand V1 5
+                "shortage_occupations",
+                "occupation_code",
+                [
+                    ("320000", "6-22", 1, "severe", 3.5, pytest.approx(5 / 1.5)),
+                    ("320500", "6-22", 1, "severe", 4, 5.0),
+                ],
+            ),
+        )
     ),
     pytest.param(
         # enrolment 苏州 2024: 460702 60 → C 60; 510201 40 → 64 20 + 65 20 → I 40: shares C .6, I .4
@@ -210,6 +218,44 @@ ROWS_BY_HAND = [
         "from marts.mart_partner_scorecard",
         [("E1", "甲公司", 2, 1, 1, 0.5, 1.0, 1, 5, pytest.approx(0.4))],
         id="partner_scorecard",
+    ),
+    pytest.param(
+        # with new_major_min_vacancy_headcount = 2 and shortage_min_supply = 1: 无锡/65 has 4 vacancies (V3)
+        # and ½ supplied (G6) < 1 → listed, with some local supply; the province supplies 65 with
+        # 1.5 (苏州) + ½ = 2.
+        # 苏州/36 (2 supplied) and 苏州/65 (1.5) have enough supply: they belong to the shortage lists
+        "select region_code, industry_code, candidate_rank, vacancy_headcount, graduates_supplied::double, "
+        "has_local_supply, province_graduates_supplied::double, bridged_major_categories > 0 "
+        "from marts.mart_new_major_candidates",
+        [("320200", "65", 1, 4, 0.5, True, 2.0, True)],
+        id="new_major_candidates",
+    ),
+    # 技术服务 and 社会培训 in the scorecards: a project or course counts in the year of its start_date;
+    # terminated projects neither count nor add value
+    pytest.param(
+        # S1 2024: P1 + P2 (P3 terminated) → 2 projects, 42.5 万元; C1 + C2 → 2 courses, 60 trained,
+        # 25 certificates. S2 2024: P4 started in 2023 → none; C3 → 1 course, 15, 15.
+        "select school_code, service_projects, technical_service_value_10k_cny, training_courses, "
+        "training_person_times, certificates_awarded from marts.mart_school_scorecard where grad_year = 2024 "
+        "order by school_code",
+        [("S100001", 2, 42.5, 2, 60, 25), ("S200002", 0, 0.0, 1, 15, 15)],
+        id="school_scorecard_technical_services_and_training",
+    ),
+    pytest.param(
+        # E1 2024: P1 + P2 from S1 → 2, 42.5; C1 (S1) + C3 (S2) → 2 courses, 55 trained, 40 certificates
+        "select enterprise_id, service_projects, technical_service_value_10k_cny, training_courses, "
+        "training_person_times, certificates_awarded from marts.mart_partner_scorecard where year = 2024",
+        [("E1", 2, 42.5, 2, 55, 40)],
+        id="partner_scorecard_technical_services_and_training",
+    ),
+    pytest.param(
+        # the contribution mart reads the same sums (int_partnership_activity): S1–E1 2024 42.5 万元,
+        # 2 projects
+        "select service_projects, technical_service_value_10k_cny, training_person_times, "
+        "certificates_awarded from marts.mart_partnership_contribution "
+        "where school_code = 'S100001' and enterprise_id = 'E1' and calendar_year = 2024",
+        [(2, 42.5, 40, 25)],
+        id="partnership_contribution_technical_services_and_training",
     ),
     pytest.param(
         # 320502 沧浪区 (retired 2012) → 320508 姑苏区
@@ -458,32 +504,6 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     assert got["S200002"]["local_employment_rate"] == 0.0
 
 
-def test_scorecards_carry_technical_services_and_training(marts: duckdb.DuckDBPyConnection) -> None:
-    # a project or course counts in the year of its start_date; terminated projects neither count nor add
-    # value. S1 2024: P1 + P2 (P3 terminated) → 2 projects, 42.5 万元; C1 + C2 → 2 courses, 60 trained,
-    # 25 certificates.
-    # S2 2024: P4 started in 2023 → none; C3 → 1 course, 15, 15.
-    school = marts.sql(
-        "select school_code, service_projects, technical_service_value_10k_cny, training_courses, "
-        "training_person_times, certificates_awarded from marts.mart_school_scorecard where grad_year = 2024 "
-        "order by school_code"
-    ).fetchall()
-    assert school == [("S100001", 2, 42.5, 2, 60, 25), ("S200002", 0, 0.0, 1, 15, 15)]
-    # E1 2024: P1 + P2 from S1 → 2, 42.5; C1 (S1) + C3 (S2) → 2 courses, 55 trained, 40 certificates
-    partner = marts.sql(
-        "select enterprise_id, service_projects, technical_service_value_10k_cny, training_courses, "
-        "training_person_times, certificates_awarded from marts.mart_partner_scorecard where year = 2024"
-    ).fetchall()
-    assert partner == [("E1", 2, 42.5, 2, 55, 40)]
-    # the contribution mart reads the same sums (int_partnership_activity): S1–E1 2024 42.5 万元, 2 projects
-    contribution = marts.sql(
-        "select service_projects, technical_service_value_10k_cny, training_person_times, "
-        "certificates_awarded from marts.mart_partnership_contribution "
-        "where school_code = 'S100001' and enterprise_id = 'E1' and calendar_year = 2024"
-    ).fetchall()
-    assert contribution == [(2, 42.5, 40, 25)]
-
-
 def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
@@ -539,26 +559,6 @@ def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:
     # 江苏/510201: G3-G6, placed G3 G4 G6 → .75; G6 in 苏州, G3 in 上海 → ½; 64 + 65: 6 vacancies for 4 → 1.5
     assert got["320000/510201"]["level"] == "yellow" and got["320000/510201"]["ratio"] == 1.5
     assert len(got) == 6
-
-
-def test_new_major_candidates(marts: duckdb.DuckDBPyConnection) -> None:
-    # with new_major_min_vacancy_headcount = 2 and shortage_min_supply = 1: 无锡/65 has 4 vacancies (V3) and ½
-    # supplied (G6) < 1 → listed, with some local supply; the province supplies 65 with 1.5 (苏州) + ½ = 2.
-    # 苏州/36 (2 supplied) and 苏州/65 (1.5) have enough supply: they belong to the shortage lists
-    rows = marts.sql(
-        "select region_code, industry_code, candidate_rank, vacancy_headcount, graduates_supplied::double, "
-        "has_local_supply, province_graduates_supplied::double, bridged_major_categories > 0 "
-        "from marts.mart_new_major_candidates"
-    ).fetchall()
-    assert rows == [("320200", "65", 1, 4, 0.5, True, 2.0, True)]
-
-
-def test_region_codes_that_changed_resolve_to_todays_code(marts: duckdb.DuckDBPyConnection) -> None:
-    rows = marts.sql(
-        "select origin_region_code, employer_region_code from intermediate.int_graduates "
-        "where school_code = 'S200002' and destination_type = 'employed_contract'"
-    ).fetchall()
-    assert rows == [("320508", "320508")]  # 320502 沧浪区 (retired 2012) → 320508 姑苏区
 
 
 def test_reconciliation_counts_marts_equal_staging(marts: duckdb.DuckDBPyConnection) -> None:

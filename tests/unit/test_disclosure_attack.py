@@ -26,7 +26,13 @@ SCHOOLS = MartPolicy(
 CITIES = MartPolicy("mart_cities", ("region_code",), counts=("graduates",))
 
 
-def _database() -> duckdb.DuckDBPyConnection:
+def _database(
+    schools: list[tuple[str, str, int]] | None = None,
+    cities: list[tuple[str, int]] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """mart_schools and mart_cities holding ``schools`` (school, region, graduates) and ``cities`` (region,
+    graduates), nothing suppressed; by default 苏州 has two schools, 3 graduates (masked) and 7, and the city
+    row publishes 10."""
     con = duckdb.connect()
     con.execute(
         "create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
@@ -35,12 +41,11 @@ def _database() -> duckdb.DuckDBPyConnection:
     con.execute(
         "create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)"
     )
-    # 苏州 has two schools: 3 graduates (masked) and 7; the city row publishes 10
-    con.execute(
-        "insert into mart_schools values ('s1', '320500', 3, ''), ('s2', '320500', 7, ''), "
-        "('s3', '320100', 40, '')"
+    con.executemany(
+        "insert into mart_schools values (?, ?, ?, '')",
+        schools or [("s1", "320500", 3), ("s2", "320500", 7), ("s3", "320100", 40)],
     )
-    con.execute("insert into mart_cities values ('320500', 10, ''), ('320100', 40, '')")
+    con.executemany("insert into mart_cities values (?, ?, '')", cities or [("320500", 10), ("320100", 40)])
     return con
 
 
@@ -202,16 +207,7 @@ def test_the_linked_protection_does_not_depend_on_the_order_of_the_rows() -> Non
     masked either way (rows are numbered in key order, so ties and the LP's rows fall alike)."""
 
     def published(order: list[tuple[str, str, int]]) -> dict[str, list[tuple]]:
-        con = duckdb.connect()
-        con.execute(
-            "create table mart_schools (school_code varchar, region_code varchar, graduates bigint, "
-            "suppressed_columns varchar)"
-        )
-        con.execute(
-            "create table mart_cities (region_code varchar, graduates bigint, suppressed_columns varchar)"
-        )
-        con.executemany("insert into mart_schools values (?, ?, ?, '')", order)
-        con.execute("insert into mart_cities values ('320500', 32, ''), ('320100', 52, '')")
+        con = _database(order, [("320500", 32), ("320100", 52)])
         apply_to_database(con, K, (SCHOOLS, CITIES))
         tables = ("mart_schools", "mart_cities")
         return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}

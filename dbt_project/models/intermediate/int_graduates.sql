@@ -94,14 +94,9 @@ cells as (
         ) as is_latest_tabulation
     from {{ ref('stg_graduate_destination_counts') }} as c
     left join {{ ref('destination_types') }} as destination on c.destination_type = destination.destination_type
-    where not exists (
-        select 1 from microdata_slices as m
-        where
-            c.grad_year = m.grad_year
-            and c.school_code = m.school_code
-            and c.major_code = m.major_code
-            and c.level = m.level
-    )
+    where not {{ described_at_finer_grain(
+        'c', 'microdata_slices', ['grad_year', 'school_code', 'major_code', 'level']
+    ) }}
 ),
 
 cells_by_round as (

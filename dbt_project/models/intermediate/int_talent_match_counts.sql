@@ -7,14 +7,12 @@
 -- Supply the bridge cannot place is the row of code var unmapped_code (at both code levels) of its region and
 -- year: graduates_supplied summed over the codes of a level is every graduate of the region's schools.
 with supplying_graduates as (
-    select
-        school_prefecture_code as prefecture_code,
-        school_province_code as province_code,
-        grad_year as year,
-        higher_major_category_code,
-        graduates
-    from {{ ref('int_graduates') }}
-    where school_prefecture_code is not null and graduates > 0
+    {{ graduates_of_school_cities([
+        'school_prefecture_code as prefecture_code',
+        'school_province_code as province_code',
+        'grad_year as year',
+        'higher_major_category_code',
+    ]) }}
 ),
 
 bridged_graduates as (

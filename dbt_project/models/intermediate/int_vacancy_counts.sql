@@ -46,13 +46,7 @@ counted as (
     from cells as c
     where
         c.prefecture_code is not null
-        and not exists (
-            select 1 from posting_slices as p
-            where
-                p.posted_year = c.posted_year
-                and p.prefecture_code = c.prefecture_code
-                and p.source = c.source
-        )
+        and not {{ described_at_finer_grain('c', 'posting_slices', ['posted_year', 'prefecture_code', 'source']) }}
 ),
 
 demand_rows as (

@@ -4,18 +4,16 @@
 -- docs/disclosure.md). The kind of move is decided at city grain first. One row per distinct path; graduates not
 -- employed have no employer region.
 with graduate_paths as (
-    select
-        grad_year,
-        origin_prefecture_code,
-        origin_province_code,
-        school_prefecture_code,
-        school_province_code,
-        case when is_employed then employer_prefecture_code end as employer_prefecture_code,
-        case when is_employed then employer_province_code end as employer_province_code,
-        is_employed,
-        graduates
-    from {{ ref('int_graduates') }}
-    where school_prefecture_code is not null and graduates > 0
+    {{ graduates_of_school_cities([
+        'grad_year',
+        'origin_prefecture_code',
+        'origin_province_code',
+        'school_prefecture_code',
+        'school_province_code',
+        'case when is_employed then employer_prefecture_code end as employer_prefecture_code',
+        'case when is_employed then employer_province_code end as employer_province_code',
+        'is_employed',
+    ]) }}
 ),
 
 classified_paths as (

@@ -2,20 +2,11 @@
 -- enterprise; demand is the headcount of its postings that year. Only enterprises that hired a graduate as a
 -- 校企合作 partner of the graduate's school in some year are listed.
 with hires as (
-    select
-        employer_enterprise_id as enterprise_id,
-        grad_year as year,
-        sum(graduates) as graduates_hired,
-        {{ graduates_where('employer_is_partner') }} as partner_hires,
-        count(distinct school_code) filter (where employer_is_partner) as partner_schools,
-        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
-        {{ graduates_where('major_related is not null') }} as fit_known,
-        {{ graduates_where('major_related') }} as hires_major_related,
-        {{ graduates_where('order_class') }} as order_class_hires,
-        {{ graduates_where('apprenticeship') }} as apprenticeship_hires
-    from {{ ref('int_graduates') }}
-    where is_employed and employer_enterprise_id is not null
-    group by all
+    {{ enterprise_hires([
+        'employer_enterprise_id as enterprise_id',
+        'grad_year as year',
+        'count(distinct school_code) filter (where employer_is_partner) as partner_schools',
+    ]) }}
 ),
 
 partners as (
@@ -67,7 +58,7 @@ select
     cast(h.local_hires as bigint) as local_hires,
     cast({{ safe_divide('h.local_hires', 'h.graduates_hired') }} as double) as local_hire_rate,
     cast(h.hires_major_related as bigint) as hires_major_related,
-    cast({{ safe_divide('h.hires_major_related', 'h.fit_known') }} as double) as major_fit_rate,
+    cast({{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as double) as major_fit_rate,
     cast(h.order_class_hires as bigint) as order_class_hires,
     cast(h.apprenticeship_hires as bigint) as apprenticeship_hires,
     cast(coalesce(d.vacancy_headcount, 0) as bigint) as vacancy_headcount,

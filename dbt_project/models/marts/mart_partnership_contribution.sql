@@ -6,18 +6,12 @@
 -- person-times and certificates. The index weighs each part scaled to the best partnership of the same city
 -- and year (dbt vars contribution_weight_*), over the parts that are defined.
 with hires as (
-    select
-        school_code,
-        employer_enterprise_id as enterprise_id,
-        grad_year as calendar_year,
-        bool_or(employer_is_partner) as named_as_partner,
-        sum(graduates) as graduates_hired,
-        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
-        {{ graduates_where('major_related is not null') }} as hires_fit_known,
-        {{ graduates_where('major_related') }} as hires_major_related
-    from {{ ref('int_graduates') }}
-    where is_employed and employer_enterprise_id is not null
-    group by all
+    {{ enterprise_hires([
+        'school_code',
+        'employer_enterprise_id as enterprise_id',
+        'grad_year as calendar_year',
+        'bool_or(employer_is_partner) as named_as_partner',
+    ]) }}
 ),
 
 activity as (

@@ -74,10 +74,11 @@ sector_totals as (
 ),
 
 joined as (
+    -- the key of a full join's using clause: the key of whichever side has the row
     select
-        coalesce(e.region_code, o.region_code) as region_code,
-        coalesce(e.year, o.year) as year,
-        coalesce(e.section_code, o.section_code) as section_code,
+        region_code,
+        year,
+        section_code,
         coalesce(e.enrolled, 0) as enrolled,
         o.output_value,
         o.employment

@@ -1,10 +1,6 @@
 -- 技术服务清单: one row per technical-service project (横向项目) of a school, as delivered in the feed, with the
 -- place of service resolved to today's prefecture-level city (the city whose list it is on), the industry as
 -- delivered (any GB/T 4754 level) and the Chinese names of its school, service type and status.
-with school_names as (
-    {{ school_names() }}
-)
-
 select
     cast(t.project_id as string) as project_id,
     cast(t.school_code as string) as school_code,
@@ -23,10 +19,7 @@ select
     cast(t.status as string) as status,
     cast(ps.label_zh as string) as status_name,
     {{ suppressed_columns() }}
-from {{ ref('stg_technical_services') }} as t
-{{ join_region('t.region_code', 'place') }}
-left join school_names as s on t.school_code = s.school_code
-left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
+{{ feed_rows_with_school_and_city('stg_technical_services') }}
 left join {{ ref('dim_industry') }} as i on t.industry_code = i.industry_code
 left join {{ ref('service_types') }} as st on t.service_type = st.service_type
 left join {{ ref('project_statuses') }} as ps on t.status = ps.project_status

@@ -1,10 +1,6 @@
 -- 培训资源清单: one row per training course (社会培训) × provider school, as delivered in the feed, with the place
 -- of the course resolved to today's prefecture-level city (the city whose list it is on) and the Chinese names
 -- of its school, training type and the occupation it trains for (大典 2022 细类).
-with school_names as (
-    {{ school_names() }}
-)
-
 select
     cast(t.school_code as string) as school_code,
     cast(s.school_name as string) as school_name,
@@ -23,9 +19,6 @@ select
     cast(t.start_date as date) as start_date,
     cast(t.end_date as date) as end_date,
     {{ suppressed_columns() }}
-from {{ ref('stg_training') }} as t
-{{ join_region('t.region_code', 'place') }}
-left join school_names as s on t.school_code = s.school_code
-left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
+{{ feed_rows_with_school_and_city('stg_training') }}
 left join {{ ref('dim_occupation') }} as o on t.occupation_code = o.occupation_code
 left join {{ ref('training_types') }} as tt on t.training_type = tt.training_type
