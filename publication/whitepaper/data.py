@@ -3,8 +3,7 @@
 Every function reads published marts as they are in the candidate (after disclosure control) and returns
 figures that cite their mart and column; nothing here computes an indicator, sums counts or fills a masked
 cell. The sections are listed in :data:`SECTIONS` (title, the marts it reads, its gatherer): a section
-whose mart the release lacks says so instead of failing, so a mart built on another branch
-(``mart_major_warning``) becomes a section by adding one entry.
+whose mart the release lacks says so instead of failing.
 """
 
 from __future__ import annotations
@@ -404,25 +403,91 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
     )
 
 
+# the mart's warning_level values, most severe first: how the section orders and names them
+WARNING_LEVELS = {
+    "red": "红色预警",
+    "yellow": "黄色预警",
+    "green": "绿色",
+    "insufficient_data": "数据不足",
+}
+
+
 def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    """Until the warning mart's own gatherer lands with it: its rows for the city, every column shown."""
+    """专业预警 of the city's schools in the latest graduation year: how many majors the mart puts at each
+    level (a tally of published rows; a level withheld with a masked count is tallied as withheld, never
+    guessed), the most severe major with its reasons, and the majors on warning (red first, then yellow, by
+    code) with the figures the rules read. The full list is the lists workbook's 专业预警名单 sheet."""
     mart, key, title = "mart_major_warning", "warnings", "专业预警 Major warnings"
-    names = [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_name = ? "
-            "order by ordinal_position",
-            [mart],
-        ).fetchall()
-    ]
-    year_column = next((c for c in ("year", "grad_year") if c in names), None)
-    where = "region_code = ?" + (f" and {year_column} = ?" if year_column else "")
-    params: list[Any] = [city.code] + ([city.year] if year_column else [])
-    data = rows(con, f"select * from {mart} where {where} limit 50", params)
-    if not data:
+    year = latest_year(con, mart, "grad_year", city)
+    if year is None:
         return _no_rows(key, title, mart, city)
-    columns = tuple(Column(n, n) for n in names if n != "suppressed_columns")
-    return _one_table(key, title, (), (mart, "专业预警名单 Major warning list", columns, data))
+    where = "region_level = 'prefecture' and region_code = ? and grad_year = ?"
+    tally = {
+        r["warning_level"]: r["majors"]
+        for r in rows(
+            con,
+            f"select warning_level, count(*) as majors from {mart} where {where} group by warning_level",
+            [city.code, year],
+        )
+    }
+    order = " ".join(f"when '{level}' then {i}" for i, level in enumerate(WARNING_LEVELS))
+    data = rows(
+        con,
+        f"select * from {mart} where {where} and warning_level in ('red', 'yellow') "
+        f"order by case warning_level {order} end, major_code limit ?",
+        [city.code, year, 2 * TOP],
+    )
+
+    def majors(level: str | None) -> Figure:
+        return Figure(tally.get(level, 0), mart, "warning_level", "count")
+
+    said = [
+        sentence(
+            "{year}届{city}院校的专业中，红色预警{red}个、黄色预警{yellow}个、绿色{green}个，"
+            "数据不足不评级{insufficient}个；因小数抑制不公布等级的{withheld}个。",
+            year=_year(year, mart, "grad_year"),
+            city=city.name,
+            red=majors("red"),
+            yellow=majors("yellow"),
+            green=majors("green"),
+            insufficient=majors("insufficient_data"),
+            withheld=majors(None),
+        )
+    ]
+    if data:
+        first = data[0]
+        # the rate the rules read: that of placement_round (统计轮次), the rounds never pooled
+        year_end = first["placement_round"] == "year_end"
+        said.append(
+            sentence(
+                "预警最重的是{major}，{level}：{reasons}；毕业生{graduates}人，{round}毕业去向落实率"
+                "{rate}，专业对口率{fit}，留市率{retention}，所服务行业的岗位供需比{ratio}。",
+                major=f"{first['major_name']}（{first['major_code']}）"
+                if first["major_name"]
+                else first["major_code"],
+                level=_label(first, "warning_level_name"),
+                reasons=_label(first, "warning_reasons"),
+                graduates=figure(first, mart, "graduates", "count"),
+                round="年终" if year_end else "初次",
+                rate=figure(first, mart, f"{'year_end' if year_end else 'initial'}_placement_rate", "rate"),
+                fit=figure(first, mart, "major_fit_rate", "rate"),
+                retention=figure(first, mart, "city_retention_rate", "rate"),
+                ratio=figure(first, mart, "served_vacancies_per_graduate", "ratio"),
+            )
+        )
+    columns = (
+        Column("专业代码 code", "major_code"),
+        Column("专业 major", "major_name"),
+        Column("毕业生 graduates", "graduates", "count"),
+        Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
+        Column("年底落实率 year-end rate", "year_end_placement_rate", "rate"),
+        Column("专业对口率 fit", "major_fit_rate", "rate"),
+        Column("留市率 city retention", "city_retention_rate", "rate"),
+        Column("岗位供需比 vacancies per graduate", "served_vacancies_per_graduate", "ratio"),
+        Column("等级 level", "warning_level_name"),
+        Column("原因 reasons", "warning_reasons"),
+    )
+    return _one_table(key, title, said, (mart, "预警专业（红色、黄色） Majors on warning", columns, data))
 
 
 @dataclass(frozen=True)

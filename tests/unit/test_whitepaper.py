@@ -392,17 +392,71 @@ def test_a_mart_absent_from_the_release_is_said_not_failed(con: duckdb.DuckDBPyC
     assert content.sentences[0].text == "本次发布不含mart_major_warning，本节暂缺。"
 
 
-def test_the_warning_section_shows_the_mart_once_it_is_published(tmp_path: Path) -> None:
-    path = make_candidate(tmp_path / "warehouse.duckdb")
-    c = duckdb.connect(str(path))
-    c.execute(
-        "create table mart_major_warning as select '320500' as region_code, 2024 as year, "
-        "'460702' as major_code, '红' as warning_status, 'placement_rate' as suppressed_columns"
-    )
-    section = next(s for s in SECTIONS if s.key == "warnings")
-    content = section_content(c, section, _city(c))
-    c.close()
-    assert not content.absent and content.tables[0].rows == (("320500", "2024", "460702", "红"),)
+def _warning(major: str, level: str | None, **figures: Any) -> dict[str, Any]:
+    """A prefecture row of mart_major_warning for 苏州 in 2024 (the rest of its columns NULL)."""
+    names = {"red": "红色预警", "yellow": "黄色预警", "green": "绿色", "insufficient_data": "数据不足"}
+    return {
+        "region_level": "prefecture",
+        "region_code": SZ,
+        "major_code": major,
+        "major_name": f"专业{major}",
+        "grad_year": 2024,
+        "warning_level": level,
+        "warning_level_name": names.get(level or ""),
+        **figures,
+    }
+
+
+def test_the_warning_section_tallies_the_levels_and_lists_the_majors_on_warning(tmp_path: Path) -> None:
+    """#19 item 3 in the white paper: hand-made rows of one city and year, the most severe major first with
+    the rate of the round its rules read; a withheld level is tallied as withheld and not listed."""
+    warnings = [
+        _warning("460702", "green", graduates=120),
+        _warning(
+            "510201",
+            "yellow",
+            graduates=40,
+            initial_placement_rate=0.8,
+            major_fit_rate=0.45,
+            warning_reasons="毕业去向落实率低于85%；专业对口率低于50%",
+        ),
+        _warning(
+            "530802",
+            "red",
+            graduates=30,
+            placement_round="year_end",
+            initial_placement_rate=0.7,
+            year_end_placement_rate=0.55,
+            major_fit_rate=0.6,
+            city_retention_rate=0.5,
+            served_vacancies_per_graduate=2.25,
+            warning_reasons="毕业去向落实率低于60%",
+        ),
+        _warning("550101", "insufficient_data", graduates=12),
+        _warning(
+            "540201", None, graduates=None, suppressed_columns="graduates,warning_level,warning_level_name"
+        ),
+        {**_warning("460702", "red"), "region_level": "province", "region_code": "320000"},  # not the city's
+        {**_warning("460702", "red"), "grad_year": 2023},  # not the paper's year
+    ]
+    path = make_candidate(tmp_path / "warehouse.duckdb", {**ROWS, "mart_major_warning": warnings})
+    c = duckdb.connect(str(path), read_only=True)
+    try:
+        section = next(s for s in SECTIONS if s.key == "warnings")
+        content = section_content(c, section, _city(c))
+    finally:
+        c.close()
+    assert [x.text for x in content.sentences] == [
+        "2024届苏州市院校的专业中，红色预警1个、黄色预警1个、绿色1个，数据不足不评级1个；因小数抑制不公布等级的1个。",
+        (
+            "预警最重的是专业530802（530802），红色预警：毕业去向落实率低于60%；毕业生30人，年终毕业去向落实率55.0%，"
+            "专业对口率60.0%，留市率50.0%，所服务行业的岗位供需比2.25。"
+        ),
+    ]
+    assert all(f.mart == "mart_major_warning" for x in content.sentences for f in x.figures)
+    table = content.tables[0]
+    assert [(r[0], r[8]) for r in table.rows] == [("530802", "红色预警"), ("510201", "黄色预警")]
+    assert table.rows[1][9] == "毕业去向落实率低于85%；专业对口率低于50%" and table.rows[1][5].text == "45.0%"
 
 
 def test_a_sentence_writes_no_number_of_its_own() -> None:
