@@ -51,6 +51,10 @@ NEIGHBOUR_RELATIONS_MAX = 50  # relations, and masked cells passed through, per 
 PROOF_CANDIDATES_MAX = 20  # published members of a proof weighed
 PROOF_BATCH = 256  # pinned cells whose proofs are weighed at once
 ROUNDING = 5e-5
+# how much narrower than PROTECTION_WIDTH an interval may come out and still count as wide: a decimal count
+# (weighted supply) is published rounded (ROUNDING per term), so its relations hold only to that rounding and
+# its LP interval can fall short of 3 by a few ten-thousandths of a person
+WIDTH_SLACK = 0.01
 
 
 @dataclass(frozen=True)
@@ -273,11 +277,10 @@ def mask_cells(
 def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
     """An interval (``lower``, ``upper``) that gives a small count away: narrower than ``width`` persons
     while it may hold a count in [1, k). A cell known to be 0, or known to be ≥ k, is not exposed."""
-    slack = 0.01  # decimals (weighted supply) are bounded only to their rounding (ROUNDING per term)
     return (
-        (pl.col("upper") - pl.col("lower") < width - slack)
-        & (pl.col("lower") < k - slack)
-        & (pl.col("upper") >= 1 - slack)
+        (pl.col("upper") - pl.col("lower") < width - WIDTH_SLACK)
+        & (pl.col("lower") < k - WIDTH_SLACK)
+        & (pl.col("upper") >= 1 - WIDTH_SLACK)
     )
 
 

@@ -24,6 +24,7 @@ from ingestion.contracts import GRADUATE_DESTINATIONS
 from ingestion.vocabulary import EMPLOYED_DESTINATIONS
 from publication.whitepaper.pdf import headless_command
 from tests.conftest import REPO
+from tests.disclosure_check import assert_no_protected_cell_recovered
 from tests.postgres_server import Endpoint, embedded_endpoint, server_home
 
 pytestmark = pytest.mark.e2e
@@ -365,38 +366,8 @@ def test_the_lp_attack_recovers_no_protected_cell(pipeline: Pipeline) -> None:
     """#16 item 1: the adversary of docs/disclosure.md (every masked count an unknown, every relation the
     release exposes, LP min and max per unknown) against the published release: no cell with an exact
     count in (0, k) has an interval narrower than the protection width, and no masked cell is exposed."""
-    from publication.disclosure import PROTECTION_WIDTH, policies, read_marts
-    from publication.disclosure_attack import attack_release
-
-    result = attack_release(pipeline.releases / "current")
-    assert result.summary()["exposed"] == 0, result.summary()
-    counted = tuple(p for p in policies() if p.counts)  # a mart without counts of persons has no cell in it
-    con = duckdb.connect(str(pipeline.home / "warehouse" / "build.duckdb"), read_only=True)
-    try:
-        build = read_marts(con, counted, schema="marts")  # numbered as the release's rows are: in key order
-    finally:
-        con.close()
-    exact = pl.concat(
-        [
-            build[p.table]
-            .select("row_id", *[pl.col(c).cast(pl.Float64) for c in p.counts])
-            .unpivot(index="row_id", variable_name="column", value_name="true")
-            .with_columns(table=pl.lit(p.table))
-            for p in counted
-        ]
-    )
-    cells = result.intervals.join(exact, on=["table", "row_id", "column"])
-    assert cells.height == result.intervals.height
-    sensitive = cells.filter((pl.col("true") > 0) & (pl.col("true") < 5))
-    assert sensitive.height > 1000  # the small sample masks thousands
-    narrow = sensitive.filter(pl.col("width") < PROTECTION_WIDTH - 1e-6)
-    assert narrow.is_empty(), narrow.head(10)
-    # sound: where the interval is exact, it contains the true figure
-    wrong = cells.filter(
-        (pl.col("lower_exact") & (pl.col("true") < pl.col("lower") - 1e-3))
-        | (pl.col("upper_exact") & (pl.col("true") > pl.col("upper") + 1e-3))
-    )
-    assert wrong.is_empty(), wrong.head(10)
+    build = pipeline.home / "warehouse" / "build.duckdb"
+    assert_no_protected_cell_recovered(pipeline.releases / "current", build, min_sensitive=1000)
 
 
 def test_example_queries_run_on_the_release(pipeline: Pipeline) -> None:
