@@ -134,12 +134,17 @@ def ingest_file(
     return report
 
 
-def inbox_files(inbox_dir: Path, feed: str) -> list[Path]:
+def inbox_files(inbox_dir: Path, feed: str, with_profiles: bool = False) -> list[Path]:
+    """Every file under a feed's inbox folder but hidden ones: the delivered files, and ``with_profiles``
+    the source profiles beside them too (an edited profile changes what a file loads as: a run's
+    fingerprint and the inbox sensor count it)."""
     folder = Path(inbox_dir) / feed
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".") and not is_profile(p)
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and (with_profiles or not is_profile(p))
     )
 
 

@@ -6,10 +6,14 @@ header (``产值（万元）``), total rows (合计, 小计) among the data and 
 functions over the first rows of a sheet or text file (a list of rows of text cells); the readers do the
 I/O.
 
-- :func:`locate_header` tries every block of one to :data:`MAX_HEADER_ROWS` rows in the first
-  :data:`SCAN_ROWS` rows and keeps the one that names the most of the contract's required columns (then the
-  most columns, then the shortest and highest block). Cells of a merged group heading are spread over the
-  columns below it; each column is matched by its lowest cell, its highest, each cell, or all joined.
+- :func:`locate_header` tries every block of one to :data:`SEARCH_ROWS` rows in the first :data:`SCAN_ROWS`
+  rows and keeps the one that names the most of the contract's required columns (then the most columns,
+  then the shortest and highest block). Cells of a merged group heading are spread over the columns below
+  it; each column is matched by its lowest cell, its highest, each cell, or all joined.
+- The block then grows downwards, up to :data:`MAX_HEADER_ROWS` rows, while the row under it is more
+  header (:func:`_is_label_row`): an English line, a line of units (``(亿元)``, ``(100 million yuan)``)
+  and a yearbook's line of column numbers (``甲 1 2 3 …``, :func:`is_column_numbers`), which is part of
+  the header but not of any column's name.
 - A header cell may carry a unit the contract column is not in (``万元`` for a column in 亿元): the
   column's values are converted by :func:`unit_factor`; a unit of another kind (``人`` for an amount) rejects
   the file.
@@ -27,7 +31,10 @@ from dataclasses import dataclass
 from ingestion.contracts import Column, FeedContract
 
 SCAN_ROWS = 30
-MAX_HEADER_ROWS = 3
+SEARCH_ROWS = 3  # the deepest block tried as a header; a header grows below it (see the module doc)
+MAX_HEADER_ROWS = 6  # a yearbook's: Chinese, English, unit, unit in English, column numbers (and a group)
+# what a line of column numbers (栏次) has in the columns of text: 甲 乙 丙 … or nothing
+COLUMN_NUMBER_LABELS = frozenset({"甲", "乙", "丙", "丁", "戊", "己", "栏次", "行次", "栏号", "序号"})
 
 # Units a header may state, in the unit of their kind: money in yuan, people in persons.
 UNITS: dict[str, tuple[str, float]] = {
@@ -49,6 +56,11 @@ NAME_UNITS: tuple[tuple[str, str], ...] = (
 )
 _UNIT_IN_HEADER = re.compile(
     r"^(?P<base>.*?)[(（\[【]?(?:单位[:：])?(?P<unit>"
+    + "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+    + r")[)）\]】]?$"
+)
+_UNIT_ALONE = re.compile(
+    r"^[(（\[【]?(?:单位[:：])?(?P<unit>"
     + "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
     + r")[)）\]】]?$"
 )
@@ -151,12 +163,37 @@ class HeaderLookup:
 
 
 def stated_unit(cells: Sequence[str]) -> str | None:
-    """The unit a column's header cells state (the lowest cell that states one), or None."""
+    """The unit a column's header cells state (the lowest cell that states one), or None: a name with its
+    unit (``产值（万元）``) or a cell of the unit alone, as a yearbook's line of units has (``(亿元)``)."""
     for cell in reversed(cells):
-        unit = split_unit(normalise_header(cell))[1]
+        key = normalise_header(cell)
+        unit = split_unit(key)[1]
+        if unit is None:
+            bare = _UNIT_ALONE.match(key)
+            unit = bare.group("unit") if bare else None
         if unit is not None:
             return unit
     return None
+
+
+def is_column_numbers(cells: Sequence[object]) -> bool:
+    """Whether a row is a yearbook's line of column numbers (栏次): 1, 2, 3 … in order, and in the other
+    columns nothing or a label (甲, 乙, 栏次 …); a lone 1 only beside a label. Header, never data."""
+    numbers: list[float] = []
+    labels = 0
+    for cell in cells:
+        text = clean(cell).strip("()（）")
+        if not text:
+            continue
+        value = _number(text)
+        if value is None:
+            if text not in COLUMN_NUMBER_LABELS:
+                return False
+            labels += 1
+        else:
+            numbers.append(value)
+    in_order = numbers == [float(k) for k in range(1, len(numbers) + 1)]
+    return in_order and (len(numbers) >= 2 or (len(numbers) == 1 and labels > 0))
 
 
 @dataclass(frozen=True)
@@ -200,7 +237,9 @@ def _candidates(cells: list[str]) -> list[str]:
 
 
 def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int, depth: int) -> Header:
-    block = _spread_merged([list(rows[start + i]) for i in range(depth)])
+    lines = [list(rows[start + i]) for i in range(depth)]
+    # a line of column numbers is part of the header, not of a column's name
+    block = _spread_merged([line for line in lines if not is_column_numbers(line)] or lines)
     width = max(len(r) for r in block)
     texts: list[str] = []
     columns: list[str | None] = []
@@ -249,7 +288,7 @@ def locate_header(
     for start in range(min(SCAN_ROWS, len(grid)) if not header_rows else 0):
         if not any(grid[start]):
             continue
-        for depth in range(1, MAX_HEADER_ROWS + 1):
+        for depth in range(1, SEARCH_ROWS + 1):
             if start + depth > len(grid):
                 break
             header = _read_block(grid, lookup, start, depth)
@@ -280,19 +319,41 @@ def locate_header(
 
 
 def _is_label_row(grid: Sequence[Sequence[str]], header: Header, numeric: set[str]) -> bool:
-    """Whether the row under ``header`` is more header: no cell reads as a number (every feed has a required
-    count, year or code a data row fills with digits), and it is either sub-headings (blank under some
-    headings, as under a merged group) or labels (text under a numeric column, as an English line is)."""
+    """Whether the row under ``header`` is more header: a line of column numbers (:func:`is_column_numbers`),
+    or a row where no cell reads as a number (every feed has a required count, year or code a data row fills
+    with digits) that is either sub-headings (blank under some headings, as under a merged group) or labels
+    (text under a numeric column, as an English line or a line of units is). A column is numeric when the
+    contract says so, or when the first data row below has a number in it (a wide table's columns that no
+    contract column names yet)."""
     index = header.first_data_row
     if index >= len(grid):
         return False
     row = list(grid[index]) + [""] * max(0, len(header.texts) - len(grid[index]))
     cells = [c for c in row if c]
-    if not cells or row_kind(cells) != "data" or any(_number(c) is not None for c in cells):
+    if not cells or row_kind(cells) != "data":
+        return False
+    if is_column_numbers(row):
+        return True
+    if any(_number(c) is not None for c in cells):
         return False
     blank_under_heading = any(text and not row[j] for j, text in enumerate(header.texts))
-    text_under_number = any(col in numeric and row[j] for j, col in enumerate(header.columns))
+    in_data = _numbers_below(grid, index + 1)
+    text_under_number = any(
+        row[j] and (col in numeric or j in in_data) for j, col in enumerate(header.columns)
+    )
     return blank_under_heading or text_under_number
+
+
+def _numbers_below(grid: Sequence[Sequence[str]], index: int) -> set[int]:
+    """The columns holding a number in the first data row at or below ``index`` (lines of column numbers and
+    rows without any number are passed over), or none."""
+    for row in grid[index:]:
+        if row_kind(row) != "data" or is_column_numbers(row):
+            continue
+        found = {j for j, c in enumerate(row) if _number(c) is not None}
+        if found:
+            return found
+    return set()
 
 
 def row_kind(cells: Sequence[object], leading: int = 3) -> str:

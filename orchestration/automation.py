@@ -42,10 +42,10 @@ def nightly_schedule(settings: Settings) -> dg.ScheduleDefinition:
 
 
 def inbox_fingerprint(inbox_dir: Path) -> str:
-    """Names, sizes and modification times of every feed file in the inbox."""
+    """Names, sizes and modification times of every feed file and source profile in the inbox."""
     h = hashlib.sha256()
     for feed in FEEDS:
-        for p in inbox_files(inbox_dir, feed):
+        for p in inbox_files(inbox_dir, feed, with_profiles=True):
             st = p.stat()
             h.update(f"{p.relative_to(inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()

@@ -1,10 +1,10 @@
 """What a release was built from, so a refresh with nothing new can stop at once and publish nothing.
 
-The fingerprint covers the inbox (every feed file's path, size and modification time) and the code and
-settings that shape a release (the dbt project, the Python packages, ``TW_SUPPRESSION_K``,
-``TW_DBT_TARGET``). A run takes it when it starts (so a file arriving mid-run makes the next run go
-ahead); the published release records it in ``release.json``; ``tw run`` compares it with the current
-release's before starting Dagster.
+The fingerprint covers the inbox (every feed file's and source profile's path, size and modification
+time) and the code and settings that shape a release (the dbt project, the Python packages,
+``TW_SUPPRESSION_K``, ``TW_DBT_TARGET``). A run takes it when it starts (so a file arriving mid-run makes
+the next run go ahead); the published release records it in ``release.json``; ``tw run`` compares it with
+the current release's before starting Dagster.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def code_fingerprint(settings: Settings) -> str:
 def run_fingerprint(settings: Settings) -> str:
     h = hashlib.sha256()
     for feed in FEEDS:
-        for path in inbox_files(settings.inbox_dir, feed):
+        for path in inbox_files(settings.inbox_dir, feed, with_profiles=True):
             st = path.stat()
             h.update(f"inbox|{path.relative_to(settings.inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     h.update(f"code|{code_fingerprint(settings)}\n".encode())

@@ -1,23 +1,27 @@
-"""A statistical-yearbook table, end to end: loaded through a source profile, published in the
-province / 三次产业 view of mart_industry_structure with its figures unchanged (issue #17, item 2).
+"""A statistical-yearbook table, end to end: onboarded through the profile `tw inspect` proposes, published in
+the province / 三次产业 view of mart_industry_structure with its figures unchanged (issue #17, item 2 and
+its "done when").
 
 The file is shaped like the yearbooks offices hold (tests/fixtures/delivered/README.md): .xls, a title
 row, a five-row bilingual header (Chinese, English, unit in Chinese, unit in English, column numbers),
 cities as names padded with spaces, a 全省 total row, 第一/第二/第三产业 columns of 地区生产总值 in
-亿元. Only the profile is written by hand: the year, the header rows and the three sector columns
-unpivoted into value added.
+亿元. Nothing is written by hand but the one key of the proposed profile a person has to decide: which
+measure the cells are (地区生产总值 by 产业 is value added; 总产值 would be in 亿元 too).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 import xlwt
 import yaml
 
 from devtools.dbt_cli import run_dbt
-from ingestion.ingest import ingest_inbox
+from ingestion.ingest import SEEDS_DIR, ingest_inbox
+from ingestion.names import name_lookups
+from ingestion.onboarding import propose, render
 from tests.e2e.conftest import released_rows
 
 pytestmark = pytest.mark.e2e
@@ -43,11 +47,7 @@ TABLE = [
 SECTORS = {2: "primary", 3: "secondary", 4: "tertiary"}
 
 
-def _text(j: int) -> str:
-    return " / ".join(dict.fromkeys(row[j] for row in HEADER if row[j]))
-
-
-def _write(inbox: Path) -> None:
+def _write(inbox: Path) -> Path:
     folder = inbox / "industry_output"
     folder.mkdir(parents=True)
     book = xlwt.Workbook(encoding="utf-8")
@@ -56,23 +56,43 @@ def _write(inbox: Path) -> None:
         for j, value in enumerate(row):
             if value != "":
                 sheet.write(i, j, value)
-    book.save(str(folder / "表2-6各市地区生产总值.xls"))
-    profile = {
-        "files": "表2-6*.xls",
+    path = folder / "表2-6各市地区生产总值.xls"
+    book.save(str(path))
+    return path
+
+
+def _onboard(path: Path) -> None:
+    """What a person does: run `tw inspect`, save its proposal beside the file, fill in each '?'."""
+    proposal = propose(path, names=name_lookups(SEEDS_DIR))
+    assert (proposal.header.start + 1, proposal.header.depth) == (2, 5)  # rows 2-6, under the title
+    assert proposal.unknown == ["unpivot.value"], render(proposal)
+    proposed = yaml.safe_load(proposal.profile_yaml)
+    # each column's name: its header lines joined, the line of column numbers (甲 1 2 3 4) left out
+    sector_texts = [" / ".join(dict.fromkeys(row[j] for row in HEADER[:-1] if row[j])) for j in SECTORS]
+    assert sector_texts[0] == "第一产业 / Primary Industry / (亿元) / (100 million yuan)"
+    assert proposed == {
+        "files": path.name,
         "header_rows": [2, 3, 4, 5, 6],
-        "constants": {"period": "2021"},
         "unpivot": {
             "key": "industry_code",
-            "value": "value_added_100m_cny",
-            "columns": {_text(j): code for j, code in SECTORS.items()},
+            "value": "?",
+            "columns": {text: SECTORS[j] for j, text in zip(SECTORS, sector_texts, strict=True)},
         },
-        "region_province": "330000",
-    }
-    (folder / "表2-6.profile.yml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+        "constants": {"period": "2021"},  # from the title
+    }, proposal.profile_yaml
+    # the one edit: which measure the cells are; offered as one of the two in 亿元
+    assert "one of output_value_100m_cny, value_added_100m_cny" in proposal.profile_yaml
+    edited = {**proposed, "unpivot": {**proposed["unpivot"], "value": "value_added_100m_cny"}}
+    saved = path.with_name(path.name + ".profile.yml")
+    saved.write_text(yaml.safe_dump(edited, allow_unicode=True, sort_keys=False), "utf-8")
+    # run again, `tw inspect` shows the rows as the saved profile reads them
+    again = propose(path, names=name_lookups(SEEDS_DIR))
+    assert again.saved_profile == saved and again.sample is not None, render(again)
+    assert again.sample.filter(pl.col("reason") != "").height == 0, render(again)
 
 
 def test_a_yearbook_table_appears_unchanged_in_the_published_province_sector_view(tmp_path: Path) -> None:
-    _write(tmp_path / "inbox")
+    _onboard(_write(tmp_path / "inbox"))
     reports = ingest_inbox(tmp_path / "inbox", tmp_path / "raw", b"k")
     (report,) = [r for r in reports if r.status != "unchanged" and r.rows_read]
     assert (report.status, report.rows_loaded, report.rows_quarantined) == ("loaded", 6, 0), report

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from core.settings import load_settings
-from orchestration.automation import inbox_sensor, nightly_schedule
+from orchestration.automation import inbox_fingerprint, inbox_sensor, nightly_schedule
 
 
 def test_sensor_fires_on_new_and_changed_files_only(tmp_path: Path) -> None:
@@ -65,3 +65,34 @@ def test_nothing_new_compares_inbox_code_and_settings_with_the_current_release(t
     assert not nothing_new(load_settings(env))
     with dg.instance_for_test() as instance:
         assert isinstance(schedule(dg.build_schedule_context(instance=instance)), dg.RunRequest)
+
+
+def test_a_file_the_readers_do_not_take_or_a_profile_is_something_new(tmp_path: Path) -> None:
+    """#17: an .xls (or a .doc) added to the inbox was skipped and `tw run` said "nothing new". Every file
+    under a feed's folder is in the run's fingerprint, whatever its type: the run ingests it (or rejects it
+    with its message)."""
+    import json
+    import os
+
+    from transformation.fingerprint import nothing_new, run_fingerprint
+
+    env = {"TW_HOME": str(tmp_path / "home"), "TW_INBOX_DIR": str(tmp_path / "inbox")}
+    folder = tmp_path / "inbox" / "industry_output"
+    folder.mkdir(parents=True)
+    (folder / "o.csv").write_text("period\n2024\n")
+    settings = load_settings(env)
+    release = settings.releases_dir / "r1"
+    release.mkdir(parents=True)
+    (release / "release.json").write_text(json.dumps({"fingerprint": run_fingerprint(settings)}))
+    os.symlink("r1", settings.releases_dir / "current")
+    assert nothing_new(settings)
+    for name in ("表2-6.xls", "说明.doc"):
+        (folder / name).write_bytes(b"\xd0\xcf\x11\xe0")
+        assert not nothing_new(load_settings(env)), name
+        (folder / name).unlink()
+    # so is a source profile saved or edited beside the files (it changes what they load as), for `tw run`
+    # and for the inbox sensor alike
+    before = inbox_fingerprint(settings.inbox_dir)
+    (folder / "o.profile.yml").write_text("files: o.csv\nconstants: {period: '2024'}\n", "utf-8")
+    assert not nothing_new(load_settings(env))
+    assert inbox_fingerprint(settings.inbox_dir) != before

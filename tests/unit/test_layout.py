@@ -15,7 +15,14 @@ import pytest
 import xlwt
 
 from ingestion.contracts import ENROLMENT, INDUSTRY_OUTPUT, VACANCIES
-from ingestion.layout import LayoutError, locate_header, row_kind, unit_factor
+from ingestion.layout import (
+    LayoutError,
+    is_column_numbers,
+    locate_header,
+    row_kind,
+    stated_unit,
+    unit_factor,
+)
 from ingestion.readers import FeedFileError, read_feed_file
 from tests.conftest import vacancy_rows
 
@@ -162,6 +169,30 @@ def test_enrolment_counts_in_wan_ren_are_converted_to_persons(tmp_path: Path) ->
     )
 
 
+def test_five_row_bilingual_header_with_units_and_column_numbers_as_xls(tmp_path: Path) -> None:
+    """A yearbook's header: Chinese, English, unit, unit in English, column numbers (甲 乙 丙 1). All five
+    rows are header; the unit line converts 万元; the column numbers are in no column's name."""
+    rows = [
+        ["表 3-2 分地区分行业增加值（2024年）", None, None, None],
+        ["统计期", "地区代码", "行业代码", "增加值"],
+        ["Period", "Region code", "Industry code", "Value added"],
+        [None, None, None, "(万元)"],
+        [None, None, None, "(10 000 yuan)"],
+        ["甲", "乙", "丙", "1"],
+        ["2024", "320500", "C", "30000"],
+        ["2024", "320200", "C", "25000"],
+    ]
+    raw = read_feed_file(_xls(tmp_path / "yearbook.xls", rows), INDUSTRY_OUTPUT)
+    assert raw.frame["value_added_100m_cny"].to_list() == ["3.0", "2.5"]
+    assert raw.frame["source_row"].to_list() == [7, 8]
+    text = " | ".join(raw.warnings)
+    assert "header found at rows 2-6" in text
+    assert (
+        "header '增加值 / Value added / (万元) / (10 000 yuan)' is in 万元; values multiplied by 0.0001"
+        in text
+    )
+
+
 # The pure layout functions
 
 
@@ -193,6 +224,32 @@ def test_locate_header_error_lists_what_it_found() -> None:
 )
 def test_row_kind(cells: list[object], kind: str) -> None:
     assert row_kind(cells) == kind
+
+
+@pytest.mark.parametrize(
+    ("cells", "numbers"),
+    [
+        (["甲", "1", "2", "3", "4"], True),
+        (["甲", "乙", "1", "2"], True),
+        (["栏次", "(1)", "(2)", "(3)"], True),
+        ([None, "1", "2"], True),
+        (["杭州市", "1", "2"], False),  # a data row whose figures happen to be 1, 2
+        (["2024", "1", "2"], False),
+        (["甲", "1", "3"], False),
+        (["甲", "1"], True),
+        ([None, "1"], False),  # one number alone says nothing
+        (["C", "1", "2", "3"], False),  # an industry code, not a label of a text column
+    ],
+)
+def test_is_column_numbers(cells: list[object], numbers: bool) -> None:
+    assert is_column_numbers(cells) is numbers
+
+
+def test_stated_unit_on_a_line_of_its_own() -> None:
+    assert stated_unit(["增加值", "Value added", "(万元)", "(10 000 yuan)"]) == "万元"
+    assert stated_unit(["产值", "单位：亿元"]) == "亿元"
+    assert stated_unit(["增加值（亿元）", "Value added"]) == "亿元"
+    assert stated_unit(["增加值", "Value added"]) is None
 
 
 def test_unit_factor() -> None:

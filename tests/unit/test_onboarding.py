@@ -100,17 +100,22 @@ def test_a_wide_table_is_unpivoted_with_names_read_as_codes(tmp_path: Path) -> N
     assert proposal.missing == ["period", "industry_code"]
     texts = [m.text for m in proposal.columns]
     assert texts == ["地区", "增加值(万元) / 制造业", "增加值(万元) / 建筑业"]
-    profile = {
-        "files": "分市分行业*.xlsx",
-        "constants": {"period": "2024"},
+    # the proposal has it all: industries by name as the unpivot's key, 增加值 in the heading as its value,
+    # the year from the title; nothing is left '?' and the rows are shown as they would be loaded
+    assert proposal.unknown == []
+    assert yaml.safe_load(proposal.profile_yaml) == {
+        "files": path.name,
+        "header_rows": [2, 3],
         "unpivot": {
             "key": "industry_code",
             "value": "value_added_100m_cny",
             "columns": {"增加值(万元) / 制造业": "C", "增加值(万元) / 建筑业": "E"},
         },
-        "region_province": "330000",
+        "constants": {"period": "2024"},
     }
-    (path.parent / "增加值.profile.yml").write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    assert proposal.sample is not None and proposal.sample.height == 4
+    assert set(proposal.sample["reason"]) == {""}
+    (path.parent / "增加值.profile.yml").write_text(proposal.profile_yaml, "utf-8")
     (report,) = ingest_feed(inbox, "industry_output", raw, b"k", names=NAMES)
     assert (report.status, report.rows_read, report.rows_loaded, report.rows_quarantined) == (
         "loaded",
@@ -145,3 +150,37 @@ def test_inspect_a_real_yearbook_table() -> None:
     assert proposal.columns[0].text == "城市" and proposal.columns[0].column == "region_code"
     assert "生产总值(亿元) / 第一产业" in [m.text for m in proposal.columns]
     assert proposal.missing == ["period", "industry_code"]
+    profile = yaml.safe_load(proposal.profile_yaml)
+    # 三次产业 columns become rows; 工业 is no 门类 and 生产总值 their total: neither is loaded
+    assert profile["unpivot"] == {
+        "key": "industry_code",
+        "value": "?",  # 总产值 or 增加值, both in 亿元: the person says which
+        "columns": {
+            "生产总值(亿元) / 第一产业": "primary",
+            "生产总值(亿元) / 第二产业": "secondary",
+            "生产总值(亿元) / 第三产业": "tertiary",
+        },
+    }
+    assert profile["constants"] == {"period": "2021"} and "columns" not in profile
+    assert proposal.unknown == ["unpivot.value"] and proposal.sample is None
+
+
+def test_inspect_reads_the_rows_with_the_profile_saved_beside_the_file(tmp_path: Path) -> None:
+    path = _clerk_file(tmp_path / "inbox")
+    saved = path.parent / "岗位.profile.yml"
+    saved.write_text("files: '*.xlsx'\nheader_row: 2\n", "utf-8")
+    text = render(propose(path, names=NAMES))
+    assert (
+        "rows not shown: the saved profile cannot be used: 岗位.profile.yml: unknown key(s) header_row"
+        in text
+    )
+    profile = {
+        "files": "*.xlsx",
+        "columns": {"岗位号": "posting_id", "单位编码": "enterprise_id"},
+        "constants": {"source": "job_board"},
+    }
+    saved.write_text(yaml.safe_dump(profile, allow_unicode=True), "utf-8")
+    proposal = propose(path, names=NAMES)
+    assert proposal.saved_profile == saved and proposal.sample is not None
+    assert proposal.sample.height == 3 and set(proposal.sample["source"]) == {"job_board"}
+    assert "loaded with the saved profile 岗位.profile.yml" in render(proposal)
