@@ -287,7 +287,7 @@ def test_adding_a_list_is_one_entry_in_the_declaration(tmp_path: Path) -> None:
     book = folder / documents[1]["path"]
     assert openpyxl.load_workbook(book).sheetnames[-1] == "区域产业贡献度"
     assert _sheet(book, "区域产业贡献度") == [
-        ("学校标识码", "企业编号", "本地就业人数", "技术服务产值（万元）"),
+        ("学校标识码", "企业编号", "本地（本市）就业人数", "技术服务产值（万元）"),
         ("0413200001", "E1", "*", 30),
     ]
 
