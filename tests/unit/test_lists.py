@@ -318,18 +318,20 @@ def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None
 
 
 def test_the_occupation_list_shows_the_rule_each_row_is_ranked_by(written: tuple[Path, list[dict]]) -> None:
-    """Ranks run within ranking_basis: the sheet shows the rule, the MOHRSS rule's rows first, and a job-seeker
-    row's own figures (求职人数, its gap, 求人倍率) beside the graduate figures it carries for comparison."""
+    """Ranks run within ranking_basis: the sheet shows the rule, the MOHRSS rule's rows first, and a
+    job-seeker row's own figures (求职人数, its gap, 求人倍率) beside the graduate figures it carries."""
     folder, documents = written
     path = folder / documents[1]["path"]
     col = _headers(path, "紧缺人才目录（职业）")
-    assert {"排序依据", "职业代码", "求职人数", "缺口数（求职人数口径）", "求人倍率", "岗位供需比"} <= col.keys()
+    gap, ratio, seekers = "缺口数（求职人数口径）", "求人倍率", "求职人数"
+    assert {"排序依据", "职业代码", seekers, gap, ratio, "岗位供需比"} <= col.keys()
     rows = _sheet(path, "紧缺人才目录（职业）")[1:]
     assert [r[col["职业代码"]] for r in rows] == ["6-22", "2-02"]
-    assert [r[col["排序依据"]] for r in rows] == ["求职人数（人社部最缺工口径）", "毕业生供给（本平台口径）"]
+    basis = [r[col["排序依据"]] for r in rows]
+    assert basis == ["求职人数（人社部最缺工口径）", "毕业生供给（本平台口径）"]
     assert [r[col["紧缺排名"]] for r in rows] == [1, 1]
-    assert (rows[0][col["缺口数（求职人数口径）"]], rows[0][col["求人倍率"]], rows[0][col["求职人数"]]) == (70, 2.4, 50)
-    assert rows[1][col["求人倍率"]] is None
+    assert (rows[0][col[gap]], rows[0][col[ratio]], rows[0][col[seekers]]) == (70, 2.4, 50)
+    assert rows[1][col[ratio]] is None
 
 
 def test_headers_come_from_the_dbt_descriptions() -> None:
