@@ -51,7 +51,8 @@ QUERIES = {
         order by region_name, major_code""",
     # the shortage lists: the three largest gaps per city, industries and occupations apart, latest year (a
     # rank withheld by disclosure control is not shown). An occupation row ranked by the MOHRSS rule
-    # (ranking_basis job_seekers) shows its job-seeker gap, 求人倍率 and job seekers; ranks run per basis.
+    # (ranking_basis job_seekers) shows its job-seeker gap, 求人倍率 and job seekers, the figures it is ranked
+    # by, not the graduate figures it also carries for comparison; ranks run per basis.
     "shortage": """
         select region_name, '产业 industry' as classification, 'graduates_supplied' as ranking_basis,
                shortage_rank, industry_code as code,
@@ -62,11 +63,15 @@ QUERIES = {
           and year = (select max(year) from mart_shortage_industries)
         union all
         select region_name, '职业 occupation', ranking_basis, shortage_rank, occupation_code, occupation_name,
-               coalesce(shortage_gap::double, job_seeker_gap::double),
-               coalesce(vacancies_per_graduate, job_vacancy_ratio), shortage_level,
+               case ranking_basis when 'job_seekers' then job_seeker_gap::double
+                   else shortage_gap::double end,
+               case ranking_basis when 'job_seekers' then job_vacancy_ratio
+                   else vacancies_per_graduate end,
+               shortage_level,
                case ranking_basis when 'job_seekers' then vacancies_with_job_seekers
                    else vacancy_headcount end,
-               coalesce(graduates_supplied::double, job_seekers::double)
+               case ranking_basis when 'job_seekers' then job_seekers::double
+                   else graduates_supplied::double end
         from mart_shortage_occupations
         where region_level = 'prefecture' and shortage_rank <= 3
           and year = (select max(year) from mart_shortage_occupations)
@@ -306,8 +311,11 @@ td.ok {{ color: #18794e; }} td.bad {{ color: #c62828; font-weight: bold; }}
 formulas in docs/indicators.md.</p>
 {charts}
 <h2>紧缺人才目录 Shortage lists (the three largest gaps per city, latest year; docs/indicators.md)</h2>
-<p>缺口 = 需求人数 − 供给人数 (vocational graduates, bridge-weighted). 岗位供需比 is vacancies per graduate
-supplied, not the public employment service's 求人倍率 (vacancies per registered job seeker).</p>
+<p>缺口 = 需求人数 − 供给人数: for a row of basis 毕业生供给, supply is the year's vocational graduates
+(bridge-weighted) and the ratio is 岗位供需比, vacancies per graduate supplied — not the public employment
+service's 求人倍率 (vacancies per registered job seeker); for a row of basis 求职人数 (occupations, where a
+public employment service table delivers job seekers), supply is those job seekers and the ratio is the MOHRSS
+求人倍率. Ranks run per classification and basis.</p>
 {_shortage_table(data["shortage"])}
 {_contract_changes(record)}
 {_checks_and_inputs(record)}

@@ -90,7 +90,40 @@ ROWS = {
             "graduates_supplied": 10,
         },
     ],
-    "mart_shortage_occupations": [],
+    "mart_shortage_occupations": [
+        {
+            "region_level": "prefecture",
+            "region_code": "320500",
+            "year": 2024,
+            "occupation_code": "2-02",
+            "ranking_basis": "graduates_supplied",
+            "shortage_rank": 1,
+            "shortage_level": "severe",
+            "vacancy_headcount": 90,
+            "graduates_supplied": 10,
+            "shortage_gap": 80,
+            "vacancies_per_graduate": 9.0,
+            "job_seekers": 0,
+            "vacancies_with_job_seekers": 0,
+        },
+        {
+            "region_level": "prefecture",
+            "region_code": "320500",
+            "year": 2024,
+            "occupation_code": "6-22",
+            "ranking_basis": "job_seekers",
+            "shortage_rank": 1,
+            "shortage_level": "shortage",
+            "vacancy_headcount": 300,
+            "graduates_supplied": 40,
+            "shortage_gap": 260,
+            "vacancies_per_graduate": 7.5,
+            "job_seekers": 50,
+            "vacancies_with_job_seekers": 120,
+            "job_seeker_gap": 70,
+            "job_vacancy_ratio": 2.4,
+        },
+    ],
     "mart_major_warning": [],
     "mart_technical_services": [
         {
@@ -159,7 +192,7 @@ def test_one_workbook_per_city_listed_with_its_hash(written: tuple[Path, list[di
     assert suzhou == {
         "企业需求清单": (2, 0),
         "紧缺人才目录（产业）": (2, 5),
-        "紧缺人才目录（职业）": (0, 0),
+        "紧缺人才目录（职业）": (2, 0),
         "技术服务清单": (1, 0),
         "培训资源清单": (1, 1),
         "专业预警名单": (0, 0),
@@ -254,7 +287,7 @@ def test_adding_a_list_is_one_entry_in_the_declaration(tmp_path: Path) -> None:
     book = folder / documents[1]["path"]
     assert openpyxl.load_workbook(book).sheetnames[-1] == "区域产业贡献度"
     assert _sheet(book, "区域产业贡献度") == [
-        ("学校标识码", "企业编号", "本地就业人数", "技术服务产值（万元）"),
+        ("学校标识码", "企业编号", "本地（本市）就业人数", "技术服务产值（万元）"),
         ("0413200001", "E1", "*", 30),
     ]
 
@@ -282,6 +315,23 @@ def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         load_workbook_declaration(_declare(tmp_path, table="stg_training"))
     with pytest.raises(ListDeclarationError, match=r"sort entry 'year down'"):
         load_workbook_declaration(_declare(tmp_path, sort=["year down"]))
+
+
+def test_the_occupation_list_shows_the_rule_each_row_is_ranked_by(written: tuple[Path, list[dict]]) -> None:
+    """Ranks run within ranking_basis: the sheet shows the rule, the MOHRSS rule's rows first, and a
+    job-seeker row's own figures (求职人数, its gap, 求人倍率) beside the graduate figures it carries."""
+    folder, documents = written
+    path = folder / documents[1]["path"]
+    col = _headers(path, "紧缺人才目录（职业）")
+    gap, ratio, seekers = "缺口数（求职人数口径）", "求人倍率", "求职人数"
+    assert {"排序依据", "职业代码", seekers, gap, ratio, "岗位供需比"} <= col.keys()
+    rows = _sheet(path, "紧缺人才目录（职业）")[1:]
+    assert [r[col["职业代码"]] for r in rows] == ["6-22", "2-02"]
+    basis = [r[col["排序依据"]] for r in rows]
+    assert basis == ["求职人数（人社部最缺工口径）", "毕业生供给（本平台口径）"]
+    assert [r[col["紧缺排名"]] for r in rows] == [1, 1]
+    assert (rows[0][col[gap]], rows[0][col[ratio]], rows[0][col[seekers]]) == (70, 2.4, 50)
+    assert rows[1][col[ratio]] is None
 
 
 def test_headers_come_from_the_dbt_descriptions() -> None:

@@ -1,0 +1,68 @@
+"""The release report (publication/report.py) on a tiny candidate: the shortage table shows each row by its
+own rule, and the page carries the caveat that 岗位供需比 is not the official 求人倍率."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from publication.report import render_report, report_data
+from tests.databases import candidate_database
+
+CELL = {"region_level": "prefecture", "region_code": "320500", "region_name": "苏州市", "year": 2024}
+ROWS = {
+    "mart_talent_match": [],
+    "mart_graduate_flows": [],
+    "mart_talent_outflow": [],
+    "mart_shortage_industries": [],
+    "mart_shortage_occupations": [
+        # ranked by the MOHRSS rule: its graduate figures are for comparison only
+        {
+            **CELL,
+            "occupation_code": "6-22",
+            "occupation_name": "汽车整车制造人员",
+            "ranking_basis": "job_seekers",
+            "shortage_rank": 1,
+            "shortage_level": "shortage",
+            "vacancy_headcount": 300,
+            "graduates_supplied": 40,
+            "shortage_gap": 260,
+            "vacancies_per_graduate": 7.5,
+            "job_seekers": 50,
+            "vacancies_with_job_seekers": 120,
+            "job_seeker_gap": 70,
+            "job_vacancy_ratio": 2.4,
+        },
+        {
+            **CELL,
+            "occupation_code": "2-02",
+            "occupation_name": "工程技术人员",
+            "ranking_basis": "graduates_supplied",
+            "shortage_rank": 1,
+            "shortage_level": "severe",
+            "vacancy_headcount": 90,
+            "graduates_supplied": 10,
+            "shortage_gap": 80,
+            "vacancies_per_graduate": 9.0,
+            "job_seekers": 0,
+            "vacancies_with_job_seekers": 0,
+        },
+    ],
+}
+
+
+def test_the_shortage_table_shows_each_row_by_the_rule_it_is_ranked_by(tmp_path: Path) -> None:
+    database = candidate_database(tmp_path / "warehouse.duckdb", ROWS)
+    shown = {r["code"]: r for r in report_data(database)["shortage"]}
+    seekers, graduates = shown["6-22"], shown["2-02"]
+    assert (seekers["shortage_gap"], seekers["ratio"], seekers["vacancy_headcount"], seekers["supply"]) == (
+        70,
+        2.4,
+        120,
+        50,
+    )
+    assert (graduates["shortage_gap"], graduates["ratio"], graduates["vacancy_headcount"]) == (80, 9.0, 90)
+    assert graduates["supply"] == 10
+
+    page = render_report(database, {"release_id": "r1", "published_at": "2026-01-01T08:00:00+00:00"})
+    assert "岗位供需比, vacancies per graduate supplied" in " ".join(page.split())
+    assert "not the public employment service's 求人倍率" in " ".join(page.split())
