@@ -244,7 +244,7 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("毕业生 graduates", "graduates", "count"),
         Column("初次落实 placed (initial)", "placed_initial", "count"),
         Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
-        Column("年底落实率 year-end rate", "year_end_placement_rate", "rate"),
+        Column("年终落实率 year-end rate", "year_end_placement_rate", "rate"),
         Column("就业人数 employed", "employed", "count"),
     )
     return _one_table(
@@ -299,56 +299,107 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
 
 
 LEVELS = {"severe": "严重紧缺 severe", "shortage": "紧缺 shortage"}  # the marts' shortage_level values
-SHORTAGE_LISTS = (  # mart, code and name columns, what a row is
-    ("mart_shortage_occupations", "occupation_code", "occupation_name", "职业（中类）"),
-    ("mart_shortage_industries", "industry_code", "industry_name", "行业（大类）"),
+
+
+@dataclass(frozen=True)
+class ShortageRule:
+    """The figures a shortage list is ranked by under one ``ranking_basis`` (docs/indicators.md)."""
+
+    gap: str
+    demand: str
+    supply: str
+    supply_kind: str
+    ratio: str
+    supply_label: str
+    ratio_label: str
+
+
+SHORTAGE_RULES = {  # ranking_basis → its figures; the MOHRSS 最缺工 rule first where it applies
+    "job_seekers": ShortageRule(
+        "job_seeker_gap",
+        "vacancies_with_job_seekers",
+        "job_seekers",
+        "count",
+        "job_vacancy_ratio",
+        "求职人数",
+        "求人倍率",
+    ),
+    "graduates_supplied": ShortageRule(
+        "shortage_gap",
+        "vacancy_headcount",
+        "graduates_supplied",
+        "supply",
+        "vacancies_per_graduate",
+        "毕业生供给",
+        "岗位供需比",
+    ),
+}
+SHORTAGE_LISTS = (  # mart, code and name columns, what a row is, whether the mart has a ranking_basis column
+    ("mart_shortage_occupations", "occupation_code", "occupation_name", "职业（中类）", True),
+    ("mart_shortage_industries", "industry_code", "industry_name", "行业（大类）", False),
 )
 
 
 def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    """The city's two shortage lists (紧缺人才目录), ranked by the marts; a rank or level withheld with a
-    masked supply stays withheld, and those rows come after the ranked ones."""
+    """The city's shortage lists (紧缺人才目录), ranked by the marts: occupations and industries apart, and
+    within the occupation list each ``ranking_basis`` apart (the ranks run within it; the MOHRSS 最缺工
+    rule's rows with their job seekers and 求人倍率, the others with graduate supply and 岗位供需比).
+    A rank or level withheld with a masked count stays withheld, and those rows come after the ranked ones."""
     key, title = "shortages", "紧缺人才 Shortages"
     said, tables = [], []
-    for mart, code, name, label in SHORTAGE_LISTS:
+    for mart, code, name, label, by_basis in SHORTAGE_LISTS:
         year = latest_year(con, mart, "year", city)
         if year is None:
             said.append(sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name))
             continue
-        data = rows(
-            con,
-            f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
-            f"order by shortage_rank nulls last, {code} limit ?",
-            [city.code, year, TOP],
+        where = "region_level = 'prefecture' and region_code = ? and year = ?"
+        found = (
+            rows(con, f"select distinct ranking_basis from {mart} where {where}", [city.code, year])
+            if by_basis
+            else []
         )
-        first = next((r for r in data if r["shortage_rank"] == 1), None)
-        if first is not None:
-            said.append(
-                sentence(
-                    "{year}年{city}缺口最大的{label}是{name}，缺口{gap}人（需求{demand}人，供给{supply}人，"
-                    "岗位供需比{ratio}），紧缺程度{level}。",
-                    year=_year(year, mart, "year"),
-                    city=city.name,
-                    label=label,
-                    name=first[name] or first[code],
-                    gap=figure(first, mart, "shortage_gap", "supply"),
-                    demand=figure(first, mart, "vacancy_headcount", "count"),
-                    supply=figure(first, mart, "graduates_supplied", "supply"),
-                    ratio=figure(first, mart, "vacancies_per_graduate", "ratio"),
-                    level=LEVELS.get(first["shortage_level"], _label(first, "shortage_level")),
-                )
+        bases = {r["ranking_basis"] for r in found} if by_basis else {"graduates_supplied"}
+        for basis, rule in SHORTAGE_RULES.items():
+            if basis not in bases:
+                continue
+            data = rows(
+                con,
+                f"select * from {mart} where {where}"
+                + (f" and ranking_basis = '{basis}'" if by_basis else "")
+                + f" order by shortage_rank nulls last, {code} limit ?",
+                [city.code, year, TOP],
             )
-        columns = (
-            Column("排名 rank", "shortage_rank", "count"),
-            Column("代码 code", code),
-            Column("名称 name", name),
-            Column("缺口 gap", "shortage_gap", "supply"),
-            Column("需求 demand", "vacancy_headcount", "count"),
-            Column("供给 supply", "graduates_supplied", "supply"),
-            Column("岗位供需比 vacancies per graduate", "vacancies_per_graduate", "ratio"),
-            Column("等级 level", "shortage_level"),
-        )
-        tables.append(_table(mart, f"紧缺{label}目录 Shortage list", columns, data))
+            first = next((r for r in data if r["shortage_rank"] == 1), None)
+            if first is not None:
+                said.append(
+                    sentence(
+                        "{year}年{city}缺口最大的{label}是{name}，缺口{gap}人（需求{demand}人，"
+                        "{supply_label}{supply}人，{ratio_label}{ratio}），紧缺程度{level}。",
+                        year=_year(year, mart, "year"),
+                        city=city.name,
+                        label=label,
+                        name=first[name] or first[code],
+                        gap=figure(first, mart, rule.gap, rule.supply_kind),
+                        demand=figure(first, mart, rule.demand, "count"),
+                        supply_label=rule.supply_label,
+                        supply=figure(first, mart, rule.supply, rule.supply_kind),
+                        ratio_label=rule.ratio_label,
+                        ratio=figure(first, mart, rule.ratio, "ratio"),
+                        level=LEVELS.get(first["shortage_level"], _label(first, "shortage_level")),
+                    )
+                )
+            columns = (
+                Column("排名 rank", "shortage_rank", "count"),
+                Column(f"{label}代码 code", code),
+                Column(f"{label}名称 name", name),
+                Column("缺口 gap", rule.gap, rule.supply_kind),
+                Column("需求人数 demand", rule.demand, "count"),
+                Column(f"{rule.supply_label} supply", rule.supply, rule.supply_kind),
+                Column(rule.ratio_label, rule.ratio, "ratio"),
+                Column("等级 level", "shortage_level"),
+            )
+            caption = f"紧缺{label}目录（按{rule.supply_label}） Shortage list"
+            tables.append(_table(mart, caption, columns, data))
     return SectionContent(key, title, tuple(said), tuple(tables))
 
 
@@ -378,7 +429,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
     said = (
         sentence(
             "{year}年{city}区域产业贡献度最高的校企合作是{school}与{enterprise}，贡献度{index}："
-            "本地就业{local}人，技术服务产值{value}万元，学生岗位适配率{fit}。",
+            "本市就业{local}人，技术服务产值{value}万元，学生岗位适配率{fit}。",
             year=_year(year, mart, "calendar_year"),
             city=city.name,
             school=top["school"],
@@ -392,7 +443,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
     columns = (
         Column("学校 school", "school"),
         Column("企业 enterprise", "enterprise"),
-        Column("本地就业 local hires", "local_hires", "count"),
+        Column("本市就业 hires in the school city", "local_hires", "count"),
         Column("技术服务产值（万元）", "technical_service_value_10k_cny", "amount"),
         Column("培训人次 person-times", "training_person_times", "count"),
         Column("岗位适配率 fit", "job_fit_rate", "rate"),
@@ -480,7 +531,7 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
         Column("专业 major", "major_name"),
         Column("毕业生 graduates", "graduates", "count"),
         Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
-        Column("年底落实率 year-end rate", "year_end_placement_rate", "rate"),
+        Column("年终落实率 year-end rate", "year_end_placement_rate", "rate"),
         Column("专业对口率 fit", "major_fit_rate", "rate"),
         Column("留市率 city retention", "city_retention_rate", "rate"),
         Column("岗位供需比 vacancies per graduate", "served_vacancies_per_graduate", "ratio"),

@@ -203,6 +203,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "year": 2024,
             "occupation_code": "6-22",
             "occupation_name": "机械制造加工人员",
+            "ranking_basis": "graduates_supplied",
             "shortage_rank": 1,
             "shortage_level": "severe",
             "vacancy_headcount": 29,
@@ -216,6 +217,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "year": 2024,
             "occupation_code": "4-12",
             "occupation_name": "销售人员",
+            "ranking_basis": "graduates_supplied",
             "shortage_rank": None,
             "shortage_level": None,
             "vacancy_headcount": 25,
@@ -226,11 +228,30 @@ ROWS: dict[str, list[dict[str, Any]]] = {
                 "shortage_rank,shortage_level,graduates_supplied,shortage_gap,vacancies_per_graduate"
             ),
         },
+        {  # ranked by the MOHRSS 最缺工 rule (a market table gave job seekers): its own rank 1
+            "region_level": "prefecture",
+            "region_code": SZ,
+            "year": 2024,
+            "occupation_code": "2-02",
+            "occupation_name": "工程技术人员",
+            "ranking_basis": "job_seekers",
+            "shortage_rank": 1,
+            "shortage_level": "shortage",
+            "vacancy_headcount": 500,
+            "graduates_supplied": 400.0,
+            "shortage_gap": 100.0,
+            "vacancies_per_graduate": 1.25,
+            "vacancies_with_job_seekers": 300,
+            "job_seekers": 120,
+            "job_seeker_gap": 180,
+            "job_vacancy_ratio": 2.5,
+        },
         {
             "region_level": "province",
             "region_code": "320000",
             "year": 2024,
             "occupation_code": "6-22",
+            "ranking_basis": "graduates_supplied",
             "shortage_rank": 1,
             "vacancy_headcount": 9999,
         },
@@ -363,22 +384,28 @@ def test_flows_say_masked_rates_as_masked(con: duckdb.DuckDBPyConnection) -> Non
 def test_shortages_and_partnerships(con: duckdb.DuckDBPyConnection) -> None:
     content = shortages(con, _city(con))
     assert [s.text for s in content.sentences] == [
+        (  # the job-seeker rule's row: its job-seeker gap, 求人倍率 and job seekers, not the graduate figures
+            "2024年苏州市缺口最大的职业（中类）是工程技术人员，缺口180人（需求300人，求职人数120人，"
+            "求人倍率2.50），紧缺程度紧缺 shortage。"
+        ),
         (
-            "2024年苏州市缺口最大的职业（中类）是机械制造加工人员，缺口23.0人（需求29人，供给6.0人，"
+            "2024年苏州市缺口最大的职业（中类）是机械制造加工人员，缺口23.0人（需求29人，毕业生供给6.0人，"
             "岗位供需比4.83），紧缺程度严重紧缺 severe。"
         ),
         (
-            "2024年苏州市缺口最大的行业（大类）是汽车制造业，缺口667.5人（需求880人，供给212.5人，"
+            "2024年苏州市缺口最大的行业（大类）是汽车制造业，缺口667.5人（需求880人，毕业生供给212.5人，"
             "岗位供需比4.14），紧缺程度紧缺 shortage。"
         ),
     ]
-    occupations = content.tables[0].rows
+    by_job_seekers = content.tables[0]
+    assert [r[1] for r in by_job_seekers.rows] == ["2-02"] and by_job_seekers.columns[6].header == "求人倍率"
+    occupations = content.tables[1].rows
     assert [r[1] for r in occupations] == ["6-22", "4-12"]  # the province row is not the city's
     withheld = occupations[1]  # rank and level withheld with the masked supply: shown as masked, listed last
     assert withheld[0].masked and withheld[7] == MASKED_TEXT and withheld[4].text == "25"
     content = partnership_contribution(con, _city(con))
     assert content.sentences[0].text == (
-        "2024年苏州市区域产业贡献度最高的校企合作是苏州一校与甲公司，贡献度0.90：本地就业12人，"
+        "2024年苏州市区域产业贡献度最高的校企合作是苏州一校与甲公司，贡献度0.90：本市就业12人，"
         "技术服务产值85.50万元，学生岗位适配率75.0%。"
     )
     second = content.tables[0].rows[1]  # masked index: listed after, no rank
