@@ -529,6 +529,7 @@ def enrolment(raw_dir: Path) -> pd.DataFrame:
             "level",
             "major_code",
             "enrolled_total",
+            "expected_graduates",
             "order_class_enrolment",
             "apprenticeship_enrolment",
         ],
@@ -708,6 +709,7 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
         .agg(
             school_name=("school_name", "min"),
             enrolled_total=("enrolled_total", "sum"),
+            expected_graduates=("expected_graduates", "sum"),
             order_class_enrolment=("order_class_enrolment", "sum"),
             apprenticeship_enrolment=("apprenticeship_enrolment", "sum"),
         )

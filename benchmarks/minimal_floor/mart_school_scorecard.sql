@@ -14,7 +14,7 @@ select
     g.order_class_partner_hires / nullif(g.order_class_graduates, 0)    as order_class_partner_hire_rate,
     g.apprenticeship_graduates, g.apprenticeship_partner_hires,
     g.apprenticeship_partner_hires / nullif(g.apprenticeship_graduates, 0) as apprenticeship_partner_hire_rate,
-    e.enrolled_total, e.order_class_enrolment, e.apprenticeship_enrolment,
+    e.enrolled_total, e.expected_graduates, e.order_class_enrolment, e.apprenticeship_enrolment,
     {activity_columns(of=a)}
     ''                                                                  as suppressed_columns
 from (
@@ -40,7 +40,7 @@ from (
 ) g
 left join (
     select school_code, year, min(school_name) as school_name, sum(enrolled_total) as enrolled_total,
-           sum(order_class_enrolment) as order_class_enrolment,
+           sum(expected_graduates) as expected_graduates, sum(order_class_enrolment) as order_class_enrolment,
            sum(apprenticeship_enrolment) as apprenticeship_enrolment
     from enrolment
     group by school_code, year

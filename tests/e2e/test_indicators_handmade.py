@@ -475,11 +475,11 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
         "employed, employed_locally, "
         "local_employment_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
         "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
-        "order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
+        "expected_graduates, order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
     )
     # S1: 5 graduates, 4 placed (G1-G4), 3 employed, 1 local (G1), 1 partner hire (G1), related G1 G3 of
     #     G1-G3, order class G1 hired by a partner → 1.0; no apprentices → null; enrolment 60 + 40,
-    #     order class 6
+    #     order class 6, expected graduates 2 + 3
     assert got["S100001"] == pytest.approx(
         {
             "graduates": 5,
@@ -496,6 +496,7 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
             "order_class_partner_hire_rate": 1.0,
             "apprenticeship_partner_hire_rate": None,
             "enrolled_total": 100,
+            "expected_graduates": 5,  # 2 + 3 of the enrolment returns, beside the 5 graduates counted
             "order_class_enrolment": 6,
         }
     )

@@ -42,6 +42,7 @@ enrolment as (
         year,
         min(school_name) as school_name,  -- deterministic if a school reports two names
         sum(enrolled_total) as enrolled_total,
+        sum(expected_graduates) as expected_graduates,
         sum(order_class_enrolment) as order_class_enrolment,
         sum(apprenticeship_enrolment) as apprenticeship_enrolment
     from {{ ref('stg_enrolment') }}
@@ -78,6 +79,7 @@ select
     cast({{ safe_divide('g.apprenticeship_partner_hires', 'g.apprenticeship_graduates') }} as double)
         as apprenticeship_partner_hire_rate,
     cast(e.enrolled_total as bigint) as enrolled_total,
+    cast(e.expected_graduates as bigint) as expected_graduates,
     cast(e.order_class_enrolment as bigint) as order_class_enrolment,
     cast(e.apprenticeship_enrolment as bigint) as apprenticeship_enrolment,
     {{ partnership_activity_columns('a') }},
