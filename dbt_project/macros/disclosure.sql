@@ -2,5 +2,5 @@
     Small-cell suppression (orchestration/disclosure.py) fills it in the published release with the
     columns it masked, comma-separated. -#}
 {% macro suppressed_columns() -%}
-    cast('' as string) as suppressed_columns
+    '' as suppressed_columns
 {%- endmacro %}

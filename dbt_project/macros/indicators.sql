@@ -55,9 +55,9 @@
     初次 / 年终毕业去向落实率, each over the graduates surveyed in its round. -#}
 {% macro placement_round_columns(alias) -%}
     {%- for round in ['initial', 'year_end'] %}
-    cast({{ alias }}.graduates_{{ round }}_survey as bigint) as graduates_{{ round }}_survey,
-    cast({{ alias }}.placed_{{ round }} as bigint) as placed_{{ round }},
-    cast({{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }} as double)
+    {{ alias }}.graduates_{{ round }}_survey,
+    {{ alias }}.placed_{{ round }},
+    {{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }}
         as {{ round }}_placement_rate{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
@@ -136,8 +136,8 @@
 {#- The published columns naming how supply was bridged to demand: the major→industry/occupation bridge
     version and the weighting rule (dbt vars bridge_version, weighting_rule). -#}
 {% macro bridge_columns() -%}
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule
+    '{{ var("bridge_version") }}' as bridge_version,
+    '{{ var("weighting_rule") }}' as weighting_rule
 {%- endmacro %}
 
 {#- The reasons of a warning level of mart_major_warning (relation l) as one string: <below_minimum> for a

@@ -1,0 +1,20 @@
+{#- The select list of a published mart: each column its YAML declares (the dbt contract, the one declaration
+    of a mart's columns, their order and their types), in that order, cast to its declared data_type as the
+    adapter names it (as dbt's contract check does): `cast(<relation>.<column> as <data_type>) as <column>`.
+    The model computes every column under its published name in <relation> (a CTE) and selects
+    `{{ contract_columns('<relation>') }} from <relation>`: a column's type is written once, in the YAML.
+    A unit test (dbt builds it in a manifest of its own, without the model's YAML) selects <relation>.* : it
+    checks the values of the formulas; the build checks the types against the contract. -#}
+{% macro contract_columns(relation) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+    {{ relation }}.*
+    {%- else -%}
+        {%- set columns = model.columns.values() | list -%}
+        {%- if execute and not columns -%}
+            {{ exceptions.raise_compiler_error('contract_columns: ' ~ model.name ~ ' declares no columns') }}
+        {%- endif -%}
+        {%- for column in columns %}
+    cast({{ relation }}.{{ column.name }} as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
