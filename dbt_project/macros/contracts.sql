@@ -2,7 +2,10 @@
     of a mart's columns, their order and their types), in that order, cast to its declared data_type as the
     adapter names it (as dbt's contract check does): `cast(<relation>.<column> as <data_type>) as <column>`.
     The model computes every column under its published name in <relation> (a CTE) and selects
-    `{{ contract_columns('<relation>') }} from <relation>`: a column's type is written once, in the YAML.
+    `{{ contract_columns('<relation>') }} from <relation>`: a column's type is written once, in the YAML. The
+    CTE may hold more columns than the contract declares (typically `x.*` of the model's last step, and the
+    names, rates and renamed columns it adds): only the declared ones are selected. It must not hold a name
+    twice (`x.*` and an added column of the same name): DuckDB renames the second and this reads the first.
     A unit test (dbt builds it in a manifest of its own, without the model's YAML) selects <relation>.* : it
     checks the values of the formulas; the build checks the types against the contract. -#}
 {% macro contract_columns(relation) -%}

@@ -51,12 +51,10 @@
     coalesce(sum(graduates) filter (where {{ condition }}), 0)
 {%- endmacro %}
 
-{#- The published columns of both rounds from placement_round_counts() of relation <alias>: the counts and
-    初次 / 年终毕业去向落实率, each over the graduates surveyed in its round. -#}
-{% macro placement_round_columns(alias) -%}
+{#- 初次 / 年终毕业去向落实率 from placement_round_counts() of relation <alias>, each over the graduates surveyed
+    in its round. -#}
+{% macro placement_rates(alias) -%}
     {%- for round in ['initial', 'year_end'] %}
-    {{ alias }}.graduates_{{ round }}_survey,
-    {{ alias }}.placed_{{ round }},
     {{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }}
         as {{ round }}_placement_rate{{ ',' if not loop.last }}
     {%- endfor %}

@@ -104,15 +104,7 @@ listed as (
 
 published as (
     select
-        region_level,
-        region_code,
-        region_name,
-        year,
-        {{ code_column }},
-        {{ name_column }},
-        {%- if with_job_seekers %}
-        ranking_basis,
-        {%- endif %}
+        *,
         row_number() over (
             partition by region_level, region_code, year, ranking_basis
             order by
@@ -122,16 +114,6 @@ published as (
         ) as shortage_rank,
         case when ranking_ratio >= {{ var('shortage_severe_ratio') }} then 'severe' else 'shortage' end
             as shortage_level,
-        vacancy_headcount,
-        graduates_supplied,
-        shortage_gap,
-        vacancies_per_graduate,
-        {%- if with_job_seekers %}
-        job_seekers,
-        vacancies_with_job_seekers,
-        job_seeker_gap,
-        job_vacancy_ratio,
-        {%- endif %}
         case ranking_basis
             when 'job_seekers' then
                 'job_seekers >= {{ var("shortage_min_job_seekers") }} and vacancies_with_job_seekers >= '

@@ -41,23 +41,13 @@ lines as (
 
 published as (
     select
-        l.enterprise_id,
-        l.enterprise_name,
-        l.region_code,
+        l.*,
         r.region_name,
         l.industry_division_code as industry_code,
         i.industry_name,
-        l.occupation_code,
         o.occupation_name,
-        l.required_level,
         lv.label_zh as required_level_name,
         l.posted_year as year,
-        l.postings,
-        l.headcount,
-        l.salary_min_cny,
-        l.salary_max_cny,
-        l.first_posted_date,
-        l.last_posted_date,
         {{ suppressed_columns() }}
     from lines as l
     left join {{ ref('dim_region') }} as r on l.region_code = r.region_code

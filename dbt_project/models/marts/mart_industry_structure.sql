@@ -168,24 +168,14 @@ shares as (
 
 published as (
     select
-        s.region_level,
-        s.region_code,
+        s.*,
         r.region_name,
-        s.year,
-        s.industry_grain,
-        s.industry_code,
         coalesce(i.industry_name, sec.sector_name) as industry_name,
         coalesce(ss.sector_code, sec.sector_code) as sector_code,
         s.output_figure as output_100m_cny,
-        s.output_measure,
-        s.output_share,
         s.output_value as output_value_100m_cny,
         s.value_added as value_added_100m_cny,
         s.employment as employment_10k,
-        s.value_added_share,
-        s.employment_share,
-        s.divisions_reported,
-        s.cities_reported,
         {{ suppressed_columns() }}
     from shares as s
     left join {{ ref('dim_region') }} as r on s.region_code = r.region_code

@@ -150,34 +150,9 @@ levels as (
 
 published as (
     select
-        l.region_level,
-        l.region_code,
+        l.*,
         r.region_name,
-        l.major_code,
         m.major_name,
-        l.higher_major_category_code,
-        l.grad_year,
-        l.graduates,
-        l.graduates_initial_survey,
-        l.placed_initial,
-        l.initial_placement_rate,
-        l.graduates_year_end_survey,
-        l.placed_year_end,
-        l.year_end_placement_rate,
-        l.placement_round,
-        l.employed,
-        l.employed_major_related,
-        l.major_fit_rate,
-        l.employed_in_school_city,
-        l.city_retention_rate,
-        l.employed_in_school_province,
-        l.employed_outside_province,
-        l.employed_region_unknown,
-        l.served_industries,
-        l.served_vacancy_headcount,
-        l.served_graduates_supplied,
-        l.served_vacancies_per_graduate,
-        l.warning_level,
         case l.warning_level
             when 'red' then '红色预警'
             when 'yellow' then '黄色预警'

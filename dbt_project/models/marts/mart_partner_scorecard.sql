@@ -49,19 +49,11 @@ activity as (
 
 published as (
     select
-        h.enterprise_id,
+        h.*,
         d.enterprise_name,
         d.region_code,
-        h.year,
-        h.graduates_hired,
-        h.partner_hires,
-        h.partner_schools,
-        h.local_hires,
         {{ safe_divide('h.local_hires', 'h.graduates_hired') }} as local_hire_rate,
-        h.hires_major_related,
         {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as major_fit_rate,
-        h.order_class_hires,
-        h.apprenticeship_hires,
         coalesce(d.vacancy_headcount, 0) as vacancy_headcount,
         {{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as hires_per_vacancy,
         {{ partnership_activity_columns('a') }},

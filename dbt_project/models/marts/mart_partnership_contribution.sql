@@ -92,21 +92,7 @@ weighted as (
 
 published as (
     select
-        school_code,
-        enterprise_id,
-        calendar_year,
-        region_code,
-        graduates_hired,
-        local_hires,
-        hires_major_related,
-        job_fit_rate,
-        service_projects,
-        technical_service_value_10k_cny,
-        training_courses,
-        training_person_times,
-        certificates_awarded,
-        local_hires_score,
-        technical_service_value_score,
+        *,
         -- rounded: a weighted mean of parts in [0, 1] must not read 1.0000000000000002 (the 0–1 check)
         round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as contribution_index,
         {{ suppressed_columns() }}

@@ -81,22 +81,9 @@ rates as (
 
 published as (
     select
-        t.region_code,
+        t.*,
         r.region_name,
         r.province_code,
-        t.grad_year,
-        t.school_graduates_employed,
-        t.stayed,
-        t.city_retention_rate,
-        t.origin_graduates_employed,
-        t.employed_in_origin,
-        t.origin_return_rate,
-        t.studied_elsewhere_employed,
-        t.returned,
-        t.return_rate,
-        t.employed_in_region,
-        t.came_in,
-        t.inflow_share,
         (t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as attraction_index,
         {{ suppressed_columns() }}
     from rates as t

@@ -56,26 +56,14 @@ activity as (
 
 published as (
     select
-        g.school_code,
+        g.*,
         e.school_name,
-        g.region_code,
         r.region_name,
-        g.grad_year,
-        g.graduates,
-        {{ placement_round_columns('g') }},
-        g.employed,
-        g.employed_locally,
+        {{ placement_rates('g') }},
         {{ safe_divide('g.employed_locally', 'g.employed') }} as local_employment_rate,
-        g.partner_hires,
-        g.partner_hires_local,
         {{ safe_divide('g.partner_hires', 'g.employed') }} as partner_hire_rate,
-        g.employed_major_related,
         {{ safe_divide('g.employed_major_related', 'g.fit_known') }} as major_fit_rate,
-        g.order_class_graduates,
-        g.order_class_partner_hires,
         {{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as order_class_partner_hire_rate,
-        g.apprenticeship_graduates,
-        g.apprenticeship_partner_hires,
         {{ safe_divide('g.apprenticeship_partner_hires', 'g.apprenticeship_graduates') }}
             as apprenticeship_partner_hire_rate,
         e.enrolled_total,

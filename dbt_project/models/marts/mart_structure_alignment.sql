@@ -133,14 +133,11 @@ coverage as (
 
 published as (
     select
-        x.region_code,
+        x.*,
         r.region_name,
-        x.year,
         round(x.enrolled, 4) as enrolled_total,
         x.output_value as output_value_100m_cny,
-        x.output_measure,
         x.employment as employment_10k,
-        x.sections_compared,
         x.output_sections as output_sections_compared,
         x.output_coverage as output_coverage_share,
         x.output_null_reason as output_alignment_null_reason,

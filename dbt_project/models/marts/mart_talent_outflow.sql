@@ -11,19 +11,10 @@ counts as (
 
 published as (
     select
-        c.region_level,
-        c.region_code,
+        c.*,
         r.region_name,
-        c.major_code,
         m.major_name,
-        c.grad_year,
-        c.graduates,
-        {{ placement_round_columns('c') }},
-        c.employed,
-        c.employed_in_school_city,
-        c.employed_in_school_province,
-        c.employed_outside_province,
-        c.employed_region_unknown,
+        {{ placement_rates('c') }},
         {{ safe_divide('c.employed_in_school_city', 'c.employed') }} as city_retention_rate,
         {{ safe_divide('c.employed_in_school_province', 'c.employed') }} as province_retention_rate,
         {{ safe_divide('c.employed_outside_province', 'c.employed') }} as outflow_rate,
