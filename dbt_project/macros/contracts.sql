@@ -6,6 +6,9 @@
     CTE may hold more columns than the contract declares (typically `x.*` of the model's last step, and the
     names, rates and renamed columns it adds): only the declared ones are selected. It must not hold a name
     twice (`x.*` and an added column of the same name): DuckDB renames the second and this reads the first.
+    suppressed_columns, the last column of every published mart, is empty here (''): the build database holds
+    exact figures, and small-cell suppression (publication/disclosure.py) fills it in the published release
+    with the columns it masked, comma-separated; the model does not compute it.
     A unit test (dbt builds it in a manifest of its own, without the model's YAML) selects <relation>.* : it
     checks the values of the formulas; the build checks the types against the contract. -#}
 {% macro contract_columns(relation) -%}
@@ -17,7 +20,8 @@
             {{ exceptions.raise_compiler_error('contract_columns: ' ~ model.name ~ ' declares no columns') }}
         {%- endif -%}
         {%- for column in columns %}
-    cast({{ relation }}.{{ column.name }} as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+    {%- set value = "''" if column.name == 'suppressed_columns' else relation ~ '.' ~ column.name %}
+    cast({{ value }} as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

@@ -126,8 +126,7 @@ published as (
                 {%- if with_job_seekers %} || ' (no job seekers delivered)'{% endif %}
         end as listing_rule,
         '{{ var("bridge_version") }}' as bridge_version,
-        '{{ var("weighting_rule") }}' as weighting_rule,
-        {{ suppressed_columns() }}
+        '{{ var("weighting_rule") }}' as weighting_rule
     from listed
 )
 

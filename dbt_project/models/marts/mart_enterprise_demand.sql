@@ -47,8 +47,7 @@ published as (
         i.industry_name,
         o.occupation_name,
         lv.label_zh as required_level_name,
-        l.posted_year as year,
-        {{ suppressed_columns() }}
+        l.posted_year as year
     from lines as l
     left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
     left join {{ ref('dim_industry') }} as i on l.industry_division_code = i.industry_code

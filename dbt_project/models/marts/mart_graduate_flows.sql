@@ -74,8 +74,7 @@ published as (
         employer_region.region_name as employer_region_name,
         paths.employer_province_code,
         paths.flow_type,
-        sum(paths.graduates) as graduates,
-        {{ suppressed_columns() }}
+        sum(paths.graduates) as graduates
     from published_grain as paths
     left join {{ ref('dim_region') }} as origin_region on paths.origin_region_code = origin_region.region_code
     left join {{ ref('dim_region') }} as school_region on paths.school_prefecture_code = school_region.region_code

@@ -175,8 +175,7 @@ published as (
         s.output_figure as output_100m_cny,
         s.output_value as output_value_100m_cny,
         s.value_added as value_added_100m_cny,
-        s.employment as employment_10k,
-        {{ suppressed_columns() }}
+        s.employment as employment_10k
     from shares as s
     left join {{ ref('dim_region') }} as r on s.region_code = r.region_code
     left join {{ ref('dim_industry') }} as i on s.industry_grain = 'section' and s.industry_code = i.industry_code

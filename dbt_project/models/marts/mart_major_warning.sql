@@ -167,8 +167,7 @@ published as (
         || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
         || 'served_vacancies_per_graduate < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}'
             as warning_rule,
-        {{ bridge_columns() }},
-        {{ suppressed_columns() }}
+        {{ bridge_columns() }}
     from levels as l
     left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
     left join {{ ref('dim_major') }} as m on l.major_code = m.major_code

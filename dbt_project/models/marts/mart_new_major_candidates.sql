@@ -83,8 +83,7 @@ published as (
         coalesce(b.bridged_major_categories, 0) as bridged_major_categories,
         'graduates_supplied < {{ var("shortage_min_supply") }} '
         || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as listing_rule,
-        {{ bridge_columns() }},
-        {{ suppressed_columns() }}
+        {{ bridge_columns() }}
     from gaps as g
     left join province_supply as p
         on g.province_code = p.province_code and g.industry_code = p.industry_code and g.year = p.year

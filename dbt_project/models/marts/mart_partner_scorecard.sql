@@ -56,8 +56,7 @@ published as (
         {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as major_fit_rate,
         coalesce(d.vacancy_headcount, 0) as vacancy_headcount,
         {{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as hires_per_vacancy,
-        {{ partnership_activity_columns('a') }},
-        {{ suppressed_columns() }}
+        {{ partnership_activity_columns('a') }}
     from hires as h
     inner join partners using (enterprise_id)
     left join demand as d using (enterprise_id, year)

@@ -94,8 +94,7 @@ published as (
     select
         *,
         -- rounded: a weighted mean of parts in [0, 1] must not read 1.0000000000000002 (the 0–1 check)
-        round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as contribution_index,
-        {{ suppressed_columns() }}
+        round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as contribution_index
     from weighted
 )
 

@@ -84,8 +84,7 @@ published as (
         t.*,
         r.region_name,
         r.province_code,
-        (t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as attraction_index,
-        {{ suppressed_columns() }}
+        (t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as attraction_index
     from rates as t
     left join {{ ref('dim_region') }} as r on t.region_code = r.region_code
 )

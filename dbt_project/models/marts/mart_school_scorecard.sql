@@ -70,8 +70,7 @@ published as (
         e.expected_graduates,
         e.order_class_enrolment,
         e.apprenticeship_enrolment,
-        {{ partnership_activity_columns('a') }},
-        {{ suppressed_columns() }}
+        {{ partnership_activity_columns('a') }}
     from grads as g
     left join enrolment as e on g.school_code = e.school_code and g.grad_year = e.year
     left join activity as a on g.school_code = a.school_code and g.grad_year = a.calendar_year

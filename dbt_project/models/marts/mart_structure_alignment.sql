@@ -149,8 +149,7 @@ published as (
         end as output_alignment_index,
         case when x.employment_comparable then x.employment_dissimilarity end as employment_dissimilarity_index,
         case when x.employment_comparable then 1 - x.employment_dissimilarity end as employment_alignment_index,
-        {{ bridge_columns() }},
-        {{ suppressed_columns() }}
+        {{ bridge_columns() }}
     from coverage as x
     left join {{ ref('dim_region') }} as r on x.region_code = r.region_code
 )

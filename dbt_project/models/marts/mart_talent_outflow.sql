@@ -19,8 +19,7 @@ published as (
         {{ safe_divide('c.employed_in_school_province', 'c.employed') }} as province_retention_rate,
         {{ safe_divide('c.employed_outside_province', 'c.employed') }} as outflow_rate,
         {{ safe_divide('c.employed_region_unknown', 'c.employed') }} as region_unknown_rate,
-        'employed graduates' as rate_denominator,
-        {{ suppressed_columns() }}
+        'employed graduates' as rate_denominator
     from counts as c
     left join {{ ref('dim_region') }} as r on c.region_code = r.region_code
     left join {{ ref('dim_major') }} as m on c.major_code = m.major_code

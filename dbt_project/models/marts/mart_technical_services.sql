@@ -18,8 +18,7 @@ with published as (
         t.start_date,
         t.end_date,
         t.status,
-        ps.label_zh as status_name,
-        {{ suppressed_columns() }}
+        ps.label_zh as status_name
     {{ feed_rows_with_school_and_city('stg_technical_services') }}
     left join {{ ref('dim_industry') }} as i on t.industry_code = i.industry_code
     left join {{ ref('service_types') }} as st on t.service_type = st.service_type

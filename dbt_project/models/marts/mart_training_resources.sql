@@ -18,8 +18,7 @@ with published as (
         t.training_hours,
         t.certificates_awarded,
         t.start_date,
-        t.end_date,
-        {{ suppressed_columns() }}
+        t.end_date
     {{ feed_rows_with_school_and_city('stg_training') }}
     left join {{ ref('dim_occupation') }} as o on t.occupation_code = o.occupation_code
     left join {{ ref('training_types') }} as tt on t.training_type = tt.training_type
