@@ -125,8 +125,7 @@ published as (
                 || '{{ var("shortage_min_ratio") }}; ranked by vacancy_headcount - graduates_supplied'
                 {%- if with_job_seekers %} || ' (no job seekers delivered)'{% endif %}
         end as listing_rule,
-        '{{ var("bridge_version") }}' as bridge_version,
-        '{{ var("weighting_rule") }}' as weighting_rule
+        {{ bridge_columns() }}
     from listed
 )
 

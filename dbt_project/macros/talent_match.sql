@@ -62,8 +62,7 @@ published as (
         counts.graduates_employed as graduates_employed_in_{{ c }},
         counts.employed_major_related,
         {{ safe_divide('counts.employed_major_related', 'counts.employed_fit_known') }} as major_fit_rate,
-        '{{ var("bridge_version") }}' as bridge_version,
-        '{{ var("weighting_rule") }}' as weighting_rule
+        {{ bridge_columns() }}
     from counts
     left join {{ ref('dim_region') }} as r on counts.region_code = r.region_code
     left join {{ ref('dim_' ~ c) }} as d on counts.code = d.{{ c }}_code
