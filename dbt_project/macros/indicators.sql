@@ -51,13 +51,11 @@
     coalesce(sum(graduates) filter (where {{ condition }}), 0)
 {%- endmacro %}
 
-{#- The published columns of both rounds from placement_round_counts() of relation <alias>: the counts and
-    初次 / 年终毕业去向落实率, each over the graduates surveyed in its round. -#}
-{% macro placement_round_columns(alias) -%}
+{#- 初次 / 年终毕业去向落实率 from placement_round_counts() of relation <alias>, each over the graduates surveyed
+    in its round. -#}
+{% macro placement_rates(alias) -%}
     {%- for round in ['initial', 'year_end'] %}
-    cast({{ alias }}.graduates_{{ round }}_survey as bigint) as graduates_{{ round }}_survey,
-    cast({{ alias }}.placed_{{ round }} as bigint) as placed_{{ round }},
-    cast({{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }} as double)
+    {{ safe_divide(alias ~ '.placed_' ~ round, alias ~ '.graduates_' ~ round ~ '_survey') }}
         as {{ round }}_placement_rate{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
@@ -136,8 +134,8 @@
 {#- The published columns naming how supply was bridged to demand: the major→industry/occupation bridge
     version and the weighting rule (dbt vars bridge_version, weighting_rule). -#}
 {% macro bridge_columns() -%}
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule
+    '{{ var("bridge_version") }}' as bridge_version,
+    '{{ var("weighting_rule") }}' as weighting_rule
 {%- endmacro %}
 
 {#- The reasons of a warning level of mart_major_warning (relation l) as one string: <below_minimum> for a

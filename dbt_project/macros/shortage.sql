@@ -100,40 +100,20 @@ listed as (
         and vacancies_with_job_seekers >= {{ var('shortage_min_headcount') }}
         and vacancies_with_job_seekers > job_seekers
     {%- endif %}
-)
+),
 
-select
-    cast(region_level as string) as region_level,
-    cast(region_code as string) as region_code,
-    cast(region_name as string) as region_name,
-    cast(year as integer) as year,
-    cast({{ code_column }} as string) as {{ code_column }},
-    cast({{ name_column }} as string) as {{ name_column }},
-    {%- if with_job_seekers %}
-    cast(ranking_basis as string) as ranking_basis,
-    {%- endif %}
-    cast(row_number() over (
-        partition by region_level, region_code, year, ranking_basis
-        order by
-            cast(ranking_gap as decimal(18, 4)) desc,
-            round(ranking_ratio, 6) desc,
-            {{ code_column }} asc
-    ) as integer) as shortage_rank,
-    cast(
+published as (
+    select
+        *,
+        row_number() over (
+            partition by region_level, region_code, year, ranking_basis
+            order by
+                cast(ranking_gap as decimal(18, 4)) desc,
+                round(ranking_ratio, 6) desc,
+                {{ code_column }} asc
+        ) as shortage_rank,
         case when ranking_ratio >= {{ var('shortage_severe_ratio') }} then 'severe' else 'shortage' end
-        as string
-    ) as shortage_level,
-    cast(vacancy_headcount as bigint) as vacancy_headcount,
-    cast(graduates_supplied as decimal(18, 4)) as graduates_supplied,
-    cast(shortage_gap as decimal(18, 4)) as shortage_gap,
-    cast(vacancies_per_graduate as double) as vacancies_per_graduate,
-    {%- if with_job_seekers %}
-    cast(job_seekers as bigint) as job_seekers,
-    cast(vacancies_with_job_seekers as bigint) as vacancies_with_job_seekers,
-    cast(job_seeker_gap as bigint) as job_seeker_gap,
-    cast(job_vacancy_ratio as double) as job_vacancy_ratio,
-    {%- endif %}
-    cast(
+            as shortage_level,
         case ranking_basis
             when 'job_seekers' then
                 'job_seekers >= {{ var("shortage_min_job_seekers") }} and vacancies_with_job_seekers >= '
@@ -144,10 +124,11 @@ select
                 || '{{ var("shortage_min_headcount") }} and vacancy_headcount / graduates_supplied >= '
                 || '{{ var("shortage_min_ratio") }}; ranked by vacancy_headcount - graduates_supplied'
                 {%- if with_job_seekers %} || ' (no job seekers delivered)'{% endif %}
-        end as string
-    ) as listing_rule,
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
-    {{ suppressed_columns() }}
-from listed
+        end as listing_rule,
+        {{ bridge_columns() }}
+    from listed
+)
+
+select {{ contract_columns('published') }}
+from published
 {%- endmacro %}

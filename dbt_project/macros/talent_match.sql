@@ -30,50 +30,46 @@ with counts as (
         coalesce(employed_major_related, 0) as employed_major_related
     from {{ ref('int_talent_match_counts') }}
     where classification = '{{ c }}'
-)
+),
 
-select
-    cast(counts.region_level as string) as region_level,
-    cast(counts.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    {%- for attribute in region_attributes %}
-    cast(r.{{ attribute }} as string) as {{ attribute }},
-    {%- endfor %}
-    cast(counts.code_level as string) as {{ c }}_level,
-    cast(counts.code as string) as {{ c }}_code,
-    cast(
-        case when {{ is_unmapped }} then '{{ unmapped_name(c) }}' else d.{{ c }}_name end as string
-    ) as {{ c }}_name,
-    {%- for attribute in code_attributes %}
-    cast(case when {{ is_unmapped }} then counts.code else d.{{ attribute }} end as string) as {{ attribute }},
-    {%- endfor %}
-    cast(counts.year as integer) as year,
-    cast(round(counts.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
-    cast(counts.vacancy_headcount as bigint) as vacancy_headcount,
-    {%- if with_postings %}
-    cast(counts.vacancy_postings as bigint) as vacancy_postings,
-    {%- endif %}
-    cast(
+published as (
+    select
+        counts.region_level,
+        counts.region_code,
+        r.region_name,
+        {%- for attribute in region_attributes %}
+        r.{{ attribute }},
+        {%- endfor %}
+        counts.code_level as {{ c }}_level,
+        counts.code as {{ c }}_code,
+        case when {{ is_unmapped }} then '{{ unmapped_name(c) }}' else d.{{ c }}_name end as {{ c }}_name,
+        {%- for attribute in code_attributes %}
+        case when {{ is_unmapped }} then counts.code else d.{{ attribute }} end as {{ attribute }},
+        {%- endfor %}
+        counts.year,
+        round(counts.graduates_supplied, 4) as graduates_supplied,
+        counts.vacancy_headcount,
+        {%- if with_postings %}
+        counts.vacancy_postings,
+        {%- endif %}
         case
             when not {{ is_unmapped }}
                 then {{ safe_divide('counts.vacancy_headcount', 'round(counts.graduates_supplied, 4)') }}
-        end as double
-    ) as vacancies_per_graduate,
-    cast(counts.job_seekers as bigint) as job_seekers,
-    cast(counts.vacancies_with_job_seekers as bigint) as vacancies_with_job_seekers,
-    cast({{ safe_divide('counts.vacancies_with_job_seekers', 'counts.job_seekers') }} as double) as job_vacancy_ratio,
-    cast(counts.graduates_employed as bigint) as graduates_employed_in_{{ c }},
-    cast(counts.employed_major_related as bigint) as employed_major_related,
-    cast(
-        {{ safe_divide('counts.employed_major_related', 'counts.employed_fit_known') }}
-        as double
-    ) as major_fit_rate,
-    cast('{{ var("bridge_version") }}' as string) as bridge_version,
-    cast('{{ var("weighting_rule") }}' as string) as weighting_rule,
-    {{ suppressed_columns() }}
-from counts
-left join {{ ref('dim_region') }} as r on counts.region_code = r.region_code
-left join {{ ref('dim_' ~ c) }} as d on counts.code = d.{{ c }}_code
+        end as vacancies_per_graduate,
+        counts.job_seekers,
+        counts.vacancies_with_job_seekers,
+        {{ safe_divide('counts.vacancies_with_job_seekers', 'counts.job_seekers') }} as job_vacancy_ratio,
+        counts.graduates_employed as graduates_employed_in_{{ c }},
+        counts.employed_major_related,
+        {{ safe_divide('counts.employed_major_related', 'counts.employed_fit_known') }} as major_fit_rate,
+        {{ bridge_columns() }}
+    from counts
+    left join {{ ref('dim_region') }} as r on counts.region_code = r.region_code
+    left join {{ ref('dim_' ~ c) }} as d on counts.code = d.{{ c }}_code
+)
+
+select {{ contract_columns('published') }}
+from published
 {%- endmacro %}
 
 

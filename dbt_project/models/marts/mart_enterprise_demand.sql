@@ -37,29 +37,23 @@ lines as (
         max(posted_date) as last_posted_date
     from postings
     group by all
+),
+
+published as (
+    select
+        l.*,
+        r.region_name,
+        l.industry_division_code as industry_code,
+        i.industry_name,
+        o.occupation_name,
+        lv.label_zh as required_level_name,
+        l.posted_year as year
+    from lines as l
+    left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
+    left join {{ ref('dim_industry') }} as i on l.industry_division_code = i.industry_code
+    left join {{ ref('dim_occupation') }} as o on l.occupation_code = o.occupation_code
+    left join {{ ref('major_levels') }} as lv on l.required_level = lv.level
 )
 
-select
-    cast(l.enterprise_id as string) as enterprise_id,
-    cast(l.enterprise_name as string) as enterprise_name,
-    cast(l.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(l.industry_division_code as string) as industry_code,
-    cast(i.industry_name as string) as industry_name,
-    cast(l.occupation_code as string) as occupation_code,
-    cast(o.occupation_name as string) as occupation_name,
-    cast(l.required_level as string) as required_level,
-    cast(lv.label_zh as string) as required_level_name,
-    cast(l.posted_year as integer) as year,
-    cast(l.postings as bigint) as postings,
-    cast(l.headcount as bigint) as headcount,
-    cast(l.salary_min_cny as double) as salary_min_cny,
-    cast(l.salary_max_cny as double) as salary_max_cny,
-    cast(l.first_posted_date as date) as first_posted_date,
-    cast(l.last_posted_date as date) as last_posted_date,
-    {{ suppressed_columns() }}
-from lines as l
-left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
-left join {{ ref('dim_industry') }} as i on l.industry_division_code = i.industry_code
-left join {{ ref('dim_occupation') }} as o on l.occupation_code = o.occupation_code
-left join {{ ref('major_levels') }} as lv on l.required_level = lv.level
+select {{ contract_columns('published') }}
+from published

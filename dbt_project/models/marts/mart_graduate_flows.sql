@@ -57,26 +57,30 @@ published_grain as (
         {{ flow_region_code('origin') }} as origin_region_code,
         {{ flow_region_code('employer') }} as employer_region_code
     from located_paths
+),
+
+published as (
+    select
+        paths.grad_year,
+        paths.origin_region_level,
+        paths.origin_region_code,
+        origin_region.region_name as origin_region_name,
+        paths.origin_province_code,
+        paths.school_prefecture_code as school_region_code,
+        school_region.region_name as school_region_name,
+        paths.school_province_code,
+        paths.employer_region_level,
+        paths.employer_region_code,
+        employer_region.region_name as employer_region_name,
+        paths.employer_province_code,
+        paths.flow_type,
+        sum(paths.graduates) as graduates
+    from published_grain as paths
+    left join {{ ref('dim_region') }} as origin_region on paths.origin_region_code = origin_region.region_code
+    left join {{ ref('dim_region') }} as school_region on paths.school_prefecture_code = school_region.region_code
+    left join {{ ref('dim_region') }} as employer_region on paths.employer_region_code = employer_region.region_code
+    group by all
 )
 
-select
-    cast(paths.grad_year as integer) as grad_year,
-    cast(paths.origin_region_level as string) as origin_region_level,
-    cast(paths.origin_region_code as string) as origin_region_code,
-    cast(origin_region.region_name as string) as origin_region_name,
-    cast(paths.origin_province_code as string) as origin_province_code,
-    cast(paths.school_prefecture_code as string) as school_region_code,
-    cast(school_region.region_name as string) as school_region_name,
-    cast(paths.school_province_code as string) as school_province_code,
-    cast(paths.employer_region_level as string) as employer_region_level,
-    cast(paths.employer_region_code as string) as employer_region_code,
-    cast(employer_region.region_name as string) as employer_region_name,
-    cast(paths.employer_province_code as string) as employer_province_code,
-    cast(paths.flow_type as string) as flow_type,
-    cast(sum(paths.graduates) as bigint) as graduates,
-    {{ suppressed_columns() }}
-from published_grain as paths
-left join {{ ref('dim_region') }} as origin_region on paths.origin_region_code = origin_region.region_code
-left join {{ ref('dim_region') }} as school_region on paths.school_prefecture_code = school_region.region_code
-left join {{ ref('dim_region') }} as employer_region on paths.employer_region_code = employer_region.region_code
-group by all
+select {{ contract_columns('published') }}
+from published

@@ -164,30 +164,24 @@ shares as (
     window
         w as (partition by region_level, region_code, year, industry_grain),
         wm as (partition by region_level, region_code, year, industry_grain, output_measure)
+),
+
+published as (
+    select
+        s.*,
+        r.region_name,
+        coalesce(i.industry_name, sec.sector_name) as industry_name,
+        coalesce(ss.sector_code, sec.sector_code) as sector_code,
+        s.output_figure as output_100m_cny,
+        s.output_value as output_value_100m_cny,
+        s.value_added as value_added_100m_cny,
+        s.employment as employment_10k
+    from shares as s
+    left join {{ ref('dim_region') }} as r on s.region_code = r.region_code
+    left join {{ ref('dim_industry') }} as i on s.industry_grain = 'section' and s.industry_code = i.industry_code
+    left join sectors as sec on s.industry_grain = 'sector' and s.industry_code = sec.sector_code
+    left join section_sectors as ss on s.industry_grain = 'section' and s.industry_code = ss.section_code
 )
 
-select
-    cast(s.region_level as string) as region_level,
-    cast(s.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(s.year as integer) as year,
-    cast(s.industry_grain as string) as industry_grain,
-    cast(s.industry_code as string) as industry_code,
-    cast(coalesce(i.industry_name, sec.sector_name) as string) as industry_name,
-    cast(coalesce(ss.sector_code, sec.sector_code) as string) as sector_code,
-    cast(s.output_figure as double) as output_100m_cny,
-    cast(s.output_measure as string) as output_measure,
-    cast(s.output_share as double) as output_share,
-    cast(s.output_value as double) as output_value_100m_cny,
-    cast(s.value_added as double) as value_added_100m_cny,
-    cast(s.employment as double) as employment_10k,
-    cast(s.value_added_share as double) as value_added_share,
-    cast(s.employment_share as double) as employment_share,
-    cast(s.divisions_reported as integer) as divisions_reported,
-    cast(s.cities_reported as integer) as cities_reported,
-    {{ suppressed_columns() }}
-from shares as s
-left join {{ ref('dim_region') }} as r on s.region_code = r.region_code
-left join {{ ref('dim_industry') }} as i on s.industry_grain = 'section' and s.industry_code = i.industry_code
-left join sectors as sec on s.industry_grain = 'sector' and s.industry_code = sec.sector_code
-left join section_sectors as ss on s.industry_grain = 'section' and s.industry_code = ss.section_code
+select {{ contract_columns('published') }}
+from published

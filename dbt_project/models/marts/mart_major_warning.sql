@@ -146,55 +146,32 @@ levels as (
             else 'green'
         end as warning_level
     from rules
-)
+),
 
-select
-    cast(l.region_level as string) as region_level,
-    cast(l.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(l.major_code as string) as major_code,
-    cast(m.major_name as string) as major_name,
-    cast(l.higher_major_category_code as string) as higher_major_category_code,
-    cast(l.grad_year as integer) as grad_year,
-    cast(l.graduates as bigint) as graduates,
-    cast(l.graduates_initial_survey as bigint) as graduates_initial_survey,
-    cast(l.placed_initial as bigint) as placed_initial,
-    cast(l.initial_placement_rate as double) as initial_placement_rate,
-    cast(l.graduates_year_end_survey as bigint) as graduates_year_end_survey,
-    cast(l.placed_year_end as bigint) as placed_year_end,
-    cast(l.year_end_placement_rate as double) as year_end_placement_rate,
-    cast(l.placement_round as string) as placement_round,
-    cast(l.employed as bigint) as employed,
-    cast(l.employed_major_related as bigint) as employed_major_related,
-    cast(l.major_fit_rate as double) as major_fit_rate,
-    cast(l.employed_in_school_city as bigint) as employed_in_school_city,
-    cast(l.city_retention_rate as double) as city_retention_rate,
-    cast(l.employed_in_school_province as bigint) as employed_in_school_province,
-    cast(l.employed_outside_province as bigint) as employed_outside_province,
-    cast(l.employed_region_unknown as bigint) as employed_region_unknown,
-    cast(l.served_industries as integer) as served_industries,
-    cast(l.served_vacancy_headcount as bigint) as served_vacancy_headcount,
-    cast(l.served_graduates_supplied as decimal(18, 4)) as served_graduates_supplied,
-    cast(l.served_vacancies_per_graduate as double) as served_vacancies_per_graduate,
-    cast(l.warning_level as string) as warning_level,
-    cast(case l.warning_level
-        when 'red' then '红色预警'
-        when 'yellow' then '黄色预警'
-        when 'green' then '绿色'
-        else '数据不足'
-    end as string) as warning_level_name,
-    cast({{ warning_reasons(reasons, 'code', ',', 'graduates_below_minimum') }} as string) as warning_reason_codes,
-    cast({{ warning_reasons(reasons, 'text', '；', '毕业生少于' ~ min_graduates ~ '人，不评级') }} as string)
-        as warning_reasons,
-    cast(
+published as (
+    select
+        l.*,
+        r.region_name,
+        m.major_name,
+        case l.warning_level
+            when 'red' then '红色预警'
+            when 'yellow' then '黄色预警'
+            when 'green' then '绿色'
+            else '数据不足'
+        end as warning_level_name,
+        {{ warning_reasons(reasons, 'code', ',', 'graduates_below_minimum') }} as warning_reason_codes,
+        {{ warning_reasons(reasons, 'text', '；', '毕业生少于' ~ min_graduates ~ '人，不评级') }} as warning_reasons,
         'placement_rate = the rate of placement_round (the round with more graduates surveyed); '
         || 'graduates >= {{ min_graduates }}; '
         || 'red: placement_rate < {{ red_placement }} or at least {{ red_min_rules }} '
         || 'yellow rules; yellow: placement_rate < {{ yellow_placement }}, major_fit_rate < {{ yellow_fit }}, '
-        || 'served_vacancies_per_graduate < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}' as string
-    ) as warning_rule,
-    {{ bridge_columns() }},
-    {{ suppressed_columns() }}
-from levels as l
-left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
-left join {{ ref('dim_major') }} as m on l.major_code = m.major_code
+        || 'served_vacancies_per_graduate < {{ yellow_ratio }}, city_retention_rate < {{ yellow_retention }}'
+            as warning_rule,
+        {{ bridge_columns() }}
+    from levels as l
+    left join {{ ref('dim_region') }} as r on l.region_code = r.region_code
+    left join {{ ref('dim_major') }} as m on l.major_code = m.major_code
+)
+
+select {{ contract_columns('published') }}
+from published

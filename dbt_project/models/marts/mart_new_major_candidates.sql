@@ -60,34 +60,36 @@ gaps as (
     where
         c.graduates_supplied < {{ var('shortage_min_supply') }}
         and c.vacancy_headcount >= {{ var('new_major_min_vacancy_headcount') }}
+),
+
+published as (
+    select
+        g.region_code,
+        g.region_name,
+        g.province_code,
+        g.industry_code,
+        i.industry_name,
+        i.section_code,
+        g.year,
+        row_number() over (
+            partition by g.region_code, g.year
+            order by g.vacancy_headcount desc, g.industry_code asc
+        ) as candidate_rank,
+        g.vacancy_headcount,
+        g.vacancy_postings,
+        round(g.graduates_supplied, 4) as graduates_supplied,
+        g.graduates_supplied > 0 as has_local_supply,
+        round(coalesce(p.province_graduates_supplied, 0), 4) as province_graduates_supplied,
+        coalesce(b.bridged_major_categories, 0) as bridged_major_categories,
+        'graduates_supplied < {{ var("shortage_min_supply") }} '
+        || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as listing_rule,
+        {{ bridge_columns() }}
+    from gaps as g
+    left join province_supply as p
+        on g.province_code = p.province_code and g.industry_code = p.industry_code and g.year = p.year
+    left join bridged as b on g.industry_code = b.industry_code
+    left join {{ ref('dim_industry') }} as i on g.industry_code = i.industry_code
 )
 
-select
-    cast(g.region_code as string) as region_code,
-    cast(g.region_name as string) as region_name,
-    cast(g.province_code as string) as province_code,
-    cast(g.industry_code as string) as industry_code,
-    cast(i.industry_name as string) as industry_name,
-    cast(i.section_code as string) as section_code,
-    cast(g.year as integer) as year,
-    cast(row_number() over (
-        partition by g.region_code, g.year
-        order by g.vacancy_headcount desc, g.industry_code asc
-    ) as integer) as candidate_rank,
-    cast(g.vacancy_headcount as bigint) as vacancy_headcount,
-    cast(g.vacancy_postings as bigint) as vacancy_postings,
-    cast(round(g.graduates_supplied, 4) as decimal(18, 4)) as graduates_supplied,
-    cast(g.graduates_supplied > 0 as boolean) as has_local_supply,
-    cast(round(coalesce(p.province_graduates_supplied, 0), 4) as decimal(18, 4)) as province_graduates_supplied,
-    cast(coalesce(b.bridged_major_categories, 0) as integer) as bridged_major_categories,
-    cast(
-        'graduates_supplied < {{ var("shortage_min_supply") }} '
-        || 'and vacancy_headcount >= {{ var("new_major_min_vacancy_headcount") }}' as string
-    ) as listing_rule,
-    {{ bridge_columns() }},
-    {{ suppressed_columns() }}
-from gaps as g
-left join province_supply as p
-    on g.province_code = p.province_code and g.industry_code = p.industry_code and g.year = p.year
-left join bridged as b on g.industry_code = b.industry_code
-left join {{ ref('dim_industry') }} as i on g.industry_code = i.industry_code
+select {{ contract_columns('published') }}
+from published

@@ -45,27 +45,23 @@ demand as (
 activity as (
     -- 技术服务 and 社会培训 the enterprise received from any school
     {{ partnership_activity_of('enterprise_id') }}
+),
+
+published as (
+    select
+        h.*,
+        d.enterprise_name,
+        d.region_code,
+        {{ safe_divide('h.local_hires', 'h.graduates_hired') }} as local_hire_rate,
+        {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as major_fit_rate,
+        coalesce(d.vacancy_headcount, 0) as vacancy_headcount,
+        {{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as hires_per_vacancy,
+        {{ partnership_activity_columns('a') }}
+    from hires as h
+    inner join partners using (enterprise_id)
+    left join demand as d using (enterprise_id, year)
+    left join activity as a on h.enterprise_id = a.enterprise_id and h.year = a.calendar_year
 )
 
-select
-    cast(h.enterprise_id as string) as enterprise_id,
-    cast(d.enterprise_name as string) as enterprise_name,
-    cast(d.region_code as string) as region_code,
-    cast(h.year as integer) as year,
-    cast(h.graduates_hired as bigint) as graduates_hired,
-    cast(h.partner_hires as bigint) as partner_hires,
-    cast(h.partner_schools as bigint) as partner_schools,
-    cast(h.local_hires as bigint) as local_hires,
-    cast({{ safe_divide('h.local_hires', 'h.graduates_hired') }} as double) as local_hire_rate,
-    cast(h.hires_major_related as bigint) as hires_major_related,
-    cast({{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as double) as major_fit_rate,
-    cast(h.order_class_hires as bigint) as order_class_hires,
-    cast(h.apprenticeship_hires as bigint) as apprenticeship_hires,
-    cast(coalesce(d.vacancy_headcount, 0) as bigint) as vacancy_headcount,
-    cast({{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as double) as hires_per_vacancy,
-    {{ partnership_activity_columns('a') }},
-    {{ suppressed_columns() }}
-from hires as h
-inner join partners using (enterprise_id)
-left join demand as d using (enterprise_id, year)
-left join activity as a on h.enterprise_id = a.enterprise_id and h.year = a.calendar_year
+select {{ contract_columns('published') }}
+from published

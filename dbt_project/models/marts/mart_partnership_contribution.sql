@@ -88,25 +88,15 @@ weighted as (
         * cast((technical_service_value_score is not null) as integer)
         + {{ var('contribution_weight_job_fit') }} * cast((job_fit_rate is not null) as integer) as weights_defined
     from scored
+),
+
+published as (
+    select
+        *,
+        -- rounded: a weighted mean of parts in [0, 1] must not read 1.0000000000000002 (the 0–1 check)
+        round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as contribution_index
+    from weighted
 )
 
-select
-    cast(school_code as string) as school_code,
-    cast(enterprise_id as string) as enterprise_id,
-    cast(calendar_year as integer) as calendar_year,
-    cast(region_code as string) as region_code,
-    cast(graduates_hired as bigint) as graduates_hired,
-    cast(local_hires as bigint) as local_hires,
-    cast(hires_major_related as bigint) as hires_major_related,
-    cast(job_fit_rate as double) as job_fit_rate,
-    cast(service_projects as bigint) as service_projects,
-    cast(technical_service_value_10k_cny as double) as technical_service_value_10k_cny,
-    cast(training_courses as bigint) as training_courses,
-    cast(training_person_times as bigint) as training_person_times,
-    cast(certificates_awarded as bigint) as certificates_awarded,
-    cast(local_hires_score as double) as local_hires_score,
-    cast(technical_service_value_score as double) as technical_service_value_score,
-    -- rounded: a weighted mean of parts in [0, 1] must not read 1.0000000000000002 (the 0–1 check)
-    cast(round({{ safe_divide('weighted_sum', 'weights_defined') }}, 9) as double) as contribution_index,
-    {{ suppressed_columns() }}
-from weighted
+select {{ contract_columns('published') }}
+from published

@@ -77,26 +77,17 @@ rates as (
         {{ safe_divide('returned', 'studied_elsewhere_employed') }} as return_rate,
         {{ safe_divide('came_in', 'employed_in_region') }} as inflow_share
     from counts
+),
+
+published as (
+    select
+        t.*,
+        r.region_name,
+        r.province_code,
+        (t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as attraction_index
+    from rates as t
+    left join {{ ref('dim_region') }} as r on t.region_code = r.region_code
 )
 
-select
-    cast(t.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(r.province_code as string) as province_code,
-    cast(t.grad_year as integer) as grad_year,
-    cast(t.school_graduates_employed as bigint) as school_graduates_employed,
-    cast(t.stayed as bigint) as stayed,
-    cast(t.city_retention_rate as double) as city_retention_rate,
-    cast(t.origin_graduates_employed as bigint) as origin_graduates_employed,
-    cast(t.employed_in_origin as bigint) as employed_in_origin,
-    cast(t.origin_return_rate as double) as origin_return_rate,
-    cast(t.studied_elsewhere_employed as bigint) as studied_elsewhere_employed,
-    cast(t.returned as bigint) as returned,
-    cast(t.return_rate as double) as return_rate,
-    cast(t.employed_in_region as bigint) as employed_in_region,
-    cast(t.came_in as bigint) as came_in,
-    cast(t.inflow_share as double) as inflow_share,
-    cast((t.city_retention_rate + t.return_rate + t.inflow_share) / 3.0 as double) as attraction_index,
-    {{ suppressed_columns() }}
-from rates as t
-left join {{ ref('dim_region') }} as r on t.region_code = r.region_code
+select {{ contract_columns('published') }}
+from published

@@ -52,39 +52,30 @@ enrolment as (
 activity as (
     -- 技术服务 and 社会培训 of the school, every enterprise (and courses open to all)
     {{ partnership_activity_of('school_code') }}
+),
+
+published as (
+    select
+        g.*,
+        e.school_name,
+        r.region_name,
+        {{ placement_rates('g') }},
+        {{ safe_divide('g.employed_locally', 'g.employed') }} as local_employment_rate,
+        {{ safe_divide('g.partner_hires', 'g.employed') }} as partner_hire_rate,
+        {{ safe_divide('g.employed_major_related', 'g.fit_known') }} as major_fit_rate,
+        {{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as order_class_partner_hire_rate,
+        {{ safe_divide('g.apprenticeship_partner_hires', 'g.apprenticeship_graduates') }}
+            as apprenticeship_partner_hire_rate,
+        e.enrolled_total,
+        e.expected_graduates,
+        e.order_class_enrolment,
+        e.apprenticeship_enrolment,
+        {{ partnership_activity_columns('a') }}
+    from grads as g
+    left join enrolment as e on g.school_code = e.school_code and g.grad_year = e.year
+    left join activity as a on g.school_code = a.school_code and g.grad_year = a.calendar_year
+    left join {{ ref('dim_region') }} as r on g.region_code = r.region_code
 )
 
-select
-    cast(g.school_code as string) as school_code,
-    cast(e.school_name as string) as school_name,
-    cast(g.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(g.grad_year as integer) as grad_year,
-    cast(g.graduates as bigint) as graduates,
-    {{ placement_round_columns('g') }},
-    cast(g.employed as bigint) as employed,
-    cast(g.employed_locally as bigint) as employed_locally,
-    cast({{ safe_divide('g.employed_locally', 'g.employed') }} as double) as local_employment_rate,
-    cast(g.partner_hires as bigint) as partner_hires,
-    cast(g.partner_hires_local as bigint) as partner_hires_local,
-    cast({{ safe_divide('g.partner_hires', 'g.employed') }} as double) as partner_hire_rate,
-    cast(g.employed_major_related as bigint) as employed_major_related,
-    cast({{ safe_divide('g.employed_major_related', 'g.fit_known') }} as double) as major_fit_rate,
-    cast(g.order_class_graduates as bigint) as order_class_graduates,
-    cast(g.order_class_partner_hires as bigint) as order_class_partner_hires,
-    cast({{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as double)
-        as order_class_partner_hire_rate,
-    cast(g.apprenticeship_graduates as bigint) as apprenticeship_graduates,
-    cast(g.apprenticeship_partner_hires as bigint) as apprenticeship_partner_hires,
-    cast({{ safe_divide('g.apprenticeship_partner_hires', 'g.apprenticeship_graduates') }} as double)
-        as apprenticeship_partner_hire_rate,
-    cast(e.enrolled_total as bigint) as enrolled_total,
-    cast(e.expected_graduates as bigint) as expected_graduates,
-    cast(e.order_class_enrolment as bigint) as order_class_enrolment,
-    cast(e.apprenticeship_enrolment as bigint) as apprenticeship_enrolment,
-    {{ partnership_activity_columns('a') }},
-    {{ suppressed_columns() }}
-from grads as g
-left join enrolment as e on g.school_code = e.school_code and g.grad_year = e.year
-left join activity as a on g.school_code = a.school_code and g.grad_year = a.calendar_year
-left join {{ ref('dim_region') }} as r on g.region_code = r.region_code
+select {{ contract_columns('published') }}
+from published

@@ -129,31 +129,30 @@ coverage as (
     from indices as x
     left join measures as m on x.region_code = m.region_code and x.year = m.year
     left join sector_totals as t on x.region_code = t.region_code and x.year = t.year
+),
+
+published as (
+    select
+        x.*,
+        r.region_name,
+        round(x.enrolled, 4) as enrolled_total,
+        x.output_value as output_value_100m_cny,
+        x.employment as employment_10k,
+        x.output_sections as output_sections_compared,
+        x.output_coverage as output_coverage_share,
+        x.output_null_reason as output_alignment_null_reason,
+        case
+            when x.output_comparable and x.output_null_reason is null then x.output_dissimilarity
+        end as output_dissimilarity_index,
+        case
+            when x.output_comparable and x.output_null_reason is null then 1 - x.output_dissimilarity
+        end as output_alignment_index,
+        case when x.employment_comparable then x.employment_dissimilarity end as employment_dissimilarity_index,
+        case when x.employment_comparable then 1 - x.employment_dissimilarity end as employment_alignment_index,
+        {{ bridge_columns() }}
+    from coverage as x
+    left join {{ ref('dim_region') }} as r on x.region_code = r.region_code
 )
 
-select
-    cast(x.region_code as string) as region_code,
-    cast(r.region_name as string) as region_name,
-    cast(x.year as integer) as year,
-    cast(round(x.enrolled, 4) as decimal(18, 4)) as enrolled_total,
-    cast(x.output_value as double) as output_value_100m_cny,
-    cast(x.output_measure as string) as output_measure,
-    cast(x.employment as double) as employment_10k,
-    cast(x.sections_compared as integer) as sections_compared,
-    cast(x.output_sections as integer) as output_sections_compared,
-    cast(x.output_coverage as double) as output_coverage_share,
-    cast(x.output_null_reason as string) as output_alignment_null_reason,
-    cast(
-        case when x.output_comparable and x.output_null_reason is null then x.output_dissimilarity end as double
-    ) as output_dissimilarity_index,
-    cast(
-        case when x.output_comparable and x.output_null_reason is null then 1 - x.output_dissimilarity end as double
-    ) as output_alignment_index,
-    cast(case when x.employment_comparable then x.employment_dissimilarity end as double)
-        as employment_dissimilarity_index,
-    cast(case when x.employment_comparable then 1 - x.employment_dissimilarity end as double)
-        as employment_alignment_index,
-    {{ bridge_columns() }},
-    {{ suppressed_columns() }}
-from coverage as x
-left join {{ ref('dim_region') }} as r on x.region_code = r.region_code
+select {{ contract_columns('published') }}
+from published
