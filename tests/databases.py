@@ -10,6 +10,27 @@ import duckdb
 
 from transformation.marts import declarations
 
+# a 苏州 2024 row of mart_shortage_occupations ranked by the MOHRSS 最缺工 rule (ranking_basis job_seekers):
+# the report and the lists must show its job-seeker gap, 求职人数 and 求人倍率; its graduate figures are for
+# comparison only
+JOB_SEEKER_SHORTAGE_ROW: dict[str, Any] = {
+    "region_level": "prefecture",
+    "region_code": "320500",
+    "year": 2024,
+    "occupation_code": "6-22",
+    "ranking_basis": "job_seekers",
+    "shortage_rank": 1,
+    "shortage_level": "shortage",
+    "vacancy_headcount": 300,
+    "graduates_supplied": 40,
+    "shortage_gap": 260,
+    "vacancies_per_graduate": 7.5,
+    "job_seekers": 50,
+    "vacancies_with_job_seekers": 120,
+    "job_seeker_gap": 70,
+    "job_vacancy_ratio": 2.4,
+}
+
 
 def duckdb_file(path: Path, sql: str) -> Path:
     """A DuckDB file at ``path`` made by ``sql`` (one or more statements)."""

@@ -17,7 +17,7 @@ from publication.lists import (
     load_workbook_declaration,
     write_lists,
 )
-from tests.databases import candidate_database
+from tests.databases import JOB_SEEKER_SHORTAGE_ROW, candidate_database
 from transformation.marts import declarations
 
 RECORD = {
@@ -106,23 +106,7 @@ ROWS = {
             "job_seekers": 0,
             "vacancies_with_job_seekers": 0,
         },
-        {
-            "region_level": "prefecture",
-            "region_code": "320500",
-            "year": 2024,
-            "occupation_code": "6-22",
-            "ranking_basis": "job_seekers",
-            "shortage_rank": 1,
-            "shortage_level": "shortage",
-            "vacancy_headcount": 300,
-            "graduates_supplied": 40,
-            "shortage_gap": 260,
-            "vacancies_per_graduate": 7.5,
-            "job_seekers": 50,
-            "vacancies_with_job_seekers": 120,
-            "job_seeker_gap": 70,
-            "job_vacancy_ratio": 2.4,
-        },
+        JOB_SEEKER_SHORTAGE_ROW,
     ],
     "mart_major_warning": [],
     "mart_technical_services": [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from publication.report import render_report, report_data
-from tests.databases import candidate_database
+from tests.databases import JOB_SEEKER_SHORTAGE_ROW, candidate_database
 
 CELL = {"region_level": "prefecture", "region_code": "320500", "region_name": "苏州市", "year": 2024}
 ROWS = {
@@ -16,22 +16,7 @@ ROWS = {
     "mart_shortage_industries": [],
     "mart_shortage_occupations": [
         # ranked by the MOHRSS rule: its graduate figures are for comparison only
-        {
-            **CELL,
-            "occupation_code": "6-22",
-            "occupation_name": "汽车整车制造人员",
-            "ranking_basis": "job_seekers",
-            "shortage_rank": 1,
-            "shortage_level": "shortage",
-            "vacancy_headcount": 300,
-            "graduates_supplied": 40,
-            "shortage_gap": 260,
-            "vacancies_per_graduate": 7.5,
-            "job_seekers": 50,
-            "vacancies_with_job_seekers": 120,
-            "job_seeker_gap": 70,
-            "job_vacancy_ratio": 2.4,
-        },
+        {**CELL, **JOB_SEEKER_SHORTAGE_ROW, "occupation_name": "汽车整车制造人员"},
         {
             **CELL,
             "occupation_code": "2-02",
