@@ -226,8 +226,10 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "mart_school_scorecard",
-        "counts nest: employed_in_school_city <= employed <= graduates, placed <= surveyed <= graduates "
-        "per round",
+        (
+            "counts nest: employed_in_school_city <= employed <= graduates, "
+            "placed <= surveyed <= graduates per round"
+        ),
         (
             "employed_in_school_city > employed or employed > graduates or partner_hires > employed "
             "or placed_initial > graduates_initial_survey or graduates_initial_survey > graduates "

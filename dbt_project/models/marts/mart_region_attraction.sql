@@ -1,6 +1,6 @@
 -- 人才吸引力: prefecture-level city × graduation year, from the three flows of employed graduates:
--- employed_in_school_city (stayed: studied here, work here), returned (from here, studied elsewhere, work here), came in (neither
--- from here nor studied here, work here). Formulas in docs/indicators.md.
+-- employed_in_school_city (stayed: studied here, work here), returned (from here, studied elsewhere, work here),
+-- came in (neither from here nor studied here, work here). Formulas in docs/indicators.md.
 with employed as (
     select
         grad_year,
