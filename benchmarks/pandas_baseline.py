@@ -687,9 +687,9 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
             "graduates_year_end_survey": g["year_end_is_placed"].notna(),
             "placed_year_end": g["year_end_is_placed"].fillna(False).astype(bool),
             "employed": emp,
-            "employed_locally": emp & local,
+            "employed_in_school_city": emp & local,
             "partner_hires": emp & partner,
-            "partner_hires_local": emp & partner & local,
+            "partner_hires_in_school_city": emp & partner & local,
             "fit_known": emp & g["major_related"].notna(),
             "employed_major_related": emp & g["major_related"].fillna(False),
             "order_class_graduates": g["order_class"],
@@ -721,7 +721,7 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
         s,
         initial_placement_rate=("placed_initial", "graduates_initial_survey"),
         year_end_placement_rate=("placed_year_end", "graduates_year_end_survey"),
-        local_employment_rate=("employed_locally", "employed"),
+        city_retention_rate=("employed_in_school_city", "employed"),
         partner_hire_rate=("partner_hires", "employed"),
         major_fit_rate=("employed_major_related", "fit_known"),
         order_class_partner_hire_rate=("order_class_partner_hires", "order_class_graduates"),
@@ -740,9 +740,9 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
             "graduates_hired": 1,
             "partner_hires": partner,
             "partner_school": h["school_code"].where(partner),
-            "local_hires": h["employer_prefecture_code"] == h["school_prefecture_code"],
+            "hires_in_school_city": h["employer_prefecture_code"] == h["school_prefecture_code"],
             "fit_known": h["major_related"].notna(),
-            "hires_major_related": h["major_related"].fillna(False),
+            "employed_major_related": h["major_related"].fillna(False),
             "order_class_hires": h["order_class"],
             "apprenticeship_hires": h["apprenticeship"],
         }
@@ -756,9 +756,9 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
                 for c in (
                     "graduates_hired",
                     "partner_hires",
-                    "local_hires",
+                    "hires_in_school_city",
                     "fit_known",
-                    "hires_major_related",
+                    "employed_major_related",
                     "order_class_hires",
                     "apprenticeship_hires",
                 )
@@ -792,8 +792,8 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
     out = hires.merge(demand, on=["enterprise_id", "year"], how="left")
     out = with_rates(
         out,
-        local_hire_rate=("local_hires", "graduates_hired"),
-        major_fit_rate=("hires_major_related", "fit_known"),
+        city_retention_rate=("hires_in_school_city", "graduates_hired"),
+        major_fit_rate=("employed_major_related", "fit_known"),
         hires_per_vacancy=("graduates_hired", "vacancy_headcount"),
     )
     out["vacancy_headcount"] = out["vacancy_headcount"].fillna(0)
@@ -883,8 +883,8 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
     everyone = pd.Series(True, index=e.index)
     counts = outer(
         [
-            count(everyone, school, "school_graduates_employed"),
-            count(school == employer, school, "stayed"),
+            count(everyone, school, "employed"),
+            count(school == employer, school, "employed_in_school_city"),
             count(everyone, origin, "origin_graduates_employed"),
             count(origin == employer, origin, "employed_in_origin"),
             count(school_is_not_origin, origin, "studied_elsewhere_employed"),
@@ -897,7 +897,7 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
     counts = counts.fillna(0)
     counts = with_rates(
         counts,
-        city_retention_rate=("stayed", "school_graduates_employed"),
+        city_retention_rate=("employed_in_school_city", "employed"),
         origin_return_rate=("employed_in_origin", "origin_graduates_employed"),
         return_rate=("returned", "studied_elsewhere_employed"),
         inflow_share=("came_in", "employed_in_region"),

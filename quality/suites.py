@@ -220,23 +220,26 @@ BESPOKE: tuple[tuple[str, str, str], ...] = (
         "mart_region_attraction",
         "parts never exceed their wholes",
         (
-            "stayed > school_graduates_employed or returned > studied_elsewhere_employed "
+            "employed_in_school_city > employed or returned > studied_elsewhere_employed "
             "or came_in > employed_in_region or employed_in_origin > origin_graduates_employed"
         ),
     ),
     (
         "mart_school_scorecard",
-        "counts nest: employed_locally <= employed <= graduates, placed <= surveyed <= graduates per round",
         (
-            "employed_locally > employed or employed > graduates or partner_hires > employed "
+            "counts nest: employed_in_school_city <= employed <= graduates, "
+            "placed <= surveyed <= graduates per round"
+        ),
+        (
+            "employed_in_school_city > employed or employed > graduates or partner_hires > employed "
             "or placed_initial > graduates_initial_survey or graduates_initial_survey > graduates "
             "or placed_year_end > graduates_year_end_survey or graduates_year_end_survey > graduates"
         ),
     ),
     (
         "mart_partner_scorecard",
-        "partner_hires and local_hires <= graduates_hired",
-        "partner_hires > graduates_hired or local_hires > graduates_hired",
+        "partner_hires and hires_in_school_city <= graduates_hired",
+        "partner_hires > graduates_hired or hires_in_school_city > graduates_hired",
     ),
 )
 

@@ -1,7 +1,7 @@
 select
     h.enterprise_id, d.enterprise_name, d.region_code, h.year, h.graduates_hired, h.partner_hires,
-    h.partner_schools, h.local_hires, h.local_hires / nullif(h.graduates_hired, 0) as local_hire_rate,
-    h.hires_major_related, h.hires_major_related / nullif(h.fit_known, 0)           as major_fit_rate,
+    h.partner_schools, h.hires_in_school_city, h.hires_in_school_city / nullif(h.graduates_hired, 0) as city_retention_rate,
+    h.employed_major_related, h.employed_major_related / nullif(h.fit_known, 0)           as major_fit_rate,
     h.order_class_hires, h.apprenticeship_hires,
     coalesce(d.vacancy_headcount, 0)                                               as vacancy_headcount,
     h.graduates_hired / nullif(cast(d.vacancy_headcount as double), 0)             as hires_per_vacancy,
@@ -13,9 +13,9 @@ from (
         count(*)                                                                   as graduates_hired,
         count(*) filter (where employer_is_partner)                                as partner_hires,
         count(distinct school_code) filter (where employer_is_partner)             as partner_schools,
-        count(*) filter (where employer_prefecture_code = school_prefecture_code)  as local_hires,
+        count(*) filter (where employer_prefecture_code = school_prefecture_code)  as hires_in_school_city,
         count(*) filter (where major_related is not null)                          as fit_known,
-        count(*) filter (where major_related)                                      as hires_major_related,
+        count(*) filter (where major_related)                                      as employed_major_related,
         count(*) filter (where order_class)                                        as order_class_hires,
         count(*) filter (where apprenticeship)                                     as apprenticeship_hires
     from graduates

@@ -2,21 +2,21 @@
 -- employer's (the model joins every city to the graduates touching it; the same pairs, without the join).
 select
     c.region_code, r.region_name, r.province_code, c.grad_year,
-    c.school_graduates_employed, c.stayed, c.stayed / nullif(c.school_graduates_employed, 0) as city_retention_rate,
+    c.employed, c.employed_in_school_city, c.employed_in_school_city / nullif(c.employed, 0) as city_retention_rate,
     c.origin_graduates_employed, c.employed_in_origin,
     c.employed_in_origin / nullif(c.origin_graduates_employed, 0)                         as origin_return_rate,
     c.studied_elsewhere_employed, c.returned,
     c.returned / nullif(c.studied_elsewhere_employed, 0)                                  as return_rate,
     c.employed_in_region, c.came_in, c.came_in / nullif(c.employed_in_region, 0)          as inflow_share,
-    (c.stayed / nullif(c.school_graduates_employed, 0) + c.returned / nullif(c.studied_elsewhere_employed, 0)
+    (c.employed_in_school_city / nullif(c.employed, 0) + c.returned / nullif(c.studied_elsewhere_employed, 0)
      + c.came_in / nullif(c.employed_in_region, 0)) / 3.0                                 as attraction_index,
     ''                                                                                     as suppressed_columns
 from (
     select
         region_code, grad_year,
-        count(*) filter (where school_prefecture_code = region_code)                        as school_graduates_employed,
+        count(*) filter (where school_prefecture_code = region_code)                        as employed,
         count(*) filter (where school_prefecture_code = region_code
-                           and employer_prefecture_code = region_code)                      as stayed,
+                           and employer_prefecture_code = region_code)                      as employed_in_school_city,
         count(*) filter (where origin_prefecture_code = region_code)                        as origin_graduates_employed,
         count(*) filter (where origin_prefecture_code = region_code
                            and employer_prefecture_code = region_code)                      as employed_in_origin,

@@ -4,9 +4,9 @@ select
     g.placed_initial / nullif(g.graduates_initial_survey, 0)            as initial_placement_rate,
     g.graduates_year_end_survey, g.placed_year_end,
     g.placed_year_end / nullif(g.graduates_year_end_survey, 0)          as year_end_placement_rate,
-    g.employed, g.employed_locally,
-    g.employed_locally / nullif(g.employed, 0)                          as local_employment_rate,
-    g.partner_hires, g.partner_hires_local,
+    g.employed, g.employed_in_school_city,
+    g.employed_in_school_city / nullif(g.employed, 0)                          as city_retention_rate,
+    g.partner_hires, g.partner_hires_in_school_city,
     g.partner_hires / nullif(g.employed, 0)                             as partner_hire_rate,
     g.employed_major_related,
     g.employed_major_related / nullif(g.fit_known, 0)                   as major_fit_rate,
@@ -25,10 +25,10 @@ from (
         {placement_rounds()}
         count(*) filter (where is_employed)                                             as employed,
         count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code)
-                                                                                        as employed_locally,
+                                                                                        as employed_in_school_city,
         count(*) filter (where is_employed and employer_is_partner)                     as partner_hires,
         count(*) filter (where is_employed and employer_is_partner
-                           and employer_prefecture_code = school_prefecture_code)       as partner_hires_local,
+                           and employer_prefecture_code = school_prefecture_code)       as partner_hires_in_school_city,
         count(*) filter (where is_employed and major_related is not null)               as fit_known,
         count(*) filter (where is_employed and major_related)                           as employed_major_related,
         count(*) filter (where order_class)                                             as order_class_graduates,

@@ -60,9 +60,9 @@ left join {{ ref('dim_region') }} as r on place.prefecture_code = r.region_code
         {%- endfor %}
         sum(graduates) as graduates_hired,
         {{ graduates_where('employer_is_partner') }} as partner_hires,
-        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as local_hires,
+        {{ graduates_where('employer_prefecture_code = school_prefecture_code') }} as hires_in_school_city,
         {{ graduates_where('major_related is not null') }} as hires_fit_known,
-        {{ graduates_where('major_related') }} as hires_major_related,
+        {{ graduates_where('major_related') }} as employed_major_related,
         {{ graduates_where('order_class') }} as order_class_hires,
         {{ graduates_where('apprenticeship') }} as apprenticeship_hires
     from {{ ref('int_graduates') }}

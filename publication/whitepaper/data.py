@@ -260,11 +260,11 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
     r = found[0]
     said = (
         sentence(
-            "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{stayed}人，留市率{city_retention_rate}。",
+            "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{employed_in_school_city}人，留市率{city_retention_rate}。",
             year=_year(city.year, mart, "grad_year"),
             city=city.name,
-            employed=figure(r, mart, "school_graduates_employed", "count"),
-            stayed=figure(r, mart, "stayed", "count"),
+            employed=figure(r, mart, "employed", "count"),
+            employed_in_school_city=figure(r, mart, "employed_in_school_city", "count"),
             city_retention_rate=figure(r, mart, "city_retention_rate", "rate"),
         ),
         sentence(
@@ -435,7 +435,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
             school=top["school"],
             enterprise=top["enterprise"],
             index=figure(top, mart, "contribution_index", "index"),
-            local=figure(top, mart, "local_hires", "count"),
+            local=figure(top, mart, "hires_in_school_city", "count"),
             value=figure(top, mart, "technical_service_value_10k_cny", "amount"),
             fit=figure(top, mart, "job_fit_rate", "rate"),
         ),
@@ -443,7 +443,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
     columns = (
         Column("学校 school", "school"),
         Column("企业 enterprise", "enterprise"),
-        Column("本市就业 hires in the school city", "local_hires", "count"),
+        Column("本市就业 hires in the school city", "hires_in_school_city", "count"),
         Column("技术服务产值（万元）", "technical_service_value_10k_cny", "amount"),
         Column("培训人次 person-times", "training_person_times", "count"),
         Column("岗位适配率 fit", "job_fit_rate", "rate"),

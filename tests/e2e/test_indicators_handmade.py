@@ -214,7 +214,7 @@ ROWS_BY_HAND = [
         # 1 partner, 1 local → .5; fit known only for G1 (true) → 1.0; demand V1 5 → 2/5. E2 hired G2 but is
         # no partner: absent.
         "select enterprise_id, enterprise_name, graduates_hired, partner_hires, partner_schools, "
-        "local_hire_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
+        "city_retention_rate, major_fit_rate, order_class_hires, vacancy_headcount, hires_per_vacancy "
         "from marts.mart_partner_scorecard",
         [("E1", "甲公司", 2, 1, 1, 0.5, 1.0, 1, 5, pytest.approx(0.4))],
         id="partner_scorecard",
@@ -405,7 +405,7 @@ def test_region_attraction(marts: duckdb.DuckDBPyConnection) -> None:
         "select region_code, city_retention_rate, origin_return_rate, return_rate, inflow_share, "
         "attraction_index from marts.mart_region_attraction where grad_year = 2024",
     )
-    # 苏州: S1 employed G1 G2 G3, stayed G1 → 1/3; origin 苏州 employed G1 G6, both in 苏州 → 1;
+    # 苏州: S1 employed G1 G2 G3, in the school city G1 → 1/3; origin 苏州 employed G1 G6, both in 苏州 → 1;
     # studied elsewhere G6, returned → 1; employed in 苏州 G1 G6, none came in → 0; index (1/3 + 1 + 0) / 3
     assert got["320500"] == pytest.approx(
         {
@@ -472,8 +472,8 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     got = _rows(
         marts,
         "select school_code, graduates, placed_initial, initial_placement_rate, year_end_placement_rate, "
-        "employed, employed_locally, "
-        "local_employment_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
+        "employed, employed_in_school_city, "
+        "city_retention_rate, partner_hires, partner_hire_rate, major_fit_rate, order_class_graduates, "
         "order_class_partner_hire_rate, apprenticeship_partner_hire_rate, enrolled_total, "
         "expected_graduates, order_class_enrolment from marts.mart_school_scorecard where grad_year = 2024",
     )
@@ -487,8 +487,8 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
             "initial_placement_rate": 0.8,
             "year_end_placement_rate": 1.0,
             "employed": 3,
-            "employed_locally": 1,
-            "local_employment_rate": 1 / 3,
+            "employed_in_school_city": 1,
+            "city_retention_rate": 1 / 3,
             "partner_hires": 1,
             "partner_hire_rate": 1 / 3,
             "major_fit_rate": 2 / 3,
@@ -502,7 +502,7 @@ def test_school_scorecard(marts: duckdb.DuckDBPyConnection) -> None:
     )
     # S2: G6 employed (not local: 苏州), fit unknown → null; G7 not placed
     assert got["S200002"]["initial_placement_rate"] == 0.5 and got["S200002"]["major_fit_rate"] is None
-    assert got["S200002"]["local_employment_rate"] == 0.0
+    assert got["S200002"]["city_retention_rate"] == 0.0
 
 
 def test_major_warning(marts: duckdb.DuckDBPyConnection) -> None:

@@ -214,19 +214,19 @@ def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> No
 
 
 def test_city_retention_rate_is_one_figure_in_both_marts(pipeline: Pipeline) -> None:
-    """mart_region_attraction's city_retention_rate (stayed ÷ school_graduates_employed) is the rate
+    """mart_region_attraction's city_retention_rate (employed_in_school_city ÷ employed) is the rate
     mart_talent_outflow publishes under that name on its prefecture rows, over all majors."""
     got = pipeline.build_query(
         "with outflow as (select region_code, grad_year, sum(employed)::bigint as employed, "
         "sum(employed_in_school_city)::bigint as in_city from mart_talent_outflow "
         "where region_level = 'prefecture' group by all) "
-        "select a.region_code, a.grad_year, a.school_graduates_employed, a.stayed, a.city_retention_rate, "
+        "select a.region_code, a.grad_year, a.employed, a.employed_in_school_city, a.city_retention_rate, "
         "o.employed, o.in_city from mart_region_attraction as a "
-        "left join outflow as o using (region_code, grad_year) where a.school_graduates_employed > 0"
+        "left join outflow as o using (region_code, grad_year) where a.employed > 0"
     )
     assert got.height > 0
-    assert (got["school_graduates_employed"] == got["employed"]).all()
-    assert (got["stayed"] == got["in_city"]).all()
+    assert (got["employed"] == got["employed"]).all()
+    assert (got["employed_in_school_city"] == got["in_city"]).all()
     assert ((got["city_retention_rate"] - got["in_city"] / got["employed"]).abs() < 1e-12).all()
 
 

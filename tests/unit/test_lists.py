@@ -43,15 +43,27 @@ ROWS = {
             "required_level": "higher",
             "required_level_name": "高职专科",
             "year": 2024,
-            "postings": 2,
-            "headcount": 5,
+            "vacancy_postings": 2,
+            "vacancy_headcount": 5,
             "salary_min_cny": 4000.0,
             "salary_max_cny": None,
             "first_posted_date": "2024-03-01",
             "last_posted_date": "2024-05-01",
         },
-        {"enterprise_id": "0012345", "region_code": "320500", "year": 2023, "postings": 1, "headcount": 1},
-        {"enterprise_id": "E9", "region_code": "320200", "year": 2024, "postings": 1, "headcount": 3},
+        {
+            "enterprise_id": "0012345",
+            "region_code": "320500",
+            "year": 2023,
+            "vacancy_postings": 1,
+            "vacancy_headcount": 1,
+        },
+        {
+            "enterprise_id": "E9",
+            "region_code": "320200",
+            "year": 2024,
+            "vacancy_postings": 1,
+            "vacancy_headcount": 3,
+        },
     ],
     "mart_shortage_industries": [
         {
@@ -199,7 +211,7 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
     assert first["发布年度"].value == 2024  # sorted year desc
     assert first["企业编号"].value == "0012345" and first["企业编号"].data_type == "s"  # text, zeros kept
     assert first["行业代码"].value == "06" and first["行业代码"].number_format == "@"
-    assert first["需求人数"].value == 5 and first["最高月薪（元）"].value is None
+    assert first["岗位需求人数"].value == 5 and first["最高月薪（元）"].value is None
     assert first["首次发布日期"].is_date and first["首次发布日期"].value.date().isoformat() == "2024-03-01"
     assert demand.column_dimensions["C"].width > demand.column_dimensions["A"].width  # fitted widths
 
@@ -207,7 +219,7 @@ def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict
     col = _headers(path, "紧缺人才目录（产业）")
     listed, masked = shortage[1], shortage[2]  # rank 1 first, the withheld rank last
     assert [masked[col[h]] for h in ("供给人数", "缺口数", "岗位供需比", "紧缺排名", "紧缺程度")] == ["*"] * 5
-    assert masked[col["行业代码"]] == "06" and masked[col["需求人数"]] == 50
+    assert masked[col["行业代码"]] == "06" and masked[col["岗位需求人数"]] == 50
     assert listed[col["紧缺程度"]] == "严重紧缺" and listed[col["紧缺排名"]] == 1
     assert listed[col["岗位供需比"]] is None and listed[col["供给人数"]] == 10  # a null is blank, not masked
 
@@ -245,7 +257,7 @@ def test_adding_a_list_is_one_entry_in_the_declaration(tmp_path: Path) -> None:
             "columns": [
                 "school_code",
                 {"column": "enterprise_id", "header": "企业编号"},
-                "local_hires",
+                "hires_in_school_city",
                 "technical_service_value_10k_cny",
             ],
         }
@@ -260,9 +272,9 @@ def test_adding_a_list_is_one_entry_in_the_declaration(tmp_path: Path) -> None:
                 "enterprise_id": "E1",
                 "calendar_year": 2024,
                 "region_code": "320500",
-                "local_hires": None,
+                "hires_in_school_city": None,
                 "technical_service_value_10k_cny": 30.0,
-                "suppressed_columns": "local_hires",
+                "suppressed_columns": "hires_in_school_city",
             }
         ],
     }

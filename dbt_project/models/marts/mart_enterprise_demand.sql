@@ -29,8 +29,8 @@ lines as (
         required_level,
         posted_year,
         max(enterprise_name) as enterprise_name,  -- deterministic if an enterprise posts under two names
-        count(*) as postings,
-        sum(headcount) as headcount,
+        count(*) as vacancy_postings,
+        sum(headcount) as vacancy_headcount,
         min(salary_min_cny) as salary_min_cny,
         max(salary_max_cny) as salary_max_cny,
         min(posted_date) as first_posted_date,

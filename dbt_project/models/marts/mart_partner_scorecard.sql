@@ -52,8 +52,8 @@ published as (
         h.*,
         d.enterprise_name,
         d.region_code,
-        {{ safe_divide('h.local_hires', 'h.graduates_hired') }} as local_hire_rate,
-        {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as major_fit_rate,
+        {{ safe_divide('h.hires_in_school_city', 'h.graduates_hired') }} as city_retention_rate,
+        {{ safe_divide('h.employed_major_related', 'h.hires_fit_known') }} as major_fit_rate,
         coalesce(d.vacancy_headcount, 0) as vacancy_headcount,
         {{ safe_divide('h.graduates_hired', 'd.vacancy_headcount') }} as hires_per_vacancy,
         {{ partnership_activity_columns('a') }}

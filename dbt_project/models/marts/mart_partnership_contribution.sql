@@ -51,9 +51,9 @@ parts as (
         p.calendar_year,
         c.region_code,
         coalesce(h.graduates_hired, 0) as graduates_hired,
-        coalesce(h.local_hires, 0) as local_hires,
-        coalesce(h.hires_major_related, 0) as hires_major_related,
-        {{ safe_divide('h.hires_major_related', 'h.hires_fit_known') }} as job_fit_rate,
+        coalesce(h.hires_in_school_city, 0) as hires_in_school_city,
+        coalesce(h.employed_major_related, 0) as employed_major_related,
+        {{ safe_divide('h.employed_major_related', 'h.hires_fit_known') }} as job_fit_rate,
         coalesce(a.service_projects, 0) as service_projects,
         coalesce(a.technical_service_value_10k_cny, 0) as technical_service_value_10k_cny,
         coalesce(a.training_courses, 0) as training_courses,
@@ -68,8 +68,8 @@ parts as (
 scored as (
     select
         *,
-        {{ safe_divide('local_hires', 'max(local_hires) over (partition by region_code, calendar_year)') }}
-            as local_hires_score,
+        {{ safe_divide('hires_in_school_city', 'max(hires_in_school_city) over (partition by region_code, calendar_year)') }}
+            as hires_in_school_city_score,
         {{ safe_divide(
             'technical_service_value_10k_cny',
             'max(technical_service_value_10k_cny) over (partition by region_code, calendar_year)'
@@ -80,10 +80,10 @@ scored as (
 weighted as (
     select
         *,
-        {{ var('contribution_weight_local_hires') }} * coalesce(local_hires_score, 0)
+        {{ var('contribution_weight_hires_in_school_city') }} * coalesce(hires_in_school_city_score, 0)
         + {{ var('contribution_weight_technical_service_value') }} * coalesce(technical_service_value_score, 0)
         + {{ var('contribution_weight_job_fit') }} * coalesce(job_fit_rate, 0) as weighted_sum,
-        {{ var('contribution_weight_local_hires') }} * cast((local_hires_score is not null) as integer)
+        {{ var('contribution_weight_hires_in_school_city') }} * cast((hires_in_school_city_score is not null) as integer)
         + {{ var('contribution_weight_technical_service_value') }}
         * cast((technical_service_value_score is not null) as integer)
         + {{ var('contribution_weight_job_fit') }} * cast((job_fit_rate is not null) as integer) as weights_defined

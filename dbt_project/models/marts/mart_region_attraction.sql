@@ -1,6 +1,6 @@
 -- 人才吸引力: prefecture-level city × graduation year, from the three flows of employed graduates:
--- stayed (studied here, work here), returned (from here, studied elsewhere, work here), came in (neither
--- from here nor studied here, work here). Formulas in docs/indicators.md.
+-- employed_in_school_city (stayed: studied here, work here), returned (from here, studied elsewhere, work here),
+-- came in (neither from here nor studied here, work here). Formulas in docs/indicators.md.
 with employed as (
     select
         grad_year,
@@ -36,11 +36,11 @@ counts as (
     select
         r.region_code,
         r.grad_year,
-        {{ graduates_where('e.school_prefecture_code = r.region_code') }} as school_graduates_employed,
+        {{ graduates_where('e.school_prefecture_code = r.region_code') }} as employed,
         {{ graduates_where(
             'e.school_prefecture_code = r.region_code'
             ~ ' and e.employer_prefecture_code = r.region_code'
-        ) }} as stayed,
+        ) }} as employed_in_school_city,
         {{ graduates_where('e.origin_prefecture_code = r.region_code') }} as origin_graduates_employed,
         {{ graduates_where(
             'e.origin_prefecture_code = r.region_code'
@@ -72,7 +72,7 @@ counts as (
 rates as (
     select
         *,
-        {{ safe_divide('stayed', 'school_graduates_employed') }} as city_retention_rate,
+        {{ safe_divide('employed_in_school_city', 'employed') }} as city_retention_rate,
         {{ safe_divide('employed_in_origin', 'origin_graduates_employed') }} as origin_return_rate,
         {{ safe_divide('returned', 'studied_elsewhere_employed') }} as return_rate,
         {{ safe_divide('came_in', 'employed_in_region') }} as inflow_share

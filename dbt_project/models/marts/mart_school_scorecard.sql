@@ -11,13 +11,13 @@ with grads as (
         {{ graduates_where(
             'is_employed'
             ~ ' and employer_prefecture_code = school_prefecture_code'
-        ) }} as employed_locally,
+        ) }} as employed_in_school_city,
         {{ graduates_where('is_employed and employer_is_partner') }} as partner_hires,
         {{ graduates_where(
             'is_employed'
             ~ ' and employer_is_partner'
             ~ ' and employer_prefecture_code = school_prefecture_code'
-        ) }} as partner_hires_local,
+        ) }} as partner_hires_in_school_city,
         {{ graduates_where('is_employed and major_related is not null') }} as fit_known,
         {{ graduates_where('is_employed and major_related') }} as employed_major_related,
         {{ graduates_where('order_class') }} as order_class_graduates,
@@ -60,7 +60,7 @@ published as (
         e.school_name,
         r.region_name,
         {{ placement_rates('g') }},
-        {{ safe_divide('g.employed_locally', 'g.employed') }} as local_employment_rate,
+        {{ safe_divide('g.employed_in_school_city', 'g.employed') }} as city_retention_rate,
         {{ safe_divide('g.partner_hires', 'g.employed') }} as partner_hire_rate,
         {{ safe_divide('g.employed_major_related', 'g.fit_known') }} as major_fit_rate,
         {{ safe_divide('g.order_class_partner_hires', 'g.order_class_graduates') }} as order_class_partner_hire_rate,
