@@ -68,8 +68,10 @@ parts as (
 scored as (
     select
         *,
-        {{ safe_divide('hires_in_school_city', 'max(hires_in_school_city) over (partition by region_code, calendar_year)') }}
-            as hires_in_school_city_score,
+        {{ safe_divide(
+            'hires_in_school_city',
+            'max(hires_in_school_city) over (partition by region_code, calendar_year)'
+        ) }} as hires_in_school_city_score,
         {{ safe_divide(
             'technical_service_value_10k_cny',
             'max(technical_service_value_10k_cny) over (partition by region_code, calendar_year)'
@@ -83,7 +85,8 @@ weighted as (
         {{ var('contribution_weight_hires_in_school_city') }} * coalesce(hires_in_school_city_score, 0)
         + {{ var('contribution_weight_technical_service_value') }} * coalesce(technical_service_value_score, 0)
         + {{ var('contribution_weight_job_fit') }} * coalesce(job_fit_rate, 0) as weighted_sum,
-        {{ var('contribution_weight_hires_in_school_city') }} * cast((hires_in_school_city_score is not null) as integer)
+        {{ var('contribution_weight_hires_in_school_city') }}
+        * cast((hires_in_school_city_score is not null) as integer)
         + {{ var('contribution_weight_technical_service_value') }}
         * cast((technical_service_value_score is not null) as integer)
         + {{ var('contribution_weight_job_fit') }} * cast((job_fit_rate is not null) as integer) as weights_defined
