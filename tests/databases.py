@@ -10,26 +10,44 @@ import duckdb
 
 from transformation.marts import declarations
 
-# a 苏州 2024 row of mart_shortage_occupations ranked by the MOHRSS 最缺工 rule (ranking_basis job_seekers):
-# the report and the lists must show its job-seeker gap, 求职人数 and 求人倍率; its graduate figures are for
-# comparison only
-JOB_SEEKER_SHORTAGE_ROW: dict[str, Any] = {
-    "region_level": "prefecture",
-    "region_code": "320500",
-    "year": 2024,
-    "occupation_code": "6-22",
-    "ranking_basis": "job_seekers",
-    "shortage_rank": 1,
-    "shortage_level": "shortage",
-    "vacancy_headcount": 300,
-    "graduates_supplied": 40,
-    "shortage_gap": 260,
-    "vacancies_per_graduate": 7.5,
-    "job_seekers": 50,
-    "vacancies_with_job_seekers": 120,
-    "job_seeker_gap": 70,
-    "job_vacancy_ratio": 2.4,
-}
+# 苏州's 2024 rows of mart_shortage_occupations, one ranked by each rule (ranking_basis): the report and the
+# lists must show each by its own rule's figures (the MOHRSS 最缺工 row: its job-seeker gap, 求职人数 and
+# 求人倍率; its graduate figures are for comparison only)
+SHORTAGE_OCCUPATION_ROWS: tuple[dict[str, Any], ...] = tuple(
+    {
+        "region_level": "prefecture",
+        "region_code": "320500",
+        "year": 2024,
+        "shortage_rank": 1,
+        "job_seekers": 0,
+        "vacancies_with_job_seekers": 0,
+        **row,
+    }
+    for row in (
+        {
+            "occupation_code": "2-02",
+            "ranking_basis": "graduates_supplied",
+            "shortage_level": "severe",
+            "vacancy_headcount": 90,
+            "graduates_supplied": 10,
+            "shortage_gap": 80,
+            "vacancies_per_graduate": 9.0,
+        },
+        {
+            "occupation_code": "6-22",
+            "ranking_basis": "job_seekers",
+            "shortage_level": "shortage",
+            "vacancy_headcount": 300,
+            "graduates_supplied": 40,
+            "shortage_gap": 260,
+            "vacancies_per_graduate": 7.5,
+            "job_seekers": 50,
+            "vacancies_with_job_seekers": 120,
+            "job_seeker_gap": 70,
+            "job_vacancy_ratio": 2.4,
+        },
+    )
+)
 
 
 def duckdb_file(path: Path, sql: str) -> Path:

@@ -17,7 +17,7 @@ from publication.lists import (
     load_workbook_declaration,
     write_lists,
 )
-from tests.databases import JOB_SEEKER_SHORTAGE_ROW, candidate_database
+from tests.databases import SHORTAGE_OCCUPATION_ROWS, candidate_database
 from transformation.marts import declarations
 
 RECORD = {
@@ -102,24 +102,7 @@ ROWS = {
             "graduates_supplied": 10,
         },
     ],
-    "mart_shortage_occupations": [
-        {
-            "region_level": "prefecture",
-            "region_code": "320500",
-            "year": 2024,
-            "occupation_code": "2-02",
-            "ranking_basis": "graduates_supplied",
-            "shortage_rank": 1,
-            "shortage_level": "severe",
-            "vacancy_headcount": 90,
-            "graduates_supplied": 10,
-            "shortage_gap": 80,
-            "vacancies_per_graduate": 9.0,
-            "job_seekers": 0,
-            "vacancies_with_job_seekers": 0,
-        },
-        JOB_SEEKER_SHORTAGE_ROW,
-    ],
+    "mart_shortage_occupations": list(SHORTAGE_OCCUPATION_ROWS),
     "mart_major_warning": [],
     "mart_technical_services": [
         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from publication.report import render_report, report_data
-from tests.databases import JOB_SEEKER_SHORTAGE_ROW, candidate_database
+from tests.databases import SHORTAGE_OCCUPATION_ROWS, candidate_database
 
 CELL = {"region_level": "prefecture", "region_code": "320500", "region_name": "苏州市", "year": 2024}
 ROWS = {
@@ -15,22 +15,8 @@ ROWS = {
     "mart_talent_outflow": [],
     "mart_shortage_industries": [],
     "mart_shortage_occupations": [
-        # ranked by the MOHRSS rule: its graduate figures are for comparison only
-        {**CELL, **JOB_SEEKER_SHORTAGE_ROW, "occupation_name": "汽车整车制造人员"},
-        {
-            **CELL,
-            "occupation_code": "2-02",
-            "occupation_name": "工程技术人员",
-            "ranking_basis": "graduates_supplied",
-            "shortage_rank": 1,
-            "shortage_level": "severe",
-            "vacancy_headcount": 90,
-            "graduates_supplied": 10,
-            "shortage_gap": 80,
-            "vacancies_per_graduate": 9.0,
-            "job_seekers": 0,
-            "vacancies_with_job_seekers": 0,
-        },
+        {**CELL, **row, "occupation_name": name}
+        for row, name in zip(SHORTAGE_OCCUPATION_ROWS, ("工程技术人员", "汽车整车制造人员"), strict=True)
     ],
 }
 
