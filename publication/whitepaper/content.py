@@ -48,9 +48,11 @@ class Chart:
 
 @dataclass(frozen=True)
 class SectionContent:
-    key: str
-    title: str
     sentences: tuple[Sentence, ...] = ()
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
     absent: tuple[str, ...] = field(default=())  # marts the section needs that the release does not hold
+    # the section's key and title, declared once in its Section (publication/whitepaper/data.py SECTIONS) and
+    # set from it when the section is gathered
+    key: str = ""
+    title: str = ""

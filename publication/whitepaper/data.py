@@ -9,7 +9,7 @@ whose mart the release lacks says so instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -77,33 +77,27 @@ def _label(row: Row, column: str) -> str:
     return MASKED_TEXT if column in masked_columns(row) else str(row[column] or "")
 
 
-def _no_rows(key: str, title: str, mart: str, city: City) -> SectionContent:
-    return SectionContent(
-        key,
-        title,
-        (sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name),),
-    )
+def _no_rows(mart: str, city: City) -> SectionContent:
+    return SectionContent((sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name),))
 
 
 def _one_table(
-    key: str,
-    title: str,
     said: Sequence[Sentence],
     table: tuple[str, str, Sequence[Column], Sequence[Row]],
     charts: tuple[Chart, ...] = (),
 ) -> SectionContent:
     """A section of sentences and one table (mart, caption, columns, rows), with its charts."""
-    return SectionContent(key, title, tuple(said), (_table(*table),), charts)
+    return SectionContent(tuple(said), (_table(*table),), charts)
 
 
 # --- sections ------------------------------------------------------------------------------------------
 
 
 def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_industry_structure", "industry", "产业结构 Industry structure"
+    mart = "mart_industry_structure"
     year = latest_year(con, mart, "year", city)
     if year is None:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     data = rows(
         con,
         f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
@@ -141,8 +135,6 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         Column("从业人员（万人）", "employment_10k", "amount"),
     )
     return _one_table(
-        key,
-        title,
         said,
         (mart, "各门类产值、增加值与从业人员 Output, value added and employment by 门类", columns, data),
         (
@@ -157,7 +149,7 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
 
 
 def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_talent_match", "demand", "岗位需求 Demand"
+    mart = "mart_talent_match"
     data = rows(
         con,
         f"select * from {mart} where region_level = 'prefecture' and industry_level = 'division' "
@@ -166,7 +158,7 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         [city.code, city.year, TOP],
     )
     if not data:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     top = data[0]
     said = (
         sentence(
@@ -191,8 +183,6 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("专业对口率 fit", "major_fit_rate", "rate"),
     )
     return _one_table(
-        key,
-        title,
         said,
         (mart, "需求最多的行业（大类） Industries with the most demand", columns, data),
         (
@@ -212,7 +202,7 @@ def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
 
 
 def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_talent_outflow", "supply", "毕业生供给 Supply"
+    mart = "mart_talent_outflow"
     data = rows(
         con,
         "select o.*, coalesce(m.major_category_name, '') as major_category_name, "
@@ -223,7 +213,7 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         [city.code, city.year],
     )
     if not data:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     largest = max(data, key=lambda r: -1 if r["graduates"] is None else r["graduates"])
     said = (
         sentence(
@@ -247,16 +237,14 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         Column("年终落实率 year-end rate", "year_end_placement_rate", "rate"),
         Column("就业人数 employed", "employed", "count"),
     )
-    return _one_table(
-        key, title, said, (mart, "按专业类的毕业生 Graduates by major category and major", columns, data)
-    )
+    return _one_table(said, (mart, "按专业类的毕业生 Graduates by major category and major", columns, data))
 
 
 def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_region_attraction", "flows", "人才流向与留存 Flows and retention"
+    mart = "mart_region_attraction"
     found = rows(con, f"select * from {mart} where region_code = ? and grad_year = ?", [city.code, city.year])
     if not found:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     r = found[0]
     said = (
         sentence(
@@ -291,8 +279,6 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
         Column("毕业生 graduates", "graduates", "count"),
     )
     return _one_table(
-        key,
-        title,
         said,
         (flows_mart, "本市院校毕业生的主要流向 Main paths of the city's graduates", columns, paths),
     )
@@ -345,7 +331,6 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     within the occupation list each ``ranking_basis`` apart (the ranks run within it; the MOHRSS 最缺工
     rule's rows with their job seekers and 求人倍率, the others with graduate supply and 岗位供需比).
     A rank or level withheld with a masked count stays withheld, and those rows come after the ranked ones."""
-    key, title = "shortages", "紧缺人才 Shortages"
     said, tables = [], []
     for mart, code, name, label, by_basis in SHORTAGE_LISTS:
         year = latest_year(con, mart, "year", city)
@@ -400,14 +385,14 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
             )
             caption = f"紧缺{label}目录（按{rule.supply_label}） Shortage list"
             tables.append(_table(mart, caption, columns, data))
-    return SectionContent(key, title, tuple(said), tuple(tables))
+    return SectionContent(tuple(said), tuple(tables))
 
 
 def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
-    mart, key, title = "mart_partnership_contribution", "partnership", "校企合作贡献 Partnership contribution"
+    mart = "mart_partnership_contribution"
     year = latest_year(con, mart, "calendar_year", city)
     if year is None:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     # names are labels looked up in the scorecards; a partnership whose index is masked is listed after the
     # others, in code order, and no position is printed (a rank of masked inputs would reveal them)
     data = rows(
@@ -424,7 +409,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
         [city.code, year, TOP],
     )
     if not data:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     top = data[0]
     said = (
         sentence(
@@ -449,9 +434,7 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
         Column("岗位适配率 fit", "job_fit_rate", "rate"),
         Column("贡献度 index", "contribution_index", "index"),
     )
-    return _one_table(
-        key, title, said, (mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data)
-    )
+    return _one_table(said, (mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data))
 
 
 # the mart's warning_level values, most severe first: how the section orders and names them
@@ -468,10 +451,10 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
     level (a tally of published rows; a level withheld with a masked count is tallied as withheld, never
     guessed), the most severe major with its reasons, and the majors on warning (red first, then yellow, by
     code) with the figures the rules read. The full list is the lists workbook's 专业预警名单 sheet."""
-    mart, key, title = "mart_major_warning", "warnings", "专业预警 Major warnings"
+    mart = "mart_major_warning"
     year = latest_year(con, mart, "grad_year", city)
     if year is None:
-        return _no_rows(key, title, mart, city)
+        return _no_rows(mart, city)
     where = "region_level = 'prefecture' and region_code = ? and grad_year = ?"
     tally = {
         r["warning_level"]: r["majors"]
@@ -538,7 +521,7 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
         Column("等级 level", "warning_level_name"),
         Column("原因 reasons", "warning_reasons"),
     )
-    return _one_table(key, title, said, (mart, "预警专业（红色、黄色） Majors on warning", columns, data))
+    return _one_table(said, (mart, "预警专业（红色、黄色） Majors on warning", columns, data))
 
 
 @dataclass(frozen=True)
@@ -580,14 +563,12 @@ SECTIONS: tuple[Section, ...] = (
 def section_content(con: duckdb.DuckDBPyConnection, section: Section, city: City) -> SectionContent:
     present = tables_of(con)
     absent = tuple(m for m in (*section.marts, *section.labels) if m not in present)
-    if absent:
-        return SectionContent(
-            section.key,
-            section.title,
-            (sentence("本次发布不含{marts}，本节暂缺。", marts="、".join(absent)),),
-            absent=absent,
-        )
-    return section.gather(con, city)
+    content = (
+        SectionContent((sentence("本次发布不含{marts}，本节暂缺。", marts="、".join(absent)),), absent=absent)
+        if absent
+        else section.gather(con, city)
+    )
+    return replace(content, key=section.key, title=section.title)
 
 
 @dataclass(frozen=True)
