@@ -6,8 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from core.settings import Settings
-from ingestion.contracts import FEEDS
-from ingestion.ingest import inbox_files
+from transformation.fingerprint import inbox_entries
 
 # Steps run one after another in one process: DuckDB allows one writing process per database file.
 refresh_job = dg.define_asset_job(
@@ -44,10 +43,8 @@ def nightly_schedule(settings: Settings) -> dg.ScheduleDefinition:
 def inbox_fingerprint(inbox_dir: Path) -> str:
     """Names, sizes and modification times of every feed file and source profile in the inbox."""
     h = hashlib.sha256()
-    for feed in FEEDS:
-        for p in inbox_files(inbox_dir, feed, with_profiles=True):
-            st = p.stat()
-            h.update(f"{p.relative_to(inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    for entry in inbox_entries(inbox_dir):
+        h.update(f"{entry}\n".encode())
     return h.hexdigest()
 
 

@@ -37,12 +37,21 @@ def code_fingerprint(settings: Settings) -> str:
     return h.hexdigest()
 
 
+def inbox_entries(inbox_dir: Path) -> list[str]:
+    """What of the inbox a run is built from: ``path|size|mtime`` of every feed file and source profile
+    (the path relative to the inbox). One list for the run's fingerprint and the inbox sensor's."""
+    entries = []
+    for feed in FEEDS:
+        for path in inbox_files(inbox_dir, feed, with_profiles=True):
+            st = path.stat()
+            entries.append(f"{path.relative_to(inbox_dir)}|{st.st_size}|{st.st_mtime_ns}")
+    return entries
+
+
 def run_fingerprint(settings: Settings) -> str:
     h = hashlib.sha256()
-    for feed in FEEDS:
-        for path in inbox_files(settings.inbox_dir, feed, with_profiles=True):
-            st = path.stat()
-            h.update(f"inbox|{path.relative_to(settings.inbox_dir)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    for entry in inbox_entries(settings.inbox_dir):
+        h.update(f"inbox|{entry}\n".encode())
     h.update(f"code|{code_fingerprint(settings)}\n".encode())
     h.update(f"settings|k={settings.suppression_k}\n".encode())
     return h.hexdigest()
