@@ -320,9 +320,10 @@ SHORTAGE_RULES = {  # ranking_basis → its figures; the MOHRSS 最缺工 rule f
         "岗位供需比",
     ),
 }
-SHORTAGE_LISTS = (  # mart, code and name columns, what a row is, whether the mart has a ranking_basis column
-    ("mart_shortage_occupations", "occupation_code", "occupation_name", "职业（中类）", True),
-    ("mart_shortage_industries", "industry_code", "industry_name", "行业（大类）", False),
+SHORTAGE_LISTS = (  # mart, code and name columns, what a row is, the rule a row is ranked by (SQL)
+    ("mart_shortage_occupations", "occupation_code", "occupation_name", "职业（中类）", "ranking_basis"),
+    # the industry list has no ranking_basis: every row is ranked by the graduate rule
+    ("mart_shortage_industries", "industry_code", "industry_name", "行业（大类）", "'graduates_supplied'"),
 )
 
 
@@ -332,28 +333,20 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     rule's rows with their job seekers and 求人倍率, the others with graduate supply and 岗位供需比).
     A rank or level withheld with a masked count stays withheld, and those rows come after the ranked ones."""
     said, tables = [], []
-    for mart, code, name, label, by_basis in SHORTAGE_LISTS:
+    for mart, code, name, label, ranking_basis in SHORTAGE_LISTS:
         year = latest_year(con, mart, "year", city)
         if year is None:
             said.append(sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name))
             continue
-        where = "region_level = 'prefecture' and region_code = ? and year = ?"
-        found = (
-            rows(con, f"select distinct ranking_basis from {mart} where {where}", [city.code, year])
-            if by_basis
-            else []
-        )
-        bases = {r["ranking_basis"] for r in found} if by_basis else {"graduates_supplied"}
         for basis, rule in SHORTAGE_RULES.items():
-            if basis not in bases:
-                continue
             data = rows(
                 con,
-                f"select * from {mart} where {where}"
-                + (f" and ranking_basis = '{basis}'" if by_basis else "")
-                + f" order by shortage_rank nulls last, {code} limit ?",
-                [city.code, year, TOP],
+                f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
+                f"and {ranking_basis} = ? order by shortage_rank nulls last, {code} limit ?",
+                [city.code, year, basis, TOP],
             )
+            if not data:  # no row of the city's list is ranked by this rule
+                continue
             first = next((r for r in data if r["shortage_rank"] == 1), None)
             if first is not None:
                 said.append(

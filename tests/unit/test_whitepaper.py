@@ -397,6 +397,7 @@ def test_shortages_and_partnerships(con: duckdb.DuckDBPyConnection) -> None:
             "岗位供需比4.14），紧缺程度紧缺 shortage。"
         ),
     ]
+    assert len(content.tables) == 3  # occupations by each rule, industries by the graduate rule
     by_job_seekers = content.tables[0]
     assert [r[1] for r in by_job_seekers.rows] == ["2-02"] and by_job_seekers.columns[6].header == "求人倍率"
     occupations = content.tables[1].rows
