@@ -191,8 +191,22 @@ class _Component:
         return float(point[column]), point
 
 
+def _gather(indptr: np.ndarray, indices: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """Positions in ``indices`` of the entries of the compressed matrix's ``major`` rows (CSR) or columns
+    (CSC), in order: what ``matrix[major]`` would hold, without building it."""
+    starts, lengths = indptr[major], indptr[major + 1] - indptr[major]
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
 class _Local:
-    """The protector's local LPs (module docstring): one cell's neighbourhood, the rest held at the truth."""
+    """The protector's local LPs (module docstring): one cell's neighbourhood, the rest held at the truth.
+
+    Tens of thousands of them run per audit, so the neighbourhoods and their sub-matrices are gathered from
+    the compressed arrays directly (scipy's fancy indexing validated and copied a matrix each time and took
+    as long as the LPs)."""
 
     def __init__(self, system: System, truth: np.ndarray) -> None:
         import highspy
@@ -200,17 +214,27 @@ class _Local:
         self._highspy = highspy
         self.system = system
         self.truth = truth
-        self.by_row = system.matrix.tocsr()
+        by_column = system.matrix.tocsc()
+        by_column.sort_indices()
+        self.by_column = by_column
+        by_row = system.matrix.tocsr()
+        by_row.sort_indices()
+        self.by_row = by_row
         self.product = system.matrix @ truth  # each row's value at the truth
         self.lower = np.where(np.isfinite(system.lower), system.lower, truth)
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
 
+    def _rows_of(self, columns: np.ndarray) -> np.ndarray:
+        c = self.by_column
+        return np.unique(c.indices[_gather(c.indptr, c.indices, columns)])
+
     def neighbourhood(self, g: int) -> np.ndarray:
         free = np.array([g])
         for _ in range(LOCAL_DEPTH):
-            rows = np.unique(self.system.matrix[:, free].indices)
-            reached = np.unique(self.by_row[rows, :].indices)
+            rows = self._rows_of(free)
+            r = self.by_row
+            reached = np.unique(r.indices[_gather(r.indptr, r.indices, rows)])
             # the nearest first: what was free stays free; of the new ones, those with the most room below
             # their true figure first (index order among equals), up to the cap. To widen ``g`` upwards,
             # each of its relations needs members that can give way downwards; a flows matrix's relation
@@ -226,12 +250,18 @@ class _Local:
     def points(self, g: int) -> list[np.ndarray]:
         """Feasible points of the whole system (as values of :meth:`neighbourhood`'s unknowns, returned
         first) at the min and the max of unknown ``g`` over its neighbourhood."""
-        hs, sy = self._highspy, self.system
+        hs, sy, c = self._highspy, self.system, self.by_column
         free = self.neighbourhood(g)
-        sub = sy.matrix[:, free]
-        rows = np.unique(sub.indices)
-        sub = csc_matrix(sub[rows, :])
-        held = self.product[rows] - sub @ self.truth[free]  # the held unknowns' part of each row
+        # the sub-matrix of the free columns over the rows they are in (CSC, rows renumbered in order)
+        entries = _gather(c.indptr, c.indices, free)
+        rows, local_row = np.unique(c.indices[entries], return_inverse=True)
+        data = c.data[entries]
+        start = np.concatenate(([0], np.cumsum(c.indptr[free + 1] - c.indptr[free])))
+        column_of = np.repeat(np.arange(len(free)), np.diff(start))
+        # the held unknowns' part of each row: its value at the truth less the free unknowns' part
+        held = self.product[rows] - np.bincount(
+            local_row, weights=data * self.truth[free][column_of], minlength=len(rows)
+        )
         lp = hs.HighsLp()
         lp.num_col_, lp.num_row_ = len(free), len(rows)
         lp.col_cost_ = np.where(free == g, 1.0, 0.0)
@@ -241,9 +271,9 @@ class _Local:
         lp.row_lower_ = np.where(np.isinf(lo), -hs.kHighsInf, lo)
         lp.row_upper_ = np.where(np.isinf(hi), hs.kHighsInf, hi)
         lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = sub.indptr
-        lp.a_matrix_.index_ = sub.indices
-        lp.a_matrix_.value_ = sub.data
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = local_row
+        lp.a_matrix_.value_ = data
         self.highs.clearModel()
         self.highs.passModel(lp)
         found = [free]
