@@ -60,6 +60,7 @@ class ListSheet:
     columns: tuple[ListColumn, ...]
     sort: tuple[tuple[str, bool], ...] = ()  # (column, descending)
     where: Mapping[str, Any] = field(default_factory=dict)
+    max_rows: int = EXCEL_MAX_ROWS - 1  # a city's first rows in ``sort`` order; the rest only in the release
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,15 @@ def _sheet(raw: Mapping[str, Any], models: Mapping[str, MartDeclaration]) -> Lis
     for column in [raw["city_column"], *where, *(c for c, _ in sort)]:
         if column not in documented:
             raise ListDeclarationError(f"{name}: {table} documents no column {column!r}")
-    return ListSheet(name, table, raw["city_column"], model.description, tuple(columns), sort, where)
+    max_rows = raw.get("max_rows", EXCEL_MAX_ROWS - 1)
+    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or not 0 < max_rows < EXCEL_MAX_ROWS:
+        raise ListDeclarationError(
+            f"{name}: max_rows {max_rows!r} must be a whole number from 1 to {EXCEL_MAX_ROWS - 1} "
+            "(an Excel sheet's rows below its header)"
+        )
+    return ListSheet(
+        name, table, raw["city_column"], model.description, tuple(columns), sort, where, max_rows
+    )
 
 
 def load_workbook_declaration(path: Path = LISTS_FILE, manifest: Path | None = None) -> Workbook:
@@ -207,8 +216,14 @@ def _masked_mask(frame: pl.DataFrame, column: str) -> list[bool]:
 class SheetWritten:
     sheet: str
     table: str
-    rows: int
+    rows: int  # rows on the sheet
     masked_cells: int
+    rows_total: int  # the city's rows of the list; more than ``rows`` when the sheet holds its first max_rows
+
+
+def column_width(header: str, shown: Sequence[str]) -> int:
+    """The width a column needs for its header and its distinct text values (CJK characters count two)."""
+    return max([display_width(header), *(display_width(v) for v in set(shown))])
 
 
 def _write_sheet(
@@ -218,10 +233,8 @@ def _write_sheet(
     sheet: ListSheet,
     rows: pl.DataFrame,
 ) -> SheetWritten:
-    if rows.height + 1 > EXCEL_MAX_ROWS:
-        raise ValueError(
-            f"{sheet.sheet}: {rows.height} rows do not fit an Excel sheet ({EXCEL_MAX_ROWS - 1})"
-        )
+    """``rows`` (a city's rows of the list, in order) as one sheet: the first ``sheet.max_rows`` of them."""
+    total, rows = rows.height, rows.head(sheet.max_rows)
     ws = workbook.add_worksheet(sheet.sheet)
     masked_cells = 0
     for j, column in enumerate(sheet.columns):
@@ -240,17 +253,18 @@ def _write_sheet(
             else None
         )
         width = display_width(column.header)
+        texts: list[str] = []
         for i, (value, is_masked) in enumerate(zip(values, masked, strict=True), start=1):
             shown = _shown(value, column, book.booleans)
             if is_masked:
                 masked_cells += 1
                 ws.write_string(i, j, book.masked, formats["masked"])
-                width = max(width, display_width(book.masked))
+                texts.append(book.masked)
             elif shown is None:
                 ws.write_blank(i, j, None, cell)
             elif isinstance(shown, str):
                 ws.write_string(i, j, shown, formats["text"])  # codes stay text: no leading zero lost
-                width = max(width, display_width(shown))
+                texts.append(shown)
             elif isinstance(shown, dt.date):
                 ws.write_datetime(i, j, dt.datetime.combine(shown, dt.time()), formats["date"])
                 width = max(width, 10)
@@ -258,18 +272,33 @@ def _write_sheet(
                 number = float(shown) if isinstance(shown, Decimal) else shown
                 ws.write_number(i, j, number, cell)
                 width = max(width, len(f"{number:,.2f}") if isinstance(number, float) else len(str(number)))
+        width = max(width, column_width(column.header, texts))
         ws.write_string(0, j, column.header, formats["header"])
         ws.set_column(j, j, min(width, MAX_WIDTH) + 2, cell)
     ws.freeze_panes(1, 0)
     if sheet.columns:
         ws.autofilter(0, 0, max(rows.height, 1), len(sheet.columns) - 1)
-    return SheetWritten(sheet.sheet, sheet.table, rows.height, masked_cells)
+    return SheetWritten(sheet.sheet, sheet.table, rows.height, masked_cells, total)
 
 
 SOURCE_NOTE = (
     "本工作簿由该发布版本已公开的数据表生成（发布时经质量检查和小格抑制处理后的表），"
     "数值与发布版本一致，未另行计算。"
 )
+
+
+def shortened(written: SheetWritten, sheet: ListSheet) -> str:
+    """What the 说明 sheet adds to a list's definition when the sheet holds only its first rows."""
+    if written.rows == written.rows_total:
+        return ""
+    headers = {c.column: c.header for c in sheet.columns}
+    order = "、".join(f"{headers.get(c, c)}{'（降序）' if d else ''}" for c, d in sheet.sort)
+    order = order or "发布表的顺序"
+    return (
+        f"\n本表仅列出按 {order} 排序的前 {written.rows:,} 行（本市共 {written.rows_total:,} 行）；"
+        f"完整清单见该发布版本的 {written.table} 表（parquet/{written.table}/{written.table}.parquet，"
+        "或经 SQL 接口查询）。"
+    )
 
 
 def disclosure_rule(k: float, masked: str) -> str:
@@ -311,7 +340,7 @@ def _about(
         ws.write_string(row, 1, text, formats["wrap"])
         row += 1
     row += 1
-    for j, header in enumerate(("清单（工作表）", "来源表", "行数", "被屏蔽格数", "定义")):
+    for j, header in enumerate(("清单（工作表）", "来源表", "行数", "被屏蔽格数", "本市共有行数", "定义")):
         ws.write_string(row, j, header, formats["header"])
     for w, sheet in zip(written, sheets, strict=True):
         row += 1
@@ -319,11 +348,12 @@ def _about(
         ws.write_string(row, 1, w.table, formats["text"])
         ws.write_number(row, 2, w.rows)
         ws.write_number(row, 3, w.masked_cells)
-        ws.write_string(row, 4, sheet.definition, formats["wrap"])
+        ws.write_number(row, 4, w.rows_total)
+        ws.write_string(row, 5, sheet.definition + shortened(w, sheet), formats["wrap"])
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 40)
-    ws.set_column(2, 3, 12)
-    ws.set_column(4, 4, 100)
+    ws.set_column(2, 4, 12)
+    ws.set_column(5, 5, 100)
     ws.freeze_panes(1, 0)
 
 
@@ -358,7 +388,13 @@ def write_workbook(
             "masked": workbook.add_format({"num_format": "@", "align": "center", "font_color": "#808080"}),
         }
         summary = [
-            SheetWritten(s.sheet, s.table, rows[s.sheet].height, masked_cells(rows[s.sheet], s))
+            SheetWritten(
+                s.sheet,
+                s.table,
+                min(rows[s.sheet].height, s.max_rows),
+                masked_cells(rows[s.sheet].head(s.max_rows), s),
+                rows[s.sheet].height,
+            )
             for s in book.sheets
         ]
         _about(workbook, formats, book, city, release, summary, book.sheets)  # the first sheet
@@ -423,7 +459,13 @@ def write_lists(
                 "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
                 "bytes": target.stat().st_size,
                 "sheets": [
-                    {"sheet": w.sheet, "table": w.table, "rows": w.rows, "masked_cells": w.masked_cells}
+                    {
+                        "sheet": w.sheet,
+                        "table": w.table,
+                        "rows": w.rows,
+                        "rows_total": w.rows_total,
+                        "masked_cells": w.masked_cells,
+                    }
                     for w in written
                 ],
             }

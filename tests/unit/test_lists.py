@@ -296,6 +296,28 @@ def test_a_declaration_that_cannot_be_written_is_refused(tmp_path: Path) -> None
         load_workbook_declaration(_declare(tmp_path, sort=["year down"]))
 
 
+def test_a_long_list_holds_its_first_rows_and_says_where_the_rest_is(tmp_path: Path) -> None:
+    """``max_rows``: a city's sheet holds the first rows in the declared order; the 说明 sheet and the
+    document entry give the city's total and point to the whole table."""
+    declared = yaml.safe_load(LISTS_FILE.read_text(encoding="utf-8"))
+    demand = next(s for s in declared["sheets"] if s["table"] == "mart_enterprise_demand")
+    demand["max_rows"] = 1
+    path = tmp_path / "lists.yml"
+    path.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    folder = _candidate(tmp_path / "candidate", ROWS)
+    documents = write_lists(folder, RECORD, declaration=path)
+    suzhou = next(s for s in documents[1]["sheets"] if s["sheet"] == demand["sheet"])
+    assert (suzhou["rows"], suzhou["rows_total"]) == (1, 2)
+    book = folder / documents[1]["path"]
+    rows = _sheet(book, demand["sheet"])
+    assert len(rows) == 2 and rows[1][0] == 2024  # the header and the first row in order (year desc)
+    about = "\n".join(str(v) for row in _sheet(book, "说明") for v in row if v is not None)
+    assert "前 1 行（本市共 2 行）" in about and "parquet/mart_enterprise_demand" in about
+    for bad in (0, "all", True):
+        with pytest.raises(ListDeclarationError, match=r"max_rows .* must be a whole number"):
+            load_workbook_declaration(_declare(tmp_path, max_rows=bad))
+
+
 def test_the_occupation_list_shows_the_rule_each_row_is_ranked_by(written: tuple[Path, list[dict]]) -> None:
     """Ranks run within ranking_basis: the sheet shows the rule, the MOHRSS rule's rows first, and a
     job-seeker row's own figures (求职人数, its gap, 求人倍率) beside the graduate figures it carries."""
