@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import targets
 from core.settings import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
@@ -168,6 +169,11 @@ def _table(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _targets(rows: list[dict[str, str]] | None) -> str:
+    """A run's assessed targets at a scale (benchmarks/targets.py), where the run assessed any."""
+    return f"\n\nAgainst the targets:\n\n{targets.table(rows)}" if rows else ""
+
+
 def current_figures(kind: str, doc: Path, results_dir: Path = RESULTS_DIR) -> str:
     """The generated section of a doc: per scale, the rows of the newest run of ``kind``, with its source."""
     parts = []
@@ -183,6 +189,7 @@ def current_figures(kind: str, doc: Path, results_dir: Path = RESULTS_DIR) -> st
             + (f", load average at the start {load[0]}" if load else "")
             + f", commit {data['commit']}):\n\n"
             + _table([r for r in data["rows"] if r.get("scale") == scale])
+            + _targets(data["details"].get(scale, {}).get("targets"))
         )
     return "\n\n".join(parts)
 

@@ -34,6 +34,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks import results as results_files
+from benchmarks import targets
 from benchmarks.floor import compare, compare_floor, compile_project
 from benchmarks.measure import Measured, run_measured
 from benchmarks.minimal_floor import compare_minimal_floor
@@ -252,6 +253,33 @@ def _coverage(compared: dict[str, int], every: dict[str, int], what: str) -> str
     return f"{counted} (rows differing: {sum(compared.values())}{rest})"
 
 
+def _of(compared: dict[str, int], every: dict[str, int]) -> str:
+    return f"{len(compared)} of {len(every)}"
+
+
+def figures(r: Result) -> targets.Figures:
+    """What the targets read of a scale's run (benchmarks/targets.py)."""
+    stage = {name.split(" (")[0]: seconds for name, (seconds, _) in r.stages.items()}
+    return targets.Figures(
+        scale=r.scale,
+        rows_in=r.rows_in,
+        full_refresh_s=r.pipeline.wall_s,
+        ingest_s=stage["ingest"],
+        dbt_build_s=stage["dbt build"],
+        checks_s=stage["quality checks"],
+        publish_s=stage["publish"],
+        startup_s=stage["start-up and the rest"],
+        incremental_s=r.incremental.wall_s,
+        nothing_new_s=r.noop.wall_s,
+        minimal_floor_s=r.minimal_floor.wall_s,
+        minimal_floor_marts=_of(r.minimal_floor_differences, r.floor_differences),
+        pandas_s=r.pandas.wall_s,
+        pandas_marts=_of(r.pandas_differences, r.floor_differences),
+        peak_rss_gib=r.pipeline.peak_rss_bytes / 2**30,
+        endpoint_p95_ms=r.queries["p95_ms"],
+    )
+
+
 def _gib(n: int) -> str:
     return f"{n / 2**30:.2f}"
 
@@ -364,9 +392,12 @@ def _measured(m: Measured) -> dict:
 
 
 def details(r: Result) -> dict:
-    """A scale's figures for the results file's JSON (the table's rows are there too)."""
+    """A scale's figures for the results file's JSON (the table's rows are there too), with the targets
+    assessed (``targets``: benchmarks/targets.py)."""
     values = {f.name: getattr(r, f.name) for f in fields(r)}
-    return {k: (_measured(v) if isinstance(v, Measured) else v) for k, v in values.items()}
+    return {k: (_measured(v) if isinstance(v, Measured) else v) for k, v in values.items()} | {
+        "targets": targets.assess(figures(r))
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     taken_at, before = results_files.now(), results_files.machine()
     scales = args.scale or ["S"]
     results = [run_scale(s, args.workdir) for s in scales]
-    text = table(results)
+    text = (
+        table(results)
+        + "\n\nTargets (issue #20; benchmarks/targets.py):\n\n"
+        + targets.table([row for r in results for row in targets.assess(figures(r))])
+    )
     print(text)
     results_files.write(
         results_files.REFRESH,
