@@ -33,6 +33,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -307,34 +308,31 @@ def rate_masks(masked: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
 
 
 def protect_linked(
-    frames: dict[str, pl.DataFrame],
-    marts: tuple[MartPolicy, ...],
+    marts: PublishedMarts,
     masked: pl.DataFrame,
     k: float,
     width: float = PROTECTION_WIDTH,
     max_rounds: int = 60,
 ) -> pl.DataFrame:
     """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
-    the adversary's LP (:func:`system_of`, :mod:`publication.disclosure_lp`); while some masked cell is
-    :func:`exposed` (every sensitive cell, ``0 < value < k``, narrower than ``width``, and any other whose
-    narrow interval may hold a count under k), mask in each of its relations the smallest published
-    member (non-zero first; if every member is masked already, one relation further out; more at once
-    when a round made no progress; for a cell narrow again, its neighbours' relations too; for a cell the
-    LP pinned, the published members of its proof, :func:`_published_in_proofs`); repeat. Returns the added
-    cells (``table``, ``row_id``, ``column``,
-    ``reason`` = ``linked``). A cell once wide stays wide (masks only grow, the polytope only widens), so
-    each round bounds only the cells still exposed."""
+    the adversary's LP (:meth:`PublishedMarts.system`, :mod:`publication.disclosure_lp`); while some
+    masked cell is :func:`exposed` (every sensitive cell, ``0 < value < k``, narrower than ``width``, and
+    any other whose narrow interval may hold a count under k), mask in each of its relations the smallest
+    published member (non-zero first; if every member is masked already, one relation further out; more at
+    once when a round made no progress; for a cell narrow again, its neighbours' relations too; for a cell
+    the LP pinned, the published members of its proof, :func:`_published_in_proofs`); repeat. Returns the
+    added cells (``table``, ``row_id``, ``column``, ``reason`` = ``linked``). A cell once wide stays wide
+    (masks only grow, the polytope only widens), so each round bounds only the cells still exposed."""
     from publication import disclosure_lp
 
     added: list[pl.DataFrame] = []
     current = masked.select("table", "row_id", "column")
     pending: pl.Series | None = None
-    fixed = (cell_frame(frames, marts), relation_terms(frames, marts))
     stalled = 0  # rounds in a row that left as many cells narrow: open more neighbours at once
     times_narrow: dict[int, int] = {}  # cell → rounds it was found narrow
     last = -1
     for round_number in range(1, max_rounds + 1):
-        cells, terms, rows = system_of(frames, marts, current, min_masked=0.0, with_rates=False, fixed=fixed)
+        cells, terms, rows = marts.system(current, min_masked=0.0, with_rates=False)
         if pending is None:
             # a cell whose true count is k + width or more is never exposed (a narrow interval around it
             # holds no count under k): it stays an unknown of the system but needs no bounds of its own
@@ -377,7 +375,7 @@ def protect_linked(
         if picks.is_empty():
             raise RuntimeError(f"disclosure: {narrow.height} cells stay narrower than {width:g} persons")
         new = cells.join(picks, on="cell").select("table", "row_id", "column")
-        new = pl.concat([new, _closed_within_tables(frames, marts, k, current, new)])
+        new = pl.concat([new, _closed_within_tables(marts, k, current, new)])
         added.append(new.with_columns(reason=pl.lit("linked")))
         current = pl.concat([current, new])
         # next round: the cells still exposed, and the new masks (one of them may be narrow itself)
@@ -449,21 +447,17 @@ def _published_in_proofs(
 
 
 def _closed_within_tables(
-    frames: dict[str, pl.DataFrame],
-    marts: tuple[MartPolicy, ...],
-    k: float,
-    current: pl.DataFrame,
-    new: pl.DataFrame,
+    marts: PublishedMarts, k: float, current: pl.DataFrame, new: pl.DataFrame
 ) -> pl.DataFrame:
     """The cells the per-table secondary rule adds once ``new`` is masked too (no relation of a table may
     keep exactly one masked member)."""
     out = []
-    for p in marts:
+    for p in marts.policies:
         if new.filter(pl.col("table") == p.table).is_empty():
             continue
         mine = pl.concat([current, new]).filter(pl.col("table") == p.table)
         before = mine.select("row_id", "column").with_columns(reason=pl.lit("linked"))
-        closed = count_masks(frames[p.table], p, k, before).select("row_id", "column")
+        closed = count_masks(marts.frames[p.table], p, k, before).select("row_id", "column")
         out.append(
             closed.join(before, on=["row_id", "column"], how="anti").with_columns(table=pl.lit(p.table))
         )
@@ -538,14 +532,13 @@ def apply_to_database(
     are set to NULL with one ``UPDATE`` per table, so column types (the dbt contracts) stay.
     """
     every = policies() if marts is None else marts
-    marts = tuple(
-        p for p in every if p.counts
-    )  # a mart declaring no count of persons (counts: []) masks nothing
-    frames = read_marts(con, marts)
+    # a mart declaring no count of persons (counts: []) masks nothing
+    published = read_marts(con, tuple(p for p in every if p.counts))
+    frames = published.frames
     counts = pl.concat(
-        [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in marts]
+        [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in published.policies]
     ).select("table", "row_id", "column", "reason")
-    counts = pl.concat([counts, protect_linked(frames, marts, counts, k)])
+    counts = pl.concat([counts, protect_linked(published, counts, k)])
     summary: dict[str, dict[str, int]] = {
         p.table: {
             "cells_primary": 0,
@@ -558,7 +551,7 @@ def apply_to_database(
         for p in every
         if not p.counts
     }
-    for policy in marts:
+    for policy in published.policies:
         mine = counts.filter(pl.col("table") == policy.table).drop("table")
         masks = pl.concat([mine, rate_masks(mine, policy)])
         by_reason = dict(masks.group_by("reason").len().iter_rows())
@@ -580,14 +573,14 @@ def apply_to_database(
 
 def read_marts(
     con: duckdb.DuckDBPyConnection, marts: tuple[MartPolicy, ...], schema: str = "main"
-) -> dict[str, pl.DataFrame]:
+) -> PublishedMarts:
     """Each mart of ``marts`` in ``con`` (a release's schema ``main``; ``marts`` in the build) with
     ``row_id``, the row's position in key order, and ``_rowid``, DuckDB's rowid (to write masks back).
     Numbered by key, not by the rows' physical order, every choice the protection makes (which cell to mask
     among equals, the order of the LP's rows, hence which optimum HiGHS returns) depends on the figures
     alone: a DuckDB and a Spark build of the same data, whose tables hold their rows in different orders,
     publish the same masks."""
-    return {
+    frames = {
         p.table: con.execute(f"select rowid as _rowid, * from {schema}.{p.table}")
         .pl()
         .sort(list(p.key), nulls_last=True)
@@ -595,6 +588,7 @@ def read_marts(
         .with_columns(pl.col("row_id").cast(pl.Int64))
         for p in marts
     }
+    return PublishedMarts(frames, marts)
 
 
 def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> None:
@@ -627,14 +621,71 @@ def _update(con: duckdb.DuckDBPyConnection, table: str, masks: pl.DataFrame) -> 
 CELL_KEY = ["table", "row_id", "column"]
 
 
-def cell_frame(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+@dataclass(frozen=True)
+class PublishedMarts:
+    """The marts the protection and the adversary read, as :func:`read_marts` reads them: each one's rows
+    (``frames``, by table, numbered ``row_id`` in key order) and its disclosure policy (``policies``); the
+    linked system of their relations, whichever cells are masked (:meth:`system`)."""
+
+    frames: dict[str, pl.DataFrame]
+    policies: tuple[MartPolicy, ...]
+
+    # the parts of every system of these marts that no mask changes: computed once
+    @cached_property
+    def cells(self) -> pl.DataFrame:
+        """:func:`cell_frame` of these marts."""
+        return cell_frame(self)
+
+    @cached_property
+    def equalities(self) -> pl.DataFrame:
+        """:func:`relation_terms` of these marts."""
+        return relation_terms(self)
+
+    def system(
+        self, masked: pl.DataFrame, *, min_masked: float, with_rates: bool = True
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Cells (with the adversary's bounds), terms and rows of the LP of these marts masked as
+        ``masked``."""
+        cells = (
+            self.cells.join(
+                masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left"
+            )
+            .with_columns(
+                masked=pl.col("_m").fill_null(False),
+                lower=pl.when("exists").then(1.0).otherwise(min_masked),
+                upper=pl.lit(float("inf")),
+            )
+            .drop("_m")
+        )
+        terms = [self.equalities]
+        if with_rates:
+            rates = rate_terms(self, masked)
+            if not rates.is_empty():
+                terms.append(rates)
+        inequalities = []
+        for p in self.policies:
+            for r in p.ranks:
+                # a row's rank is withheld when a count it is decided from is masked (default: the
+                # denominator)
+                deps = p.withheld.get(r.column, (r.denominator,))
+                hidden_rows = masked.filter((pl.col("table") == p.table) & pl.col("column").is_in(list(deps)))
+                t, b = rank_rows(self.frames[p.table], p, hidden_rows["row_id"].unique(), r)
+                terms.append(t)
+                inequalities.append(b)
+        lp_terms, lp_rows = linked_system(
+            cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
+        )
+        return cells, lp_terms, lp_rows
+
+
+def cell_frame(marts: PublishedMarts) -> pl.DataFrame:
     """Every count cell of every mart, numbered in key order: ``cell``, ``table``, ``row_id``, ``column``,
     ``value`` (as in the frame: the true figure, or null where a release masked it), ``integer``."""
     parts = []
-    for p in marts:
+    for p in marts.policies:
         if not p.counts:  # a mart that publishes no count of persons (counts: []) has no cell to protect
             continue
-        frame = frames[p.table].sort(list(p.key), nulls_last=True)
+        frame = marts.frames[p.table].sort(list(p.key), nulls_last=True)
         parts.append(
             frame.select(pl.col("row_id").cast(pl.Int64), *[pl.col(c).cast(pl.Float64) for c in p.counts])
             .unpivot(index="row_id", variable_name="column", value_name="value")
@@ -667,13 +718,14 @@ def _side_terms(frame: pl.DataFrame, side: Side, name: str, coef: float) -> pl.D
     )
 
 
-def relation_terms(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
+def relation_terms(marts: PublishedMarts) -> pl.DataFrame:
     """Equalities ``Σ coef · cell = 0``: ``relation``, ``table``, ``row_id``, ``column``, ``coef``.
 
     Within a table (its additive relations and hierarchies) and between tables (``linked``: per group,
     present on both sides, the two sums are equal)."""
+    frames = marts.frames
     parts = []
-    for p in marts:
+    for p in marts.policies:
         rels = relations(frames[p.table], p)
         parts.append(
             rels.select(
@@ -785,13 +837,11 @@ def linked_system(
     return numbered.select(pl.col("rid").alias("relation"), "cell", "coef"), bounds
 
 
-def relation_violations(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...]) -> pl.DataFrame:
-    """The equalities of :func:`relation_terms` that the exact figures in ``frames`` break (a declaration
+def relation_violations(marts: PublishedMarts) -> pl.DataFrame:
+    """The equalities of :func:`relation_terms` that the exact figures of ``marts`` break (a declaration
     that is not true of the data): ``relation``, ``residual``."""
-    cells = cell_frame(frames, marts)
     return (
-        relation_terms(frames, marts)
-        .join(cells, on=CELL_KEY)
+        marts.equalities.join(marts.cells, on=CELL_KEY)
         .group_by("relation")
         .agg((pl.col("coef") * pl.col("value").fill_null(0.0)).sum().alias("residual"))
         .filter(pl.col("residual").abs() > 1e-3)
@@ -799,14 +849,12 @@ def relation_violations(frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy
     )
 
 
-def rate_terms(
-    frames: dict[str, pl.DataFrame], marts: tuple[MartPolicy, ...], masked: pl.DataFrame
-) -> pl.DataFrame:
+def rate_terms(marts: PublishedMarts, masked: pl.DataFrame) -> pl.DataFrame:
     """A published rate ``r = numerator / denominator`` whose numerator or denominator is masked:
     ``numerator − r · denominator = 0`` (rates declared with exactly two counts, numerator first)."""
     parts = []
-    for p in marts:
-        frame = frames[p.table]
+    for p in marts.policies:
+        frame = marts.frames[p.table]
         hidden = masked.filter(pl.col("table") == p.table)
         for rate, deps in p.rates.items():
             if len(deps) != 2 or not all(d in p.counts for d in deps):
@@ -827,47 +875,3 @@ def rate_terms(
                     )
                 )
     return pl.concat(parts) if parts else pl.DataFrame()
-
-
-def system_of(
-    frames: dict[str, pl.DataFrame],
-    marts: tuple[MartPolicy, ...],
-    masked: pl.DataFrame,
-    *,
-    min_masked: float,
-    with_rates: bool = True,
-    fixed: tuple[pl.DataFrame, pl.DataFrame] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Cells (with the adversary's bounds), terms and rows of the LP for ``frames`` masked as ``masked``.
-    ``fixed``: :func:`cell_frame` and :func:`relation_terms` of ``frames``, which masks do not change."""
-    marts = tuple(p for p in marts if p.table in frames)
-    all_cells, equalities = (
-        fixed if fixed is not None else (cell_frame(frames, marts), relation_terms(frames, marts))
-    )
-    cells = (
-        all_cells.join(masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left")
-        .with_columns(
-            masked=pl.col("_m").fill_null(False),
-            lower=pl.when("exists").then(1.0).otherwise(min_masked),
-            upper=pl.lit(float("inf")),
-        )
-        .drop("_m")
-    )
-    terms = [equalities]
-    if with_rates:
-        rates = rate_terms(frames, marts, masked)
-        if not rates.is_empty():
-            terms.append(rates)
-    inequalities = []
-    for p in marts:
-        for r in p.ranks:
-            # a row's rank is withheld when a count it is decided from is masked (default: the denominator)
-            deps = p.withheld.get(r.column, (r.denominator,))
-            hidden_rows = masked.filter((pl.col("table") == p.table) & pl.col("column").is_in(list(deps)))
-            t, b = rank_rows(frames[p.table], p, hidden_rows["row_id"].unique(), r)
-            terms.append(t)
-            inequalities.append(b)
-    lp_terms, lp_rows = linked_system(
-        cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
-    )
-    return cells, lp_terms, lp_rows

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from publication import disclosure_lp
-from publication.disclosure import PROTECTION_WIDTH, MartPolicy, exposed, policies, read_marts, system_of
+from publication.disclosure import PROTECTION_WIDTH, MartPolicy, PublishedMarts, exposed, policies, read_marts
 from transformation.marts import SUPPRESSED_COLUMNS
 
 
@@ -47,7 +47,7 @@ class Attack:
         }
 
 
-def read_release(path: Path, marts: tuple[MartPolicy, ...]) -> dict[str, pl.DataFrame]:
+def read_release(path: Path, marts: tuple[MartPolicy, ...]) -> PublishedMarts:
     """Every published mart of the release, with ``row_id`` (:func:`publication.disclosure.read_marts`)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -73,8 +73,7 @@ def masked_cells(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 def attack(
-    frames: dict[str, pl.DataFrame],
-    marts: tuple[MartPolicy, ...],
+    marts: PublishedMarts,
     masked: pl.DataFrame,
     *,
     k: float = 5.0,
@@ -84,7 +83,7 @@ def attack(
     """Intervals of every masked cell. With ``width``, a cell is bounded only until it is known to be at
     least that wide (its interval is then an inner bound); ``width=None`` computes every interval."""
     started = time.perf_counter()
-    cells, terms, rows = system_of(frames, marts, masked, min_masked=min_masked)
+    cells, terms, rows = marts.system(masked, min_masked=min_masked)
     cells = cells.with_columns(value=pl.when("masked").then(None).otherwise("value"))
     found = disclosure_lp.intervals(cells, terms, rows, width=width)
     intervals = (
@@ -113,6 +112,5 @@ def attack_release(
         if record.exists()
         else 5.0
     )
-    marts = policies(manifest)
-    frames = read_release(path, marts)
-    return attack(frames, marts, masked_cells(frames), k=k, min_masked=min_masked, width=width)
+    marts = read_release(path, policies(manifest))
+    return attack(marts, masked_cells(marts.frames), k=k, min_masked=min_masked, width=width)

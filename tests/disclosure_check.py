@@ -28,16 +28,16 @@ def assert_no_protected_cell_recovered(release: Path, build: Path, *, min_sensit
     counted = tuple(p for p in policies() if p.counts)  # a mart without counts of persons has no cell in it
     con = duckdb.connect(str(build), read_only=True)
     try:
-        marts = read_marts(con, counted, schema="marts")  # numbered as the release's rows are: in key order
+        exact = read_marts(con, counted, schema="marts")  # numbered as the release's rows are: in key order
     finally:
         con.close()
     truth = pl.concat(
         [
-            marts[p.table]
+            exact.frames[p.table]
             .select("row_id", *[pl.col(c).cast(pl.Float64) for c in p.counts])
             .unpivot(index="row_id", variable_name="column", value_name="true")
             .with_columns(table=pl.lit(p.table))
-            for p in counted
+            for p in exact.policies
         ]
     )
     cells = result.intervals.join(truth, on=["table", "row_id", "column"])

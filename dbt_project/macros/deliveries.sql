@@ -61,6 +61,32 @@
 {%- endmacro %}
 
 
+{#- The select list of a staging model over a feed of the raw zone: every column the source
+    <source_name>.<table_name> declares (_sources.yml, generated from ingestion/contracts.yml: a feed column is
+    declared once), in its order, cast to its declared data_type as every engine reads it (varchar is string,
+    varchar[] is type_string_array()) or to the type <overrides> gives it ({column: type}: a year the raw zone
+    holds as bigint is an integer in staging); the columns ingestion adds to every row last, as
+    provenance_columns() gives them. <exclude>: columns the model selects itself (stg_vacancy_counts puts
+    period first, with the year it derives from it). -#}
+{% macro typed_columns(source_name, table_name, overrides={}, exclude=[]) -%}
+    {%- set provenance = ['source_file', 'source_row', 'file_sha256', 'ingested_at'] -%}  {#- provenance_columns() -#}
+    {%- set types = {'varchar': 'string', 'varchar[]': type_string_array()} -%}
+    {#- the graph is there once dbt executes (at parse time the list is empty) -#}
+    {%- set found = (graph.sources.values() if execute else [])
+        | selectattr('source_name', 'equalto', source_name) | selectattr('name', 'equalto', table_name) | list -%}
+    {%- if execute and not found -%}
+        {{ exceptions.raise_compiler_error('typed_columns: no source ' ~ source_name ~ '.' ~ table_name) }}
+    {%- endif -%}
+    {%- for column in (found[0].columns.values() if found else []) -%}
+        {%- if column.name not in provenance and column.name not in exclude %}
+    {%- set type = overrides.get(column.name) or types.get(column.data_type, column.data_type) %}
+    cast({{ column.name }} as {{ type }}) as {{ column.name }},
+        {%- endif -%}
+    {%- endfor %}
+    {{ provenance_columns() }}
+{%- endmacro %}
+
+
 {#- The config of a staging model over a large feed of the raw source: incremental where the engine allows
     it (large_staging_materialization), delete+insert on the feed's key, the rows a corrected file no longer
     has deleted by delete_superseded_rows. -#}

@@ -9,6 +9,14 @@
          else cast({{ numerator }} as double) / cast({{ denominator }} as double) end
 {%- endmacro %}
 
+{#- Each column's share of its sum over the rows of a window of the select (<window>, named in its `window`
+    clause): `safe_divide(c, sum(c) over <window>) as <share>`, for each {column: share} of <shares>, in order. -#}
+{% macro shares_over(window, shares) -%}
+    {%- for column, share in shares.items() %}
+    {{ safe_divide(column, "sum(" ~ column ~ ") over " ~ window) }} as {{ share }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- Dissimilarity index between two distributions given as shares: ½ Σ |a − b| over categories. -#}
 {% macro dissimilarity_index(share_a, share_b) -%}
     0.5 * sum(abs(coalesce({{ share_a }}, 0) - coalesce({{ share_b }}, 0)))

@@ -3,12 +3,13 @@
 Every function reads published marts as they are in the candidate (after disclosure control) and returns
 figures that cite their mart and column; nothing here computes an indicator, sums counts or fills a masked
 cell. The sections are listed in :data:`SECTIONS` (title, the marts it reads, its gatherer): a section
-whose mart the release lacks says so instead of failing.
+whose mart the release lacks, or holds no rows of the city in (the gatherer raises :class:`NoRows`), says so
+instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,19 +57,171 @@ def latest_year(con: duckdb.DuckDBPyConnection, mart: str, year_column: str, cit
     return None if found is None or found[0] is None else int(found[0])
 
 
+class NoRows(Exception):
+    """The mart a section reads has no rows of the city: the section says so (:func:`section_content`)."""
+
+    def __init__(self, mart: str) -> None:
+        super().__init__(mart)
+        self.mart = mart
+
+
+def _section_year(con: duckdb.DuckDBPyConnection, mart: str, year_column: str, city: City) -> int:
+    """The year a section reads ``mart`` for (:func:`latest_year`); :class:`NoRows` when it has none."""
+    year = latest_year(con, mart, year_column, city)
+    if year is None:
+        raise NoRows(mart)
+    return year
+
+
+def _found(con: duckdb.DuckDBPyConnection, mart: str, sql: str, params: Sequence[Any]) -> list[Row]:
+    """The rows a section reads from ``mart`` (:func:`rows`); :class:`NoRows` when there are none."""
+    found = rows(con, sql, params)
+    if not found:
+        raise NoRows(mart)
+    return found
+
+
 def _year(value: int, mart: str, column: str) -> Figure:
     return Figure(value, mart, column, "year")
 
 
-def _table(mart: str, caption: str, columns: Sequence[Column], data: Sequence[Row]) -> Table:
+# The kind of figure each mart column the paper cites is, in sentences, tables and charts alike: how it is
+# written (figures.FORMATS). A column not listed is a label (a name, a code).
+KINDS = {
+    "output_value_100m_cny": "amount",
+    "output_share": "share",
+    "value_added_100m_cny": "amount",
+    "value_added_share": "share",
+    "employment_10k": "amount",
+    "vacancy_headcount": "count",
+    "vacancy_postings": "count",
+    "graduates_supplied": "supply",
+    "vacancies_per_graduate": "ratio",
+    "major_fit_rate": "rate",
+    "graduates": "count",
+    "placed_initial": "count",
+    "initial_placement_rate": "rate",
+    "year_end_placement_rate": "rate",
+    "employed": "count",
+    "employed_in_school_city": "count",
+    "city_retention_rate": "rate",
+    "return_rate": "rate",
+    "inflow_share": "share",
+    "attraction_index": "index",
+    "shortage_rank": "count",
+    "shortage_gap": "supply",
+    "job_seeker_gap": "count",
+    "vacancies_with_job_seekers": "count",
+    "job_seekers": "count",
+    "job_vacancy_ratio": "ratio",
+    "hires_in_school_city": "count",
+    "technical_service_value_10k_cny": "amount",
+    "training_person_times": "count",
+    "job_fit_rate": "rate",
+    "contribution_index": "index",
+    "served_vacancies_per_graduate": "ratio",
+}
+# How a table or chart heads a column, unless it heads it otherwise (``headers``: where a section names a
+# column after its own grain or rule).
+HEADERS = {
+    "industry_code": "行业代码 code",
+    "industry_name": "行业 industry",
+    "output_value_100m_cny": "总产值（亿元）",
+    "output_share": "产值占比",
+    "value_added_100m_cny": "增加值（亿元）",
+    "value_added_share": "增加值占比",
+    "employment_10k": "从业人员（万人）",
+    "vacancy_headcount": "需求人数 demand",
+    "vacancy_postings": "岗位数 postings",
+    "graduates_supplied": "毕业生供给 supply",
+    "vacancies_per_graduate": "岗位供需比 vacancies per graduate",
+    "major_fit_rate": "专业对口率 fit",
+    "major_category_name": "专业类 category",
+    "major_code": "专业代码 code",
+    "major_name": "专业 major",
+    "graduates": "毕业生 graduates",
+    "placed_initial": "初次落实 placed (initial)",
+    "initial_placement_rate": "初次落实率 initial rate",
+    "year_end_placement_rate": "年终落实率 year-end rate",
+    "employed": "就业人数 employed",
+    "city_retention_rate": "留市率 city retention",
+    "origin_region_name": "生源地 origin",
+    "employer": "就业地 employer city",
+    "flow_type": "流向 flow",
+    "shortage_rank": "排名 rank",
+    "shortage_gap": "缺口 gap",
+    "job_seeker_gap": "缺口 gap",
+    "vacancies_with_job_seekers": "需求人数 demand",
+    "shortage_level": "等级 level",
+    "school": "学校 school",
+    "enterprise": "企业 enterprise",
+    "hires_in_school_city": "本市就业 hires in the school city",
+    "technical_service_value_10k_cny": "技术服务产值（万元）",
+    "training_person_times": "培训人次 person-times",
+    "job_fit_rate": "岗位适配率 fit",
+    "contribution_index": "贡献度 index",
+    "served_vacancies_per_graduate": "岗位供需比 vacancies per graduate",
+    "warning_level_name": "等级 level",
+    "warning_reasons": "原因 reasons",
+}
+
+
+def _columns(names: Sequence[str], headers: Mapping[str, str] | None = None) -> tuple[Column, ...]:
+    """The named columns with their headers (``headers``, else :data:`HEADERS`) and kinds (:data:`KINDS`)."""
+    headers = headers or {}
+    return tuple(Column(headers[n] if n in headers else HEADERS[n], n, KINDS.get(n)) for n in names)
+
+
+def _figure(row: Row, mart: str, column: str) -> Figure:
+    """``row[column]`` of ``mart`` as a figure of the column's kind (:data:`KINDS`)."""
+    return figure(row, mart, column, KINDS[column])
+
+
+def _citing(row: Row, mart: str, template: str, figures: Mapping[str, str], **text: str | Figure) -> Sentence:
+    """``template`` with its ``figures`` fields ({field: column}) citing one row of ``mart`` and ``text``
+    filling the others (names, the year)."""
+    return sentence(template, **text, **{field: _figure(row, mart, c) for field, c in figures.items()})
+
+
+def _name(row: Row, name: str, code: str) -> str:
+    """What a row is called: its name, else its code."""
+    return str(row[name] or row[code])
+
+
+def _table(
+    mart: str,
+    caption: str,
+    data: Sequence[Row],
+    names: Sequence[str],
+    headers: Mapping[str, str] | None = None,
+) -> Table:
+    """The rows of ``mart`` in the named columns: figures, or labels for names and codes."""
+    columns = _columns(names, headers)
     return Table(
         mart,
         caption,
-        tuple(columns),
+        columns,
         tuple(
             tuple(figure(r, mart, c.column, c.kind) if c.kind else _label(r, c.column) for c in columns)
             for r in data
         ),
+    )
+
+
+def _industry_chart(
+    title: str,
+    mart: str,
+    data: Sequence[Row],
+    series: Sequence[str],
+    headers: Mapping[str, str] | None = None,
+    percent: bool = False,
+) -> Chart:
+    """A bar chart of the rows of ``mart``, one bar per industry (``code name``) in each series (a column)."""
+    return Chart(
+        title,
+        tuple(f"{r['industry_code']} {r['industry_name'] or ''}" for r in data),
+        tuple((c.header, tuple(_figure(r, mart, c.column) for r in data)) for c in _columns(series, headers)),
+        percent=percent,
     )
 
 
@@ -77,17 +230,8 @@ def _label(row: Row, column: str) -> str:
     return MASKED_TEXT if column in masked_columns(row) else str(row[column] or "")
 
 
-def _no_rows(mart: str, city: City) -> SectionContent:
-    return SectionContent((sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name),))
-
-
-def _one_table(
-    said: Sequence[Sentence],
-    table: tuple[str, str, Sequence[Column], Sequence[Row]],
-    charts: tuple[Chart, ...] = (),
-) -> SectionContent:
-    """A section of sentences and one table (mart, caption, columns, rows), with its charts."""
-    return SectionContent(tuple(said), (_table(*table),), charts)
+def _no_data(mart: str, city: City) -> Sentence:
+    return sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name)
 
 
 # --- sections ------------------------------------------------------------------------------------------
@@ -95,9 +239,7 @@ def _one_table(
 
 def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     mart = "mart_industry_structure"
-    year = latest_year(con, mart, "year", city)
-    if year is None:
-        return _no_rows(mart, city)
+    year = _section_year(con, mart, "year", city)
     data = rows(
         con,
         f"select * from {mart} where region_level = 'prefecture' and region_code = ? and year = ? "
@@ -105,106 +247,108 @@ def industry_structure(con: duckdb.DuckDBPyConnection, city: City) -> SectionCon
         [city.code, year],
     )
     top = data[0]
+    cited = {"output": "output_value_100m_cny", "share": "output_share"}
     said = [
-        sentence(
+        _citing(
+            top,
+            mart,
             "{year}年{city}总产值最大的门类是{name}，总产值{output}亿元，占全市各门类产值的{share}。",
+            cited,
             year=_year(year, mart, "year"),
             city=city.name,
-            name=top["industry_name"] or top["industry_code"],
-            output=figure(top, mart, "output_value_100m_cny", "amount"),
-            share=figure(top, mart, "output_share", "share"),
+            name=_name(top, "industry_name", "industry_code"),
         )
     ]
     if len(data) > 1:
         second = data[1]
         said.append(
-            sentence(
+            _citing(
+                second,
+                mart,
                 "其次是{name}，总产值{output}亿元，占{share}。",
-                name=second["industry_name"] or second["industry_code"],
-                output=figure(second, mart, "output_value_100m_cny", "amount"),
-                share=figure(second, mart, "output_share", "share"),
+                cited,
+                name=_name(second, "industry_name", "industry_code"),
             )
         )
-    columns = (
-        Column("门类 section", "industry_code"),
-        Column("名称 name", "industry_name"),
-        Column("总产值（亿元）", "output_value_100m_cny", "amount"),
-        Column("产值占比", "output_share", "share"),
-        Column("增加值（亿元）", "value_added_100m_cny", "amount"),
-        Column("增加值占比", "value_added_share", "share"),
-        Column("从业人员（万人）", "employment_10k", "amount"),
-    )
-    return _one_table(
-        said,
-        (mart, "各门类产值、增加值与从业人员 Output, value added and employment by 门类", columns, data),
+    table = _table(
+        mart,
+        "各门类产值、增加值与从业人员 Output, value added and employment by 门类",
+        data,
         (
-            Chart(
-                "产值占比 Output share by 门类",
-                tuple(f"{r['industry_code']} {r['industry_name'] or ''}" for r in data),
-                (("产值占比 output share", tuple(figure(r, mart, "output_share", "share") for r in data)),),
-                percent=True,
-            ),
+            "industry_code",
+            "industry_name",
+            "output_value_100m_cny",
+            "output_share",
+            "value_added_100m_cny",
+            "value_added_share",
+            "employment_10k",
         ),
+        headers={"industry_code": "门类 section", "industry_name": "名称 name"},
     )
+    chart = _industry_chart(
+        "产值占比 Output share by 门类",
+        mart,
+        data,
+        ("output_share",),
+        headers={"output_share": "产值占比 output share"},
+        percent=True,
+    )
+    return SectionContent(tuple(said), (table,), (chart,))
 
 
 def demand(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     mart = "mart_talent_match"
-    data = rows(
+    data = _found(
         con,
+        mart,
         f"select * from {mart} where region_level = 'prefecture' and industry_level = 'division' "
         "and region_code = ? and year = ? and vacancy_headcount > 0 "
         "order by vacancy_headcount desc, industry_code limit ?",
         [city.code, city.year, TOP],
     )
-    if not data:
-        return _no_rows(mart, city)
     top = data[0]
     said = (
-        sentence(
+        _citing(
+            top,
+            mart,
             "{year}年{city}岗位需求人数最多的行业（大类）是{name}，需求{demand}人，岗位{postings}个；"
             "本市院校对应的毕业生供给为{supply}人，岗位供需比{ratio}（每名毕业生对应的岗位需求人数）。",
+            {
+                "demand": "vacancy_headcount",
+                "postings": "vacancy_postings",
+                "supply": "graduates_supplied",
+                "ratio": "vacancies_per_graduate",
+            },
             year=_year(city.year, mart, "year"),
             city=city.name,
-            name=top["industry_name"] or top["industry_code"],
-            demand=figure(top, mart, "vacancy_headcount", "count"),
-            postings=figure(top, mart, "vacancy_postings", "count"),
-            supply=figure(top, mart, "graduates_supplied", "supply"),
-            ratio=figure(top, mart, "vacancies_per_graduate", "ratio"),
+            name=_name(top, "industry_name", "industry_code"),
         ),
     )
-    columns = (
-        Column("行业代码 code", "industry_code"),
-        Column("行业 industry", "industry_name"),
-        Column("需求人数 demand", "vacancy_headcount", "count"),
-        Column("岗位数 postings", "vacancy_postings", "count"),
-        Column("毕业生供给 supply", "graduates_supplied", "supply"),
-        Column("岗位供需比 vacancies per graduate", "vacancies_per_graduate", "ratio"),
-        Column("专业对口率 fit", "major_fit_rate", "rate"),
-    )
-    return _one_table(
-        said,
-        (mart, "需求最多的行业（大类） Industries with the most demand", columns, data),
+    table = _table(
+        mart,
+        "需求最多的行业（大类） Industries with the most demand",
+        data,
         (
-            Chart(
-                "需求与供给 Demand and supply by industry",
-                tuple(f"{r['industry_code']} {r['industry_name'] or ''}" for r in data),
-                (
-                    ("需求人数 demand", tuple(figure(r, mart, "vacancy_headcount", "count") for r in data)),
-                    (
-                        "毕业生供给 supply",
-                        tuple(figure(r, mart, "graduates_supplied", "supply") for r in data),
-                    ),
-                ),
-            ),
+            "industry_code",
+            "industry_name",
+            "vacancy_headcount",
+            "vacancy_postings",
+            "graduates_supplied",
+            "vacancies_per_graduate",
+            "major_fit_rate",
         ),
     )
+    chart = _industry_chart(
+        "需求与供给 Demand and supply by industry", mart, data, ("vacancy_headcount", "graduates_supplied")
+    )
+    return SectionContent(said, (table,), (chart,))
 
 
 def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     mart = "mart_talent_outflow"
-    data = rows(
+    data = _found(
         con,
+        mart,
         "select o.*, coalesce(m.major_category_name, '') as major_category_name, "
         "coalesce(m.major_category_code, '') as major_category_code "
         f"from {mart} as o left join dim_major as m on o.major_code = m.major_code "
@@ -212,55 +356,62 @@ def supply(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
         "order by m.major_category_code nulls last, o.graduates desc nulls last, o.major_code",
         [city.code, city.year],
     )
-    if not data:
-        return _no_rows(mart, city)
     largest = max(data, key=lambda r: -1 if r["graduates"] is None else r["graduates"])
     said = (
-        sentence(
+        _citing(
+            largest,
+            mart,
             "{year}届{city}院校毕业生最多的专业是{major}（{category}），毕业生{graduates}人，"
             "初次毕业去向落实率{placement}。",
+            {"graduates": "graduates", "placement": "initial_placement_rate"},
             year=_year(city.year, mart, "grad_year"),
             city=city.name,
-            major=largest["major_name"] or largest["major_code"],
+            major=_name(largest, "major_name", "major_code"),
             category=largest["major_category_name"] or largest["major_category_code"] or "专业类未知",
-            graduates=figure(largest, mart, "graduates", "count"),
-            placement=figure(largest, mart, "initial_placement_rate", "rate"),
         ),
     )
-    columns = (
-        Column("专业类 category", "major_category_name"),
-        Column("专业代码 code", "major_code"),
-        Column("专业 major", "major_name"),
-        Column("毕业生 graduates", "graduates", "count"),
-        Column("初次落实 placed (initial)", "placed_initial", "count"),
-        Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
-        Column("年终落实率 year-end rate", "year_end_placement_rate", "rate"),
-        Column("就业人数 employed", "employed", "count"),
+    table = _table(
+        mart,
+        "按专业类的毕业生 Graduates by major category and major",
+        data,
+        (
+            "major_category_name",
+            "major_code",
+            "major_name",
+            "graduates",
+            "placed_initial",
+            "initial_placement_rate",
+            "year_end_placement_rate",
+            "employed",
+        ),
     )
-    return _one_table(said, (mart, "按专业类的毕业生 Graduates by major category and major", columns, data))
+    return SectionContent(said, (table,))
 
 
 def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     mart = "mart_region_attraction"
-    found = rows(con, f"select * from {mart} where region_code = ? and grad_year = ?", [city.code, city.year])
-    if not found:
-        return _no_rows(mart, city)
-    r = found[0]
+    r = _found(
+        con, mart, f"select * from {mart} where region_code = ? and grad_year = ?", [city.code, city.year]
+    )[0]
     said = (
-        sentence(
+        _citing(
+            r,
+            mart,
             "{year}届{city}院校就业毕业生{employed}人，其中留在本市就业{employed_in_school_city}人，留市率{city_retention_rate}。",
+            {
+                "employed": "employed",
+                "employed_in_school_city": "employed_in_school_city",
+                "city_retention_rate": "city_retention_rate",
+            },
             year=_year(city.year, mart, "grad_year"),
             city=city.name,
-            employed=figure(r, mart, "employed", "count"),
-            employed_in_school_city=figure(r, mart, "employed_in_school_city", "count"),
-            city_retention_rate=figure(r, mart, "city_retention_rate", "rate"),
         ),
-        sentence(
+        _citing(
+            r,
+            mart,
             "在外地就读的本市生源回流率{return_rate}，本市就业毕业生中外来人才占{inflow}，"
             "人才吸引力指数{index}。",
-            return_rate=figure(r, mart, "return_rate", "rate"),
-            inflow=figure(r, mart, "inflow_share", "share"),
-            index=figure(r, mart, "attraction_index", "index"),
+            {"return_rate": "return_rate", "inflow": "inflow_share", "index": "attraction_index"},
         ),
     )
     flows_mart = "mart_graduate_flows"
@@ -272,16 +423,13 @@ def flows_and_retention(con: duckdb.DuckDBPyConnection, city: City) -> SectionCo
         "limit ?",
         [city.code, city.year, TOP],
     )
-    columns = (
-        Column("生源地 origin", "origin_region_name"),
-        Column("就业地 employer city", "employer"),
-        Column("流向 flow", "flow_type"),
-        Column("毕业生 graduates", "graduates", "count"),
+    table = _table(
+        flows_mart,
+        "本市院校毕业生的主要流向 Main paths of the city's graduates",
+        paths,
+        ("origin_region_name", "employer", "flow_type", "graduates"),
     )
-    return _one_table(
-        said,
-        (flows_mart, "本市院校毕业生的主要流向 Main paths of the city's graduates", columns, paths),
-    )
+    return SectionContent(said, (table,))
 
 
 LEVELS = {"severe": "严重紧缺 severe", "shortage": "紧缺 shortage"}  # the marts' shortage_level values
@@ -294,7 +442,6 @@ class ShortageRule:
     gap: str
     demand: str
     supply: str
-    supply_kind: str
     ratio: str
     supply_label: str
     ratio_label: str
@@ -305,7 +452,6 @@ SHORTAGE_RULES = {  # ranking_basis → its figures; the MOHRSS 最缺工 rule f
         "job_seeker_gap",
         "vacancies_with_job_seekers",
         "job_seekers",
-        "count",
         "job_vacancy_ratio",
         "求职人数",
         "求人倍率",
@@ -314,7 +460,6 @@ SHORTAGE_RULES = {  # ranking_basis → its figures; the MOHRSS 最缺工 rule f
         "shortage_gap",
         "vacancy_headcount",
         "graduates_supplied",
-        "supply",
         "vacancies_per_graduate",
         "毕业生供给",
         "岗位供需比",
@@ -336,7 +481,7 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     for mart, code, name, label, ranking_basis in SHORTAGE_LISTS:
         year = latest_year(con, mart, "year", city)
         if year is None:
-            said.append(sentence("本次发布中{mart}没有{city}的数据。", mart=mart, city=city.name))
+            said.append(_no_data(mart, city))
             continue
         for basis, rule in SHORTAGE_RULES.items():
             data = rows(
@@ -350,46 +495,56 @@ def shortages(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
             first = next((r for r in data if r["shortage_rank"] == 1), None)
             if first is not None:
                 said.append(
-                    sentence(
+                    _citing(
+                        first,
+                        mart,
                         "{year}年{city}缺口最大的{label}是{name}，缺口{gap}人（需求{demand}人，"
                         "{supply_label}{supply}人，{ratio_label}{ratio}），紧缺程度{level}。",
+                        {"gap": rule.gap, "demand": rule.demand, "supply": rule.supply, "ratio": rule.ratio},
                         year=_year(year, mart, "year"),
                         city=city.name,
                         label=label,
-                        name=first[name] or first[code],
-                        gap=figure(first, mart, rule.gap, rule.supply_kind),
-                        demand=figure(first, mart, rule.demand, "count"),
+                        name=_name(first, name, code),
                         supply_label=rule.supply_label,
-                        supply=figure(first, mart, rule.supply, rule.supply_kind),
                         ratio_label=rule.ratio_label,
-                        ratio=figure(first, mart, rule.ratio, "ratio"),
                         level=LEVELS.get(first["shortage_level"], _label(first, "shortage_level")),
                     )
                 )
-            columns = (
-                Column("排名 rank", "shortage_rank", "count"),
-                Column(f"{label}代码 code", code),
-                Column(f"{label}名称 name", name),
-                Column("缺口 gap", rule.gap, rule.supply_kind),
-                Column("需求人数 demand", rule.demand, "count"),
-                Column(f"{rule.supply_label} supply", rule.supply, rule.supply_kind),
-                Column(rule.ratio_label, rule.ratio, "ratio"),
-                Column("等级 level", "shortage_level"),
+            tables.append(
+                _table(
+                    mart,
+                    f"紧缺{label}目录（按{rule.supply_label}） Shortage list",
+                    data,
+                    (
+                        "shortage_rank",
+                        code,
+                        name,
+                        rule.gap,
+                        rule.demand,
+                        rule.supply,
+                        rule.ratio,
+                        "shortage_level",
+                    ),
+                    # the list's grain names its code and name, its rule its supply and ratio
+                    headers={
+                        code: f"{label}代码 code",
+                        name: f"{label}名称 name",
+                        rule.supply: f"{rule.supply_label} supply",
+                        rule.ratio: rule.ratio_label,
+                    },
+                )
             )
-            caption = f"紧缺{label}目录（按{rule.supply_label}） Shortage list"
-            tables.append(_table(mart, caption, columns, data))
     return SectionContent(tuple(said), tuple(tables))
 
 
 def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent:
     mart = "mart_partnership_contribution"
-    year = latest_year(con, mart, "calendar_year", city)
-    if year is None:
-        return _no_rows(mart, city)
+    year = _section_year(con, mart, "calendar_year", city)
     # names are labels looked up in the scorecards; a partnership whose index is masked is listed after the
     # others, in code order, and no position is printed (a rank of masked inputs would reveal them)
-    data = rows(
+    data = _found(
         con,
+        mart,
         "select c.*, coalesce(s.school_name, c.school_code) as school, "
         "coalesce(p.enterprise_name, c.enterprise_id) as enterprise "
         f"from {mart} as c "
@@ -401,33 +556,40 @@ def partnership_contribution(con: duckdb.DuckDBPyConnection, city: City) -> Sect
         "order by c.contribution_index desc nulls last, c.school_code, c.enterprise_id limit ?",
         [city.code, year, TOP],
     )
-    if not data:
-        return _no_rows(mart, city)
     top = data[0]
     said = (
-        sentence(
+        _citing(
+            top,
+            mart,
             "{year}年{city}区域产业贡献度最高的校企合作是{school}与{enterprise}，贡献度{index}："
             "本市就业{local}人，技术服务产值{value}万元，学生岗位适配率{fit}。",
+            {
+                "index": "contribution_index",
+                "local": "hires_in_school_city",
+                "value": "technical_service_value_10k_cny",
+                "fit": "job_fit_rate",
+            },
             year=_year(year, mart, "calendar_year"),
             city=city.name,
             school=top["school"],
             enterprise=top["enterprise"],
-            index=figure(top, mart, "contribution_index", "index"),
-            local=figure(top, mart, "hires_in_school_city", "count"),
-            value=figure(top, mart, "technical_service_value_10k_cny", "amount"),
-            fit=figure(top, mart, "job_fit_rate", "rate"),
         ),
     )
-    columns = (
-        Column("学校 school", "school"),
-        Column("企业 enterprise", "enterprise"),
-        Column("本市就业 hires in the school city", "hires_in_school_city", "count"),
-        Column("技术服务产值（万元）", "technical_service_value_10k_cny", "amount"),
-        Column("培训人次 person-times", "training_person_times", "count"),
-        Column("岗位适配率 fit", "job_fit_rate", "rate"),
-        Column("贡献度 index", "contribution_index", "index"),
+    table = _table(
+        mart,
+        "贡献度最高的校企合作 Partnerships contributing most",
+        data,
+        (
+            "school",
+            "enterprise",
+            "hires_in_school_city",
+            "technical_service_value_10k_cny",
+            "training_person_times",
+            "job_fit_rate",
+            "contribution_index",
+        ),
     )
-    return _one_table(said, (mart, "贡献度最高的校企合作 Partnerships contributing most", columns, data))
+    return SectionContent(said, (table,))
 
 
 # the mart's warning_level values, most severe first: how the section orders and names them
@@ -445,9 +607,7 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
     guessed), the most severe major with its reasons, and the majors on warning (red first, then yellow, by
     code) with the figures the rules read. The full list is the lists workbook's 专业预警名单 sheet."""
     mart = "mart_major_warning"
-    year = latest_year(con, mart, "grad_year", city)
-    if year is None:
-        return _no_rows(mart, city)
+    year = _section_year(con, mart, "grad_year", city)
     where = "region_level = 'prefecture' and region_code = ? and grad_year = ?"
     tally = {
         r["warning_level"]: r["majors"]
@@ -486,35 +646,44 @@ def major_warnings(con: duckdb.DuckDBPyConnection, city: City) -> SectionContent
         # the rate the rules read: that of placement_round (统计轮次), the rounds never pooled
         year_end = first["placement_round"] == "year_end"
         said.append(
-            sentence(
+            _citing(
+                first,
+                mart,
                 "预警最重的是{major}，{level}：{reasons}；毕业生{graduates}人，{round}毕业去向落实率"
                 "{rate}，专业对口率{fit}，留市率{retention}，所服务行业的岗位供需比{ratio}。",
+                {
+                    "graduates": "graduates",
+                    "rate": f"{'year_end' if year_end else 'initial'}_placement_rate",
+                    "fit": "major_fit_rate",
+                    "retention": "city_retention_rate",
+                    "ratio": "served_vacancies_per_graduate",
+                },
                 major=f"{first['major_name']}（{first['major_code']}）"
                 if first["major_name"]
                 else first["major_code"],
                 level=_label(first, "warning_level_name"),
                 reasons=_label(first, "warning_reasons"),
-                graduates=figure(first, mart, "graduates", "count"),
                 round="年终" if year_end else "初次",
-                rate=figure(first, mart, f"{'year_end' if year_end else 'initial'}_placement_rate", "rate"),
-                fit=figure(first, mart, "major_fit_rate", "rate"),
-                retention=figure(first, mart, "city_retention_rate", "rate"),
-                ratio=figure(first, mart, "served_vacancies_per_graduate", "ratio"),
             )
         )
-    columns = (
-        Column("专业代码 code", "major_code"),
-        Column("专业 major", "major_name"),
-        Column("毕业生 graduates", "graduates", "count"),
-        Column("初次落实率 initial rate", "initial_placement_rate", "rate"),
-        Column("年终落实率 year-end rate", "year_end_placement_rate", "rate"),
-        Column("专业对口率 fit", "major_fit_rate", "rate"),
-        Column("留市率 city retention", "city_retention_rate", "rate"),
-        Column("岗位供需比 vacancies per graduate", "served_vacancies_per_graduate", "ratio"),
-        Column("等级 level", "warning_level_name"),
-        Column("原因 reasons", "warning_reasons"),
+    table = _table(
+        mart,
+        "预警专业（红色、黄色） Majors on warning",
+        data,
+        (
+            "major_code",
+            "major_name",
+            "graduates",
+            "initial_placement_rate",
+            "year_end_placement_rate",
+            "major_fit_rate",
+            "city_retention_rate",
+            "served_vacancies_per_graduate",
+            "warning_level_name",
+            "warning_reasons",
+        ),
     )
-    return _one_table(said, (mart, "预警专业（红色、黄色） Majors on warning", columns, data))
+    return SectionContent(tuple(said), (table,))
 
 
 @dataclass(frozen=True)
@@ -556,11 +725,15 @@ SECTIONS: tuple[Section, ...] = (
 def section_content(con: duckdb.DuckDBPyConnection, section: Section, city: City) -> SectionContent:
     present = tables_of(con)
     absent = tuple(m for m in (*section.marts, *section.labels) if m not in present)
-    content = (
-        SectionContent((sentence("本次发布不含{marts}，本节暂缺。", marts="、".join(absent)),), absent=absent)
-        if absent
-        else section.gather(con, city)
-    )
+    if absent:
+        content = SectionContent(
+            (sentence("本次发布不含{marts}，本节暂缺。", marts="、".join(absent)),), absent=absent
+        )
+    else:
+        try:
+            content = section.gather(con, city)
+        except NoRows as none:
+            content = SectionContent((_no_data(none.mart, city),))
     return replace(content, key=section.key, title=section.title)
 
 

@@ -22,7 +22,7 @@ from devtools.dbt_cli import run_dbt
 from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
 from orchestration.assets.publication import _inputs
-from publication.disclosure import policies, relation_violations
+from publication.disclosure import PublishedMarts, policies, relation_violations
 from publication.release import major_code_mapping
 
 pytestmark = pytest.mark.e2e
@@ -158,7 +158,7 @@ def test_a_2015_coded_graduate_counts_in_supply_under_its_2021_category(tmp_path
         frames = {
             p.table: con.execute(f"select rowid as row_id, * from marts.{p.table}").pl() for p in talent_marts
         }
-        violations = relation_violations(frames, talent_marts)
+        violations = relation_violations(PublishedMarts(frames, talent_marts))
         # an unmapped row is never ranked as a shortage nor proposed as a new major
         listed_unmapped = con.execute(
             "select (select count(*) from marts.mart_shortage_industries where industry_code = 'unmapped') "

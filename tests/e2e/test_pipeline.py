@@ -354,11 +354,11 @@ def test_published_marts_are_the_build_marts_with_small_cells_suppressed(pipelin
 def test_the_declared_cross_mart_relations_hold_on_the_exact_figures(pipeline: Pipeline) -> None:
     """Every relation the adversary uses (config.meta.disclosure: additive, hierarchies, linked) is true of
     the build's exact figures: a wrong declaration would make the attack and the protection unsound."""
-    from publication.disclosure import policies, relation_violations
+    from publication.disclosure import PublishedMarts, policies, relation_violations
 
     marts = policies()
     frames = {p.table: pipeline.build_query(f"select rowid as row_id, * from {p.table}") for p in marts}
-    violations = relation_violations(frames, marts)
+    violations = relation_violations(PublishedMarts(frames, marts))
     assert violations.is_empty(), violations.head(20)
 
 

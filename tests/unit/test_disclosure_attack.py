@@ -7,7 +7,13 @@ import duckdb
 import polars as pl
 import pytest
 
-from publication.disclosure import PROTECTION_WIDTH, MartPolicy, apply_to_database, count_masks
+from publication.disclosure import (
+    PROTECTION_WIDTH,
+    MartPolicy,
+    PublishedMarts,
+    apply_to_database,
+    count_masks,
+)
 from publication.disclosure_attack import attack, masked_cells
 from transformation.marts import Link, Ranking, Side
 
@@ -68,13 +74,13 @@ def test_per_table_suppression_is_undone_across_tables_and_the_linked_protection
         [count_masks(frames[p.table], p, K).with_columns(table=pl.lit(p.table)) for p in marts]
     ).select("table", "row_id", "column")
     assert per_table.select("table", "row_id").rows() == [("mart_schools", 0)]  # only s1 = 3 is masked
-    before = attack(frames, marts, per_table, width=None).intervals
+    before = attack(PublishedMarts(frames, marts), per_table, width=None).intervals
     assert _interval(before, "mart_schools", 0) == (3.0, 3.0)  # 10 − 7: recovered exactly
 
     summary = apply_to_database(con, K, marts)
     assert summary["mart_schools"]["cells_linked"] == summary["mart_schools"]["cells_secondary"] == 1  # s2
     frames = _frames(con)
-    after = attack(frames, marts, masked_cells(frames), width=None).intervals
+    after = attack(PublishedMarts(frames, marts), masked_cells(frames), width=None).intervals
     lower, upper = _interval(after, "mart_schools", 0)
     assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
     assert frames["mart_schools"]["graduates"].to_list() == [None, None, 40]
@@ -103,7 +109,7 @@ def test_a_published_rank_bounds_a_masked_count_and_is_withheld() -> None:
     masks = count_masks(frames["mart_ranked"], policy, K).with_columns(table=pl.lit("mart_ranked"))
     hidden = masks.select("table", "row_id", "column")
     # the rank still published (as before #16): a ranked first → 50/(s+1) ≥ 10 → s ≤ 4
-    published_rank = attack(frames, (policy,), hidden, width=None).intervals
+    published_rank = attack(PublishedMarts(frames, (policy,)), hidden, width=None).intervals
     assert _interval(published_rank, "mart_ranked", 0) == (0.0, 4.0)
     apply_to_database(con, K, (policy,))
     row = con.execute(
@@ -154,7 +160,7 @@ def test_a_cell_pinned_by_the_difference_of_two_relations_is_opened_where_the_pr
         t: con.execute(f"select rowid as row_id, * from {t}").pl() for t in ("mart_paths", "mart_totals")
     }
     assert frames["mart_paths"]["graduates"].to_list() == [6, 16, None, None]  # the employed paths stay
-    after = attack(frames, marts, masked_cells(frames), width=None).intervals
+    after = attack(PublishedMarts(frames, marts), masked_cells(frames), width=None).intervals
     lower, upper = _interval(after, "mart_paths", 2)
     assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
 
@@ -191,11 +197,11 @@ def test_two_rankings_in_one_table_each_bound_their_own_count_and_are_withheld_w
     assert hidden.select("row_id", "column").rows() == [(0, "seekers")]
     # the rank published: 58 − 10 ≥ 50 − s ≥ 66 − 20 → 2 ≤ s ≤ 4
     hidden = hidden.select("table", "row_id", "column")
-    published_rank = attack(frames, (policy,), hidden, width=None).intervals
+    published_rank = attack(PublishedMarts(frames, (policy,)), hidden, width=None).intervals
     assert _interval(published_rank, "mart_two_rules", 0) == (2.0, 4.0)
     apply_to_database(con, K, (policy,))
     frames = {"mart_two_rules": con.execute("select rowid as row_id, * from mart_two_rules").pl()}
-    after = attack(frames, (policy,), masked_cells(frames), width=None).intervals
+    after = attack(PublishedMarts(frames, (policy,)), masked_cells(frames), width=None).intervals
     lower, upper = _interval(after, "mart_two_rules", 0)
     assert upper - lower >= PROTECTION_WIDTH and lower <= 3 <= upper
     ranks = dict(con.execute("select code, rank from mart_two_rules").fetchall())

@@ -157,9 +157,8 @@ shares as (
     -- each share over the region's rows of the same grain (and, for output, the same measure)
     select
         *,
-        {{ safe_divide("output_figure", "sum(output_figure) over wm") }} as output_share,
-        {{ safe_divide("value_added", "sum(value_added) over w") }} as value_added_share,
-        {{ safe_divide("employment", "sum(employment) over w") }} as employment_share
+        {{ shares_over('wm', {'output_figure': 'output_share'}) }},
+        {{ shares_over('w', {'value_added': 'value_added_share', 'employment': 'employment_share'}) }}
     from measured
     window
         w as (partition by region_level, region_code, year, industry_grain),

@@ -89,9 +89,9 @@ joined as (
 shares as (
     select
         *,
-        {{ safe_divide("enrolled", "sum(enrolled) over w") }} as enrolment_share,
-        {{ safe_divide("output_value", "sum(output_value) over w") }} as output_share,
-        {{ safe_divide("employment", "sum(employment) over w") }} as employment_share
+        {{ shares_over('w', {
+            'enrolled': 'enrolment_share', 'output_value': 'output_share', 'employment': 'employment_share'
+        }) }}
     from joined
     window w as (partition by region_code, year)
 ),

@@ -3,24 +3,5 @@
 -- corrected file replaces its earlier version). int_graduates keeps each graduate's latest record and the
 -- placement of each survey round.
 select
-    cast(graduate_id as string) as graduate_id,
-    cast(grad_year as integer) as grad_year,
-    cast(school_code as string) as school_code,
-    cast(school_region_code as string) as school_region_code,
-    cast(major_code as string) as major_code,
-    cast(level as string) as level,
-    cast(origin_region_code as string) as origin_region_code,
-    cast(destination_type as string) as destination_type,
-    cast(employer_region_code as string) as employer_region_code,
-    cast(employer_industry_code as string) as employer_industry_code,
-    cast(occupation_code as string) as occupation_code,
-    cast(employer_is_partner as boolean) as employer_is_partner,
-    cast(employer_enterprise_id as string) as employer_enterprise_id,
-    cast(order_class as boolean) as order_class,
-    cast(apprenticeship as boolean) as apprenticeship,
-    cast(monthly_salary_cny as double) as monthly_salary_cny,
-    cast(major_related as boolean) as major_related,
-    cast(survey_date as date) as survey_date,
-    cast(period as string) as period,
-    {{ provenance_columns() }}
+    {{ typed_columns('raw', 'graduate_destinations', overrides={'grad_year': 'integer'}) }}
 from ({{ latest_row_per_key(source('raw', 'graduate_destinations'), ['graduate_id', 'survey_date']) }}) as delivered

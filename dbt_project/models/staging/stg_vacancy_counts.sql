@@ -4,13 +4,7 @@
 select
     cast(period as string) as period,
     cast(substr(period, 1, 4) as integer) as year,
-    cast(region_code as string) as region_code,
-    cast(industry_code as string) as industry_code,
-    cast(occupation_code as string) as occupation_code,
-    cast(vacancies as bigint) as vacancies,
-    cast(job_seekers as bigint) as job_seekers,
-    cast(source as string) as source,
-    {{ provenance_columns() }}
+    {{ typed_columns('raw', 'vacancy_counts', exclude=['period']) }}
 from (
     {{ latest_slice_rows(source('raw', 'vacancy_counts'), ['period', 'region_code', 'source']) }}
 ) as delivered
