@@ -61,7 +61,7 @@ vacancies as (
         substr(v.industry_code, 1, 2)          as industry_division_code,
         v.occupation_code,
         substr(v.occupation_code, 1, 4)        as occupation_sub_major_group_code,
-        v.headcount,
+        v.required_level, v.headcount, v.salary_min_cny, v.salary_max_cny, v.posted_date,
         cast(year(v.posted_date) as integer)   as posted_year
     from ({latest_delivery(feed=vacancies; key=posting_id)}) v
     left join region_map r on r.region_code = v.region_code
@@ -72,6 +72,16 @@ enrolment as (
 ),
 industry_output as (
     {latest_delivery(feed=industry_output; key=period, region_code, industry_code)}
+),
+technical_services as (
+    {latest_delivery(feed=technical_services; key=project_id)}
+),
+training as (
+    {latest_delivery(feed=training; key=course_id)}
+),
+school_names as (
+    -- a school's name as its enrolment reports it (the least if it reports two)
+    select school_code, min(school_name) as school_name from enrolment group by school_code
 ),
 talent_match_rows as (
     -- the graduates supplied (one row per bridge weight, once for each classification; a graduate whose 专业类
@@ -223,11 +233,11 @@ activity as (
         select 'service' as kind, school_code, enterprise_id, year(cast(start_date as date)) as year, status,
                cast(contract_value_10k_cny as double) as value_10k_cny,
                cast(null as bigint) as trainees, cast(null as bigint) as certificates_awarded
-        from ({latest_delivery(feed=technical_services; key=project_id)})
+        from technical_services
         union all
         select 'training', school_code, enterprise_id, year(cast(start_date as date)), null, null,
                cast(trainees as bigint), cast(certificates_awarded as bigint)
-        from ({latest_delivery(feed=training; key=course_id)})
+        from training
     ) a
     group by all
 )
