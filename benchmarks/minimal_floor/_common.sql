@@ -5,9 +5,9 @@
 -- Reference data: the seeds in the pipeline's build database ({seeds}). A helper named in braces with its
 -- arguments is the SQL of _<helper>.sql inlined with those values (benchmarks/minimal_floor.py).
 region_map as (
-    -- any GB/T 2260 code ever issued → today's code's prefecture and province (a retired code follows its
-    -- successor; split areas: the first listed successor, as ref_region_history resolves it)
-    select a.region_code, r.prefecture_code, r.province_code
+    -- any GB/T 2260 code ever issued → today's code's level, prefecture and province (a retired code follows
+    -- its successor; split areas: the first listed successor, as ref_region_history resolves it)
+    select a.region_code, r.region_level as current_region_level, r.prefecture_code, r.province_code
     from (
         select region_code, region_code as current_region_code from {seeds}.ref_region
         union all
@@ -72,6 +72,36 @@ enrolment as (
 ),
 industry_output as (
     {latest_delivery(feed=industry_output; key=period, region_code, industry_code)}
+),
+industry_output_annual as (
+    -- the annual periods of industry_output by region (a prefecture-level city, or a province delivered for
+    -- itself) × year × industry: a GB/T 4754 门类 (grain section) or a 三次产业 (grain sector: primary, secondary,
+    -- tertiary, where a delivery gave only the three sectors, as a statistical yearbook does). A 门类 or sector
+    -- delivered whole is taken as delivered, else the 门类's 大类 rows are summed (divisions_reported of them).
+    select region_level, region_code, province_code, year, industry_grain, industry_code,
+           case when bool_or(whole) then sum(output_value_100m_cny) filter (where whole)
+                else sum(output_value_100m_cny) end                                 as output_value,
+           case when bool_or(whole) then sum(value_added_100m_cny) filter (where whole)
+                else sum(value_added_100m_cny) end                                  as value_added,
+           case when bool_or(whole) then sum(employment_10k) filter (where whole)
+                else sum(employment_10k) end                                        as employment,
+           case when bool_or(whole) then 0 else count(*) end                        as divisions_reported
+    from (
+        select case when r.prefecture_code is not null then 'prefecture' else 'province' end as region_level,
+               coalesce(r.prefecture_code, r.province_code)                         as region_code,
+               r.province_code, cast(o.period as integer)                           as year,
+               case when s.sector_code is not null then 'sector' else 'section' end as industry_grain,
+               coalesce(s.sector_code, i.section_code)                              as industry_code,
+               i.industry_level is distinct from 'division'                         as whole,
+               o.output_value_100m_cny, o.value_added_100m_cny, o.employment_10k
+        from industry_output o
+        join region_map r on r.region_code = o.region_code
+        left join {seeds}.ref_industry i on i.industry_code = o.industry_code
+        left join (select distinct sector_code from {seeds}.industry_sectors) s on s.sector_code = o.industry_code
+        where length(o.period) = 4 and (r.prefecture_code is not null or r.current_region_level = 'province')
+          and (i.industry_code is not null or s.sector_code is not null)
+    )
+    group by all
 ),
 technical_services as (
     {latest_delivery(feed=technical_services; key=project_id)}

@@ -63,23 +63,11 @@ from (
                     group by all
                 ) e
                 full join (
-                    -- annual periods; a 门类 delivered whole, else the sum of its 大类 rows
-                    select region_code, year, section_code,
-                           case when bool_or(whole) then sum(gross) filter (where whole) else sum(gross) end as gross,
-                           case when bool_or(whole) then sum(added) filter (where whole) else sum(added) end as added,
-                           case when bool_or(whole) then sum(employment) filter (where whole)
-                                else sum(employment) end as employment
-                    from (
-                        select r.prefecture_code as region_code, cast(o.period as integer) as year, i.section_code,
-                               o.industry_code = i.section_code as whole,
-                               o.output_value_100m_cny as gross, o.value_added_100m_cny as added,
-                               o.employment_10k as employment
-                        from industry_output o
-                        join region_map r on r.region_code = o.region_code
-                        join {seeds}.ref_industry i on i.industry_code = o.industry_code
-                        where length(o.period) = 4 and r.prefecture_code is not null
-                    )
-                    group by all
+                    -- annual periods; a 门类 delivered whole, else the sum of its 大类 rows (_common.sql)
+                    select region_code, year, industry_code as section_code, output_value as gross,
+                           value_added as added, employment
+                    from industry_output_annual
+                    where region_level = 'prefecture' and industry_grain = 'section'
                 ) o using (region_code, year, section_code)
                 left join (
                     -- the measure of each city and year, and its 三次产业 total in that measure
