@@ -70,32 +70,27 @@ from (
                     where region_level = 'prefecture' and industry_grain = 'section'
                 ) o using (region_code, year, section_code)
                 left join (
-                    -- the measure of each city and year, and its 三次产业 total in that measure
+                    -- the measure of each city and year over its 门类 with a figure, and its 三次产业 total in it
                     select s.region_code, s.year, s.output_measure,
-                           sum(case when s.output_measure = 'gross_output' then t.output_value_100m_cny
-                                    else t.value_added_100m_cny end) as sector_output
+                           sum(case when s.output_measure = 'gross_output' then t.output_value
+                                    else t.value_added end) as sector_output
                     from (
-                        select r.prefecture_code as region_code, cast(o.period as integer) as year,
-                               case when count(o.output_value_100m_cny) = count(coalesce(o.output_value_100m_cny,
-                                             o.value_added_100m_cny)) then 'gross_output'
-                                    when count(o.value_added_100m_cny) = count(coalesce(o.output_value_100m_cny,
-                                             o.value_added_100m_cny)) then 'value_added'
-                                    when count(o.output_value_100m_cny) >= count(o.value_added_100m_cny)
+                        select region_code, year,
+                               case when count(output_value) = count(coalesce(output_value, value_added))
                                          then 'gross_output'
+                                    when count(value_added) = count(coalesce(output_value, value_added))
+                                         then 'value_added'
+                                    when count(output_value) >= count(value_added) then 'gross_output'
                                     else 'value_added' end as output_measure
-                        from industry_output o
-                        join region_map r on r.region_code = o.region_code
-                        join {seeds}.ref_industry i on i.industry_code = o.industry_code
-                        where length(o.period) = 4 and r.prefecture_code is not null
-                          and coalesce(o.output_value_100m_cny, o.value_added_100m_cny) is not null
+                        from industry_output_annual
+                        where region_level = 'prefecture' and industry_grain = 'section'
+                          and coalesce(output_value, value_added) is not null
                         group by all
                     ) s
                     left join (
-                        select r.prefecture_code as region_code, cast(o.period as integer) as year,
-                               o.output_value_100m_cny, o.value_added_100m_cny
-                        from industry_output o
-                        join region_map r on r.region_code = o.region_code
-                        where length(o.period) = 4 and o.industry_code in ('primary', 'secondary', 'tertiary')
+                        select region_code, year, output_value, value_added
+                        from industry_output_annual
+                        where region_level = 'prefecture' and industry_grain = 'sector'
                     ) t using (region_code, year)
                     group by all
                 ) m using (region_code, year)
