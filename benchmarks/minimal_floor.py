@@ -44,6 +44,14 @@ VARS = (
     "shortage_min_ratio",
     "shortage_severe_ratio",
     "alignment_min_output_coverage",
+    "new_major_min_vacancy_headcount",
+    "warning_min_graduates",
+    "warning_red_placement_rate_below",
+    "warning_yellow_placement_rate_below",
+    "warning_yellow_major_fit_rate_below",
+    "warning_yellow_vacancies_per_graduate_below",
+    "warning_yellow_city_retention_rate_below",
+    "warning_red_min_yellow_rules",
 )
 HELPER_CALL = re.compile(r"\{(\w+)\(([^(){}]*)\)\}")  # {helper(name=value; name=value)}
 

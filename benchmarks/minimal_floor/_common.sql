@@ -113,6 +113,42 @@ school_names as (
     -- a school's name as its enrolment reports it (the least if it reports two)
     select school_code, min(school_name) as school_name from enrolment group by school_code
 ),
+school_region_counts as (
+    -- the graduates of the schools of each prefecture-level city, and of each province, × major × grad_year: the
+    -- survey rounds, the employed and where they work (at province level "the school's city" is any city of the
+    -- province), the fit of the employed and the major's 专业类
+    select
+        case when grouping(school_prefecture_code) = 0 then 'prefecture' else 'province' end as region_level,
+        case when grouping(school_prefecture_code) = 0 then school_prefecture_code
+             else school_province_code end                                                as region_code,
+        major_code, grad_year,
+        min(higher_major_category_code)                                                   as higher_major_category_code,
+        count(*)                                                                          as graduates,
+        {placement_rounds()}
+        count(*) filter (where is_employed)                                               as employed,
+        case when grouping(school_prefecture_code) = 0
+             then count(*) filter (where is_employed and employer_prefecture_code = school_prefecture_code)
+             else count(*) filter (where is_employed and employer_province_code = school_province_code)
+        end                                                                               as employed_in_school_city,
+        count(*) filter (where is_employed and employer_province_code = school_province_code)
+                                                                                          as employed_in_school_province,
+        count(*) filter (where is_employed and employer_province_code <> school_province_code)
+                                                                                          as employed_outside_province,
+        count(*) filter (where is_employed and employer_province_code is null)            as employed_region_unknown,
+        count(*) filter (where is_employed and major_related is not null)                 as employed_fit_known,
+        count(*) filter (where is_employed and major_related)                             as employed_major_related
+    from graduates
+    where school_prefecture_code is not null
+    group by grouping sets ((school_prefecture_code, school_province_code, major_code, grad_year),
+                            (school_province_code, major_code, grad_year))
+),
+major_names as (
+    -- a major's name: the official catalogue's (tw catalogue), else the project's transcription
+    select major_code, major_name from {seeds}.major_catalogue_official
+    union all
+    select major_code, major_name from {seeds}.major_higher
+    where major_code not in (select major_code from {seeds}.major_catalogue_official)
+),
 talent_match_rows as (
     -- the graduates supplied (one row per bridge weight, once for each classification; a graduate whose 专业类
     -- has no link in the bridge counts whole under '{unmapped_code}'), the postings and the employed graduates
@@ -157,6 +193,8 @@ talent_match as (
         case when grouping(fine_code) = 0 then fine_code else coarse_code end               as code,
         year,
         round(coalesce(sum(weight), 0), 4)                                                  as graduates_supplied,
+        -- unrounded: what a threshold compares and a sum over several cells adds (rounded once, after)
+        coalesce(sum(weight), 0)                                                            as exact_supply,
         coalesce(sum(headcount), 0)                                                         as vacancy_headcount,
         count(*) filter (where is_posting)                                                  as vacancy_postings,
         case when coarse_code <> '{unmapped_code}'  -- the unmapped row (its own parent) has no demand, no ratio
