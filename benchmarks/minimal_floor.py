@@ -1,16 +1,17 @@
 """The minimal floor: each published mart as one hand-written DuckDB query straight from the raw zone.
 
 The floor (benchmarks/floor.py) runs the project's own compiled SQL, which materialises staging and
-intermediate tables of every row and reads them again. The minimal floor is what the transformation costs
-with nothing in between: for each mart one statement (``benchmarks/minimal_floor/<mart>.sql``) reads the
-raw-zone Parquet, keeps the latest delivery of each key, resolves region codes, applies the bridge weights
-and aggregates, in one DuckDB connection; no table is created but the mart itself. The subqueries the
-marts share (``_common.sql``: the feeds' latest deliveries, the region-code map, the talent match's roll-up
-of both classifications) are inlined into each statement by name; a piece of SQL written once for several
-places (the latest delivery of a feed, the 专业类 of a major code) is a helper, ``_<helper>.sql``, inlined
-where a query names it as ``{helper(name=value; ...)}``. Reference data (the seeds) is read from the
-pipeline's build database, as the floor copies it; the dbt variables (bridge version, unmapped code,
-shortage thresholds) from ``dbt_project.yml``.
+intermediate tables of every row and reads them again. The minimal floor is what the transformation costs with
+nothing in between: for each mart one statement (``benchmarks/minimal_floor/<mart>.sql``) reads the raw-zone
+Parquet, keeps the latest delivery of each key, resolves region codes, applies the bridge weights and
+aggregates, in one DuckDB connection; no table is created but the mart itself. The subqueries the marts share
+(``_common.sql``: the feeds' latest deliveries, the region-code map, the talent match's roll-up of both
+classifications, the annual industry output by 门类 or 三次产业, the graduates by school region) are
+inlined into each statement by name; a piece of SQL written once for several places (the latest delivery of a
+feed, the 专业类 of a major code) is a helper, ``_<helper>.sql``, inlined where a query names it as
+``{helper(name=value; ...)}``. Reference data (the seeds) is read from the pipeline's build database, as the
+floor copies it; the dbt variables (bridge version, unmapped code, the thresholds of the shortage lists, the
+new-major candidates and the major warning, the contribution weights) from ``dbt_project.yml``.
 
 The harness checks every mart equals the pipeline's build-database mart row for row
 (:func:`compare_minimal_floor`, through :func:`benchmarks.floor.compare`). The SQL is written from the
@@ -52,6 +53,9 @@ VARS = (
     "warning_yellow_vacancies_per_graduate_below",
     "warning_yellow_city_retention_rate_below",
     "warning_red_min_yellow_rules",
+    "contribution_weight_hires_in_school_city",
+    "contribution_weight_technical_service_value",
+    "contribution_weight_job_fit",
 )
 HELPER_CALL = re.compile(r"\{(\w+)\(([^(){}]*)\)\}")  # {helper(name=value; name=value)}
 

@@ -7,21 +7,7 @@ select
     h.graduates_hired / nullif(cast(d.vacancy_headcount as double), 0)             as hires_per_vacancy,
     {activity_columns(of=a)}
     ''                                                                             as suppressed_columns
-from (
-    select
-        employer_enterprise_id as enterprise_id, grad_year as year,
-        count(*)                                                                   as graduates_hired,
-        count(*) filter (where employer_is_partner)                                as partner_hires,
-        count(distinct school_code) filter (where employer_is_partner)             as partner_schools,
-        count(*) filter (where employer_prefecture_code = school_prefecture_code)  as hires_in_school_city,
-        count(*) filter (where major_related is not null)                          as fit_known,
-        count(*) filter (where major_related)                                      as employed_major_related,
-        count(*) filter (where order_class)                                        as order_class_hires,
-        count(*) filter (where apprenticeship)                                     as apprenticeship_hires
-    from graduates
-    where is_employed and employer_enterprise_id is not null
-    group by all
-) h
+from ({enterprise_hires(by=employer_enterprise_id as enterprise_id, grad_year as year)}) h
 left join (
     -- an enterprise posting in several cities is placed where it posted the most headcount that year (ties:
     -- the lowest code)
