@@ -313,6 +313,7 @@ def protect_linked(
     k: float,
     width: float = PROTECTION_WIDTH,
     max_rounds: int = 60,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
     the adversary's LP (:meth:`PublishedMarts.system`, :mod:`publication.disclosure_lp`); while some
@@ -340,7 +341,7 @@ def protect_linked(
         started = time.perf_counter()
         proofs: dict[int, list[list[tuple[int, float]]]] = {}
         found = disclosure_lp.intervals(
-            cells, terms, rows, targets=pending, width=width, witness=True, binding=proofs
+            cells, terms, rows, targets=pending, width=width, witness=True, binding=proofs, workers=workers
         )
         narrow = found.filter(exposed(k, width))
         log.info(
@@ -523,7 +524,7 @@ def _neighbours_to_mask(
 
 
 def apply_to_database(
-    con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None
+    con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None, workers: int = 1
 ) -> dict[str, dict[str, int]]:
     """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
@@ -538,7 +539,7 @@ def apply_to_database(
     counts = pl.concat(
         [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in published.policies]
     ).select("table", "row_id", "column", "reason")
-    counts = pl.concat([counts, protect_linked(published, counts, k)])
+    counts = pl.concat([counts, protect_linked(published, counts, k, workers=workers)])
     summary: dict[str, dict[str, int]] = {
         p.table: {
             "cells_primary": 0,

@@ -34,6 +34,7 @@ Pure: frames in, frame out; nothing here knows about marts or files.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,9 @@ GLOBAL_MAX_UNKNOWNS = 5_000  # the protector bounds a cell over its whole compon
 # at 18,000 unknowns): once the local LPs have shown most cells wide, the few left get an exact answer and
 # a proof (binding relations) to mask by, instead of being masked around blindly round after round
 LARGE_COMPONENT_CELLS = 150
+# an audit of at least this many cells is shared out between worker processes (``workers``); below it,
+# starting them costs more than it saves
+PARALLEL_MIN_CELLS = 5_000
 
 CELLS_SCHEMA = {
     "cell": pl.Int64,  # 0 … n-1
@@ -285,6 +289,125 @@ class _Local:
         return found
 
 
+Bounded = tuple[int, float, float, bool, bool, int]  # a row of INTERVALS_SCHEMA
+Proofs = dict[int, list[list[tuple[int, float]]]]
+
+
+class _Audit:
+    """The bounds of the asked cells of one component after another (:func:`intervals`). What one
+    component's audit reads and writes is its own (its unknowns' seen ranges, its own models; a local LP's
+    neighbourhood stays inside the component), so components can be audited apart, in any order, with the
+    same result; only the budget of whole-component LPs in large components is shared."""
+
+    def __init__(
+        self,
+        system: System,
+        seen_lo: np.ndarray,
+        seen_hi: np.ndarray,
+        nearby: _Local | None,
+        width: float | None,
+        proofs: bool,
+    ) -> None:
+        self.system, self.seen_lo, self.seen_hi, self.nearby = system, seen_lo, seen_hi, nearby
+        self.width, self.proofs = width, proofs
+        self.large_budget = LARGE_COMPONENT_CELLS  # whole-component LPs above GLOBAL_MAX_UNKNOWNS
+        self.sizes = np.bincount(system.component) if len(system.component) else np.zeros(0, dtype=int)
+
+    def small(self, comp: int) -> bool:
+        return self.nearby is None or int(self.sizes[comp]) <= GLOBAL_MAX_UNKNOWNS
+
+    def component(self, comp: int, asked: list[int]) -> tuple[list[Bounded], Proofs]:
+        system, seen_lo, seen_hi, nearby, width = (
+            self.system,
+            self.seen_lo,
+            self.seen_hi,
+            self.nearby,
+            self.width,
+        )
+        columns = np.flatnonzero(system.component == comp)
+        local = {int(g): i for i, g in enumerate(columns)}
+        model: _Component | None = None
+        out: list[Bounded] = []
+        binding: Proofs = {}
+
+        def wide(g: int) -> bool:
+            return width is not None and seen_hi[g] - seen_lo[g] >= width - TOLERANCE
+
+        def seen(point: np.ndarray, cols: np.ndarray = columns) -> None:
+            np.minimum.at(seen_lo, cols, point)
+            np.maximum.at(seen_hi, cols, point)
+
+        small = nearby is None or len(columns) <= GLOBAL_MAX_UNKNOWNS
+        for g in asked:
+            if nearby is not None and not wide(g):
+                free, *near_points = nearby.points(g)
+                for near_point in near_points:
+                    seen(near_point, free)
+            whole = small or (not wide(g) and self.large_budget > 0)
+            if not small and whole:
+                self.large_budget -= 1
+            bounds: list[float] = []
+            exact: list[bool] = []
+            proof: list[list[tuple[int, float]]] = []  # per optimum, its binding rows
+            for maximize in (False, True):
+                if wide(g) or not whole:
+                    bounds.append(seen_hi[g] if maximize else seen_lo[g])
+                    exact.append(False)
+                    continue
+                if model is None:
+                    model = _Component(system, columns)
+                value, point = model.optimum(local[g], maximize)
+                if point is not None:
+                    seen(point)
+                    proof.append(model.binding)
+                else:
+                    seen_hi[g] = math.inf
+                if system.integer[g] and math.isfinite(value):
+                    value = math.floor(value + TOLERANCE) if maximize else math.ceil(value - TOLERANCE)
+                bounds.append(value)
+                exact.append(True)
+            if self.proofs and proof and width is not None and bounds[1] - bounds[0] < width:
+                binding[int(system.unknowns[g])] = proof
+            out.append((int(system.unknowns[g]), bounds[0], bounds[1], exact[0], exact[1], comp))
+        return out, binding
+
+
+_FORKED: _Audit | None = None  # the audit a forked worker inherits (:func:`_audit_components`)
+
+
+def _audit_in_worker(batch: list[tuple[int, list[int]]]) -> list[tuple[list[Bounded], Proofs]]:
+    assert _FORKED is not None
+    return [_FORKED.component(comp, asked) for comp, asked in batch]
+
+
+def _audit_components(
+    audit: _Audit, asked: list[tuple[int, list[int]]], workers: int
+) -> list[tuple[list[Bounded], Proofs]]:
+    """Each component's bounds, in the order asked. With ``workers`` > 1 (and ``fork``, which shares the
+    system with the workers without copying it: Linux), the small components are shared out between that
+    many processes, each taking every ``workers``-th of them by size; the large ones stay here, in order,
+    for their shared budget. The same figures give the same bounds either way."""
+    global _FORKED
+    cells = sum(len(a) for _, a in asked)
+    if workers <= 1 or cells < PARALLEL_MIN_CELLS or "fork" not in mp.get_all_start_methods():
+        return [audit.component(comp, a) for comp, a in asked]
+    small = [i for i, (comp, _) in enumerate(asked) if audit.small(comp)]
+    by_size = sorted(small, key=lambda i: -len(asked[i][1]))
+    batches = [[asked[i] for i in by_size[w::workers]] for w in range(workers)]
+    results: dict[int, tuple[list[Bounded], Proofs]] = {}
+    _FORKED = audit
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for w, found in enumerate(pool.map(_audit_in_worker, batches)):
+                results.update(zip(by_size[w::workers], found, strict=True))
+    finally:
+        _FORKED = None
+    for i, (comp, a) in enumerate(asked):
+        if i not in results:
+            results[i] = audit.component(comp, a)
+    return [results[i] for i in range(len(asked))]
+
+
 def intervals(
     cells: pl.DataFrame,
     terms: pl.DataFrame,
@@ -294,6 +417,7 @@ def intervals(
     width: float | None = None,
     witness: bool = False,
     binding: dict[int, list[list[tuple[int, float]]]] | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """The adversary's interval of every masked cell in ``targets`` (default: every masked cell in a row).
 
@@ -325,52 +449,13 @@ def intervals(
     nearby = (
         _Local(system, seen_lo.copy()) if witness and width is not None and len(system.unknowns) else None
     )
-    large_budget = LARGE_COMPONENT_CELLS  # whole-component LPs in components above GLOBAL_MAX_UNKNOWNS
     by_component: dict[int, list[int]] = {}
     for c in sorted(wanted & set(position)):
         by_component.setdefault(int(system.component[position[c]]), []).append(position[c])
-    for comp, asked in by_component.items():
-        columns = np.flatnonzero(system.component == comp)
-        local = {int(g): i for i, g in enumerate(columns)}
-        model: _Component | None = None
-
-        def wide(g: int) -> bool:
-            return width is not None and seen_hi[g] - seen_lo[g] >= width - TOLERANCE
-
-        def seen(point: np.ndarray, cols: np.ndarray = columns) -> None:
-            np.minimum.at(seen_lo, cols, point)
-            np.maximum.at(seen_hi, cols, point)
-
-        small = nearby is None or len(columns) <= GLOBAL_MAX_UNKNOWNS
-        for g in asked:
-            if nearby is not None and not wide(g):
-                free, *near_points = nearby.points(g)
-                for near_point in near_points:
-                    seen(near_point, free)
-            whole = small or (not wide(g) and large_budget > 0)
-            if not small and whole:
-                large_budget -= 1
-            bounds: list[float] = []
-            exact: list[bool] = []
-            proof: list[list[tuple[int, float]]] = []  # per optimum, its binding rows
-            for maximize in (False, True):
-                if wide(g) or not whole:
-                    bounds.append(seen_hi[g] if maximize else seen_lo[g])
-                    exact.append(False)
-                    continue
-                if model is None:
-                    model = _Component(system, columns)
-                value, point = model.optimum(local[g], maximize)
-                if point is not None:
-                    seen(point)
-                    proof.append(model.binding)
-                else:
-                    seen_hi[g] = math.inf
-                if system.integer[g] and math.isfinite(value):
-                    value = math.floor(value + TOLERANCE) if maximize else math.ceil(value - TOLERANCE)
-                bounds.append(value)
-                exact.append(True)
-            if binding is not None and proof and width is not None and bounds[1] - bounds[0] < width:
-                binding[int(system.unknowns[g])] = proof
-            out.append((int(system.unknowns[g]), bounds[0], bounds[1], exact[0], exact[1], comp))
+    audit = _Audit(system, seen_lo, seen_hi, nearby, width, binding is not None)
+    found = _audit_components(audit, list(by_component.items()), workers)
+    for rows_found, proofs in found:
+        out.extend(rows_found)
+        if binding is not None:
+            binding.update(proofs)
     return pl.DataFrame(out, schema=INTERVALS_SCHEMA, orient="row")

@@ -112,6 +112,7 @@ def stage_candidate(
     tables: tuple[tuple[str, str], ...] | None = None,
     suppression_k: float = 0,
     spark_warehouse: Path | None = None,
+    disclosure_workers: int = 1,
 ) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
 
@@ -138,7 +139,9 @@ def stage_candidate(
         copied = {table for _, table in tables}
         comment_tables(con, copied)
         masked = (
-            apply_to_database(con, suppression_k, tuple(p for p in policies() if p.table in copied))
+            apply_to_database(
+                con, suppression_k, tuple(p for p in policies() if p.table in copied), disclosure_workers
+            )
             if suppression_k > 0
             else {}
         )

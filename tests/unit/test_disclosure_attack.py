@@ -286,3 +286,45 @@ def test_a_cell_the_local_lp_leaves_narrow_in_a_large_component_gets_a_whole_lp_
             *system, targets=pl.Series([0]), width=PROTECTION_WIDTH, witness=True
         ).row(0, named=True)
         assert (found["lower"], found["upper"], found["upper_exact"]) == expected, budget
+
+
+def test_the_audit_shared_out_between_processes_gives_what_one_process_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TW_DISCLOSURE_WORKERS: components are audited apart, so sharing them out between forked workers
+    changes neither a bound nor a proof; the large components (the shared budget) stay in the parent."""
+    import random
+
+    from publication import disclosure_lp
+
+    rng = random.Random(7)
+    cells, terms, rows = [], [], []
+    for component in range(60):  # 60 components: a published total over 3 to 9 masked counts
+        size = rng.randint(3, 9)
+        values = [1.0, 2.0] + [float(rng.choice([1, 2, 3, 4, 8, 20])) for _ in range(size - 2)]
+        first = len(cells)
+        for v in values:
+            terms.append((2 * component, len(cells), 1.0))
+            cells.append((len(cells), v, True, 1.0, float("inf"), True))
+        rows.append((2 * component, sum(values), sum(values)))
+        if component % 3 == 0:  # and a published subtotal of the first two, 3: both pinned narrow
+            terms += [(2 * component + 1, first, 1.0), (2 * component + 1, first + 1, 1.0)]
+            rows.append((2 * component + 1, 3.0, 3.0))
+    system = (
+        pl.DataFrame(cells, schema=disclosure_lp.CELLS_SCHEMA, orient="row"),
+        pl.DataFrame(terms, schema=disclosure_lp.TERMS_SCHEMA, orient="row"),
+        pl.DataFrame(rows, schema=disclosure_lp.ROWS_SCHEMA, orient="row"),
+    )
+    monkeypatch.setattr(disclosure_lp, "PARALLEL_MIN_CELLS", 0)
+    monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 6)  # the larger components take the budget
+    monkeypatch.setattr(disclosure_lp, "LARGE_COMPONENT_CELLS", 5)
+    found = []
+    for workers in (1, 2):
+        proofs: dict[int, list[list[tuple[int, float]]]] = {}
+        bounds = disclosure_lp.intervals(
+            *system, width=PROTECTION_WIDTH, witness=True, binding=proofs, workers=workers
+        )
+        found.append((bounds, proofs))
+    (one, one_proofs), (two, two_proofs) = found
+    assert one.equals(two) and one_proofs == two_proofs
+    assert one.filter(pl.col("upper") - pl.col("lower") < PROTECTION_WIDTH).height > 0 and one_proofs
