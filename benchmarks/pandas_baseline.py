@@ -172,6 +172,11 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return v
 
 
+def whole_feed(raw_dir: Path, feed: str) -> pd.DataFrame:
+    """Every column of a small feed (its contract's), the latest delivery of each key of its contract."""
+    return read_feed(raw_dir, feed, FEEDS[feed].column_names, list(FEEDS[feed].key))
+
+
 # ---------------------------------------------------------------------------------------------- helpers
 
 
@@ -236,7 +241,11 @@ def names(df: pd.DataFrame, dim: pd.DataFrame, on: str, columns: dict[str, str])
 # ---------------------------------------------------------------------------------------------- marts
 
 
-def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def school_region_counts(g: pd.DataFrame, measures: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Graduates of schools in a known prefecture-level city by school region (prefecture and province) ×
+    major × grad_year: the survey-round counts, the employed and where they work (at province level "the
+    school's city" is any city of the province), and the flag columns ``measures`` of ``g`` summed besides;
+    what mart_talent_outflow publishes and mart_major_warning shares (the dbt macro school_region_counts)."""
     g = g[g["school_prefecture_code"].notna()]
     employed = g["is_employed"]
     flags = pd.DataFrame(
@@ -258,6 +267,7 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
             & g["employer_province_code"].notna()
             & (g["employer_province_code"] != g["school_province_code"]),
             "employed_region_unknown": employed & g["employer_province_code"].isna(),
+            **{m: g[m] for m in measures},
         }
     )
     counts = [
@@ -271,6 +281,7 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
         "employed_in_school_province",
         "employed_outside_province",
         "employed_region_unknown",
+        *measures,
     ]
     city = flags.groupby(["school_prefecture_code", "major_code", "grad_year"])[counts].sum().reset_index()
     city = city.rename(
@@ -279,16 +290,27 @@ def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
     province = flags.groupby(["school_province_code", "major_code", "grad_year"])[counts].sum().reset_index()
     province = province.rename(columns={"school_province_code": "region_code"}).drop(columns="in_city")
     province["employed_in_school_city"] = province["employed_in_school_province"]  # any city of the province
-    out = pd.concat(
+    return pd.concat(
         [city.assign(region_level="prefecture"), province.assign(region_level="province")], ignore_index=True
     )
-    out = names(out, ref["dim_region"], "region_code", {"region_name": "region_name"})
-    out = names(out, ref["dim_major"], "major_code", {"major_name": "major_name"})
-    out = with_rates(
-        out,
+
+
+def with_school_region_rates(counts: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A school region's counts named (region, major), with the rates mart_talent_outflow and
+    mart_major_warning publish alike: 初次 / 年终毕业去向落实率 and 留市率."""
+    counts = names(counts, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    counts = names(counts, ref["dim_major"], "major_code", {"major_name": "major_name"})
+    return with_rates(
+        counts,
         initial_placement_rate=("placed_initial", "graduates_initial_survey"),
         year_end_placement_rate=("placed_year_end", "graduates_year_end_survey"),
         city_retention_rate=("employed_in_school_city", "employed"),
+    )
+
+
+def talent_outflow(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    out = with_rates(
+        with_school_region_rates(school_region_counts(g), ref),
         province_retention_rate=("employed_in_school_province", "employed"),
         outflow_rate=("employed_outside_province", "employed"),
         region_unknown_rate=("employed_region_unknown", "employed"),
@@ -361,9 +383,12 @@ def unmapped_row(counts: pd.DataFrame, classification: str, unmapped: str) -> pd
     return counts
 
 
-def talent_match(
+def industry_counts(
     g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
 ) -> pd.DataFrame:
+    """The talent match's additive counts by industry (int_talent_match_counts, classification industry):
+    region × 大类|门类 × year, 0 where a side has no rows, the supply in millionths (supplied_micro); read by
+    mart_talent_match, mart_major_warning and mart_new_major_candidates."""
     sections = ref["dim_industry"][["industry_code", "section_code"]]
     bridge = ref["bridge_major_industry"].merge(sections, on="industry_code", how="left")
     bridge = bridge.rename(columns={"industry_code": "fine_code", "section_code": "coarse_code"})
@@ -396,9 +421,12 @@ def talent_match(
             "related": "employed_major_related",
         }
     )
-    counts["graduates_supplied"] = from_micro_rounded(counts["supplied_micro"].astype("int64"))
+    return counts.assign(supplied_micro=counts["supplied_micro"].astype("int64"))
+
+
+def talent_match(counts: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str) -> pd.DataFrame:
     counts = with_rates(
-        counts,
+        counts.assign(graduates_supplied=from_micro_rounded(counts["supplied_micro"])),
         vacancies_per_graduate=("vacancy_headcount", "graduates_supplied"),
         major_fit_rate=("employed_major_related", "fit_known"),
     )
@@ -538,7 +566,7 @@ def enrolment(raw_dir: Path) -> pd.DataFrame:
 
 
 def structure_alignment(
-    e: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame], variables: dict
+    e: pd.DataFrame, o: pd.DataFrame, ref: dict[str, pd.DataFrame], variables: dict
 ) -> pd.DataFrame:
     code_map, industry = ref["dim_region_code_map"], ref["dim_industry"][["industry_code", "section_code"]]
     e = e.copy()
@@ -551,12 +579,6 @@ def structure_alignment(
     )
     e["enrolled_micro"] = e["enrolled_total"] * micro(e["weight"])
     enrolment = e.groupby(["region_code", "year", "section_code"])["enrolled_micro"].sum().reset_index()
-    o = read_feed(
-        raw_dir,
-        "industry_output",
-        FEEDS["industry_output"].column_names,
-        ["period", "region_code", "industry_code"],
-    )
     o = o[o["period"].str.len() == 4].copy()
     o["region_code"] = resolve(o["region_code"], code_map, "prefecture_code")
     o["year"] = o["period"].astype(int)
@@ -730,16 +752,17 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
     return s.drop(columns="fit_known")
 
 
-def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
+def enterprise_hires(g: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
+    """The graduates an enterprise hired (employed, employer_enterprise_id known) by ``keys`` (column of
+    ``g`` → name), as the dbt macro enterprise_hires: hired, of them as a partner of their school, employed
+    in their school's city (本地就业), of known and of related fit (岗位适配), from order classes and
+    apprenticeships."""
     h = g[g["is_employed"] & g["employer_enterprise_id"].notna()]
-    partner = h["employer_is_partner"]
     flags = pd.DataFrame(
         {
-            "enterprise_id": h["employer_enterprise_id"],
-            "year": h["grad_year"],
+            **{name: h[column] for column, name in keys.items()},
             "graduates_hired": 1,
-            "partner_hires": partner,
-            "partner_school": h["school_code"].where(partner),
+            "partner_hires": h["employer_is_partner"],
             "hires_in_school_city": h["employer_prefecture_code"] == h["school_prefecture_code"],
             "fit_known": h["major_related"].notna(),
             "employed_major_related": h["major_related"].fillna(False),
@@ -747,27 +770,18 @@ def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
             "apprenticeship_hires": h["apprenticeship"],
         }
     )
-    hires = (
-        flags.groupby(["enterprise_id", "year"])
-        .agg(
-            partner_schools=("partner_school", "nunique"),
-            **{
-                c: (c, "sum")
-                for c in (
-                    "graduates_hired",
-                    "partner_hires",
-                    "hires_in_school_city",
-                    "fit_known",
-                    "employed_major_related",
-                    "order_class_hires",
-                    "apprenticeship_hires",
-                )
-            },
-        )
-        .reset_index()
+    return flags.groupby(list(keys.values())).sum().reset_index()
+
+
+def partner_scorecard(g: pd.DataFrame, v: pd.DataFrame) -> pd.DataFrame:
+    hires = enterprise_hires(g, {"employer_enterprise_id": "enterprise_id", "grad_year": "year"})
+    named = g[g["employer_is_partner"] & g["employer_enterprise_id"].notna()]
+    hires = hires[hires["enterprise_id"].isin(set(named["employer_enterprise_id"]))]
+    schools = (
+        named[named["is_employed"]].groupby(["employer_enterprise_id", "grad_year"])["school_code"].nunique()
     )
-    partners = g.loc[g["employer_is_partner"] & g["employer_enterprise_id"].notna(), "employer_enterprise_id"]
-    hires = hires[hires["enterprise_id"].isin(set(partners))]
+    at = pd.MultiIndex.from_frame(hires[["enterprise_id", "year"]])
+    hires["partner_schools"] = schools.reindex(at).fillna(0).to_numpy()
     by_city = (
         v.groupby(["enterprise_id", "posted_year", "prefecture_code"], dropna=False)
         .agg(headcount=("headcount", "sum"), enterprise_name=("enterprise_name", "max"))
@@ -809,42 +823,34 @@ ACTIVITY = [
 ]
 
 
-def activity(raw_dir: Path) -> pd.DataFrame:
-    """技术服务 and 社会培训 per school × enterprise × calendar year of the start date; terminated projects
-    are neither counted nor valued; a course open to all has no enterprise."""
-    s = read_feed(
-        raw_dir,
-        "technical_services",
-        ["project_id", "school_code", "enterprise_id", "start_date", "status", "contract_value_10k_cny"],
-        ["project_id"],
-    )
-    s = s[s["status"].notna() & (s["status"] != "terminated")]
-    services = pd.DataFrame(
+def activity(services: pd.DataFrame, courses: pd.DataFrame) -> pd.DataFrame:
+    """技术服务 and 社会培训 per school × enterprise × calendar year of the start date
+    (int_partnership_activity): terminated projects are neither counted nor valued, but keep their
+    school–enterprise pair (with zeros); a course open to all has no enterprise."""
+    counted = services["status"].notna() & (services["status"] != "terminated")
+    projects = pd.DataFrame(
         {
-            "school_code": s["school_code"],
-            "enterprise_id": s["enterprise_id"],
-            "year": pd.to_datetime(s["start_date"]).dt.year,
-            "service_projects": 1,
-            "technical_service_value_10k_cny": s["contract_value_10k_cny"].astype(float).fillna(0.0),
+            "school_code": services["school_code"],
+            "enterprise_id": services["enterprise_id"],
+            "year": pd.to_datetime(services["start_date"]).dt.year,
+            "service_projects": counted.astype("int64"),
+            "technical_service_value_10k_cny": services["contract_value_10k_cny"]
+            .astype(float)
+            .where(counted, 0.0)
+            .fillna(0.0),
         }
-    )
-    c = read_feed(
-        raw_dir,
-        "training",
-        ["course_id", "school_code", "enterprise_id", "start_date", "trainees", "certificates_awarded"],
-        ["course_id"],
     )
     trainings = pd.DataFrame(
         {
-            "school_code": c["school_code"],
-            "enterprise_id": c["enterprise_id"],
-            "year": pd.to_datetime(c["start_date"]).dt.year,
+            "school_code": courses["school_code"],
+            "enterprise_id": courses["enterprise_id"],
+            "year": pd.to_datetime(courses["start_date"]).dt.year,
             "training_courses": 1,
-            "training_person_times": c["trainees"].fillna(0),
-            "certificates_awarded": c["certificates_awarded"].fillna(0),
+            "training_person_times": courses["trainees"].fillna(0),
+            "certificates_awarded": courses["certificates_awarded"].fillna(0),
         }
     )
-    both = pd.concat([services, trainings], ignore_index=True)
+    both = pd.concat([projects, trainings], ignore_index=True)
     both[ACTIVITY] = both[ACTIVITY].fillna(0)
     return both
 
@@ -974,9 +980,13 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     g = graduates(raw_dir, ref)
     v = vacancies(raw_dir, ref)
     e = enrolment(raw_dir)
-    a = activity(raw_dir)
-    match = talent_match(g, v, ref, str(variables["unmapped_code"]))
-    occupation = talent_match_occupation(g, v, ref, str(variables["unmapped_code"]))
+    services, courses = whole_feed(raw_dir, "technical_services"), whole_feed(raw_dir, "training")
+    a = activity(services, courses)
+    o = whole_feed(raw_dir, "industry_output")
+    unmapped = str(variables["unmapped_code"])
+    industries = industry_counts(g, v, ref, unmapped)
+    match = talent_match(industries, ref, unmapped)
+    occupation = talent_match_occupation(g, v, ref, unmapped)
     return {
         "mart_talent_match": match,
         "mart_talent_match_occupation": occupation,
@@ -993,7 +1003,7 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
             a[a["enterprise_id"].notna()],
             {"enterprise_id": "enterprise_id", "year": "year"},
         ),
-        "mart_structure_alignment": structure_alignment(e, raw_dir, ref, variables),
+        "mart_structure_alignment": structure_alignment(e, o, ref, variables),
     }
 
 
