@@ -1,15 +1,17 @@
-"""What an analyst would write today: the nine marts in pandas, from the same raw zone the pipeline wrote.
+"""What an analyst would write today: the published marts in pandas, from the raw zone the pipeline wrote.
 
 A straightforward script: read the columns it needs from the raw zone's Parquet files into DataFrames, keep
 the latest delivery of each key, resolve region codes, then merges and group-bys, one function per mart,
 following the definitions in the dbt models (docs/indicators.md). The reference tables (code lists,
 bridges) are read ready-made from the pipeline's build database, as the floor copies its seeds: they are
-small, and cleaning them is not what is being compared. Bridge weights are summed in millionths as integers
-(the models use decimals for the same reason: float sums depend on the order of addition).
+small, and cleaning them is not what is being compared; the vocabulary (destination types, levels, service
+and training types, project statuses, 三次产业) comes from ingestion/vocabulary.py, the seeds' own files.
+Bridge weights are summed in millionths as integers (the models use decimals for the same reason: float sums
+depend on the order of addition).
 
 The harness (benchmarks/run.py) times this script and compares each mart with the pipeline's, row for row
 (`benchmarks.floor.compare`); the columns that are dbt variables (bridge_version, weighting_rule,
-listing_rule) and the published-only suppressed_columns are not computed here.
+listing_rule, warning_rule) and the published-only suppressed_columns are not computed here.
 
     python -m benchmarks.pandas_baseline RAW_DIR BUILD_DB OUT_DIR      # writes OUT_DIR/<mart>.parquet
 """
@@ -26,11 +28,18 @@ import yaml
 
 from core.settings import DBT_PROJECT_DIR
 from ingestion.contracts import FEEDS
-from ingestion.vocabulary import EMPLOYED_DESTINATIONS, PLACED_DESTINATIONS, major_levels
+from ingestion.vocabulary import (
+    EMPLOYED_DESTINATIONS,
+    PLACED_DESTINATIONS,
+    industry_sectors,
+    labelled_values,
+    major_levels,
+    section_sectors,
+)
 
 EMPLOYED = list(EMPLOYED_DESTINATIONS)
 PLACED = list(PLACED_DESTINATIONS)
-NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "suppressed_columns"}
+NOT_COMPUTED = {"bridge_version", "weighting_rule", "listing_rule", "warning_rule", "suppressed_columns"}
 REFERENCES = [
     "dim_region",
     "dim_region_code_map",
@@ -157,7 +166,10 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "region_code",
             "industry_code",
             "occupation_code",
+            "required_level",
             "headcount",
+            "salary_min_cny",
+            "salary_max_cny",
             "posted_date",
         ],
         ["posting_id"],
@@ -168,7 +180,8 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     v["industry_division_code"] = v["industry_code"].str[:2]
     v["occupation_sub_major_group_code"] = v["occupation_code"].str[:4]
     v["occupation_major_group_code"] = v["occupation_code"].str.split("-").str[0]
-    v["posted_year"] = pd.to_datetime(v["posted_date"]).dt.year
+    v["posted_date"] = pd.to_datetime(v["posted_date"])
+    v["posted_year"] = v["posted_date"].dt.year
     return v
 
 
@@ -236,6 +249,14 @@ def outer(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
 
 def names(df: pd.DataFrame, dim: pd.DataFrame, on: str, columns: dict[str, str]) -> pd.DataFrame:
     return df.merge(dim[[on, *columns]].rename(columns=columns), on=on, how="left")
+
+
+def joined(parts: list[tuple[pd.Series, str]], separator: str) -> pd.Series:
+    """The texts of ``parts`` whose condition holds, in order, joined by ``separator`` ('' if none does)."""
+    out = pd.Series("", index=parts[0][0].index, dtype="object")
+    for condition, text in parts:
+        out = out + np.where(condition & (out != ""), separator, "") + np.where(condition, text, "")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- marts
@@ -971,6 +992,374 @@ def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
     return flows
 
 
+def partnership_contribution(g: pd.DataFrame, a: pd.DataFrame, variables: dict) -> pd.DataFrame:
+    """区域产业贡献度 per school × enterprise × calendar year: the partnerships graduates' records name, and
+    those with technical services or training; each part scaled to the best partnership of the school's
+    city and year, weighted by the dbt vars contribution_weight_* over the parts that are defined."""
+    keys = ["school_code", "enterprise_id", "calendar_year"]
+    hires = enterprise_hires(
+        g,
+        {
+            "school_code": "school_code",
+            "employer_enterprise_id": "enterprise_id",
+            "grad_year": "calendar_year",
+        },
+    )
+    with_enterprise = a[a["enterprise_id"].notna()]
+    partnerships = pd.concat(
+        [
+            hires.loc[hires["partner_hires"] > 0, keys],
+            with_enterprise[["school_code", "enterprise_id", "year"]].rename(
+                columns={"year": "calendar_year"}
+            ),
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    partnerships["calendar_year"] = partnerships["calendar_year"].astype("int64")
+    p = with_activity(
+        partnerships,
+        with_enterprise,
+        {"school_code": "school_code", "enterprise_id": "enterprise_id", "year": "calendar_year"},
+    ).merge(hires, on=keys, how="left")
+    p["region_code"] = p["school_code"].map(g.groupby("school_code")["school_prefecture_code"].min())
+    p["job_fit_rate"] = rate(p["employed_major_related"], p["fit_known"])
+    p = p.fillna(dict.fromkeys(("graduates_hired", "hires_in_school_city", "employed_major_related"), 0))
+    parts = {
+        "hires_in_school_city": "hires_in_school_city_score",
+        "technical_service_value_10k_cny": "technical_service_value_score",
+    }
+    best = p.groupby(["region_code", "calendar_year"], dropna=False)[list(parts)].transform("max")
+    for part, score in parts.items():
+        p[score] = rate(p[part], best[part])
+    weights = {
+        "hires_in_school_city_score": float(variables["contribution_weight_hires_in_school_city"]),
+        "technical_service_value_score": float(variables["contribution_weight_technical_service_value"]),
+        "job_fit_rate": float(variables["contribution_weight_job_fit"]),
+    }
+    weighted = sum(w * p[c].fillna(0.0) for c, w in weights.items())
+    # the model adds the weights as decimals: their sum is exact (0.4 + 0.2 is 0.6, not 0.6000000000000001)
+    defined = sum(w * p[c].notna() for c, w in weights.items()).round(9)
+    p["contribution_index"] = rate(weighted, defined).round(9)
+    return p.drop(columns=["partner_hires", "fit_known", "order_class_hires", "apprenticeship_hires"])
+
+
+def enterprise_demand(v: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """企业需求清单: an enterprise's postings of one workplace city, industry 大类, occupation, level asked
+    and posting year as one line; postings whose workplace resolves to no city are on no list."""
+    lines = (
+        v[v["prefecture_code"].notna()]
+        .groupby(
+            [
+                "enterprise_id",
+                "prefecture_code",
+                "industry_division_code",
+                "occupation_code",
+                "required_level",
+                "posted_year",
+            ],
+            dropna=False,
+        )
+        .agg(
+            enterprise_name=("enterprise_name", "max"),
+            vacancy_postings=("headcount", "size"),
+            vacancy_headcount=("headcount", "sum"),
+            salary_min_cny=("salary_min_cny", "min"),
+            salary_max_cny=("salary_max_cny", "max"),
+            first_posted_date=("posted_date", "min"),
+            last_posted_date=("posted_date", "max"),
+        )
+        .reset_index()
+        .rename(
+            columns={
+                "prefecture_code": "region_code",
+                "industry_division_code": "industry_code",
+                "posted_year": "year",
+            }
+        )
+    )
+    lines = names(lines, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    lines = names(lines, ref["dim_industry"], "industry_code", {"industry_name": "industry_name"})
+    lines = names(lines, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
+    level_names = {m.level: m.label_zh for m in major_levels()}
+    return lines.assign(required_level_name=lines["required_level"].map(level_names))
+
+
+def feed_rows_with_school_and_city(
+    rows: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFrame], labels: dict[str, str]
+) -> pd.DataFrame:
+    """A school's feed listed row by row (mart_technical_services, mart_training_resources): the place a row
+    gives resolved to today's prefecture-level city (region_code) and named, the school named (the lowest name
+    its enrolment reports), and each column of ``labels`` (column → vocabulary list) given its Chinese name
+    in ``<column>_name``."""
+    out = rows.assign(
+        region_code=resolve(rows["region_code"], ref["dim_region_code_map"], "prefecture_code"),
+        school_name=rows["school_code"].map(e.groupby("school_code")["school_name"].min()),
+        **{
+            f"{column}_name": rows[column].map({v.value: v.label_zh for v in labelled_values(values)})
+            for column, values in labels.items()
+        },
+    )
+    return names(out, ref["dim_region"], "region_code", {"region_name": "region_name"})
+
+
+def technical_services(services: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """技术服务清单: one row per project as delivered, terminated ones with their status."""
+    out = feed_rows_with_school_and_city(
+        services, e, ref, {"service_type": "service_types", "status": "project_statuses"}
+    )
+    return names(out, ref["dim_industry"], "industry_code", {"industry_name": "industry_name"})
+
+
+def training_resources(courses: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """培训资源清单: one row per course as delivered, with the occupation it trains for named."""
+    out = feed_rows_with_school_and_city(courses, e, ref, {"training_type": "training_types"})
+    return names(out, ref["dim_occupation"], "occupation_code", {"occupation_name": "occupation_name"})
+
+
+def major_warning(
+    g: pd.DataFrame, counts: pd.DataFrame, ref: dict[str, pd.DataFrame], variables: dict
+) -> pd.DataFrame:
+    """专业预警 per school region × major × grad_year: the outcomes of the major's graduates, the market of
+    the industries its 专业类 serves (their vacancies and bridge-weighted supply in the region and year) and
+    a level red / yellow / green by the rules of the dbt vars warning_* (a rule whose figure is null does
+    not fire)."""
+    keys = ["region_level", "region_code", "major_code", "grad_year"]
+    fit = g.assign(
+        employed_fit_known=g["is_employed"] & g["major_related"].notna(),
+        employed_major_related=g["is_employed"] & g["major_related"].fillna(False),
+    )
+    m = school_region_counts(fit, ("employed_fit_known", "employed_major_related"))
+    m["higher_major_category_code"] = higher_major_category(m["major_code"])  # one 专业类 per major code
+    divisions = counts.loc[
+        counts["industry_level"] == "division",
+        ["region_level", "region_code", "industry_code", "year", "vacancy_headcount", "supplied_micro"],
+    ]
+    served = (
+        m[[*keys, "higher_major_category_code"]]
+        .merge(ref["bridge_major_industry"], on="higher_major_category_code")
+        .merge(
+            divisions.rename(columns={"year": "grad_year"}),
+            on=["region_level", "region_code", "industry_code", "grad_year"],
+            how="left",
+        )
+        .groupby(keys)
+        .agg(
+            served_industries=("industry_code", "size"),
+            served_vacancy_headcount=("vacancy_headcount", "sum"),
+            served_micro=("supplied_micro", "sum"),
+        )
+        .reset_index()
+    )
+    m = m.merge(served, on=keys, how="left")
+    m = m.fillna(dict.fromkeys(("served_industries", "served_vacancy_headcount", "served_micro"), 0))
+    m["served_graduates_supplied"] = from_micro_rounded(m["served_micro"].astype("int64"))
+    m = with_rates(
+        with_school_region_rates(m, ref),
+        major_fit_rate=("employed_major_related", "employed_fit_known"),
+        served_vacancies_per_graduate=("served_vacancy_headcount", "served_graduates_supplied"),
+    )
+    year_end, initial = m["graduates_year_end_survey"], m["graduates_initial_survey"]
+    # the round with more graduates surveyed (年终 on a tie); none without a survey
+    m["placement_round"] = (
+        pd.Series(None, index=m.index, dtype="object")
+        .mask(initial > 0, "initial")
+        .mask((year_end > 0) & (year_end >= initial), "year_end")
+    )
+    placement_rate = m["year_end_placement_rate"].where(
+        m["placement_round"] == "year_end",
+        m["initial_placement_rate"].where(m["placement_round"] == "initial"),
+    )
+    threshold = {
+        name: float(variables[f"warning_{name}"])
+        for name in (
+            "red_placement_rate_below",
+            "yellow_placement_rate_below",
+            "yellow_major_fit_rate_below",
+            "yellow_vacancies_per_graduate_below",
+            "yellow_city_retention_rate_below",
+        )
+    }
+    red = placement_rate < threshold["red_placement_rate_below"]
+    low = placement_rate < threshold["yellow_placement_rate_below"]
+    fit_low = m["major_fit_rate"] < threshold["yellow_major_fit_rate_below"]
+    demand_low = m["served_vacancies_per_graduate"] < threshold["yellow_vacancies_per_graduate_below"]
+    retention_low = m["city_retention_rate"] < threshold["yellow_city_retention_rate_below"]
+    yellow_rules = low.astype(int) + fit_low.astype(int) + demand_low.astype(int) + retention_low.astype(int)
+    minimum = int(variables["warning_min_graduates"])
+    below_minimum = m["graduates"] < minimum
+    m["warning_level"] = np.select(
+        [
+            below_minimum,
+            red | (yellow_rules >= int(variables["warning_red_min_yellow_rules"])),
+            yellow_rules > 0,
+        ],
+        ["insufficient_data", "red", "yellow"],
+        default="green",
+    )
+    m["warning_level_name"] = m["warning_level"].map(
+        {"red": "红色预警", "yellow": "黄色预警", "green": "绿色", "insufficient_data": "数据不足"}
+    )
+    # the thresholds in the reasons' texts as the model formats them ('%g'): rates in per cent, a ratio as is
+    percent = {name: f"{value * 100:g}%" for name, value in threshold.items()}
+    fired = [  # the rules in the model's order: condition, code, text
+        (red, "placement_rate_below_red", f"毕业去向落实率低于{percent['red_placement_rate_below']}"),
+        (
+            low & ~red,
+            "placement_rate_below_yellow",
+            f"毕业去向落实率低于{percent['yellow_placement_rate_below']}",
+        ),
+        (fit_low, "major_fit_rate_low", f"专业对口率低于{percent['yellow_major_fit_rate_below']}"),
+        (
+            demand_low,
+            "served_vacancies_per_graduate_low",
+            f"服务产业岗位供需比低于{threshold['yellow_vacancies_per_graduate_below']:g}",
+        ),
+        (
+            retention_low,
+            "city_retention_rate_low",
+            f"本市就业率低于{percent['yellow_city_retention_rate_below']}",
+        ),
+    ]
+    m["warning_reason_codes"] = joined([(f, code) for f, code, _ in fired], ",").where(
+        ~below_minimum, "graduates_below_minimum"
+    )
+    m["warning_reasons"] = joined([(f, text) for f, _, text in fired], "；").where(
+        ~below_minimum, f"毕业生少于{minimum}人，不评级"
+    )
+    return m.drop(columns=["employed_fit_known", "served_micro"])
+
+
+def new_major_candidates(counts: pd.DataFrame, ref: dict[str, pd.DataFrame], variables: dict) -> pd.DataFrame:
+    """专业空白: the industries (大类) of a city and year with demand of at least
+    new_major_min_vacancy_headcount people and supply under shortage_min_supply graduates, ranked by demand
+    (ties: the industry code)."""
+    divisions = counts[counts["industry_level"] == "division"]
+    city = divisions[divisions["region_level"] == "prefecture"]
+    gaps = city[
+        (city["supplied_micro"] < round(float(variables["shortage_min_supply"]) * 1_000_000))
+        & (city["vacancy_headcount"] >= int(variables["new_major_min_vacancy_headcount"]))
+    ]
+    gaps = names(
+        gaps,
+        ref["dim_region"],
+        "region_code",
+        {"region_name": "region_name", "province_code": "province_code"},
+    )
+    province = divisions.loc[
+        divisions["region_level"] == "province", ["region_code", "industry_code", "year", "supplied_micro"]
+    ]
+    gaps = gaps.merge(
+        province.rename(columns={"region_code": "province_code", "supplied_micro": "province_micro"}),
+        on=["province_code", "industry_code", "year"],
+        how="left",
+    )
+    gaps = gaps.sort_values(
+        ["region_code", "year", "vacancy_headcount", "industry_code"], ascending=[True, True, False, True]
+    )
+    bridged = ref["bridge_major_industry"].groupby("industry_code")["higher_major_category_code"].nunique()
+    gaps = gaps.assign(
+        candidate_rank=gaps.groupby(["region_code", "year"]).cumcount() + 1,
+        graduates_supplied=from_micro_rounded(gaps["supplied_micro"]),
+        has_local_supply=gaps["supplied_micro"] > 0,
+        province_graduates_supplied=from_micro_rounded(gaps["province_micro"].fillna(0).astype("int64")),
+        bridged_major_categories=gaps["industry_code"].map(bridged).fillna(0),
+    )
+    return names(
+        gaps,
+        ref["dim_industry"],
+        "industry_code",
+        {"industry_name": "industry_name", "section_code": "section_code"},
+    )
+
+
+FIGURES = ["output_value_100m_cny", "value_added_100m_cny", "employment_10k"]
+
+
+def industry_structure(o: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """产业结构 per region (city, province) × year (annual periods) × 门类, or 三次产业 where only those
+    were delivered: a 门类 reported whole as delivered, else the sum of its 大类; a province as delivered for
+    itself, else the sum of its cities (null for a figure one of them lacks); each figure's share of the
+    region's."""
+    code_map = ref["dim_region_code_map"].set_index("region_code")
+    industry = ref["dim_industry"].set_index("industry_code")
+    sector_names = {s.code: s.label_zh for s in industry_sectors()}
+    o = o[o["period"].str.len() == 4]
+    prefecture = o["region_code"].map(code_map["prefecture_code"])
+    is_sector = o["industry_code"].isin(set(sector_names))
+    delivered_level = o["industry_code"].map(industry["industry_level"])
+    annual = pd.DataFrame(
+        {
+            "region_level": np.where(prefecture.notna(), "prefecture", "province"),
+            "region_code": prefecture.fillna(o["region_code"].map(code_map["province_code"])),
+            "year": o["period"].astype(int),
+            "industry_grain": np.where(is_sector, "sector", "section"),
+            "industry_code": o["industry_code"].where(
+                is_sector, o["industry_code"].map(industry["section_code"])
+            ),
+            "whole": delivered_level != "division",  # a 门类 letter or a sector; a 大类 adds to its 门类
+            **{f: o[f] for f in FIGURES},
+        }
+    )
+    city_or_province = prefecture.notna() | (
+        o["region_code"].map(code_map["current_region_level"]) == "province"
+    )
+    annual = annual[city_or_province & (delivered_level.notna() | is_sector)]
+    key = ["region_level", "region_code", "year", "industry_grain", "industry_code"]
+    # the industry's own row when it was reported, else the sum of its 大类
+    annual = annual[annual["whole"] | ~annual.groupby(key)["whole"].transform("any")]
+    grouped = annual.groupby(key)
+    reported = (
+        grouped[FIGURES]
+        .sum(min_count=1)
+        .assign(divisions_reported=grouped["whole"].size() - grouped["whole"].sum())
+        .reset_index()
+    )
+    cities = reported[reported["region_level"] == "prefecture"]
+    provinces = cities.assign(
+        region_level="province",
+        region_code=cities["region_code"].map(ref["dim_region"].set_index("region_code")["province_code"]),
+    )
+    by_province = provinces[provinces["region_code"].notna()].groupby(key)
+    complete = by_province[FIGURES].count().eq(by_province.size(), axis=0)  # a partial sum would understate
+    summed = (
+        by_province[FIGURES]
+        .sum()
+        .where(complete)
+        .assign(
+            divisions_reported=by_province["divisions_reported"].sum(), cities_reported=by_province.size()
+        )
+        .reset_index()
+    )
+    delivered = reported[reported["region_level"] == "province"].assign(cities_reported=0)
+    at = ["region_code", "year", "industry_code"]
+    from_cities = ~pd.MultiIndex.from_frame(summed[at]).isin(pd.MultiIndex.from_frame(delivered[at]))
+    regions = pd.concat([cities, delivered, summed[from_cities]], ignore_index=True)
+    regions["output_100m_cny"] = regions["output_value_100m_cny"].fillna(regions["value_added_100m_cny"])
+    regions["output_measure"] = (
+        pd.Series(None, index=regions.index, dtype="object")
+        .mask(regions["value_added_100m_cny"].notna(), "value_added")
+        .mask(regions["output_value_100m_cny"].notna(), "gross_output")
+    )
+    grain = ["region_level", "region_code", "year", "industry_grain"]
+    for figure, share, window in (
+        ("output_100m_cny", "output_share", [*grain, "output_measure"]),
+        ("value_added_100m_cny", "value_added_share", grain),
+        ("employment_10k", "employment_share", grain),
+    ):
+        regions[share] = rate(regions[figure], regions.groupby(window, dropna=False)[figure].transform("sum"))
+    regions = names(regions, ref["dim_region"], "region_code", {"region_name": "region_name"})
+    is_section = regions["industry_grain"] == "section"
+    regions["industry_name"] = (
+        regions["industry_code"]
+        .map(industry["industry_name"])
+        .where(is_section, regions["industry_code"].map(sector_names))
+    )
+    regions["sector_code"] = (
+        regions["industry_code"].map(section_sectors()).where(is_section, regions["industry_code"])
+    )
+    return regions
+
+
 # ---------------------------------------------------------------------------------------------- run
 
 
@@ -1003,7 +1392,14 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
             a[a["enterprise_id"].notna()],
             {"enterprise_id": "enterprise_id", "year": "year"},
         ),
+        "mart_partnership_contribution": partnership_contribution(g, a, variables),
         "mart_structure_alignment": structure_alignment(e, o, ref, variables),
+        "mart_industry_structure": industry_structure(o, ref),
+        "mart_major_warning": major_warning(g, industries, ref, variables),
+        "mart_new_major_candidates": new_major_candidates(industries, ref, variables),
+        "mart_enterprise_demand": enterprise_demand(v, ref),
+        "mart_technical_services": technical_services(services, e, ref),
+        "mart_training_resources": training_resources(courses, e, ref),
     }
 
 
