@@ -50,6 +50,7 @@ REFERENCES = [
     "bridge_major_occupation",
 ]
 DELIVERY = ["source_file", "source_row", "ingested_at"]
+FIGURES = ["output_value_100m_cny", "value_added_100m_cny", "employment_10k"]  # of the industry-output feed
 UNMAPPED_NAMES = {  # macros/talent_match.sql, unmapped_name: the row of supply the bridge cannot place
     "industry": "未能对应行业的毕业生 (graduates the major→industry bridge cannot place)",
     "occupation": "未能对应职业的毕业生 (graduates the major→occupation bridge cannot place)",
@@ -587,8 +588,10 @@ def enrolment(raw_dir: Path) -> pd.DataFrame:
 
 
 def structure_alignment(
-    e: pd.DataFrame, o: pd.DataFrame, ref: dict[str, pd.DataFrame], variables: dict
+    e: pd.DataFrame, structure: pd.DataFrame, ref: dict[str, pd.DataFrame], variables: dict
 ) -> pd.DataFrame:
+    """专业结构与产业结构匹配度 per city × year: the enrolment's mix of 门类 (through the bridge) against the
+    output's and employment's, as the model reads them from the industry structure's city rows."""
     code_map, industry = ref["dim_region_code_map"], ref["dim_industry"][["industry_code", "section_code"]]
     e = e.copy()
     e["region_code"] = resolve(e["school_region_code"], code_map, "prefecture_code")
@@ -600,23 +603,19 @@ def structure_alignment(
     )
     e["enrolled_micro"] = e["enrolled_total"] * micro(e["weight"])
     enrolment = e.groupby(["region_code", "year", "section_code"])["enrolled_micro"].sum().reset_index()
-    o = o[o["period"].str.len() == 4].copy()
-    o["region_code"] = resolve(o["region_code"], code_map, "prefecture_code")
-    o["year"] = o["period"].astype(int)
-    o = o[o["region_code"].notna()]
-    sectors = o[o["industry_code"].isin(["primary", "secondary", "tertiary"])]
-    o = o.merge(industry, on="industry_code")
-    # a 门类 delivered whole is taken as delivered, else its 大类 rows are summed
-    o["whole"] = o["industry_code"] == o["section_code"]
-    o = o[o["whole"] | ~o.groupby(["region_code", "year", "section_code"])["whole"].transform("any")]
-    o["output_any"] = o["output_value_100m_cny"].notna() | o["value_added_100m_cny"].notna()
-    # the output measure of a city and year: gross output where every row with a figure has it, else value
-    # added
+    # the cities' rows of the industry structure (门类 as reported or summed from their 大类, and 三次产业)
+    structure = structure.loc[
+        structure["region_level"] == "prefecture",
+        ["region_code", "year", "industry_grain", "industry_code", "output_100m_cny", *FIGURES],
+    ]
+    sections = structure[structure["industry_grain"] == "section"]
+    # the output measure of a city and year, over its 门类 with an output figure: gross output where every one
+    # has it, else value added where every one has that, else the one more of them have
     m = (
-        o[o["output_any"]]
+        sections[sections["output_100m_cny"].notna()]
         .groupby(["region_code", "year"])
         .agg(
-            n=("output_any", "size"),
+            n=("output_100m_cny", "size"),
             gross=("output_value_100m_cny", "count"),
             added=("value_added_100m_cny", "count"),
         )
@@ -631,27 +630,28 @@ def structure_alignment(
             np.where(m["gross"] >= m["added"], "gross_output", "value_added"),
         ),
     )
-    o = o.merge(m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="left")
-    o["output_value"] = np.where(
-        o["output_measure"] == "gross_output", o["output_value_100m_cny"], o["value_added_100m_cny"]
-    )
-    output = (
-        o.groupby(["region_code", "year", "section_code"])
-        .agg(
-            output_value=("output_value", lambda v: v.sum(min_count=1)),
-            employment=("employment_10k", lambda v: v.sum(min_count=1)),
+
+    def in_measure(rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` with output_value, their figure in the measure of their city and year (value added
+        where it has none)."""
+        rows = rows.merge(
+            m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="left"
         )
-        .reset_index()
+        gross = rows["output_measure"] == "gross_output"
+        return rows.assign(
+            output_value=rows["output_value_100m_cny"].where(gross, rows["value_added_100m_cny"])
+        )
+
+    output = in_measure(sections).rename(
+        columns={"industry_code": "section_code", "employment_10k": "employment"}
     )
-    sectors = sectors.merge(
-        m[["region_code", "year", "output_measure"]], on=["region_code", "year"], how="inner"
+    output = output[["region_code", "year", "section_code", "output_value", "employment"]]
+    sector_output = (
+        in_measure(structure[structure["industry_grain"] == "sector"])
+        .groupby(["region_code", "year"])["output_value"]
+        .sum(min_count=1)
+        .rename("sector_output")
     )
-    sectors["value"] = np.where(
-        sectors["output_measure"] == "gross_output",
-        sectors["output_value_100m_cny"],
-        sectors["value_added_100m_cny"],
-    )
-    sector_output = sectors.groupby(["region_code", "year"])["value"].sum(min_count=1).rename("sector_output")
     j = enrolment.merge(output, on=["region_code", "year", "section_code"], how="outer")
     j = j.fillna({"enrolled_micro": 0})
     j["enrolled"] = j["enrolled_micro"].astype("int64") / 1_000_000
@@ -1272,9 +1272,6 @@ def new_major_candidates(counts: pd.DataFrame, ref: dict[str, pd.DataFrame], var
     )
 
 
-FIGURES = ["output_value_100m_cny", "value_added_100m_cny", "employment_10k"]
-
-
 def industry_structure(o: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """产业结构 per region (city, province) × year (annual periods) × 门类, or 三次产业 where only those
     were delivered: a 门类 reported whole as delivered, else the sum of its 大类; a province as delivered for
@@ -1371,7 +1368,7 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     e = enrolment(raw_dir)
     services, courses = whole_feed(raw_dir, "technical_services"), whole_feed(raw_dir, "training")
     a = activity(services, courses)
-    o = whole_feed(raw_dir, "industry_output")
+    structure = industry_structure(whole_feed(raw_dir, "industry_output"), ref)
     unmapped = str(variables["unmapped_code"])
     industries = industry_counts(g, v, ref, unmapped)
     match = talent_match(industries, ref, unmapped)
@@ -1393,8 +1390,8 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
             {"enterprise_id": "enterprise_id", "year": "year"},
         ),
         "mart_partnership_contribution": partnership_contribution(g, a, variables),
-        "mart_structure_alignment": structure_alignment(e, o, ref, variables),
-        "mart_industry_structure": industry_structure(o, ref),
+        "mart_structure_alignment": structure_alignment(e, structure, ref, variables),
+        "mart_industry_structure": structure,
         "mart_major_warning": major_warning(g, industries, ref, variables),
         "mart_new_major_candidates": new_major_candidates(industries, ref, variables),
         "mart_enterprise_demand": enterprise_demand(v, ref),
