@@ -7,7 +7,10 @@ bridges) are read ready-made from the pipeline's build database, as the floor co
 small, and cleaning them is not what is being compared; the vocabulary (destination types, levels, service
 and training types, project statuses, 三次产业) comes from ingestion/vocabulary.py, the seeds' own files.
 Bridge weights are summed in millionths as integers (the models use decimals for the same reason: float sums
-depend on the order of addition).
+depend on the order of addition). Graduates and vacancies are read at either grain, as the models read them:
+the microdata and postings, and the tables of counts (graduate_destination_counts, vacancy_counts) for the
+slices those do not describe; every count is a sum of the rows' graduates (1 for a graduate of the
+microdata, the cell's count for a counted cell).
 
 The harness (benchmarks/run.py) times this script and compares each mart with the pipeline's, row for row
 (`benchmarks.floor.compare`); the columns that are dbt variables (bridge_version, weighting_rule,
@@ -60,15 +63,41 @@ UNMAPPED_NAMES = {  # macros/talent_match.sql, unmapped_name: the row of supply 
 # ---------------------------------------------------------------------------------------------- inputs
 
 
-def read_feed(raw_dir: Path, feed: str, columns: list[str], key: list[str]) -> pd.DataFrame:
-    """One row per key: the latest version of each file, then the latest delivered row of each key."""
+def delivered(raw_dir: Path, feed: str, columns: list[str]) -> pd.DataFrame:
+    """The rows of the latest version of each file of a feed (a file delivered again replaces its earlier
+    version), with their delivery columns."""
     files = sorted((raw_dir / feed).glob("period=*/*.parquet"))
     frames = [pd.read_parquet(f, columns=[*columns, *DELIVERY]) for f in files]
-    df = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    df = pd.concat(
+        [f for f in frames if len(f)] or frames[:1], ignore_index=True
+    )  # an empty feed: its schema
     latest = df.groupby("source_file")["ingested_at"].transform("max")
-    df = df[df["ingested_at"] == latest]
+    return df[df["ingested_at"] == latest]
+
+
+def read_feed(raw_dir: Path, feed: str, columns: list[str], key: list[str]) -> pd.DataFrame:
+    """One row per key: the latest version of each file, then the latest delivered row of each key."""
+    df = delivered(raw_dir, feed, columns)
     df = df.sort_values(["ingested_at", "source_file", "source_row"]).drop_duplicates(key, keep="last")
     return df.drop(columns=DELIVERY).reset_index(drop=True)
+
+
+def read_table(raw_dir: Path, feed: str) -> pd.DataFrame:
+    """A feed of counts (a contract with ``replaces``): every column, the cells of the latest delivery of
+    each table slice (the latest version of each file, then the latest file of a slice replaces all its
+    cells)."""
+    contract = FEEDS[feed]
+    df = delivered(raw_dir, feed, contract.column_names).sort_values(["ingested_at", "source_file"])
+    last = df.groupby(list(contract.replaces), dropna=False)[["ingested_at", "source_file"]].transform("last")
+    df = df[(df["ingested_at"] == last["ingested_at"]) & (df["source_file"] == last["source_file"])]
+    return df.drop(columns=DELIVERY).reset_index(drop=True)
+
+
+def described(rows: pd.DataFrame, by: pd.DataFrame) -> np.ndarray:
+    """Whether each row of ``rows`` has the values of a row of ``by`` (the same columns): a counted cell of a
+    slice the finer grain describes, which the models leave out (described_at_finer_grain)."""
+    columns = list(by.columns)
+    return pd.MultiIndex.from_frame(rows[columns]).isin(pd.MultiIndex.from_frame(by.drop_duplicates()))
 
 
 def read_references(build_db: Path) -> dict[str, pd.DataFrame]:
@@ -88,19 +117,37 @@ def higher_major_category(major_code: pd.Series) -> pd.Series:
     return pd.Series(shifted, index=major_code.index).astype(str).str.zfill(2) + major_code.str[2:4]
 
 
+def activity_codes(
+    industry: pd.Series, occupation: pd.Series, industry_prefix: str = ""
+) -> dict[str, pd.Series]:
+    """The codes derived from a row's industry and occupation (the dbt macro activity_codes): the GB/T 4754
+    大类 (``<industry_prefix>industry_division_code``), the 大典 中类 and 大类 of the occupation."""
+    return {
+        f"{industry_prefix}industry_division_code": industry.str[:2],
+        "occupation_sub_major_group_code": occupation.str[:4],
+        "occupation_major_group_code": occupation.str.split("-").str[0],
+    }
+
+
 def resolve(codes: pd.Series, code_map: pd.DataFrame, column: str) -> pd.Series:
     return codes.map(code_map.set_index("region_code")[column])
+
+
+def survey_round(records: pd.DataFrame) -> pd.Series:
+    """The survey round of each record: 'initial' (初次) up to 31 Aug of grad_year, 'year_end' (年终) up to 31
+    Dec, null after."""
+    day = pd.to_datetime(records["survey_date"])
+    year = records["grad_year"].astype(int).astype(str)
+    rounds = pd.Series(pd.NA, index=records.index, dtype="string")
+    rounds[day <= pd.to_datetime(year + "-12-31")] = "year_end"
+    rounds[day <= pd.to_datetime(year + "-08-31")] = "initial"
+    return rounds
 
 
 def _latest_with_rounds(records: pd.DataFrame) -> pd.DataFrame:
     """Each graduate's latest survey record, with whether the latest record of each round (初次 up to 31 Aug,
     年终 up to 31 Dec of grad_year) is placed (null without a record in the round)."""
-    r = records.copy()
-    day = pd.to_datetime(r["survey_date"])
-    year = r["grad_year"].astype(int).astype(str)
-    r["survey_round"] = pd.Series(pd.NA, index=r.index, dtype="string")
-    r.loc[day <= pd.to_datetime(year + "-12-31"), "survey_round"] = "year_end"
-    r.loc[day <= pd.to_datetime(year + "-08-31"), "survey_round"] = "initial"
+    r = records.assign(survey_round=survey_round(records))
     r["record_is_placed"] = r["destination_type"].isin(PLACED)
     r = r.sort_values(["graduate_id", "survey_date"])
     rounds = (
@@ -115,7 +162,35 @@ def _latest_with_rounds(records: pd.DataFrame) -> pd.DataFrame:
     return latest.merge(rounds, left_on="graduate_id", right_index=True, how="left").reset_index(drop=True)
 
 
+ROUND_COUNTS = ["graduates_initial_survey", "placed_initial", "graduates_year_end_survey", "placed_year_end"]
+GRADUATE_SLICE = ["grad_year", "school_code", "major_code", "level"]
+
+
+def counted_graduates(raw_dir: Path, microdata: pd.DataFrame) -> pd.DataFrame:
+    """The cells of graduate_destination_counts as int_graduates counts them: only slices (school × major ×
+    level × grad_year) no microdata describes; a cell of the slice's latest tabulation counts its graduates,
+    and in each round's placement the cells of that round's latest tabulation; a cell that counts nobody in
+    any measure is left out."""
+    c = read_table(raw_dir, "graduate_destination_counts")
+    c = c[~described(c, microdata[GRADUATE_SLICE])]
+    rounds = survey_round(c)
+    latest = c["survey_date"] == c.groupby(GRADUATE_SLICE, dropna=False)["survey_date"].transform("max")
+    in_round = c["survey_date"] == c.groupby([*GRADUATE_SLICE, rounds], dropna=False)[
+        "survey_date"
+    ].transform("max")
+    placed = c["destination_type"].isin(PLACED)
+    for name in ("initial", "year_end"):
+        surveyed = (rounds == name).fillna(False) & in_round
+        c[f"graduates_{name}_survey"] = c["graduates"].where(surveyed, 0)
+        c[f"placed_{name}"] = c["graduates"].where(surveyed & placed, 0)
+    c["graduates"] = c["graduates"].where(latest, 0)
+    return c[c[["graduates", "graduates_initial_survey", "graduates_year_end_survey"]].gt(0).any(axis=1)]
+
+
 def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Graduates by destination from either grain (int_graduates): one row per graduate of the microdata
+    (described by the latest record; graduates = 1, each round's placement by that round's latest record) and
+    one per counted cell (graduates = the cell's count), with the measures every mart sums."""
     g = read_feed(
         raw_dir,
         "graduate_destinations",
@@ -125,6 +200,7 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "school_code",
             "school_region_code",
             "major_code",
+            "level",
             "origin_region_code",
             "destination_type",
             "employer_region_code",
@@ -140,6 +216,14 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ["graduate_id", "survey_date"],
     )
     g = _latest_with_rounds(g)
+    g = g.assign(
+        graduates=1,
+        graduates_initial_survey=g["initial_is_placed"].notna().astype("int64"),
+        placed_initial=g["initial_is_placed"].fillna(False).astype("int64"),
+        graduates_year_end_survey=g["year_end_is_placed"].notna().astype("int64"),
+        placed_year_end=g["year_end_is_placed"].fillna(False).astype("int64"),
+    ).drop(columns=["initial_is_placed", "year_end_is_placed"])
+    g = pd.concat([g, counted_graduates(raw_dir, g)], ignore_index=True)
     code_map = ref["dim_region_code_map"]
     for who in ("school", "origin", "employer"):
         for level in ("prefecture", "province"):
@@ -147,9 +231,7 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     g["higher_major_category_code"] = higher_major_category(g["major_code"])
     g["is_employed"] = g["destination_type"].isin(EMPLOYED)
     g["is_placed"] = g["destination_type"].isin(PLACED)
-    g["employer_industry_division_code"] = g["employer_industry_code"].str[:2]
-    g["occupation_sub_major_group_code"] = g["occupation_code"].str[:4]
-    g["occupation_major_group_code"] = g["occupation_code"].str.split("-").str[0]
+    g = g.assign(**activity_codes(g["employer_industry_code"], g["occupation_code"], "employer_"))
     g["major_related"] = g["major_related"].astype("boolean")  # unknown stays null: not in fit_known
     for flag in ("employer_is_partner", "order_class", "apprenticeship"):  # null counts as false, as in SQL
         g[flag] = g[flag].astype("boolean").fillna(False).astype(bool)
@@ -172,18 +254,55 @@ def vacancies(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "salary_min_cny",
             "salary_max_cny",
             "posted_date",
+            "source",
         ],
         ["posting_id"],
     )
     code_map = ref["dim_region_code_map"]
     v["prefecture_code"] = resolve(v["region_code"], code_map, "prefecture_code")
     v["province_code"] = resolve(v["region_code"], code_map, "province_code")
-    v["industry_division_code"] = v["industry_code"].str[:2]
-    v["occupation_sub_major_group_code"] = v["occupation_code"].str[:4]
-    v["occupation_major_group_code"] = v["occupation_code"].str.split("-").str[0]
+    v = v.assign(**activity_codes(v["industry_code"], v["occupation_code"]))
     v["posted_date"] = pd.to_datetime(v["posted_date"])
     v["posted_year"] = v["posted_date"].dt.year
     return v
+
+
+def vacancy_demand(v: pd.DataFrame, raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Vacancy demand of the talent match from either grain (int_vacancy_counts), one row per posting whose
+    workplace resolves to a city (its headcount, one posting) and per counted cell of vacancy_counts of a
+    year × city × source no posting describes (people wanted, no posting; job seekers where the table has
+    them, and the people wanted of those cells)."""
+    postings = v[v["prefecture_code"].notna()].assign(year=v["posted_year"].astype("int64"))
+    c = read_table(raw_dir, "vacancy_counts")
+    code_map = ref["dim_region_code_map"]
+    c = c.assign(
+        prefecture_code=resolve(c["region_code"], code_map, "prefecture_code"),
+        province_code=resolve(c["region_code"], code_map, "province_code"),
+        year=c["period"].str[:4].astype("int64"),
+    )
+    slices = ["year", "prefecture_code", "source"]
+    c = c[c["prefecture_code"].notna() & ~described(c, postings[slices])]
+    cells = c.assign(
+        **activity_codes(c["industry_code"], c["occupation_code"]),
+        headcount=c["vacancies"],
+        postings=0,
+        vacancies_with_job_seekers=c["vacancies"].where(c["job_seekers"].notna()),
+    )
+    grain = [
+        "prefecture_code",
+        "province_code",
+        "industry_division_code",
+        "occupation_code",
+        "occupation_sub_major_group_code",
+        "occupation_major_group_code",
+        "year",
+        "headcount",
+        "postings",
+    ]
+    return pd.concat(
+        [postings.assign(postings=1)[grain], cells[[*grain, "job_seekers", "vacancies_with_job_seekers"]]],
+        ignore_index=True,
+    )
 
 
 def whole_feed(raw_dir: Path, feed: str) -> pd.DataFrame:
@@ -192,14 +311,6 @@ def whole_feed(raw_dir: Path, feed: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def without_job_seekers(counts: pd.DataFrame) -> pd.DataFrame:
-    """The 求人倍率 columns of the talent match when no table of counts gives job seekers (the benchmark raw
-    zone holds postings only): 0 job seekers, 0 people wanted with them, no ratio."""
-    return counts.assign(
-        job_seekers=0, vacancies_with_job_seekers=0, job_vacancy_ratio=pd.Series(np.nan, index=counts.index)
-    )
 
 
 def rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -269,35 +380,33 @@ def school_region_counts(g: pd.DataFrame, measures: tuple[str, ...] = ()) -> pd.
     school's city" is any city of the province), and the flag columns ``measures`` of ``g`` summed besides;
     what mart_talent_outflow publishes and mart_major_warning shares (the dbt macro school_region_counts)."""
     g = g[g["school_prefecture_code"].notna()]
-    employed = g["is_employed"]
+    employed, graduates = g["is_employed"], g["graduates"]
     flags = pd.DataFrame(
         {
             "school_prefecture_code": g["school_prefecture_code"],
             "school_province_code": g["school_province_code"],
             "major_code": g["major_code"],
             "grad_year": g["grad_year"],
-            "graduates": 1,
-            "graduates_initial_survey": g["initial_is_placed"].notna(),
-            "placed_initial": g["initial_is_placed"].fillna(False).astype(bool),
-            "graduates_year_end_survey": g["year_end_is_placed"].notna(),
-            "placed_year_end": g["year_end_is_placed"].fillna(False).astype(bool),
-            "employed": employed,
-            "in_city": employed & (g["employer_prefecture_code"] == g["school_prefecture_code"]),
-            "employed_in_school_province": employed
-            & (g["employer_province_code"] == g["school_province_code"]),
-            "employed_outside_province": employed
-            & g["employer_province_code"].notna()
-            & (g["employer_province_code"] != g["school_province_code"]),
-            "employed_region_unknown": employed & g["employer_province_code"].isna(),
-            **{m: g[m] for m in measures},
+            "graduates": graduates,
+            **{c: g[c] for c in ROUND_COUNTS},
+            "employed": graduates * employed,
+            "in_city": graduates
+            * (employed & (g["employer_prefecture_code"] == g["school_prefecture_code"])),
+            "employed_in_school_province": graduates
+            * (employed & (g["employer_province_code"] == g["school_province_code"])),
+            "employed_outside_province": graduates
+            * (
+                employed
+                & g["employer_province_code"].notna()
+                & (g["employer_province_code"] != g["school_province_code"])
+            ),
+            "employed_region_unknown": graduates * (employed & g["employer_province_code"].isna()),
+            **{m: graduates * g[m] for m in measures},
         }
     )
     counts = [
         "graduates",
-        "graduates_initial_survey",
-        "placed_initial",
-        "graduates_year_end_survey",
-        "placed_year_end",
+        *ROUND_COUNTS,
         "employed",
         "in_city",
         "employed_in_school_province",
@@ -352,11 +461,18 @@ def match_counts(
     """Supply, demand and employment of one classification (industry or occupation), rolled up to
     prefecture|province × fine|coarse code × year; NaN where a side has no rows. ``bridge`` maps
     higher_major_category_code to fine_code and coarse_code with a weight; a graduate whose 专业类 is not in
-    it counts 1 under the code ``unmapped`` at both levels. ``demand`` and ``employment`` hold
-    prefecture_code, province_code, fine_code, coarse_code, year, and headcount or major_related."""
-    with_school = g[g["school_prefecture_code"].notna()]
+    it counts whole under the code ``unmapped`` at both levels. ``demand`` (rows of :func:`vacancy_demand`)
+    and ``employment`` (rows of ``g``) hold prefecture_code, province_code, fine_code, coarse_code and
+    year."""
+    with_school = g[g["school_prefecture_code"].notna() & (g["graduates"] > 0)]
     supply = with_school[
-        ["school_prefecture_code", "school_province_code", "higher_major_category_code", "grad_year"]
+        [
+            "school_prefecture_code",
+            "school_province_code",
+            "higher_major_category_code",
+            "grad_year",
+            "graduates",
+        ]
     ].merge(bridge, on="higher_major_category_code", how="left")
     placed = supply["higher_major_category_code"].isin(set(bridge["higher_major_category_code"]))
     supply = supply.assign(
@@ -372,21 +488,34 @@ def match_counts(
             "fine_code": supply["fine_code"],
             "coarse_code": supply["coarse_code"],
             "year": supply["grad_year"],
-            "weight_micro": micro(supply["weight"]),
+            "weight_micro": micro(supply["weight"]) * supply["graduates"],
         }
+    )
+    employment = employment.assign(
+        fit_known=employment["graduates"] * employment["major_related"].notna(),
+        related=employment["graduates"] * employment["major_related"].fillna(False),
     )
     args = ("fine_code", "coarse_code", *levels, prefix)
     return outer(
         [
             rollups(supply, *args, {"supplied_micro": ("weight_micro", "sum")}),
-            rollups(demand, *args, {"demand": ("headcount", "sum"), "postings": ("headcount", "size")}),
+            rollups(
+                demand,
+                *args,
+                {
+                    "demand": ("headcount", "sum"),
+                    "postings": ("postings", "sum"),
+                    "job_seekers": ("job_seekers", "sum"),
+                    "vacancies_with_job_seekers": ("vacancies_with_job_seekers", "sum"),
+                },
+            ),
             rollups(
                 employment,
                 *args,
                 {
-                    "employed": ("major_related", "size"),
-                    "fit_known": ("major_related", "count"),
-                    "related": ("major_related", "sum"),
+                    "employed": ("graduates", "sum"),
+                    "fit_known": ("fit_known", "sum"),
+                    "related": ("related", "sum"),
                 },
             ),
         ],
@@ -406,7 +535,7 @@ def unmapped_row(counts: pd.DataFrame, classification: str, unmapped: str) -> pd
 
 
 def industry_counts(
-    g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
+    g: pd.DataFrame, d: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
 ) -> pd.DataFrame:
     """The talent match's additive counts by industry (int_talent_match_counts, classification industry):
     region × 大类|门类 × year, 0 where a side has no rows, the supply in millionths (supplied_micro); read by
@@ -414,13 +543,9 @@ def industry_counts(
     sections = ref["dim_industry"][["industry_code", "section_code"]]
     bridge = ref["bridge_major_industry"].merge(sections, on="industry_code", how="left")
     bridge = bridge.rename(columns={"industry_code": "fine_code", "section_code": "coarse_code"})
-    demand = v[v["prefecture_code"].notna()].merge(
-        sections, left_on="industry_division_code", right_on="industry_code", suffixes=("_v", "")
-    )
-    demand = demand.rename(
-        columns={"industry_division_code": "fine_code", "section_code": "coarse_code", "posted_year": "year"}
-    )
-    employment = g[g["is_employed"] & g["employer_prefecture_code"].notna()].merge(
+    demand = d.merge(sections, left_on="industry_division_code", right_on="industry_code")
+    demand = demand.rename(columns={"industry_division_code": "fine_code", "section_code": "coarse_code"})
+    employment = g[g["is_employed"] & g["employer_prefecture_code"].notna() & (g["graduates"] > 0)].merge(
         sections, left_on="employer_industry_division_code", right_on="industry_code"
     )
     employment = employment.rename(
@@ -450,9 +575,9 @@ def talent_match(counts: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: s
     counts = with_rates(
         counts.assign(graduates_supplied=from_micro_rounded(counts["supplied_micro"])),
         vacancies_per_graduate=("vacancy_headcount", "graduates_supplied"),
+        job_vacancy_ratio=("vacancies_with_job_seekers", "job_seekers"),
         major_fit_rate=("employed_major_related", "fit_known"),
     )
-    counts = without_job_seekers(counts)
     counts = names(
         counts,
         ref["dim_region"],
@@ -470,7 +595,7 @@ def talent_match(counts: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: s
 
 
 def talent_match_occupation(
-    g: pd.DataFrame, v: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
+    g: pd.DataFrame, d: pd.DataFrame, ref: dict[str, pd.DataFrame], unmapped: str
 ) -> pd.DataFrame:
     bridge = ref["bridge_major_occupation"].rename(columns={"occupation_code": "fine_code"})
     bridge["coarse_code"] = bridge["fine_code"].str.split("-").str[0]
@@ -478,11 +603,12 @@ def talent_match_occupation(
         "occupation_sub_major_group_code": "fine_code",
         "occupation_major_group_code": "coarse_code",
     }
-    demand = v[v["prefecture_code"].notna() & v["occupation_code"].notna()].rename(
-        columns={**occupation_codes, "posted_year": "year"}
-    )
+    demand = d[d["occupation_code"].notna()].rename(columns=occupation_codes)
     employment = g[
-        g["is_employed"] & g["employer_prefecture_code"].notna() & g["occupation_code"].notna()
+        g["is_employed"]
+        & g["employer_prefecture_code"].notna()
+        & g["occupation_code"].notna()
+        & (g["graduates"] > 0)
     ].rename(
         columns={
             "employer_prefecture_code": "prefecture_code",
@@ -498,7 +624,8 @@ def talent_match_occupation(
     counts["graduates_supplied"] = supplied.fillna(0.0)
     counts["vacancy_headcount"] = counts["demand"].fillna(0)
     counts["vacancies_per_graduate"] = rate(counts["vacancy_headcount"], supplied)  # null without supply
-    counts = without_job_seekers(counts)
+    counts = counts.fillna({"job_seekers": 0, "vacancies_with_job_seekers": 0})
+    counts["job_vacancy_ratio"] = rate(counts["vacancies_with_job_seekers"], counts["job_seekers"])
     counts["graduates_employed_in_occupation"] = counts["employed"].fillna(0)
     counts["employed_major_related"] = counts["related"].fillna(0)
     counts["major_fit_rate"] = rate(counts["related"], counts["fit_known"])
@@ -719,26 +846,26 @@ def school_scorecard(g: pd.DataFrame, e: pd.DataFrame, ref: dict[str, pd.DataFra
         g["employer_is_partner"],
         (g["employer_prefecture_code"] == g["school_prefecture_code"]),
     )
+    graduates_where = {  # the graduates of the rows where each holds
+        "employed": emp,
+        "employed_in_school_city": emp & local,
+        "partner_hires": emp & partner,
+        "partner_hires_in_school_city": emp & partner & local,
+        "fit_known": emp & g["major_related"].notna(),
+        "employed_major_related": emp & g["major_related"].fillna(False),
+        "order_class_graduates": g["order_class"],
+        "order_class_partner_hires": g["order_class"] & emp & partner,
+        "apprenticeship_graduates": g["apprenticeship"],
+        "apprenticeship_partner_hires": g["apprenticeship"] & emp & partner,
+    }
     flags = pd.DataFrame(
         {
             "school_code": g["school_code"],
             "grad_year": g["grad_year"],
             "region_code": g["school_prefecture_code"],
-            "graduates": 1,
-            "graduates_initial_survey": g["initial_is_placed"].notna(),
-            "placed_initial": g["initial_is_placed"].fillna(False).astype(bool),
-            "graduates_year_end_survey": g["year_end_is_placed"].notna(),
-            "placed_year_end": g["year_end_is_placed"].fillna(False).astype(bool),
-            "employed": emp,
-            "employed_in_school_city": emp & local,
-            "partner_hires": emp & partner,
-            "partner_hires_in_school_city": emp & partner & local,
-            "fit_known": emp & g["major_related"].notna(),
-            "employed_major_related": emp & g["major_related"].fillna(False),
-            "order_class_graduates": g["order_class"],
-            "order_class_partner_hires": g["order_class"] & emp & partner,
-            "apprenticeship_graduates": g["apprenticeship"],
-            "apprenticeship_partner_hires": g["apprenticeship"] & emp & partner,
+            "graduates": g["graduates"],
+            **{c: g[c] for c in ROUND_COUNTS},
+            **{name: g["graduates"] * holds for name, holds in graduates_where.items()},
         }
     )
     sums = [c for c in flags.columns if c not in ("school_code", "grad_year", "region_code")]
@@ -782,13 +909,14 @@ def enterprise_hires(g: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
     flags = pd.DataFrame(
         {
             **{name: h[column] for column, name in keys.items()},
-            "graduates_hired": 1,
-            "partner_hires": h["employer_is_partner"],
-            "hires_in_school_city": h["employer_prefecture_code"] == h["school_prefecture_code"],
-            "fit_known": h["major_related"].notna(),
-            "employed_major_related": h["major_related"].fillna(False),
-            "order_class_hires": h["order_class"],
-            "apprenticeship_hires": h["apprenticeship"],
+            "graduates_hired": h["graduates"],
+            "partner_hires": h["graduates"] * h["employer_is_partner"],
+            "hires_in_school_city": h["graduates"]
+            * (h["employer_prefecture_code"] == h["school_prefecture_code"]),
+            "fit_known": h["graduates"] * h["major_related"].notna(),
+            "employed_major_related": h["graduates"] * h["major_related"].fillna(False),
+            "order_class_hires": h["graduates"] * h["order_class"],
+            "apprenticeship_hires": h["graduates"] * h["apprenticeship"],
         }
     )
     return flags.groupby(list(keys.values())).sum().reset_index()
@@ -888,7 +1016,7 @@ def with_activity(df: pd.DataFrame, a: pd.DataFrame, keys: dict[str, str]) -> pd
 
 
 def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    e = g[g["is_employed"]]
+    e = g[g["is_employed"] & (g["graduates"] > 0)]
     school, origin, employer = (
         e["school_prefecture_code"],
         e["origin_prefecture_code"],
@@ -900,10 +1028,11 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
 
     def count(mask: pd.Series, region: pd.Series, name: str) -> pd.DataFrame:
         return (
-            pd.DataFrame({"region_code": region[mask], "grad_year": e["grad_year"][mask]})
-            .groupby(["region_code", "grad_year"])
-            .size()
-            .rename(name)
+            pd.DataFrame(
+                {"region_code": region[mask], "grad_year": e["grad_year"][mask], name: e["graduates"][mask]}
+            )
+            .groupby(["region_code", "grad_year"])[name]
+            .sum()
             .reset_index()
         )
 
@@ -941,7 +1070,7 @@ def region_attraction(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataF
 
 
 def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    g = g[g["school_prefecture_code"].notna()]
+    g = g[g["school_prefecture_code"].notna() & (g["graduates"] > 0)]
     employed = g["is_employed"]
     f = pd.DataFrame(
         {
@@ -980,7 +1109,12 @@ def graduate_flows(g: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFram
             np.where(at_home, "prefecture", "province"), index=f.index
         ).where(known)
         f[f"{who}_region_code"] = f[f"{who}_region_code"].where(at_home | ~known, f[f"{who}_province_code"])
-    flows = f.groupby(list(f.columns), dropna=False).size().rename("graduates").reset_index()
+    flows = (
+        f.assign(graduates=g["graduates"])
+        .groupby(list(f.columns), dropna=False)["graduates"]
+        .sum()
+        .reset_index()
+    )
     region = ref["dim_region"]
     for who in ("origin", "school", "employer"):
         flows = names(
@@ -1370,9 +1504,10 @@ def marts(raw_dir: Path, build_db: Path) -> dict[str, pd.DataFrame]:
     a = activity(services, courses)
     structure = industry_structure(whole_feed(raw_dir, "industry_output"), ref)
     unmapped = str(variables["unmapped_code"])
-    industries = industry_counts(g, v, ref, unmapped)
+    d = vacancy_demand(v, raw_dir, ref)
+    industries = industry_counts(g, d, ref, unmapped)
     match = talent_match(industries, ref, unmapped)
-    occupation = talent_match_occupation(g, v, ref, unmapped)
+    occupation = talent_match_occupation(g, d, ref, unmapped)
     return {
         "mart_talent_match": match,
         "mart_talent_match_occupation": occupation,
