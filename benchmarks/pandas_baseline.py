@@ -191,30 +191,9 @@ def graduates(raw_dir: Path, ref: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Graduates by destination from either grain (int_graduates): one row per graduate of the microdata
     (described by the latest record; graduates = 1, each round's placement by that round's latest record) and
     one per counted cell (graduates = the cell's count), with the measures every mart sums."""
-    g = read_feed(
-        raw_dir,
-        "graduate_destinations",
-        [
-            "graduate_id",
-            "grad_year",
-            "school_code",
-            "school_region_code",
-            "major_code",
-            "level",
-            "origin_region_code",
-            "destination_type",
-            "employer_region_code",
-            "employer_industry_code",
-            "occupation_code",
-            "employer_is_partner",
-            "employer_enterprise_id",
-            "order_class",
-            "apprenticeship",
-            "major_related",
-            "survey_date",
-        ],
-        ["graduate_id", "survey_date"],
-    )
+    feed = "graduate_destinations"
+    needed = [c for c in FEEDS[feed].column_names if c != "monthly_salary_cny"]  # no published mart reads it
+    g = read_feed(raw_dir, feed, needed, list(FEEDS[feed].key))
     g = _latest_with_rounds(g)
     g = g.assign(
         graduates=1,
