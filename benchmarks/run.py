@@ -13,7 +13,7 @@ For each scale: generate the sample feeds (cached in the workdir; not timed), th
 - ``floor``: the project's compiled SQL executed by DuckDB alone on the same raw zone (benchmarks/floor.py);
 - ``minimal floor``: each mart as one hand-written DuckDB query straight from the raw zone, no intermediate
   tables (benchmarks/minimal_floor.py);
-- ``pandas``: the nine marts in pandas from the same raw zone (benchmarks/pandas_baseline.py);
+- ``pandas``: every published mart in pandas from the same raw zone (benchmarks/pandas_baseline.py);
 - ``queries``: the example analyst queries through the SQL endpoint, p50/p95 (benchmarks/queries.py);
 
 checks that the floor's, the minimal floor's and pandas' marts (full builds) equal the pipeline's after the

@@ -154,6 +154,17 @@ def industry_sectors(folder: Path = VOCABULARY_DIR) -> tuple[IndustrySector, ...
     return tuple(sectors.values())
 
 
+@cache
+def section_sectors(folder: Path = VOCABULARY_DIR) -> dict[str, str]:
+    """The 三次产业 of each GB/T 4754 门类 (``sector_code`` by ``industry_code`` of the seed's section rows;
+    the 大类 a sector takes out of a 门类 are rows of their own)."""
+    return {
+        r["industry_code"]: r["sector_code"]
+        for _, r in _rows(folder / "industry_sectors.csv")
+        if r["industry_level"] == "section"
+    }
+
+
 DESTINATION_TYPES: tuple[str, ...] = tuple(d.name for d in destination_types())
 EMPLOYED_DESTINATIONS: tuple[str, ...] = tuple(d.name for d in destination_types() if d.is_employed)
 PLACED_DESTINATIONS: tuple[str, ...] = tuple(d.name for d in destination_types() if d.is_placed)

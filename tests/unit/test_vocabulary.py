@@ -28,6 +28,14 @@ def test_major_level_of_a_division() -> None:
     assert vocabulary.division_ranges() == "21–39, 41–59 and 61–79"
 
 
+def test_every_section_has_one_sector() -> None:
+    """三次产业划分规定: A primary, B–E secondary, F–T tertiary (the 大类 moved between sectors are rows
+    of their own)."""
+    assert vocabulary.section_sectors() == (
+        {"A": "primary"} | dict.fromkeys("BCDE", "secondary") | dict.fromkeys("FGHIJKLMNOPQRST", "tertiary")
+    )
+
+
 def test_a_bad_seed_value_names_file_row_column_and_value(tmp_path: Path) -> None:
     shutil.copytree(vocabulary.VOCABULARY_DIR, tmp_path, dirs_exist_ok=True)
     seed = tmp_path / "destination_types.csv"
