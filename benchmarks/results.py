@@ -99,8 +99,14 @@ def heading(taken_at: datetime, before: dict, after: dict, note: str = "") -> st
 
 
 def parse_table(markdown: str) -> list[dict[str, str]]:
-    """The rows of the first Markdown table in ``markdown``, as header → cell."""
-    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    """The rows of the first Markdown table in ``markdown``, as header → cell (a table after it, such as
+    the targets, is not read)."""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            lines.append(line)
+        elif lines:
+            break
     if len(lines) < 2:
         return []
     header = [c.strip() for c in lines[0].strip("|").split("|")]

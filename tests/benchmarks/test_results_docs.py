@@ -54,3 +54,15 @@ def test_a_new_run_replaces_the_figures_it_supersedes(tmp_path: Path) -> None:
     assert f"[`{first.name}`](../results/{first.name})" in text  # S: still the first run
     assert f"[`{second.name}`](../results/{second.name})" in text  # M: the second run replaced the first
     assert text.count("| M | **full refresh** |") == 1 and "| M | **full refresh** | 5.0 |" in text
+
+
+def test_a_results_files_rows_are_its_first_table_only() -> None:
+    """The harness writes the targets as a second table under its figures: the JSON ``rows`` (and the
+    docs' figures, generated from them) hold the first table's rows alone."""
+    from benchmarks.results import parse_table
+
+    markdown = (
+        "| scale | what | wall s |\n|---|---|---|\n| M | **full refresh** | 196.7 |\n\nTargets:\n\n"
+        "| scale | target | limit |\n|---|---|---|\n| M | full refresh | ≤ 30.0 s |\n"
+    )
+    assert parse_table(markdown) == [{"scale": "M", "what": "**full refresh**", "wall s": "196.7"}]
