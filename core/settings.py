@@ -26,7 +26,7 @@ differs from the one below.
 | TW_SPARK_PORT | ``10000`` | target ``spark_cluster``: its port |
 | TW_SPARK_USER | ``dbt`` | target ``spark_cluster``: the user dbt connects as |
 | TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one at a time) |
-| TW_DISCLOSURE_WORKERS | ``2`` | processes the disclosure audit's components are shared out between (Linux; |
+| TW_DISCLOSURE_WORKERS | ``2`` | processes the disclosure audit's components are shared out among (spawned; |
 | | | ``1``: all in the publishing process; docs/disclosure.md) |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |

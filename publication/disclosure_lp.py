@@ -372,36 +372,42 @@ class _Audit:
         return out, binding
 
 
-_FORKED: _Audit | None = None  # the audit a forked worker inherits (:func:`_audit_components`)
+_WORKER: _Audit | None = None  # a worker process's audit (:func:`_audit_components`)
+
+
+def _start_worker(
+    system: System, seen_lo: np.ndarray, seen_hi: np.ndarray, width: float | None, proofs: bool, local: bool
+) -> None:
+    global _WORKER
+    nearby = _Local(system, seen_lo.copy()) if local else None
+    _WORKER = _Audit(system, seen_lo.copy(), seen_hi.copy(), nearby, width, proofs)
 
 
 def _audit_in_worker(batch: list[tuple[int, list[int]]]) -> list[tuple[list[Bounded], Proofs]]:
-    assert _FORKED is not None
-    return [_FORKED.component(comp, asked) for comp, asked in batch]
+    assert _WORKER is not None
+    return [_WORKER.component(comp, asked) for comp, asked in batch]
 
 
 def _audit_components(
     audit: _Audit, asked: list[tuple[int, list[int]]], workers: int
 ) -> list[tuple[list[Bounded], Proofs]]:
-    """Each component's bounds, in the order asked. With ``workers`` > 1 (and ``fork``, which shares the
-    system with the workers without copying it: Linux), the small components are shared out between that
-    many processes, each taking every ``workers``-th of them by size; the large ones stay here, in order,
-    for their shared budget. The same figures give the same bounds either way."""
-    global _FORKED
+    """Each component's bounds, in the order asked. With ``workers`` > 1, the small components are shared
+    out between that many worker processes, each taking every ``workers``-th of them by size; the large
+    ones stay here, in order, for their shared budget. The workers are *spawned* (a fresh interpreter given
+    the system), not forked: the publishing process runs threads (Dagster's, the solver's), and a fork
+    copies their locks but not them, which hung a refresh once. The same figures give the same bounds
+    either way."""
     cells = sum(len(a) for _, a in asked)
-    if workers <= 1 or cells < PARALLEL_MIN_CELLS or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or cells < PARALLEL_MIN_CELLS:
         return [audit.component(comp, a) for comp, a in asked]
     small = [i for i, (comp, _) in enumerate(asked) if audit.small(comp)]
     by_size = sorted(small, key=lambda i: -len(asked[i][1]))
     batches = [[asked[i] for i in by_size[w::workers]] for w in range(workers)]
     results: dict[int, tuple[list[Bounded], Proofs]] = {}
-    _FORKED = audit
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            for w, found in enumerate(pool.map(_audit_in_worker, batches)):
-                results.update(zip(by_size[w::workers], found, strict=True))
-    finally:
-        _FORKED = None
+    start = (audit.system, audit.seen_lo, audit.seen_hi, audit.width, audit.proofs, audit.nearby is not None)
+    with mp.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=start) as pool:
+        for w, found in enumerate(pool.map(_audit_in_worker, batches)):
+            results.update(zip(by_size[w::workers], found, strict=True))
     for i, (comp, a) in enumerate(asked):
         if i not in results:
             results[i] = audit.component(comp, a)
