@@ -337,7 +337,7 @@ class _Audit:
             np.minimum.at(seen_lo, cols, point)
             np.maximum.at(seen_hi, cols, point)
 
-        small = nearby is None or len(columns) <= GLOBAL_MAX_UNKNOWNS
+        small = self.small(comp)
         for g in asked:
             if nearby is not None and not wide(g):
                 free, *near_points = nearby.points(g)
