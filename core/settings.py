@@ -180,6 +180,12 @@ class Settings:
         return self.home / "warehouse" / "build.duckdb"
 
     @property
+    def disclosure_memo(self) -> Path:
+        """The protector's remembered component audits (publication/disclosure_memo.py): beside the build,
+        derived from its exact figures, never published."""
+        return self.home / "warehouse" / "disclosure_memo.parquet"
+
+    @property
     def builds_on_spark(self) -> bool:
         """dbt builds on Apache Spark (targets ``spark`` and ``spark_cluster``), not in ``build_db``."""
         return self.dbt_target.startswith("spark")

@@ -35,11 +35,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
+
+if TYPE_CHECKING:  # the LP audit (scipy, HiGHS) is imported when a protection runs
+    from publication.disclosure_lp import AuditMemo
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +318,7 @@ def protect_linked(
     width: float = PROTECTION_WIDTH,
     max_rounds: int = 60,
     workers: int = 1,
+    memo: AuditMemo | None = None,
 ) -> pl.DataFrame:
     """Secondary suppression across every published relation (docs/disclosure.md): audit the masks with
     the adversary's LP (:meth:`PublishedMarts.system`, :mod:`publication.disclosure_lp`); while some
@@ -341,7 +346,15 @@ def protect_linked(
         started = time.perf_counter()
         proofs: dict[int, list[list[tuple[int, float]]]] = {}
         found = disclosure_lp.intervals(
-            cells, terms, rows, targets=pending, width=width, witness=True, binding=proofs, workers=workers
+            cells,
+            terms,
+            rows,
+            targets=pending,
+            width=width,
+            witness=True,
+            binding=proofs,
+            workers=workers,
+            memo=memo,
         )
         narrow = found.filter(exposed(k, width))
         log.info(
@@ -524,7 +537,11 @@ def _neighbours_to_mask(
 
 
 def apply_to_database(
-    con: duckdb.DuckDBPyConnection, k: float, marts: tuple[MartPolicy, ...] | None = None, workers: int = 1
+    con: duckdb.DuckDBPyConnection,
+    k: float,
+    marts: tuple[MartPolicy, ...] | None = None,
+    workers: int = 1,
+    memo: AuditMemo | None = None,
 ) -> dict[str, dict[str, int]]:
     """Suppress every published mart in ``con`` (schema ``main``) in place; counts per table and reason.
 
@@ -539,7 +556,7 @@ def apply_to_database(
     counts = pl.concat(
         [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in published.policies]
     ).select("table", "row_id", "column", "reason")
-    counts = pl.concat([counts, protect_linked(published, counts, k, workers=workers)])
+    counts = pl.concat([counts, protect_linked(published, counts, k, workers=workers, memo=memo)])
     summary: dict[str, dict[str, int]] = {
         p.table: {
             "cells_primary": 0,

@@ -33,14 +33,21 @@ Pure: frames in, frame out; nothing here knows about marts or files.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 import multiprocessing as mp
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components
+
+log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-6  # an LP bound within this of an integer is that integer
 LOCAL_DEPTH = (
@@ -120,6 +127,7 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
         (unknown_terms["coef"].to_numpy(), (r, col_index)), shape=(len(row_index), len(unknowns))
     ).tocsc()
     matrix.sum_duplicates()
+    matrix.sort_indices()  # canonical: a component's fingerprint reads its entries in stored order
     n = len(unknowns)
     graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(row_index), n + len(row_index)))
     _, labels = connected_components(graph, directed=False)
@@ -292,6 +300,40 @@ class _Local:
 Bounded = tuple[int, float, float, bool, bool, int]  # a row of INTERVALS_SCHEMA
 Proofs = dict[int, list[list[tuple[int, float]]]]
 
+# what one component's protector audit found, in the component's own numbering (its unknowns and its rows in
+# system order, from 0), so that the same LP in another release, whose cells and relations are numbered
+# otherwise, finds it: per asked unknown (lower, upper, lower_exact, upper_exact), and per unknown with a
+# proof, its binding rows and duals per optimum
+LocalBounds = tuple[int, float, float, bool, bool]
+LocalProofs = dict[int, list[list[tuple[int, float]]]]
+Remembered = tuple[list[LocalBounds], LocalProofs]
+Memo = dict[str, Remembered]
+# the audit's own code: a memo made by other code (another algorithm, other constants) matches nothing
+AUDIT_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+@cache
+def _solver_version() -> str:
+    return version("highspy")
+
+
+class AuditMemo:
+    """Component audits by fingerprint (:meth:`_Audit.fingerprint`): those of an earlier audit
+    (``remembered``), and those this audit read or made (``used``: what is worth keeping for the next)."""
+
+    def __init__(self, remembered: Memo | None = None) -> None:
+        self.remembered: Memo = dict(remembered or {})
+        self.used: Memo = {}
+
+    def get(self, digest: str) -> Remembered | None:
+        found = self.used.get(digest) or self.remembered.get(digest)
+        if found is not None:
+            self.used[digest] = found
+        return found
+
+    def put(self, digest: str, audit: Remembered) -> None:
+        self.used[digest] = audit
+
 
 class _Audit:
     """The bounds of the asked cells of one component after another (:func:`intervals`). What one
@@ -312,9 +354,101 @@ class _Audit:
         self.width, self.proofs = width, proofs
         self.large_budget = LARGE_COMPONENT_CELLS  # whole-component LPs above GLOBAL_MAX_UNKNOWNS
         self.sizes = np.bincount(system.component) if len(system.component) else np.zeros(0, dtype=int)
+        # each component's unknowns, sorted: a slice of one stable order
+        self._by_component = np.argsort(system.component, kind="stable")
+        self._starts = np.concatenate(([0], np.cumsum(self.sizes))).astype(np.int64)
 
     def small(self, comp: int) -> bool:
         return self.nearby is None or int(self.sizes[comp]) <= GLOBAL_MAX_UNKNOWNS
+
+    def _parts(self, comp: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The component's unknowns (sorted), its rows (sorted), and its entries column by column: each
+        column's count of entries, their local rows and coefficients."""
+        matrix = self.system.matrix
+        columns = self._by_component[self._starts[comp] : self._starts[comp + 1]]
+        entries = _gather(matrix.indptr, matrix.indices, columns)
+        rows, local_row = np.unique(matrix.indices[entries], return_inverse=True)
+        per_column = matrix.indptr[columns + 1] - matrix.indptr[columns]
+        return columns, rows, per_column, local_row, matrix.data[entries]
+
+    def fingerprint(self, comp: int, asked: list[int]) -> str | None:
+        """A digest of everything the protector's audit of ``comp`` for the ``asked`` unknowns reads (its
+        rows, bounds, integrality and true figures, the asked cells, the width, the audit's constants and the
+        solver's version), in the component's own numbering: equal digests, equal audits (:func:`intervals`,
+        ``memo``). None where the audit depends on more than the component (the adversary's, without the
+        truth; a large component's shared budget) and is not to be remembered. Call it before the audit
+        (the seen ranges are the truth until the component is audited)."""
+        if self.nearby is None or self.width is None or not self.small(comp):
+            return None
+        sy = self.system
+        columns, rows, per_column, local_row, data = self._parts(comp)
+        digest = hashlib.sha256()
+        header = (
+            AUDIT_VERSION,
+            _solver_version(),
+            LOCAL_DEPTH,
+            LOCAL_MAX_UNKNOWNS,
+            GLOBAL_MAX_UNKNOWNS,
+            TOLERANCE,
+            self.width,
+            self.proofs,
+            len(columns),
+            len(rows),
+        )
+        digest.update(repr(header).encode())
+        for part in (
+            per_column.astype(np.int64),
+            local_row.astype(np.int64),
+            data.astype(float),
+            sy.row_lower[rows].astype(float),
+            sy.row_upper[rows].astype(float),
+            sy.lower[columns].astype(float),
+            sy.upper[columns].astype(float),
+            sy.integer[columns].astype(bool),
+            self.seen_lo[columns].astype(float),
+            self.seen_hi[columns].astype(float),
+            self.nearby.truth[columns].astype(float),
+            np.searchsorted(columns, np.asarray(asked, dtype=np.int64)),
+        ):
+            digest.update(np.ascontiguousarray(part).tobytes())
+            digest.update(b"|")
+        return digest.hexdigest()
+
+    def localise(
+        self, comp: int, found: tuple[list[Bounded], Proofs]
+    ) -> tuple[list[LocalBounds], LocalProofs]:
+        """``found`` (:meth:`component`'s) in the component's own numbering, to remember."""
+        columns, rows, *_ = self._parts(comp)
+        sy = self.system
+
+        def local(cell: int) -> int:
+            return int(np.searchsorted(columns, np.searchsorted(sy.unknowns, cell)))
+
+        def row(relation: int) -> int:
+            return int(np.searchsorted(rows, np.searchsorted(sy.relations, relation)))
+
+        bounded, proofs = found
+        return (
+            [(local(c), lo, hi, le, ue) for c, lo, hi, le, ue, _ in bounded],
+            {local(c): [[(row(r), d) for r, d in optimum] for optimum in p] for c, p in proofs.items()},
+        )
+
+    def globalise(
+        self, comp: int, remembered: tuple[list[LocalBounds], LocalProofs]
+    ) -> tuple[list[Bounded], Proofs]:
+        """A remembered audit (:meth:`localise`) in this system's numbering."""
+        columns, rows, *_ = self._parts(comp)
+        sy = self.system
+        cells = sy.unknowns[columns]
+        relations = sy.relations[rows]
+        bounded, proofs = remembered
+        return (
+            [(int(cells[i]), lo, hi, le, ue, comp) for i, lo, hi, le, ue in bounded],
+            {
+                int(cells[i]): [[(int(relations[r]), d) for r, d in optimum] for optimum in p]
+                for i, p in proofs.items()
+            },
+        )
 
     def component(self, comp: int, asked: list[int]) -> tuple[list[Bounded], Proofs]:
         system, seen_lo, seen_hi, nearby, width = (
@@ -383,31 +517,31 @@ def _start_worker(
     _WORKER = _Audit(system, seen_lo.copy(), seen_hi.copy(), nearby, width, proofs)
 
 
-def _audit_in_worker(batch: list[tuple[int, list[int]]]) -> list[tuple[list[Bounded], Proofs]]:
+def _audit_in_worker(task: tuple[int, list[int]]) -> tuple[list[Bounded], Proofs]:
     assert _WORKER is not None
-    return [_WORKER.component(comp, asked) for comp, asked in batch]
+    return _WORKER.component(*task)
 
 
 def _audit_components(
     audit: _Audit, asked: list[tuple[int, list[int]]], workers: int
 ) -> list[tuple[list[Bounded], Proofs]]:
     """Each component's bounds, in the order asked. With ``workers`` > 1, the small components are shared
-    out between that many worker processes, each taking every ``workers``-th of them by size; the large
-    ones stay here, in order, for their shared budget. The workers are *spawned* (a fresh interpreter given
-    the system), not forked: the publishing process runs threads (Dagster's, the solver's), and a fork
-    copies their locks but not them, which hung a refresh once. The same figures give the same bounds
-    either way."""
+    out between that many worker processes, the largest first, each to the next worker free (the three
+    components of a flows matrix hold a third of the work at M: handed out in turn, they left one worker
+    idle for half the audit); the large ones stay here, in order, for their shared budget. The workers are
+    *spawned* (a fresh interpreter given the system), not forked: the publishing process runs threads
+    (Dagster's, the solver's), and a fork copies their locks but not them, which hung a refresh once. The
+    same figures give the same bounds either way."""
     cells = sum(len(a) for _, a in asked)
     if workers <= 1 or cells < PARALLEL_MIN_CELLS:
         return [audit.component(comp, a) for comp, a in asked]
     small = [i for i, (comp, _) in enumerate(asked) if audit.small(comp)]
     by_size = sorted(small, key=lambda i: -len(asked[i][1]))
-    batches = [[asked[i] for i in by_size[w::workers]] for w in range(workers)]
     results: dict[int, tuple[list[Bounded], Proofs]] = {}
     start = (audit.system, audit.seen_lo, audit.seen_hi, audit.width, audit.proofs, audit.nearby is not None)
     with mp.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=start) as pool:
-        for w, found in enumerate(pool.map(_audit_in_worker, batches)):
-            results.update(zip(by_size[w::workers], found, strict=True))
+        found = pool.imap(_audit_in_worker, [asked[i] for i in by_size], chunksize=1)
+        results.update(zip(by_size, found, strict=True))
     for i, (comp, a) in enumerate(asked):
         if i not in results:
             results[i] = audit.component(comp, a)
@@ -424,6 +558,7 @@ def intervals(
     witness: bool = False,
     binding: dict[int, list[list[tuple[int, float]]]] | None = None,
     workers: int = 1,
+    memo: AuditMemo | None = None,
 ) -> pl.DataFrame:
     """The adversary's interval of every masked cell in ``targets`` (default: every masked cell in a row).
 
@@ -435,6 +570,9 @@ def intervals(
     narrower than ``width``, with the relations that bind each of its optima and their duals (per optimum,
     their weighted sum is the adversary's proof: a published cell in it is one whose masking can widen the
     cell).
+    ``memo``: audits of components remembered by their :meth:`_Audit.fingerprint` (the protector's, with
+    ``witness`` and ``width``): a component whose digest is in it is not audited again (the same LP, the
+    same answer); the audits made here are added to it.
     """
     system = fold(cells, terms, rows)
     wanted = set((targets if targets is not None else cells.filter("masked")["cell"]).to_list())
@@ -459,7 +597,29 @@ def intervals(
     for c in sorted(wanted & set(position)):
         by_component.setdefault(int(system.component[position[c]]), []).append(position[c])
     audit = _Audit(system, seen_lo, seen_hi, nearby, width, binding is not None)
-    found = _audit_components(audit, list(by_component.items()), workers)
+    asked = list(by_component.items())
+    known: dict[int, tuple[list[Bounded], Proofs]] = {}
+    digests: list[str | None] = [None] * len(asked)
+    if memo is not None:
+        for i, (comp, a) in enumerate(asked):
+            digests[i] = digest = audit.fingerprint(comp, a)
+            remembered = memo.get(digest) if digest is not None else None
+            if remembered is not None:
+                known[i] = audit.globalise(comp, remembered)
+        log.info(
+            "disclosure audit: %d of %d components (%d of %d cells) as remembered from an earlier audit",
+            len(known),
+            len(asked),
+            sum(len(asked[i][1]) for i in known),
+            sum(len(a) for _, a in asked),
+        )
+    new = [i for i in range(len(asked)) if i not in known]
+    for i, result in zip(new, _audit_components(audit, [asked[i] for i in new], workers), strict=True):
+        known[i] = result
+        digest = digests[i]
+        if memo is not None and digest is not None:
+            memo.put(digest, audit.localise(asked[i][0], result))
+    found = [known[i] for i in range(len(asked))]
     for rows_found, proofs in found:
         out.extend(rows_found)
         if binding is not None:

@@ -36,6 +36,7 @@ import duckdb
 from publication.availability import coverage
 from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
+from publication.disclosure_memo import load_memo, save_memo
 from publication.documents import Document, document_entries
 from quality.gate import plausibility_flags
 from transformation.marts import published
@@ -113,13 +114,15 @@ def stage_candidate(
     suppression_k: float = 0,
     spark_warehouse: Path | None = None,
     disclosure_workers: int = 1,
+    disclosure_memo: Path | None = None,
 ) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
 
     With ``spark_warehouse`` (dbt built on Spark) the tables are read from Spark's Parquet files instead,
     with the column types the enforced contracts gave them. With ``suppression_k > 0`` the copied marts go
     through small-cell suppression (:mod:`publication.disclosure`); what was masked is written to
-    ``disclosure.json``. The build keeps the exact figures.
+    ``disclosure.json``. The build keeps the exact figures. ``disclosure_memo``: the file of the protector's
+    remembered component audits (:mod:`publication.disclosure_memo`), read before and written after.
     """
     if tables is None:
         tables = published_tables()
@@ -138,13 +141,18 @@ def stage_candidate(
             con.execute("detach build")
         copied = {table for _, table in tables}
         comment_tables(con, copied)
-        masked = (
-            apply_to_database(
-                con, suppression_k, tuple(p for p in policies() if p.table in copied), disclosure_workers
+        masked = {}
+        if suppression_k > 0:
+            memo = load_memo(disclosure_memo) if disclosure_memo is not None else None
+            masked = apply_to_database(
+                con,
+                suppression_k,
+                tuple(p for p in policies() if p.table in copied),
+                disclosure_workers,
+                memo,
             )
-            if suppression_k > 0
-            else {}
-        )
+            if disclosure_memo is not None and memo is not None:
+                save_memo(disclosure_memo, memo)
         (folder / "disclosure.json").write_text(
             json.dumps({"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2),
             encoding="utf-8",

@@ -114,6 +114,7 @@ def release_candidate(
             suppression_k=s.suppression_k,
             spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
             disclosure_workers=s.disclosure_workers,
+            disclosure_memo=s.disclosure_memo,
         )
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
     docs = build_dbt_docs(s.home / "dbt_docs", dbt)

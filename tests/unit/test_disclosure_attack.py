@@ -3,6 +3,8 @@ and in a ranking, and the linked protection of apply_to_database closes it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pytest
@@ -328,3 +330,102 @@ def test_the_audit_shared_out_between_processes_gives_what_one_process_gives(
     (one, one_proofs), (two, two_proofs) = found
     assert one.equals(two) and one_proofs == two_proofs
     assert one.filter(pl.col("upper") - pl.col("lower") < PROTECTION_WIDTH).height > 0 and one_proofs
+
+
+def _totals_over_masked_counts(
+    first_component: list[float] | None = None, extra_in_front: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """40 components, each a published total over 3 to 7 masked counts (and, in every third, a published
+    subtotal of the first two, 3: both pinned narrow). ``first_component`` replaces the counts of the first;
+    ``extra_in_front`` puts one more component before all of them, so every cell and relation is numbered
+    otherwise (as in the next refresh, where other rows came before)."""
+    import random
+
+    from publication import disclosure_lp
+
+    rng = random.Random(11)
+    groups = [
+        ([1.0, 2.0] + [float(rng.choice([1, 2, 3, 4, 8, 20])) for _ in range(rng.randint(1, 5))], n % 3 == 0)
+        for n in range(40)
+    ]
+    if first_component is not None:
+        groups[0] = (first_component, groups[0][1])
+    if extra_in_front:
+        groups.insert(0, ([2.0, 2.0, 9.0], False))
+    cells: list[tuple] = []
+    terms: list[tuple] = []
+    rows: list[tuple] = []
+    for component, (values, subtotal) in enumerate(groups):
+        first = len(cells)
+        for v in values:
+            terms.append((2 * component, len(cells), 1.0))
+            cells.append((len(cells), v, True, 1.0, float("inf"), True))
+        rows.append((2 * component, sum(values), sum(values)))
+        if subtotal:
+            terms += [(2 * component + 1, first, 1.0), (2 * component + 1, first + 1, 1.0)]
+            rows.append((2 * component + 1, values[0] + values[1], values[0] + values[1]))
+    return (
+        pl.DataFrame(cells, schema=disclosure_lp.CELLS_SCHEMA, orient="row"),
+        pl.DataFrame(terms, schema=disclosure_lp.TERMS_SCHEMA, orient="row"),
+        pl.DataFrame(rows, schema=disclosure_lp.ROWS_SCHEMA, orient="row"),
+    )
+
+
+def test_a_remembered_component_audit_is_what_a_new_audit_finds_and_only_changed_components_are_audited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo (publication/disclosure_memo.py) is found by the component's own LP: after a refresh that
+    renumbers every cell and relation, changes one component and adds another, those two are audited again
+    and every other is taken from the memo, with the bounds and proofs a new audit gives."""
+    from publication import disclosure_lp
+    from publication.disclosure_memo import load_memo, save_memo
+
+    audited: list[int] = []
+    real = disclosure_lp._audit_components
+
+    def counting(audit: object, asked: list, workers: int) -> list:
+        audited.extend(comp for comp, _ in asked)
+        return real(audit, asked, workers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(disclosure_lp, "_audit_components", counting)
+
+    def audit(
+        system: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame], memo: disclosure_lp.AuditMemo | None
+    ) -> tuple[pl.DataFrame, dict]:
+        proofs: dict[int, list[list[tuple[int, float]]]] = {}
+        bounds = disclosure_lp.intervals(
+            *system, width=PROTECTION_WIDTH, witness=True, binding=proofs, memo=memo
+        )
+        return bounds, proofs
+
+    def same(a: tuple[pl.DataFrame, dict], b: tuple[pl.DataFrame, dict]) -> bool:
+        return a[0].equals(b[0]) and a[1] == b[1]
+
+    first = _totals_over_masked_counts()
+    memo = disclosure_lp.AuditMemo()
+    assert same(audit(first, memo), audit(first, None))
+    distinct = len(memo.used)  # components with equal LPs (equal counts) are remembered once
+    assert 30 < distinct <= 40 and len(audited) == 80
+    path = tmp_path / "disclosure_memo.parquet"
+    save_memo(path, memo)
+
+    audited.clear()
+    nothing_new = load_memo(path)
+    assert same(audit(first, nothing_new), audit(first, None)) and len(audited) == 40  # the second: no memo
+
+    audited.clear()
+    changed = _totals_over_masked_counts(first_component=[1.0, 2.0, 5.0, 6.0], extra_in_front=True)
+    remembered = load_memo(path)
+    with_memo, fresh = audit(changed, remembered), audit(changed, None)
+    assert same(with_memo, fresh) and fresh[1]
+    assert len(audited) == 2 + 41  # the new and the changed component; then all 41 without the memo
+    assert len(remembered.used) <= distinct + 2  # what the next refresh is given: this audit's components
+
+
+def test_a_damaged_memo_is_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from publication.disclosure_memo import load_memo
+
+    path = tmp_path / "disclosure_memo.parquet"
+    path.write_bytes(b"not parquet")
+    memo = load_memo(path)
+    assert not memo.remembered and "audited again" in caplog.text
