@@ -1,9 +1,11 @@
 """Run expectation suites against tables of a DuckDB database and keep the results.
 
-``run_gate`` is what the pipeline calls: it runs :func:`validate` in a child process
-(``python -m quality.gate``), because GX keeps its DuckDB connection open for the life of the
-process, and DuckDB refuses a writer while any reader of the file is open in the same process.
-The child exits, the connection goes, and the publish step can write.
+``run_gate`` is what the pipeline calls: it runs :func:`validate` in the calling process (a refresh imports
+GX once, for both of its gates, instead of starting a Python process and importing GX for each: about 5 s
+less a refresh). GX keeps a persistent connection to DuckDB (quality/gx_duckdb.py), and DuckDB refuses a
+writer while a reader of the same file is open in the process, so :func:`validate` closes its engine's
+connections before it returns: the publish step can then write (tests/unit/test_gx_duckdb.py).
+``python -m quality.gate`` runs the same validation on its own, from the command line.
 
 ``validate`` runs suites through GX's SQL datasource (metrics computed inside DuckDB), writes one
 JSON file per suite and GX's HTML Data Docs under ``results_dir``, and returns a :class:`GateResult`.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import subprocess
+import shutil
 import sys
 import warnings
 from collections.abc import Mapping
@@ -217,19 +219,53 @@ def _drop(store: Any, name: str) -> None:  # GX's stores of data sources, suites
         store.delete(name)
 
 
+# a gate's results folder persists across refreshes (the feed suites' is the warehouse's): GX keeps each
+# validation's result and renders all of them into the Data Docs, so each refresh made the next one's docs
+# longer to build. The newest this many per suite are kept
+KEEP_VALIDATIONS = 10
+
+
+def _prune_history(results_dir: Path) -> None:
+    """Keep the newest :data:`KEEP_VALIDATIONS` validation results of each suite (their folders are named
+    by run time) and drop the rendered Data Docs (rebuilt from what is kept)."""
+    store = results_dir / "gx" / "uncommitted" / "validations"
+    for suite in (p for p in store.glob("*") if p.is_dir()):
+        runs = sorted((r for r in suite.glob("*/*") if r.is_dir()), key=lambda r: r.name, reverse=True)
+        for old in runs[KEEP_VALIDATIONS:]:
+            shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(results_dir / "gx" / "uncommitted" / "data_docs" / "local_site", ignore_errors=True)
+
+
+def _close(datasource: Any) -> None:
+    """Close every connection GX's ``datasource`` holds to the database: the execution engine's persistent
+    one (quality/gx_duckdb.py) and the pools of its engines, so that the file can be opened for writing by
+    this process."""
+    engine = datasource.get_execution_engine()
+    connection = getattr(engine, "_connection", None)
+    if connection is not None:
+        connection.close()
+        engine._connection = None
+    engine.close()
+    engine.engine.dispose()
+    datasource.get_engine().dispose()
+
+
 def validate(
     database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True
 ) -> GateResult:
     """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
-    import great_expectations as gx
-
     from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
 
-    enable_duckdb_persistent_connection()
     results_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # GX imports pyspark, which warns about pandas 3
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        enable_duckdb_persistent_connection()
         context = gx.get_context(mode="file", project_root_dir=str(results_dir))
+        # no progress bars on the refresh's stderr (the gate runs in the refresh's process)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         ds_name = "warehouse"
         _drop(context.data_sources, ds_name)
         ds = context.data_sources.add_sql(
@@ -238,59 +274,75 @@ def validate(
             # GX's stub (sources.pyi) lacks ``kwargs``; add_sql takes it and passes it to create_engine
             kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
         )
-        outcomes: list[SuiteOutcome] = []
-        for spec in suites:
-            asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
-            batch_definition = asset.add_batch_definition_whole_table("all")
-            _drop(context.suites, spec.name)
-            suite = context.suites.add(gx.ExpectationSuite(name=spec.name))
-            blocking_by_id = []
-            for expectation, blocking in spec.expectations:
-                added = suite.add_expectation(expectation.copy(deep=True))
-                blocking_by_id.append((added, blocking))
-            _drop(context.validation_definitions, spec.name)
-            vd = context.validation_definitions.add(
-                gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+        try:
+            outcomes: list[SuiteOutcome] = []
+            for spec in suites:
+                asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
+                batch_definition = asset.add_batch_definition_whole_table("all")
+                _drop(context.suites, spec.name)
+                # built in memory and saved once: added to a saved suite, each expectation rewrote the suite's
+                # file (6 s of the 17 mart suites at M); the ids are given on the save
+                suite = gx.ExpectationSuite(name=spec.name)
+                blocking_by_id = [
+                    (suite.add_expectation(expectation.copy(deep=True)), blocking)
+                    for expectation, blocking in spec.expectations
+                ]
+                suite = context.suites.add(suite)
+                _drop(context.validation_definitions, spec.name)
+                vd = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+                )
+                run = vd.run(
+                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+                )
+                blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
+                expectation_outcomes = [
+                    _outcome(
+                        r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True
+                    )
+                    for r in run.results
+                ]
+                for e, r in zip(expectation_outcomes, run.results, strict=True):
+                    failed_rows = e.expectation == "unexpected_rows_expectation" and not (
+                        e.success or e.error
+                    )
+                    if failed_rows and not e.sample and r.expectation_config is not None:
+                        e.sample = _rows_sample(ds.get_engine(), r.expectation_config.kwargs, spec.table)
+                outcome = SuiteOutcome(
+                    suite=spec.name,
+                    table=spec.table,
+                    success=all(e.success for e in expectation_outcomes if e.blocking),
+                    expectations=expectation_outcomes,
+                )
+                outcomes.append(outcome)
+                (results_dir / f"{spec.name}.json").write_text(
+                    json.dumps(run.describe_dict(), ensure_ascii=False, indent=2, default=str),
+                    encoding="utf-8",
+                )
+            docs_index = None
+            _prune_history(results_dir)
+            if build_docs:
+                try:
+                    context.build_data_docs()
+                    sites = context.get_docs_sites_urls()
+                    docs_index = sites[0]["site_url"] if sites else None
+                except Exception as exc:
+                    log.warning("could not build GX data docs: %s", exc)
+            result = GateResult(suites=outcomes, results_dir=str(results_dir), data_docs_index=docs_index)
+            (results_dir / "gate.json").write_text(
+                json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
             )
-            run = vd.run(result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE})
-            blocking_of = {added.id: blocking for added, blocking in blocking_by_id}
-            expectation_outcomes = [
-                _outcome(r, blocking_of.get(r.expectation_config.id, True) if r.expectation_config else True)
-                for r in run.results
-            ]
-            for e, r in zip(expectation_outcomes, run.results, strict=True):
-                failed_rows = e.expectation == "unexpected_rows_expectation" and not (e.success or e.error)
-                if failed_rows and not e.sample and r.expectation_config is not None:
-                    e.sample = _rows_sample(ds.get_engine(), r.expectation_config.kwargs, spec.table)
-            outcome = SuiteOutcome(
-                suite=spec.name,
-                table=spec.table,
-                success=all(e.success for e in expectation_outcomes if e.blocking),
-                expectations=expectation_outcomes,
-            )
-            outcomes.append(outcome)
-            (results_dir / f"{spec.name}.json").write_text(
-                json.dumps(run.describe_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-        docs_index = None
-        if build_docs:
-            try:
-                context.build_data_docs()
-                sites = context.get_docs_sites_urls()
-                docs_index = sites[0]["site_url"] if sites else None
-            except Exception as exc:
-                log.warning("could not build GX data docs: %s", exc)
-        result = GateResult(suites=outcomes, results_dir=str(results_dir), data_docs_index=docs_index)
-        (results_dir / "gate.json").write_text(
-            json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        return result
+            return result
+        finally:
+            _close(ds)
 
 
 def suites_by_name(names: list[str], suppression_k: float = 0) -> list[SuiteSpec]:
     from quality.suites import feed_suites, mart_suites
 
-    known = {s.name: s for s in (*feed_suites(), *mart_suites(suppression_k))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the suites import GX, GX pyspark, which warns about pandas 3
+        known = {s.name: s for s in (*feed_suites(), *mart_suites(suppression_k))}
     missing = [n for n in names if n not in known]
     if missing:
         raise KeyError(f"unknown suite(s) {missing}; known: {sorted(known)}")
@@ -300,43 +352,14 @@ def suites_by_name(names: list[str], suppression_k: float = 0) -> list[SuiteSpec
 def run_gate(
     database: Path, suite_names: list[str], results_dir: Path, suppression_k: float = 0
 ) -> GateResult:
-    """Validate in a child process and read back its ``gate.json``.
+    """Validate ``database`` with the suites ``suite_names``, here (:func:`validate`), results under
+    ``results_dir``.
 
     ``suppression_k``: the k the marts in ``database`` were suppressed with (0: not suppressed).
     """
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "quality.gate",
-            f"--suppression-k={suppression_k}",
-            str(database),
-            str(results_dir),
-            *suite_names,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    gate_file = results_dir / "gate.json"
-    if proc.returncode != 0 or not gate_file.exists():
-        raise RuntimeError(f"quality gate process failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
-    data = json.loads(gate_file.read_text(encoding="utf-8"))
-    return GateResult(
-        suites=[
-            SuiteOutcome(
-                suite=s["suite"],
-                table=s["table"],
-                success=s["success"],
-                expectations=[ExpectationOutcome(**e) for e in s["expectations"]],
-            )
-            for s in data["suites"]
-        ],
-        results_dir=data["results_dir"],
-        data_docs_index=data.get("data_docs_index"),
-    )
+    return validate(database, suites_by_name(suite_names, suppression_k), results_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,7 +84,7 @@ def _feed_asset(feed: str) -> dg.AssetsDefinition:
 def feed_checks(
     context: dg.AssetCheckExecutionContext, warehouse: dg.ResourceParam[Warehouse]
 ) -> Iterator[dg.AssetCheckResult]:
-    """All feed suites in one GX process (one start-up instead of four), on the parts not yet validated
+    """All feed suites in one validation (one GX context instead of four), on the parts not yet validated
     under this code (quality/increments.py) and on every file manifest."""
     s = warehouse.settings
     selected = [key.asset_key.path[-1] for key in context.selected_asset_check_keys]

@@ -83,7 +83,7 @@ def test_non_blocking_failure_does_not_fail_the_gate(database: Path, tmp_path: P
     assert result.passed and result.suites[0].failures
 
 
-def test_gate_process_writes_json_and_data_docs_and_releases_the_file(database: Path, tmp_path: Path) -> None:
+def test_the_gate_writes_json_and_data_docs_and_releases_the_file(database: Path, tmp_path: Path) -> None:
     con = duckdb.connect(str(database))
     con.execute("create table mart_talent_outflow as select 'x' as region_code where false")
     con.close()
@@ -126,3 +126,22 @@ def test_plausibility_flags_are_reported_and_never_block(tmp_path: Path) -> None
     assert all(f["rows"] == 1 for f in flags.values())
     jump = next(f for c, f in flags.items() if c.startswith("graduates"))
     assert any("250" in row and "100" in row for row in jump["sample"]), jump
+
+
+def test_a_gate_keeps_the_newest_validations_of_each_suite(tmp_path: Path) -> None:
+    """The feed suites' results folder is the warehouse's and persists: without pruning, each refresh added
+    a validation that every later Data Docs build rendered again."""
+    from quality.gate import KEEP_VALIDATIONS, _prune_history
+
+    store = tmp_path / "gx" / "uncommitted" / "validations"
+    runs = [f"20261206T1{n:05d}.000000Z" for n in range(KEEP_VALIDATIONS + 3)]
+    for suite in ("feed_training", "feed_vacancies"):
+        for run in runs:
+            (store / suite / "__none__" / run).mkdir(parents=True)
+            (store / suite / "__none__" / run / "warehouse.json").write_text("{}")
+    (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site").mkdir(parents=True)
+    _prune_history(tmp_path)
+    for suite in ("feed_training", "feed_vacancies"):
+        kept = sorted(p.name for p in (store / suite / "__none__").iterdir())
+        assert kept == runs[-KEEP_VALIDATIONS:]
+    assert not (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site").exists()
