@@ -26,8 +26,9 @@ differs from the one below.
 | TW_SPARK_PORT | ``10000`` | target ``spark_cluster``: its port |
 | TW_SPARK_USER | ``dbt`` | target ``spark_cluster``: the user dbt connects as |
 | TW_INGEST_WORKERS | ``2`` | files of a feed ingested at once (memory grows with it; ``1``: one at a time) |
-| TW_DISCLOSURE_WORKERS | ``2`` | processes the disclosure audit's components are shared out among (spawned; |
-| | | ``1``: all in the publishing process; docs/disclosure.md) |
+| TW_PUBLICATION_WORKERS | ``2`` | processes publication shares its work among: the disclosure audit's |
+| | | components, the lists workbooks, the white papers' PDFs (``1``: all in the |
+| | | publishing process; docs/disclosure.md, docs/lists.md) |
 | TW_KEEP_RELEASES | ``5`` | published releases kept on disk |
 | TW_SCHEDULE_CRON | ``0 2 * * *`` | when the scheduled refresh runs |
 | TW_SENSOR_INTERVAL_SECONDS | ``60`` | how often the inbox sensor looks |
@@ -137,7 +138,7 @@ class Settings:
     duckdb_memory_limit: str
     failpoints: frozenset[str]
     ingest_workers: int
-    disclosure_workers: int
+    publication_workers: int
     spark_warehouse_dir: Path | None
     spark_master: str
     spark_driver_memory: str
@@ -267,7 +268,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         suppression_k=_non_negative("TW_SUPPRESSION_K", env.get("TW_SUPPRESSION_K", "5")),
         duckdb_memory_limit=env.get("TW_DUCKDB_MEMORY_LIMIT", "4GB"),
         ingest_workers=max(1, _integer(env, "TW_INGEST_WORKERS", 2)),
-        disclosure_workers=max(1, _integer(env, "TW_DISCLOSURE_WORKERS", 2)),
+        publication_workers=max(1, _integer(env, "TW_PUBLICATION_WORKERS", 2)),
         failpoints=frozenset(filter(None, (f.strip() for f in env.get("TW_FAILPOINTS", "").split(",")))),
         spark_warehouse_dir=Path(env["TW_SPARK_WAREHOUSE_DIR"]).resolve()
         if env.get("TW_SPARK_WAREHOUSE_DIR")

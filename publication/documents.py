@@ -37,16 +37,18 @@ def document_entries(folder: Path, written: Sequence[Document]) -> list[dict]:
     return sorted(entries, key=lambda e: e["path"])
 
 
-def release_documents(whitepaper: WhitepaperSettings) -> Callable[[Path, dict], list[Document]]:
+def release_documents(
+    whitepaper: WhitepaperSettings, workers: int = 1
+) -> Callable[[Path, dict], list[Document]]:
     """What ``publish(finalize=...)`` writes into a release: the report, one white paper and one lists
-    workbook per city."""
+    workbook per city (``workers``: the workbooks written, the papers printed, that many at once)."""
 
     def finalize(folder: Path, record: dict) -> list[Document]:
         # a workbook's entry keeps its city and its sheets' rows and masked cells
         return [
             write_report(folder, record),
-            *write_whitepapers(folder, record, whitepaper),
-            *write_lists(folder, record),
+            *write_whitepapers(folder, record, whitepaper, workers),
+            *write_lists(folder, record, workers=workers),
         ]
 
     return finalize

@@ -16,9 +16,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import multiprocessing as mp
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -410,13 +412,16 @@ def write_lists(
     record: Mapping[str, Any],
     manifest: Path | None = None,
     declaration: Path = LISTS_FILE,
+    workers: int = 1,
 ) -> list[dict]:
     """Every city's workbook in ``release_dir`` (a release candidate: ``warehouse.duckdb`` holds the
     published, disclosure-protected tables); returns the documents to list in ``release.json`` and
     ``manifest.json``.
 
     A workbook is written for every prefecture-level city that has a row on at least one list. A list whose
-    mart the release does not hold (a mart no longer published) is left out of the workbooks."""
+    mart the release does not hold (a mart no longer published) is left out of the workbooks. ``workers``
+    workbooks are written at once, each in a spawned process (xlsxwriter is pure Python: at M one process
+    wrote the 13 workbooks in 24 s)."""
     book = load_workbook_declaration(declaration, manifest)
     con = duckdb.connect(str(release_dir / "warehouse.duckdb"), read_only=True)
     try:
@@ -443,19 +448,25 @@ def write_lists(
         )
     finally:
         con.close()
-    documents = []
+    jobs = []
     for code in codes:
         city = (code, names.get(code) or code)
         relative = book.path.format(city_code=code, city_name=_file_safe(city[1]))
-        target = release_dir / relative
         rows = {s.sheet: every[s.sheet].filter(pl.col(s.city_column) == code) for s in book.sheets}
-        written = write_workbook(target, book, city, record, rows)
+        jobs.append((release_dir / relative, book, city, record, rows))
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            sheets = list(pool.map(_write_job, jobs))
+    else:
+        sheets = [_write_job(job) for job in jobs]
+    documents = []
+    for (target, _, city, _, _), written in zip(jobs, sheets, strict=True):
         documents.append(
             {
                 "kind": "lists_workbook",
-                "city_code": code,
+                "city_code": city[0],
                 "city_name": city[1],
-                "path": relative,
+                "path": target.relative_to(release_dir).as_posix(),
                 "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
                 "bytes": target.stat().st_size,
                 "sheets": [
@@ -471,6 +482,12 @@ def write_lists(
             }
         )
     return documents
+
+
+def _write_job(
+    job: tuple[Path, Workbook, tuple[str, str], Mapping[str, Any], Mapping[str, pl.DataFrame]],
+) -> list[SheetWritten]:
+    return write_workbook(*job)
 
 
 def _file_safe(name: str) -> str:

@@ -113,7 +113,7 @@ def stage_candidate(
     tables: tuple[tuple[str, str], ...] | None = None,
     suppression_k: float = 0,
     spark_warehouse: Path | None = None,
-    disclosure_workers: int = 1,
+    workers: int = 1,
     disclosure_memo: Path | None = None,
 ) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
@@ -121,8 +121,9 @@ def stage_candidate(
     With ``spark_warehouse`` (dbt built on Spark) the tables are read from Spark's Parquet files instead,
     with the column types the enforced contracts gave them. With ``suppression_k > 0`` the copied marts go
     through small-cell suppression (:mod:`publication.disclosure`); what was masked is written to
-    ``disclosure.json``. The build keeps the exact figures. ``disclosure_memo``: the file of the protector's
-    remembered component audits (:mod:`publication.disclosure_memo`), read before and written after.
+    ``disclosure.json``. The build keeps the exact figures. ``workers``: processes the disclosure audit may
+    use. ``disclosure_memo``: the file of the protector's remembered component audits
+    (:mod:`publication.disclosure_memo`), read before and written after.
     """
     if tables is None:
         tables = published_tables()
@@ -148,7 +149,7 @@ def stage_candidate(
                 con,
                 suppression_k,
                 tuple(p for p in policies() if p.table in copied),
-                disclosure_workers,
+                workers,
                 memo,
             )
             if disclosure_memo is not None and memo is not None:

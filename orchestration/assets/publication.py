@@ -113,7 +113,7 @@ def release_candidate(
             new_release_id(inputs),
             suppression_k=s.suppression_k,
             spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
-            disclosure_workers=s.disclosure_workers,
+            workers=s.publication_workers,
             disclosure_memo=s.disclosure_memo,
         )
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
@@ -194,7 +194,7 @@ def published_release(
             _inputs(s),
             gate_files,
             keep=s.keep_releases,
-            finalize=release_documents(s.whitepaper),
+            finalize=release_documents(s.whitepaper, s.publication_workers),
             before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
         )

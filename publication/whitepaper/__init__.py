@@ -7,6 +7,7 @@ connection), ``render`` fills the Jinja2 template, ``pdf`` prints it. :func:`wri
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,9 @@ def file_stem(city: City) -> str:
     return f"{city.code}-{safe}-{city.year}"
 
 
-def write_whitepapers(release_dir: Path, record: dict, settings: WhitepaperSettings) -> list[Path]:
+def write_whitepapers(
+    release_dir: Path, record: dict, settings: WhitepaperSettings, workers: int = 1
+) -> list[Path]:
     """One paper per city of the release in ``release_dir/whitepaper/``; the files written.
 
     PDF per ``settings``: ``off`` none; ``auto`` when Chromium was found; ``required`` fails without it.
@@ -54,5 +57,8 @@ def write_whitepapers(release_dir: Path, record: dict, settings: WhitepaperSetti
                 "TW_WHITEPAPER_PDF=required but no Chromium was found: install chromium (and a CJK font, "
                 "fonts-wqy-microhei) or set TW_CHROMIUM"
             )
-        written += [print_pdf(settings.chromium, html, html.with_suffix(".pdf")) for html in pages]
+        chromium = settings.chromium
+        # ``workers`` Chromiums at once (each is a process of its own; most of a print is its start-up)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            written += list(pool.map(lambda html: print_pdf(chromium, html, html.with_suffix(".pdf")), pages))
     return written

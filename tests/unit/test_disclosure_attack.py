@@ -293,7 +293,7 @@ def test_a_cell_the_local_lp_leaves_narrow_in_a_large_component_gets_a_whole_lp_
 def test_the_audit_shared_out_between_processes_gives_what_one_process_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """TW_DISCLOSURE_WORKERS: components are audited apart, so sharing them out between forked workers
+    """TW_PUBLICATION_WORKERS: components are audited apart, so sharing them out between forked workers
     changes neither a bound nor a proof; the large components (the shared budget) stay in the parent."""
     import random
 

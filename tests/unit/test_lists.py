@@ -181,6 +181,16 @@ def test_one_workbook_per_city_listed_with_its_hash(written: tuple[Path, list[di
     assert len(_sheet(wuxi, "紧缺人才目录（产业）")) == 1  # the header alone
 
 
+def test_workbooks_written_in_two_processes_are_the_same_files(
+    written: tuple[Path, list[dict]], tmp_path: Path
+) -> None:
+    """TW_PUBLICATION_WORKERS: each city's workbook is written in a spawned process, byte for byte the file
+    one process writes (the hashes in release.json do not depend on it)."""
+    _, documents = written
+    folder = _candidate(tmp_path / "two", ROWS)
+    assert write_lists(folder, RECORD, workers=2) == documents
+
+
 def test_sheets_headers_codes_and_masks_read_back(written: tuple[Path, list[dict]]) -> None:
     folder, _ = written
     path = folder / "lists" / "320500-苏州市.xlsx"
