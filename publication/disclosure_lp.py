@@ -114,6 +114,8 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
         .with_columns(pl.col("constant").fill_null(0.0))
         .sort("relation")
     )
+    if bounds["relation"].is_duplicated().any():  # a row per relation: the numbering below relies on it
+        raise ValueError("disclosure audit: a relation has more than one row of bounds")
     unknowns = np.sort(unknown_terms["cell"].unique().to_numpy())
     info = (
         pl.DataFrame({"cell": unknowns}, schema={"cell": pl.Int64})
@@ -314,7 +316,8 @@ AUDIT_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 @cache
 def _solver_version() -> str:
-    return version("highspy")
+    """HiGHS's, numpy's and scipy's versions (the LPs' answers, the sums the rows are built with)."""
+    return " ".join(f"{p}={version(p)}" for p in ("highspy", "numpy", "scipy"))
 
 
 class AuditMemo:
@@ -434,14 +437,27 @@ class _Audit:
         )
 
     def globalise(
-        self, comp: int, remembered: tuple[list[LocalBounds], LocalProofs]
-    ) -> tuple[list[Bounded], Proofs]:
-        """A remembered audit (:meth:`localise`) in this system's numbering."""
+        self, comp: int, asked: list[int], remembered: tuple[list[LocalBounds], LocalProofs]
+    ) -> tuple[list[Bounded], Proofs] | None:
+        """A remembered audit (:meth:`localise`) of ``comp`` for ``asked``, in this system's numbering; None
+        when it is not one (the memo is a file on disk: an entry that bounds other cells than those asked,
+        names a row outside the component, or an interval that does not hold the true figure is not used,
+        and the component is audited again)."""
         columns, rows, *_ = self._parts(comp)
         sy = self.system
+        bounded, proofs = remembered
+        expected = np.searchsorted(columns, np.asarray(asked, dtype=np.int64)).tolist()
+        if [b[0] for b in bounded] != expected or not set(proofs) <= set(expected):
+            return None
+        truth = self.seen_lo[columns]  # the true figures: a component is looked up before it is audited
+        if any(
+            not (lo <= truth[i] + TOLERANCE and truth[i] - TOLERANCE <= hi) for i, lo, hi, _, _ in bounded
+        ):
+            return None
+        if any(not 0 <= r < len(rows) for p in proofs.values() for optimum in p for r, _ in optimum):
+            return None
         cells = sy.unknowns[columns]
         relations = sy.relations[rows]
-        bounded, proofs = remembered
         return (
             [(int(cells[i]), lo, hi, le, ue, comp) for i, lo, hi, le, ue in bounded],
             {
@@ -604,8 +620,9 @@ def intervals(
         for i, (comp, a) in enumerate(asked):
             digests[i] = digest = audit.fingerprint(comp, a)
             remembered = memo.get(digest) if digest is not None else None
-            if remembered is not None:
-                known[i] = audit.globalise(comp, remembered)
+            found = audit.globalise(comp, a, remembered) if remembered is not None else None
+            if found is not None:
+                known[i] = found
         log.info(
             "disclosure audit: %d of %d components (%d of %d cells) as remembered from an earlier audit",
             len(known),

@@ -5,13 +5,18 @@ what an earlier refresh found for a component whose LP is unchanged is what a ne
 file holds, per fingerprint, the bounds of the asked cells and the binding rows of their proofs, in the
 component's own numbering. It is kept beside the build database (it is derived from the exact figures: never
 published) and holds only the audits the last protection read or made. A file that cannot be read is
-ignored (the audit is then made again, as on a first refresh): it can cost time, never protection.
+ignored (the audit is then made again, as on a first refresh), and an entry that does not fit the component
+it is found for (other cells, rows outside it, an interval without the true figure) is not used
+(:meth:`publication.disclosure_lp._Audit.globalise`); a file that cannot be written is logged and the
+release goes on: it costs the next refresh time, never protection. It holds true figures (a pinned cell's
+bounds are its count): guard it like the build database.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -81,6 +86,10 @@ def save_memo(path: Path, memo: AuditMemo) -> None:
         for digest, (found, proofs) in sorted(memo.used.items())
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pl.DataFrame(rows, schema=SCHEMA).write_parquet(temporary)
-    os.replace(temporary, path)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        temporary = Path(handle.name)
+    try:
+        pl.DataFrame(rows, schema=SCHEMA).write_parquet(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

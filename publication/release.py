@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,8 @@ from publication.disclosure_memo import load_memo, save_memo
 from publication.documents import Document, document_entries
 from quality.gate import plausibility_flags
 from transformation.marts import published
+
+log = logging.getLogger(__name__)
 
 
 def _comment(con: duckdb.DuckDBPyConnection, target: str, text: str) -> None:
@@ -153,7 +156,10 @@ def stage_candidate(
                 memo,
             )
             if disclosure_memo is not None and memo is not None:
-                save_memo(disclosure_memo, memo)
+                try:
+                    save_memo(disclosure_memo, memo)
+                except OSError as exc:  # the release does not need it; the next refresh audits again
+                    log.warning("disclosure memo %s not written: %s", disclosure_memo, exc)
         (folder / "disclosure.json").write_text(
             json.dumps({"suppression_k": suppression_k, "tables": masked}, ensure_ascii=False, indent=2),
             encoding="utf-8",

@@ -429,3 +429,22 @@ def test_a_damaged_memo_is_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixt
     path.write_bytes(b"not parquet")
     memo = load_memo(path)
     assert not memo.remembered and "audited again" in caplog.text
+
+
+def test_a_remembered_audit_that_does_not_fit_its_component_is_not_used() -> None:
+    """The memo is a file: an entry whose interval leaves out the true figure (a damaged or altered file)
+    is not taken, the component is audited again and the bounds are a new audit's."""
+    from publication import disclosure_lp
+
+    system = _totals_over_masked_counts()
+    memo = disclosure_lp.AuditMemo()
+    fresh = disclosure_lp.intervals(*system, width=PROTECTION_WIDTH, witness=True, binding={}, memo=memo)
+    # every remembered interval narrowed to [100, 100]: wide enough to pass for none, holding no true figure
+    altered = disclosure_lp.AuditMemo(
+        {
+            digest: ([(i, 100.0, 100.0, True, True) for i, *_ in bounds], proofs)
+            for digest, (bounds, proofs) in memo.used.items()
+        }
+    )
+    again = disclosure_lp.intervals(*system, width=PROTECTION_WIDTH, witness=True, binding={}, memo=altered)
+    assert again.equals(fresh)
