@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
@@ -659,6 +660,13 @@ class PublishedMarts:
         """:func:`relation_terms` of these marts."""
         return relation_terms(self)
 
+    @cached_property
+    def numbered_equalities(self) -> NumberedTerms:
+        """:attr:`equalities` with their cells' ids, and their relations' names in order (each term's
+        ``name``: the position of its relation's name among them): what every round's
+        :func:`linked_system` would join and rank again."""
+        return NumberedTerms.of(self.equalities.join(self.cells.select("cell", *CELL_KEY), on=CELL_KEY))
+
     def system(
         self, masked: pl.DataFrame, *, min_masked: float, with_rates: bool = True
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -675,7 +683,7 @@ class PublishedMarts:
             )
             .drop("_m")
         )
-        terms = [self.equalities]
+        terms: list[pl.DataFrame] = []
         if with_rates:
             rates = rate_terms(self, masked)
             if not rates.is_empty():
@@ -691,7 +699,10 @@ class PublishedMarts:
                 terms.append(t)
                 inequalities.append(b)
         lp_terms, lp_rows = linked_system(
-            cells, pl.concat(terms), pl.concat(inequalities) if inequalities else None
+            cells,
+            pl.concat(terms) if terms else pl.DataFrame(schema=TERMS_FRAME_SCHEMA),
+            pl.concat(inequalities) if inequalities else None,
+            numbered=self.numbered_equalities,
         )
         return cells, lp_terms, lp_rows
 
@@ -796,7 +807,9 @@ def rank_rows(
         pl.col(r.numerator).cast(pl.Float64).alias("n"),
     ).with_columns(hidden=pl.col("row_id").is_in(masked_rows.to_list()))
     pairs: list[tuple[int, float, int, float]] = []  # (above row, its n, below row, its n)
-    for _, rows in data.group_by("g"):
+    # groups in key order: the pairs' numbers name the LP's rows, and their order decides which optimum
+    # HiGHS returns (group_by without maintain_order numbered them differently from one call to the next)
+    for _, rows in data.group_by("g", maintain_order=True):
         shown = rows.filter(~pl.col("hidden")).sort("rank")
         ranks = shown["rank"].to_list()
         ids, ns = shown["row_id"].to_list(), shown["n"].to_list()
@@ -832,27 +845,69 @@ def rank_rows(
 ROWS_FRAME_SCHEMA = {"relation": pl.String, "lo": pl.Float64, "hi": pl.Float64}
 
 
+@dataclass(frozen=True)
+class NumberedTerms:
+    """Terms with their cells' ids (``relation``, ``cell``, ``coef``), their relations' distinct names in
+    order (``names``) and each term's position among them (``name``)."""
+
+    terms: pl.DataFrame
+    names: pl.Series
+    name: np.ndarray
+
+    @staticmethod
+    def of(terms: pl.DataFrame) -> NumberedTerms:
+        names = terms["relation"].unique().sort()
+        return NumberedTerms(
+            terms.select("relation", "cell", "coef"), names, names.search_sorted(terms["relation"]).to_numpy()
+        )
+
+
 def linked_system(
-    cells: pl.DataFrame, terms: pl.DataFrame, inequalities: pl.DataFrame | None = None
+    cells: pl.DataFrame,
+    terms: pl.DataFrame,
+    inequalities: pl.DataFrame | None = None,
+    numbered: NumberedTerms | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Terms and rows of :mod:`publication.disclosure_lp` (integer relation and cell ids) from string ones.
-    A relation is an equality (``lo = hi = 0``) unless ``inequalities`` gives its bounds."""
-    numbered = terms.join(cells.select("cell", *CELL_KEY), on=CELL_KEY).with_columns(
-        pl.col("relation").rank("dense").cast(pl.Int64).alias("rid")
+    """Terms and rows of :mod:`publication.disclosure_lp` (integer relation and cell ids) from string ones:
+    ``terms`` (by cell key) and ``numbered`` (by cell id, numbered once: the relations no mask changes).
+    The relations are numbered 1, 2, … in the order of their names. A relation is an equality
+    (``lo = hi = 0``) unless ``inequalities`` gives its bounds."""
+    fixed = numbered or NumberedTerms.of(
+        pl.DataFrame(schema=TERMS_FRAME_SCHEMA).join(cells.select("cell", *CELL_KEY), on=CELL_KEY)
+    )
+    extra = terms.join(cells.select("cell", *CELL_KEY), on=CELL_KEY).select("relation", "cell", "coef")
+    names = pl.concat([fixed.names, extra["relation"].unique()]).unique().sort()
+    rid = (
+        np.concatenate(
+            [
+                names.search_sorted(fixed.names).to_numpy()[fixed.name],
+                names.search_sorted(extra["relation"]).to_numpy(),
+            ]
+        ).astype(np.int64)
+        + 1
+    )
+    lp_terms = pl.DataFrame(
+        {
+            "relation": rid,
+            "cell": pl.concat([fixed.terms["cell"], extra["cell"]]),
+            "coef": pl.concat([fixed.terms["coef"], extra["coef"]]),
+        },
+        schema={"relation": pl.Int64, "cell": pl.Int64, "coef": pl.Float64},
     )
     given = inequalities if inequalities is not None else pl.DataFrame(schema=ROWS_FRAME_SCHEMA)
+    n_terms = np.bincount(rid, minlength=len(names) + 1)[1:]
     bounds = (
-        numbered.select("relation", "rid")
-        .unique()
+        pl.DataFrame(
+            {"relation": names, "rid": np.arange(1, len(names) + 1, dtype=np.int64), "n_terms": n_terms}
+        )
         .join(given, on="relation", how="left")
-        .join(numbered.group_by("rid").len("n_terms"), on="rid")
         .select(
             pl.col("rid").alias("relation"),
             pl.col("lo").fill_null(-ROUNDING * pl.col("n_terms")),
             pl.col("hi").fill_null(ROUNDING * pl.col("n_terms")),
         )
     )
-    return numbered.select(pl.col("rid").alias("relation"), "cell", "coef"), bounds
+    return lp_terms, bounds
 
 
 def relation_violations(marts: PublishedMarts) -> pl.DataFrame:

@@ -122,16 +122,19 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
         .join(cells, on="cell", how="left", maintain_order="left")
         .select("lower", "upper", "integer")
     )
-    row_index = {r: i for i, r in enumerate(bounds["relation"].to_list())}
+    relations = bounds["relation"].to_numpy()  # sorted: a row's index is its relation's position
     col_index = np.searchsorted(unknowns, unknown_terms["cell"].to_numpy())
-    r = np.fromiter((row_index[x] for x in unknown_terms["relation"].to_list()), dtype=np.int64)
+    term_relations = unknown_terms["relation"].to_numpy()
+    r = np.searchsorted(relations, term_relations)
+    if not np.array_equal(relations[np.minimum(r, len(relations) - 1)], term_relations):
+        raise ValueError("disclosure audit: a relation with masked members has no row of bounds")
     matrix = coo_matrix(
-        (unknown_terms["coef"].to_numpy(), (r, col_index)), shape=(len(row_index), len(unknowns))
+        (unknown_terms["coef"].to_numpy(), (r, col_index)), shape=(len(relations), len(unknowns))
     ).tocsc()
     matrix.sum_duplicates()
     matrix.sort_indices()  # canonical: a component's fingerprint reads its entries in stored order
     n = len(unknowns)
-    graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(row_index), n + len(row_index)))
+    graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(relations), n + len(relations)))
     _, labels = connected_components(graph, directed=False)
     return System(
         unknowns=unknowns,
@@ -591,10 +594,12 @@ def intervals(
     same answer); the audits made here are added to it.
     """
     system = fold(cells, terms, rows)
-    wanted = set((targets if targets is not None else cells.filter("masked")["cell"]).to_list())
-    position = {int(c): i for i, c in enumerate(system.unknowns)}
+    wanted = np.unique((targets if targets is not None else cells.filter("masked")["cell"]).to_numpy())
+    found_at = np.searchsorted(system.unknowns, wanted)
+    inside = found_at < len(system.unknowns)
+    inside[inside] = system.unknowns[found_at[inside]] == wanted[inside]
     out: list[tuple[int, float, float, bool, bool, int]] = []
-    lone = cells.filter(pl.col("masked") & pl.col("cell").is_in(list(wanted - set(position))))
+    lone = cells.filter(pl.col("masked") & pl.col("cell").is_in(wanted[~inside].tolist()))
     for c, lo, hi in lone.select("cell", "lower", "upper").iter_rows():
         out.append((c, lo, hi, True, True, -1))
     seen_lo = np.full(len(system.unknowns), math.inf)
@@ -609,9 +614,19 @@ def intervals(
     nearby = (
         _Local(system, seen_lo.copy()) if witness and width is not None and len(system.unknowns) else None
     )
-    by_component: dict[int, list[int]] = {}
-    for c in sorted(wanted & set(position)):
-        by_component.setdefault(int(system.component[position[c]]), []).append(position[c])
+    # the asked unknowns by component: components in the order of their first asked cell, each one's
+    # unknowns in cell order
+    positions = found_at[inside]
+    components = system.component[positions]
+    order = np.argsort(components, kind="stable")
+    grouped, grouped_positions = components[order], positions[order]
+    labels, first = np.unique(components, return_index=True)
+    starts = np.searchsorted(grouped, labels, side="left")
+    ends = np.searchsorted(grouped, labels, side="right")
+    by_component = {
+        int(labels[i]): grouped_positions[starts[i] : ends[i]].tolist()
+        for i in np.argsort(first, kind="stable")
+    }
     audit = _Audit(system, seen_lo, seen_hi, nearby, width, binding is not None)
     asked = list(by_component.items())
     known: dict[int, tuple[list[Bounded], Proofs]] = {}
@@ -620,9 +635,9 @@ def intervals(
         for i, (comp, a) in enumerate(asked):
             digests[i] = digest = audit.fingerprint(comp, a)
             remembered = memo.get(digest) if digest is not None else None
-            found = audit.globalise(comp, a, remembered) if remembered is not None else None
-            if found is not None:
-                known[i] = found
+            taken = audit.globalise(comp, a, remembered) if remembered is not None else None
+            if taken is not None:
+                known[i] = taken
         log.info(
             "disclosure audit: %d of %d components (%d of %d cells) as remembered from an earlier audit",
             len(known),

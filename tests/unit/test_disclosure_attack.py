@@ -448,3 +448,29 @@ def test_a_remembered_audit_that_does_not_fit_its_component_is_not_used() -> Non
     )
     again = disclosure_lp.intervals(*system, width=PROTECTION_WIDTH, witness=True, binding={}, memo=altered)
     assert again.equals(fresh)
+
+
+def test_a_rankings_relations_are_numbered_in_key_order_every_time() -> None:
+    """The pairs of a ranking name rows of the LP (``rank:<table>:<n>:<i>``) and their order decides which
+    optimum HiGHS returns: they follow the groups in key order, not the order a hash table gives them (which
+    differed from one call to the next, so the masks and the audit memo's digests could too)."""
+    from publication.disclosure import rank_rows
+
+    ranking = Ranking("rank", ("g",), "vacancies", "supply", 1.0)
+    policy = MartPolicy("mart_ranked", ("g", "code"), counts=("supply",), ranks=(ranking,))
+    groups = 300
+    frame = pl.DataFrame(
+        {
+            "row_id": list(range(2 * groups)),
+            "g": [f"g{n:03d}" for n in range(groups) for _ in range(2)],
+            "code": ["a", "b"] * groups,
+            "rank": [1, 2] * groups,
+            "vacancies": [50, 10] * groups,
+            "supply": [3, 9] * groups,
+        }
+    )
+    terms, _ = rank_rows(frame, policy, pl.Series([], dtype=pl.Int64), ranking)
+    numbered = terms.with_columns(n=pl.col("relation").str.split(":").list.last().cast(pl.Int64))
+    assert numbered.group_by("n").agg(pl.col("row_id").min()).sort("n")["row_id"].to_list() == [
+        2 * n for n in range(groups)
+    ]
