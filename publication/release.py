@@ -37,7 +37,6 @@ import duckdb
 from publication.availability import coverage
 from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
-from publication.disclosure_memo import load_memo, save_memo
 from publication.documents import Document, document_entries
 from quality.gate import plausibility_flags
 from transformation.marts import published
@@ -147,6 +146,10 @@ def stage_candidate(
         comment_tables(con, copied)
         masked = {}
         if suppression_k > 0:
+            # imported here: the LP audit's libraries (scipy, HiGHS) are not for `tw run` with nothing new,
+            # which reads this module for the current release
+            from publication.disclosure_memo import load_memo, save_memo
+
             memo = load_memo(disclosure_memo) if disclosure_memo is not None else None
             masked = apply_to_database(
                 con,

@@ -96,6 +96,14 @@ def test_the_quality_gate_imports_gx_only_when_it_validates() -> None:
     assert "great_expectations" not in loaded
 
 
+def test_a_refresh_with_nothing_new_imports_no_lp_solver() -> None:
+    """`tw run` with nothing new reads publication.release for the current release (target ≤ 1 s, issue
+    #20): the disclosure audit's libraries are imported when a protection runs (importing them there cost
+    the check 0.3 s)."""
+    loaded = _modules_after_import("import publication.release, transformation.fingerprint")
+    assert not loaded & {"scipy", "highspy", "great_expectations"}
+
+
 def test_tw_offers_the_developer_commands_without_importing_devtools() -> None:
     """devtools registers its commands under the tw.commands entry point; tw finds them there."""
     import argparse
