@@ -26,9 +26,13 @@ What keeps it fast:
   ``GLOBAL_MAX_UNKNOWNS`` only the first ``LARGE_COMPONENT_CELLS`` such cells of an audit are, the others
   are reported narrow (their seen range, ``*_exact`` False), so the protector masks more around them: the
   audit may then suppress more than the least needed, never less. The local LP frees first the
-  neighbours with the most room below their true figure (the members that can give way).
+  neighbours with the most room below their true figure (the members that can give way);
+* a component's protector audit is a function of its LP alone: with a ``memo`` (:class:`AuditMemo`, kept
+  between refreshes by :mod:`publication.disclosure_memo`) a component whose LP an earlier audit solved is
+  not solved again (:meth:`_Audit.fingerprint`).
 
-Pure: frames in, frame out; nothing here knows about marts or files.
+Pure: frames in, frame out; nothing here knows about marts or files (it reads its own source once, for the
+memo's digests).
 """
 
 from __future__ import annotations
