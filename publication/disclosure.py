@@ -38,12 +38,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from transformation.marts import SUPPRESSED_COLUMNS, Link, MartDeclaration, Ranking, Side, published_marts
 
-if TYPE_CHECKING:  # the LP audit (scipy, HiGHS) is imported when a protection runs
+if TYPE_CHECKING:  # the LP audit (numpy, scipy, HiGHS) is imported when a protection runs, not by
+    # `tw run` with nothing new, which reads publication.release
+    import numpy as np
+
     from publication.disclosure_lp import AuditMemo
 
 log = logging.getLogger(__name__)
@@ -872,6 +874,8 @@ def linked_system(
     ``terms`` (by cell key) and ``numbered`` (by cell id, numbered once: the relations no mask changes).
     The relations are numbered 1, 2, … in the order of their names. A relation is an equality
     (``lo = hi = 0``) unless ``inequalities`` gives its bounds."""
+    import numpy as np
+
     fixed = numbered or NumberedTerms.of(
         pl.DataFrame(schema=TERMS_FRAME_SCHEMA).join(cells.select("cell", *CELL_KEY), on=CELL_KEY)
     )
