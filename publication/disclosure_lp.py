@@ -367,6 +367,8 @@ class _Audit:
         # each component's unknowns, sorted: a slice of one stable order
         self._by_component = np.argsort(system.component, kind="stable")
         self._starts = np.concatenate(([0], np.cumsum(self.sizes))).astype(np.int64)
+        # :meth:`_parts` of a component, gathered once: its fingerprint and its (g|l)ocalisation read them
+        self._gathered: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def small(self, comp: int) -> bool:
         return self.nearby is None or int(self.sizes[comp]) <= GLOBAL_MAX_UNKNOWNS
@@ -374,12 +376,15 @@ class _Audit:
     def _parts(self, comp: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The component's unknowns (sorted), its rows (sorted), and its entries column by column: each
         column's count of entries, their local rows and coefficients."""
+        if comp in self._gathered:
+            return self._gathered[comp]
         matrix = self.system.matrix
         columns = self._by_component[self._starts[comp] : self._starts[comp + 1]]
         entries = _gather(matrix.indptr, matrix.indices, columns)
         rows, local_row = np.unique(matrix.indices[entries], return_inverse=True)
         per_column = matrix.indptr[columns + 1] - matrix.indptr[columns]
-        return columns, rows, per_column, local_row, matrix.data[entries]
+        self._gathered[comp] = (columns, rows, per_column, local_row, matrix.data[entries])
+        return self._gathered[comp]
 
     def fingerprint(self, comp: int, asked: list[int]) -> str | None:
         """A digest of everything the protector's audit of ``comp`` for the ``asked`` unknowns reads (its
