@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingestion.contracts import Column, FeedContract
 
@@ -95,8 +96,11 @@ def clean(text: object) -> str:
     return unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_header(name: str) -> str:
-    """Header text to a lookup key: NFKC (full-width to ASCII), no BOM or spaces, lower case."""
+    """Header text to a lookup key: NFKC (full-width to ASCII), no BOM or spaces, lower case.
+
+    Cached: the header search reads the same cells in many candidate blocks."""
     return "".join(clean(name).split()).lower()
 
 
@@ -142,6 +146,8 @@ class HeaderLookup:
     def __init__(self, contract: FeedContract, extra: Mapping[str, str] | None = None) -> None:
         """``extra``: header texts a source profile maps to contract columns (they take precedence)."""
         self.contract = contract
+        self._matched: dict[str, tuple[str, bool] | None] = {}
+        self._columns: dict[tuple[str, ...], tuple[str, tuple[str, bool] | None, str | None]] = {}
         self.exact: dict[str, str] = {normalise_header(k): v for k, v in (extra or {}).items()}
         self.base: dict[str, str] = {}
         for col in contract.columns:
@@ -153,6 +159,24 @@ class HeaderLookup:
     def match(self, text: str) -> tuple[str, bool] | None:
         """``(contract column, exact)`` for one header text, or None; ``exact`` is False when the text names
         the column without the unit its accepted spellings carry (or with another unit)."""
+        if text not in self._matched:
+            self._matched[text] = self._match(text)
+        return self._matched[text]
+
+    def read_column(self, cells: tuple[str, ...]) -> tuple[str, tuple[str, bool] | None, str | None]:
+        """One column of a candidate header block (its cells top to bottom, merged headings spread): the
+        text shown for it, the contract column it names (as :meth:`match`, trying its lowest cell, its
+        highest, each cell, then all joined), and the unit it states."""
+        if cells not in self._columns:
+            found: tuple[str, bool] | None = None
+            for text in _candidates(cells):
+                found = self.match(text)
+                if found:
+                    break
+            self._columns[cells] = (display_text(cells), found, stated_unit(cells))
+        return self._columns[cells]
+
+    def _match(self, text: str) -> tuple[str, bool] | None:
         key = normalise_header(text)
         if not key:
             return None
@@ -166,14 +190,26 @@ def stated_unit(cells: Sequence[str]) -> str | None:
     """The unit a column's header cells state (the lowest cell that states one), or None: a name with its
     unit (``产值（万元）``) or a cell of the unit alone, as a yearbook's line of units has (``(亿元)``)."""
     for cell in reversed(cells):
-        key = normalise_header(cell)
-        unit = split_unit(key)[1]
-        if unit is None:
-            bare = _UNIT_ALONE.match(key)
-            unit = bare.group("unit") if bare else None
+        unit = _unit_of(cell)
         if unit is not None:
             return unit
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _unit_of(cell: str) -> str | None:
+    """The unit one header cell states, or None (see :func:`stated_unit`)."""
+    key = normalise_header(cell)
+    unit = split_unit(key)[1]
+    if unit is None:
+        bare = _UNIT_ALONE.match(key)
+        unit = bare.group("unit") if bare else None
+    return unit
+
+
+@lru_cache(maxsize=1 << 12)
+def _is_column_numbers(line: tuple[str, ...]) -> bool:
+    return is_column_numbers(line)
 
 
 def is_column_numbers(cells: Sequence[object]) -> bool:
@@ -228,7 +264,7 @@ def display_text(cells: Sequence[str]) -> str:
     return " / ".join(dict.fromkeys(c for c in cells if c))
 
 
-def _candidates(cells: list[str]) -> list[str]:
+def _candidates(cells: Sequence[str]) -> list[str]:
     filled = [c for c in cells if c]
     if not filled:
         return []
@@ -237,9 +273,9 @@ def _candidates(cells: list[str]) -> list[str]:
 
 
 def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int, depth: int) -> Header:
-    lines = [list(rows[start + i]) for i in range(depth)]
+    lines = [tuple(rows[start + i]) for i in range(depth)]
     # a line of column numbers is part of the header, not of a column's name
-    block = _spread_merged([line for line in lines if not is_column_numbers(line)] or lines)
+    block = _spread_merged([line for line in lines if not _is_column_numbers(line)] or lines)
     width = max(len(r) for r in block)
     texts: list[str] = []
     columns: list[str | None] = []
@@ -247,23 +283,23 @@ def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int,
     assumed: list[bool] = []
     taken: set[str] = set()
     for j in range(width):
-        cells = [r[j] if j < len(r) else "" for r in block]
-        texts.append(display_text(cells))
-        found: tuple[str, bool] | None = None
-        for text in _candidates(cells):
-            found = lookup.match(text)
-            if found:
-                break
+        text, found, unit = lookup.read_column(tuple(r[j] if j < len(r) else "" for r in block))
+        texts.append(text)
+        units.append(unit)  # an unpivoted column takes it, too
         if found and found[0] not in taken:
             taken.add(found[0])
             columns.append(found[0])
-            units.append(stated_unit(cells))
-            assumed.append(not found[1] and units[-1] is None)
+            assumed.append(not found[1] and unit is None)
         else:
             columns.append(None)
-            units.append(stated_unit(cells))  # an unpivoted column takes it
             assumed.append(False)
     return Header(start, depth, tuple(texts), tuple(columns), tuple(units), tuple(assumed))
+
+
+@lru_cache(maxsize=64)
+def _header_lookup(contract: FeedContract, columns: tuple[tuple[str, str], ...]) -> HeaderLookup:
+    """One lookup per contract and profile mapping: its readings are kept from one file to the next."""
+    return HeaderLookup(contract, dict(columns))
 
 
 def locate_header(
@@ -278,7 +314,7 @@ def locate_header(
     A source profile may give header texts to map (``columns``), the 1-based ``header_rows``, and columns it
     supplies itself (constants, an unpivot's key and value: ``supplied``), which the header need not name."""
     grid = [[clean(c) for c in r] for r in rows[: max(SCAN_ROWS, *header_rows, 0) + MAX_HEADER_ROWS]]
-    lookup = HeaderLookup(contract, columns)
+    lookup = _header_lookup(contract, tuple((columns or {}).items()))
     required = {c.name for c in contract.columns if c.required} - supplied
     best: tuple[tuple[int, int, int, int], Header] | None = None
     if header_rows:

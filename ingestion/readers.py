@@ -89,16 +89,26 @@ def detect_encoding(path: Path) -> str:
 def head_rows(source: Path | bytes, delimiter: str) -> list[list[str]]:
     """The first rows of UTF-8 text (a file, or bytes in memory), split on ``delimiter``, enough to find
     the header."""
+    return _split(_head_text(source), delimiter)
+
+
+def _split(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _head_text(source: Path | bytes) -> str:
+    """The first lines of UTF-8 text, as many as the header search reads (a line cut by the end of the
+    bytes read is left out)."""
     if isinstance(source, bytes):
         text = source[:_HEAD_BYTES].decode("utf-8-sig", errors="ignore")
     else:
         with open(source, encoding="utf-8-sig", newline="") as f:
             text = f.read(_HEAD_BYTES)
-    lines = text.splitlines(keepends=True)
-    if len(text) == _HEAD_BYTES and len(lines) > 1:
+    wanted = SCAN_ROWS + MAX_HEADER_ROWS
+    lines = text.splitlines(keepends=True)[: wanted + 1]
+    if len(text) == _HEAD_BYTES and len(lines) > 1 and len(lines) <= wanted:
         lines = lines[:-1]  # the last line may be cut
-    reader = csv.reader(io.StringIO("".join(lines[: SCAN_ROWS + MAX_HEADER_ROWS])), delimiter=delimiter)
-    return list(reader)
+    return "".join(lines[:wanted])
 
 
 def _locate(
@@ -117,8 +127,9 @@ def _text_header(
 ) -> tuple[str, Header]:
     """The delimiter and header of a UTF-8 text file: the delimiter whose header names most columns."""
     best: tuple[int, str, Header | None, LayoutError | None] | None = None
+    head = _head_text(path)
     for delimiter in DELIMITERS:
-        rows = head_rows(path, delimiter)
+        rows = _split(head, delimiter)
         candidate: tuple[int, str, Header | None, LayoutError | None]
         try:
             found = _locate(rows, contract, profile)
@@ -131,7 +142,7 @@ def _text_header(
     _, delimiter, header, error = best
     if header is None:
         # report the error under the delimiter most rows of the head split on
-        rows_by = {d: head_rows(path, d) for d in DELIMITERS}
+        rows_by = {d: _split(head, d) for d in DELIMITERS}
         likely = max(DELIMITERS, key=lambda d: sum(len(r) > 1 for r in rows_by[d]))
         try:
             _locate(rows_by[likely], contract, profile)

@@ -37,35 +37,35 @@ class TextTraits:
     """What a column's text holds anywhere in the file, so cleaning skips the steps that cannot change it."""
 
     non_ascii: bool = True  # NFKC can change only non-ASCII text
-    whitespace: bool = True
-    dot: bool = True  # a spreadsheet's '123.0'
+    whitespace: bool = True  # ASCII whitespace (any other whitespace is non-ASCII: cleaning reads both)
+    dot: bool = True  # a spreadsheet's '123.0' (looked for in codes only: no other column loses it)
     empty: bool = True  # an empty text (becomes null)
 
 
-def text_traits(frame: pl.DataFrame, names: list[str]) -> dict[str, TextTraits]:
-    """One cheap pass over the text columns (four booleans each).
+def _strips_dot(col: Column) -> bool:
+    return bool(col.pattern) and col.dtype in ("string", "string_list")
 
-    Each column's values are concatenated into one text first, so the searches run once over a buffer
-    instead of once per value (about 40% less CPU than per-value searches).
-    """
-    if not names or frame.is_empty():
+
+def text_traits(frame: pl.DataFrame, columns: list[Column]) -> dict[str, TextTraits]:
+    """One cheap pass over the text columns (four booleans each, from vectorised per-value tests: a byte
+    count against a character count, and literal searches, no regular expression over the text)."""
+    if not columns or frame.is_empty():
         return {}
-    text = [pl.col(n).cast(pl.Utf8) for n in names]
-    joined = frame.lazy().select(
-        *(c.str.join("").alias(f"{n}\0j") for n, c in zip(names, text, strict=True)),
-        *((c.str.len_bytes() == 0).any().alias(f"{n}\0e") for n, c in zip(names, text, strict=True)),
-    )
     exprs = []
-    for n in names:
-        j = pl.col(f"{n}\0j")
+    for col in columns:
+        n, c = col.name, pl.col(col.name).cast(pl.Utf8)
         exprs += [
-            (j.str.len_bytes() != j.str.len_chars()).alias(f"{n}\0a"),
-            j.str.contains(r"\s").alias(f"{n}\0w"),
-            j.str.contains(".", literal=True).alias(f"{n}\0d"),
-            pl.col(f"{n}\0e").fill_null(False),
+            (c.str.len_bytes().sum() != c.str.len_chars().sum()).alias(f"{n}\0a"),
+            c.str.contains(r"[ \t\n\r\x0b\x0c]").any().fill_null(False).alias(f"{n}\0w"),
+            (
+                c.str.contains(".", literal=True).any().fill_null(False)
+                if _strips_dot(col)
+                else pl.lit(False)
+            ).alias(f"{n}\0d"),
+            (c.str.len_bytes() == 0).any().fill_null(False).alias(f"{n}\0e"),
         ]
-    row = joined.select(exprs).collect().row(0)
-    return {n: TextTraits(*(bool(v) for v in row[4 * i : 4 * i + 4])) for i, n in enumerate(names)}
+    row = frame.lazy().select(exprs).collect().row(0)
+    return {c.name: TextTraits(*(bool(v) for v in row[4 * i : 4 * i + 4])) for i, c in enumerate(columns)}
 
 
 def clean_text(col: Column, traits: TextTraits | None = None) -> pl.Expr:
@@ -80,7 +80,7 @@ def clean_text(col: Column, traits: TextTraits | None = None) -> pl.Expr:
         expr = expr.str.normalize("NFKC")
     if t.non_ascii or t.whitespace:  # every whitespace character but ASCII's is non-ASCII
         expr = expr.str.strip_chars()
-    if col.pattern and col.dtype in ("string", "string_list"):
+    if _strips_dot(col):
         if col.dtype == "string" and (t.whitespace or t.non_ascii):
             expr = expr.str.replace_all(r"\s+", "")
         if t.dot or t.non_ascii:
@@ -272,7 +272,7 @@ def apply_contract(
     broken = pl.any_horizontal([cond.fill_null(False) for cond, _ in rules]) if rules else pl.lit(False)
     key = list(contract.key)
     first = pl.col("source_row").filter(~pl.col("__broken")).min().over(key)
-    traits = text_traits(frame, [c.name for c in cols if c.name in frame.columns])
+    traits = text_traits(frame, [c for c in cols if c.name in frame.columns])
     work = (
         frame.lazy()
         .with_columns(absent)

@@ -287,3 +287,16 @@ def test_totals_reconcile_per_subtotal_and_grand_total(tmp_path: Path) -> None:
         "row 6 (subtotal): column value_added_100m_cny is 5, but the 1 rows it covers add up to 4"
     ]
     assert pl.Series(raw.frame["industry_code"]).to_list() == ["C", "D", "C"]
+
+
+def test_a_profiles_header_mapping_is_not_kept_for_files_without_it() -> None:
+    """The header readings are cached per contract and profile mapping: a mapping given for one source
+    file must not name columns in the next file read without it (nor a reading without it hide the
+    mapping)."""
+    names = list(vacancy_rows(1)[0])
+    rows = [["岗位编号X", *names[1:]], list(vacancy_rows(1)[0].values())]
+    mapped = locate_header(rows, VACANCIES, columns={"岗位编号X": "posting_id"})
+    assert mapped.columns[0] == "posting_id"
+    with pytest.raises(LayoutError, match="posting_id"):
+        locate_header(rows, VACANCIES)
+    assert locate_header(rows, VACANCIES, columns={"岗位编号X": "posting_id"}).columns[0] == "posting_id"

@@ -135,3 +135,33 @@ def test_codes_must_exist_in_their_classification() -> None:
         5: "column occupation_code: value '6-22-99-99' is not a code of 职业分类大典 2022",
     }
     assert result.loaded["region_code"].to_list() == ["320502", "320505"]
+
+
+def test_text_traits_say_which_cleaning_steps_can_change_a_column() -> None:
+    from ingestion.validate import TextTraits, text_traits
+
+    frame = pl.DataFrame(
+        {
+            "posting_id": ["V1", "V2"],  # ASCII, nothing to clean
+            "enterprise_name": ["样例\u3000公司", "x"],  # an ideographic space: non-ASCII, not ASCII space
+            "region_code": ["320500.0", "320501"],  # a code: a spreadsheet's .0 is looked for
+            "salary_min_cny": ["4200.0", ""],  # not a code: its dot is never stripped; an empty text
+            "source": [" job_board", "job_board\t"],
+        }
+    )
+    traits = text_traits(frame, [VACANCIES.column(n) for n in frame.columns])
+    assert traits["posting_id"] == TextTraits(non_ascii=False, whitespace=False, dot=False, empty=False)
+    assert traits["enterprise_name"] == TextTraits(non_ascii=True, whitespace=False, dot=False, empty=False)
+    assert traits["region_code"] == TextTraits(non_ascii=False, whitespace=False, dot=True, empty=False)
+    assert traits["salary_min_cny"] == TextTraits(non_ascii=False, whitespace=False, dot=False, empty=True)
+    assert traits["source"] == TextTraits(non_ascii=False, whitespace=True, dot=False, empty=False)
+
+
+def test_non_ascii_whitespace_is_cleaned_without_the_whitespace_trait() -> None:
+    """An ideographic space around a code is trimmed and inside it removed: the non-ASCII trait runs the
+    steps the whitespace trait would."""
+    rows = vacancy_rows(2)
+    rows[0]["region_code"] = "\u3000320505"
+    rows[1]["region_code"] = "3205\u300006"
+    result = apply_contract(_frame(rows), VACANCIES)
+    assert result.loaded["region_code"].to_list() == ["320505", "320506"]
