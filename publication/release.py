@@ -117,6 +117,7 @@ def stage_candidate(
     spark_warehouse: Path | None = None,
     workers: int = 1,
     disclosure_memo: Path | None = None,
+    copied: Callable[[], object] | None = None,
 ) -> Candidate:
     """Copy the published tables from the build database into a fresh candidate database.
 
@@ -125,7 +126,9 @@ def stage_candidate(
     through small-cell suppression (:mod:`publication.disclosure`); what was masked is written to
     ``disclosure.json``. The build keeps the exact figures. ``workers``: processes the disclosure audit may
     use. ``disclosure_memo``: the file of the protector's remembered component audits
-    (:mod:`publication.disclosure_memo`), read before and written after.
+    (:mod:`publication.disclosure_memo`), read before and written after. ``copied``: called once the tables
+    are copied and the build database is let go (before the protection), to start what reads the build
+    beside it (the refresh starts dbt's documentation there).
     """
     if tables is None:
         tables = published_tables()
@@ -142,8 +145,10 @@ def stage_candidate(
             con.execute(f"create table main.{table} as {build_table_sql(schema, table, spark_warehouse)}")
         if spark_warehouse is None:
             con.execute("detach build")
-        copied = {table for _, table in tables}
-        comment_tables(con, copied)
+        if copied is not None:
+            copied()
+        tables_copied = {table for _, table in tables}
+        comment_tables(con, tables_copied)
         masked = {}
         if suppression_k > 0:
             # imported here: the LP audit's libraries (scipy, HiGHS) are not for `tw run` with nothing new,
@@ -154,7 +159,7 @@ def stage_candidate(
             masked = apply_to_database(
                 con,
                 suppression_k,
-                tuple(p for p in policies() if p.table in copied),
+                tuple(p for p in policies() if p.table in tables_copied),
                 workers,
                 memo,
             )

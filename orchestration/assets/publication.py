@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 
 from core.failpoints import failpoint
 from core.settings import Settings
@@ -59,15 +59,29 @@ def _load_candidate(settings: Settings) -> Candidate:
     return Candidate(pointer["release_id"], settings.releases_dir / "candidates" / pointer["release_id"])
 
 
-def build_dbt_docs(target: Path, dbt: DbtCliResource) -> Path:
-    """dbt's documentation site as one static HTML file (``dbt docs generate --static --no-compile``:
-    the models were just built; compiling them again for the docs took half of this step)."""
+def start_dbt_docs(target: Path, dbt: DbtCliResource) -> DbtCliInvocation:
+    """Start dbt's documentation site as one static HTML file (``dbt docs generate --static --no-compile``:
+    the models were just built; compiling them again for the docs took half of this step). It reads the
+    build database: the release candidate starts it once its tables are copied, and it runs beside the
+    disclosure protection; :func:`finish_dbt_docs` waits for it."""
     target.mkdir(parents=True, exist_ok=True)
     # with --no-compile dbt writes no manifest.json, but dagster-dbt reads one from the target path afterwards
     shutil.copy2(dbt_project.manifest_path, target / "manifest.json")
-    dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target).wait()
-    keep_partial_parse(target)
-    return target / "static_index.html"
+    return dbt.cli(["docs", "generate", "--static", "--no-compile"], target_path=target)
+
+
+def finish_dbt_docs(invocation: DbtCliInvocation) -> Path:
+    """Wait for :func:`start_dbt_docs`'s dbt (raising if it failed); the site's file."""
+    invocation.wait()
+    keep_partial_parse(invocation.target_path)
+    return invocation.target_path / "static_index.html"
+
+
+def _stop(invocation: DbtCliInvocation) -> None:
+    """End a dbt started for a step that failed before it needed dbt's result."""
+    if invocation.process.poll() is None:
+        invocation.process.terminate()
+        invocation.process.wait()
 
 
 class _ToRunLog(logging.Handler):
@@ -106,18 +120,25 @@ def release_candidate(
 ) -> dg.MaterializeResult:
     s = warehouse.settings
     inputs = _inputs(s)
-    with _publication_logs(context):
-        candidate = stage_candidate(
-            s.build_db,
-            s.releases_dir,
-            new_release_id(inputs),
-            suppression_k=s.suppression_k,
-            spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
-            workers=s.publication_workers,
-            disclosure_memo=s.disclosure_memo,
-        )
+    docs_run: list[DbtCliInvocation] = []
+    try:
+        with _publication_logs(context):
+            candidate = stage_candidate(
+                s.build_db,
+                s.releases_dir,
+                new_release_id(inputs),
+                suppression_k=s.suppression_k,
+                spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
+                workers=s.publication_workers,
+                disclosure_memo=s.disclosure_memo,
+                copied=lambda: docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt)),
+            )
+    except BaseException:
+        for invocation in docs_run:
+            _stop(invocation)
+        raise
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-    docs = build_dbt_docs(s.home / "dbt_docs", dbt)
+    docs = finish_dbt_docs(docs_run[0] if docs_run else start_dbt_docs(s.home / "dbt_docs", dbt))
     (candidate.path / "docs").mkdir(exist_ok=True)
     shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")

@@ -206,3 +206,20 @@ def test_published_columns_carry_their_descriptions_and_caveats(tmp_path: Path) 
     changes = publish(second, releases, [], [_gate(tmp_path, True)])["contract"]
     assert changes["previous_release"] == "r1" and changes["undeclared_breaking_changes"] == 1
     assert [c["kind"] for c in changes["changes"]] == ["table_removed"]
+
+
+def test_the_build_is_let_go_before_the_protection_and_the_hook_is_told(
+    build_db: Path, tmp_path: Path
+) -> None:
+    """``copied`` runs once, after the tables are copied and the build database detached: another process
+    (the refresh's dbt docs) can then open the build read-write, which DuckDB refuses while it is attached."""
+    opened: list[int] = []
+
+    def open_build() -> None:
+        with duckdb.connect(str(build_db)) as con:  # read-write, as dbt opens it
+            opened.append(con.execute("select count(*) from marts.m").fetchone()[0])  # type: ignore[index]
+
+    cand = stage_candidate(build_db, tmp_path / "releases", "r1", TABLES, copied=open_build)
+    assert len(opened) == 1 and opened[0] > 0
+    with duckdb.connect(str(cand.database), read_only=True) as con:
+        assert con.execute("select count(*) from main.m").fetchone() == (opened[0],)
