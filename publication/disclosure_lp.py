@@ -17,7 +17,12 @@ What keeps it fast:
   bound of its interval. A cell whose seen range is already as wide as the protection width needs no LP
   of its own (``width``); the protector starts from the true figures, which are feasible too (``witness``);
 * only the cells asked about (``targets``) are bounded;
-* the protector (``witness``) first looks for wide points near the truth: a *local* LP over the cell's
+* before any cell's own LP, a component with many cells to bound is first solved in random directions
+  (each cell still narrow weighted +1 or -1, minimised and maximised, a fixed seed): every solution moves
+  hundreds of cells at once, and these passes repeat while they widen cells (``SPREAD_*``; at M they took
+  the three graduate-flows components from 4,658 narrow cells each to about ten in ~3 s, where a local
+  LP per cell took 17 s). Only the cells still narrow go on to the LPs below;
+* the protector (``witness``) then looks for wide points near the truth: a *local* LP over the cell's
   neighbourhood (the unknowns within ``LOCAL_DEPTH`` relations of it, every row that touches them, all other
   unknowns held at their true figures). Any solution of it is a feasible point of the whole system (the
   held unknowns are feasible, and every row a freed unknown is in is kept), so it widens inner bounds as a
@@ -63,6 +68,16 @@ GLOBAL_MAX_UNKNOWNS = 5_000  # the protector bounds a cell over its whole compon
 # at 18,000 unknowns): once the local LPs have shown most cells wide, the few left get an exact answer and
 # a proof (binding relations) to mask by, instead of being masked around blindly round after round
 LARGE_COMPONENT_CELLS = 150
+# the protector's first, cheap pass over a component with at least SPREAD_MIN_CELLS cells to bound: LPs whose
+# objective weighs each cell still narrow +1 or -1 at random (a fixed seed: the same LP, the same points),
+# minimised and maximised; each solution is a feasible point that moves hundreds of cells at once. It stops
+# when a pass widens fewer than SPREAD_MIN_GAIN cells (at M, a graduate-flows component of 4,658 cells went
+# from 4,658 narrow to 10 in ~50 passes, 3.4 s, where one local LP per cell took 17 s), or after
+# SPREAD_MAX_PASSES; the cells left narrow get their local and whole-component LPs as before
+SPREAD_MIN_CELLS = 50
+SPREAD_MIN_GAIN = 5
+SPREAD_MAX_PASSES = 200
+SPREAD_SEED = 20261206
 # an audit of at least this many cells is shared out between worker processes (``workers``); below it,
 # starting them costs more than it saves
 PARALLEL_MIN_CELLS = 5_000
@@ -181,6 +196,22 @@ class _Component:
         self.highs.passModel(lp)
         self._objective: int | None = None
         self.binding: list[tuple[int, float]] = []  # the last optimum's binding rows: (relation, dual)
+
+    def spread(self, weights: np.ndarray) -> list[np.ndarray]:
+        """The solution points minimising and maximising ``weights`` · x (one weight per unknown), where the
+        LP has an optimum; the costs are zero again afterwards (:meth:`optimum` sets one at a time)."""
+        hs, n = self._highspy, len(weights)
+        every = np.arange(n, dtype=np.int32)
+        self.highs.changeColsCost(n, every, weights.astype(float))
+        self._objective = None
+        points = []
+        for sense in (hs.ObjSense.kMinimize, hs.ObjSense.kMaximize):
+            self.highs.changeObjectiveSense(sense)
+            self.highs.run()
+            if self.highs.getModelStatus() == hs.HighsModelStatus.kOptimal:
+                points.append(np.asarray(self.highs.getSolution().col_value))
+        self.highs.changeColsCost(n, every, np.zeros(n))
+        return points
 
     def optimum(self, column: int, maximize: bool) -> tuple[float, np.ndarray | None]:
         """The min or max of one unknown, and the solution point (None when unbounded)."""
@@ -404,6 +435,7 @@ class _Audit:
             LOCAL_DEPTH,
             LOCAL_MAX_UNKNOWNS,
             GLOBAL_MAX_UNKNOWNS,
+            (SPREAD_MIN_CELLS, SPREAD_MIN_GAIN, SPREAD_MAX_PASSES, SPREAD_SEED),
             TOLERANCE,
             self.width,
             self.proofs,
@@ -478,6 +510,31 @@ class _Audit:
             },
         )
 
+    def _spread(self, model: _Component, columns: np.ndarray, asked: np.ndarray) -> None:
+        """Widen the seen ranges of the ``asked`` unknowns (positions in ``columns``) with the points of LPs
+        over the whole component in random directions (:data:`SPREAD_MIN_CELLS`), before each cell still
+        narrow gets LPs of its own."""
+        assert self.width is not None
+        rng = np.random.default_rng(SPREAD_SEED)
+        lo, hi = self.seen_lo[columns], self.seen_hi[columns]
+        narrow = asked[hi[asked] - lo[asked] < self.width - TOLERANCE]
+        for _ in range(SPREAD_MAX_PASSES):
+            if len(narrow) < SPREAD_MIN_GAIN:
+                break
+            weights = np.zeros(len(columns))
+            weights[narrow] = rng.choice([-1.0, 1.0], size=len(narrow))
+            points = model.spread(weights)
+            if not points:
+                break
+            for point in points:
+                np.minimum(lo, point, out=lo)
+                np.maximum(hi, point, out=hi)
+            still = narrow[hi[narrow] - lo[narrow] < self.width - TOLERANCE]
+            gained, narrow = len(narrow) - len(still), still
+            if gained < SPREAD_MIN_GAIN:
+                break
+        self.seen_lo[columns], self.seen_hi[columns] = lo, hi
+
     def component(self, comp: int, asked: list[int]) -> tuple[list[Bounded], Proofs]:
         system, seen_lo, seen_hi, nearby, width = (
             self.system,
@@ -500,6 +557,9 @@ class _Audit:
             np.maximum.at(seen_hi, cols, point)
 
         small = self.small(comp)
+        if small and width is not None and len(asked) >= SPREAD_MIN_CELLS:
+            model = _Component(system, columns)
+            self._spread(model, columns, np.searchsorted(columns, np.asarray(asked, dtype=np.int64)))
         for g in asked:
             if nearby is not None and not wide(g):
                 free, *near_points = nearby.points(g)

@@ -474,3 +474,74 @@ def test_a_rankings_relations_are_numbered_in_key_order_every_time() -> None:
     assert numbered.group_by("n").agg(pl.col("row_id").min()).sort("n")["row_id"].to_list() == [
         2 * n for n in range(groups)
     ]
+
+
+def _table_with_margins(size: int = 12) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """A ``size`` × ``size`` flows table of masked counts (lower bound 1) with its row and column totals
+    published, and a published subtotal of two cells of the first row (3 = 1 + 2: both pinned narrow): one
+    component of ``size``² unknowns."""
+    import random
+
+    from publication import disclosure_lp
+
+    rng = random.Random(5)
+    value = [[float(rng.choice([1, 1, 2, 3, 5, 9, 14])) for _ in range(size)] for _ in range(size)]
+    value[0][0], value[0][1] = 1.0, 2.0
+    cells = [
+        (i * size + j, value[i][j], True, 1.0, float("inf"), True) for i in range(size) for j in range(size)
+    ]
+    terms: list[tuple] = []
+    rows: list[tuple] = []
+    for i in range(size):
+        terms += [(i, i * size + j, 1.0) for j in range(size)]
+        rows.append((i, sum(value[i]), sum(value[i])))
+    for j in range(size):
+        terms += [(size + j, i * size + j, 1.0) for i in range(size)]
+        rows.append((size + j, sum(value[i][j] for i in range(size)), sum(value[i][j] for i in range(size))))
+    terms += [(2 * size, 0, 1.0), (2 * size, 1, 1.0)]
+    rows.append((2 * size, 3.0, 3.0))
+    return (
+        pl.DataFrame(cells, schema=disclosure_lp.CELLS_SCHEMA, orient="row"),
+        pl.DataFrame(terms, schema=disclosure_lp.TERMS_SCHEMA, orient="row"),
+        pl.DataFrame(rows, schema=disclosure_lp.ROWS_SCHEMA, orient="row"),
+    )
+
+
+def test_the_spread_pass_shows_cells_wide_only_where_they_are_and_saves_their_lps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The protector's first pass over a component (LPs in random directions, disclosure_lp.SPREAD_*) only
+    adds feasible points: every cell it shows wide is wide (its exact interval holds what it reports), the
+    cells narrower than the protection width are the ones the exact LPs find, and most cells need no LP of
+    their own."""
+    from publication import disclosure_lp
+
+    system = _table_with_margins()
+    exact = disclosure_lp.intervals(*system).sort("cell")  # the adversary's: two LPs for every cell
+    local_lps: list[int] = []
+    points = disclosure_lp._Local.points
+
+    def counted(self: disclosure_lp._Local, g: int) -> list:
+        local_lps.append(g)
+        return points(self, g)
+
+    monkeypatch.setattr(disclosure_lp._Local, "points", counted)
+    found: dict[bool, pl.DataFrame] = {}
+    lps: dict[bool, int] = {}
+    for spread in (True, False):
+        monkeypatch.setattr(disclosure_lp, "SPREAD_MIN_CELLS", 50 if spread else 10**9)
+        local_lps.clear()
+        found[spread] = disclosure_lp.intervals(
+            *system, width=PROTECTION_WIDTH, witness=True, binding={}
+        ).sort("cell")
+        lps[spread] = len(local_lps)
+
+    def narrow(frame: pl.DataFrame) -> list[int]:
+        return frame.filter(pl.col("upper") - pl.col("lower") < PROTECTION_WIDTH)["cell"].to_list()
+
+    assert narrow(exact) == narrow(found[True]) == narrow(found[False]) == [0, 1]
+    held = found[True].join(exact.select("cell", "lower", "upper"), on="cell", suffix="_lp")
+    assert held.filter(
+        (pl.col("lower_lp") > pl.col("lower") + 1e-6) | (pl.col("upper_lp") < pl.col("upper") - 1e-6)
+    ).is_empty()
+    assert lps[True] < lps[False] / 4, lps
