@@ -17,14 +17,16 @@ What keeps it fast:
   bound of its interval. A cell whose seen range is already as wide as the protection width needs no LP
   of its own (``width``); the protector starts from the true figures, which are feasible too (``witness``);
 * only the cells asked about (``targets``) are bounded;
-* before any cell's own LP, a component with many cells to bound is first solved in random directions
-  (each cell still narrow weighted +1 or -1, minimised and maximised, a fixed seed): every solution moves
-  hundreds of cells at once, and these passes repeat while they widen cells (``SPREAD_*``; at M they took
-  the three graduate-flows components from 4,658 narrow cells each to about ten in ~3 s, where a local
-  LP per cell took 17 s). Only the cells still narrow go on to the LPs below;
-* the protector (``witness``) then looks for wide points near the truth: a *local* LP over the cell's
-  neighbourhood (the unknowns within ``LOCAL_DEPTH`` relations of it, every row that touches them, all other
-  unknowns held at their true figures). Any solution of it is a feasible point of the whole system (the
+* before any cell's own LP, a component of up to ``GLOBAL_MAX_UNKNOWNS`` with two cells or more to bound is
+  first solved in random directions (each cell still narrow weighted +1 or -1, minimised and maximised, a
+  fixed seed): every solution moves many cells at once, and these passes repeat while they widen cells
+  (``SPREAD_*``; at M they took the three graduate-flows components from 4,658 narrow cells each to about
+  ten in ~3 s, where a local LP per cell took 17 s). The cells still narrow get their exact LPs over the
+  component;
+* in a larger component, and for a component's lone cell to bound, the protector (``witness``) looks for
+  wide points near the truth: a *local* LP over the cell's neighbourhood (the unknowns within
+  ``LOCAL_DEPTH`` relations of it, every row that touches them, all other unknowns held at their true
+  figures). Any solution of it is a feasible point of the whole system (the
   held unknowns are feasible, and every row a freed unknown is in is kept), so it widens inner bounds as a
   whole-component LP would, at the cost of a few hundred unknowns instead of tens of thousands. Only a cell
   the local LP cannot show wide is bounded over its component; in a component larger than
@@ -68,14 +70,16 @@ GLOBAL_MAX_UNKNOWNS = 5_000  # the protector bounds a cell over its whole compon
 # at 18,000 unknowns): once the local LPs have shown most cells wide, the few left get an exact answer and
 # a proof (binding relations) to mask by, instead of being masked around blindly round after round
 LARGE_COMPONENT_CELLS = 150
-# the protector's first, cheap pass over a component with at least SPREAD_MIN_CELLS cells to bound: LPs whose
-# objective weighs each cell still narrow +1 or -1 at random (a fixed seed: the same LP, the same points),
-# minimised and maximised; each solution is a feasible point that moves hundreds of cells at once. It stops
-# when a pass widens fewer than SPREAD_MIN_GAIN cells (at M, a graduate-flows component of 4,658 cells went
-# from 4,658 narrow to 10 in ~50 passes, 3.4 s, where one local LP per cell took 17 s), or after
-# SPREAD_MAX_PASSES; the cells left narrow get their local and whole-component LPs as before
-SPREAD_MIN_CELLS = 50
-SPREAD_MIN_GAIN = 5
+# the protector's first pass over a component (up to GLOBAL_MAX_UNKNOWNS) with at least SPREAD_MIN_CELLS
+# cells to bound: LPs whose objective weighs each cell still narrow +1 or -1 at random (a fixed seed: the same
+# LP, the same points), minimised and maximised; each solution is a feasible point that moves many cells at
+# once. It repeats while a pass widens at least one cell per SPREAD_UNKNOWNS_PER_GAIN unknowns of the
+# component (a pass over 4,658 unknowns costs about what a dozen cells' own LPs do), at most
+# SPREAD_MAX_PASSES times (at M, a graduate-flows component of 4,658 cells went from 4,658 narrow to 10 in
+# ~50 passes, 3.4 s, where one local LP per cell took 17 s). A cell left narrow gets its exact LPs over the
+# component, without a local LP first (after the passes it is nearly always narrow in truth)
+SPREAD_MIN_CELLS = 2
+SPREAD_UNKNOWNS_PER_GAIN = 1_000
 SPREAD_MAX_PASSES = 200
 SPREAD_SEED = 20261206
 # an audit of at least this many cells is shared out between worker processes (``workers``); below it,
@@ -435,7 +439,7 @@ class _Audit:
             LOCAL_DEPTH,
             LOCAL_MAX_UNKNOWNS,
             GLOBAL_MAX_UNKNOWNS,
-            (SPREAD_MIN_CELLS, SPREAD_MIN_GAIN, SPREAD_MAX_PASSES, SPREAD_SEED),
+            (SPREAD_MIN_CELLS, SPREAD_UNKNOWNS_PER_GAIN, SPREAD_MAX_PASSES, SPREAD_SEED),
             TOLERANCE,
             self.width,
             self.proofs,
@@ -519,7 +523,7 @@ class _Audit:
         lo, hi = self.seen_lo[columns], self.seen_hi[columns]
         narrow = asked[hi[asked] - lo[asked] < self.width - TOLERANCE]
         for _ in range(SPREAD_MAX_PASSES):
-            if len(narrow) < SPREAD_MIN_GAIN:
+            if not len(narrow):
                 break
             weights = np.zeros(len(columns))
             weights[narrow] = rng.choice([-1.0, 1.0], size=len(narrow))
@@ -531,7 +535,7 @@ class _Audit:
                 np.maximum(hi, point, out=hi)
             still = narrow[hi[narrow] - lo[narrow] < self.width - TOLERANCE]
             gained, narrow = len(narrow) - len(still), still
-            if gained < SPREAD_MIN_GAIN:
+            if gained < max(1, len(columns) // SPREAD_UNKNOWNS_PER_GAIN):
                 break
         self.seen_lo[columns], self.seen_hi[columns] = lo, hi
 
@@ -557,11 +561,14 @@ class _Audit:
             np.maximum.at(seen_hi, cols, point)
 
         small = self.small(comp)
-        if small and width is not None and len(asked) >= SPREAD_MIN_CELLS:
+        spread = small and width is not None and len(asked) >= SPREAD_MIN_CELLS
+        if spread:
             model = _Component(system, columns)
             self._spread(model, columns, np.searchsorted(columns, np.asarray(asked, dtype=np.int64)))
         for g in asked:
-            if nearby is not None and not wide(g):
+            # after the spread passes a cell still narrow is (nearly always) narrow in truth: its exact LPs,
+            # not a local LP, settle it
+            if nearby is not None and not wide(g) and not spread:
                 free, *near_points = nearby.points(g)
                 for near_point in near_points:
                     seen(near_point, free)
