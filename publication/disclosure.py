@@ -442,7 +442,16 @@ def _published_in_proofs(
             for i in range(0, origins.len(), PROOF_BATCH)
         ]
     )
-    members = terms.select("relation", "cell").unique().join(cells.select("cell", "masked"), on="cell")
+    # the relations of the candidates, with all their members (what pins a candidate is in those alone)
+    touched = (
+        terms.filter(pl.col("cell").is_in(combined["cell"].unique().implode())).select("relation").unique()
+    )
+    members = (
+        terms.join(touched, on="relation", how="semi")
+        .select("relation", "cell")
+        .unique()
+        .join(cells.select("cell", "masked"), on="cell")
+    )
     closed = members.group_by("relation").agg(pl.col("masked").any().alias("open")).filter(~pl.col("open"))
     pinning = (
         combined.select("origin", "optimum", "cell")
@@ -880,13 +889,27 @@ def linked_system(
         pl.DataFrame(schema=TERMS_FRAME_SCHEMA).join(cells.select("cell", *CELL_KEY), on=CELL_KEY)
     )
     extra = terms.join(cells.select("cell", *CELL_KEY), on=CELL_KEY).select("relation", "cell", "coef")
-    names = pl.concat([fixed.names, extra["relation"].unique()]).unique().sort()
+    # every relation's name in order: the few names of ``terms`` merged into the many numbered once
+    # (searching the few among the many, not the many among all: the names are strings)
+    added = extra["relation"].unique().sort()
+    into = fixed.names.search_sorted(added, side="left").to_numpy()
+    already = np.zeros(len(added), dtype=bool)
+    inside = into < len(fixed.names)
+    already[inside] = (fixed.names.gather(into[inside]) == added.filter(pl.Series(inside))).to_numpy()
+    new_at = into[~already]  # where each new name goes among the numbered ones
+    fixed_position = np.arange(len(fixed.names)) + np.searchsorted(
+        new_at, np.arange(len(fixed.names)), "right"
+    )
+    added_position = np.empty(len(added), dtype=np.int64)
+    added_position[already] = fixed_position[into[already]]
+    added_position[~already] = new_at + np.arange(len(new_at))
+    order = np.empty(len(fixed.names) + len(new_at), dtype=np.int64)
+    order[fixed_position] = np.arange(len(fixed.names))
+    order[added_position[~already]] = len(fixed.names) + np.arange(len(new_at))
+    names = pl.concat([fixed.names, added.filter(pl.Series(~already))]).gather(order)
     rid = (
         np.concatenate(
-            [
-                names.search_sorted(fixed.names).to_numpy()[fixed.name],
-                names.search_sorted(extra["relation"]).to_numpy(),
-            ]
+            [fixed_position[fixed.name], added_position[added.search_sorted(extra["relation"]).to_numpy()]]
         ).astype(np.int64)
         + 1
     )

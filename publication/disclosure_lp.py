@@ -121,39 +121,84 @@ class System:
     relations: np.ndarray  # the relation id of each row
 
 
+class _Index:
+    """The distinct ids of an array, sorted (``ids``), and where other ids are among them (:meth:`at`): by a
+    table where the ids are dense (a release's cells and relations are numbered 0 or 1 … n), else by
+    sorting and searching."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.dense = bool(len(ids)) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024
+        if self.dense:
+            seen = np.bincount(ids)
+            self.ids = np.flatnonzero(seen).astype(ids.dtype)
+            self._table = np.full(len(seen), -1, dtype=np.int64)
+            self._table[self.ids] = np.arange(len(self.ids))
+        else:
+            self.ids = np.unique(ids)
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's position in :attr:`ids`; -1 for an id not there."""
+        if self.dense:
+            out = np.full(len(ids), -1, dtype=np.int64)
+            inside = (ids >= 0) & (ids < len(self._table))
+            out[inside] = self._table[ids[inside]]
+            return out
+        found = np.searchsorted(self.ids, ids)
+        inside = found < len(self.ids)
+        inside[inside] = self.ids[found[inside]] == ids[inside]
+        return np.where(inside, found, -1)
+
+
 def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System:
-    """The system over the masked cells: published cells become constants in the rows."""
-    joined = terms.join(cells.select("cell", "value", "masked"), on="cell")
-    constants = (
-        joined.filter(~pl.col("masked"))
-        .group_by("relation")
-        .agg((pl.col("coef") * pl.col("value").fill_null(0.0)).sum().alias("constant"))
-    )
-    unknown_terms = joined.filter(pl.col("masked")).select("relation", "cell", "coef")
-    live = unknown_terms.select("relation").unique()
-    bounds = (
-        rows.join(live, on="relation")
-        .join(constants, on="relation", how="left")
-        .with_columns(pl.col("constant").fill_null(0.0))
-        .sort("relation")
-    )
+    """The system over the masked cells: published cells become constants in the rows.
+
+    Cells are looked up by id in arrays (ids are 0 … n-1), not joined: the protection folds the ~1M terms
+    of a province's release once a round."""
+    ids = cells["cell"].to_numpy()
+    if len(ids) and (ids.min() < 0 or np.bincount(ids).max() > 1):
+        raise ValueError("disclosure audit: cell ids must be distinct and not negative")
+    size = int(ids.max()) + 1 if len(ids) else 0
+    present = np.zeros(size, dtype=bool)
+    masked = np.zeros(size, dtype=bool)
+    value = np.zeros(size)
+    present[ids] = True
+    masked[ids] = cells["masked"].to_numpy()
+    value[ids] = cells["value"].fill_null(0.0).to_numpy()
+    term_cells = terms["cell"].to_numpy()
+    known = (term_cells >= 0) & (term_cells < size)
+    known[known] = present[term_cells[known]]
+    term_cells, term_coefs = term_cells[known], terms["coef"].to_numpy()[known]
+    all_relations = terms["relation"].to_numpy()[known]
+    unknown = masked[term_cells]
+    term_relations = all_relations[unknown]
+    live_rows = _Index(term_relations)  # the live rows: relations with a masked member
+    relations = live_rows.ids
+    bounds = rows.filter(pl.col("relation").is_in(pl.Series(relations).implode())).sort("relation")
     if bounds["relation"].is_duplicated().any():  # a row per relation: the numbering below relies on it
         raise ValueError("disclosure audit: a relation has more than one row of bounds")
-    unknowns = np.sort(unknown_terms["cell"].unique().to_numpy())
-    info = (
-        pl.DataFrame({"cell": unknowns}, schema={"cell": pl.Int64})
-        .join(cells, on="cell", how="left", maintain_order="left")
-        .select("lower", "upper", "integer")
-    )
-    relations = bounds["relation"].to_numpy()  # sorted: a row's index is its relation's position
-    col_index = np.searchsorted(unknowns, unknown_terms["cell"].to_numpy())
-    term_relations = unknown_terms["relation"].to_numpy()
-    r = np.searchsorted(relations, term_relations)
-    if not np.array_equal(relations[np.minimum(r, len(relations) - 1)], term_relations):
+    if not np.array_equal(bounds["relation"].to_numpy(), relations):
         raise ValueError("disclosure audit: a relation with masked members has no row of bounds")
-    matrix = coo_matrix(
-        (unknown_terms["coef"].to_numpy(), (r, col_index)), shape=(len(relations), len(unknowns))
-    ).tocsc()
+    # the published members' part of each live row
+    published = ~unknown
+    at = live_rows.at(all_relations[published])
+    live = at >= 0
+    constant = np.bincount(
+        at[live],
+        weights=(term_coefs[published] * value[term_cells[published]])[live],
+        minlength=len(relations),
+    )
+    masked_cells = _Index(term_cells[unknown])
+    unknowns = masked_cells.ids
+    info = {
+        name: np.zeros(size, dtype=dtype)
+        for name, dtype in (("lower", float), ("upper", float), ("integer", bool))
+    }
+    for name, array in info.items():
+        array[ids] = cells[name].to_numpy()
+    col_index = masked_cells.at(term_cells[unknown])
+    r = live_rows.at(term_relations)
+    unknown_coefs = term_coefs[unknown]
+    matrix = coo_matrix((unknown_coefs, (r, col_index)), shape=(len(relations), len(unknowns))).tocsc()
     matrix.sum_duplicates()
     matrix.sort_indices()  # canonical: a component's fingerprint reads its entries in stored order
     n = len(unknowns)
@@ -161,14 +206,14 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     _, labels = connected_components(graph, directed=False)
     return System(
         unknowns=unknowns,
-        lower=info["lower"].to_numpy().astype(float),
-        upper=info["upper"].to_numpy().astype(float),
-        integer=info["integer"].to_numpy().astype(bool),
+        lower=info["lower"][unknowns],
+        upper=info["upper"][unknowns],
+        integer=info["integer"][unknowns],
         matrix=matrix,
-        row_lower=(bounds["lo"] - bounds["constant"]).to_numpy(),
-        row_upper=(bounds["hi"] - bounds["constant"]).to_numpy(),
+        row_lower=bounds["lo"].to_numpy() - constant,
+        row_upper=bounds["hi"].to_numpy() - constant,
         component=labels[:n],
-        relations=bounds["relation"].to_numpy(),
+        relations=relations,
     )
 
 

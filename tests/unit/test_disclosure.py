@@ -356,3 +356,50 @@ def test_the_major_warning_masks_the_counts_it_shares_with_the_outflow_mart_alik
 
     assert masked(warning) == masked(outflow)
     assert masked(warning)  # the figures are small enough that something is masked
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_linked_system_numbers_relations_in_the_order_of_their_names(seed: int) -> None:
+    """The relations numbered once (``numbered``) and the round's own ones (``terms``, some with a name
+    already numbered, some new, some sorting before, between or after the others) are numbered 1, 2, … in
+    the order of all their names, each term with its own relation's number."""
+    from publication.disclosure import ROWS_FRAME_SCHEMA, TERMS_FRAME_SCHEMA, NumberedTerms, linked_system
+
+    rng = random.Random(seed)
+    cells = pl.DataFrame(
+        {"cell": range(40), "table": ["t"] * 40, "row_id": range(40), "column": ["c"] * 40},
+        schema={"cell": pl.Int64, "table": pl.String, "row_id": pl.Int64, "column": pl.String},
+    )
+    words = [f"{rng.choice('abcxyz')}{rng.randint(0, 99)}" for _ in range(30)]
+
+    def frame(names: list[str]) -> pl.DataFrame:
+        rows = [(n, "t", rng.randrange(40), "c", rng.choice([1.0, -1.0])) for n in names]
+        return pl.DataFrame(rows, schema=TERMS_FRAME_SCHEMA, orient="row")
+
+    fixed = frame([rng.choice(words[:20]) for _ in range(60)] if seed else [])
+    extra = frame([rng.choice(words[10:]) for _ in range(rng.randint(0, 25))])
+    numbered = NumberedTerms.of(fixed.join(cells, on=["table", "row_id", "column"]))
+    bounded = sorted(set(extra["relation"].to_list()) | set(words[:2]))[:3]  # an inequality per such name
+    inequalities = pl.DataFrame(
+        {
+            "relation": bounded,
+            "lo": [float(-i) for i in range(len(bounded))],
+            "hi": [float(i) for i in range(len(bounded))],
+        },
+        schema=ROWS_FRAME_SCHEMA,
+    )
+    lp_terms, bounds = linked_system(cells, extra, inequalities, numbered=numbered)
+    every = pl.concat(
+        [
+            numbered.terms.select("relation", "cell", "coef"),
+            extra.join(cells, on=["table", "row_id", "column"]).select("relation", "cell", "coef"),
+        ]
+    )
+    names = every["relation"].unique().sort()
+    assert lp_terms["relation"].to_list() == (names.search_sorted(every["relation"]) + 1).to_list()
+    assert lp_terms["cell"].to_list() == every["cell"].to_list()
+    assert bounds["relation"].to_list() == list(range(1, names.len() + 1))
+    for i, name in enumerate(bounded):
+        if name in names:
+            row = bounds.row(names.search_sorted(name), named=True)
+            assert (row["lo"], row["hi"]) == (float(-i), float(i)), name
