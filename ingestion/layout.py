@@ -31,6 +31,9 @@ from functools import lru_cache
 
 from ingestion.contracts import Column, FeedContract
 
+# a header lookup keeps this many readings of texts and of columns (the header search reads the cells of the
+# first rows of every file, data included: kept without a bound, they held 266 MiB after 400 files)
+READINGS_KEPT = 10_000
 SCAN_ROWS = 30
 SEARCH_ROWS = 3  # the deepest block tried as a header; a header grows below it (see the module doc)
 MAX_HEADER_ROWS = 6  # a yearbook's: Chinese, English, unit, unit in English, column numbers (and a group)
@@ -160,6 +163,8 @@ class HeaderLookup:
         """``(contract column, exact)`` for one header text, or None; ``exact`` is False when the text names
         the column without the unit its accepted spellings carry (or with another unit)."""
         if text not in self._matched:
+            if len(self._matched) >= READINGS_KEPT:
+                self._matched.clear()
             self._matched[text] = self._match(text)
         return self._matched[text]
 
@@ -168,6 +173,8 @@ class HeaderLookup:
         text shown for it, the contract column it names (as :meth:`match`, trying its lowest cell, its
         highest, each cell, then all joined), and the unit it states."""
         if cells not in self._columns:
+            if len(self._columns) >= READINGS_KEPT:
+                self._columns.clear()
             found: tuple[str, bool] | None = None
             for text in _candidates(cells):
                 found = self.match(text)
@@ -296,7 +303,7 @@ def _read_block(rows: Sequence[Sequence[str]], lookup: HeaderLookup, start: int,
     return Header(start, depth, tuple(texts), tuple(columns), tuple(units), tuple(assumed))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _header_lookup(contract: FeedContract, columns: tuple[tuple[str, str], ...]) -> HeaderLookup:
     """One lookup per contract and profile mapping: its readings are kept from one file to the next."""
     return HeaderLookup(contract, dict(columns))

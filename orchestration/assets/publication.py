@@ -133,12 +133,12 @@ def release_candidate(
                 disclosure_memo=s.disclosure_memo,
                 copied=lambda: docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt)),
             )
+        disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
+        docs = finish_dbt_docs(docs_run[0] if docs_run else start_dbt_docs(s.home / "dbt_docs", dbt))
     except BaseException:
         for invocation in docs_run:
             _stop(invocation)
         raise
-    disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-    docs = finish_dbt_docs(docs_run[0] if docs_run else start_dbt_docs(s.home / "dbt_docs", dbt))
     (candidate.path / "docs").mkdir(exist_ok=True)
     shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")

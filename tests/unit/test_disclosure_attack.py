@@ -507,41 +507,113 @@ def _table_with_margins(size: int = 12) -> tuple[pl.DataFrame, pl.DataFrame, pl.
     )
 
 
+def _counting_lps(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts of the audit's LPs from here on: local LPs (``local``, a min and a max each) and single
+    optima over a whole component (``exact``)."""
+    from publication import disclosure_lp
+
+    calls = {"local": 0, "exact": 0}
+    points, optimum = disclosure_lp._Local.points, disclosure_lp._Component.optimum
+
+    def counted_points(self: disclosure_lp._Local, g: int) -> list:
+        calls["local"] += 1
+        return points(self, g)
+
+    def counted_optimum(self: disclosure_lp._Component, column: int, maximize: bool) -> tuple:
+        calls["exact"] += 1
+        return optimum(self, column, maximize)
+
+    monkeypatch.setattr(disclosure_lp._Local, "points", counted_points)
+    monkeypatch.setattr(disclosure_lp._Component, "optimum", counted_optimum)
+    return calls
+
+
+def _narrow(frame: pl.DataFrame) -> list[int]:
+    return frame.filter(pl.col("upper") - pl.col("lower") < PROTECTION_WIDTH)["cell"].sort().to_list()
+
+
 def test_the_spread_pass_shows_cells_wide_only_where_they_are_and_saves_their_lps(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The protector's first pass over a component (LPs in random directions, disclosure_lp.SPREAD_*) only
     adds feasible points: every cell it shows wide is wide (its exact interval holds what it reports), the
     cells narrower than the protection width are the ones the exact LPs find, and most cells need no LP of
-    their own."""
+    their own (neither a local one nor an exact one)."""
     from publication import disclosure_lp
 
     system = _table_with_margins()
     exact = disclosure_lp.intervals(*system).sort("cell")  # the adversary's: two LPs for every cell
-    local_lps: list[int] = []
-    points = disclosure_lp._Local.points
-
-    def counted(self: disclosure_lp._Local, g: int) -> list:
-        local_lps.append(g)
-        return points(self, g)
-
-    monkeypatch.setattr(disclosure_lp._Local, "points", counted)
+    calls = _counting_lps(monkeypatch)
     found: dict[bool, pl.DataFrame] = {}
     lps: dict[bool, int] = {}
     for spread in (True, False):
-        monkeypatch.setattr(disclosure_lp, "SPREAD_MIN_CELLS", 50 if spread else 10**9)
-        local_lps.clear()
+        monkeypatch.setattr(disclosure_lp, "SPREAD_MIN_CELLS", 2 if spread else 10**9)
+        calls.update(local=0, exact=0)
         found[spread] = disclosure_lp.intervals(
             *system, width=PROTECTION_WIDTH, witness=True, binding={}
         ).sort("cell")
-        lps[spread] = len(local_lps)
+        lps[spread] = 2 * calls["local"] + calls["exact"]
 
-    def narrow(frame: pl.DataFrame) -> list[int]:
-        return frame.filter(pl.col("upper") - pl.col("lower") < PROTECTION_WIDTH)["cell"].to_list()
-
-    assert narrow(exact) == narrow(found[True]) == narrow(found[False]) == [0, 1]
+    assert _narrow(exact) == _narrow(found[True]) == _narrow(found[False]) == [0, 1]
     held = found[True].join(exact.select("cell", "lower", "upper"), on="cell", suffix="_lp")
     assert held.filter(
         (pl.col("lower_lp") > pl.col("lower") + 1e-6) | (pl.col("upper_lp") < pl.col("upper") - 1e-6)
     ).is_empty()
     assert lps[True] < lps[False] / 4, lps
+
+
+def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_local_lps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten cells of the flows table's component are unbounded above (each at least another cell, no
+    upper bound): a random direction has no optimum, the passes stop, and in a component larger than a
+    local LP the cells left narrow take their local LPs first (not an exact LP over the whole component
+    each); the narrow cells are still the exact LPs'."""
+    from publication import disclosure_lp
+
+    cells, terms, rows = _table_with_margins()
+    first, relation = cells.height, int(rows["relation"].max()) + 1  # type: ignore[arg-type]
+    cells = pl.concat(
+        [
+            cells,
+            pl.DataFrame(
+                [(first + i, 5.0, True, 1.0, float("inf"), True) for i in range(10)],
+                schema=disclosure_lp.CELLS_SCHEMA,
+                orient="row",
+            ),
+        ]
+    )
+    terms = pl.concat(
+        [
+            terms,
+            pl.DataFrame(
+                [t for i in range(10) for t in ((relation + i, first + i, 1.0), (relation + i, 2 + i, -1.0))],
+                schema=disclosure_lp.TERMS_SCHEMA,
+                orient="row",
+            ),
+        ]
+    )
+    rows = pl.concat(
+        [
+            rows,
+            pl.DataFrame(
+                [(relation + i, 0.0, float("inf")) for i in range(10)],
+                schema=disclosure_lp.ROWS_SCHEMA,
+                orient="row",
+            ),
+        ]
+    )
+    exact = disclosure_lp.intervals(cells, terms, rows).sort("cell")
+    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 100)  # the component (154) is larger
+    calls = _counting_lps(monkeypatch)
+    counts = {}
+    for spread in (True, False):
+        monkeypatch.setattr(disclosure_lp, "SPREAD_MIN_CELLS", 2 if spread else 10**9)
+        calls.update(local=0, exact=0)
+        found = disclosure_lp.intervals(cells, terms, rows, width=PROTECTION_WIDTH, witness=True, binding={})
+        assert _narrow(found) == _narrow(exact) == [0, 1]
+        counts[spread] = dict(calls)
+    # the passes gave up at once and the local LPs took over, as without the passes (went on straight to
+    # exact LPs, the audit took 42 of them and no local LP)
+    assert counts[True]["local"] > 0, counts
+    assert counts[True]["exact"] <= counts[False]["exact"] + 4, counts

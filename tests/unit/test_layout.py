@@ -300,3 +300,17 @@ def test_a_profiles_header_mapping_is_not_kept_for_files_without_it() -> None:
     with pytest.raises(LayoutError, match="posting_id"):
         locate_header(rows, VACANCIES)
     assert locate_header(rows, VACANCIES, columns={"岗位编号X": "posting_id"}).columns[0] == "posting_id"
+
+
+def test_the_header_readings_kept_between_files_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readings of header cells are kept from one file to the next, but the search also reads the data
+    rows under the header: a lookup keeps at most READINGS_KEPT of each kind, whatever the files hold."""
+    from ingestion import layout
+
+    monkeypatch.setattr(layout, "READINGS_KEPT", 50)
+    names = list(vacancy_rows(1)[0])
+    for n in range(20):
+        rows = [names, *([f"{n}-{i}-{j}" for j in range(len(names))] for i in range(10))]
+        assert locate_header(rows, VACANCIES).columns[0] == "posting_id"
+    lookup = layout._header_lookup(VACANCIES, ())
+    assert 0 < len(lookup._matched) <= 50 and 0 < len(lookup._columns) <= 50
