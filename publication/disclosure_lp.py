@@ -77,7 +77,8 @@ LARGE_COMPONENT_CELLS = 150
 # component (a pass over 4,658 unknowns costs about what a dozen cells' own LPs do), at most
 # SPREAD_MAX_PASSES times (at M, a graduate-flows component of 4,658 cells went from 4,658 narrow to 10 in
 # ~50 passes, 3.4 s, where one local LP per cell took 17 s). A cell left narrow gets its exact LPs over the
-# component, without a local LP first (after the passes it is nearly always narrow in truth)
+# component, without a local LP first (after the passes it is nearly always narrow in truth), unless a
+# direction had no optimum in a component larger than a local LP (:meth:`_Audit._spread`)
 SPREAD_MIN_CELLS = 2
 SPREAD_UNKNOWNS_PER_GAIN = 1_000
 SPREAD_MAX_PASSES = 200
@@ -189,12 +190,9 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     )
     masked_cells = _Index(term_cells[unknown])
     unknowns = masked_cells.ids
-    info = {
-        name: np.zeros(size, dtype=dtype)
-        for name, dtype in (("lower", float), ("upper", float), ("integer", bool))
-    }
-    for name, array in info.items():
-        array[ids] = cells[name].to_numpy()
+    row_of = np.empty(size, dtype=np.int64)  # each cell id's row in ``cells``
+    row_of[ids] = np.arange(len(ids))
+    info = {name: cells[name].to_numpy()[row_of[unknowns]] for name in ("lower", "upper", "integer")}
     col_index = masked_cells.at(term_cells[unknown])
     r = live_rows.at(term_relations)
     unknown_coefs = term_coefs[unknown]
@@ -206,9 +204,9 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     _, labels = connected_components(graph, directed=False)
     return System(
         unknowns=unknowns,
-        lower=info["lower"][unknowns],
-        upper=info["upper"][unknowns],
-        integer=info["integer"][unknowns],
+        lower=info["lower"].astype(float),
+        upper=info["upper"].astype(float),
+        integer=info["integer"].astype(bool),
         matrix=matrix,
         row_lower=bounds["lo"].to_numpy() - constant,
         row_upper=bounds["hi"].to_numpy() - constant,
@@ -611,17 +609,16 @@ class _Audit:
             np.maximum.at(seen_hi, cols, point)
 
         small = self.small(comp)
-        spread = small and width is not None and len(asked) >= SPREAD_MIN_CELLS
-        if spread:
+        # after the random-direction passes a cell still narrow is (nearly always) narrow in truth: its exact
+        # LPs, not a local LP, settle it; unless a pass had no optimum, in a component larger than a local
+        # LP (300 of 3,662 components at M had none, all small)
+        exact_next = False
+        if small and width is not None and len(asked) >= SPREAD_MIN_CELLS:
             model = _Component(system, columns)
             asked_here = np.searchsorted(columns, np.asarray(asked, dtype=np.int64))
-            # a pass without an optimum stops them: the cells left narrow then take a local LP first, unless
-            # the component is no larger than a local LP (300 of 3,662 components at M stop so, all small)
-            spread = self._spread(model, columns, asked_here) or len(columns) <= LOCAL_MAX_UNKNOWNS
+            exact_next = self._spread(model, columns, asked_here) or len(columns) <= LOCAL_MAX_UNKNOWNS
         for g in asked:
-            # after the spread passes a cell still narrow is (nearly always) narrow in truth: its exact LPs,
-            # not a local LP, settle it
-            if nearby is not None and not wide(g) and not spread:
+            if nearby is not None and not wide(g) and not exact_next:
                 free, *near_points = nearby.points(g)
                 for near_point in near_points:
                     seen(near_point, free)

@@ -134,7 +134,7 @@ def release_candidate(
                 copied=lambda: docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt)),
             )
         disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-        docs = finish_dbt_docs(docs_run[0] if docs_run else start_dbt_docs(s.home / "dbt_docs", dbt))
+        docs = finish_dbt_docs(docs_run[0])  # stage_candidate calls ``copied`` once the tables are in
     except BaseException:
         for invocation in docs_run:
             _stop(invocation)
