@@ -177,6 +177,11 @@ class Settings:
         return self.home / "raw"
 
     @property
+    def logs_dir(self) -> Path:
+        """A refresh's log (``run-<time>.log``) and its dbt build's ``run_results.json``."""
+        return self.home / "logs"
+
+    @property
     def build_db(self) -> Path:
         return self.home / "warehouse" / "build.duckdb"
 

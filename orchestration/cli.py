@@ -69,7 +69,7 @@ def refresh(
     from orchestration.definitions import build_definitions
     from orchestration.run_log import run_logger
 
-    log_file = settings.home / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_file = settings.logs_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
     job = build_definitions(settings, full_refresh=full_refresh, loggers=loggers).resolve_job_def("refresh")

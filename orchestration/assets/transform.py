@@ -14,7 +14,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core.failpoints import failpoint
-from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
+from orchestration.resources import (
+    Warehouse,
+    dbt_project,
+    keep_partial_parse,
+    retire_invocation_target,
+)
 from transformation.build_plan import (
     current_inputs,
     dbt_build_args,
@@ -71,6 +76,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                     failpoint("dbt_build", s.failpoints)
                 yield event
             keep_partial_parse(invocation.target_path)
+            retire_invocation_target(invocation.target_path, s.logs_dir)
         save_state(s, inputs)
 
     return warehouse_dbt_assets

@@ -163,6 +163,12 @@ def test_a_release_is_published_with_its_inputs_and_checks(pipeline: Pipeline) -
     assert (
         "mart_talent_match" in dbt_docs and r"\u5c97\u4f4d\u4f9b\u9700\u6bd4" in dbt_docs
     )  # 岗位供需比, JSON-escaped
+    # the dbt build's results are kept in the logs and its folder under the project's target/ is gone
+    from orchestration.resources import dbt_project
+
+    (kept,) = (pipeline.home / "logs").glob("warehouse_dbt_assets-*.run_results.json")
+    assert any(r["status"] == "pass" for r in json.loads(kept.read_text())["results"])
+    assert not (dbt_project.manifest_path.parent / kept.name.removesuffix(".run_results.json")).exists()
 
 
 def test_talent_outflow_equals_independent_computation(pipeline: Pipeline) -> None:
