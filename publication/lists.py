@@ -174,16 +174,29 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def sheet_rows(con: duckdb.DuckDBPyConnection, sheet: ListSheet) -> pl.DataFrame:
-    """The sheet's rows of every city, in its order: its columns, the city and ``suppressed_columns``."""
+def sheet_rows(
+    con: duckdb.DuckDBPyConnection, sheet: ListSheet, cities: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The sheet's rows of every city (or of ``cities``), in its order: its columns, the city and
+    ``suppressed_columns``."""
     selected = dict.fromkeys([sheet.city_column, *(c.column for c in sheet.columns), SUPPRESSED_COLUMNS])
     where = " and ".join(f"{_quote(c)} = ?" for c in sheet.where) or "true"
     order = ", ".join(f"{_quote(c)} {'desc' if d else 'asc'} nulls last" for c, d in sheet.sort) or "1"
+    city = _quote(sheet.city_column)
+    among = "true" if cities is None else f"{city} in (select unnest(?::varchar[]))"
     sql = (
         f"select {', '.join(_quote(c) for c in selected)} from main.{_quote(sheet.table)} "
-        f"where {where} and {_quote(sheet.city_column)} is not null order by {order}"
+        f"where {where} and {city} is not null and {among} order by {order}"
     )
-    return con.execute(sql, list(sheet.where.values())).pl()
+    parameters = [*sheet.where.values(), *([] if cities is None else [list(cities)])]
+    return con.execute(sql, parameters).pl()
+
+
+def _city_codes(con: duckdb.DuckDBPyConnection, sheet: ListSheet) -> list[str]:
+    where = " and ".join(f"{_quote(c)} = ?" for c in sheet.where) or "true"
+    city = _quote(sheet.city_column)
+    sql = f"select distinct {city} from main.{_quote(sheet.table)} where {where} and {city} is not null"
+    return [code for (code,) in con.execute(sql, list(sheet.where.values())).fetchall()]
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -228,6 +241,11 @@ def column_width(header: str, shown: Sequence[str]) -> int:
     return max([display_width(header), *(display_width(v) for v in set(shown))])
 
 
+def _number_width(number: float | int) -> int:
+    """Characters a number takes with two decimals and thousands separators (integers as they are)."""
+    return len(f"{number:,.2f}") if isinstance(number, float) else len(str(number))
+
+
 def _write_sheet(
     workbook: xlsxwriter.Workbook,
     formats: Mapping[str, Any],
@@ -238,6 +256,12 @@ def _write_sheet(
     """``rows`` (a city's rows of the list, in order) as one sheet: the first ``sheet.max_rows`` of them."""
     total, rows = rows.height, rows.head(sheet.max_rows)
     ws = workbook.add_worksheet(sheet.sheet)
+    write_string, write_number, write_blank, write_datetime = (
+        ws.write_string,
+        ws.write_number,
+        ws.write_blank,
+        ws.write_datetime,
+    )
     masked_cells = 0
     for j, column in enumerate(sheet.columns):
         values = rows[column.column].to_list()
@@ -256,24 +280,28 @@ def _write_sheet(
         )
         width = display_width(column.header)
         texts: list[str] = []
+        numbers: list[float | int] = []
         for i, (value, is_masked) in enumerate(zip(values, masked, strict=True), start=1):
-            shown = _shown(value, column, book.booleans)
             if is_masked:
                 masked_cells += 1
-                ws.write_string(i, j, book.masked, formats["masked"])
+                write_string(i, j, book.masked, formats["masked"])
                 texts.append(book.masked)
-            elif shown is None:
-                ws.write_blank(i, j, None, cell)
+                continue
+            shown = _shown(value, column, book.booleans)
+            if shown is None:
+                write_blank(i, j, None, cell)
             elif isinstance(shown, str):
-                ws.write_string(i, j, shown, formats["text"])  # codes stay text: no leading zero lost
+                write_string(i, j, shown, formats["text"])  # codes stay text: no leading zero lost
                 texts.append(shown)
             elif isinstance(shown, dt.date):
-                ws.write_datetime(i, j, dt.datetime.combine(shown, dt.time()), formats["date"])
+                write_datetime(i, j, dt.datetime.combine(shown, dt.time()), formats["date"])
                 width = max(width, 10)
             else:
                 number = float(shown) if isinstance(shown, Decimal) else shown
-                ws.write_number(i, j, number, cell)
-                width = max(width, len(f"{number:,.2f}") if isinstance(number, float) else len(str(number)))
+                write_number(i, j, number, cell)
+                numbers.append(number)
+        if numbers:  # a number's width grows with its size and sign: the smallest or the largest is widest
+            width = max(width, _number_width(min(numbers)), _number_width(max(numbers)))
         width = max(width, column_width(column.header, texts))
         ws.write_string(0, j, column.header, formats["header"])
         ws.set_column(j, j, min(width, MAX_WIDTH) + 2, cell)
@@ -419,11 +447,13 @@ def write_lists(
     ``manifest.json``.
 
     A workbook is written for every prefecture-level city that has a row on at least one list. A list whose
-    mart the release does not hold (a mart no longer published) is left out of the workbooks. ``workers``
-    workbooks are written at once, each in a spawned process (xlsxwriter is pure Python: at M one process
-    wrote the 13 workbooks in 24 s)."""
+    mart the release does not hold (a mart no longer published) is left out of the workbooks. With
+    ``workers`` above 1 the cities are shared among that many spawned processes, each of which reads its
+    cities' rows from the release database (read-only) and writes their workbooks: xlsxwriter is pure
+    Python, and handing rows from this process to the others took longer than reading them there."""
     book = load_workbook_declaration(declaration, manifest)
-    con = duckdb.connect(str(release_dir / "warehouse.duckdb"), read_only=True)
+    database = release_dir / "warehouse.duckdb"
+    con = duckdb.connect(str(database), read_only=True)
     try:
         present = {
             t
@@ -432,8 +462,7 @@ def write_lists(
             ).fetchall()
         }
         book = dataclasses.replace(book, sheets=tuple(s for s in book.sheets if s.table in present))
-        every = {s.sheet: sheet_rows(con, s) for s in book.sheets}
-        codes = sorted({c for s in book.sheets for c in every[s.sheet][s.city_column].unique().to_list()})
+        codes = sorted({code for s in book.sheets for code in _city_codes(con, s)})
         names = (
             {}
             if book.cities_table not in present
@@ -448,27 +477,35 @@ def write_lists(
         )
     finally:
         con.close()
-    jobs = []
-    for code in codes:
-        city = (code, names.get(code) or code)
-        relative = book.path.format(city_code=code, city_name=_file_safe(city[1]))
-        rows = {s.sheet: every[s.sheet].filter(pl.col(s.city_column) == code) for s in book.sheets}
-        jobs.append((release_dir / relative, book, city, record, rows))
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            sheets = list(pool.map(_write_job, jobs))
+    cities = [
+        _City(
+            release_dir / book.path.format(city_code=code, city_name=_file_safe(names.get(code) or code)),
+            (code, names.get(code) or code),
+        )
+        for code in codes
+    ]
+    shares = max(1, min(workers, len(cities)))
+    jobs = [(database, book, record, tuple(cities[i::shares])) for i in range(shares)]
+    if shares > 1:
+        with ProcessPoolExecutor(max_workers=shares, mp_context=mp.get_context("spawn")) as pool:
+            done = list(pool.map(_write_cities, jobs))
     else:
-        sheets = [_write_job(job) for job in jobs]
+        done = [_write_cities(job) for job in jobs]
+    written = {
+        c.city: sheets
+        for job, share in zip(jobs, done, strict=True)
+        for c, sheets in zip(job[3], share, strict=True)
+    }
     documents = []
-    for (target, _, city, _, _), written in zip(jobs, sheets, strict=True):
+    for c in cities:
         documents.append(
             {
                 "kind": "lists_workbook",
-                "city_code": city[0],
-                "city_name": city[1],
-                "path": target.relative_to(release_dir).as_posix(),
-                "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
-                "bytes": target.stat().st_size,
+                "city_code": c.city[0],
+                "city_name": c.city[1],
+                "path": c.target.relative_to(release_dir).as_posix(),
+                "sha256": hashlib.sha256(c.target.read_bytes()).hexdigest(),
+                "bytes": c.target.stat().st_size,
                 "sheets": [
                     {
                         "sheet": w.sheet,
@@ -477,17 +514,48 @@ def write_lists(
                         "rows_total": w.rows_total,
                         "masked_cells": w.masked_cells,
                     }
-                    for w in written
+                    for w in written[c.city]
                 ],
             }
         )
     return documents
 
 
-def _write_job(
-    job: tuple[Path, Workbook, tuple[str, str], Mapping[str, Any], Mapping[str, pl.DataFrame]],
-) -> list[SheetWritten]:
-    return write_workbook(*job)
+@dataclass(frozen=True)
+class _City:
+    target: Path  # the workbook's file
+    city: tuple[str, str]  # code, name
+
+
+def _write_cities(
+    job: tuple[Path, Workbook, Mapping[str, Any], tuple[_City, ...]],
+) -> list[list[SheetWritten]]:
+    """The workbooks of a share of the cities, from their rows in the release database."""
+    database, book, record, cities = job
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = {s.sheet: sheet_rows(con, s, [c.city[0] for c in cities]) for s in book.sheets}
+    finally:
+        con.close()
+    by_city = {
+        s.sheet: {
+            key[0]: part
+            for key, part in rows[s.sheet]
+            .partition_by(s.city_column, as_dict=True, maintain_order=True)
+            .items()
+        }
+        for s in book.sheets
+    }
+    return [
+        write_workbook(
+            c.target,
+            book,
+            c.city,
+            record,
+            {s.sheet: by_city[s.sheet].get(c.city[0], rows[s.sheet].clear()) for s in book.sheets},
+        )
+        for c in cities
+    ]
 
 
 def _file_safe(name: str) -> str:
