@@ -139,9 +139,32 @@ def test_a_gate_keeps_the_newest_validations_of_each_suite(tmp_path: Path) -> No
         for run in runs:
             (store / suite / "__none__" / run).mkdir(parents=True)
             (store / suite / "__none__" / run / "warehouse.json").write_text("{}")
-    (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site").mkdir(parents=True)
+    rendered = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    for suite in ("feed_training", "feed_vacancies"):
+        for run in runs:
+            (rendered / suite / "__none__" / run).mkdir(parents=True)
+            (rendered / suite / "__none__" / run / "warehouse.html").write_text("<html/>")
     _prune_history(tmp_path)
     for suite in ("feed_training", "feed_vacancies"):
         kept = sorted(p.name for p in (store / suite / "__none__").iterdir())
         assert kept == runs[-KEEP_VALIDATIONS:]
-    assert not (tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site").exists()
+        assert sorted(p.name for p in (rendered / suite / "__none__").iterdir()) == kept
+
+
+def test_a_gate_renders_its_own_results_and_lists_the_kept_ones(database: Path, tmp_path: Path) -> None:
+    """Data Docs are built for the gate's own results and suites; the pages of results kept from earlier
+    gates stay and the index links every kept result."""
+    results = tmp_path / "results"
+    suite = _suite(gxe.ExpectColumnValuesToNotBeNull(column="id"))
+    pages = results / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations" / "s" / "__none__"
+    first = validate(database, [suite], results)
+    (earlier,) = [p.name for p in pages.iterdir()]
+    page = next((pages / earlier).glob("*.html"))
+    written = page.stat().st_mtime_ns
+    second = validate(database, [suite], results)
+    assert first.passed and second.passed and second.data_docs_index
+    runs = sorted(p.name for p in pages.iterdir())
+    assert len(runs) == 2 and earlier in runs
+    assert page.stat().st_mtime_ns == written  # not rendered again
+    index = Path(second.data_docs_index.removeprefix("file://")).read_text(encoding="utf-8")
+    assert all(f"validations/s/__none__/{run}/" in index for run in runs)
