@@ -140,13 +140,15 @@ def dbt_build_args(plan: BuildPlan, manifest: Mapping) -> list[str] | None:
 
     An incremental build excludes the models and seeds that are not downstream of a changed feed; with
     ``--indirect-selection cautious`` a test is left out only when *all* the models it tests are, so every
-    test that touches a rebuilt model runs (including relationships to unchanged dimensions)."""
+    test that touches a rebuilt model runs (including relationships to unchanged dimensions). It leaves out
+    the dbt unit tests too: they test the code on fixed inputs, and a build is incremental only under the
+    code of the last successful build, a full one, which ran them all."""
     if plan.mode == "none":
         return None
     if plan.mode == "full":
         return ["build", "--full-refresh"]
     keep = sorted(manifest["nodes"][uid]["name"] for uid in unchanged_nodes(plan, manifest))
-    args = ["build", "--indirect-selection", "cautious"]
+    args = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
     # one argument: dagster-dbt passes the value after --exclude on as a single token
     return [*args, "--exclude", " ".join(keep)] if keep else args
 

@@ -101,6 +101,7 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     assert any("relationships" in r["unique_id"] and "mart_talent_match" in r["unique_id"] for r in tests), (
         "a test between a rebuilt mart and an unchanged dimension must still run"
     )
+    assert not [r for r in results["results"] if r["unique_id"].startswith("unit_test.")]  # code unchanged
 
     full = tmp_path / "full.duckdb"
     _dbt(tmp_path, full, ["build", "--full-refresh"])

@@ -111,9 +111,9 @@ def test_dbt_arguments_keep_every_test_that_touches_a_rebuilt_model() -> None:
     assert dbt_build_args(BuildPlan("full", (), ""), manifest) == ["build", "--full-refresh"]
     assert dbt_build_args(BuildPlan("none", (), ""), manifest) is None
     args = dbt_build_args(BuildPlan("incremental", ("vacancies",), ""), manifest)
-    assert args[:3] == ["build", "--indirect-selection", "cautious"]
-    assert args[3] == "--exclude"
-    assert args[4].split() == sorted(
+    assert args[:5] == ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    assert args[5] == "--exclude"
+    assert args[6].split() == sorted(
         ["ref_region", "dim_region", "stg_graduate_destinations", "int_graduates", "mart_talent_outflow"]
     )
 
