@@ -259,12 +259,16 @@ def mask_cells(
         .sort(list(policy.key), nulls_last=True)
         .select(pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
     )
-    while not rels.is_empty():
-        unsafe = unsafe_relations(cells, rels)
+    # a relation is unsafe with exactly one masked member; each pass masks one more member of every unsafe
+    # relation, and masks only grow, so a relation can become unsafe only through a cell the last pass
+    # masked: after the first pass only the relations of those cells are looked at again
+    open_relations = rels
+    while not open_relations.is_empty():
+        unsafe = unsafe_relations(cells, open_relations)
         if unsafe.is_empty():
             break
         candidates = (
-            rels.join(unsafe.select("relation"), on="relation")
+            open_relations.join(unsafe.select("relation"), on="relation")
             .join(cells.filter(~pl.col("masked")), on=["row_id", "column"])
             .join(key_order, on="row_id")
             .sort(pl.col("value") == 0, "value", "key_order", "column")  # non-zero first, then smallest
@@ -278,6 +282,8 @@ def mask_cells(
             masked=pl.col("masked") | pl.col("_pick").fill_null(False),
             reason=pl.when(pl.col("_pick").fill_null(False)).then(pl.lit("secondary")).otherwise("reason"),
         ).drop("_pick")
+        touched = rels.join(candidates, on=["row_id", "column"]).select("relation").unique()
+        open_relations = rels.join(touched, on="relation")
     masked = cells.filter("masked").select("row_id", "column", "reason")
     return pl.concat([masked, rate_masks(masked, policy)])
 
