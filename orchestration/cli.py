@@ -464,13 +464,13 @@ def command() -> NoReturn:
 
     A refresh leaves millions of Python objects behind (dbt's manifest as dagster-dbt parsed it, the job's
     definitions); the interpreter freed them at exit in 1.5 s at M, after the work was done and every exit
-    handler had run. Here the threads that are not daemons are joined and the exit handlers run (logging
-    closes the run log, multiprocessing its helpers), the standard streams are flushed, and the process
-    ends with its code. An exception or ``SystemExit`` (argparse's) leaves the usual way."""
+    handler had run. Here what the interpreter does first at exit is done the same way: threading's own
+    shutdown (it stops idle executor pools, then joins every thread that is not a daemon, also those
+    started meanwhile), then the exit handlers (logging closes the run log, multiprocessing its helpers);
+    the standard streams are flushed and the process ends with its code. An exception or ``SystemExit``
+    (argparse's) leaves the usual way."""
     code = main()
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]  # what Py_Finalize calls first
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

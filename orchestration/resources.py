@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -29,6 +30,7 @@ from core.locking import refresh_lock
 from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
 from transformation.marts import ensure_manifest
 
+log = logging.getLogger(__name__)
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -148,10 +150,14 @@ def retire_invocation_target(invocation_target: Path, logs_dir: Path) -> Path | 
     folder = Path(invocation_target)
     results = folder / "run_results.json"
     kept = None
-    if results.is_file():
-        logs_dir.mkdir(parents=True, exist_ok=True)
-        kept = logs_dir / f"{folder.name}.run_results.json"
-        shutil.copy2(results, kept)
+    try:
+        if results.is_file():
+            logs_dir.mkdir(parents=True, exist_ok=True)
+            kept = logs_dir / f"{folder.name}.run_results.json"
+            shutil.copy2(results, kept)
+    except OSError as exc:  # the build succeeded: a full disk or a read-only log folder does not fail it
+        log.warning("dbt's run_results.json of %s not kept in %s: %s", folder, logs_dir, exc)
+        return None
     shutil.rmtree(folder, ignore_errors=True)
     return kept
 

@@ -240,6 +240,12 @@ def _prune_history(results_dir: Path) -> None:
             shutil.rmtree(results_dir / _RENDERED_VALIDATIONS / old.relative_to(store), ignore_errors=True)
 
 
+def _rendered(results_dir: Path, key: Any) -> bool:
+    """Whether the Data Docs page of a kept validation result (a ``ValidationResultIdentifier``) exists."""
+    suite, run_name, run_time, batch = key.to_tuple()
+    return (results_dir / _RENDERED_VALIDATIONS / suite / run_name / run_time / f"{batch}.html").is_file()
+
+
 def _close(datasource: Any) -> None:
     """Close every connection GX's ``datasource`` holds to the database: the execution engine's persistent
     one (quality/gx_duckdb.py) and the pools of its engines, so that the file can be opened for writing by
@@ -340,10 +346,12 @@ def validate(
                 try:
                     # this gate's results and suites: the pages of the results kept from earlier gates
                     # are there already (the feed suites' 80 took 2 s to render again at M)
+                    # (and any kept result without its page, e.g. after a build of the docs that failed)
                     mine: list[Any] = [
                         k
                         for k in context.validation_results_store.list_keys()
-                        if isinstance(k, ValidationResultIdentifier) and k.run_id == run_id
+                        if isinstance(k, ValidationResultIdentifier)
+                        and (k.run_id == run_id or not _rendered(results_dir, k))
                     ]
                     mine += [ExpectationSuiteIdentifier(name=spec.name) for spec in suites]
                     context.build_data_docs(resource_identifiers=mine)  # both kinds (its hint: one)

@@ -1,16 +1,17 @@
 """What a release was built from, so a refresh with nothing new can stop at once and publish nothing.
 
 The fingerprint covers the inbox (every feed file's and source profile's path, size and modification
-time) and the code and settings that shape a release (the dbt project, the Python packages,
-``TW_SUPPRESSION_K``, ``TW_DBT_TARGET``). A run takes it when it starts (so a file arriving mid-run makes
-the next run go ahead); the published release records it in ``release.json``; ``tw run`` compares it with
-the current release's before starting Dagster.
+time) and the code and settings that shape a release (the dbt project, the Python packages, the versions
+of the packages that run the SQL, ``TW_SUPPRESSION_K``, ``TW_DBT_TARGET``). A run takes it when it starts
+(so a file arriving mid-run makes the next run go ahead); the published release records it in
+``release.json``; ``tw run`` compares it with the current release's before starting Dagster.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from core.settings import DBT_PROJECT_DIR, REPO_ROOT, RUNTIME_PACKAGES, Settings
@@ -18,23 +19,36 @@ from ingestion.contracts import FEEDS
 from ingestion.ingest import inbox_files
 
 DBT_DIRS = ("models", "macros", "seeds", "tests", "snapshots")
+# what runs the SQL: a new version builds everything again (and runs the dbt unit tests: build_plan.py)
+ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dbt-spark", "pyspark")
 
 
 def _code_files() -> list[Path]:
     files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    files += [p for p in [DBT_PROJECT_DIR / "profiles.yml"] if p.is_file()]
     files += [p for d in DBT_DIRS for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
     files += [p for d in RUNTIME_PACKAGES for p in (REPO_ROOT / d).rglob("*.py")]
     return sorted(files)
 
 
 def code_fingerprint(settings: Settings) -> str:
-    """The dbt project, the Python packages and the dbt target: what shapes the models built."""
+    """The dbt project (its profiles too), the Python packages, the versions of the packages that run the
+    SQL and the dbt target: what shapes the models built."""
     h = hashlib.sha256()
     for path in _code_files():
         h.update(f"code|{path.relative_to(REPO_ROOT)}|".encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
+    for package in ENGINE_PACKAGES:
+        h.update(f"engine|{package}={_installed(package)}\n".encode())
     h.update(f"target={settings.dbt_target}\n".encode())
     return h.hexdigest()
+
+
+def _installed(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "absent"
 
 
 def inbox_entries(inbox_dir: Path) -> list[str]:

@@ -75,8 +75,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 if n == 1:
                     failpoint("dbt_build", s.failpoints)
                 yield event
+        if not context.is_subset:  # a subset (chosen in Dagster's UI) did not build all a plan asked for
+            save_state(s, inputs)
+        if args is not None:
             keep_partial_parse(invocation.target_path)
             retire_invocation_target(invocation.target_path, s.logs_dir)
-        save_state(s, inputs)
 
     return warehouse_dbt_assets

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from core.settings import load_settings
 from orchestration.automation import inbox_fingerprint, inbox_sensor, nightly_schedule
@@ -96,3 +97,22 @@ def test_a_file_the_readers_do_not_take_or_a_profile_is_something_new(tmp_path: 
     (folder / "o.profile.yml").write_text("files: o.csv\nconstants: {period: '2024'}\n", "utf-8")
     assert not nothing_new(load_settings(env))
     assert inbox_fingerprint(settings.inbox_dir) != before
+
+
+def test_a_new_version_of_what_runs_the_sql_changes_the_code_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade of dbt or DuckDB builds everything again (and so runs the dbt unit tests on it)."""
+    import transformation.fingerprint as fingerprint
+
+    settings = load_settings({"TW_HOME": str(tmp_path / "home")})
+    before = fingerprint.code_fingerprint(settings)
+    installed = fingerprint.version
+
+    def upgraded(package: str) -> str:
+        return "9.9.9" if package == "duckdb" else installed(package)
+
+    monkeypatch.setattr(fingerprint, "version", upgraded)
+    assert fingerprint.code_fingerprint(settings) != before
+    monkeypatch.setattr(fingerprint, "version", installed)
+    assert fingerprint.code_fingerprint(settings) == before

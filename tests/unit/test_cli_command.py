@@ -59,3 +59,21 @@ print("not reached")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr
     assert done.stdout.split() == ["main", "thread", "exit", "handler"]
+
+
+def test_an_idle_thread_pool_left_open_does_not_keep_the_process() -> None:
+    script = """
+from concurrent.futures import ThreadPoolExecutor
+from orchestration import cli
+
+pool = ThreadPoolExecutor(max_workers=2)  # never shut down: its workers wait for work
+
+def main():
+    print(pool.submit(lambda: 40 + 2).result())
+    return 0
+
+cli.main = main
+cli.command()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["42"], done.stderr

@@ -54,3 +54,13 @@ def test_a_finished_invocation_folder_is_removed_and_its_results_kept(tmp_path: 
     empty = tmp_path / "target" / "warehouse_dbt_assets-7654321-0000000"
     empty.mkdir()
     assert retire_invocation_target(empty, tmp_path / "logs") is None and not empty.exists()
+
+
+def test_a_folder_is_kept_when_its_results_cannot_be(tmp_path: Path) -> None:
+    """The build succeeded: a log folder that cannot be written is no reason to fail it."""
+    folder = tmp_path / "target" / "warehouse_dbt_assets-1234567-89abcde"
+    folder.mkdir(parents=True)
+    (folder / "run_results.json").write_text("{}")
+    (tmp_path / "logs").write_text("a file where the folder should be")
+    assert retire_invocation_target(folder, tmp_path / "logs") is None
+    assert (folder / "run_results.json").exists()
