@@ -58,6 +58,9 @@ class WarehouseDbtResource(DbtCliResource):
     - it opens a dbt adapter in this process (1.6 s: the profile, the adapter, dbt's macros), which it uses
       only to fetch row counts or column metadata after the build (``fetch_row_counts()``,
       ``fetch_column_metadata()``); the refresh asks for neither.
+
+    Both are private members of dagster-dbt 0.29 (pinned below 0.30): on an upgrade, check that dagster-dbt
+    still calls them (tests/unit/test_dbt_resource.py checks what they return, not that they are called).
     """
 
     env: dict[str, str] = Field(
