@@ -180,23 +180,26 @@ def sheet_rows(
     """The sheet's rows of every city (or of ``cities``), in its order: its columns, the city and
     ``suppressed_columns``."""
     selected = dict.fromkeys([sheet.city_column, *(c.column for c in sheet.columns), SUPPRESSED_COLUMNS])
-    where = " and ".join(f"{_quote(c)} = ?" for c in sheet.where) or "true"
     order = ", ".join(f"{_quote(c)} {'desc' if d else 'asc'} nulls last" for c, d in sheet.sort) or "1"
-    city = _quote(sheet.city_column)
-    among = "true" if cities is None else f"{city} in (select unnest(?::varchar[]))"
-    sql = (
-        f"select {', '.join(_quote(c) for c in selected)} from main.{_quote(sheet.table)} "
-        f"where {where} and {city} is not null and {among} order by {order}"
-    )
-    parameters = [*sheet.where.values(), *([] if cities is None else [list(cities)])]
+    where, parameters = _sheet_filter(sheet)
+    if cities is not None:
+        where += f" and {_quote(sheet.city_column)} in (select unnest(?::varchar[]))"
+        parameters.append(list(cities))
+    sql = f"select {', '.join(_quote(c) for c in selected)} from {where} order by {order}"
     return con.execute(sql, parameters).pl()
 
 
 def _city_codes(con: duckdb.DuckDBPyConnection, sheet: ListSheet) -> list[str]:
+    where, parameters = _sheet_filter(sheet)
+    sql = f"select distinct {_quote(sheet.city_column)} from {where}"
+    return [code for (code,) in con.execute(sql, parameters).fetchall()]
+
+
+def _sheet_filter(sheet: ListSheet) -> tuple[str, list[Any]]:
+    """``<table> where …``: the sheet's rows (its ``where``, a city given) and the values of the filter."""
     where = " and ".join(f"{_quote(c)} = ?" for c in sheet.where) or "true"
     city = _quote(sheet.city_column)
-    sql = f"select distinct {city} from main.{_quote(sheet.table)} where {where} and {city} is not null"
-    return [code for (code,) in con.execute(sql, list(sheet.where.values())).fetchall()]
+    return f"main.{_quote(sheet.table)} where {where} and {city} is not null", list(sheet.where.values())
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -477,12 +480,10 @@ def write_lists(
         )
     finally:
         con.close()
+    named = [(code, names.get(code) or code) for code in codes]
     cities = [
-        _City(
-            release_dir / book.path.format(city_code=code, city_name=_file_safe(names.get(code) or code)),
-            (code, names.get(code) or code),
-        )
-        for code in codes
+        _City(release_dir / book.path.format(city_code=code, city_name=_file_safe(name)), (code, name))
+        for code, name in named
     ]
     shares = max(1, min(workers, len(cities)))
     jobs = [(database, book, record, tuple(cities[i::shares])) for i in range(shares)]
