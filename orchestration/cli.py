@@ -68,23 +68,21 @@ def refresh(
         return 0
     import contextlib
 
-    import dagster as dg
-
     from orchestration.definitions import build_definitions
+    from orchestration.instance import refresh_instance
     from orchestration.run_log import run_logger
 
     log_file = settings.logs_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
     job = build_definitions(settings, full_refresh=full_refresh, loggers=loggers).resolve_job_def("refresh")
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
     print(f"refresh: {'full' if full_refresh else 'what changed'}; log: {log_file}")
     with contextlib.ExitStack() as stack:
         if not verbose:  # dbt's lines (dagster-dbt writes them to stdout) and library warnings: the log
             sink = stack.enter_context(open(log_file, "a", encoding="utf-8"))
             stack.enter_context(contextlib.redirect_stdout(sink))
             stack.enter_context(contextlib.redirect_stderr(sink))
-        instance = stack.enter_context(dg.DagsterInstance.from_config(str(settings.dagster_home)))
+        instance = stack.enter_context(refresh_instance(settings.dagster_home))
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
         )

@@ -1,0 +1,125 @@
+"""The refresh's Dagster instance: its pooled event log writes what Dagster's own SQLite event log reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+from orchestration import instance as instance_module
+from orchestration.instance import (
+    OPEN_SHARDS,
+    PooledSqliteEventLogStorage,
+    instance_overrides,
+    refresh_instance,
+)
+
+CHECKS = 5
+
+
+@dg.asset
+def counted() -> int:
+    return 3
+
+
+def _check(i: int) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=counted, name=f"check_{i}")
+    def check() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=i != 2, metadata={"i": i})
+
+    return check
+
+
+JOB = dg.Definitions(
+    assets=[counted], asset_checks=[_check(i) for i in range(CHECKS)], jobs=[dg.define_asset_job("refresh")]
+).resolve_job_def("refresh")
+
+
+def _run(instance: dg.DagsterInstance) -> str:
+    return JOB.execute_in_process(instance=instance, raise_on_error=False).run_id
+
+
+def _events(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str | None, str | None]]:
+    return [
+        (e.dagster_event_type.value if e.dagster_event_type else None, e.step_key)
+        for e in instance.all_logs(run_id)
+    ]
+
+
+def test_runs_written_pooled_read_by_dagsters_own_class(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    with refresh_instance(home) as pooled:
+        assert type(pooled.event_log_storage) is PooledSqliteEventLogStorage
+        runs = [_run(pooled), _run(pooled)]
+        written = {run_id: _events(pooled, run_id) for run_id in runs}
+    with dg.DagsterInstance.from_config(str(home)) as default:  # what `dagster dev` opens on this home
+        assert type(default.event_log_storage) is SqliteEventLogStorage
+        for run_id in runs:
+            assert _events(default, run_id) == written[run_id]
+            types = [t for t, _ in written[run_id]]
+            assert types.count("ASSET_CHECK_EVALUATION") == CHECKS
+            assert types.count("ASSET_MATERIALIZATION") == 1
+        # the cross-run index (asset and check history) holds both runs too
+        assert default.get_latest_materialization_event(dg.AssetKey("counted")).run_id == runs[1]
+        key = dg.AssetCheckKey(dg.AssetKey("counted"), "check_2")
+        executions = default.event_log_storage.get_asset_check_execution_history(key, limit=10)
+        assert [e.run_id for e in executions] == runs[::-1]
+
+
+def test_a_home_whose_dagster_yaml_configures_storage_keeps_it(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    home.mkdir()
+    assert instance_overrides(home)["event_log_storage"]["class"] == "PooledSqliteEventLogStorage"
+    (home / "dagster.yaml").write_text(
+        f"storage:\n  sqlite:\n    base_dir: {tmp_path / 'elsewhere'}\n", encoding="utf-8"
+    )
+    assert instance_overrides(home) == {}
+    with refresh_instance(home) as instance:
+        assert type(instance.event_log_storage) is SqliteEventLogStorage
+        _run(instance)
+    assert list((tmp_path / "elsewhere").rglob("*.db"))
+
+
+def test_engines_kept_open_for_the_newest_shards_only(tmp_path: Path) -> None:
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    try:
+        for i in range(OPEN_SHARDS + 3):
+            with storage.run_connection(f"run-{i}") as conn:
+                conn.exec_driver_sql("select 1")
+        assert len(storage._engines) == OPEN_SHARDS
+        assert list(storage._engines)[-1] == f"run-{OPEN_SHARDS + 2}"
+        with storage.run_connection("run-0") as conn:  # an evicted shard opens again
+            conn.exec_driver_sql("select 1")
+        assert list(storage._engines)[-1] == "run-0"
+    finally:
+        storage.dispose()
+    assert not storage._engines
+
+
+def test_a_forked_process_does_not_use_its_parents_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    try:
+        with storage.run_connection("a") as conn:
+            conn.exec_driver_sql("select 1")
+        parents = storage._engines["a"]
+        monkeypatch.setattr(instance_module.os, "getpid", lambda: -1)
+        with storage.run_connection("a") as conn:
+            conn.exec_driver_sql("select 1")
+        assert storage._engines["a"] is not parents
+    finally:
+        storage.dispose()
+
+
+def test_wipe_closes_the_open_databases_before_removing_them(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    with refresh_instance(home) as instance:
+        first = _run(instance)
+        instance.event_log_storage.wipe()
+        assert not (home / "history" / "runs" / f"{first}.db").exists()
+        second = _run(instance)
+        assert (home / "history" / "runs" / f"{second}.db").exists()
+        assert "ASSET_MATERIALIZATION" in [t for t, _ in _events(instance, second)]
