@@ -26,7 +26,8 @@ from publication.release import (
     stage_candidate,
 )
 from quality.gate import run_gate
-from transformation.fingerprint import run_start_fingerprint
+from transformation.docs_site import DOCS_FILE, catalog_digest, docs_key, record_key, reusable_site
+from transformation.fingerprint import code_fingerprint, run_start_fingerprint
 from transformation.marts import published_mart_names, published_marts
 
 GROUP = "publication"
@@ -77,6 +78,14 @@ def finish_dbt_docs(invocation: DbtCliInvocation) -> Path:
     return invocation.target_path / "static_index.html"
 
 
+def _docs_key(s: Settings) -> str | None:
+    """The key of the dbt documentation site this build would get (transformation/docs_site.py); None on
+    Spark, whose catalog is not read here (the site is generated each time)."""
+    if s.builds_on_spark:
+        return None
+    return docs_key(code_fingerprint(s), dbt_project.manifest_path, catalog_digest(s.build_db))
+
+
 def _stop(invocation: DbtCliInvocation) -> None:
     """End a dbt started for a step that failed before it needed dbt's result."""
     if invocation.process.poll() is None:
@@ -121,6 +130,15 @@ def release_candidate(
     s = warehouse.settings
     inputs = _inputs(s)
     docs_run: list[DbtCliInvocation] = []
+    site: list[tuple[Path | None, str | None]] = []  # the current release's site if reusable, and the key
+
+    def start_docs() -> None:  # stage_candidate calls it once the tables are in and the build let go
+        key = _docs_key(s)
+        reusable = reusable_site(s.current_release_link, key) if key is not None else None
+        site.append((reusable, key))
+        if reusable is None:
+            docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt))
+
     try:
         with _publication_logs(context):
             candidate = stage_candidate(
@@ -131,23 +149,29 @@ def release_candidate(
                 spark_warehouse=s.spark_warehouse if s.builds_on_spark else None,
                 workers=s.publication_workers,
                 disclosure_memo=s.disclosure_memo,
-                copied=lambda: docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt)),
+                copied=start_docs,
             )
         disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-        docs = finish_dbt_docs(docs_run[0])  # stage_candidate calls ``copied`` once the tables are in
+        reused, key = site[0]
+        docs = reused or finish_dbt_docs(docs_run[0])
     except BaseException:
         for invocation in docs_run:
             _stop(invocation)
         raise
     (candidate.path / "docs").mkdir(exist_ok=True)
-    shutil.copy2(docs, candidate.path / "docs" / "dbt.html")
+    shutil.copy2(docs, candidate.path / DOCS_FILE)
+    if key is not None:
+        record_key(candidate.path, key)
+    if reused is not None:
+        context.log.info(f"dbt documentation site: the current release's ({reused}), same code and schema")
     _candidate_pointer(s).write_text(json.dumps({"release_id": candidate.release_id}), encoding="utf-8")
     masked = {t: v for t, v in disclosure["tables"].items() if v["rows_with_suppression"]}
     return dg.MaterializeResult(
         metadata={
             "release_id": candidate.release_id,
             "path": str(candidate.path),
-            "dbt_docs": str(candidate.path / "docs" / "dbt.html"),
+            "dbt_docs": str(candidate.path / DOCS_FILE),
+            "dbt_docs_reused": reused is not None,
             "suppression_k": disclosure["suppression_k"],
             "cells_suppressed": sum(
                 v["cells_primary"] + v["cells_secondary"] + v["cells_rate"] + v.get("cells_withheld", 0)

@@ -695,6 +695,21 @@ def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
     )
 
 
+def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(pipeline: Pipeline) -> None:
+    before = pipeline.current()
+    assert before is not None
+    result = pipeline.run()  # nothing new: the job runs all the same (`tw run` would stop before it)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    (staged,) = [m.metadata for m in result.asset_materializations_for_node("release_candidate")]
+    assert staged["dbt_docs_reused"].value is True
+    after = pipeline.current()
+    assert after is not None and after != before
+    for name in ("dbt.html", "dbt.key.json"):
+        assert (pipeline.releases / after / "docs" / name).read_bytes() == (
+            pipeline.releases / before / "docs" / name
+        ).read_bytes()
+
+
 def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:
     before = pipeline.current()
     before_bytes = (pipeline.releases / before / "warehouse.duckdb").read_bytes()
