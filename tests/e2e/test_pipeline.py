@@ -7,6 +7,7 @@ generated files themselves (not from the warehouse, and not with the marts' SQL)
 from __future__ import annotations
 
 import json
+import logging
 import operator
 import re
 from collections.abc import Iterator
@@ -695,10 +696,13 @@ def test_no_raw_graduate_id_anywhere_the_run_wrote(pipeline: Pipeline) -> None:
     )
 
 
-def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(pipeline: Pipeline) -> None:
+def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(
+    pipeline: Pipeline, caplog: pytest.LogCaptureFixture
+) -> None:
     before = pipeline.current()
     assert before is not None
-    result = pipeline.run()  # nothing new: the job runs all the same (`tw run` would stop before it)
+    with caplog.at_level(logging.INFO, logger="publication"):
+        result = pipeline.run()  # nothing new: the job runs all the same (`tw run` would stop before it)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     (staged,) = [m.metadata for m in result.asset_materializations_for_node("release_candidate")]
     assert staged["dbt_docs_reused"].value is True
@@ -708,6 +712,24 @@ def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(pipe
         assert (pipeline.releases / after / "docs" / name).read_bytes() == (
             pipeline.releases / before / "docs" / name
         ).read_bytes()
+    # the same marts: the protection's result is the last one's (publication/disclosure_memo.py), the same
+    # cells masked in every published table
+    assert "disclosure: the marts and the code are those of the last protection" in caplog.text
+    disclosure = [
+        json.loads((pipeline.releases / r / "disclosure.json").read_text()) for r in (before, after)
+    ]
+    assert disclosure[0] == disclosure[1]
+    from transformation.marts import published
+
+    con = duckdb.connect()
+    for r, alias in ((before, "b"), (after, "a")):
+        con.execute(f"attach '{pipeline.releases / r / 'warehouse.duckdb'}' as {alias} (read_only)")
+    for mart in published():
+        assert con.execute(
+            f"select count(*) from ((from b.main.{mart.name} except all from a.main.{mart.name}) "
+            f"union all (from a.main.{mart.name} except all from b.main.{mart.name}))"
+        ).fetchone() == (0,), mart.name
+    con.close()
 
 
 def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline: Pipeline) -> None:

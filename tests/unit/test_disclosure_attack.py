@@ -617,3 +617,84 @@ def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_lo
     # exact LPs, the audit took 42 of them and no local LP)
     assert counts[True]["local"] > 0, counts
     assert counts[True]["exact"] <= counts[False]["exact"] + 4, counts
+
+
+def _published(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "select 's', * from mart_schools union all "
+        "select 'c', region_code, null, graduates, suppressed_columns from mart_cities order by all"
+    ).fetchall()
+
+
+def test_the_last_protections_result_is_reused_for_the_same_marts_and_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refresh whose marts hold the same rows (a new month of vacancies changes no count of persons)
+    adds the cells the last protection added without auditing; rows in another physical order are the same
+    marts; any changed figure or another k protects again."""
+    from publication import disclosure
+    from publication.disclosure_lp import AuditMemo
+    from publication.disclosure_memo import load_memo, outcome_path, save_memo
+
+    marts = (SCHOOLS, CITIES)
+    path = tmp_path / "disclosure_memo.parquet"
+    memo = AuditMemo()
+    first = _database()
+    apply_to_database(first, K, marts, memo=memo)
+    save_memo(path, memo)
+    assert outcome_path(path).is_file() and memo.used
+
+    protected = disclosure.protect_linked
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return protected(*args, **kwargs)
+
+    monkeypatch.setattr(disclosure, "protect_linked", counted)
+    reordered = _database(
+        schools=[("s3", "320100", 40), ("s2", "320500", 7), ("s1", "320500", 3)],
+        cities=[("320100", 40), ("320500", 10)],
+    )
+    again = load_memo(path)
+    apply_to_database(reordered, K, marts, memo=again)
+    assert not calls and _published(reordered) == _published(first)
+    assert set(again.used) == set(memo.used)  # the audits stay remembered for the next change
+    save_memo(path, again)
+
+    bigger = {
+        "schools": [("s1", "320500", 3), ("s2", "320500", 7), ("s3", "320100", 41)],
+        "cities": [("320500", 10), ("320100", 41)],
+    }
+    for data, k in ((bigger, K), ({}, K + 1)):  # a changed figure; another k
+        changed = _database(**data)
+        apply_to_database(changed, k, marts, memo=load_memo(path))
+        assert len(calls) == 1
+        calls.clear()
+        fresh = _database(**data)
+        apply_to_database(fresh, k, marts)  # no memo at all
+        assert _published(changed) == _published(fresh)
+        calls.clear()
+
+    outcome_path(path).write_bytes(b"not parquet")
+    with caplog.at_level("WARNING"):
+        damaged = load_memo(path)
+    assert damaged.outcome is None and "the protection runs" in caplog.text
+
+
+def test_a_protection_that_adds_nothing_is_remembered_too(tmp_path: Path) -> None:
+    from publication.disclosure_lp import AuditMemo
+    from publication.disclosure_memo import load_memo, save_memo
+
+    memo = AuditMemo()
+    apply_to_database(
+        _database(schools=[("s1", "320500", 30), ("s2", "320500", 70)], cities=[("320500", 100)]),
+        K,
+        (SCHOOLS, CITIES),
+        memo=memo,
+    )
+    assert memo.outcome is not None and memo.outcome[1].is_empty()
+    save_memo(tmp_path / "m.parquet", memo)
+    loaded = load_memo(tmp_path / "m.parquet").outcome
+    assert loaded is not None and loaded[0] == memo.outcome[0] and loaded[1].is_empty()
+    assert loaded[1].schema == memo.outcome[1].schema
