@@ -28,13 +28,11 @@ tables (``linked`` in the marts' declarations) and the intervals an adversary's 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -576,17 +574,7 @@ def apply_to_database(
     counts = pl.concat(
         [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in published.policies]
     ).select("table", "row_id", "column", "reason")
-    key = protection_key(published, counts, k) if memo is not None else None
-    added = memo.outcome_of(key) if memo is not None and key is not None else None
-    if added is not None:
-        log.info(
-            "disclosure: the marts and the code are those of the last protection: its %d cells", added.height
-        )
-    else:
-        added = protect_linked(published, counts, k, workers=workers, memo=memo)
-    if memo is not None and key is not None:
-        memo.put_outcome(key, added)
-    counts = pl.concat([counts, added])
+    counts = pl.concat([counts, protect_linked(published, counts, k, workers=workers, memo=memo)])
     summary: dict[str, dict[str, int]] = {
         p.table: {
             "cells_primary": 0,
@@ -617,40 +605,6 @@ def apply_to_database(
             continue
         _update(con, policy.table, masks.join(frames[policy.table].select("row_id", "_rowid"), on="row_id"))
     return summary
-
-
-# the protection's own code: a result remembered by other code matches nothing (the LP audit's: in the key)
-PROTECTION_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-
-
-def _policy_terms(policy: MartPolicy) -> tuple:
-    """A policy as plain values (a hierarchy by its name: its rule is code, in :data:`PROTECTION_CODE`)."""
-    named = tuple(h.name for h in policy.hierarchies)
-    return (*(getattr(policy, f.name) for f in fields(policy) if f.name != "hierarchies"), named)
-
-
-def protection_key(published: PublishedMarts, counts: pl.DataFrame, k: float) -> str:
-    """SHA-256 of everything the linked protection (:func:`protect_linked`) reads: the marts' rows (every
-    column, in key order), their policies, the cells masked before it, ``k``, the protection width, and the
-    code (this module, the LP audit's, the solver's and polars' versions). Two protections with the same
-    key add the same cells (:meth:`publication.disclosure_lp.AuditMemo.outcome_of`)."""
-    from publication.disclosure_lp import AUDIT_VERSION, solver_version
-
-    h = hashlib.sha256()
-    h.update(f"code|{PROTECTION_CODE}|{AUDIT_VERSION}|{solver_version()}|polars={pl.__version__}\n".encode())
-    h.update(f"k={k!r}|width={PROTECTION_WIDTH!r}\n".encode())
-
-    def frame_bytes(frame: pl.DataFrame) -> bytes:
-        buffer = io.BytesIO()
-        frame.write_ipc(buffer, compression="uncompressed")
-        return buffer.getvalue()
-
-    for policy in published.policies:
-        h.update(f"policy|{_policy_terms(policy)!r}\n".encode())
-        h.update(frame_bytes(published.frames[policy.table].drop("_rowid")))
-    h.update(b"masked|")
-    h.update(frame_bytes(counts.sort(counts.columns)))
-    return h.hexdigest()
 
 
 def read_marts(

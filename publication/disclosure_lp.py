@@ -400,36 +400,18 @@ AUDIT_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 @cache
-def solver_version() -> str:
+def _solver_version() -> str:
     """HiGHS's, numpy's and scipy's versions (the LPs' answers, the sums the rows are built with)."""
     return " ".join(f"{p}={version(p)}" for p in ("highspy", "numpy", "scipy"))
 
 
-# a whole protection's result (publication/disclosure.py, ``protection_key``): its key and the cells it added
-Outcome = tuple[str, pl.DataFrame]
-
-
 class AuditMemo:
     """Component audits by fingerprint (:meth:`_Audit.fingerprint`): those of an earlier audit
-    (``remembered``), and those this audit read or made (``used``: what is worth keeping for the next). And
-    the last protection's result by the key of everything it read (``outcome``): a protection of the same
-    marts with the same code adds the same cells (:meth:`outcome_of`)."""
+    (``remembered``), and those this audit read or made (``used``: what is worth keeping for the next)."""
 
-    def __init__(self, remembered: Memo | None = None, outcome: Outcome | None = None) -> None:
+    def __init__(self, remembered: Memo | None = None) -> None:
         self.remembered: Memo = dict(remembered or {})
         self.used: Memo = {}
-        self.outcome: Outcome | None = outcome
-
-    def outcome_of(self, key: str) -> pl.DataFrame | None:
-        """The cells the last protection added, if its key was ``key``. Then no component is audited, and
-        every remembered audit stays worth keeping for the next protection."""
-        if self.outcome is None or self.outcome[0] != key:
-            return None
-        self.used = {**self.remembered, **self.used}
-        return self.outcome[1]
-
-    def put_outcome(self, key: str, added: pl.DataFrame) -> None:
-        self.outcome = (key, added)
 
     def get(self, digest: str) -> Remembered | None:
         found = self.used.get(digest) or self.remembered.get(digest)
@@ -496,7 +478,7 @@ class _Audit:
         digest = hashlib.sha256()
         header = (
             AUDIT_VERSION,
-            solver_version(),
+            _solver_version(),
             LOCAL_DEPTH,
             LOCAL_MAX_UNKNOWNS,
             GLOBAL_MAX_UNKNOWNS,
