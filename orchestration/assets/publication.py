@@ -133,8 +133,14 @@ def release_candidate(
     site: list[tuple[Path | None, str | None]] = []  # the current release's site if reusable, and the key
 
     def start_docs() -> None:  # stage_candidate calls it once the tables are in and the build let go
-        key = _docs_key(s)
-        reusable = reusable_site(s.current_release_link, key) if key is not None else None
+        try:
+            key = _docs_key(s)
+        except Exception as exc:  # the key is an optimisation: without it the site is generated
+            context.log.warning(f"dbt documentation site: no key ({exc!r}); generating it")
+            key = None
+        # the release the link points to now (a publish may switch it before the copy below)
+        current = s.current_release_link.resolve()
+        reusable = reusable_site(current, key) if key is not None else None
         site.append((reusable, key))
         if reusable is None:
             docs_run.append(start_dbt_docs(s.home / "dbt_docs", dbt))

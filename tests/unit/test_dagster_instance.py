@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration import instance as instance_module
 from orchestration.instance import (
-    OPEN_SHARDS,
+    OPEN_RUN_SHARDS,
     PooledSqliteEventLogStorage,
     instance_overrides,
     refresh_instance,
@@ -82,14 +85,17 @@ def test_a_home_whose_dagster_yaml_configures_storage_keeps_it(tmp_path: Path) -
     assert list((tmp_path / "elsewhere").rglob("*.db"))
 
 
-def test_engines_kept_open_for_the_newest_shards_only(tmp_path: Path) -> None:
+def test_engines_kept_open_for_the_newest_run_shards_and_the_index(tmp_path: Path) -> None:
     storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
     try:
-        for i in range(OPEN_SHARDS + 3):
+        with storage.index_connection() as conn:
+            conn.exec_driver_sql("select 1")
+        for i in range(OPEN_RUN_SHARDS + 3):
             with storage.run_connection(f"run-{i}") as conn:
                 conn.exec_driver_sql("select 1")
-        assert len(storage._engines) == OPEN_SHARDS
-        assert list(storage._engines)[-1] == f"run-{OPEN_SHARDS + 2}"
+        runs = [shard for shard in storage._engines if shard != "index"]
+        assert "index" in storage._engines and len(runs) == OPEN_RUN_SHARDS
+        assert runs[-1] == f"run-{OPEN_RUN_SHARDS + 2}" and "run-0" not in runs
         with storage.run_connection("run-0") as conn:  # an evicted shard opens again
             conn.exec_driver_sql("select 1")
         assert list(storage._engines)[-1] == "run-0"
@@ -115,11 +121,49 @@ def test_a_forked_process_does_not_use_its_parents_connections(
 
 
 def test_wipe_closes_the_open_databases_before_removing_them(tmp_path: Path) -> None:
-    home = tmp_path / "dagster"
-    with refresh_instance(home) as instance:
-        first = _run(instance)
-        instance.event_log_storage.wipe()
-        assert not (home / "history" / "runs" / f"{first}.db").exists()
-        second = _run(instance)
-        assert (home / "history" / "runs" / f"{second}.db").exists()
-        assert "ASSET_MATERIALIZATION" in [t for t, _ in _events(instance, second)]
+    """After a wipe the same run's events go to a new file (a connection kept open to the removed one would
+    write them where nobody reads)."""
+    base = str(tmp_path / "runs")
+    storage = PooledSqliteEventLogStorage(base)
+    try:
+        storage.store_event(_entry("r1", 0))
+        storage.wipe()
+        storage.store_event(_entry("r1", 1))
+    finally:
+        storage.dispose()
+    fresh = SqliteEventLogStorage(base)
+    assert [e.user_message for e in fresh.get_logs_for_run("r1")] == ["event 1"]
+
+
+def _entry(run_id: str, i: int) -> EventLogEntry:
+    return EventLogEntry(
+        error_info=None,
+        level=logging.INFO,
+        user_message=f"event {i}",
+        run_id=run_id,
+        timestamp=time.time(),
+        step_key=None,
+        job_name="refresh",
+        dagster_event=None,
+    )
+
+
+def test_a_watcher_with_dagsters_class_sees_each_event_as_it_is_written(tmp_path: Path) -> None:
+    """`dagster dev` follows a running run by watching its database file: each write must reach it, not only
+    the connection's write-ahead log (kept open, its pages would reach the file at SQLite's checkpoints)."""
+    base = str(tmp_path / "runs")
+    writer, reader = PooledSqliteEventLogStorage(base), SqliteEventLogStorage(base)
+    seen: list[str] = []
+    try:
+        writer.store_event(_entry("r1", 0))
+        reader.watch("r1", None, lambda event, cursor: seen.append(event.user_message))
+        time.sleep(0.5)  # the observer's start
+        for i in range(1, 6):
+            writer.store_event(_entry("r1", i))
+            deadline = time.monotonic() + 10
+            while f"event {i}" not in seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert f"event {i}" in seen, seen  # before the next write, while the writer stays open
+    finally:
+        reader.dispose()
+        writer.dispose()
