@@ -9,7 +9,7 @@ TOOLS_UV := .tools/bin/uv
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS_UV))
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: attack demo demo-small run serve test test-fast test-slow test-superset lint bench dagster-dev contracts reference sync clean uv
+.PHONY: attack demo demo-small run serve test test-fast test-slow test-superset dbt-unit-tests lint bench dagster-dev contracts reference sync clean uv
 
 # Not a file rule: a .tools/ left by another machine (another OS or architecture, a Python that is gone)
 # exists but does not run, so uv is checked by running it, and .tools/ made afresh when it does not.
@@ -58,6 +58,10 @@ test-slow: sync
 
 test-fast: sync
 	$(RUN) pytest -m "not e2e"
+
+# the dbt unit tests alone (a refresh leaves them out: docs/architecture.md); part of `make test` too
+dbt-unit-tests: sync
+	$(RUN) pytest tests/e2e/test_dbt_unit_tests.py
 
 # the Superset tier (tests/e2e/test_postgres_superset.py): Apache Superset in a virtualenv of its own (Superset's
 # pins clash with ours), every version from tests/superset/requirements.txt; `uv pip sync` makes it exactly that

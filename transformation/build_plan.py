@@ -135,20 +135,26 @@ def unchanged_nodes(plan: BuildPlan, manifest: Mapping) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
+# dbt's unit tests are left out of every refresh's build (:func:`dbt_build_args`)
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_build_args(plan: BuildPlan, manifest: Mapping) -> list[str] | None:
     """The ``dbt build`` arguments of a plan (None: nothing to build).
 
-    An incremental build excludes the models and seeds that are not downstream of a changed feed; with
-    ``--indirect-selection cautious`` a test is left out only when *all* the models it tests are, so every
-    test that touches a rebuilt model runs (including relationships to unchanged dimensions). It leaves out
-    the dbt unit tests too: they test the code on fixed inputs, and a build is incremental only under the
-    code of the last successful build, a full one, which ran them all."""
+    No refresh runs the dbt unit tests (:data:`WITHOUT_UNIT_TESTS`): they test the code on fixed inputs,
+    not the data, so they run where the code changes, in the project's tests
+    (tests/e2e/test_dbt_unit_tests.py, ``make test``), as dbt recommends for production builds; a refresh
+    runs every data test. An incremental build excludes the models and seeds that are not downstream of a
+    changed feed; with ``--indirect-selection cautious`` a test is left out only when *all* the models it
+    tests are, so every test that touches a rebuilt model runs (including relationships to unchanged
+    dimensions)."""
     if plan.mode == "none":
         return None
     if plan.mode == "full":
-        return ["build", "--full-refresh"]
+        return ["build", "--full-refresh", *WITHOUT_UNIT_TESTS]
     keep = sorted(manifest["nodes"][uid]["name"] for uid in unchanged_nodes(plan, manifest))
-    args = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--indirect-selection", "cautious", *WITHOUT_UNIT_TESTS]
     # one argument: dagster-dbt passes the value after --exclude on as a single token
     return [*args, "--exclude", " ".join(keep)] if keep else args
 

@@ -27,6 +27,7 @@ from devtools.sample import generate
 from ingestion.contracts import FEEDS
 from ingestion.ingest import ingest_inbox
 from publication.availability import marts_not_covering
+from transformation.build_plan import WITHOUT_UNIT_TESTS
 from transformation.marts import published_marts
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +66,12 @@ def _build(root: Path, inbox: Path) -> Path:
     # every counted cell loads: nothing of the table is quarantined
     assert sum(r.rows_quarantined for r in reports if r.feed == COUNTS) == 0
     build = root / "build.duckdb"
-    run_dbt(["build", "--full-refresh"], raw_dir=raw, build_db=build, target_dir=root / "target")
+    run_dbt(
+        ["build", "--full-refresh", *WITHOUT_UNIT_TESTS],
+        raw_dir=raw,
+        build_db=build,
+        target_dir=root / "target",
+    )
     return build
 
 

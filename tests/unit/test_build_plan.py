@@ -108,7 +108,8 @@ def test_unchanged_nodes_come_parents_first_and_never_depend_on_a_rebuilt_one() 
 
 def test_dbt_arguments_keep_every_test_that_touches_a_rebuilt_model() -> None:
     manifest = _manifest()
-    assert dbt_build_args(BuildPlan("full", (), ""), manifest) == ["build", "--full-refresh"]
+    full = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]  # tests/e2e runs them
+    assert dbt_build_args(BuildPlan("full", (), ""), manifest) == full
     assert dbt_build_args(BuildPlan("none", (), ""), manifest) is None
     args = dbt_build_args(BuildPlan("incremental", ("vacancies",), ""), manifest)
     assert args[:5] == ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
