@@ -260,6 +260,9 @@ def _close(datasource: Any) -> None:
     datasource.get_engine().dispose()
 
 
+WHOLE_TABLE = "all"  # the batch definition of each table asset: the whole table
+
+
 def validate(
     database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True
 ) -> GateResult:
@@ -283,18 +286,26 @@ def validate(
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         ds_name = "warehouse"
         _drop(context.data_sources, ds_name)
+        # the data source with every table asset and its whole-table batch definition at once: GX rewrites
+        # the project's YAML for each asset or batch definition added one by one (34 writes for the 17 mart
+        # suites, ~0.7 s)
+        tables = list(dict.fromkeys(spec.table for spec in suites))
         ds = context.data_sources.add_sql(
             name=ds_name,
             connection_string=duckdb_connection_string(str(database)),
-            # GX's stub (sources.pyi) lacks ``kwargs``; add_sql takes it and passes it to create_engine
+            # GX's stub (sources.pyi) lacks ``kwargs`` and ``assets``; add_sql takes them (kwargs it passes
+            # to create_engine, assets are the data source's fields)
             kwargs={"connect_args": {"read_only": True}},  # type: ignore[call-arg]
+            assets=[
+                {"name": t, "type": "table", "table_name": t, "batch_definitions": [{"name": WHOLE_TABLE}]}
+                for t in tables
+            ],
         )
         run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))  # one for the gate's suites
         try:
             outcomes: list[SuiteOutcome] = []
             for spec in suites:
-                asset = ds.add_table_asset(name=spec.table, table_name=spec.table)
-                batch_definition = asset.add_batch_definition_whole_table("all")
+                batch_definition = ds.get_asset(spec.table).get_batch_definition(WHOLE_TABLE)
                 _drop(context.suites, spec.name)
                 # built in memory and saved once: added to a saved suite, each expectation rewrote the suite's
                 # file (6 s of the 17 mart suites at M); the ids are given on the save
