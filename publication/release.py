@@ -302,6 +302,8 @@ def publish(
                 "results_dir": g["results_dir"],
                 "passed": g["passed"],
                 "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]],
+                # suites not run: nothing they read changed since they last passed (quality/increments.py)
+                "not_run": g.get("not_run", []),
                 # figures published but to be questioned (non-blocking checks, quality/suites.py)
                 "plausibility_flags": plausibility_flags(g),
             }

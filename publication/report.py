@@ -197,6 +197,10 @@ def _checks_and_inputs(record: dict) -> str:
         f"{'passed' if s['success'] else 'FAILED'}</td></tr>"
         for c in record.get("checks", [])
         for s in c.get("suites", [])
+    ) + "".join(
+        f"<tr><td>{html.escape(name)}</td><td class='ok'>not run: nothing new since it last passed</td></tr>"
+        for c in record.get("checks", [])
+        for name in c.get("not_run", [])
     )
     inputs = "".join(
         f"<tr><td>{html.escape(i.get('feed', ''))}</td><td>{html.escape(i.get('source_file', ''))}</td>"

@@ -64,6 +64,9 @@ class GateResult:
     suites: list[SuiteOutcome]
     results_dir: str
     data_docs_index: str | None = None
+    # suites not run: nothing they read changed since they last passed under this code (the feed gate:
+    # quality/increments.py); their earlier results stay in results_dir
+    not_run: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -83,6 +86,7 @@ class GateResult:
                     f"{f.error or f'{f.unexpected_count} unexpected rows'}"
                 )
                 lines += [f"      {row}" for row in f.sample]
+        lines += [f"{name}: not run (nothing new since it last passed)" for name in self.not_run]
         return "\n".join(lines)
 
     def to_json(self) -> dict:
@@ -91,6 +95,7 @@ class GateResult:
             "results_dir": self.results_dir,
             "data_docs_index": self.data_docs_index,
             "suites": [asdict(s) for s in self.suites],
+            "not_run": list(self.not_run),
         }
 
 
@@ -392,16 +397,31 @@ def suites_by_name(names: list[str], suppression_k: float = 0) -> list[SuiteSpec
 
 
 def run_gate(
-    database: Path, suite_names: list[str], results_dir: Path, suppression_k: float = 0
+    database: Path,
+    suite_names: list[str],
+    results_dir: Path,
+    suppression_k: float = 0,
+    not_run: list[str] | None = None,
 ) -> GateResult:
     """Validate ``database`` with the suites ``suite_names``, here (:func:`validate`), results under
     ``results_dir``.
 
     ``suppression_k``: the k the marts in ``database`` were suppressed with (0: not suppressed).
+    ``not_run``: suites the caller leaves out because nothing they read changed since they last passed;
+    ``gate.json`` lists them as such (with no suite to run, GX is not started).
     """
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
-    return validate(database, suites_by_name(suite_names, suppression_k), results_dir)
+    if suite_names:
+        result = validate(database, suites_by_name(suite_names, suppression_k), results_dir)
+    else:
+        result = GateResult(suites=[], results_dir=str(results_dir))
+    if not_run or not suite_names:
+        result.not_run = list(not_run or [])
+        (results_dir / "gate.json").write_text(
+            json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ import pytest
 
 from core.settings import find_chromium
 from devtools.sample import generate
-from ingestion.contracts import GRADUATE_DESTINATIONS
+from ingestion.contracts import FEEDS, GRADUATE_DESTINATIONS
 from ingestion.vocabulary import EMPLOYED_DESTINATIONS
 from publication.whitepaper.pdf import headless_command
 from tests.conftest import REPO
@@ -704,6 +704,20 @@ def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(pipe
     assert staged["dbt_docs_reused"].value is True
     after = pipeline.current()
     assert after is not None and after != before
+    # no feed got a new part or file: no feed suite ran, each feed's check passed as "not run", and the
+    # release record says so (quality/increments.py)
+    feed_checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.asset_check_evaluation_data.check_name.startswith("gx_feed_")
+    }
+    assert sorted(feed_checks) == sorted(f"gx_feed_{f}" for f in FEEDS)
+    assert all(c.passed and c.metadata["parts_validated"].value == 0 for c in feed_checks.values())
+    record = json.loads((pipeline.releases / after / "release.json").read_text(encoding="utf-8"))
+    (feed_gate,) = [c for c in record["checks"] if Path(c["results_dir"]).name == "feeds"]
+    assert feed_gate["passed"] and feed_gate["suites"] == []
+    assert sorted(feed_gate["not_run"]) == sorted(f"feed_{f}" for f in FEEDS)
     for name in ("dbt.html", "dbt.key.json"):
         assert (pipeline.releases / after / "docs" / name).read_bytes() == (
             pipeline.releases / before / "docs" / name
@@ -750,6 +764,9 @@ def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     assert checks["gx_feed_vacancies"] is False
+    assert checks["gx_feed_enrolment"] is True  # nothing new there: not run (quality/increments.py)
+    gate = json.loads((pipeline.home / "quality" / "feeds" / "gate.json").read_text(encoding="utf-8"))
+    assert [s["suite"] for s in gate["suites"]] == ["feed_vacancies"] and "feed_enrolment" in gate["not_run"]
     skipped_or_absent = {e.step_key for e in result.all_events if e.is_step_success}
     assert "published_release" not in skipped_or_absent
     assert pipeline.current() == before

@@ -10,7 +10,15 @@ import polars as pl
 from ingestion.contracts import VACANCIES
 from ingestion.ingest import ingest_file
 from quality.gate import prepare_feed_database
-from quality.increments import ingested_parts, load_validated, parts_to_validate, save_validated
+from quality.increments import (
+    feeds_to_validate,
+    ingested_parts,
+    load_validated,
+    load_validated_manifests,
+    manifest_digest,
+    parts_to_validate,
+    save_validated,
+)
 from tests.conftest import vacancy_rows
 
 
@@ -63,3 +71,51 @@ def test_a_part_without_its_manifest_is_not_counted_as_ingested(tmp_path: Path, 
         manifest.unlink()  # as a run killed between the parts and the manifest leaves it
     assert ingested_parts(raw, "vacancies") == []
     assert (raw / part).exists()
+
+
+def _due(raw: Path, record: Path, code: str) -> list[str]:
+    """The feeds feed_checks would validate (orchestration/assets/feeds.py)."""
+    feeds = ["vacancies", "enrolment"]
+    todo = parts_to_validate(raw, feeds, load_validated(record, code))
+    digests = {f: manifest_digest(raw, f) for f in feeds}
+    return feeds_to_validate(feeds, todo, digests, load_validated_manifests(record, code))
+
+
+def _pass(raw: Path, record: Path, code: str) -> None:
+    """What a passing gate records: every part and every feed's manifests."""
+    feeds = ["vacancies", "enrolment"]
+    parts = {p for f in feeds for p in ingested_parts(raw, f)}
+    save_validated(record, code, parts, {f: manifest_digest(raw, f) for f in feeds})
+
+
+def test_a_feed_with_nothing_new_since_its_last_passing_gate_is_not_validated(
+    tmp_path: Path, key: bytes
+) -> None:
+    raw, record = tmp_path / "raw", tmp_path / "feeds_validated.json"
+    _deliver(tmp_path, "a", 3, key)
+    assert _due(raw, record, "code-1") == ["vacancies", "enrolment"]  # never validated: every feed
+    _pass(raw, record, "code-1")
+    assert _due(raw, record, "code-1") == []  # the same parts and files: nothing to run
+    assert _due(raw, record, "code-2") == ["vacancies", "enrolment"]  # new code: every feed again
+
+    _deliver(tmp_path, "b", 2, key)  # a new file: its feed only
+    assert _due(raw, record, "code-1") == ["vacancies"]
+    # a gate that failed records nothing: the feed stays due
+    assert _due(raw, record, "code-1") == ["vacancies"]
+    _pass(raw, record, "code-1")
+    assert _due(raw, record, "code-1") == []
+
+
+def test_a_rejected_file_or_a_file_taken_back_makes_its_feed_due(tmp_path: Path, key: bytes) -> None:
+    raw, record = tmp_path / "raw", tmp_path / "feeds_validated.json"
+    _deliver(tmp_path, "a", 3, key)
+    _pass(raw, record, "code-1")
+    src = tmp_path / "in" / "bad.csv"
+    pl.DataFrame(vacancy_rows()).drop("headcount").write_csv(src)
+    assert ingest_file(src, VACANCIES, raw, key).status == "rejected"  # a manifest, no part
+    assert parts_to_validate(raw, ["vacancies"], load_validated(record, "code-1")) == {"vacancies": []}
+    assert _due(raw, record, "code-1") == ["vacancies"]  # the manifest rules must see the rejected file
+    _pass(raw, record, "code-1")
+    (rejected,) = [m for m in (raw / "_manifest" / "vacancies").glob("*.json") if "rejected" in m.read_text()]
+    rejected.unlink()  # taken back
+    assert _due(raw, record, "code-1") == ["vacancies"]
