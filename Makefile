@@ -61,7 +61,7 @@ test-fast: sync
 
 # the dbt unit tests alone (a refresh leaves them out: docs/architecture.md); part of `make test` too
 dbt-unit-tests: sync
-	$(RUN) pytest tests/e2e/test_dbt_unit_tests.py
+	$(RUN) pytest -m "not slow" tests/e2e/test_dbt_unit_tests.py
 
 # the Superset tier (tests/e2e/test_postgres_superset.py): Apache Superset in a virtualenv of its own (Superset's
 # pins clash with ours), every version from tests/superset/requirements.txt; `uv pip sync` makes it exactly that

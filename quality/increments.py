@@ -10,8 +10,10 @@ again. The record is ``TW_HOME/quality/feeds_validated.json``, written only when
 A feed that has no part to validate and whose manifests are those of the last passing gate (the same files,
 byte for byte: :func:`manifest_digest`) would give the same outcome again, so its suite is not run
 (:func:`feeds_to_validate`): a new or corrected file, a rejected one (a manifest without parts) or a file
-taken back changes its manifests, and after a gate that failed nothing was recorded, so the feed is
-validated again.
+taken back changes its manifests. A gate that fails records no part, and the feeds whose suites failed lose
+their recorded manifests (:func:`forget_manifests`): they are validated at the next refresh whatever
+happened in between (a rejected file removed again leaves the manifests of the last pass, but the results
+kept are the failed ones, and they are to be replaced by a passing run).
 """
 
 from __future__ import annotations
@@ -84,3 +86,14 @@ def save_validated(
     data = {"code": code, "parts": sorted(parts), "manifests": dict(sorted((manifests or {}).items()))}
     tmp.write_text(json.dumps(data, indent=0), encoding="utf-8")
     os.replace(tmp, record)
+
+
+def forget_manifests(record: Path, code: str, feeds: Iterable[str]) -> None:
+    """After a failed gate: drop the recorded manifests of ``feeds`` (those whose suites failed), so that
+    they are validated again at the next refresh (the module's docstring). A record of other code is left:
+    under this code everything is validated anyway."""
+    data = _record(record, code)
+    if not data:
+        return
+    manifests = {f: d for f, d in data.get("manifests", {}).items() if f not in set(feeds)}
+    save_validated(record, code, set(data.get("parts", [])), manifests)

@@ -19,21 +19,32 @@ from ingestion.contracts import FEEDS
 from ingestion.ingest import inbox_files
 
 DBT_DIRS = ("models", "macros", "seeds", "tests", "snapshots")
-# what runs the SQL: a new version builds everything again (and runs the dbt unit tests: build_plan.py)
-ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dbt-spark", "pyspark")
+# what runs the SQL and checks it: a new version builds and validates everything again (build_plan.py,
+# quality/increments.py; the dbt unit tests run in the project's tests, tests/e2e/test_dbt_unit_tests.py, not
+# in refreshes)
+ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dbt-spark", "pyspark", "great-expectations")
+# the declarations the runtime packages read beside their code (the feed contracts the feed suites are built
+# from, the lists, the published-contract changes, the example queries)
+DECLARATION_SUFFIXES = (".yml", ".yaml")
 
 
 def _code_files() -> list[Path]:
     files = [DBT_PROJECT_DIR / "dbt_project.yml"]
     files += [p for p in [DBT_PROJECT_DIR / "profiles.yml"] if p.is_file()]
     files += [p for d in DBT_DIRS for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
-    files += [p for d in RUNTIME_PACKAGES for p in (REPO_ROOT / d).rglob("*.py")]
+    files += [
+        p
+        for d in RUNTIME_PACKAGES
+        for p in (REPO_ROOT / d).rglob("*")
+        if p.is_file() and (p.suffix == ".py" or p.suffix in DECLARATION_SUFFIXES)
+    ]
     return sorted(files)
 
 
 def code_fingerprint(settings: Settings) -> str:
-    """The dbt project (its profiles too), the Python packages, the versions of the packages that run the
-    SQL and the dbt target: what shapes the models built."""
+    """The dbt project (its profiles too), the Python packages and their declarations (YAML), the versions
+    of the packages that run the SQL and check it, and the dbt target: what shapes the models built and
+    the checks they pass."""
     h = hashlib.sha256()
     for path in _code_files():
         h.update(f"code|{path.relative_to(REPO_ROOT)}|".encode())

@@ -14,6 +14,7 @@ from orchestration.resources import Warehouse
 from quality.gate import GateResult, prepare_feed_database, run_gate
 from quality.increments import (
     feeds_to_validate,
+    forget_manifests,
     load_validated,
     load_validated_manifests,
     manifest_digest,
@@ -115,6 +116,10 @@ def feed_checks(
             validated | {p for parts in todo.values() for p in parts},
             {**validated_manifests, **digests},
         )
+    else:  # validated again next time, even if the file that failed is gone by then
+        forget_manifests(
+            record, code, [o.suite.removeprefix("feed_") for o in result.suites if not o.success]
+        )
     for outcome in result.suites:
         feed = outcome.suite.removeprefix("feed_")
         one = GateResult(suites=[outcome], results_dir=result.results_dir)
@@ -138,7 +143,7 @@ def feed_checks(
                 passed=True,
                 metadata={
                     "summary": "not run: no new part and the same files as when it last passed under this "
-                    "code (quality/increments.py); its results then are in results_dir",
+                    "code (quality/increments.py); the results of that gate are in results_dir",
                     "parts_validated": 0,
                     "parts_validated_before": sum(p.startswith(f"{feed}/") for p in validated),
                     "results_dir": result.results_dir,

@@ -767,6 +767,9 @@ def test_failing_gate_blocks_publication_and_keeps_the_previous_release(pipeline
     assert checks["gx_feed_enrolment"] is True  # nothing new there: not run (quality/increments.py)
     gate = json.loads((pipeline.home / "quality" / "feeds" / "gate.json").read_text(encoding="utf-8"))
     assert [s["suite"] for s in gate["suites"]] == ["feed_vacancies"] and "feed_enrolment" in gate["not_run"]
+    # the failed feed is validated at the next refresh, even if the bad file is gone by then
+    validated = json.loads((pipeline.home / "quality" / "feeds_validated.json").read_text(encoding="utf-8"))
+    assert "vacancies" not in validated["manifests"] and "enrolment" in validated["manifests"]
     skipped_or_absent = {e.step_key for e in result.all_events if e.is_step_success}
     assert "published_release" not in skipped_or_absent
     assert pipeline.current() == before

@@ -148,3 +148,15 @@ def test_on_spark_new_files_mean_a_full_build_and_nothing_new_still_nothing() ->
     )
     assert (plan.mode, plan.changed_feeds) == ("full", ("vacancies",))
     assert plan_build(_inputs(), _inputs(), build_db_exists=True, incremental_supported=False).mode == "none"
+
+
+def test_the_code_fingerprint_covers_the_declarations_and_the_checking_engine() -> None:
+    """A change to a feed contract (the feed suites are built from it), the lists or the engines that build
+    and check the SQL must be "code changed": everything built and validated again."""
+    from core.settings import REPO_ROOT
+    from transformation.fingerprint import ENGINE_PACKAGES, _code_files
+
+    files = {p.relative_to(REPO_ROOT).as_posix() for p in _code_files()}
+    assert {"ingestion/contracts.yml", "publication/lists.yml", "quality/suites.py"} <= files
+    assert {"dbt_project/dbt_project.yml", "dbt_project/models/intermediate/_intermediate.yml"} <= files
+    assert {"great-expectations", "dbt-core", "duckdb"} <= set(ENGINE_PACKAGES)

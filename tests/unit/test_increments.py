@@ -12,6 +12,7 @@ from ingestion.ingest import ingest_file
 from quality.gate import prepare_feed_database
 from quality.increments import (
     feeds_to_validate,
+    forget_manifests,
     ingested_parts,
     load_validated,
     load_validated_manifests,
@@ -100,13 +101,13 @@ def test_a_feed_with_nothing_new_since_its_last_passing_gate_is_not_validated(
 
     _deliver(tmp_path, "b", 2, key)  # a new file: its feed only
     assert _due(raw, record, "code-1") == ["vacancies"]
-    # a gate that failed records nothing: the feed stays due
-    assert _due(raw, record, "code-1") == ["vacancies"]
     _pass(raw, record, "code-1")
     assert _due(raw, record, "code-1") == []
 
 
-def test_a_rejected_file_or_a_file_taken_back_makes_its_feed_due(tmp_path: Path, key: bytes) -> None:
+def test_a_feed_whose_gate_failed_is_validated_again_even_when_its_bad_file_is_gone(
+    tmp_path: Path, key: bytes
+) -> None:
     raw, record = tmp_path / "raw", tmp_path / "feeds_validated.json"
     _deliver(tmp_path, "a", 3, key)
     _pass(raw, record, "code-1")
@@ -115,7 +116,14 @@ def test_a_rejected_file_or_a_file_taken_back_makes_its_feed_due(tmp_path: Path,
     assert ingest_file(src, VACANCIES, raw, key).status == "rejected"  # a manifest, no part
     assert parts_to_validate(raw, ["vacancies"], load_validated(record, "code-1")) == {"vacancies": []}
     assert _due(raw, record, "code-1") == ["vacancies"]  # the manifest rules must see the rejected file
-    _pass(raw, record, "code-1")
+    # the gate fails on it (feed_checks: no part recorded, the failed feeds' manifests forgotten)
+    forget_manifests(record, "code-1", ["vacancies"])
     (rejected,) = [m for m in (raw / "_manifest" / "vacancies").glob("*.json") if "rejected" in m.read_text()]
-    rejected.unlink()  # taken back
-    assert _due(raw, record, "code-1") == ["vacancies"]
+    rejected.unlink()  # taken back: the manifests are those of the last pass again
+    assert manifest_digest(raw, "vacancies") != load_validated_manifests(record, "code-1").get("vacancies")
+    assert _due(raw, record, "code-1") == ["vacancies"]  # run again, so its failed results are replaced
+    assert load_validated(record, "code-1") == set(ingested_parts(raw, "vacancies"))  # parts kept
+    _pass(raw, record, "code-1")
+    assert _due(raw, record, "code-1") == []
+    forget_manifests(record, "code-2", ["vacancies"])  # a record of other code is left as it is
+    assert _due(raw, record, "code-1") == []
