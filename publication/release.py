@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -267,8 +267,13 @@ def publish(
     finalize: Callable[[Path, dict], Sequence[Document]] | None = None,
     before_switch: Callable[[], None] | None = None,
     fingerprint: str | None = None,
+    required_suites: Collection[str] = (),
 ) -> dict:
     """Publish ``candidate`` if every gate file says passed; switch ``current`` atomically.
+
+    ``required_suites``: suites the gate files must account for, as run or as not run because nothing they
+    read changed (``not_run``): a gate run for only some of them (a subset chosen in Dagster's UI) publishes
+    nothing.
 
     ``finalize(folder, record)`` adds files to the release (the report, the white papers:
     publication/documents.py) before it becomes visible and returns them; they are listed in ``release.json``
@@ -281,6 +286,13 @@ def publish(
         raise PublicationBlocked(
             f"quality gate failed ({', '.join(map(str, failed))}); release "
             f"{candidate.release_id} was not published"
+        )
+    accounted = {s["suite"] for g in gates for s in g.get("suites", [])} | {
+        name for g in gates for name in g.get("not_run", [])
+    }
+    if missing := sorted(set(required_suites) - accounted):
+        raise PublicationBlocked(
+            f"the gate did not run the suites {missing}; release {candidate.release_id} was not published"
         )
     now = now or datetime.now(UTC)
     record = {

@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource
 
 from core.failpoints import failpoint
 from core.settings import Settings
+from ingestion.contracts import FEEDS
 from ingestion.raw_zone import all_manifests
 from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
 from publication.documents import release_documents
@@ -248,6 +249,8 @@ def published_release(
             finalize=release_documents(s.whitepaper, s.publication_workers),
             before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
+            # every feed's suite (run, or not run: nothing new) and every published mart's
+            required_suites=[f"feed_{feed}" for feed in FEEDS] + list(published_mart_names()),
         )
     except PublicationBlocked as exc:
         context.log.error(str(exc))

@@ -88,6 +88,23 @@ def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: 
     assert current_release(releases) == "r1" and published_releases(releases) == ["r1"]
 
 
+def test_a_gate_that_left_out_a_required_suite_publishes_nothing(tmp_path: Path, build_db: Path) -> None:
+    """A gate run for a subset of the suites (chosen in Dagster's UI) passes but does not publish; a suite not
+    run because nothing it reads changed (``not_run``) counts as accounted for."""
+    releases = tmp_path / "releases"
+    gate = tmp_path / "gate.json"
+    suite = {"suite": "feed_a", "success": True, "expectations": []}
+    gate.write_text(
+        json.dumps({"passed": True, "results_dir": "x", "suites": [suite], "not_run": ["feed_b"]})
+    )
+    bad = stage_candidate(build_db, releases, "r1", TABLES)
+    with pytest.raises(PublicationBlocked, match=r"did not run the suites \['feed_c'\]"):
+        publish(bad, releases, [], [gate], required_suites=["feed_a", "feed_b", "feed_c"])
+    assert current_release(releases) is None
+    record = publish(bad, releases, [], [gate], required_suites=["feed_a", "feed_b"])
+    assert record["checks"][0]["not_run"] == ["feed_b"] and current_release(releases) == "r1"
+
+
 def test_old_releases_are_pruned_but_never_the_current(tmp_path: Path, build_db: Path) -> None:
     releases = tmp_path / "releases"
     for i in range(4):
