@@ -408,12 +408,10 @@ def write_workbook(
     city: tuple[str, str],
     release: Mapping[str, Any],
     rows: Mapping[str, pl.DataFrame],
-    totals: Mapping[str, int] | None = None,
+    totals: Mapping[str, int],
 ) -> list[SheetWritten]:
     """One city's workbook at ``target``: 说明 first, then each declared sheet with ``rows[sheet]`` (the
-    city's first ``max_rows`` rows at least); ``totals[sheet]``: the city's rows on the list (default: as
-    many as ``rows[sheet]``)."""
-    totals = {s.sheet: rows[s.sheet].height for s in book.sheets} | dict(totals or {})
+    city's first ``max_rows`` rows at least); ``totals[sheet]``: the city's rows on the list."""
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(target))
     try:

@@ -269,9 +269,14 @@ WHOLE_TABLE = "all"  # the batch definition of each table asset: the whole table
 
 
 def validate(
-    database: Path, suites: list[SuiteSpec], results_dir: Path, build_docs: bool = True
+    database: Path,
+    suites: list[SuiteSpec],
+    results_dir: Path,
+    build_docs: bool = True,
+    not_run: list[str] | None = None,
 ) -> GateResult:
-    """Validate ``suites`` against ``database`` (opened read-only) and write the results."""
+    """Validate ``suites`` against ``database`` (opened read-only) and write the results; ``not_run``: the
+    suites left out (:func:`run_gate`), listed as such."""
     from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
 
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -375,10 +380,13 @@ def validate(
                     docs_index = sites[0]["site_url"] if sites else None
                 except Exception as exc:
                     log.warning("could not build GX data docs: %s", exc)
-            result = GateResult(suites=outcomes, results_dir=str(results_dir), data_docs_index=docs_index)
-            (results_dir / "gate.json").write_text(
-                json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+            result = GateResult(
+                suites=outcomes,
+                results_dir=str(results_dir),
+                data_docs_index=docs_index,
+                not_run=list(not_run or []),
             )
+            _write_gate(result, results_dir)
             return result
         finally:
             _close(ds)
@@ -413,15 +421,16 @@ def run_gate(
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
     if suite_names:
-        result = validate(database, suites_by_name(suite_names, suppression_k), results_dir)
-    else:
-        result = GateResult(suites=[], results_dir=str(results_dir))
-    if not_run or not suite_names:
-        result.not_run = list(not_run or [])
-        (results_dir / "gate.json").write_text(
-            json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        return validate(database, suites_by_name(suite_names, suppression_k), results_dir, not_run=not_run)
+    result = GateResult(suites=[], results_dir=str(results_dir), not_run=list(not_run or []))
+    _write_gate(result, results_dir)
     return result
+
+
+def _write_gate(result: GateResult, results_dir: Path) -> None:
+    (results_dir / "gate.json").write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,5 +95,6 @@ def forget_manifests(record: Path, code: str, feeds: Iterable[str]) -> None:
     data = _record(record, code)
     if not data:
         return
-    manifests = {f: d for f, d in data.get("manifests", {}).items() if f not in set(feeds)}
+    failed = set(feeds)
+    manifests = {f: d for f, d in data.get("manifests", {}).items() if f not in failed}
     save_validated(record, code, set(data.get("parts", [])), manifests)

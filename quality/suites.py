@@ -41,6 +41,11 @@ def _expectations() -> ModuleType:
     return gx.expectations
 
 
+def feed_suite_name(feed: str) -> str:
+    """The name of a feed's suite (its results file, its entry in ``gate.json``)."""
+    return f"feed_{feed}"
+
+
 def feed_suite(contract: FeedContract) -> SuiteSpec:
     expect = _expectations()
     ex: list[tuple[Expectation, bool]] = []
@@ -88,7 +93,9 @@ def feed_suite(contract: FeedContract) -> SuiteSpec:
             True,
         )
     )
-    return SuiteSpec(name=f"feed_{contract.name}", table=f"raw_{contract.name}", expectations=tuple(ex))
+    return SuiteSpec(
+        name=feed_suite_name(contract.name), table=f"raw_{contract.name}", expectations=tuple(ex)
+    )
 
 
 def _listed(column: str) -> str:
@@ -283,3 +290,9 @@ def mart_suites(suppression_k: float = 0, manifest: Path | None = None) -> list[
 
 def feed_suites() -> list[SuiteSpec]:
     return [feed_suite(c) for c in FEEDS.values()]
+
+
+def required_suite_names(manifest: Path | None = None) -> list[str]:
+    """Every suite a release's gates must account for (run, or not run: nothing new): each feed's and each
+    published mart's (a mart's suite bears its name: :func:`mart_suite`)."""
+    return [feed_suite_name(f) for f in FEEDS] + [m.name for m in published_marts(manifest)]

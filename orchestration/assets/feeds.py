@@ -21,6 +21,7 @@ from quality.increments import (
     parts_to_validate,
     save_validated,
 )
+from quality.suites import feed_suite_name
 from transformation.fingerprint import code_fingerprint
 
 FEED_GROUP = "feeds"
@@ -102,12 +103,14 @@ def feed_checks(
     todo = parts_to_validate(s.raw_dir, selected, validated)
     digests = {feed: manifest_digest(s.raw_dir, feed) for feed in selected}
     due = feeds_to_validate(selected, todo, digests, validated_manifests)
+    skipped = [feed for feed in selected if feed not in due]
+    feed_of = {feed_suite_name(feed): feed for feed in selected}
     db = prepare_feed_database(s.raw_dir, s.home / "quality" / "feeds.duckdb", parts=todo)
     result = run_gate(
         db,
-        [f"feed_{feed}" for feed in due],
+        [feed_suite_name(feed) for feed in due],
         s.home / "quality" / "feeds",
-        not_run=[f"feed_{feed}" for feed in selected if feed not in due],
+        not_run=[feed_suite_name(feed) for feed in skipped],
     )
     if result.passed:
         save_validated(
@@ -117,11 +120,9 @@ def feed_checks(
             {**validated_manifests, **digests},
         )
     else:  # validated again next time, even if the file that failed is gone by then
-        forget_manifests(
-            record, code, [o.suite.removeprefix("feed_") for o in result.suites if not o.success]
-        )
+        forget_manifests(record, code, [feed_of[o.suite] for o in result.suites if not o.success])
     for outcome in result.suites:
-        feed = outcome.suite.removeprefix("feed_")
+        feed = feed_of[outcome.suite]
         one = GateResult(suites=[outcome], results_dir=result.results_dir)
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(["raw", feed]),
@@ -135,20 +136,19 @@ def feed_checks(
                 "data_docs": result.data_docs_index or "",
             },
         )
-    for feed in selected:
-        if feed not in due:
-            yield dg.AssetCheckResult(
-                asset_key=dg.AssetKey(["raw", feed]),
-                check_name=f"gx_feed_{feed}",
-                passed=True,
-                metadata={
-                    "summary": "not run: no new part and the same files as when it last passed under this "
-                    "code (quality/increments.py); the results of that gate are in results_dir",
-                    "parts_validated": 0,
-                    "parts_validated_before": sum(p.startswith(f"{feed}/") for p in validated),
-                    "results_dir": result.results_dir,
-                },
-            )
+    for feed in skipped:
+        yield dg.AssetCheckResult(
+            asset_key=dg.AssetKey(["raw", feed]),
+            check_name=f"gx_feed_{feed}",
+            passed=True,
+            metadata={
+                "summary": "not run: no new part and the same files as when it last passed under this "
+                "code (quality/increments.py); the results of that gate are in results_dir",
+                "parts_validated": 0,
+                "parts_validated_before": sum(p.startswith(f"{feed}/") for p in validated),
+                "results_dir": result.results_dir,
+            },
+        )
 
 
 @dg.asset(

@@ -13,7 +13,6 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource
 
 from core.failpoints import failpoint
 from core.settings import Settings
-from ingestion.contracts import FEEDS
 from ingestion.raw_zone import all_manifests
 from orchestration.resources import Warehouse, dbt_project, keep_partial_parse
 from publication.documents import release_documents
@@ -27,6 +26,7 @@ from publication.release import (
     stage_candidate,
 )
 from quality.gate import run_gate
+from quality.suites import required_suite_names
 from transformation.docs_site import DOCS_FILE, catalog_digest, docs_key, record_key, reusable_site
 from transformation.fingerprint import code_fingerprint, run_start_fingerprint
 from transformation.marts import published_mart_names, published_marts
@@ -249,8 +249,7 @@ def published_release(
             finalize=release_documents(s.whitepaper, s.publication_workers),
             before_switch=lambda: failpoint("publish_before_switch", s.failpoints),
             fingerprint=run_start_fingerprint(s),
-            # every feed's suite (run, or not run: nothing new) and every published mart's
-            required_suites=[f"feed_{feed}" for feed in FEEDS] + list(published_mart_names()),
+            required_suites=required_suite_names(),
         )
     except PublicationBlocked as exc:
         context.log.error(str(exc))
