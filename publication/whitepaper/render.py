@@ -5,11 +5,12 @@ release)."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from publication.whitepaper.content import Chart
@@ -18,6 +19,12 @@ from publication.whitepaper.figures import MASKED_TEXT, MISSING_TEXT
 
 TEMPLATES = Path(__file__).parent / "templates"
 PLOTLY_JS = "plotly.min.js"
+
+
+@cache
+def _template() -> Template:
+    """The paper's template, compiled once per process (13 papers at M compiled it 13 times: 0.4 s)."""
+    return _environment().get_template("paper.html.j2")
 
 
 def _environment() -> Environment:
@@ -61,8 +68,7 @@ def render_html(paper: Paper, plotly_src: str = PLOTLY_JS) -> str:
         for i, c in enumerate(s.charts, start=1)
     ]
     payload = Markup(json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"))
-    template = _environment().get_template("paper.html.j2")
-    return template.render(
+    return _template().render(
         paper=paper,
         charts=payload if charts else None,
         plotly_src=plotly_src,
