@@ -313,7 +313,15 @@ def publish(
             {
                 "results_dir": g["results_dir"],
                 "passed": g["passed"],
-                "suites": [{"suite": s["suite"], "success": s["success"]} for s in g["suites"]],
+                "suites": [
+                    {
+                        "suite": s["suite"],
+                        "success": s["success"],
+                        # not run: its table was as when that release's gate ran it (quality/mart_gate.py)
+                        **({"carried_from": s["carried_from"]} if s.get("carried_from") else {}),
+                    }
+                    for s in g["suites"]
+                ],
                 # suites not run: nothing they read changed since they last passed (quality/increments.py)
                 "not_run": g.get("not_run", []),
                 # figures published but to be questioned (non-blocking checks, quality/suites.py)

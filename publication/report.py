@@ -194,7 +194,13 @@ def _shortage_table(rows: list[dict]) -> str:
 def _checks_and_inputs(record: dict) -> str:
     checks = "".join(
         f"<tr><td>{html.escape(s['suite'])}</td><td class='{'ok' if s['success'] else 'bad'}'>"
-        f"{'passed' if s['success'] else 'FAILED'}</td></tr>"
+        f"{'passed' if s['success'] else 'FAILED'}"
+        + (
+            f" (not run: the table is as when release {html.escape(s['carried_from'])}'s checks ran)"
+            if s.get("carried_from")
+            else ""
+        )
+        + "</td></tr>"
         for c in record.get("checks", [])
         for s in c.get("suites", [])
     ) + "".join(

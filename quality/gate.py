@@ -53,10 +53,23 @@ class SuiteOutcome:
     table: str
     success: bool  # every blocking expectation passed
     expectations: list[ExpectationOutcome] = field(default_factory=list)
+    # not run here: the outcome of the gate of this release, whose table was the same (quality/mart_gate.py)
+    carried_from: str | None = None
 
     @property
     def failures(self) -> list[ExpectationOutcome]:
         return [e for e in self.expectations if not e.success]
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> SuiteOutcome:
+        """The outcome as :meth:`GateResult.to_json` wrote it."""
+        return SuiteOutcome(
+            suite=data["suite"],
+            table=data["table"],
+            success=data["success"],
+            expectations=[ExpectationOutcome(**e) for e in data["expectations"]],
+            carried_from=data.get("carried_from"),
+        )
 
 
 @dataclass
@@ -76,9 +89,14 @@ class GateResult:
         lines = []
         for s in self.suites:
             bad = [f for f in s.failures if f.blocking]
+            carried = (
+                f", not run: its table is as when release {s.carried_from}'s gate ran it"
+                if s.carried_from
+                else ""
+            )
             lines.append(
                 f"{s.suite}: {'passed' if s.success else 'FAILED'} "
-                f"({len(s.expectations) - len(s.failures)}/{len(s.expectations)} expectations)"
+                f"({len(s.expectations) - len(s.failures)}/{len(s.expectations)} expectations{carried})"
             )
             for f in bad:
                 lines.append(
@@ -274,9 +292,11 @@ def validate(
     results_dir: Path,
     build_docs: bool = True,
     not_run: list[str] | None = None,
+    carried: list[SuiteOutcome] | None = None,
 ) -> GateResult:
     """Validate ``suites`` against ``database`` (opened read-only) and write the results; ``not_run``: the
-    suites left out (:func:`run_gate`), listed as such."""
+    suites left out (:func:`run_gate`), listed as such; ``carried``: outcomes of suites left out, taken
+    from an earlier gate (listed after the suites run)."""
     from quality.gx_duckdb import duckdb_connection_string, enable_duckdb_persistent_connection
 
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -381,7 +401,7 @@ def validate(
                 except Exception as exc:
                     log.warning("could not build GX data docs: %s", exc)
             result = GateResult(
-                suites=outcomes,
+                suites=[*outcomes, *(carried or [])],
                 results_dir=str(results_dir),
                 data_docs_index=docs_index,
                 not_run=list(not_run or []),
@@ -410,19 +430,27 @@ def run_gate(
     results_dir: Path,
     suppression_k: float = 0,
     not_run: list[str] | None = None,
+    carried: list[SuiteOutcome] | None = None,
 ) -> GateResult:
     """Validate ``database`` with the suites ``suite_names``, here (:func:`validate`), results under
     ``results_dir``.
 
     ``suppression_k``: the k the marts in ``database`` were suppressed with (0: not suppressed).
     ``not_run``: suites the caller leaves out because nothing they read changed since they last passed;
-    ``gate.json`` lists them as such (with no suite to run, GX is not started).
+    ``gate.json`` lists them as such (with no suite to run, GX is not started). ``carried``: the outcomes of
+    suites left out for that reason, from the gate that ran them (the mart gate, quality/mart_gate.py).
     """
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "gate.json").unlink(missing_ok=True)
     if suite_names:
-        return validate(database, suites_by_name(suite_names, suppression_k), results_dir, not_run=not_run)
-    result = GateResult(suites=[], results_dir=str(results_dir), not_run=list(not_run or []))
+        return validate(
+            database,
+            suites_by_name(suite_names, suppression_k),
+            results_dir,
+            not_run=not_run,
+            carried=carried,
+        )
+    result = GateResult(suites=list(carried or []), results_dir=str(results_dir), not_run=list(not_run or []))
     _write_gate(result, results_dir)
     return result
 

@@ -292,7 +292,12 @@ def feed_suites() -> list[SuiteSpec]:
     return [feed_suite(c) for c in FEEDS.values()]
 
 
+def mart_suite_tables(manifest: Path | None = None) -> dict[str, str]:
+    """Each published mart's suite and the table it reads (:func:`mart_suite`: the mart's name, both)."""
+    return {m.name: m.name for m in published_marts(manifest)}
+
+
 def required_suite_names(manifest: Path | None = None) -> list[str]:
     """Every suite a release's gates must account for (run, or not run: nothing new): each feed's and each
     published mart's (a mart's suite bears its name: :func:`mart_suite`)."""
-    return [feed_suite_name(f) for f in FEEDS] + [m.name for m in published_marts(manifest)]
+    return [feed_suite_name(f) for f in FEEDS] + list(mart_suite_tables(manifest))

@@ -718,6 +718,18 @@ def test_a_refresh_under_the_same_code_and_schema_carries_the_dbt_docs_over(pipe
     (feed_gate,) = [c for c in record["checks"] if Path(c["results_dir"]).name == "feeds"]
     assert feed_gate["passed"] and feed_gate["suites"] == []
     assert sorted(feed_gate["not_run"]) == sorted(f"feed_{f}" for f in FEEDS)
+    # nor did any mart suite: every table is as when the first release's gate ran it (quality/mart_gate.py);
+    # its outcome, plausibility flags included, and its results file are carried over
+    (mart_gate,) = [c for c in record["checks"] if c is not feed_gate]
+    first = json.loads((pipeline.releases / before / "release.json").read_text(encoding="utf-8"))
+    (first_mart_gate,) = [c for c in first["checks"] if Path(c["results_dir"]).name != "feeds"]
+    assert mart_gate["passed"] and {s["carried_from"] for s in mart_gate["suites"]} == {before}
+    assert sorted(s["suite"] for s in mart_gate["suites"]) == sorted(
+        s["suite"] for s in first_mart_gate["suites"]
+    )
+    assert mart_gate["plausibility_flags"] == first_mart_gate["plausibility_flags"]
+    for s in mart_gate["suites"]:
+        assert (pipeline.releases / after / "quality" / f"{s['suite']}.json").exists(), s["suite"]
     for name in ("dbt.html", "dbt.key.json"):
         assert (pipeline.releases / after / "docs" / name).read_bytes() == (
             pipeline.releases / before / "docs" / name

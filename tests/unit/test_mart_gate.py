@@ -1,0 +1,130 @@
+"""The mart gate runs the suite of a mart whose table changed and carries over the outcome of one that did
+not (quality/mart_gate.py), with real Great Expectations suites on a candidate database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+
+from quality.gate import GateResult
+from quality.mart_gate import load_record, run_mart_gate, table_digest
+from tests.databases import candidate_database
+
+SUITES = {m: m for m in ("mart_technical_services", "mart_training_resources")}
+
+
+def _project(n: int, value: float = 12.5) -> dict:
+    return {
+        "project_id": f"P{n:03d}",
+        "school_code": "4132010001",
+        "start_date": dt.date(2024, 3, 1),
+        "status": "ongoing",
+        "region_code": "320100",
+        "school_name": "样例学校",
+        "contract_value_10k_cny": value,
+    }
+
+
+def _course(n: int) -> dict:
+    return {
+        "school_code": "4132010001",
+        "course_id": f"C{n:03d}",
+        "school_name": "样例学校",
+        "region_code": "320100",
+        "start_date": dt.date(2024, 9, 1),
+        "training_type": "upskilling",
+        "trainees": 40 + n,
+        "certificates_awarded": 25,
+    }
+
+
+def _candidate(tmp_path: Path, name: str, projects: list[dict], courses: list[dict]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    return candidate_database(
+        folder / "warehouse.duckdb",
+        {"mart_technical_services": projects, "mart_training_resources": courses},
+    )
+
+
+def _gate(tmp_path: Path, database: Path, release_id: str, k: float = 5) -> GateResult:
+    return run_mart_gate(
+        database,
+        SUITES,
+        database.parent / "quality",
+        suppression_k=k,
+        release_id=release_id,
+        record=tmp_path / "home" / "marts_validated.json",
+        kept_dir=tmp_path / "home" / "marts",
+        code="code-1",
+    )
+
+
+def test_the_digest_is_of_the_rows_in_any_order_and_changes_with_a_value(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "d.duckdb")) as con:
+        con.execute(
+            "create table a as select range as id, range % 3 as v, null::varchar as s from range(100)"
+        )
+        con.execute("create table b as select * from a order by id desc")
+        con.execute("create table c as select * from a")
+        con.execute("update c set v = v + 1 where id = 42")
+        con.execute("create table d as select id, v::double as v, s from a")  # another type, same values
+        con.execute("create table e as select * from a")
+        con.execute("update e set s = '' where id = 7")  # an empty text is not a null
+        digests = {t: table_digest(con, t) for t in "abcde"}
+    assert digests["a"] == digests["b"]
+    assert len({digests[t] for t in "acde"}) == 4
+
+
+def test_a_mart_as_it_was_keeps_its_outcome_and_a_changed_one_is_validated(tmp_path: Path) -> None:
+    projects, courses = [_project(n) for n in range(5)], [_course(n) for n in range(4)]
+    first = _gate(tmp_path, _candidate(tmp_path, "r1", projects, courses), "r1")
+    assert first.passed and [o.carried_from for o in first.suites] == [None, None]
+    assert load_record(tmp_path / "home" / "marts_validated.json", "code-1|k=5")  # recorded on a pass
+
+    # the same projects in another order, one course more: the projects' suite is not run
+    second_db = _candidate(tmp_path, "r2", projects[::-1], [*courses, _course(9)])
+    second = _gate(tmp_path, second_db, "r2")
+    by_suite = {o.suite: o for o in second.suites}
+    assert second.passed and by_suite["mart_technical_services"].carried_from == "r1"
+    assert by_suite["mart_training_resources"].carried_from is None
+    assert by_suite["mart_technical_services"].expectations == first.suites[0].expectations
+    quality = second_db.parent / "quality"
+    assert (quality / "mart_technical_services.json").exists()  # the results file of the gate that ran it
+    gate = json.loads((quality / "gate.json").read_text(encoding="utf-8"))
+    assert {s["suite"]: s["carried_from"] for s in gate["suites"]} == {
+        "mart_training_resources": None,
+        "mart_technical_services": "r1",
+    }
+    assert "not run: its table is as when release r1's gate ran it" in second.summary()
+
+    # a third release as the second: both carried, each from the release whose gate ran it; GX not started
+    third = _gate(tmp_path, _candidate(tmp_path, "r3", projects, [*courses, _course(9)]), "r3")
+    assert sorted((o.suite, o.carried_from) for o in third.suites) == [
+        ("mart_technical_services", "r1"),
+        ("mart_training_resources", "r2"),
+    ]
+    assert third.data_docs_index is None
+
+    # another suppression k: the suites check the masked counts against k, so every suite runs again
+    other_k = _gate(tmp_path, _candidate(tmp_path, "r4", projects, courses), "r4", k=10)
+    assert [o.carried_from for o in other_k.suites] == [None, None]
+
+
+def test_a_failed_gate_records_nothing(tmp_path: Path) -> None:
+    projects, courses = [_project(n) for n in range(5)], [_course(n) for n in range(4)]
+    assert _gate(tmp_path, _candidate(tmp_path, "r1", projects, courses), "r1").passed
+    record = tmp_path / "home" / "marts_validated.json"
+    before = record.read_bytes()
+    broken = [*projects[:-1], _project(4, value=-1.0)]  # a negative contract value: a blocking check fails
+    failed = _gate(tmp_path, _candidate(tmp_path, "r2", broken, courses), "r2")
+    by_suite = {o.suite: o for o in failed.suites}
+    assert not failed.passed and not by_suite["mart_technical_services"].success
+    assert by_suite["mart_training_resources"].carried_from == "r1"
+    assert record.read_bytes() == before
+    # the failed mart is validated again next time, and passes once mended
+    mended = _gate(tmp_path, _candidate(tmp_path, "r3", projects, courses), "r3")
+    assert mended.passed and [o.carried_from for o in mended.suites] == ["r1", "r1"]
