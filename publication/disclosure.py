@@ -231,59 +231,115 @@ def unsafe_relations(cells: pl.DataFrame, rels: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class TableRelations:
+    """One table's count cells and additive relations as arrays, for :func:`mask_cells`' passes: what it
+    derives from the figures alone (not from k nor from what is masked), so the linked protection, which
+    masks within a table again after each round, derives it once per table (:attr:`PublishedMarts.within`).
+    """
+
+    cells: pl.DataFrame  # the count cells (``_cells``, without the mask): row_id, column, value
+    relation: np.ndarray  # per member of a relation: the relation's number
+    member: np.ndarray  # per member: its cell's position in ``cells``
+    rank: np.ndarray  # per cell: its place in the order in which a relation's unmasked members are masked
+
+    @staticmethod
+    def of(frame: pl.DataFrame, policy: MartPolicy) -> TableRelations:
+        import numpy as np
+
+        cells = _cells(frame, policy, 0).drop("masked").with_columns(pl.int_range(pl.len()).alias("_cell"))
+        members = relations(frame, policy).join(
+            cells.select("row_id", "column", "_cell"), on=["row_id", "column"]
+        )
+        # ties between equally small candidates are broken by the row's key, not by where the row happens to
+        # sit in the table: the same figures give the same masks whichever engine or thread order built them
+        key_order = (
+            frame.select("row_id", *policy.key)
+            .sort(list(policy.key), nulls_last=True)
+            .select(pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
+        )
+        # non-zero first, then the smallest, then key order and column (as polars sorts: a null first)
+        taken_in = (
+            cells.select("_cell", pl.col("row_id").cast(pl.Int64), "column", "value")
+            .join(key_order, on="row_id", how="left")
+            .sort(pl.col("value") == 0, "value", "key_order", "column")
+            .get_column("_cell")
+            .to_numpy()
+        )
+        rank = np.empty(cells.height, dtype=np.int64)
+        rank[taken_in] = np.arange(cells.height)
+        return TableRelations(
+            cells=cells.drop("_cell"),
+            # any numbering of the relations does: a relation's name is only told apart from the others'
+            relation=members["relation"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy(),
+            member=members["_cell"].cast(pl.Int64).to_numpy(),
+            rank=rank,
+        )
+
+
 def mask_cells(
-    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+    frame: pl.DataFrame,
+    policy: MartPolicy,
+    k: float,
+    already: pl.DataFrame | None = None,
+    table: TableRelations | None = None,
 ) -> pl.DataFrame:
     """Cells to mask: ``row_id``, ``column``, ``reason`` (primary, secondary, rate, withheld). ``already``:
-    cells (``row_id``, ``column``, ``reason``) masked for another reason (the linked protection), kept."""
-    cells = _cells(frame, policy, k).with_columns(
-        reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
+    cells (``row_id``, ``column``, ``reason``) masked for another reason (the linked protection), kept.
+    ``table``: :meth:`TableRelations.of` the frame and policy, when the caller has it."""
+    import numpy as np
+
+    table = table or TableRelations.of(frame, policy)
+    value = pl.col("value")
+    cells = table.cells.with_columns(
+        masked=value.is_not_null() & (value > 0) & (value < k),
+        reason=pl.when(value.is_not_null() & (value > 0) & (value < k))
+        .then(pl.lit("primary"))
+        .otherwise(pl.lit(None, pl.String)),
     )
     if already is not None and not already.is_empty():
         given = already.select(
             pl.col("row_id").cast(pl.Int64), "column", pl.col("reason").alias("_given")
         ).unique(["row_id", "column"])
         cells = (
-            cells.join(given, on=["row_id", "column"], how="left")
+            cells.join(given, on=["row_id", "column"], how="left", maintain_order="left")
             .with_columns(
                 masked=pl.col("masked") | pl.col("_given").is_not_null(),
                 reason=pl.coalesce("reason", "_given"),
             )
             .drop("_given")
         )
-    rels = relations(frame, policy)
-    # ties between equally small candidates are broken by the row's key, not by where the row happens to
-    # sit in the table: the same figures give the same masks whichever engine or thread order built them
-    key_order = (
-        frame.select("row_id", *policy.key)
-        .sort(list(policy.key), nulls_last=True)
-        .select(pl.col("row_id").cast(pl.Int64), pl.int_range(pl.len()).alias("key_order"))
-    )
-    # a relation is unsafe with exactly one masked member; each pass masks one more member of every unsafe
-    # relation, and masks only grow, so a relation can become unsafe only through a cell the last pass
-    # masked: after the first pass only the relations of those cells are looked at again
-    open_relations = rels
-    while not open_relations.is_empty():
-        unsafe = unsafe_relations(cells, open_relations)
-        if unsafe.is_empty():
+    relation, member, rank = table.relation, table.member, table.rank
+    is_masked = cells["masked"].to_numpy().copy()
+    secondary = np.zeros(cells.height, dtype=bool)
+    n_relations = int(relation.max()) + 1 if len(relation) else 0
+    # a relation is unsafe with exactly one masked member; each pass masks the first unmasked member of
+    # every unsafe relation, and masks only grow, so a relation can become unsafe only through a cell the
+    # last pass masked: after the first pass only the relations of those cells are looked at again
+    open_member = np.ones(len(relation), dtype=bool)
+    while open_member.any():
+        r, c = relation[open_member], member[open_member]
+        size = np.bincount(r, minlength=n_relations)
+        n_masked = np.bincount(r, weights=is_masked[c], minlength=n_relations)
+        unsafe = (n_masked == 1) & (size > 1)
+        if not unsafe.any():
             break
-        candidates = (
-            open_relations.join(unsafe.select("relation"), on="relation")
-            .join(cells.filter(~pl.col("masked")), on=["row_id", "column"])
-            .join(key_order, on="row_id")
-            .sort(pl.col("value") == 0, "value", "key_order", "column")  # non-zero first, then smallest
-            .group_by("relation", maintain_order=True)
-            .first()
-            .select("row_id", "column")
-            .unique()
-        )
-        cells = cells.join(candidates.with_columns(_pick=pl.lit(True)), on=["row_id", "column"], how="left")
-        cells = cells.with_columns(
-            masked=pl.col("masked") | pl.col("_pick").fill_null(False),
-            reason=pl.when(pl.col("_pick").fill_null(False)).then(pl.lit("secondary")).otherwise("reason"),
-        ).drop("_pick")
-        touched = rels.join(candidates, on=["row_id", "column"]).select("relation").unique()
-        open_relations = rels.join(touched, on="relation")
+        candidate = unsafe[r] & ~is_masked[c]
+        r, c = r[candidate], c[candidate]
+        by_relation = np.lexsort((rank[c], r))
+        r, c = r[by_relation], c[by_relation]
+        first = np.ones(len(r), dtype=bool)
+        first[1:] = r[1:] != r[:-1]
+        picks = np.unique(c[first])
+        is_masked[picks] = True
+        secondary[picks] = True
+        touched = np.zeros(n_relations, dtype=bool)
+        touched[relation[np.isin(member, picks)]] = True
+        open_member = touched[relation]
+    cells = cells.with_columns(
+        masked=pl.Series(is_masked),
+        reason=pl.when(pl.Series(secondary)).then(pl.lit("secondary")).otherwise("reason"),
+    )
     masked = cells.filter("masked").select("row_id", "column", "reason")
     return pl.concat([masked, rate_masks(masked, policy)])
 
@@ -299,10 +355,14 @@ def exposed(k: float, width: float = PROTECTION_WIDTH) -> pl.Expr:
 
 
 def count_masks(
-    frame: pl.DataFrame, policy: MartPolicy, k: float, already: pl.DataFrame | None = None
+    frame: pl.DataFrame,
+    policy: MartPolicy,
+    k: float,
+    already: pl.DataFrame | None = None,
+    table: TableRelations | None = None,
 ) -> pl.DataFrame:
     """The counts :func:`mask_cells` masks (primary and secondary), without the rates and withheld columns."""
-    return mask_cells(frame, policy, k, already).filter(~pl.col("reason").is_in(["rate", "withheld"]))
+    return mask_cells(frame, policy, k, already, table).filter(~pl.col("reason").is_in(["rate", "withheld"]))
 
 
 def rate_masks(masked: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
@@ -489,7 +549,9 @@ def _closed_within_tables(
             continue
         mine = pl.concat([current, new]).filter(pl.col("table") == p.table)
         before = mine.select("row_id", "column").with_columns(reason=pl.lit("linked"))
-        closed = count_masks(marts.frames[p.table], p, k, before).select("row_id", "column")
+        closed = count_masks(marts.frames[p.table], p, k, before, marts.within[p.table]).select(
+            "row_id", "column"
+        )
         out.append(
             closed.join(before, on=["row_id", "column"], how="anti").with_columns(table=pl.lit(p.table))
         )
@@ -572,7 +634,12 @@ def apply_to_database(
     published = read_marts(con, tuple(p for p in every if p.counts))
     frames = published.frames
     counts = pl.concat(
-        [count_masks(frames[p.table], p, k).with_columns(table=pl.lit(p.table)) for p in published.policies]
+        [
+            count_masks(frames[p.table], p, k, table=published.within[p.table]).with_columns(
+                table=pl.lit(p.table)
+            )
+            for p in published.policies
+        ]
     ).select("table", "row_id", "column", "reason")
     counts = pl.concat([counts, protect_linked(published, counts, k, workers=workers, memo=memo)])
     summary: dict[str, dict[str, int]] = {
@@ -667,6 +734,11 @@ class PublishedMarts:
     policies: tuple[MartPolicy, ...]
 
     # the parts of every system of these marts that no mask changes: computed once
+    @cached_property
+    def within(self) -> dict[str, TableRelations]:
+        """Each table's relations as :func:`mask_cells` works on them (:meth:`TableRelations.of`)."""
+        return {p.table: TableRelations.of(self.frames[p.table], p) for p in self.policies}
+
     @cached_property
     def cells(self) -> pl.DataFrame:
         """:func:`cell_frame` of these marts."""
