@@ -745,6 +745,22 @@ class PublishedMarts:
         return cell_frame(self)
 
     @cached_property
+    def _keyed_cells(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """:attr:`cells` with a number per cell key (``_key``: its table and column's number, then its
+        row_id), and the numbers of the tables' columns: a round looks its masks up by number, not by
+        joining three columns (0.08 s a round at M)."""
+        columns = (
+            self.cells.select("table", "column").unique().sort("table", "column").with_row_index("_column")
+        )
+        keyed = self.cells.join(columns, on=["table", "column"], how="left", maintain_order="left")
+        return keyed.with_columns(_key=_cell_number("_column")).drop("_column"), columns
+
+    def _keys(self, masked: pl.DataFrame) -> pl.Series:
+        """The ``_key`` of each cell of ``masked`` (``table``, ``row_id``, ``column``) that is a cell."""
+        _, columns = self._keyed_cells
+        return masked.join(columns, on=["table", "column"]).select(_cell_number("_column"))["_key"]
+
+    @cached_property
     def equalities(self) -> pl.DataFrame:
         """:func:`relation_terms` of these marts."""
         return relation_terms(self)
@@ -762,15 +778,13 @@ class PublishedMarts:
         """Cells (with the adversary's bounds), terms and rows of the LP of these marts masked as
         ``masked``."""
         cells = (
-            self.cells.join(
-                masked.with_columns(_m=pl.lit(True)), on=["table", "row_id", "column"], how="left"
-            )
+            self._keyed_cells[0]
             .with_columns(
-                masked=pl.col("_m").fill_null(False),
+                masked=pl.col("_key").is_in(self._keys(masked).implode()),
                 lower=pl.when("exists").then(1.0).otherwise(min_masked),
                 upper=pl.lit(float("inf")),
             )
-            .drop("_m")
+            .drop("_key")
         )
         terms: list[pl.DataFrame] = []
         if with_rates:
@@ -794,6 +808,11 @@ class PublishedMarts:
             numbered=self.numbered_equalities,
         )
         return cells, lp_terms, lp_rows
+
+
+def _cell_number(column_number: str) -> pl.Expr:
+    """A cell's number (``_key``) from its table and column's number and its ``row_id``."""
+    return (pl.col(column_number).cast(pl.Int64) * (1 << 40) + pl.col("row_id").cast(pl.Int64)).alias("_key")
 
 
 def cell_frame(marts: PublishedMarts) -> pl.DataFrame:
