@@ -270,8 +270,10 @@ class TableRelations:
         rank[taken_in] = np.arange(cells.height)
         return TableRelations(
             cells=cells.drop("_cell"),
-            # any numbering of the relations does: a relation's name is only told apart from the others'
-            relation=members["relation"].cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy(),
+            # any numbering of the relations does (a name is only told apart from the others), from 0 on
+            relation=np.unique(
+                members["relation"].cast(pl.Categorical).to_physical().to_numpy(), return_inverse=True
+            )[1].astype(np.int64),
             member=members["_cell"].cast(pl.Int64).to_numpy(),
             rank=rank,
         )
@@ -752,6 +754,8 @@ class PublishedMarts:
         columns = (
             self.cells.select("table", "column").unique().sort("table", "column").with_row_index("_column")
         )
+        if self.cells.height and self.cells["row_id"].max() >= 1 << 40:  # type: ignore[operator]
+            raise ValueError("disclosure: a row_id of 2^40 or more does not fit a cell's number")
         keyed = self.cells.join(columns, on=["table", "column"], how="left", maintain_order="left")
         return keyed.with_columns(_key=_cell_number("_column")).drop("_column"), columns
 

@@ -187,9 +187,25 @@ def stage_candidate(
     return candidate
 
 
-def export_files(candidate: Candidate, documents: Sequence[dict] = ()) -> dict:
+def _exported_before(previous: Path | None) -> dict[str, dict]:
+    """The tables of ``previous``'s ``manifest.json`` by name (none when it has no readable manifest)."""
+    try:
+        manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8")) if previous else {}
+        return {t["table"]: t for t in manifest.get("tables", []) if "content_digest" in t}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
+def export_files(candidate: Candidate, documents: Sequence[dict] = (), previous: Path | None = None) -> dict:
     """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``), and
-    ``manifest.json`` (the tables, and the ``documents`` the release carries)."""
+    ``manifest.json`` (the tables with their content's digest, and the ``documents`` the release carries).
+
+    ``previous``: the release this one replaces. A table whose content is the one that release exported
+    (the same digest: quality/mart_gate.py's ``table_digest``) gets that release's file by a hard link, not
+    written again (the files are read-only); where a link cannot be made, the file is written."""
+    from quality.mart_gate import table_digest
+
+    before = _exported_before(previous)
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
     try:
@@ -198,7 +214,18 @@ def export_files(candidate: Candidate, documents: Sequence[dict] = ()) -> dict:
         ).fetchall():
             target = candidate.path / "parquet" / table / f"{table}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
+            digest = table_digest(con, table)
+            earlier = before.get(table)
+            sha256 = None
+            if previous is not None and earlier is not None and earlier["content_digest"] == digest:
+                try:
+                    os.link(previous / earlier["parquet"], target)
+                    sha256 = earlier["sha256"]
+                except OSError:  # another file system, or the file is gone: write it
+                    target.unlink(missing_ok=True)
+            if sha256 is None:
+                con.execute(f"copy main.{table} to '{target}' (format parquet, compression zstd)")
+                sha256 = hashlib.sha256(target.read_bytes()).hexdigest()
             columns = con.execute(
                 "select column_name, data_type, coalesce(comment, '') from duckdb_columns() "
                 "where schema_name = 'main' and table_name = ? order by column_index",
@@ -209,7 +236,8 @@ def export_files(candidate: Candidate, documents: Sequence[dict] = ()) -> dict:
                     "table": table,
                     "rows": con.execute(f"select count(*) from main.{table}").fetchall()[0][0],
                     "parquet": str(target.relative_to(candidate.path)),
-                    "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+                    "sha256": sha256,
+                    "content_digest": digest,
                     "description": con.execute(
                         "select coalesce(comment, '') from duckdb_tables() "
                         "where schema_name = 'main' and table_name = ?",
@@ -346,7 +374,8 @@ def publish(
     (candidate.path / "release.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    export_files(candidate, documents)
+    replaced = (releases_dir / "current").resolve() if (releases_dir / "current").is_symlink() else None
+    export_files(candidate, documents, previous=replaced)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):

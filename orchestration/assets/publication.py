@@ -25,7 +25,7 @@ from publication.release import (
     publish,
     stage_candidate,
 )
-from quality.mart_gate import run_mart_gate
+from quality.mart_gate import commit_record, run_mart_gate
 from quality.suites import mart_suite_tables, required_suite_names
 from transformation.docs_site import DOCS_FILE, catalog_digest, docs_key, record_key, reusable_site
 from transformation.fingerprint import code_fingerprint, run_start_fingerprint
@@ -33,6 +33,16 @@ from transformation.marts import published_marts
 
 GROUP = "publication"
 MART_KEYS = [dg.AssetKey([m.schema, m.name]) for m in published_marts()]
+
+
+def _mart_gate_record(settings: Settings) -> Path:
+    """What the mart gate of the last published release found (quality/mart_gate.py)."""
+    return settings.home / "quality" / "marts_validated.json"
+
+
+def _mart_gate_kept(settings: Settings) -> Path:
+    """The mart results files the record names, by release (quality/mart_gate.py)."""
+    return settings.home / "quality" / "marts"
 
 
 def _candidate_pointer(settings: Settings) -> Path:
@@ -201,7 +211,7 @@ def release_candidate(
     name="gx_published_marts",
     blocking=True,
     description="Great Expectations suites of every published mart, run on the candidate database (a mart "
-    "whose table is as at the last passing gate keeps that gate's outcome: quality/mart_gate.py).",
+    "whose table is as at the last published release's gate keeps its outcome: quality/mart_gate.py).",
 )
 def release_candidate_check(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetCheckResult:
     s = warehouse.settings
@@ -213,8 +223,8 @@ def release_candidate_check(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetC
         candidate.quality_dir,
         suppression_k=disclosure["suppression_k"],
         release_id=candidate.release_id,
-        record=s.home / "quality" / "marts_validated.json",
-        kept_dir=s.home / "quality" / "marts",
+        record=_mart_gate_record(s),
+        kept_dir=_mart_gate_kept(s),
         code=code_fingerprint(s),
     )
     return dg.AssetCheckResult(
@@ -261,6 +271,15 @@ def published_release(
     except PublicationBlocked as exc:
         context.log.error(str(exc))
         raise
+    try:  # the mart gate's findings hold for the next refresh now that their release is published
+        commit_record(
+            _mart_gate_record(s),
+            _mart_gate_kept(s),
+            record["release_id"],
+            s.releases_dir / record["release_id"] / "quality",
+        )
+    except OSError as exc:  # the release does not need it: the next refresh runs every mart suite
+        context.log.warning(f"mart gate record not kept ({exc!r}): the next refresh runs every mart suite")
     return dg.MaterializeResult(
         metadata={
             "release_id": record["release_id"],

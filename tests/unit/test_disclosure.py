@@ -165,13 +165,25 @@ def test_masks_do_not_depend_on_the_order_of_the_rows(seed: int) -> None:
     assert by_key(rows) == by_key(shuffled)
 
 
-def _masks_looking_at_every_relation(frame: pl.DataFrame, policy: MartPolicy) -> set[tuple]:
-    """mask_cells' secondary suppression as first written: every relation examined again in every pass."""
+def _masks_looking_at_every_relation(
+    frame: pl.DataFrame, policy: MartPolicy, already: pl.DataFrame | None = None
+) -> set[tuple]:
+    """mask_cells' secondary suppression as first written: every relation examined again in every pass,
+    by joins of polars frames."""
     from publication.disclosure import _cells, rate_masks
 
     cells = _cells(frame, policy, K).with_columns(
         reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
     )
+    if already is not None:
+        cells = (
+            cells.join(already.rename({"reason": "_given"}), on=["row_id", "column"], how="left")
+            .with_columns(
+                masked=pl.col("masked") | pl.col("_given").is_not_null(),
+                reason=pl.coalesce("reason", "_given"),
+            )
+            .drop("_given")
+        )
     rels = relations(frame, policy)
     key_order = (
         frame.select("row_id", *policy.key)
@@ -201,6 +213,29 @@ def _masks_looking_at_every_relation(frame: pl.DataFrame, policy: MartPolicy) ->
         )
     masked = cells.filter("masked").select("row_id", "column", "reason")
     return set(pl.concat([masked, rate_masks(masked, policy)]).iter_rows())
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_masks_given_by_the_linked_protection_and_null_counts_as_first_written(seed: int) -> None:
+    """The linked protection calls mask_cells after each round with the cells it masked (``already``) and
+    the table's relations derived once (``TableRelations``); counts may be null. The masks are those of
+    the polars joins first written, whatever the calls before."""
+    from publication.disclosure import TableRelations
+
+    rng = random.Random(seed)
+    rows = [
+        tuple(None if i >= 3 and rng.random() < 0.1 else v for i, v in enumerate(row))
+        for row in _random_rows(rng)
+    ]
+    frame = _frame(rows)
+    table = TableRelations.of(frame, POLICY)
+    cells = frame.select("row_id", *POLICY.counts).unpivot(index="row_id", variable_name="column")
+    for _ in range(3):
+        given = cells.filter(pl.Series([rng.random() < 0.15 for _ in range(cells.height)])).select(
+            "row_id", "column", reason=pl.lit("linked")
+        )
+        masks = set(mask_cells(frame, POLICY, K, given, table).iter_rows())
+        assert masks == _masks_looking_at_every_relation(frame, POLICY, given)
 
 
 @pytest.mark.parametrize("seed", range(30))

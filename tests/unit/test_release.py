@@ -77,6 +77,35 @@ def test_publish_switches_current_and_records_the_release(tmp_path: Path, build_
     assert duckdb.sql(f"select x from '{parquet}'").fetchall() == [(1,)]
 
 
+def test_a_table_as_the_replaced_release_exported_it_is_linked_not_written_again(
+    tmp_path: Path, build_db: Path
+) -> None:
+    """Publish only what changed: a table whose content is the one the current release exported gets that
+    release's Parquet file by a hard link (the same file, no copy); a changed table a file of its own."""
+    import hashlib
+
+    releases = tmp_path / "releases"
+    publish(stage_candidate(build_db, releases, "r1", TABLES), releases, [], [_gate(tmp_path, True)])
+    same = stage_candidate(build_db, releases, "r2", TABLES)
+    publish(same, releases, [], [_gate(tmp_path, True)])
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("update marts.m set x = x + 1")
+    changed = stage_candidate(build_db, releases, "r3", TABLES)
+    publish(changed, releases, [], [_gate(tmp_path, True)])
+    manifests = {r: json.loads((releases / r / "manifest.json").read_text()) for r in ("r1", "r2", "r3")}
+    files = {r: {t["table"]: releases / r / t["parquet"] for t in m["tables"]} for r, m in manifests.items()}
+    assert files["r2"]["m"].stat().st_ino == files["r1"]["m"].stat().st_ino  # linked
+    assert files["r3"]["m"].stat().st_ino != files["r2"]["m"].stat().st_ino  # written: x changed
+    assert files["r2"]["release_info"].stat().st_ino != files["r1"]["release_info"].stat().st_ino
+    assert duckdb.sql(f"select x from '{files['r3']['m']}'").fetchall() == [(2,)]
+    for r, m in manifests.items():
+        for t in m["tables"]:
+            assert t["sha256"] == hashlib.sha256((releases / r / t["parquet"]).read_bytes()).hexdigest(), (
+                r,
+                t,
+            )
+
+
 def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: Path, build_db: Path) -> None:
     releases = tmp_path / "releases"
     publish(stage_candidate(build_db, releases, "r1", TABLES), releases, [], [_gate(tmp_path, True)])
