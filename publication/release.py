@@ -374,8 +374,8 @@ def publish(
     (candidate.path / "release.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    replaced = (releases_dir / "current").resolve() if (releases_dir / "current").is_symlink() else None
-    export_files(candidate, documents, previous=replaced)
+    replaced = current_release(releases_dir)
+    export_files(candidate, documents, previous=releases_dir / replaced if replaced else None)
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):
