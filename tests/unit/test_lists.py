@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 import yaml
 
 from publication.lists import (
     LISTS_FILE,
+    ListColumn,
     ListDeclarationError,
+    ListSheet,
     display_width,
     header_of,
     load_workbook_declaration,
     write_lists,
+    write_workbook,
 )
 from tests.databases import SHORTAGE_OCCUPATION_ROWS, candidate_database
-from transformation.marts import declarations
+from transformation.marts import SUPPRESSED_COLUMNS, declarations
 
 RECORD = {
     "release_id": "20260101T000000000000Z-abcdef12",
@@ -351,3 +358,45 @@ def test_headers_come_from_the_dbt_descriptions() -> None:
     assert header_of("Region name (地区名称).") == "地区名称"
     assert header_of("Year.") is None
     assert display_width("苏州市 ab") == 9
+
+
+def test_every_kind_of_value_is_written_as_excel_reads_it(tmp_path: Path) -> None:
+    """Each column is written in a loop of its own kind (publication/lists.py ``_write_sheet``): text, whole
+    numbers, decimals, dates (Excel's serial numbers; a date before 1900-03-01 through xlsxwriter, which knows
+    Excel's 29 February 1900), words for booleans and labels; a null is blank and a masked cell shows the
+    mark, in every kind."""
+    columns = (
+        ListColumn("code", "代码"),
+        ListColumn("n", "人数"),
+        ListColumn("share", "占比", "0.0000"),
+        ListColumn("day", "日期"),
+        ListColumn("flag", "是否"),
+        ListColumn("level", "层次", labels={"higher": "高职专科"}),
+    )
+    sheet = ListSheet("清单", "t", "city", "定义", columns)
+    book = dataclasses.replace(load_workbook_declaration(), sheets=(sheet,))
+    rows = pl.DataFrame(
+        {
+            "city": ["320500"] * 4,
+            "code": ["0101", None, "0303", "0404"],
+            "n": [3, None, 7, -12],
+            "share": [Decimal("0.1250"), None, Decimal("1.5000"), Decimal("0.0001")],
+            "day": [dt.date(2024, 3, 5), None, dt.date(1900, 2, 15), dt.date(2024, 12, 31)],
+            "flag": [True, None, False, True],
+            "level": ["higher", None, "other", "higher"],
+            SUPPRESSED_COLUMNS: [None, None, None, "n,share,day,flag,level,code"],
+        },
+        schema_overrides={"share": pl.Decimal(10, 4)},
+    )
+    target = tmp_path / "book.xlsx"
+    (written,) = write_workbook(target, book, ("320500", "苏州市"), RECORD, {"清单": rows}, {"清单": 4})
+    assert (written.rows, written.masked_cells) == (4, 6)
+    values = _sheet(target, "清单")
+    assert values[0] == ("代码", "人数", "占比", "日期", "是否", "层次")
+    assert values[1] == ("0101", 3, 0.125, dt.datetime(2024, 3, 5), "是", "高职专科")
+    assert values[2] == (None,) * 6
+    assert values[3] == ("0303", 7, 1.5, dt.datetime(1900, 2, 15), "否", "other")
+    assert values[4] == ("*",) * 6
+    cells = openpyxl.load_workbook(target)["清单"]
+    assert cells["C2"].number_format == "0.0000" and cells["D2"].number_format == "yyyy-mm-dd"
+    assert cells["A2"].data_type == "s" and cells["B2"].number_format == "0"
