@@ -328,6 +328,7 @@ def locate_header(
         if header_rows[-1] > len(grid):
             raise LayoutError(f"header_rows {list(header_rows)}: the table has only {len(grid)} rows")
         best = ((0, 0, 0, 0), _read_block(grid, lookup, header_rows[0] - 1, len(header_rows)))
+    everything = len(contract.columns)
     for start in range(min(SCAN_ROWS, len(grid)) if not header_rows else 0):
         if not any(grid[start]):
             continue
@@ -339,6 +340,8 @@ def locate_header(
             score = (len(mapped & required), len(mapped), -depth, -start)
             if best is None or score > best[0]:
                 best = (score, header)
+        if best is not None and best[0][1] == everything and best[0][2] == -1:
+            break  # one line naming every column: no later block scores higher (a plain file's first row)
     if best is None:
         raise LayoutError("no rows: expected a header row")
     header = best[1]

@@ -129,6 +129,8 @@ def _text_header(
     best: tuple[int, str, Header | None, LayoutError | None] | None = None
     head = _head_text(path)
     for delimiter in DELIMITERS:
+        if best is not None and best[0] >= 1 and delimiter not in head:
+            continue  # one field a line: a header of at most one column, which cannot name more
         rows = _split(head, delimiter)
         candidate: tuple[int, str, Header | None, LayoutError | None]
         try:
