@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.table_digest import read_digests, table_digest
 from publication.availability import coverage
 from publication.contract import contract_record
 from publication.disclosure import apply_to_database, policies
@@ -196,15 +197,19 @@ def _exported_before(previous: Path | None) -> dict[str, dict]:
         return {}
 
 
-def export_files(candidate: Candidate, documents: Sequence[dict] = (), previous: Path | None = None) -> dict:
+def export_files(
+    candidate: Candidate,
+    documents: Sequence[dict] = (),
+    previous: Path | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> dict:
     """Every table of the candidate as Parquet (``parquet/<table>/<table>.parquet``), and
     ``manifest.json`` (the tables with their content's digest, and the ``documents`` the release carries).
 
     ``previous``: the release this one replaces. A table whose content is the one that release exported
-    (the same digest: quality/mart_gate.py's ``table_digest``) gets that release's file by a hard link, not
-    written again (the files are read-only); where a link cannot be made, the file is written."""
-    from quality.mart_gate import table_digest
-
+    (the same digest: core/table_digest.py) gets that release's file by a hard link, not written again (the
+    files are read-only); where a link cannot be made, the file is written. ``digests``: tables' digests
+    computed on this candidate already (by its mart gate); the others are computed here."""
     before = _exported_before(previous)
     con = duckdb.connect(str(candidate.database), read_only=True)
     tables = []
@@ -214,7 +219,7 @@ def export_files(candidate: Candidate, documents: Sequence[dict] = (), previous:
         ).fetchall():
             target = candidate.path / "parquet" / table / f"{table}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            digest = table_digest(con, table)
+            digest = (digests or {}).get(table) or table_digest(con, table)
             earlier = before.get(table)
             sha256 = None
             if previous is not None and earlier is not None and earlier["content_digest"] == digest:
@@ -375,7 +380,12 @@ def publish(
         json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     replaced = current_release(releases_dir)
-    export_files(candidate, documents, previous=releases_dir / replaced if replaced else None)
+    export_files(
+        candidate,
+        documents,
+        previous=releases_dir / replaced if replaced else None,
+        digests=read_digests(candidate.quality_dir),  # the mart gate's, of this candidate's marts
+    )
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)
     for path in (*final.glob("*.duckdb"), *final.glob("parquet/*/*.parquet"), *final.glob("lists/*.xlsx")):

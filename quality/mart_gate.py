@@ -3,7 +3,7 @@
 A mart suite reads its own table and nothing else (quality/suites.py: every query is over ``{batch}``), so
 its outcome is a function of the table, the suite and the code that runs it. A refresh validates the marts
 whose tables differ from those of the last *published* release's mart gate under the same code and the same
-suppression k (:func:`table_digest`: the columns and their types, the number of rows and the sum of a hash
+suppression k (core/table_digest.py: the columns and their types, the number of rows and the sum of a hash
 of each row); the suite of a mart whose table is the same is not run, and its outcome, plausibility flags
 included, is carried over from the gate that ran it, with that release's id (``carried_from``), together
 with its GX results file (its Data Docs page stays in that release). A month of vacancies leaves the
@@ -22,40 +22,15 @@ of its expectations raised an error (that outcome is not a function of the table
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
-import duckdb
-
+from core.table_digest import table_digests, write_digests
 from quality.gate import GateResult, SuiteOutcome, run_gate
-
-
-def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """A SHA-256 of a table's columns (names and types), its row count and the sum of a hash of each row
-    (the same rows in any order give the same digest; DuckDB's version is part of it, as its hash is)."""
-    columns = con.execute(
-        "select column_name, data_type from duckdb_columns() where schema_name = 'main' and table_name = ? "
-        "order by column_index",
-        [table],
-    ).fetchall()
-    rows, total = con.execute(
-        f'select count(*), coalesce(sum(hash(_digest_row)), 0)::varchar from main."{table}" as _digest_row'
-    ).fetchone() or (0, "0")
-    text = json.dumps([duckdb.__version__, columns, rows, total])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def table_digests(database: Path, tables: Iterable[str]) -> dict[str, str]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return {t: table_digest(con, t) for t in tables}
-    finally:
-        con.close()
 
 
 def load_record(record: Path, code: str) -> dict[str, dict]:
@@ -125,6 +100,7 @@ def run_mart_gate(
     skipped = {o.suite for o in carried}
     due = [suite for suite in suites if suite not in skipped]
     result = run_gate(database, due, results_dir, suppression_k=suppression_k, carried=carried)
+    write_digests(results_dir, digests)  # for the export, which would hash the same tables again
     for outcome in carried:  # the results file of the gate that ran it
         name = f"{outcome.suite}.json"
         shutil.copy2(kept_dir / str(outcome.carried_from) / name, results_dir / name)

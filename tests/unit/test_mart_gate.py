@@ -9,8 +9,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.table_digest import read_digests, table_digest
 from quality.gate import GateResult
-from quality.mart_gate import commit_record, load_record, pending_record, run_mart_gate, table_digest
+from quality.mart_gate import commit_record, load_record, pending_record, run_mart_gate
 from tests.databases import candidate_database
 
 SUITES = {m: m for m in ("mart_technical_services", "mart_training_resources")}
@@ -112,6 +113,9 @@ def test_a_mart_as_it_was_keeps_its_outcome_and_a_changed_one_is_validated(tmp_p
         "mart_technical_services": "r1",
     }
     assert "not run: its table is as when release r1's gate ran it" in second.summary()
+    # the digests it computed, left for the export (core/table_digest.py)
+    with duckdb.connect(str(second_db), read_only=True) as con:
+        assert read_digests(quality) == {t: table_digest(con, t) for t in SUITES.values()}
 
     # a third release as the second: both carried, each from the release whose gate ran it; GX not started
     third = _gate(tmp_path, _candidate(tmp_path, "r3", projects, [*courses, _course(9)]), "r3")

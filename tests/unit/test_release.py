@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.table_digest import DIGESTS_FILE, read_digests, table_digest, write_digests
 from publication.release import (
     PublicationBlocked,
     current_release,
@@ -104,6 +105,25 @@ def test_a_table_as_the_replaced_release_exported_it_is_linked_not_written_again
                 r,
                 t,
             )
+
+
+def test_the_export_takes_the_digests_the_mart_gate_left_and_hashes_the_other_tables(
+    tmp_path: Path, build_db: Path
+) -> None:
+    """The mart gate leaves its digests of the candidate's marts in its quality folder
+    (core/table_digest.py); the export uses them (here one made up, to show it is not computed again) and
+    computes the others'."""
+    releases = tmp_path / "releases"
+    candidate = stage_candidate(build_db, releases, "r1", TABLES)
+    write_digests(candidate.quality_dir, {"m": "digest-of-m-by-the-gate"})
+    publish(candidate, releases, [], [_gate(tmp_path, True)])
+    manifest = json.loads((releases / "r1" / "manifest.json").read_text())
+    digests = {t["table"]: t["content_digest"] for t in manifest["tables"]}
+    assert digests["m"] == "digest-of-m-by-the-gate"
+    with duckdb.connect(str(releases / "r1" / "warehouse.duckdb"), read_only=True) as con:
+        assert digests["release_info"] == table_digest(con, "release_info")
+    (tmp_path / DIGESTS_FILE).write_text("not json")
+    assert read_digests(tmp_path) == {}  # unreadable: every table is hashed
 
 
 def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: Path, build_db: Path) -> None:
