@@ -44,19 +44,21 @@ def table_digests(database: Path, tables: Iterable[str]) -> dict[str, str]:
         con.close()
 
 
-def write_digests(folder: Path, digests: Mapping[str, str]) -> None:
-    """Leave ``digests`` (table → digest) of a candidate's tables in its quality ``folder``."""
+def write_digests(folder: Path, release_id: str, digests: Mapping[str, str]) -> None:
+    """Leave ``digests`` (table → digest) of release candidate ``release_id``'s tables in its quality
+    ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / DIGESTS_FILE).write_text(json.dumps(dict(sorted(digests.items())), indent=1), encoding="utf-8")
+    data = {"release_id": release_id, "tables": dict(sorted(digests.items()))}
+    (folder / DIGESTS_FILE).write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def read_digests(folder: Path) -> dict[str, str]:
-    """What :func:`write_digests` left in ``folder``; nothing when it left nothing readable (the tables are
-    then hashed again)."""
+def read_digests(folder: Path, release_id: str) -> dict[str, str]:
+    """What :func:`write_digests` left in ``folder`` for ``release_id``; nothing when it left nothing readable
+    or left them for another release (the tables are then hashed again)."""
     try:
         data = json.loads((folder / DIGESTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if data["release_id"] != release_id or not isinstance(data["tables"], dict):
+            return {}
+        return {str(t): d for t, d in data["tables"].items() if isinstance(d, str) and d}
+    except (OSError, ValueError, KeyError, TypeError):
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(t): d for t, d in data.items() if isinstance(d, str)}

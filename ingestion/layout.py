@@ -340,7 +340,7 @@ def locate_header(
             score = (len(mapped & required), len(mapped), -depth, -start)
             if best is None or score > best[0]:
                 best = (score, header)
-        if best is not None and best[0][1] == everything and best[0][2] == -1:
+        if best is not None and best[0][:3] == (len(required), everything, -1):
             break  # one line naming every column: no later block scores higher (a plain file's first row)
     if best is None:
         raise LayoutError("no rows: expected a header row")

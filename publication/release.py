@@ -384,7 +384,7 @@ def publish(
         candidate,
         documents,
         previous=releases_dir / replaced if replaced else None,
-        digests=read_digests(candidate.quality_dir),  # the mart gate's, of this candidate's marts
+        digests=read_digests(candidate.quality_dir, candidate.release_id),  # the mart gate's, of its marts
     )
     final = releases_dir / candidate.release_id
     os.replace(candidate.path, final)

@@ -100,7 +100,7 @@ def run_mart_gate(
     skipped = {o.suite for o in carried}
     due = [suite for suite in suites if suite not in skipped]
     result = run_gate(database, due, results_dir, suppression_k=suppression_k, carried=carried)
-    write_digests(results_dir, digests)  # for the export, which would hash the same tables again
+    write_digests(results_dir, release_id, digests)  # for the export, which would hash them again
     for outcome in carried:  # the results file of the gate that ran it
         name = f"{outcome.suite}.json"
         shutil.copy2(kept_dir / str(outcome.carried_from) / name, results_dir / name)

@@ -362,16 +362,18 @@ def test_headers_come_from_the_dbt_descriptions() -> None:
 
 def test_every_kind_of_value_is_written_as_excel_reads_it(tmp_path: Path) -> None:
     """Each column is written in a loop of its own kind (publication/lists.py ``_write_sheet``): text, whole
-    numbers, decimals, dates (Excel's serial numbers; a date before 1900-03-01 through xlsxwriter, which knows
-    Excel's 29 February 1900), words for booleans and labels; a null is blank and a masked cell shows the
-    mark, in every kind."""
+    numbers, decimals, dates (Excel's serial numbers; a column with a date before 1900-03-01 through
+    xlsxwriter, which knows Excel's 29 February 1900), words for booleans and labels, a timestamp as its
+    date; a null is blank and a masked cell shows the mark, in every kind."""
     columns = (
         ListColumn("code", "代码"),
         ListColumn("n", "人数"),
         ListColumn("share", "占比", "0.0000"),
         ListColumn("day", "日期"),
+        ListColumn("early", "早期日期"),
         ListColumn("flag", "是否"),
         ListColumn("level", "层次", labels={"higher": "高职专科"}),
+        ListColumn("at", "时间"),
     )
     sheet = ListSheet("清单", "t", "city", "定义", columns)
     book = dataclasses.replace(load_workbook_declaration(), sheets=(sheet,))
@@ -381,22 +383,36 @@ def test_every_kind_of_value_is_written_as_excel_reads_it(tmp_path: Path) -> Non
             "code": ["0101", None, "0303", "0404"],
             "n": [3, None, 7, -12],
             "share": [Decimal("0.1250"), None, Decimal("1.5000"), Decimal("0.0001")],
-            "day": [dt.date(2024, 3, 5), None, dt.date(1900, 2, 15), dt.date(2024, 12, 31)],
+            "day": [dt.date(2024, 3, 5), None, dt.date(1970, 1, 1), dt.date(2024, 12, 31)],
+            "early": [dt.date(2024, 3, 5), None, dt.date(1900, 2, 15), dt.date(2024, 12, 31)],
             "flag": [True, None, False, True],
             "level": ["higher", None, "other", "higher"],
-            SUPPRESSED_COLUMNS: [None, None, None, "n,share,day,flag,level,code"],
+            "at": [dt.datetime(2024, 3, 5, 14, 30), None, dt.datetime(2023, 1, 1), dt.datetime(2024, 1, 1)],
+            SUPPRESSED_COLUMNS: [None, None, None, "n,share,day,early,flag,level,code,at"],
         },
         schema_overrides={"share": pl.Decimal(10, 4)},
     )
     target = tmp_path / "book.xlsx"
     (written,) = write_workbook(target, book, ("320500", "苏州市"), RECORD, {"清单": rows}, {"清单": 4})
-    assert (written.rows, written.masked_cells) == (4, 6)
+    assert (written.rows, written.masked_cells) == (4, 8)
     values = _sheet(target, "清单")
-    assert values[0] == ("代码", "人数", "占比", "日期", "是否", "层次")
-    assert values[1] == ("0101", 3, 0.125, dt.datetime(2024, 3, 5), "是", "高职专科")
-    assert values[2] == (None,) * 6
-    assert values[3] == ("0303", 7, 1.5, dt.datetime(1900, 2, 15), "否", "other")
-    assert values[4] == ("*",) * 6
+    assert values[0] == ("代码", "人数", "占比", "日期", "早期日期", "是否", "层次", "时间")
+    march = dt.datetime(2024, 3, 5)
+    assert values[1] == ("0101", 3, 0.125, march, march, "是", "高职专科", march)
+    assert values[2] == (None,) * 8
+    assert values[3] == (
+        "0303",
+        7,
+        1.5,
+        dt.datetime(1970, 1, 1),
+        dt.datetime(1900, 2, 15),
+        "否",
+        "other",
+        dt.datetime(2023, 1, 1),
+    )
+    assert values[4] == ("*",) * 8
     cells = openpyxl.load_workbook(target)["清单"]
     assert cells["C2"].number_format == "0.0000" and cells["D2"].number_format == "yyyy-mm-dd"
     assert cells["A2"].data_type == "s" and cells["B2"].number_format == "0"
+    widths = {c: cells.column_dimensions[c].width for c in "ABCDEFGH"}
+    assert widths["D"] == widths["E"] >= 12 and widths["A"] < widths["D"]  # a date's ten characters, fitted

@@ -115,7 +115,7 @@ def test_the_export_takes_the_digests_the_mart_gate_left_and_hashes_the_other_ta
     computes the others'."""
     releases = tmp_path / "releases"
     candidate = stage_candidate(build_db, releases, "r1", TABLES)
-    write_digests(candidate.quality_dir, {"m": "digest-of-m-by-the-gate"})
+    write_digests(candidate.quality_dir, "r1", {"m": "digest-of-m-by-the-gate"})
     publish(candidate, releases, [], [_gate(tmp_path, True)])
     manifest = json.loads((releases / "r1" / "manifest.json").read_text())
     digests = {t["table"]: t["content_digest"] for t in manifest["tables"]}
@@ -123,7 +123,14 @@ def test_the_export_takes_the_digests_the_mart_gate_left_and_hashes_the_other_ta
     with duckdb.connect(str(releases / "r1" / "warehouse.duckdb"), read_only=True) as con:
         assert digests["release_info"] == table_digest(con, "release_info")
     (tmp_path / DIGESTS_FILE).write_text("not json")
-    assert read_digests(tmp_path) == {}  # unreadable: every table is hashed
+    assert read_digests(tmp_path, "r1") == {}  # unreadable: every table is hashed
+    # a file left for another candidate is not taken: the table is hashed
+    other = stage_candidate(build_db, releases, "r2", TABLES)
+    write_digests(other.quality_dir, "r1", {"m": "digest-of-m-by-the-gate"})
+    publish(other, releases, [], [_gate(tmp_path, True)])
+    manifest = json.loads((releases / "r2" / "manifest.json").read_text())
+    with duckdb.connect(str(releases / "r2" / "warehouse.duckdb"), read_only=True) as con:
+        assert {t["table"]: t["content_digest"] for t in manifest["tables"]}["m"] == table_digest(con, "m")
 
 
 def test_failed_gate_publishes_nothing_and_keeps_the_previous_release(tmp_path: Path, build_db: Path) -> None:
