@@ -414,5 +414,5 @@ def test_every_kind_of_value_is_written_as_excel_reads_it(tmp_path: Path) -> Non
     cells = openpyxl.load_workbook(target)["清单"]
     assert cells["C2"].number_format == "0.0000" and cells["D2"].number_format == "yyyy-mm-dd"
     assert cells["A2"].data_type == "s" and cells["B2"].number_format == "0"
-    widths = {c: cells.column_dimensions[c].width for c in "ABCDEFGH"}
-    assert widths["D"] == widths["E"] >= 12 and widths["A"] < widths["D"]  # a date's ten characters, fitted
+    # a date's ten characters, fitted (D and E alike: xlsxwriter writes them as one range, read as D's)
+    assert cells.column_dimensions["D"].width >= 12 > cells.column_dimensions["A"].width
