@@ -305,6 +305,19 @@ def _write_sheet(
     ws = workbook.add_worksheet(sheet.sheet)
     write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     masked_cells = 0
+
+    def write_cells(
+        j: int, values: Sequence[Any], write: Any, shown_as: Any, cell: Any, masked_rows: set[int]
+    ) -> None:
+        """Column ``j``'s cells: the mark where masked, blank where null, else ``write`` with ``shown_as``."""
+        for i, value in enumerate(values, start=1):
+            if i in masked_rows:
+                write_string(i, j, book.masked, formats["masked"])
+            elif value is None:
+                write_blank(i, j, None, cell)
+            else:
+                write(i, j, value, shown_as)
+
     for j, column in enumerate(sheet.columns):
         series = rows[column.column]
         masked_rows = (
@@ -355,14 +368,8 @@ def _write_sheet(
                 width = max(width, _number_width(min(numbers)), _number_width(max(numbers)))
         elif is_text:
             texts += shown.drop_nulls().unique().to_list()
-            text = formats["text"]  # codes stay text: no leading zero lost
-            for i, value in enumerate(series.to_list(), start=1):
-                if i in masked_rows:
-                    write_string(i, j, book.masked, formats["masked"])
-                elif value is None:
-                    write_blank(i, j, None, cell)
-                else:
-                    write_string(i, j, value, text)
+            # codes stay text: no leading zero lost
+            write_cells(j, series.to_list(), write_string, formats["text"], cell, masked_rows)
         elif dtype == pl.Date:
             dates = formats["date"]
             early = series.drop_nulls().min()
@@ -373,13 +380,7 @@ def _write_sheet(
                 write = ws.write_datetime
             else:
                 serials, write = _excel_serials(series), write_number
-            for i, value in enumerate(serials, start=1):
-                if i in masked_rows:
-                    write_string(i, j, book.masked, formats["masked"])
-                elif value is None:
-                    write_blank(i, j, None, cell)
-                else:
-                    write(i, j, value, dates)
+            write_cells(j, serials, write, dates, cell, masked_rows)
             if shown.null_count() < shown.len():
                 width = max(width, 10)
         else:
@@ -388,17 +389,10 @@ def _write_sheet(
                 if isinstance(dtype, pl.Decimal)
                 else series.to_list()
             )
-            for i, value in enumerate(values, start=1):
-                if i in masked_rows:
-                    write_string(i, j, book.masked, formats["masked"])
-                elif value is None:
-                    write_blank(i, j, None, cell)
-                else:
-                    write_number(i, j, value, cell)
+            write_cells(j, values, write_number, cell, cell, masked_rows)
             numbers = [values[i - 1] for i in shown_rows.filter(pl.col(column.column).is_not_null())[_ROW]]
-            if (
-                numbers
-            ):  # a number's width grows with its size and sign: the smallest or the largest is widest
+            # a number's width grows with its size and sign: the smallest or the largest is widest
+            if numbers:
                 width = max(width, _number_width(min(numbers)), _number_width(max(numbers)))
         width = max(width, column_width(column.header, texts))
         ws.write_string(0, j, column.header, formats["header"])
