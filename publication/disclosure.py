@@ -158,12 +158,16 @@ def policy_for(table: str, manifest: Path | None = None) -> MartPolicy:
     return found[table]
 
 
-def _cells(frame: pl.DataFrame, policy: MartPolicy, k: float) -> pl.DataFrame:
-    """One row per (row_id, column) count cell, with its value and primary mask."""
-    return (
-        frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts])
-        .unpivot(index="row_id", variable_name="column", value_name="value")
-        .with_columns(masked=pl.col("value").is_not_null() & (pl.col("value") > 0) & (pl.col("value") < k))
+def _primary(k: float) -> pl.Expr:
+    """Whether a count cell (``value``) is masked for itself: above 0 and below ``k``."""
+    value = pl.col("value")
+    return value.is_not_null() & (value > 0) & (value < k)
+
+
+def _count_cells(frame: pl.DataFrame, policy: MartPolicy) -> pl.DataFrame:
+    """One row per (row_id, column) count cell, with its value."""
+    return frame.select("row_id", *[pl.col(c).cast(pl.Float64) for c in policy.counts]).unpivot(
+        index="row_id", variable_name="column", value_name="value"
     )
 
 
@@ -238,7 +242,7 @@ class TableRelations:
     masks within a table again after each round, derives it once per table (:attr:`PublishedMarts.within`).
     """
 
-    cells: pl.DataFrame  # the count cells (``_cells``, without the mask): row_id, column, value
+    cells: pl.DataFrame  # the count cells (:func:`_count_cells`): row_id, column, value
     relation: np.ndarray  # per member of a relation: the relation's number
     member: np.ndarray  # per member: its cell's position in ``cells``
     rank: np.ndarray  # per cell: its place in the order in which a relation's unmasked members are masked
@@ -247,7 +251,7 @@ class TableRelations:
     def of(frame: pl.DataFrame, policy: MartPolicy) -> TableRelations:
         import numpy as np
 
-        cells = _cells(frame, policy, 0).drop("masked").with_columns(pl.int_range(pl.len()).alias("_cell"))
+        cells = _count_cells(frame, policy).with_columns(pl.int_range(pl.len()).alias("_cell"))
         members = relations(frame, policy).join(
             cells.select("row_id", "column", "_cell"), on=["row_id", "column"]
         )
@@ -292,12 +296,9 @@ def mask_cells(
     import numpy as np
 
     table = table or TableRelations.of(frame, policy)
-    value = pl.col("value")
     cells = table.cells.with_columns(
-        masked=value.is_not_null() & (value > 0) & (value < k),
-        reason=pl.when(value.is_not_null() & (value > 0) & (value < k))
-        .then(pl.lit("primary"))
-        .otherwise(pl.lit(None, pl.String)),
+        masked=_primary(k),
+        reason=pl.when(_primary(k)).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String)),
     )
     if already is not None and not already.is_empty():
         given = already.select(

@@ -170,10 +170,14 @@ def _masks_looking_at_every_relation(
 ) -> set[tuple]:
     """mask_cells' secondary suppression as first written: every relation examined again in every pass,
     by joins of polars frames."""
-    from publication.disclosure import _cells, rate_masks
+    from publication.disclosure import _count_cells, _primary, rate_masks
 
-    cells = _cells(frame, policy, K).with_columns(
-        reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
+    cells = (
+        _count_cells(frame, policy)
+        .with_columns(masked=_primary(K))
+        .with_columns(
+            reason=pl.when(pl.col("masked")).then(pl.lit("primary")).otherwise(pl.lit(None, pl.String))
+        )
     )
     if already is not None:
         cells = (
