@@ -31,6 +31,7 @@ import polars as pl
 import xlsxwriter
 import yaml
 
+from publication.xlsx_cells import Cell, ColumnarWorksheet, excel_serials, number_texts
 from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, declarations
 
 LISTS_FILE = Path(__file__).with_name("lists.yml")
@@ -246,12 +247,14 @@ def _shown(value: Any, column: ListColumn, booleans: Mapping[bool, str]) -> Any:
 
 def masked_cells(rows: pl.DataFrame, sheet: ListSheet) -> int:
     """Cells of the sheet's columns that the release masked (named in the row's ``suppressed_columns``)."""
-    return sum(sum(_masked_mask(rows, c.column)) for c in sheet.columns) if rows.height else 0
+    return int(masked_by_column(rows, sheet).sum_horizontal().sum()) if rows.height and sheet.columns else 0
 
 
-def _masked_mask(frame: pl.DataFrame, column: str) -> list[bool]:
-    listed = frame[SUPPRESSED_COLUMNS].fill_null("").str.split(",")
-    return listed.list.contains(column).to_list()
+def masked_by_column(rows: pl.DataFrame, sheet: ListSheet) -> pl.DataFrame:
+    """For each of the sheet's columns, whether the row's cell is masked (the column is named in the row's
+    ``suppressed_columns``)."""
+    listed = pl.col(SUPPRESSED_COLUMNS).fill_null("").str.split(",")
+    return rows.select(listed.list.contains(c.column).alias(c.column) for c in sheet.columns)
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,9 @@ class SheetWritten:
 
 def column_width(header: str, shown: Sequence[str]) -> int:
     """The width a column needs for its header and its distinct text values (CJK characters count two)."""
-    return max([display_width(header), *(display_width(v) for v in set(shown))])
+    distinct = set(shown)
+    longest = max(map(len, distinct), default=0)  # none shorter than half of it can be wider
+    return max([display_width(header), *(display_width(v) for v in distinct if 2 * len(v) >= longest)])
 
 
 def _number_width(number: float | int) -> int:
@@ -274,16 +279,28 @@ def _number_width(number: float | int) -> int:
 
 
 # Excel's serial day number of 1970-01-01 (polars counts a date's days from it); before 1900-03-01 Excel's
-# serials count a 29 February 1900 that never was (xlsxwriter's write_datetime knows it: such a date is
-# written through it)
+# serials count a 29 February 1900 that never was (xlsxwriter's own conversion knows it: such dates go
+# through it)
 _EXCEL_SERIAL_1970 = 25_569
 _FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)
-_ROW = "\0row"  # a sheet's row number beside a column's values (no column of a mart is named so)
 
 
-def _excel_serials(values: pl.Series) -> list[float | None]:
-    """Dates as Excel's serial day numbers (what ``write_datetime`` stores for a date), null where null."""
-    return (values.cast(pl.Int64) + _EXCEL_SERIAL_1970).cast(pl.Float64).to_list()
+def _date_texts(ws: ColumnarWorksheet, dates: pl.Series) -> pl.Series:
+    """Dates as the numbers xlsxwriter writes for them (Excel's serial day numbers), null where null."""
+    early = dates.drop_nulls().min()
+    if early is not None and early < _FIRST_PLAIN_SERIAL:  # type: ignore[operator]
+        return pl.Series(number_texts(excel_serials(ws, dates)), dtype=pl.String)
+    return (dates.cast(pl.Int64) + _EXCEL_SERIAL_1970).cast(pl.String)
+
+
+def _number_texts(values: pl.Series) -> pl.Series:
+    """Numbers as xlsxwriter writes them (``%.16G`` of the value; a decimal as a float), each distinct
+    value formatted once."""
+    keys = values.cast(pl.String)  # exact for integers and decimals, a float's shortest round trip
+    distinct = keys.drop_nulls().unique().to_list()
+    parse = int if values.dtype.is_integer() else float
+    shown = dict(zip(distinct, number_texts([parse(k) for k in distinct]), strict=True))
+    return keys.replace_strict(shown, return_dtype=pl.String) if shown else keys
 
 
 def _write_sheet(
@@ -297,35 +314,21 @@ def _write_sheet(
     """``rows`` (a city's first rows of the list, in order; :func:`sheet_rows`) as one sheet: the first
     ``sheet.max_rows`` of them; ``total``: the city's rows on the list.
 
-    Cells are written column by column, each column's values prepared at once (dates as Excel's serial
-    numbers, decimals as floats) and written in a loop of one kind of call; a column shown as words (labels,
-    booleans) goes value by value. At M the workbooks hold 2.2 million cells: the type tests per cell took
-    about a tenth of their time (the rest is xlsxwriter's; docs/performance.md)."""
+    Each column's cells are prepared at once (text, dates as Excel's serial numbers, numbers as xlsxwriter
+    writes them) and handed to the sheet as columns (:mod:`publication.xlsx_cells`, the XML xlsxwriter
+    writes, made by polars); a column shown as words (labels, booleans) or of another kind is prepared
+    value by value. At M the workbooks hold 2.2 million cells: xlsxwriter's two calls a cell were most of
+    their time (docs/performance.md)."""
     rows = rows.head(sheet.max_rows)
-    ws = workbook.add_worksheet(sheet.sheet)
-    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+    ws = workbook.add_worksheet(sheet.sheet, worksheet_class=ColumnarWorksheet)
+    assert isinstance(ws, ColumnarWorksheet)
     masked_cells = 0
-
-    def write_cells(
-        j: int, values: Sequence[Any], write: Any, shown_as: Any, cell: Any, masked_rows: set[int]
-    ) -> None:
-        """Column ``j``'s cells: the mark where masked, blank where null, else ``write`` with ``shown_as``."""
-        for i, value in enumerate(values, start=1):
-            if i in masked_rows:
-                write_string(i, j, book.masked, formats["masked"])
-            elif value is None:
-                write_blank(i, j, None, cell)
-            else:
-                write(i, j, value, shown_as)
-
+    mark, is_masked = pl.lit(book.masked), pl.col("masked")
+    masks = masked_by_column(rows, sheet)
     for j, column in enumerate(sheet.columns):
         series = rows[column.column]
-        masked_rows = (
-            {i for i, m in enumerate(_masked_mask(rows, column.column), start=1) if m}
-            if rows.height
-            else set()
-        )
-        masked_cells += len(masked_rows)
+        masked = masks[column.column].alias("masked")
+        masked_cells += int(masked.sum())
         dtype = series.dtype
         is_text = dtype == pl.String
         number_format = column.format or ("0" if dtype.is_integer() else None)
@@ -339,61 +342,81 @@ def _write_sheet(
             else None
         )
         width = display_width(column.header)
-        shown_rows = series.to_frame().with_row_index(_ROW, offset=1)
-        if masked_rows:
-            shown_rows = shown_rows.filter(~pl.col(_ROW).is_in(list(masked_rows)))
-        shown = shown_rows[column.column]
-        texts: list[str] = [book.masked] if masked_rows else []
+        shown = series.filter(~masked)
+        texts: list[str] = [book.masked] if masked.any() else []
         plain = is_text or dtype == pl.Date or dtype.is_numeric() or dtype == pl.Null
         if column.labels or not plain:  # words (labels, booleans) or another kind: one value at a time
+            kinds: list[Cell] = []
+            values: list[str | None] = []
+            cell_formats: list[Any] = []
             numbers: list[float | int] = []
-            for i, value in enumerate(series.to_list(), start=1):
-                if i in masked_rows:
-                    write_string(i, j, book.masked, formats["masked"])
+            for value, hidden in zip(series.to_list(), masked.to_list(), strict=True):
+                if hidden:
+                    kinds.append(Cell.STRING)
+                    values.append(book.masked)
+                    cell_formats.append(formats["masked"])
                     continue
                 value = _shown(value, column, book.booleans)
                 if value is None:
-                    write_blank(i, j, None, cell)
+                    kinds.append(Cell.NONE if cell is None else Cell.BLANK)
+                    values.append(None)
+                    cell_formats.append(cell)
                 elif isinstance(value, str):
-                    write_string(i, j, value, formats["text"])
+                    kinds.append(Cell.STRING)
+                    values.append(value)
+                    cell_formats.append(formats["text"])
                     texts.append(value)
                 elif isinstance(value, dt.date):
-                    ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), formats["date"])
+                    kinds.append(Cell.NUMBER)
+                    values.append(number_texts(excel_serials(ws, pl.Series([value])))[0])
+                    cell_formats.append(formats["date"])
                     width = max(width, 10)
                 else:
                     number = float(value) if isinstance(value, Decimal) else value
-                    write_number(i, j, number, cell)
+                    kinds.append(Cell.NUMBER)
+                    values.append(number_texts([number])[0])
+                    cell_formats.append(cell)
                     numbers.append(number)
             if numbers:
                 width = max(width, _number_width(min(numbers)), _number_width(max(numbers)))
-        elif is_text:
-            texts += shown.drop_nulls().unique().to_list()
-            # codes stay text: no leading zero lost
-            write_cells(j, series.to_list(), write_string, formats["text"], cell, masked_rows)
-        elif dtype == pl.Date:
-            dates = formats["date"]
-            early = series.drop_nulls().min()
-            if early is not None and early < _FIRST_PLAIN_SERIAL:  # type: ignore[operator]
-                serials: list[Any] = [
-                    None if d is None else dt.datetime.combine(d, dt.time()) for d in series
-                ]
-                write = ws.write_datetime
-            else:
-                serials, write = _excel_serials(series), write_number
-            write_cells(j, serials, write, dates, cell, masked_rows)
-            if shown.null_count() < shown.len():
-                width = max(width, 10)
-        else:
-            values = (
-                [None if v is None else float(v) for v in series.to_list()]
-                if isinstance(dtype, pl.Decimal)
-                else series.to_list()
+            ws.put_column(
+                j,
+                pl.Series(kinds, dtype=pl.Int8),
+                pl.Series(values, dtype=pl.String),
+                pl.Series([ws.format_id(f) for f in cell_formats], dtype=pl.Int32),
             )
-            write_cells(j, values, write_number, cell, cell, masked_rows)
-            numbers = [values[i - 1] for i in shown_rows.filter(pl.col(column.column).is_not_null())[_ROW]]
-            # a number's width grows with its size and sign: the smallest or the largest is widest
-            if numbers:
-                width = max(width, _number_width(min(numbers)), _number_width(max(numbers)))
+        else:
+            if is_text:
+                texts += shown.drop_nulls().unique().to_list()
+                cell_values, shown_as = series, formats["text"]  # codes stay text: no leading zero lost
+            elif dtype == pl.Date:
+                cell_values, shown_as = _date_texts(ws, series), formats["date"]
+                if shown.null_count() < shown.len():
+                    width = max(width, 10)
+            else:
+                decimals = shown.cast(pl.Float64) if isinstance(dtype, pl.Decimal) else shown
+                if decimals.null_count() < decimals.len():
+                    # a number's width grows with its size and sign: the smallest or the largest is widest
+                    low: Any = decimals.min()
+                    high: Any = decimals.max()
+                    width = max(width, _number_width(low), _number_width(high))
+                cell_values, shown_as = _number_texts(series), cell
+            cells = pl.DataFrame({"value": cell_values, "masked": masked}).select(
+                pl.when(is_masked)
+                .then(pl.lit(Cell.STRING))
+                .when(pl.col("value").is_null())
+                .then(pl.lit(Cell.NONE if cell is None else Cell.BLANK))
+                .otherwise(pl.lit(Cell.STRING if is_text else Cell.NUMBER))
+                .alias("kind"),
+                pl.when(is_masked).then(mark).otherwise(pl.col("value")).alias("text"),
+                pl.when(is_masked)
+                .then(pl.lit(ws.format_id(formats["masked"])))
+                .when(pl.col("value").is_null())
+                .then(pl.lit(ws.format_id(cell)))
+                .otherwise(pl.lit(ws.format_id(shown_as)))
+                .alias("format"),
+            )
+            ws.put_column(j, cells["kind"], cells["text"], cells["format"])
         width = max(width, column_width(column.header, texts))
         ws.write_string(0, j, column.header, formats["header"])
         ws.set_column(j, j, min(width, MAX_WIDTH) + 2, cell)

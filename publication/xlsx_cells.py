@@ -1,0 +1,235 @@
+"""A worksheet whose cells below the header are given a column at a time and written as XML by polars.
+
+xlsxwriter writes a workbook a cell at a time: a Python call to store each cell, and at ``close()`` a Python
+call to write each one's XML. The lists workbooks hold ~2.2 million cells at scale M, and those two calls
+were ~8 s of each list worker's ~10 s (docs/performance.md). :class:`ColumnarWorksheet` is an xlsxwriter
+worksheet (its header row, column widths, formats, panes, filter and the rest of the workbook are
+xlsxwriter's as before) that takes the cells of a column as polars series (:meth:`put_column`) and, at
+``close()``, writes the rows of those cells as one string built by polars expressions: **the same XML
+xlsxwriter writes for the same cells**, byte for byte — shared strings in the order xlsxwriter would number
+them, numbers as its ``%.16G``, each cell's format (or its column's), a row's ``spans`` per block of 16
+rows, formats numbered in the order xlsxwriter meets them. ``tests/publication/test_xlsx_cells.py`` holds
+it to that: every kind of cell written both ways, the workbooks' parts compared.
+
+It relies on xlsxwriter internals (``_write_rows``, the shared-string table, ``_check_dimensions``, a
+format's ``_get_xf_index``) of the version in ``uv.lock`` (3.3); the comparison test fails if a new version
+writes otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Any
+
+import polars as pl
+from xlsxwriter.format import Format
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+
+class Cell(IntEnum):
+    """What a cell of a column holds (xlsxwriter's kinds of cell the lists write)."""
+
+    NONE = 0  # no cell (a blank without a format: xlsxwriter stores nothing)
+    BLANK = 1  # an empty cell with a format
+    STRING = 2
+    NUMBER = 3  # a number or a date (Excel's serial day number)
+
+
+_KIND, _TEXT, _FORMAT = "kind", "text", "format"
+# a cell's XML after its reference and style, around its text (xlsxwriter's _write_cell)
+_OPENING = {Cell.NONE: None, Cell.BLANK: "/>", Cell.STRING: ' t="s"><v>', Cell.NUMBER: "><v>"}
+_CLOSING = {Cell.NONE: None, Cell.BLANK: "", Cell.STRING: "</v></c>", Cell.NUMBER: "</v></c>"}
+
+
+def number_texts(values: Sequence[Any]) -> list[str | None]:
+    """Numbers as xlsxwriter writes them into a cell (``f"{number:.16G}"``), ``None`` kept; a NaN or an
+    infinity is refused as ``write_number`` refuses it."""
+    texts: dict[Any, str] = {}
+    out: list[str | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        text = texts.get(v)
+        if text is None:
+            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+                raise TypeError(
+                    "NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option"
+                )
+            text = texts[v] = f"{v:.16G}"
+        out.append(text)
+    return out
+
+
+class ColumnarWorksheet(Worksheet):
+    """An xlsxwriter worksheet whose cells from row 1 down are given by :meth:`put_column` (row 0, the header,
+    and everything else through xlsxwriter's own calls)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._formats: list[Format | None] = []
+        self._format_ids: dict[int, int] = {}
+        self._columns: dict[int, pl.DataFrame] = {}
+        self._rows = 0
+
+    def format_id(self, cell_format: Format | None) -> int:
+        """The number :meth:`put_column`'s ``formats`` give ``cell_format`` by (``None``: the cell has no
+        format of its own and takes its column's, as in xlsxwriter)."""
+        key = id(cell_format)
+        if key not in self._format_ids:
+            self._format_ids[key] = len(self._formats)
+            self._formats.append(cell_format)
+        return self._format_ids[key]
+
+    def put_column(self, col: int, kinds: pl.Series, texts: pl.Series, formats: pl.Series) -> None:
+        """Column ``col``'s cells in rows 1, 2, …: ``kinds`` (:class:`Cell`), ``texts`` (a string's text, a
+        number's from :func:`number_texts`; null otherwise), ``formats`` (:meth:`format_id`s). As xlsxwriter's
+        ``write_string`` does, each string is numbered in the workbook's shared strings, in row order, and
+        truncated to Excel's 32,767 UTF-16 units."""
+        if col in self._columns:
+            raise ValueError(f"column {col} is already written")
+        frame = pl.DataFrame(
+            {
+                _KIND: kinds.cast(pl.Int8),
+                _TEXT: texts.cast(pl.String),
+                _FORMAT: formats.cast(pl.Int32),
+            }
+        )
+        if self._rows and frame.height != self._rows:
+            raise ValueError(f"column {col} has {frame.height} rows, the others {self._rows}")
+        self._rows = frame.height
+        is_string = pl.col(_KIND) == Cell.STRING
+        strings = frame.filter(is_string)[_TEXT]
+        if strings.null_count():
+            raise ValueError(f"column {col}: a string cell without text")
+        if (strings.str.len_chars() > self.xls_strmax // 2).any():  # (only these can exceed the limit)
+            strings = strings.map_elements(self._truncated, return_dtype=pl.String)
+        table = self.str_table
+        indices = {s: str(table._get_shared_string_index(s)) for s in strings.unique(maintain_order=True)}
+        table.count += strings.len() - len(indices)  # xlsxwriter counts a call a cell
+        if indices:
+            numbered = strings.replace_strict(indices, return_dtype=pl.String)
+            nth = (is_string.cast(pl.Int64).cum_sum() - 1).clip(lower_bound=0)
+            frame = frame.with_columns(  # a string cell's text is its number in the shared strings
+                pl.when(is_string).then(pl.lit(numbered).gather(nth)).otherwise(pl.col(_TEXT)).alias(_TEXT)
+            )
+        last = frame[_KIND].ne(Cell.NONE).arg_true()
+        if last.len():
+            self._check_dimensions(int(last[-1]) + 1, col)
+        self._columns[col] = frame
+
+    def _truncated(self, string: str) -> str:
+        return _utf16_truncate(string, self.xls_strmax) if _utf16_len(string) > self.xls_strmax else string
+
+    # -- writing, at close() ---------------------------------------------------------------------------------
+
+    def _write_rows(self) -> None:
+        if not self._columns or not self._rows:
+            super()._write_rows()
+            return
+        if any(row > 0 for row, cells in self.table.items() if cells):
+            raise ValueError(f"{self.name}: a cell below the header written cell by cell beside put_column")
+        last: int = self.dim_rowmax  # type: ignore[has-type]
+        self.dim_rowmax = 0  # the header row: xlsxwriter's
+        try:
+            super()._write_rows()
+        finally:
+            self.dim_rowmax = last
+        self.fh.write(self._rendered_rows())
+
+    def _style_attributes(self) -> dict[tuple[int, int], str]:
+        """`` s="n"`` of each (column, format id) present, formats numbered as xlsxwriter meets them: row
+        by row, a row's cells left to right (a format first seen in these rows gets the next number)."""
+        firsts = []
+        for col, frame in self._columns.items():
+            used = (
+                frame.with_row_index("i")
+                .filter(pl.col(_KIND) != Cell.NONE)
+                .group_by(_FORMAT)
+                .agg(pl.col("i").min())
+            )
+            firsts += [(i, col, f) for f, i in used.iter_rows()]
+        attributes = {}
+        for _, col, f in sorted(firsts):
+            cell_format = self._formats[f] or self._column_format(col)
+            attributes[(col, f)] = f' s="{cell_format._get_xf_index()}"' if cell_format else ""
+        return attributes
+
+    def _column_format(self, col: int) -> Format | None:
+        info = self.col_info.get(col)
+        return info.column_format if info is not None else None
+
+    def _rendered_rows(self) -> str:
+        styles = self._style_attributes()
+        number = (pl.int_range(2, self._rows + 2, eager=True)).cast(pl.String)  # Excel's row of row 1, …
+        frame = pl.DataFrame({"row": number, "i": pl.int_range(1, self._rows + 1, eager=True)})
+        cells, columns = [], []
+        for col, cells_of in sorted(self._columns.items()):
+            letter, k, t, f = xl_col_to_name(col), f"k{col}", f"t{col}", f"f{col}"
+            style = {fid: styles.get((col, fid), "") for fid in range(len(self._formats))}
+            frame = frame.with_columns(
+                cells_of[_KIND].alias(k),
+                cells_of[_TEXT].alias(t),
+                cells_of[_FORMAT].replace_strict(style, return_dtype=pl.String, default="").alias(f),
+            )
+            cells.append(  # a cell without a kind (Cell.NONE) is null: no cell
+                pl.concat_str(
+                    pl.lit(f'<c r="{letter}'),
+                    pl.col("row"),
+                    pl.lit('"'),
+                    pl.col(f),
+                    pl.col(k).replace_strict(_OPENING, return_dtype=pl.String),
+                    pl.col(t).fill_null(""),
+                    pl.col(k).replace_strict(_CLOSING, return_dtype=pl.String),
+                )
+            )
+            columns.append((col, k))
+        present = [pl.when(pl.col(k) != Cell.NONE).then(pl.lit(col)) for col, k in columns]
+        header = [col for col, cell in self.table.get(0, {}).items() if cell is not None]
+        rows = frame.with_columns(
+            pl.concat_str(cells, ignore_nulls=True).alias("cells"),
+            pl.min_horizontal(present).alias("first"),
+            pl.max_horizontal(present).alias("last"),
+            (pl.col("i") // 16).alias("block"),
+        )
+        if header:  # the header row is in the first block: its span counts its cells
+            rows = pl.concat(
+                [
+                    rows,
+                    pl.DataFrame({"first": [min(header)], "last": [max(header)], "block": [0]}),
+                ],
+                how="diagonal_relaxed",
+            )
+        spans = rows.group_by("block").agg(pl.col("first").min(), pl.col("last").max())
+        return (
+            rows.filter(pl.col("first").is_not_null() & pl.col("row").is_not_null())
+            .join(spans, on="block", suffix="_of_block")
+            .sort("i")
+            .select(
+                pl.concat_str(
+                    pl.lit('<row r="'),
+                    pl.col("row"),
+                    pl.lit('" spans="'),
+                    (pl.col("first_of_block") + 1).cast(pl.String),
+                    pl.lit(":"),
+                    (pl.col("last_of_block") + 1).cast(pl.String),
+                    pl.lit('">'),
+                    pl.col("cells"),
+                    pl.lit("</row>"),
+                ).str.join("")
+            )
+            .item()
+        )
+
+
+def excel_serials(worksheet: Worksheet, dates: pl.Series) -> list[float | None]:
+    """Dates as the serial day numbers xlsxwriter's ``write_datetime`` stores (its own conversion, which
+    knows Excel's 29 February 1900 and the 1904 system), ``None`` kept."""
+    return [
+        None if d is None else worksheet._convert_date_time(dt.datetime.combine(d, dt.time()))
+        for d in dates.to_list()
+    ]
