@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -39,6 +39,7 @@ class Cell(IntEnum):
     NUMBER = 3  # a number or a date (Excel's serial day number)
 
 
+ROWS_AT_ONCE = 50_000  # rows rendered to one string at close()
 _KIND, _TEXT, _FORMAT = "kind", "text", "format"
 # a cell's XML after its reference and style, around its text (xlsxwriter's _write_cell)
 _OPENING = {Cell.NONE: None, Cell.BLANK: "/>", Cell.STRING: ' t="s"><v>', Cell.NUMBER: "><v>"}
@@ -139,7 +140,8 @@ class ColumnarWorksheet(Worksheet):
             super()._write_rows()
         finally:
             self.dim_rowmax = last
-        self.fh.write(self._rendered_rows())
+        for text in self._row_chunks():
+            self.fh.write(text)
 
     def _style_attributes(self) -> dict[tuple[int, int], str]:
         """`` s="n"`` of each (column, format id) present, formats numbered as xlsxwriter meets them: row
@@ -163,11 +165,13 @@ class ColumnarWorksheet(Worksheet):
         info = self.col_info.get(col)
         return info.column_format if info is not None else None
 
-    def _rendered_rows(self) -> str:
+    def _row_chunks(self) -> Iterator[str]:
+        """The ``<row>`` elements of rows 1, 2, …, :data:`ROWS_AT_ONCE` rows to a string (a sheet of a million
+        rows is not one string in memory)."""
         styles = self._style_attributes()
         number = (pl.int_range(2, self._rows + 2, eager=True)).cast(pl.String)  # Excel's row of row 1, …
         frame = pl.DataFrame({"row": number, "i": pl.int_range(1, self._rows + 1, eager=True)})
-        cells, columns = [], []
+        cells, present = [], []
         for col, cells_of in sorted(self._columns.items()):
             letter, k, t, f = xl_col_to_name(col), f"k{col}", f"t{col}", f"f{col}"
             style = {fid: styles.get((col, fid), "") for fid in range(len(self._formats))}
@@ -187,43 +191,46 @@ class ColumnarWorksheet(Worksheet):
                     pl.col(k).replace_strict(_CLOSING, return_dtype=pl.String),
                 )
             )
-            columns.append((col, k))
-        present = [pl.when(pl.col(k) != Cell.NONE).then(pl.lit(col)) for col, k in columns]
-        header = [col for col, cell in self.table.get(0, {}).items() if cell is not None]
-        rows = frame.with_columns(
-            pl.concat_str(cells, ignore_nulls=True).alias("cells"),
+            present.append(pl.when(pl.col(k) != Cell.NONE).then(pl.lit(col)))
+        frame = frame.with_columns(
             pl.min_horizontal(present).alias("first"),
             pl.max_horizontal(present).alias("last"),
             (pl.col("i") // 16).alias("block"),
         )
-        if header:  # the header row is in the first block: its span counts its cells
-            rows = pl.concat(
-                [
-                    rows,
-                    pl.DataFrame({"first": [min(header)], "last": [max(header)], "block": [0]}),
-                ],
-                how="diagonal_relaxed",
+        # a row's spans: the first and last column with a cell in its block of 16 rows (the header's
+        # cells in the first block)
+        header = [col for col, cell in self.table.get(0, {}).items() if cell is not None]
+        blocks = frame.select("block", "first", "last")
+        if header:
+            blocks = pl.concat(
+                [blocks, pl.DataFrame({"block": [0], "first": [min(header)], "last": [max(header)]})],
+                how="vertical_relaxed",
             )
-        spans = rows.group_by("block").agg(pl.col("first").min(), pl.col("last").max())
-        return (
-            rows.filter(pl.col("first").is_not_null() & pl.col("row").is_not_null())
-            .join(spans, on="block", suffix="_of_block")
-            .sort("i")
-            .select(
-                pl.concat_str(
-                    pl.lit('<row r="'),
-                    pl.col("row"),
-                    pl.lit('" spans="'),
-                    (pl.col("first_of_block") + 1).cast(pl.String),
-                    pl.lit(":"),
-                    (pl.col("last_of_block") + 1).cast(pl.String),
-                    pl.lit('">'),
-                    pl.col("cells"),
-                    pl.lit("</row>"),
-                ).str.join("")
-            )
-            .item()
+        spans = blocks.group_by("block").agg(
+            pl.concat_str(
+                (pl.col("first").min() + 1).cast(pl.String),
+                pl.lit(":"),
+                (pl.col("last").max() + 1).cast(pl.String),
+            ).alias("spans")
         )
+        frame = frame.join(spans, on="block", how="left", maintain_order="left")
+        for start in range(0, frame.height, ROWS_AT_ONCE):
+            yield (
+                frame.slice(start, ROWS_AT_ONCE)
+                .filter(pl.col("first").is_not_null())
+                .select(
+                    pl.concat_str(
+                        pl.lit('<row r="'),
+                        pl.col("row"),
+                        pl.lit('" spans="'),
+                        pl.col("spans"),
+                        pl.lit('">'),
+                        pl.concat_str(cells, ignore_nulls=True),
+                        pl.lit("</row>"),
+                    ).str.join("")
+                )
+                .item()
+            )
 
 
 def excel_serials(worksheet: Worksheet, dates: pl.Series) -> list[float | None]:

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from publication import xlsx_cells
 from publication.xlsx_cells import Cell, ColumnarWorksheet, excel_serials, number_texts
 
 CREATED = dt.datetime(2026, 1, 1, 8, 0)
@@ -162,3 +163,13 @@ def test_a_cell_written_below_the_header_beside_columns_is_refused(tmp_path: Pat
     ws.write_number(1, 1, 5)
     with pytest.raises(ValueError, match="beside put_column"):
         workbook.close()
+
+
+def test_rows_rendered_a_part_at_a_time_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet's rows are made into strings ROWS_AT_ONCE at a time: parts of 7 rows, which cut the blocks of
+    16 rows that spans are counted in, give the same workbook."""
+    monkeypatch.setattr(xlsx_cells, "ROWS_AT_ONCE", 7)
+    columns = _columns(random.Random(99), 100)
+    _workbook(tmp_path / "cells.xlsx", columns, columnar=False)
+    _workbook(tmp_path / "columns.xlsx", columns, columnar=True)
+    assert _parts(tmp_path / "columns.xlsx") == _parts(tmp_path / "cells.xlsx")
