@@ -247,14 +247,18 @@ def _shown(value: Any, column: ListColumn, booleans: Mapping[bool, str]) -> Any:
 
 def masked_cells(rows: pl.DataFrame, sheet: ListSheet) -> int:
     """Cells of the sheet's columns that the release masked (named in the row's ``suppressed_columns``)."""
-    return int(masked_by_column(rows, sheet).sum_horizontal().sum()) if rows.height and sheet.columns else 0
+    if not rows.height:
+        return 0
+    masks = masked_by_column(rows, sheet)
+    return sum(int(masks[c.column].sum()) for c in sheet.columns)
 
 
 def masked_by_column(rows: pl.DataFrame, sheet: ListSheet) -> pl.DataFrame:
-    """For each of the sheet's columns, whether the row's cell is masked (the column is named in the row's
-    ``suppressed_columns``)."""
+    """For each of the sheet's columns (once, shown twice or not), whether the row's cell is masked (the
+    column is named in the row's ``suppressed_columns``)."""
     listed = pl.col(SUPPRESSED_COLUMNS).fill_null("").str.split(",")
-    return rows.select(listed.list.contains(c.column).alias(c.column) for c in sheet.columns)
+    columns = dict.fromkeys(c.column for c in sheet.columns)
+    return rows.select(listed.list.contains(c).alias(c) for c in columns)
 
 
 @dataclass(frozen=True)
@@ -296,6 +300,8 @@ def _date_texts(ws: ColumnarWorksheet, dates: pl.Series) -> pl.Series:
 def _number_texts(values: pl.Series) -> pl.Series:
     """Numbers as xlsxwriter writes them (``%.16G`` of the value; a decimal as a float), each distinct
     value formatted once."""
+    if values.dtype == pl.Float32:  # written as the double it is (xlsxwriter's float() of it)
+        values = values.cast(pl.Float64)
     keys = values.cast(pl.String)  # exact for integers and decimals, a float's shortest round trip
     distinct = keys.drop_nulls().unique().to_list()
     parse = int if values.dtype.is_integer() else float

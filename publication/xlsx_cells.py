@@ -8,7 +8,7 @@ xlsxwriter's as before) that takes the cells of a column as polars series (:meth
 ``close()``, writes the rows of those cells as one string built by polars expressions: **the same XML
 xlsxwriter writes for the same cells**, byte for byte — shared strings in the order xlsxwriter would number
 them, numbers as its ``%.16G``, each cell's format (or its column's), a row's ``spans`` per block of 16
-rows, formats numbered in the order xlsxwriter meets them. ``tests/publication/test_xlsx_cells.py`` holds
+rows, formats numbered in the order xlsxwriter meets them. ``tests/unit/test_xlsx_cells.py`` holds
 it to that: every kind of cell written both ways, the workbooks' parts compared.
 
 It relies on xlsxwriter internals (``_write_rows``, the shared-string table, ``_check_dimensions``, a
@@ -49,19 +49,20 @@ _CLOSING = {Cell.NONE: None, Cell.BLANK: "", Cell.STRING: "</v></c>", Cell.NUMBE
 def number_texts(values: Sequence[Any]) -> list[str | None]:
     """Numbers as xlsxwriter writes them into a cell (``f"{number:.16G}"``), ``None`` kept; a NaN or an
     infinity is refused as ``write_number`` refuses it."""
-    texts: dict[Any, str] = {}
+    texts: dict[Any, str] = {}  # (each distinct value formatted once)
     out: list[str | None] = []
     for v in values:
         if v is None:
             out.append(None)
             continue
-        text = texts.get(v)
+        key = (v, math.copysign(1.0, v)) if isinstance(v, float) else v  # -0.0 is written "-0"
+        text = texts.get(key)
         if text is None:
             if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
                 raise TypeError(
                     "NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option"
                 )
-            text = texts[v] = f"{v:.16G}"
+            text = texts[key] = f"{v:.16G}"
         out.append(text)
     return out
 
@@ -134,6 +135,15 @@ class ColumnarWorksheet(Worksheet):
             return
         if any(row > 0 for row, cells in self.table.items() if cells):
             raise ValueError(f"{self.name}: a cell below the header written cell by cell beside put_column")
+        if any(row > 0 for row in self.row_info):  # (set_row: heights, formats, hidden rows are not written)
+            raise ValueError(f"{self.name}: set_row below the header beside put_column")
+        unheaded = set(self._columns) - {
+            col for col, cell in self.table.get(0, {}).items() if cell is not None
+        }
+        if unheaded:  # (the header row's span and the sheet's dimension count the header's cells)
+            raise ValueError(
+                f"{self.name}: columns {sorted(unheaded)} given by put_column have no header cell"
+            )
         last: int = self.dim_rowmax  # type: ignore[has-type]
         self.dim_rowmax = 0  # the header row: xlsxwriter's
         try:

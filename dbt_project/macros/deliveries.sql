@@ -11,34 +11,33 @@
 {#- One row per key: among the rows of the latest version of each source file, the most recently ingested
     row of a key wins (ties: the later file name, then the later row).
 
-    Only the keys delivered more than once are ranked: the rows of every other key are the winners as they
-    are. Ranking every row (a window over the feed's rows, every column carried through its sort) took
-    52.9 s of the 20M vacancies at scale L, against 36.9 s ranking the repeated keys alone (23.0 s is
-    writing the table at all; docs/performance.md). Keys are compared null-safe, as the window partitions.
-
     In an incremental build (``is_incremental()``) only the keys touched since the last build are
     recomputed: every key of a row ingested after the newest row already in the model, and every key whose
     current row came from a file that has just been delivered again (a correction). For those keys the
     winner is chosen among all delivered rows, exactly as in a full build, and the model replaces them
     (``delete+insert`` on the key). Keys that a correction removed from every file are deleted by
     ``delete_superseded_rows`` (the model's post-hook). A full and an incremental build give the same
-    table (tests/e2e/test_incremental.py). -#}
+    table (tests/e2e/test_incremental.py).
+
+    The rule is written twice, one form per engine (the Spark build is proven equal to the DuckDB one:
+    tests/e2e/test_spark_parity.py; the two forms are compared in tests/unit/test_latest_row_per_key.py). On
+    DuckDB only the keys delivered more than once are ranked, the rows of every other key being the winners
+    as they are: ranking every row (a window over the feed's rows, every column carried through its sort)
+    took 52.9 s of the 20M vacancies at scale L, ranking the repeated keys alone 36.9 s (23.0 s is writing
+    the table at all; docs/performance.md). Spark computes the delivered rows once for each time the
+    statement reads them (four times in that form, 1.5–1.9× the window's time), so on Spark every row is
+    ranked. Keys are compared null-safe, as a window's partitions compare them. -#}
 {% macro latest_row_per_key(relation, key) -%}
+    {{ return(adapter.dispatch('latest_row_per_key', 'talent_warehouse')(relation, key)) }}
+{%- endmacro %}
+
+{% macro default__latest_row_per_key(relation, key) -%}
     {%- set k = key | join(', ') -%}
     {%- set same_key -%}
         {%- for c in key %}{{ ' and ' if not loop.first }}repeated.{{ c }} is not distinct from d.{{ c }}{% endfor -%}
     {%- endset -%}
     with delivered_rows as (
-    select * from {{ latest_file_versions(relation) }} as delivered
-    {%- if is_incremental() %}
-    where ({{ k }}) in (
-        with new_rows as (
-            select {{ k }}, source_file from {{ relation }}
-            where ingested_at > (select coalesce(max(ingested_at), '-infinity'::timestamptz) from {{ this }}))
-        select {{ k }} from new_rows
-        union
-        select {{ k }} from {{ this }} where source_file in (select source_file from new_rows))
-    {%- endif %}
+        {{ delivered_rows_to_rank(relation, key) }}
     ),
 
     repeated_keys as (
@@ -57,6 +56,33 @@
     select d.*, cast(1 as bigint) as delivery_rank
     from delivered_rows as d
     where not exists (select 1 from repeated_keys as repeated where {{ same_key }})
+{%- endmacro %}
+
+{% macro spark__latest_row_per_key(relation, key) -%}
+    select * from (
+    select delivered.*, row_number() over (
+        partition by {{ key | join(', ') }}
+        order by ingested_at desc, source_file desc, source_row desc) as delivery_rank
+    from ({{ delivered_rows_to_rank(relation, key) }}) as delivered
+    ) as ranked
+    where delivery_rank = 1
+{%- endmacro %}
+
+
+{#- The rows latest_row_per_key ranks: the latest version of each source file, in an incremental build only
+    the keys touched since the last build. -#}
+{% macro delivered_rows_to_rank(relation, key) -%}
+    {%- set k = key | join(', ') -%}
+    select * from {{ latest_file_versions(relation) }} as delivered
+    {%- if is_incremental() %}
+    where ({{ k }}) in (
+        with new_rows as (
+            select {{ k }}, source_file from {{ relation }}
+            where ingested_at > (select coalesce(max(ingested_at), '-infinity'::timestamptz) from {{ this }}))
+        select {{ k }} from new_rows
+        union
+        select {{ k }} from {{ this }} where source_file in (select source_file from new_rows))
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -3,7 +3,9 @@
   (dbt's own cross-database macros cover none of them). Everything else in the models is SQL both engines
   read the same way: `string`, `bigint`, `integer`, `double`, `boolean`, `date`, `decimal(p, s)` types,
   `grouping sets`, `filter (where …)`, `bool_or`, `split_part`, `group by all`, windows.
-  docs/scale-out.md lists the differences and how the Spark build is proven equal to the DuckDB one.
+  docs/scale-out.md lists the differences and how the Spark build is proven equal to the DuckDB one. One
+  more is dispatched beside the rule it writes: latest_row_per_key (macros/deliveries.sql), a form per
+  engine for speed, not for syntax.
 -#}
 
 {#- The type of a list of strings (required_major_codes). -#}

@@ -1,9 +1,10 @@
-"""The staging models' delivery rule (dbt_project/macros/deliveries.sql, ``latest_row_per_key``) keeps the
-row a window over every row keeps: the macro is rendered with Jinja as dbt would (a full build) and run in
-DuckDB against raw rows with keys delivered once, in two files, twice at one ingestion, twice in one file, in
-a file delivered again without them, and without a key; its result is compared with the rule written as one
-window. The end-to-end suites run it inside ``dbt build`` (tests/e2e/test_incremental.py,
-tests/faults/test_redelivery.py)."""
+"""The staging models' delivery rule (dbt_project/macros/deliveries.sql, ``latest_row_per_key``) in its two
+forms, DuckDB's (only the keys delivered more than once ranked) and Spark's (one window over every row),
+rendered with Jinja as dbt would and run in DuckDB against raw rows with keys delivered once, in two files,
+twice at one ingestion, twice in one file, in a file delivered again without them, and without a value; in
+a full build and in an incremental one (new deliveries, corrected files, the model's earlier rows). The
+end-to-end suites run it inside ``dbt build`` (tests/e2e/test_incremental.py, tests/faults/test_redelivery.py)
+and on Spark (tests/e2e/test_spark_parity.py)."""
 
 from __future__ import annotations
 
@@ -17,26 +18,16 @@ import pytest
 from tests.conftest import REPO
 
 MACROS = REPO / "dbt_project" / "macros" / "deliveries.sql"
+FORMS = ("default", "spark")
 
 
-def latest_row_per_key(relation: str, key: list[str]) -> str:
+def latest_row_per_key(form: str, relation: str, key: list[str], incremental: bool = False) -> str:
+    """The macro's ``form`` (``default``: DuckDB; ``spark``) as dbt renders it; ``model`` is the model."""
     env = jinja2.Environment()
-    env.globals["is_incremental"] = lambda: False
+    env.globals["is_incremental"] = lambda: incremental
+    env.globals["this"] = "model"
     module = env.from_string(MACROS.read_text(encoding="utf-8")).module
-    return str(module.latest_row_per_key(relation, key))  # type: ignore[attr-defined]
-
-
-def window_rule(relation: str, key: list[str]) -> str:
-    """The rule as one window over every row of the latest version of each file."""
-    k = ", ".join(key)
-    return f"""
-        select * exclude (r) from (
-            select *, row_number() over (
-                partition by {k} order by ingested_at desc, source_file desc, source_row desc) as r
-            from {relation}
-            where (source_file, ingested_at) in (
-                select source_file, max(ingested_at) from {relation} group by source_file)
-        ) where r = 1"""
+    return str(getattr(module, f"{form}__latest_row_per_key")(relation, key))
 
 
 def _rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
@@ -74,30 +65,39 @@ def test_the_hand_worked_deliveries() -> None:
     )
     expected = [(None, None, 77), ("P1", None, 1), ("P2", None, 22), ("P3", None, 33), ("P4", None, 44)]
     expected.append(("P6", None, 6))
-    assert _kept(con, latest_row_per_key("raw_rows", ["posting_id"])) == expected
-    assert _kept(con, window_rule("raw_rows", ["posting_id"])) == expected
+    for form in FORMS:
+        assert _kept(con, latest_row_per_key(form, "raw_rows", ["posting_id"])) == expected, form
+
+
+def _deliveries(rng: random.Random, n: int, first_day: int) -> list[tuple]:
+    files = [f"{c}.csv" for c in "abcdef"]
+    times = [dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in range(first_day, first_day + 3)]
+    return [
+        (
+            rng.choice([None, *(f"P{i}" for i in range(60))]),
+            rng.choice([None, dt.date(2025, 6, 30), dt.date(2025, 12, 31)]),
+            rng.randint(0, 10**6),
+            rng.choice(files),
+            rng.randint(1, 10_000) * 1_000 + i,  # a file's rows are numbered once: no tie
+            rng.choice(times),
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("key", [["posting_id"], ["posting_id", "survey_date"]])
-def test_the_same_rows_as_one_window_over_every_row(seed: int, key: list[str]) -> None:
+def test_both_forms_keep_the_same_rows_in_full_and_incremental_builds(seed: int, key: list[str]) -> None:
     rng = random.Random(seed)
-    files = [f"{c}.csv" for c in "abcdef"]
-    times = [dt.datetime(2026, 1, d, tzinfo=dt.UTC) for d in (1, 2, 3)]
-    rows = []
-    for n in range(400):
-        rows.append(
-            (
-                rng.choice([None, *(f"P{i}" for i in range(60))]),
-                rng.choice([None, dt.date(2025, 6, 30), dt.date(2025, 12, 31)]),
-                n,
-                rng.choice(files),
-                rng.randint(1, 10_000) * 1_000 + n,  # a file's rows are numbered once: no tie
-                rng.choice(times),
-            )
-        )
     con = duckdb.connect()
-    _rows(con, rows)
-    kept = _kept(con, latest_row_per_key("raw_rows", key))
-    assert kept == _kept(con, window_rule("raw_rows", key))
-    assert len(kept) > 20
+    _rows(con, _deliveries(rng, 400, 1))
+    full = [_kept(con, latest_row_per_key(form, "raw_rows", key)) for form in FORMS]
+    assert full[0] == full[1] and len(full[0]) > 20
+    # the model after that build, then more deliveries: new keys, keys again, files delivered again
+    con.execute(
+        "create table model as select * exclude (delivery_rank) from "
+        f"({latest_row_per_key('spark', 'raw_rows', key)})"
+    )
+    con.executemany("insert into raw_rows values (?, ?, ?, ?, ?, ?)", _deliveries(rng, 200, 3))
+    touched = [_kept(con, latest_row_per_key(form, "raw_rows", key, incremental=True)) for form in FORMS]
+    assert touched[0] == touched[1] and touched[0]

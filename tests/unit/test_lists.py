@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -416,3 +417,29 @@ def test_every_kind_of_value_is_written_as_excel_reads_it(tmp_path: Path) -> Non
     assert cells["A2"].data_type == "s" and cells["B2"].number_format == "0"
     # a date's ten characters, fitted (D and E alike: xlsxwriter writes them as one range, read as D's)
     assert cells.column_dimensions["D"].width >= 12 > cells.column_dimensions["A"].width
+
+
+def test_a_column_shown_twice_and_numbers_of_other_widths(tmp_path: Path) -> None:
+    """A column may be shown twice (its masks count on each), a single-precision float is written as the
+    double it is, and -0.0 as xlsxwriter writes it ("-0")."""
+    columns = (ListColumn("n", "人数"), ListColumn("n", "人数（再列）"), ListColumn("x", "比率"))
+    sheet = ListSheet("清单", "t", "city", "定义", columns)
+    book = dataclasses.replace(load_workbook_declaration(), sheets=(sheet,))
+    rows = pl.DataFrame(
+        {
+            "city": ["320500"] * 3,
+            "n": [3, 4, 5],
+            "x": [0.1, -0.0, 0.0],
+            SUPPRESSED_COLUMNS: [None, "n", None],
+        },
+        schema_overrides={"x": pl.Float32},
+    )
+    target = tmp_path / "book.xlsx"
+    (written,) = write_workbook(target, book, ("320500", "苏州市"), RECORD, {"清单": rows}, {"清单": 3})
+    assert (written.rows, written.masked_cells) == (3, 2)
+    values = _sheet(target, "清单")
+    assert values[1] == (3, 3, pytest.approx(0.1, abs=1e-7)) and values[1][2] != 0.1  # the float32's double
+    assert values[2][:2] == ("*", "*")
+    with zipfile.ZipFile(target) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+    assert '<c r="C3"><v>-0</v></c>' in xml and '<c r="C4"><v>0</v></c>' in xml

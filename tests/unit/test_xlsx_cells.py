@@ -135,13 +135,15 @@ def test_a_string_over_excels_limit_is_cut_as_xlsxwriter_cuts_it(tmp_path: Path)
 
 
 def test_numbers_as_xlsxwriter_writes_them_and_nan_refused() -> None:
-    assert number_texts([3, 0.1 + 0.2, 1e20, 2**60, None, 45_123.0]) == [
+    assert number_texts([3, 0.1 + 0.2, 1e20, 2**60, None, 45_123.0, 0.0, -0.0]) == [
         "3",
         "0.3",
         "1E+20",
         "1.152921504606847E+18",
         None,
         "45123",
+        "0",
+        "-0",  # as xlsxwriter writes it, though 0.0 == -0.0
     ]
     with pytest.raises(TypeError, match="NAN/INF"):
         number_texts([float("nan")])
@@ -173,3 +175,18 @@ def test_rows_rendered_a_part_at_a_time_are_the_same(tmp_path: Path, monkeypatch
     _workbook(tmp_path / "cells.xlsx", columns, columnar=False)
     _workbook(tmp_path / "columns.xlsx", columns, columnar=True)
     assert _parts(tmp_path / "columns.xlsx") == _parts(tmp_path / "cells.xlsx")
+
+
+def test_a_column_without_a_header_or_a_row_set_below_it_is_refused(tmp_path: Path) -> None:
+    """What the rows' XML does not hold (a column's span and dimension without its header cell, a row's own
+    height or format) is refused rather than written otherwise than xlsxwriter would."""
+    for add in ("no header", "set_row"):
+        workbook = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+        ws = workbook.add_worksheet("s", worksheet_class=ColumnarWorksheet)
+        assert isinstance(ws, ColumnarWorksheet)
+        ws.put_column(0, pl.Series([Cell.NUMBER]), pl.Series(["1"]), pl.Series([ws.format_id(None)]))
+        if add == "set_row":
+            ws.write_string(0, 0, "列")
+            ws.set_row(1, 30)
+        with pytest.raises(ValueError, match="no header cell" if add == "no header" else "set_row"):
+            workbook.close()
