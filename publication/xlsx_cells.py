@@ -12,8 +12,8 @@ rows, formats numbered in the order xlsxwriter meets them. ``tests/unit/test_xls
 it to that: every kind of cell written both ways, the workbooks' parts compared.
 
 It relies on xlsxwriter internals (``_write_rows``, the shared-string table, ``_check_dimensions``, a
-format's ``_get_xf_index``) of the version in ``uv.lock`` (3.3); the comparison test fails if a new version
-writes otherwise.
+format's ``_get_xf_index``) of xlsxwriter 3.3, to which pyproject.toml holds it; the comparison test fails if
+a new version writes otherwise.
 """
 
 from __future__ import annotations
