@@ -9,11 +9,13 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import polars as pl
 import pytest
 import yaml
 
+from publication import lists
 from publication.lists import (
     LISTS_FILE,
     ListColumn,
@@ -443,3 +445,38 @@ def test_a_column_shown_twice_and_numbers_of_other_widths(tmp_path: Path) -> Non
     with zipfile.ZipFile(target) as z:
         xml = z.read("xl/worksheets/sheet2.xml").decode()
     assert '<c r="C3"><v>-0</v></c>' in xml and '<c r="C4"><v>0</v></c>' in xml
+
+
+@pytest.mark.parametrize("sorted_row_cost", [0, 10**9])
+def test_capped_cities_by_top_n_or_by_one_window_give_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch, sorted_row_cost: int
+) -> None:
+    """The cities over a sheet's max_rows are read by a top-N query each or by one window over their rows,
+    whichever reads less: both give each city's first rows in the declared order."""
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select 'C' || (i % 5) as city, i % 7 as n, i as id, '' as suppressed_columns "
+        "from range(200) r(i)"
+    )
+    sheet = ListSheet(
+        "清单",
+        "t",
+        "city",
+        "定义",
+        (ListColumn("n", "人数"), ListColumn("id", "编号")),
+        sort=(("n", True), ("id", False)),
+        max_rows=30,
+    )
+    cities = ["C0", "C1", "C2", "C3", "C4", "C9"]
+    expected = {
+        code: con.execute(
+            "select city, n, id, suppressed_columns from t where city = ? order by n desc, id limit 30",
+            [code],
+        ).pl()
+        for code in cities
+    }
+    monkeypatch.setattr(lists, "SORTED_ROW_COST", sorted_row_cost)
+    rows, totals = lists.sheet_rows(con, sheet, cities)
+    assert totals == {f"C{i}": 40 for i in range(5)}
+    for code in cities:
+        assert rows[code].equals(expected[code]), code
