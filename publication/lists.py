@@ -31,7 +31,7 @@ import polars as pl
 import xlsxwriter
 import yaml
 
-from publication.xlsx_cells import Cell, ColumnarWorksheet, excel_serials, number_texts
+from publication.xlsx_cells import Cell, ColumnarWorksheet, date_texts, number_texts, numbers_as_texts
 from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, declarations
 
 LISTS_FILE = Path(__file__).with_name("lists.yml")
@@ -306,33 +306,6 @@ def _number_width(number: float | int) -> int:
     return len(f"{number:,.2f}") if isinstance(number, float) else len(str(number))
 
 
-# Excel's serial day number of 1970-01-01 (polars counts a date's days from it); before 1900-03-01 Excel's
-# serials count a 29 February 1900 that never was (xlsxwriter's own conversion knows it: such dates go
-# through it)
-_EXCEL_SERIAL_1970 = 25_569
-_FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)
-
-
-def _date_texts(ws: ColumnarWorksheet, dates: pl.Series) -> pl.Series:
-    """Dates as the numbers xlsxwriter writes for them (Excel's serial day numbers), null where null."""
-    early = dates.drop_nulls().min()
-    if early is not None and early < _FIRST_PLAIN_SERIAL:  # type: ignore[operator]
-        return pl.Series(number_texts(excel_serials(ws, dates)), dtype=pl.String)
-    return (dates.cast(pl.Int64) + _EXCEL_SERIAL_1970).cast(pl.String)
-
-
-def _number_texts(values: pl.Series) -> pl.Series:
-    """Numbers as xlsxwriter writes them (``%.16G`` of the value; a decimal as a float), each distinct
-    value formatted once."""
-    if values.dtype == pl.Float32:  # written as the double it is (xlsxwriter's float() of it)
-        values = values.cast(pl.Float64)
-    keys = values.cast(pl.String)  # exact for integers and decimals, a float's shortest round trip
-    distinct = keys.drop_nulls().unique().to_list()
-    parse = int if values.dtype.is_integer() else float
-    shown = dict(zip(distinct, number_texts([parse(k) for k in distinct]), strict=True))
-    return keys.replace_strict(shown, return_dtype=pl.String) if shown else keys
-
-
 def _write_sheet(
     workbook: xlsxwriter.Workbook,
     formats: Mapping[str, Any],
@@ -398,7 +371,8 @@ def _write_sheet(
                     texts.append(value)
                 elif isinstance(value, dt.date):
                     kinds.append(Cell.NUMBER)
-                    values.append(number_texts(excel_serials(ws, pl.Series([value])))[0])
+                    day = value.date() if isinstance(value, dt.datetime) else value  # a timestamp as its date
+                    values.append(date_texts(ws, pl.Series([day], dtype=pl.Date))[0])
                     cell_formats.append(formats["date"])
                     width = max(width, 10)
                 else:
@@ -420,7 +394,7 @@ def _write_sheet(
                 texts += shown.drop_nulls().unique().to_list()
                 cell_values, shown_as = series, formats["text"]  # codes stay text: no leading zero lost
             elif dtype == pl.Date:
-                cell_values, shown_as = _date_texts(ws, series), formats["date"]
+                cell_values, shown_as = date_texts(ws, series), formats["date"]
                 if shown.null_count() < shown.len():
                     width = max(width, 10)
             else:
@@ -430,7 +404,7 @@ def _write_sheet(
                     low: Any = decimals.min()
                     high: Any = decimals.max()
                     width = max(width, _number_width(low), _number_width(high))
-                cell_values, shown_as = _number_texts(series), cell
+                cell_values, shown_as = numbers_as_texts(series), cell
             cells = pl.DataFrame({"value": cell_values, "masked": masked}).select(
                 pl.when(is_masked)
                 .then(pl.lit(Cell.STRING))

@@ -243,6 +243,34 @@ class ColumnarWorksheet(Worksheet):
             )
 
 
+# Excel's serial day number of 1970-01-01 (polars counts a date's days from it); before 1900-03-01 Excel's
+# serials count a 29 February 1900 that never was (xlsxwriter's own conversion knows it: such dates go
+# through it)
+_EXCEL_SERIAL_1970 = 25_569
+_FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)
+
+
+def numbers_as_texts(values: pl.Series) -> pl.Series:
+    """A column of numbers as :func:`number_texts` writes them (a decimal as a float, a single-precision
+    float as the double it is), each distinct value formatted once; null where null."""
+    if values.dtype == pl.Float32:
+        values = values.cast(pl.Float64)
+    keys = values.cast(pl.String)  # exact for integers and decimals, a float's shortest round trip
+    distinct = keys.drop_nulls().unique().to_list()
+    parse = int if values.dtype.is_integer() else float
+    shown = dict(zip(distinct, number_texts([parse(k) for k in distinct]), strict=True))
+    return keys.replace_strict(shown, return_dtype=pl.String) if shown else keys
+
+
+def date_texts(worksheet: Worksheet, dates: pl.Series) -> pl.Series:
+    """A column of dates as the numbers xlsxwriter writes for them (Excel's serial day numbers), null where
+    null."""
+    early = dates.drop_nulls().min()
+    if early is not None and early < _FIRST_PLAIN_SERIAL:  # type: ignore[operator]
+        return pl.Series(number_texts(excel_serials(worksheet, dates)), dtype=pl.String)
+    return (dates.cast(pl.Int64) + _EXCEL_SERIAL_1970).cast(pl.String)
+
+
 def excel_serials(worksheet: Worksheet, dates: pl.Series) -> list[float | None]:
     """Dates as the serial day numbers xlsxwriter's ``write_datetime`` stores (its own conversion, which
     knows Excel's 29 February 1900 and the 1904 system), ``None`` kept."""
