@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.settings import DBT_PROJECT_DIR
@@ -27,9 +27,11 @@ def run_dbt(
     build_db: Path,
     target_dir: Path,
     log_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``dbt ARGS`` on the project, reading ``raw_dir`` and building ``build_db``; raises when dbt fails."""
-    env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(build_db)}
+    """``dbt ARGS`` on the project, reading ``raw_dir`` and building ``build_db``; raises when dbt fails.
+    ``env``: more of dbt's environment (``transformation.build_plan.dbt_build_env`` of a plan)."""
+    env = {**os.environ, "TW_RAW_DIR": str(raw_dir), "TW_BUILD_DB": str(build_db), **(env or {})}
     proc = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),

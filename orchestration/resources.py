@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -67,8 +67,11 @@ class WarehouseDbtResource(DbtCliResource):
         default_factory=dict, description="what dbt reads with env_var(): Settings.dbt_env()"
     )
 
-    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
-        with child_process_environment(self.env):
+    def cli(
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> DbtCliInvocation:
+        """``dbt ARGS`` with ``self.env``, and ``env`` for this call (``dbt_build_env`` of a build plan)."""
+        with child_process_environment({**self.env, **(env or {})}):
             return super().cli(args, **kwargs)
 
     @cached_property

@@ -7,7 +7,9 @@ packages) and, per feed, a fingerprint of the files in the raw zone. The next ru
 - no record, no build database, or other code: a **full** build (``dbt build --full-refresh``);
 - some feeds have new or corrected files: an **incremental** build of the models downstream of those
   feeds (and of the quarantine), with all their tests; the incremental staging models take only the keys
-  touched since (dbt_project/macros/deliveries.sql), the other models downstream are rebuilt;
+  touched since (dbt_project/macros/deliveries.sql), the enterprise list only the posting years those keys
+  are or were in (it is told, per feed, the latest ingestion the previous build read: :func:`dbt_build_env`),
+  the other models downstream are rebuilt;
 - nothing changed: **none** (the models already hold exactly what a rebuild would give).
 
 On Spark (``TW_DBT_TARGET=spark…``) an incremental plan becomes a full one: the staging models are plain
@@ -24,6 +26,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Literal
@@ -34,6 +37,9 @@ from ingestion.raw_zone import all_manifests
 from transformation.fingerprint import code_fingerprint
 
 QUARANTINE_SOURCE = "quarantine"
+# what dbt is told of a build plan, in its environment (values_touched_since_last_build,
+# dbt_project/macros/deliveries.sql): per feed, the latest ingestion the previous build read, as JSON
+BUILT_THROUGH_ENV = "TW_BUILT_THROUGH"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class BuildPlan:
     mode: Literal["full", "incremental", "none"]
     changed_feeds: tuple[str, ...]
     reason: str
+    # an incremental plan: per feed, the latest ingestion the previous build read (:func:`built_through`)
+    built_through: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         feeds = f" ({', '.join(self.changed_feeds)})" if self.changed_feeds else ""
@@ -63,6 +71,22 @@ def feed_files(manifests: Iterable) -> dict[str, list[str]]:
             f"{m.source_file}|{m.file_sha256}|{m.ingested_at}|{m.status}|{m.rows_loaded}|{m.rows_quarantined}"
         )
     return {feed: sorted(v) for feed, v in lines.items()}
+
+
+def built_through(inputs: BuildInputs) -> dict[str, str]:
+    """Per feed, the latest ``ingested_at`` among the file versions of ``inputs`` (ISO 8601, as ingestion
+    wrote it in the file's manifest and on each of its rows). A row of the raw zone ingested later is of a
+    file version ``inputs`` did not have. A feed without files, or a line that does not read as
+    :func:`feed_files` writes it, is left out (dbt then recomputes all of a model over that feed)."""
+    latest: dict[str, str] = {}
+    for feed, lines in inputs.feeds.items():
+        try:  # name|sha256|ingested_at|status|rows|quarantined: the name may hold a '|', the rest cannot
+            times = [datetime.fromisoformat(line.rsplit("|", 4)[1]) for line in lines]
+        except (IndexError, ValueError):
+            continue
+        if times and all(t.tzinfo is not None for t in times):
+            latest[feed] = max(times).isoformat()
+    return latest
 
 
 def plan_build(
@@ -95,7 +119,9 @@ def plan_build(
             "new or corrected files; this engine rebuilds every model "
             "(no incremental tables on Spark, docs/scale-out.md)",
         )
-    return BuildPlan("incremental", changed, "new or corrected files since the last build")
+    return BuildPlan(
+        "incremental", changed, "new or corrected files since the last build", built_through(previous)
+    )
 
 
 def nodes_downstream(manifest: Mapping, sources: Iterable[str]) -> set[str]:
@@ -157,6 +183,14 @@ def dbt_build_args(plan: BuildPlan, manifest: Mapping) -> list[str] | None:
     args = ["build", "--indirect-selection", "cautious", *WITHOUT_UNIT_TESTS]
     # one argument: dagster-dbt passes the value after --exclude on as a single token
     return [*args, "--exclude", " ".join(keep)] if keep else args
+
+
+def dbt_build_env(plan: BuildPlan) -> dict[str, str]:
+    """What the ``dbt build`` of a plan reads in its environment besides the settings
+    (``Settings.dbt_env()``): for an incremental plan, :attr:`BuildPlan.built_through`. A full build is
+    told nothing: every model is built whole. Read at run time only (not when dbt parses the project), so a
+    new value each refresh does not cost dbt a parse of the whole project."""
+    return {BUILT_THROUGH_ENV: json.dumps(dict(plan.built_through) if plan.mode == "incremental" else {})}
 
 
 def state_path(settings: Settings) -> Path:

@@ -135,11 +135,11 @@
 
 
 {#- The config of a staging model over a large feed of the raw source: incremental where the engine allows
-    it (large_staging_materialization), delete+insert on the feed's key, the rows a corrected file no longer
+    it (large_model_materialization), delete+insert on the feed's key, the rows a corrected file no longer
     has deleted by delete_superseded_rows. -#}
 {% macro large_feed_config(feed, key) -%}
     {{ config(
-        materialized=large_staging_materialization(), incremental_strategy='delete+insert',
+        materialized=large_model_materialization(), incremental_strategy='delete+insert',
         unique_key=key, on_schema_change='fail',
         post_hook="{{ delete_superseded_rows(source('raw', '" ~ feed ~ "')) }}"
     ) }}
@@ -193,4 +193,40 @@ select
 from {{ counts }} as c
 where {{ described_at_finer_grain('c', described, key) }}
 group by all
+{%- endmacro %}
+
+
+{#- The values of <expression> (over a row of the raw feed <feed>, e.g. a posting's year) that the deliveries
+    since the last build may have changed a model's rows of: those of every delivered row, in any version, of
+    a key (<key>) delivered since (a row ingested after the last build, or a row of a file delivered again
+    since: a correction moves keys to other values or drops them). A model keyed by those values recomputes
+    exactly them: its other rows come from keys no delivery touched. "The last build" is the latest ingestion
+    the previous successful build read, per feed, which the refresh puts in TW_BUILT_THROUGH
+    (transformation/build_plan.py: dbt_build_env); read at run time only. Without it (dbt run by hand, or a
+    feed the record does not name) every value of the feed: the whole model is recomputed. -#}
+{% macro values_touched_since_last_build(feed, key, expression) -%}
+    {%- set relation = source('raw', feed) -%}
+    {%- set built_through = fromjson(env_var('TW_BUILT_THROUGH', '{}')).get(feed) -%}
+    {%- set k = key | join(', ') -%}
+    select distinct {{ expression }} as touched_value from {{ relation }}
+    {%- if built_through %}
+    where ({{ k }}) in (
+        with new_rows as (
+            select {{ k }}, source_file from {{ relation }}
+            where ingested_at > cast('{{ built_through }}' as timestamp with time zone))
+        select {{ k }} from new_rows
+        union
+        select {{ k }} from {{ relation }} where source_file in (select source_file from new_rows))
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook of a model recomputed in an incremental build for the values <touched> (a query of one column,
+    values_touched_since_last_build) of its column <column>: its rows of those values are deleted first (in
+    the model's transaction), then the model appends them recomputed; a value no row has any more is gone. -#}
+{% macro delete_touched_rows(column, touched) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where exists (
+        select 1 from ({{ touched }}) as touched where touched.touched_value is not distinct from {{ this }}.{{ column }})
+    {%- endif -%}
 {%- endmacro %}

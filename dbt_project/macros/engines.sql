@@ -37,10 +37,11 @@
 {%- endmacro %}
 
 
-{#- The materialization of a staging model over a large feed: incremental on DuckDB (delete+insert on the
-    key, macros/deliveries.sql). Spark's Parquet tables have no delete, and the table formats that do
+{#- The materialization of a large model an incremental build recomputes in part: incremental on DuckDB (a
+    staging model over a large feed: delete+insert on the feed's key, macros/deliveries.sql; the enterprise list:
+    the posting years touched, macros/vacancies.sql). Spark's Parquet tables have no delete, and the table formats that do
     (Delta, Iceberg) need jars this project does not ship: on Spark the model is rebuilt as a table. -#}
-{% macro large_staging_materialization() -%}
+{% macro large_model_materialization() -%}
     {{ return('incremental' if target.type == 'duckdb' else 'table') }}
 {%- endmacro %}
 

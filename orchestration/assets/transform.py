@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from core.failpoints import failpoint
 from orchestration.resources import (
     Warehouse,
+    WarehouseDbtResource,
     dbt_project,
     keep_partial_parse,
     retire_invocation_target,
@@ -23,6 +24,7 @@ from orchestration.resources import (
 from transformation.build_plan import (
     current_inputs,
     dbt_build_args,
+    dbt_build_env,
     load_state,
     plan_build,
     save_state,
@@ -44,7 +46,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
     @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=Translator(), project=dbt_project)
     def warehouse_dbt_assets(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: dg.ResourceParam[Warehouse]
+        context: dg.AssetExecutionContext,
+        dbt: WarehouseDbtResource,
+        warehouse: dg.ResourceParam[Warehouse],
     ) -> Iterator[Any]:
         s = warehouse.settings
         inputs = current_inputs(s)
@@ -70,7 +74,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 )
         args = dbt_build_args(plan, manifest)
         if args is not None:
-            invocation = dbt.cli(args, context=context)
+            invocation = dbt.cli(args, context=context, env=dbt_build_env(plan))
             for n, event in enumerate(invocation.stream()):
                 if n == 1:
                     failpoint("dbt_build", s.failpoints)

@@ -3,7 +3,8 @@
 On the small sample: build everything without the newest month of vacancies; then a new month arrives
 together with a corrected earlier month (a backfill of that period: one posting dropped, one changed, one
 moved in from another month) and the build is incremental (transformation/build_plan.py decides what to
-rebuild, dbt_project/macros/deliveries.sql what to take). A full build of the same raw zone into a new
+rebuild, dbt_project/macros/deliveries.sql what to take; the enterprise list recomputes only the posting years
+the deliveries touched). A full build of the same raw zone into a new
 database must hold the same rows in every staging, intermediate and mart table.
 """
 
@@ -20,7 +21,15 @@ import pytest
 from devtools.dbt_cli import run_dbt
 from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
-from transformation.build_plan import BuildPlan, dbt_build_args
+from ingestion.raw_zone import all_manifests
+from transformation.build_plan import (
+    BuildInputs,
+    BuildPlan,
+    dbt_build_args,
+    dbt_build_env,
+    feed_files,
+    plan_build,
+)
 
 pytestmark = pytest.mark.e2e
 NEW_MONTH = Path("vacancies/2024/vacancies_2024-12.csv")
@@ -28,9 +37,9 @@ CORRECTED = Path("vacancies/2024/vacancies_2024-11.csv")
 DONOR = Path("vacancies/2023/vacancies_2023-06.csv")
 
 
-def _dbt(root: Path, build_db: Path, args: list[str]) -> dict:
+def _dbt(root: Path, build_db: Path, args: list[str], env: dict[str, str] | None = None) -> dict:
     target = root / f"target-{build_db.stem}"
-    run_dbt(args, raw_dir=root / "raw", build_db=build_db, target_dir=target, log_dir=root / "logs")
+    run_dbt(args, raw_dir=root / "raw", build_db=build_db, target_dir=target, log_dir=root / "logs", env=env)
     return json.loads((target / "run_results.json").read_text(encoding="utf-8"))
 
 
@@ -73,6 +82,7 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     assert all(r.reconciles for r in ingest_inbox(inbox, tmp_path / "raw", b"k"))
     build = tmp_path / "incremental.duckdb"
     _dbt(tmp_path, build, dbt_build_args(BuildPlan("full", (), "test"), {}) or [])  # a refresh's full build
+    first = BuildInputs("code", feed_files(all_manifests(tmp_path / "raw")))
 
     # a new month, and a corrected earlier month: drop its first posting, double the second's headcount,
     # and take over a posting first delivered in another month
@@ -92,8 +102,32 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     assert sorted(r.source_file for r in reports) == sorted([str(NEW_MONTH), str(CORRECTED)])
 
     manifest = json.loads((tmp_path / "target-incremental" / "manifest.json").read_text(encoding="utf-8"))
-    args = dbt_build_args(BuildPlan("incremental", ("vacancies",), "test"), manifest)
-    results = _dbt(tmp_path, build, args)
+    # a line of a year no delivery touches, marked: an incremental build leaves that year's lines as they are
+    con = duckdb.connect(str(build))
+    years = [
+        y
+        for (y,) in con.execute(
+            "select distinct year from marts.mart_enterprise_demand order by 1"
+        ).fetchall()
+    ]
+    left_year = years[0]
+    mark = (
+        "enterprise_id = (select min(enterprise_id) from marts.mart_enterprise_demand where year = ?) "
+        "and year = ?"
+    )
+    marked = con.execute(
+        f"select count(*) from marts.mart_enterprise_demand where {mark}", [left_year] * 2
+    ).fetchone()
+    con.execute(
+        f"update marts.mart_enterprise_demand set enterprise_name = enterprise_name || '*' where {mark}",
+        [left_year] * 2,
+    )
+    con.close()
+    plan = plan_build(
+        first, BuildInputs("code", feed_files(all_manifests(tmp_path / "raw"))), build_db_exists=True
+    )
+    assert plan.mode == "incremental" and plan.changed_feeds == ("vacancies",)
+    results = _dbt(tmp_path, build, dbt_build_args(plan, manifest), dbt_build_env(plan))
     ran = {r["unique_id"].split(".")[-1] for r in results["results"] if r["unique_id"].startswith("model.")}
     assert {"stg_vacancies", "int_vacancies", "mart_talent_match"} <= ran
     # the graduates' side of the talent match is not read again for a month of vacancies
@@ -107,6 +141,21 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     assert not [
         r for r in results["results"] if r["unique_id"].startswith("unit_test.")
     ]  # tests/e2e runs them
+
+    # the enterprise list recomputed only the posting years the deliveries touched (2024: the new and the
+    # corrected month; the moved posting's year): the marked line of an earlier year is still marked
+    con = duckdb.connect(str(build))
+    moved_year = con.execute(
+        "select year(posted_date) from staging.stg_vacancies where posting_id = ?", [moved_id]
+    ).fetchone()[0]
+    assert left_year not in {2024, moved_year}, f"the sample's years {years}: none left alone"
+    still = f"select count(*) from marts.mart_enterprise_demand where {mark} and enterprise_name like '%*'"
+    assert con.execute(still, [left_year] * 2).fetchone() == marked
+    con.execute(
+        f"update marts.mart_enterprise_demand set enterprise_name = rtrim(enterprise_name, '*') where {mark}",
+        [left_year] * 2,
+    )
+    con.close()
 
     full = tmp_path / "full.duckdb"
     _dbt(tmp_path, full, dbt_build_args(BuildPlan("full", (), "test"), manifest) or [])

@@ -7,7 +7,9 @@ from types import SimpleNamespace
 from transformation.build_plan import (
     BuildInputs,
     BuildPlan,
+    built_through,
     dbt_build_args,
+    dbt_build_env,
     feed_files,
     nodes_downstream,
     plan_build,
@@ -139,6 +141,30 @@ def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
     assert added["graduate_destinations"] == before["graduate_destinations"]
     corrected = feed_files([*base, m("vacancies", "v1.csv", "d", "t3")])
     assert corrected["vacancies"] not in (before["vacancies"], added["vacancies"])
+
+
+def test_an_incremental_plan_tells_dbt_the_latest_ingestion_the_previous_build_read() -> None:
+    """Per feed, the latest ingested_at of the previous build's file versions (as ingestion wrote it, whatever
+    the file's name holds); a feed without files or with a line of another layout is not named (dbt then
+    recomputes all of a model over it); a full build is told nothing."""
+    line = "{}|{}|{}|loaded|3|0".format
+    previous = _inputs(
+        vacancies=[
+            line("v|1.csv", "a", "2026-01-02T03:04:05.000007+00:00"),
+            line("v2.csv", "b", "2026-01-02T03:04:05.000006+00:00"),
+        ],
+        graduate_destinations=[],
+        enrolment=["not a line"],
+        training=[line("t.csv", "c", "2026-01-01T00:00:00")],  # no time zone: not comparable with the rows'
+    )
+    assert built_through(previous) == {"vacancies": "2026-01-02T03:04:05.000007+00:00"}
+    now = BuildInputs(previous.code, {**previous.feeds, "vacancies": [*previous.feeds["vacancies"], "v3"]})
+    plan = plan_build(previous, now, build_db_exists=True)
+    assert plan.mode == "incremental"
+    assert dbt_build_env(plan) == {"TW_BUILT_THROUGH": '{"vacancies": "2026-01-02T03:04:05.000007+00:00"}'}
+    assert dbt_build_env(plan_build(previous, now, build_db_exists=True, force_full=True)) == {
+        "TW_BUILT_THROUGH": "{}"
+    }
 
 
 def test_on_spark_new_files_mean_a_full_build_and_nothing_new_still_nothing() -> None:

@@ -7,6 +7,7 @@ import pytest
 
 import core.settings as settings_module
 from core.settings import DBT_PROJECT_DIR, DEMO_KEY, ConfigurationError, load_settings
+from transformation.build_plan import BuildPlan, dbt_build_env
 
 
 def test_key_is_required_outside_the_demo() -> None:
@@ -75,11 +76,14 @@ def _dbt_env_var_uses() -> list[tuple[str, str, str | None]]:
 
 
 def test_dbt_reads_only_what_settings_give_it_with_the_same_defaults() -> None:
-    """Every env_var() in the dbt project is given by Settings.dbt_env(), and its default (for dbt run by
-    hand from dbt_project/) is the default of core/settings.py: one default per setting."""
+    """Every env_var() in the dbt project is given by Settings.dbt_env() (or by the refresh's build plan:
+    transformation/build_plan.py, dbt_build_env), and its default (for dbt run by hand from dbt_project/)
+    is the default of core/settings.py (a full build's): one default per setting."""
     uses = _dbt_env_var_uses()
     assert {"TW_RAW_DIR", "TW_BUILD_DB", "TW_DBT_TARGET", "TW_SPARK_MASTER"} <= {name for _, name, _ in uses}
     given = load_settings({}).dbt_env()
+    # besides the settings, what a refresh tells dbt of its build plan, with the value of a full build
+    given |= dbt_build_env(BuildPlan("full", (), "by hand"))
     for where, name, default in uses:
         assert name in given, f"{where}: env_var('{name}') is not given by Settings.dbt_env()"
         if default is None:

@@ -15,7 +15,7 @@ select
     v.salary_min_cny,
     v.salary_max_cny,
     v.posted_date,
-    cast(year(v.posted_date) as integer) as posted_year,
+    {{ posted_year('v.posted_date') }} as posted_year,
     v.closed_date,
     v.source
 from {{ ref('stg_vacancies') }} as v

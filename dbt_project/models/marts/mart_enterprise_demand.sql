@@ -2,6 +2,16 @@
 -- of one enterprise with the same workplace city, industry, occupation and level, posted in the same year, are one
 -- line: how many postings, how many people wanted, and the salary range offered (monthly, CNY). Postings whose
 -- workplace resolves to no prefecture-level city are not on any city's list.
+--
+-- Incremental on DuckDB (large_model_materialization): a month of vacancies recomputes the lines of the posting
+-- years the deliveries since the last build touched (posted_years_touched, macros/vacancies.sql), deleted first
+-- by the pre-hook; the other years' lines come from postings no delivery touched. A full build, and a build
+-- not told what the last one read (dbt run by hand), computes every year. Reference data changes only with
+-- the code, and a code change is a full build (transformation/build_plan.py).
+{{ config(
+    materialized=large_model_materialization(), incremental_strategy='append', on_schema_change='fail',
+    pre_hook="{{ delete_touched_rows('year', posted_years_touched()) }}"
+) }}
 with postings as (
     select
         enterprise_id,
@@ -17,7 +27,9 @@ with postings as (
         salary_max_cny,
         posted_date
     from {{ ref('int_vacancies') }}
-    where prefecture_code is not null
+    where
+        prefecture_code is not null
+        and {{ in_posted_years_touched('posted_year') }}
 ),
 
 lines as (

@@ -1,0 +1,22 @@
+{#- The year a posting was posted in (int_vacancies.posted_year, the year of the enterprise list's lines). -#}
+{% macro posted_year(posted_date) -%}
+    cast(year({{ posted_date }}) as integer)
+{%- endmacro %}
+
+
+{#- The posting years the deliveries of vacancies since the last build touched (values_touched_since_last_build,
+    macros/deliveries.sql): the years of mart_enterprise_demand an incremental build recomputes. -#}
+{% macro posted_years_touched() -%}
+    {{ return(values_touched_since_last_build('vacancies', ['posting_id'], posted_year('posted_date'))) }}
+{%- endmacro %}
+
+
+{#- Whether a row's <year> is of the posting years touched (posted_years_touched) in an incremental build; in any
+    other build every row is. -#}
+{% macro in_posted_years_touched(year) -%}
+    {%- if is_incremental() -%}
+    {{ year }} in ({{ posted_years_touched() }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
