@@ -8,8 +8,8 @@ packages) and, per feed, a fingerprint of the files in the raw zone. The next ru
 - some feeds have new or corrected files: an **incremental** build of the models downstream of those
   feeds (and of the quarantine), with all their tests; the incremental staging models take only the keys
   touched since (dbt_project/macros/deliveries.sql), the enterprise list only the posting years those keys
-  are or were in (it is told, per feed, the latest ingestion the previous build read: :func:`dbt_build_env`),
-  the other models downstream are rebuilt;
+  are or were in (it is told, per feed, the file versions the previous build did not have:
+  :func:`dbt_build_env`), the other models downstream are rebuilt;
 - nothing changed: **none** (the models already hold exactly what a rebuild would give).
 
 On Spark (``TW_DBT_TARGET=spark…``) an incremental plan becomes a full one: the staging models are plain
@@ -26,7 +26,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Literal
@@ -38,8 +37,11 @@ from transformation.fingerprint import code_fingerprint
 
 QUARANTINE_SOURCE = "quarantine"
 # what dbt is told of a build plan, in its environment (values_touched_since_last_build,
-# dbt_project/macros/deliveries.sql): per feed, the latest ingestion the previous build read, as JSON
-BUILT_THROUGH_ENV = "TW_BUILT_THROUGH"
+# dbt_project/macros/deliveries.sql): per feed, the file versions the previous build did not have, as JSON
+NEW_FILE_VERSIONS_ENV = "TW_NEW_FILE_VERSIONS"
+# at most this many characters of JSON (Linux takes 128 KiB a variable): a feed whose list would not fit is
+# left out, and dbt recomputes all of a model over it
+NEW_FILE_VERSIONS_MAX_CHARS = 64_000
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ class BuildPlan:
     mode: Literal["full", "incremental", "none"]
     changed_feeds: tuple[str, ...]
     reason: str
-    # an incremental plan: per feed, the latest ingestion the previous build read (:func:`built_through`)
-    built_through: Mapping[str, str] = field(default_factory=dict)
+    # an incremental plan: per feed, the file versions (name, SHA-256) the previous build did not have
+    # (:func:`new_file_versions`)
+    new_file_versions: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def describe(self) -> str:
         feeds = f" ({', '.join(self.changed_feeds)})" if self.changed_feeds else ""
@@ -73,20 +76,20 @@ def feed_files(manifests: Iterable) -> dict[str, list[str]]:
     return {feed: sorted(v) for feed, v in lines.items()}
 
 
-def built_through(inputs: BuildInputs) -> dict[str, str]:
-    """Per feed, the latest ``ingested_at`` among the file versions of ``inputs`` (ISO 8601, as ingestion
-    wrote it in the file's manifest and on each of its rows). A row of the raw zone ingested later is of a
-    file version ``inputs`` did not have. A feed without files, or a line that does not read as
-    :func:`feed_files` writes it, is left out (dbt then recomputes all of a model over that feed)."""
-    latest: dict[str, str] = {}
-    for feed, lines in inputs.feeds.items():
-        try:  # name|sha256|ingested_at|status|rows|quarantined: the name may hold a '|', the rest cannot
-            times = [datetime.fromisoformat(line.rsplit("|", 4)[1]) for line in lines]
-        except (IndexError, ValueError):
-            continue
-        if times and all(t.tzinfo is not None for t in times):
-            latest[feed] = max(times).isoformat()
-    return latest
+def new_file_versions(previous: BuildInputs, current: BuildInputs) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per feed, the file versions of ``current`` that ``previous`` did not have: (source file, SHA-256) as
+    ingestion wrote them in the file's manifest and on each of its rows, sorted; feeds without one are left
+    out, and so is a feed with a line that does not read as :func:`feed_files` writes it (dbt then
+    recomputes all of a model over that feed). The rows of the raw zone of these versions are what a build
+    after ``previous`` has not read."""
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for feed, lines in current.feeds.items():
+        before = set(previous.feeds.get(feed, []))
+        # name|sha256|ingested_at|status|rows|quarantined: the name may hold a '|', the rest cannot
+        fields = [line.rsplit("|", 5) for line in lines if line not in before]
+        if fields and all(len(f) == 6 for f in fields):  # another layout: not named, all is recomputed
+            found[feed] = tuple(sorted({(f[0], f[1]) for f in fields}))
+    return found
 
 
 def plan_build(
@@ -120,7 +123,10 @@ def plan_build(
             "(no incremental tables on Spark, docs/scale-out.md)",
         )
     return BuildPlan(
-        "incremental", changed, "new or corrected files since the last build", built_through(previous)
+        "incremental",
+        changed,
+        "new or corrected files since the last build",
+        new_file_versions(previous, current),
     )
 
 
@@ -187,10 +193,17 @@ def dbt_build_args(plan: BuildPlan, manifest: Mapping) -> list[str] | None:
 
 def dbt_build_env(plan: BuildPlan) -> dict[str, str]:
     """What the ``dbt build`` of a plan reads in its environment besides the settings
-    (``Settings.dbt_env()``): for an incremental plan, :attr:`BuildPlan.built_through`. A full build is
-    told nothing: every model is built whole. Read at run time only (not when dbt parses the project), so a
-    new value each refresh does not cost dbt a parse of the whole project."""
-    return {BUILT_THROUGH_ENV: json.dumps(dict(plan.built_through) if plan.mode == "incremental" else {})}
+    (``Settings.dbt_env()``): for an incremental plan, :attr:`BuildPlan.new_file_versions` (a feed whose list
+    would be longer than :data:`NEW_FILE_VERSIONS_MAX_CHARS` left out). A full build is told nothing: every
+    model is built whole. dbt reads it when it runs an incremental model, not when it parses the project, so
+    a new value each refresh costs no parse."""
+    told: dict[str, list[list[str]]] = {}
+    if plan.mode == "incremental":
+        for feed, versions in plan.new_file_versions.items():
+            candidate = {**told, feed: [list(v) for v in versions]}
+            if len(json.dumps(candidate, ensure_ascii=False)) <= NEW_FILE_VERSIONS_MAX_CHARS:
+                told = candidate
+    return {NEW_FILE_VERSIONS_ENV: json.dumps(told, ensure_ascii=False)}
 
 
 def state_path(settings: Settings) -> Path:

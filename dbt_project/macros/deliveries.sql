@@ -198,22 +198,28 @@ group by all
 
 {#- The values of <expression> (over a row of the raw feed <feed>, e.g. a posting's year) that the deliveries
     since the last build may have changed a model's rows of: those of every delivered row, in any version, of
-    a key (<key>) delivered since (a row ingested after the last build, or a row of a file delivered again
-    since: a correction moves keys to other values or drops them). A model keyed by those values recomputes
-    exactly them: its other rows come from keys no delivery touched. "The last build" is the latest ingestion
-    the previous successful build read, per feed, which the refresh puts in TW_BUILT_THROUGH
-    (transformation/build_plan.py: dbt_build_env); read at run time only. Without it (dbt run by hand, or a
-    feed the record does not name) every value of the feed: the whole model is recomputed. -#}
+    a key (<key>) delivered since (a row of a file version the last build did not read, or any row of a file
+    delivered again since: a correction moves keys to other values or drops them). A model keyed by those
+    values recomputes exactly them: its other rows come from keys no delivery touched. The file versions the
+    last successful build did not read, per feed, are what the refresh puts in TW_NEW_FILE_VERSIONS
+    (transformation/build_plan.py: dbt_build_env); matched on the file's name and SHA-256 as ingestion wrote
+    them on each row, whatever the clocks. Read only when an incremental model runs (callers test
+    is_incremental() first: dbt parses the project with it false, so a new value costs no parse). Without it
+    (dbt run by hand, or a feed the refresh does not name) every value of the feed: the whole model is
+    recomputed. -#}
 {% macro values_touched_since_last_build(feed, key, expression) -%}
     {%- set relation = source('raw', feed) -%}
-    {%- set built_through = fromjson(env_var('TW_BUILT_THROUGH', '{}')).get(feed) -%}
+    {%- set versions = (fromjson(env_var('TW_NEW_FILE_VERSIONS', '{}')) or {}).get(feed) -%}
     {%- set k = key | join(', ') -%}
     select distinct {{ expression }} as touched_value from {{ relation }}
-    {%- if built_through %}
+    {%- if versions %}
     where ({{ k }}) in (
         with new_rows as (
             select {{ k }}, source_file from {{ relation }}
-            where ingested_at > cast('{{ built_through }}' as timestamp with time zone))
+            where (source_file, file_sha256) in (
+                {%- for name, sha256 in versions %}
+                {{- ', ' if not loop.first }}({{ sql_string(name) }}, {{ sql_string(sha256) }})
+                {%- endfor %}))
         select {{ k }} from new_rows
         union
         select {{ k }} from {{ relation }} where source_file in (select source_file from new_rows))
@@ -221,12 +227,29 @@ group by all
 {%- endmacro %}
 
 
-{#- Pre-hook of a model recomputed in an incremental build for the values <touched> (a query of one column,
-    values_touched_since_last_build) of its column <column>: its rows of those values are deleted first (in
-    the model's transaction), then the model appends them recomputed; a value no row has any more is gone. -#}
-{% macro delete_touched_rows(column, touched) -%}
+{#- <value> as a SQL string literal (quotes doubled). -#}
+{% macro sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{#- Whether <column> (of the model's rows) is of the values <touched> (a macro returning a query of one column,
+    touched_value: values_touched_since_last_build) in an incremental build, null-safe; in any other build
+    every row is. -#}
+{% macro in_values_touched(column, touched) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where exists (
-        select 1 from ({{ touched }}) as touched where touched.touched_value is not distinct from {{ this }}.{{ column }})
+    exists (select 1 from ({{ touched() }}) as touched where touched.touched_value is not distinct from {{ column }})
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of a model an incremental build recomputes for the values <touched> (as in_values_touched) of its
+    column <column>: its rows of those values are deleted first, in the model's transaction, then the model
+    appends them recomputed; a value no row has any more is gone. Nothing in any other build. -#}
+{% macro delete_rows_touched(column, touched) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ in_values_touched(this ~ '.' ~ column, touched) }}
     {%- endif -%}
 {%- endmacro %}

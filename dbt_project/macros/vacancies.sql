@@ -9,14 +9,3 @@
 {% macro posted_years_touched() -%}
     {{ return(values_touched_since_last_build('vacancies', ['posting_id'], posted_year('posted_date'))) }}
 {%- endmacro %}
-
-
-{#- Whether a row's <year> is of the posting years touched (posted_years_touched) in an incremental build; in any
-    other build every row is. -#}
-{% macro in_posted_years_touched(year) -%}
-    {%- if is_incremental() -%}
-    {{ year }} in ({{ posted_years_touched() }})
-    {%- else -%}
-    true
-    {%- endif -%}
-{%- endmacro %}

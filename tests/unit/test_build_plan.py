@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 from transformation.build_plan import (
     BuildInputs,
     BuildPlan,
-    built_through,
     dbt_build_args,
     dbt_build_env,
     feed_files,
+    new_file_versions,
     nodes_downstream,
     plan_build,
     unchanged_nodes,
@@ -143,28 +144,30 @@ def test_feed_files_change_with_a_new_file_or_a_new_version_only() -> None:
     assert corrected["vacancies"] not in (before["vacancies"], added["vacancies"])
 
 
-def test_an_incremental_plan_tells_dbt_the_latest_ingestion_the_previous_build_read() -> None:
-    """Per feed, the latest ingested_at of the previous build's file versions (as ingestion wrote it, whatever
-    the file's name holds); a feed without files or with a line of another layout is not named (dbt then
-    recomputes all of a model over it); a full build is told nothing."""
-    line = "{}|{}|{}|loaded|3|0".format
-    previous = _inputs(
+def test_an_incremental_plan_tells_dbt_the_file_versions_the_previous_build_did_not_read() -> None:
+    """Per feed, the new file versions (name, SHA-256; a name may hold a '|'); a feed with none, or with a
+    line of another layout, is not named (dbt then recomputes all of a model over it); a full build is told
+    nothing; a list too long for the environment is left out."""
+    line = "{}|{}|2026-01-02T03:04:05.000007+00:00|loaded|3|0".format
+    previous = _inputs(vacancies=[line("v1.csv", "a")], training=[line("t.csv", "c")])
+    current = _inputs(
         vacancies=[
-            line("v|1.csv", "a", "2026-01-02T03:04:05.000007+00:00"),
-            line("v2.csv", "b", "2026-01-02T03:04:05.000006+00:00"),
-        ],
-        graduate_destinations=[],
+            line("v1.csv", "a"),
+            line("v|2.csv", "b"),
+            line("v1.csv", "d"),
+        ],  # a new file, a correction
+        training=[line("t.csv", "c")],
         enrolment=["not a line"],
-        training=[line("t.csv", "c", "2026-01-01T00:00:00")],  # no time zone: not comparable with the rows'
     )
-    assert built_through(previous) == {"vacancies": "2026-01-02T03:04:05.000007+00:00"}
-    now = BuildInputs(previous.code, {**previous.feeds, "vacancies": [*previous.feeds["vacancies"], "v3"]})
-    plan = plan_build(previous, now, build_db_exists=True)
+    assert new_file_versions(previous, current) == {"vacancies": (("v1.csv", "d"), ("v|2.csv", "b"))}
+    plan = plan_build(previous, current, build_db_exists=True)
     assert plan.mode == "incremental"
-    assert dbt_build_env(plan) == {"TW_BUILT_THROUGH": '{"vacancies": "2026-01-02T03:04:05.000007+00:00"}'}
-    assert dbt_build_env(plan_build(previous, now, build_db_exists=True, force_full=True)) == {
-        "TW_BUILT_THROUGH": "{}"
-    }
+    told = json.loads(dbt_build_env(plan)["TW_NEW_FILE_VERSIONS"])
+    assert told == {"vacancies": [["v1.csv", "d"], ["v|2.csv", "b"]]}
+    full = plan_build(previous, current, build_db_exists=True, force_full=True)
+    assert dbt_build_env(full) == {"TW_NEW_FILE_VERSIONS": "{}"}
+    many = BuildPlan("incremental", ("vacancies",), "t", {"vacancies": (("x" * 70_000, "a"),)})
+    assert dbt_build_env(many) == {"TW_NEW_FILE_VERSIONS": "{}"}
 
 
 def test_on_spark_new_files_mean_a_full_build_and_nothing_new_still_nothing() -> None:
