@@ -198,15 +198,17 @@ group by all
 
 {#- The values of <expression> (over a row of the raw feed <feed>, e.g. a posting's year) that the deliveries
     since the last build may have changed a model's rows of: those of every delivered row, in any version, of
-    a key (<key>) delivered since (a row of a file version the last build did not read, or any row of a file
-    delivered again since: a correction moves keys to other values or drops them). A model keyed by those
-    values recomputes exactly them: its other rows come from keys no delivery touched. The file versions the
-    last successful build did not read, per feed, are what the refresh puts in TW_NEW_FILE_VERSIONS
-    (transformation/build_plan.py: dbt_build_env); matched on the file's name and SHA-256 as ingestion wrote
-    them on each row, whatever the clocks. Read only when an incremental model runs (callers test
-    is_incremental() first: dbt parses the project with it false, so a new value costs no parse). Without it
-    (dbt run by hand, or a feed the refresh does not name) every value of the feed: the whole model is
-    recomputed. -#}
+    a key (<key>) that is in any version of a file delivered since (a new file, or a file delivered again: a
+    correction moves keys to other values or drops them, and its earlier versions hold where they were). A
+    model keyed by those values recomputes exactly them: its other rows come from keys no delivery touched.
+    The file versions (name, SHA-256) the last successful build did not read, per feed, are what the refresh
+    puts in TW_NEW_FILE_VERSIONS (transformation/build_plan.py: dbt_build_env); the rows are matched on the
+    file's name, so every version of such a file counts, whatever the clocks (a version without rows too:
+    more is recomputed, never less). Two passes over the feed's key, file and expression columns (at scale L
+    0.4 s, against 1.7 s for matching the new versions' rows first). Read only when an incremental model
+    runs (callers test is_incremental() first: dbt parses the project with it false, so a new value costs no
+    parse). Without it (dbt run by hand, or a feed the refresh does not name) every value of the feed: the
+    whole model is recomputed. -#}
 {% macro values_touched_since_last_build(feed, key, expression) -%}
     {%- set relation = source('raw', feed) -%}
     {%- set versions = (fromjson(env_var('TW_NEW_FILE_VERSIONS', '{}')) or {}).get(feed) -%}
@@ -214,15 +216,11 @@ group by all
     select distinct {{ expression }} as touched_value from {{ relation }}
     {%- if versions %}
     where ({{ k }}) in (
-        with new_rows as (
-            select {{ k }}, source_file from {{ relation }}
-            where (source_file, file_sha256) in (
-                {%- for name, sha256 in versions %}
-                {{- ', ' if not loop.first }}({{ sql_string(name) }}, {{ sql_string(sha256) }})
-                {%- endfor %}))
-        select {{ k }} from new_rows
-        union
-        select {{ k }} from {{ relation }} where source_file in (select source_file from new_rows))
+        select {{ k }} from {{ relation }}
+        where source_file in (
+            {%- for name in versions | map('first') | unique | sort %}
+            {{- ', ' if not loop.first }}{{ sql_string(name) }}
+            {%- endfor %}))
     {%- endif %}
 {%- endmacro %}
 
