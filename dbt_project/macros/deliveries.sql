@@ -232,11 +232,13 @@ group by all
 
 
 {#- Whether <column> (of the model's rows) is of the values <touched> (a macro returning a query of one column,
-    touched_value: values_touched_since_last_build) in an incremental build, null-safe; in any other build
-    every row is. -#}
+    touched_value: values_touched_since_last_build) in an incremental build; in any other build every row is.
+    A plain `in`: a row whose value is null is never touched (kept by the delete, not recomputed), so the delete
+    and the refill agree; the models using it have no null value in that column (the list's year is not
+    null). `exists` with a null-safe comparison kept the filter out of the scan: 1 s more at scale L. -#}
 {% macro in_values_touched(column, touched) -%}
     {%- if is_incremental() -%}
-    exists (select 1 from ({{ touched() }}) as touched where touched.touched_value is not distinct from {{ column }})
+    {{ column }} in ({{ touched() }})
     {%- else -%}
     true
     {%- endif -%}
