@@ -13,6 +13,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventL
 
 from orchestration import instance as instance_module
 from orchestration.instance import (
+    CHECKPOINT_DELAY_S,
     OPEN_RUN_SHARDS,
     PooledSqliteEventLogStorage,
     instance_overrides,
@@ -167,3 +168,58 @@ def test_a_watcher_with_dagsters_class_sees_each_event_as_it_is_written(tmp_path
     finally:
         reader.dispose()
         writer.dispose()
+
+
+def test_a_burst_of_writes_is_checkpointed_once_not_after_each_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's file gets the burst's events at one checkpoint, CHECKPOINT_DELAY_S after the first write
+    (the watcher test above: each event reaches a watcher without the next write)."""
+    checkpoints: list[float] = []
+    checkpoint = PooledSqliteEventLogStorage._checkpoint
+
+    def counted_checkpoint(self: PooledSqliteEventLogStorage) -> None:
+        checkpoints.append(time.monotonic())
+        checkpoint(self)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "_checkpoint", counted_checkpoint)
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    writes = 40
+    try:
+        started = time.monotonic()
+        for i in range(writes):
+            storage.store_event(_entry("r1", i))
+        took = time.monotonic() - started
+        time.sleep(CHECKPOINT_DELAY_S * 3)
+        assert 1 <= len(checkpoints) <= took / CHECKPOINT_DELAY_S + 1, (len(checkpoints), took)
+        assert checkpoints[0] - started >= CHECKPOINT_DELAY_S * 0.9
+        assert not storage._unchecked and storage._checkpoint_timer is None
+        storage.store_event(_entry("r1", writes))  # a later write starts the timer again
+        assert storage._checkpoint_timer is not None
+    finally:
+        storage.dispose()
+    assert storage._checkpoint_timer is None  # cancelled: closing the connections checkpointed the file
+    assert len(SqliteEventLogStorage(str(tmp_path / "runs")).get_logs_for_run("r1")) == writes + 1
+
+
+def test_a_table_found_is_remembered_until_a_wipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dagster asks whether the asset checks' table exists before storing each check's result."""
+    asked: list[str] = []
+    has_table = SqliteEventLogStorage.has_table
+
+    def counted_has_table(self: SqliteEventLogStorage, name: str) -> bool:
+        asked.append(name)
+        return has_table(self, name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted_has_table)
+    storage = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    try:
+        for _ in range(3):
+            assert storage.supports_asset_checks
+            assert not storage.has_table("no_such_table")
+        assert asked == ["asset_check_executions"] + ["no_such_table"] * 3
+        storage.wipe()
+        assert storage.supports_asset_checks
+        assert asked.count("asset_check_executions") == 2
+    finally:
+        storage.dispose()
