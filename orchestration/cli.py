@@ -68,16 +68,21 @@ def refresh(
         return 0
     import contextlib
 
-    from orchestration.definitions import build_definitions
-    from orchestration.instance import refresh_instance
-    from orchestration.run_log import run_logger
+    from quality.worker import GateWorker
 
     log_file = settings.logs_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
-    job = build_definitions(settings, full_refresh=full_refresh, loggers=loggers).resolve_job_def("refresh")
-    print(f"refresh: {'full' if full_refresh else 'what changed'}; log: {log_file}")
     with contextlib.ExitStack() as stack:
+        # first: it imports GX while this process imports Dagster and ingests (quality/worker.py)
+        gates = stack.enter_context(GateWorker(output=None if verbose else log_file))
+        from orchestration.definitions import build_definitions
+        from orchestration.instance import refresh_instance
+        from orchestration.run_log import run_logger
+
+        loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
+        definitions = build_definitions(settings, full_refresh=full_refresh, loggers=loggers, gates=gates)
+        job = definitions.resolve_job_def("refresh")
+        print(f"refresh: {'full' if full_refresh else 'what changed'}; log: {log_file}")
         if not verbose:  # dbt's lines (dagster-dbt writes them to stdout) and library warnings: the log
             sink = stack.enter_context(open(log_file, "a", encoding="utf-8"))
             stack.enter_context(contextlib.redirect_stdout(sink))

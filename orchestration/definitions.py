@@ -1,7 +1,7 @@
 """The project's Dagster ``Definitions``, built from :class:`Settings`.
 
 ``dagster dev`` loads ``defs`` (pyproject [tool.dagster]): the settings of that process's environment.
-``tw run`` builds its own with ``build_definitions(settings, full_refresh=...)``.
+``tw run`` builds its own with ``build_definitions(settings, full_refresh=..., gates=...)``.
 """
 
 from __future__ import annotations
@@ -19,15 +19,22 @@ from orchestration.assets.publication import (
 from orchestration.assets.transform import build_dbt_assets
 from orchestration.automation import inbox_sensor, nightly_schedule, refresh_job
 from orchestration.resources import dbt_resource, ensure_dbt_manifest, warehouse_resource
+from quality.worker import Gates
 
 
 def build_definitions(
-    settings: Settings, *, full_refresh: bool = False, loggers: dict[str, dg.LoggerDefinition] | None = None
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    loggers: dict[str, dg.LoggerDefinition] | None = None,
+    gates: Gates | None = None,
 ) -> dg.Definitions:
     """Assets, checks, the ``refresh`` job, schedule, sensor and resources, all on ``settings``.
 
     ``full_refresh`` is the default of the ``warehouse`` resource's config (a run may still set it);
-    ``loggers`` are offered to runs (``tw run`` names its own in the run config: orchestration/run_log.py).
+    ``loggers`` are offered to runs (``tw run`` names its own in the run config: orchestration/run_log.py);
+    ``gates``: where the quality gates run (``tw run`` gives its worker, quality/worker.py; default: in the
+    run's process).
     """
     dbt = dbt_resource(settings)
     ensure_dbt_manifest(dbt)
@@ -44,7 +51,10 @@ def build_definitions(
         jobs=[refresh_job],
         schedules=[nightly_schedule(settings)],
         sensors=[inbox_sensor(settings)],
-        resources={"warehouse": warehouse_resource(settings, full_refresh=full_refresh), "dbt": dbt},
+        resources={
+            "warehouse": warehouse_resource(settings, full_refresh=full_refresh, gates=gates),
+            "dbt": dbt,
+        },
         loggers=loggers,
     )
 

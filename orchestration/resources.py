@@ -1,8 +1,9 @@
 """Dagster resources, built from the run's :class:`Settings` (given, never read here from the environment).
 
-- ``warehouse``: :class:`Warehouse`, the settings and the run's options; while a run uses it, the run holds
-  the warehouse's refresh lock (core/locking.py). ``full_refresh`` is run configuration (``tw run
-  --full-refresh`` sets it; in Dagster's launchpad: ``resources: warehouse: config: full_refresh: true``).
+- ``warehouse``: :class:`Warehouse`, the settings, the run's options and where its quality gates run
+  (quality/worker.py); while a run uses it, the run holds the warehouse's refresh lock (core/locking.py).
+  ``full_refresh`` is run configuration (``tw run --full-refresh`` sets it; in Dagster's launchpad:
+  ``resources: warehouse: config: full_refresh: true``).
 - ``dbt``: dagster-dbt's resource with the target and the environment dbt reads (``Settings.dbt_env()``).
 """
 
@@ -14,7 +15,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -28,6 +29,7 @@ from pydantic import Field
 
 from core.locking import refresh_lock
 from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
+from quality.worker import Gates, InProcess
 from transformation.marts import ensure_manifest
 
 log = logging.getLogger(__name__)
@@ -102,10 +104,15 @@ class Warehouse:
     full_refresh: bool = (
         False  # rebuild every dbt model from the whole raw zone (transformation/build_plan.py)
     )
+    # where the feed and mart gates run: here, or in the worker `tw run` started (quality/worker.py)
+    gates: Gates = field(default_factory=InProcess)
 
 
-def warehouse_resource(settings: Settings, *, full_refresh: bool = False) -> dg.ResourceDefinition:
-    """The ``warehouse`` resource of runs on ``settings``; ``full_refresh`` is the default of its config."""
+def warehouse_resource(
+    settings: Settings, *, full_refresh: bool = False, gates: Gates | None = None
+) -> dg.ResourceDefinition:
+    """The ``warehouse`` resource of runs on ``settings``; ``full_refresh`` is the default of its config;
+    ``gates``: where the quality gates run (default: in the run's process)."""
 
     @dg.resource(
         config_schema={
@@ -123,7 +130,11 @@ def warehouse_resource(settings: Settings, *, full_refresh: bool = False) -> dg.
             from transformation.fingerprint import record_run_start
 
             record_run_start(settings)  # what this run starts from; its release records it
-            yield Warehouse(settings, full_refresh=bool(context.resource_config["full_refresh"]))
+            yield Warehouse(
+                settings,
+                full_refresh=bool(context.resource_config["full_refresh"]),
+                gates=gates if gates is not None else InProcess(),
+            )
 
     return _warehouse
 

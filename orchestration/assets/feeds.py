@@ -106,7 +106,8 @@ def feed_checks(
     skipped = [feed for feed in selected if feed not in due]
     feed_of = {feed_suite_name(feed): feed for feed in selected}
     db = prepare_feed_database(s.raw_dir, s.home / "quality" / "feeds.duckdb", parts=todo)
-    result = run_gate(
+    result = warehouse.gates.call(
+        run_gate,
         db,
         [feed_suite_name(feed) for feed in due],
         s.home / "quality" / "feeds",

@@ -217,7 +217,8 @@ def release_candidate_check(warehouse: dg.ResourceParam[Warehouse]) -> dg.AssetC
     s = warehouse.settings
     candidate = _load_candidate(s)
     disclosure = json.loads((candidate.path / "disclosure.json").read_text(encoding="utf-8"))
-    result = run_mart_gate(
+    result = warehouse.gates.call(
+        run_mart_gate,
         candidate.database,
         mart_suite_tables(),
         candidate.quality_dir,
