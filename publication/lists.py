@@ -16,11 +16,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import multiprocessing as mp
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +29,7 @@ import polars as pl
 import xlsxwriter
 import yaml
 
+from core.processes import spawned_pool
 from publication.xlsx_cells import Cell, ColumnarWorksheet, date_texts, number_texts, numbers_as_texts
 from transformation.marts import SUPPRESSED_COLUMNS, MartDeclaration, declarations
 
@@ -608,7 +607,7 @@ def write_lists(
     shares = max(1, min(workers, len(cities)))
     jobs = [(database, book, record, tuple(cities[i::shares])) for i in range(shares)]
     if shares > 1:
-        with ProcessPoolExecutor(max_workers=shares, mp_context=mp.get_context("spawn")) as pool:
+        with spawned_pool(shares) as pool:  # core/processes.py
             done = list(pool.map(_write_cities, jobs))
     else:
         done = [_write_cities(job) for job in jobs]

@@ -2,9 +2,10 @@
 
 ``run_gate`` is what the pipeline calls: it runs :func:`validate` in the calling process, one process for
 both of a refresh's gates, which imports GX once (``tw run`` calls both in the worker it starts before
-they are needed, quality/worker.py; other runs in their own process). GX keeps a persistent connection to DuckDB (quality/gx_duckdb.py), and DuckDB refuses a
-writer while a reader of the same file is open in the process, so :func:`validate` closes its engine's
-connections before it returns: the publish step can then write (tests/unit/test_gx_duckdb.py).
+they are needed, quality/worker.py; other runs in their own process). GX keeps a persistent connection to
+DuckDB (quality/gx_duckdb.py), and DuckDB refuses a writer while a reader of the same file is open in the
+process, so :func:`validate` closes its engine's connections before it returns: the publish step can then
+write (tests/unit/test_gx_duckdb.py).
 ``python -m quality.gate`` runs the same validation on its own, from the command line.
 
 ``validate`` runs suites through GX's SQL datasource (metrics computed inside DuckDB), writes one

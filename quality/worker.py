@@ -21,17 +21,15 @@ failing one of the imports.
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing as mp
 import os
-import sys
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
 from typing import ParamSpec, Protocol, TypeVar
+
+from core.processes import spawned_pool
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,9 +49,7 @@ class InProcess:
 
 
 def _start(output: str | None) -> None:
-    """The worker's start: its standard output and error to ``output`` (the refresh's log), then GX; at its
-    end it leaves without freeing GX's objects one by one (:func:`_leave`)."""
-    atexit.register(_leave)
+    """The worker's start: its standard output and error to ``output`` (the refresh's log), then GX."""
     if output is not None:
         target = os.open(output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         for fd in (1, 2):
@@ -67,16 +63,6 @@ def _start(output: str | None) -> None:
         import quality.suites  # noqa: F401
 
 
-def _leave() -> None:
-    """The last of the worker: its streams flushed, out of the process as ``tw`` leaves its own
-    (orchestration/cli.py, ``command``). The interpreter's finalization of a process that imported GX took
-    0.8-1.6 s, which the refresh waited for when it stopped the worker. Registered before GX is imported, it
-    runs after GX's exit handlers; multiprocessing's clean-up ran before them (the process's bootstrap)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
 def _ready() -> int:
     return os.getpid()
 
@@ -87,12 +73,8 @@ class GateWorker:
     A context manager: leaving it stops the process."""
 
     def __init__(self, output: Path | None = None) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=mp.get_context("spawn"),  # not forked: the caller runs threads (Dagster's, polars')
-            initializer=_start,
-            initargs=(str(output) if output is not None else None,),
-        )
+        # spawned, and it leaves without freeing GX's objects one by one (core/processes.py)
+        self._pool = spawned_pool(1, _start, (str(output) if output is not None else None,))
         self._started = self._pool.submit(_ready)  # the process starts now, not at the first gate
 
     @property
