@@ -73,8 +73,14 @@ def refresh(
     log_file = settings.logs_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
-        # first: it imports GX while this process imports Dagster and ingests (quality/worker.py)
-        gates = stack.enter_context(GateWorker(output=None if verbose else log_file))
+        # first: it imports GX while this process imports Dagster and ingests (quality/worker.py); not when
+        # another refresh holds the warehouse (this run then fails at its start, as before, and a worker
+        # would only take a core from the other)
+        gates = (
+            None
+            if _refresh_running(settings)
+            else stack.enter_context(GateWorker(output=None if verbose else log_file))
+        )
         from orchestration.definitions import build_definitions
         from orchestration.instance import refresh_instance
         from orchestration.run_log import run_logger
@@ -116,6 +122,17 @@ def refresh(
         print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
         print(_why_not_published(settings))
     return 0 if result.success and published else 1
+
+
+def _refresh_running(settings: Settings) -> bool:
+    """Whether another refresh holds ``settings.home``'s lock now (core/locking.py)."""
+    from core.locking import RefreshInProgress, refresh_lock
+
+    try:
+        with refresh_lock(settings.home):
+            return False
+    except RefreshInProgress:
+        return True
 
 
 def _run(args: argparse.Namespace) -> int:

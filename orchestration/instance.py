@@ -7,15 +7,14 @@ kept open, where Dagster 1.13 creates an engine and opens a new connection for e
 check's result takes three). Replaying the 1,221 events of a full refresh at M into an empty event log
 (benchmarks' scale M, this machine): 11.1–11.9 s with Dagster's class, 2.2–3.0 s with this one. Durability
 does not change: each event is still its own committed transaction, with the journal Dagster sets (WAL) and
-SQLite's default ``synchronous=FULL``. After each use of a run's database its write-ahead log is checkpointed
-into the file (passively: never waiting for a reader), as closing the last connection did: ``dagster dev``
-follows a running run by watching that file, and would otherwise see its events only at SQLite's automatic
-checkpoints, every ~150 events. That checkpoint runs at most every ``CHECKPOINT_DELAY_S`` (a timer after a
-write, for every run database written since), not after every event: the watcher sees each event within
-that delay. Dagster asks whether the asset checks' table exists before storing each check's result, through
-a new connection each time; a table once found is remembered (until a wipe). Replaying the 1,227 events of a
-full refresh at M: 3.1–4.0 s with the checkpoint after every write and the question asked each time,
-1.8–1.9 s without (this machine).
+SQLite's default ``synchronous=FULL``. A run's database has its write-ahead log checkpointed into the file
+(passively: never waiting for a reader) ``CHECKPOINT_DELAY_S`` after a write (a timer, for every run
+database written since), and before its engine is closed: ``dagster dev`` follows a running run by watching
+that file, and would otherwise see its events only at SQLite's automatic checkpoints, every ~150 events; the
+watcher sees each event within that delay. Dagster asks whether the asset checks' table exists before
+storing each check's result, through a new connection each time; a table once found is remembered (until a
+wipe). Replaying the 1,227 events of a full refresh at M: 3.1–4.0 s with a checkpoint after every write and
+the question asked each time, 1.8–2.1 s without (this machine).
 
 Dagster's private members it relies on (re-check them on a Dagster upgrade: the tests in
 tests/unit/test_dagster_instance.py replay runs through both classes, watch a run with Dagster's class and
@@ -93,6 +92,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines[shard] = engine
         runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
         for oldest in runs[: max(0, len(runs) - OPEN_RUN_SHARDS)]:
+            self._checkpoint_shard(oldest)
             self._engines.pop(oldest).dispose()
         return engine
 
@@ -112,19 +112,26 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                     self._checkpoint_timer.daemon = True  # dispose() checkpoints what is left
                     self._checkpoint_timer.start()
 
+    def _checkpoint_shard(self, shard: str) -> None:
+        """Copy the write-ahead log of run database ``shard`` into its file if it was written since its last
+        checkpoint (passive: a reader is never waited for). Under ``_db_lock``. Also before its engine is
+        closed: closing the last connection checkpoints only when no other process has the file open, and
+        `dagster dev` may be reading it."""
+        if shard in self._unchecked:
+            self._unchecked.discard(shard)
+            engine = self._engines.get(shard)
+            if engine is not None:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     def _checkpoint(self) -> None:
-        """Copy the write-ahead log of each run database written since into its file (passive: a reader is
-        never waited for; the next write's checkpoint copies what it could not)."""
+        """The timer's: every run database written since its last checkpoint."""
         with self._db_lock:
             if self._engines_pid != os.getpid():
                 return
             self._checkpoint_timer = None
             for shard in sorted(self._unchecked):
-                engine = self._engines.get(shard)
-                if engine is not None:  # else disposed already: closing its connections checkpointed it
-                    with engine.connect() as conn:
-                        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            self._unchecked.clear()
+                self._checkpoint_shard(shard)
 
     def has_table(self, table_name: str) -> bool:
         """Dagster's answer (a new connection to the index), remembered once the table exists: asked before
@@ -140,9 +147,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             self._drop_inherited()
             if self._checkpoint_timer is not None:
-                self._checkpoint_timer.cancel()  # closing the engines' connections checkpoints them
+                self._checkpoint_timer.cancel()  # its work is done here
                 self._checkpoint_timer = None
-            self._unchecked.clear()
+            for shard in sorted(self._unchecked):
+                self._checkpoint_shard(shard)
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()

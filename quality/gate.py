@@ -313,7 +313,8 @@ def validate(
 
         enable_duckdb_persistent_connection()
         context = gx.get_context(mode="file", project_root_dir=str(results_dir))
-        # no progress bars on the refresh's stderr (the gate runs in the refresh's process)
+        # no progress bars on the refresh's stderr or in its log (the gate runs in the refresh's process or in
+        # the worker whose output goes to the run's log)
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         ds_name = "warehouse"
         _drop(context.data_sources, ds_name)

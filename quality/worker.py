@@ -21,15 +21,19 @@ failing one of the imports.
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
+import sys
+import traceback
 import warnings
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
-from typing import ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
-from core.processes import spawned_pool
+from core.processes import spawned_pool, stop_workers
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,6 +59,9 @@ def _start(output: str | None) -> None:
         for fd in (1, 2):
             os.dup2(target, fd)
         os.close(target)
+        for stream in (sys.stdout, sys.stderr):  # a line reaches the log when written, not at the exit
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(line_buffering=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GX imports pyspark, which warns about pandas 3 (quality/gate.py)
         import great_expectations  # noqa: F401
@@ -65,6 +72,23 @@ def _start(output: str | None) -> None:
 
 def _ready() -> int:
     return os.getpid()
+
+
+def _run(fn: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+    """``fn(*args, **kwargs)`` in the worker. An exception that would not arrive whole in the caller (one
+    that does not pickle, or whose class is not rebuilt from its ``args``) is raised as a RuntimeError with
+    its type, message and traceback as text: the pool would otherwise report a broken worker, or only the
+    pickling error."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise RuntimeError(
+                f"{type(exc).__qualname__}: {exc}\n(in the gates' worker)\n{traceback.format_exc()}"
+            ) from None
+        raise
 
 
 class GateWorker:
@@ -84,15 +108,21 @@ class GateWorker:
 
     def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return self._pool.submit(fn, *args, **kwargs).result()
+            return self._pool.submit(_run, fn, args, kwargs).result()
         except BrokenProcessPool as exc:
             raise RuntimeError(
                 f"the quality gates' worker process ended before {getattr(fn, '__qualname__', fn)} returned "
-                "(killed, out of memory, or GX failed to import: its output is in the refresh's log)"
+                "(killed, out of memory, or GX failed to import: its output is in the refresh's log, or on "
+                "the console with --verbose)"
             ) from exc
 
     def close(self) -> None:
+        """Stop the worker once it is done with what it was given."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Stop the worker now, in the middle of its import or a gate (core/processes.py)."""
+        stop_workers(self._pool)
 
     def __enter__(self) -> GateWorker:
         return self
@@ -100,4 +130,9 @@ class GateWorker:
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        # leaving on an error or an interrupt (another refresh holds the lock, Ctrl-C in a gate): not waiting
+        # for the worker's import or its gate
+        if kind is None:
+            self.close()
+        else:
+            self.stop()

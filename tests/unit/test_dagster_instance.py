@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -223,3 +226,23 @@ def test_a_table_found_is_remembered_until_a_wipe(tmp_path: Path, monkeypatch: p
         assert asked.count("asset_check_executions") == 2
     finally:
         storage.dispose()
+
+
+def test_events_written_just_before_dispose_reach_the_file_a_reader_holds_open(tmp_path: Path) -> None:
+    """`dagster dev` may have the run's database open when the refresh ends: closing the refresh's connection
+    then does not checkpoint (SQLite does only for the last connection), so dispose() checkpoints first."""
+    base = tmp_path / "runs"
+    storage = PooledSqliteEventLogStorage(str(base))
+    storage.store_event(_entry("r1", 0))
+    reader = sqlite3.connect(base / "r1.db")  # another process's view: held open, reading nothing
+    try:
+        reader.execute("select count(*) from event_logs").fetchone()
+        for i in range(1, 4):
+            storage.store_event(_entry("r1", i))
+        storage.dispose()  # before the timer's checkpoint
+        file_only = tmp_path / "file_only.db"
+        shutil.copyfile(base / "r1.db", file_only)  # the file without its write-ahead log
+        with contextlib.closing(sqlite3.connect(file_only)) as copy:
+            assert copy.execute("select count(*) from event_logs").fetchone() == (4,)
+    finally:
+        reader.close()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from quality.gate import run_gate
@@ -24,6 +24,7 @@ from tests.unit.test_mart_gate import SUITES, _candidate, _course, _project
 IN_A_FRESH_PROCESS = """
 import json, sys
 from pathlib import Path
+import duckdb
 from quality.mart_gate import run_mart_gate
 from quality.worker import GateWorker
 
@@ -32,6 +33,9 @@ with GateWorker() as gates:
     result = gates.call(run_mart_gate, database, json.loads(sys.argv[3]), database.parent / "quality",
                         suppression_k=5, release_id="r1", record=home / "marts_validated.json",
                         kept_dir=home / "marts", code="code-1")
+    # the worker, still running, let the database go: this process writes it (as the publish step does)
+    with duckdb.connect(str(database)) as con:
+        con.execute("update mart_training_resources set trainees = trainees + 1")
 print(json.dumps({"passed": result.passed, "gx_here": "great_expectations" in sys.modules}))
 """
 
@@ -82,8 +86,6 @@ def test_the_mart_gate_in_the_worker_is_the_gate_here_and_this_process_imports_n
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {"passed": True, "gx_here": False}
     assert _gate_file(there) == expected
-    with duckdb.connect(str(there)) as con:  # the worker let the database go: it can be written again
-        con.execute("update mart_training_resources set trainees = trainees + 1")
 
 
 def test_output_errors_and_a_dead_worker(tmp_path: Path) -> None:
@@ -99,3 +101,24 @@ def test_output_errors_and_a_dead_worker(tmp_path: Path) -> None:
             gates.call(os._exit, 3)
     assert log.read_text(encoding="utf-8").startswith("before\n")  # appended to
     assert "from the worker\n" in log.read_text(encoding="utf-8")
+
+
+class _Unpicklable(Exception):
+    def __init__(self, code: int, detail: str) -> None:  # not rebuilt from its args: pickling breaks it
+        super().__init__(f"code {code}: {detail}")
+
+
+def _fails_unpicklably() -> None:
+    raise _Unpicklable(7, "what went wrong")
+
+
+def test_an_exception_that_does_not_cross_whole_arrives_as_text_and_an_error_stops_the_worker() -> None:
+    with pytest.raises(ZeroDivisionError), GateWorker() as gates:
+        with pytest.raises(RuntimeError, match=r"_Unpicklable: code 7: what went wrong") as raised:
+            gates.call(_fails_unpicklably)
+        assert "(in the gates' worker)" in str(raised.value) and "Traceback" in str(raised.value)
+        assert gates.call(sum, [2, 2]) == 4  # the worker is not broken by it
+        (process,) = gates._pool._processes.values()  # type: ignore[attr-defined]
+        _ = 1 / 0  # an error in the caller: leaving stops the worker, not waiting for it
+    process.join(timeout=30)
+    assert process.exitcode == -signal.SIGTERM

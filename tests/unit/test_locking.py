@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from core.locking import RefreshInProgress, refresh_lock
 from core.settings import load_settings
 from ingestion.contracts import VACANCIES
 from ingestion.ingest import ingest_feed
+from orchestration.cli import _refresh_running
 from tests.conftest import vacancy_rows
 
 
@@ -42,8 +44,11 @@ def test_a_second_refresh_is_refused_while_one_holds_the_lock(tmp_path: Path) ->
         refresh_lock(tmp_path),
     ):
         pass
+    # `tw run` starts no gates' worker for a run that will be refused (orchestration/cli.py)
+    assert _refresh_running(dataclasses.replace(load_settings(), home=tmp_path))
     holder.kill()  # SIGKILL: the kernel drops the lock with the process
     holder.wait()
+    assert not _refresh_running(dataclasses.replace(load_settings(), home=tmp_path))
     with refresh_lock(tmp_path):
         pass
 

@@ -5,10 +5,27 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from core.processes import spawned_pool
+from tests.conftest import REPO
+
+
+class _Freed:
+    """Writes its marker when freed: the interpreter's finalization frees what a module holds."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __del__(self) -> None:
+        Path(self.marker).write_text("freed at the exit")
+
+
+KEPT: list[_Freed] = []
 
 
 def _redirect_and_mark(output: str, marker: str) -> None:
@@ -17,6 +34,7 @@ def _redirect_and_mark(output: str, marker: str) -> None:
     os.close(target)
     sys.stdout = open(1, "w", buffering=1 << 20, closefd=False)  # noqa: SIM115  # buffered, never flushed here
     atexit.register(Path(marker).write_text, "exit handlers ran")
+    KEPT.append(_Freed(marker + ".freed"))
     atexit.register(print, "said at exit")  # after multiprocessing flushed the streams: only _leave can
 
 
@@ -32,4 +50,39 @@ def test_a_worker_does_its_work_runs_its_exit_handlers_and_flushes_its_output(tm
         assert pid != os.getpid()
         assert pool.submit(sum, [1, 2]).result() == 3
     assert marker.read_text() == "exit handlers ran"
+    assert not Path(str(marker) + ".freed").exists()  # left without the interpreter's finalization
     assert output.read_text() == "said in the worker\nsaid at exit\n"
+
+
+# a parent that starts a worker, has it sleep, prints its pid and is killed
+ORPHANING_PARENT = """
+import os, signal, sys, time
+from core.processes import spawned_pool
+from tests.conftest import REPO
+
+pool = spawned_pool(1)
+print(pool.submit(os.getpid).result(), flush=True)
+pool.submit(time.sleep, 600)
+time.sleep(0.5)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # a zombie waits for a reaper that is not its parent: it has ended
+
+
+def test_a_worker_ends_when_its_parent_is_killed() -> None:
+    parent = subprocess.run(
+        [sys.executable, "-c", ORPHANING_PARENT], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert parent.returncode == -signal.SIGKILL, parent.stderr[-2000:]
+    worker = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(worker)
