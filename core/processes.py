@@ -1,8 +1,9 @@
 """Pools of spawned worker processes that leave without the interpreter's finalization, and with their parent.
 
 The refresh hands work to processes of its own (the quality gates' worker, quality/worker.py; the lists
-workbooks' writers, publication/lists.py). They are *spawned* (a fresh interpreter), not forked: the
-refresh runs threads (Dagster's, polars', DuckDB's), and a forked child inherits their locks held.
+workbooks' writers, publication/lists.py; the disclosure audit's, publication/disclosure_lp.py). They are
+*spawned* (a fresh interpreter), not forked: the refresh runs threads (Dagster's, polars', DuckDB's), and a
+forked child inherits their locks held.
 
 - **Leaving quickly.** A worker that has imported GX, polars or DuckDB took 0.2-1.6 s to free its objects
   one by one when the pool was shut down, and the refresh waited for it. These workers leave as ``tw``
@@ -46,7 +47,10 @@ def _leave_with_parent() -> None:
     os._exit(PARENT_GONE_EXIT_CODE)
 
 
-def _start(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+def worker_start(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    """A spawned worker's initializer: it will leave quickly and with its parent (the module's docstring),
+    then ``initializer(*initargs)``. :func:`spawned_pool`'s; a ``multiprocessing.Pool`` takes it too
+    (``initializer=worker_start, initargs=(initializer, initargs)``)."""
     # registered first: the exit handlers registered after it (by what the worker imports) run before it;
     # multiprocessing's clean-up ran before them (the worker's bootstrap calls it)
     atexit.register(_leave)
@@ -63,7 +67,7 @@ def spawned_pool(
     return ProcessPoolExecutor(
         max_workers=max_workers,
         mp_context=mp.get_context("spawn"),
-        initializer=_start,
+        initializer=worker_start,
         initargs=(initializer, initargs),
     )
 

@@ -58,6 +58,8 @@ import polars as pl
 from scipy.sparse import coo_matrix, csc_matrix
 from scipy.sparse.csgraph import connected_components
 
+from core.processes import worker_start
+
 log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-6  # an LP bound within this of an integer is that integer
@@ -684,7 +686,9 @@ def _audit_components(
     by_size = sorted(small, key=lambda i: -len(asked[i][1]))
     results: dict[int, tuple[list[Bounded], Proofs]] = {}
     start = (audit.system, audit.seen_lo, audit.seen_hi, audit.width, audit.proofs, audit.nearby is not None)
-    with mp.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=start) as pool:
+    with mp.get_context("spawn").Pool(  # its workers end with this process (core/processes.py)
+        workers, initializer=worker_start, initargs=(_start_worker, start)
+    ) as pool:
         found = pool.imap(_audit_in_worker, [asked[i] for i in by_size], chunksize=1)
         results.update(zip(by_size, found, strict=True))
     for i, (comp, a) in enumerate(asked):

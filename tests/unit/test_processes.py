@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from core.processes import spawned_pool
 from tests.conftest import REPO
 
@@ -54,15 +56,20 @@ def test_a_worker_does_its_work_runs_its_exit_handlers_and_flushes_its_output(tm
     assert output.read_text() == "said in the worker\nsaid at exit\n"
 
 
-# a parent that starts a worker, has it sleep, prints its pid and is killed
+# a parent that starts a worker (in a pool of core/processes.py, or a multiprocessing.Pool started as the
+# disclosure audit starts its own), has it sleep, prints its pid and is killed
 ORPHANING_PARENT = """
-import os, signal, sys, time
-from core.processes import spawned_pool
-from tests.conftest import REPO
+import multiprocessing as mp, os, signal, sys, time
+from core.processes import spawned_pool, worker_start
 
-pool = spawned_pool(1)
-print(pool.submit(os.getpid).result(), flush=True)
-pool.submit(time.sleep, 600)
+if sys.argv[1] == "spawned_pool":
+    pool = spawned_pool(1)
+    print(pool.submit(os.getpid).result(), flush=True)
+    pool.submit(time.sleep, 600)
+else:
+    pool = mp.get_context("spawn").Pool(1, initializer=worker_start, initargs=(None, ()))
+    print(pool.apply(os.getpid), flush=True)
+    pool.apply_async(time.sleep, (600,))
 time.sleep(0.5)
 os.kill(os.getpid(), signal.SIGKILL)
 """
@@ -76,9 +83,10 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie waits for a reaper that is not its parent: it has ended
 
 
-def test_a_worker_ends_when_its_parent_is_killed() -> None:
+@pytest.mark.parametrize("pool", ["spawned_pool", "multiprocessing.Pool"])
+def test_a_worker_ends_when_its_parent_is_killed(pool: str) -> None:
     parent = subprocess.run(
-        [sys.executable, "-c", ORPHANING_PARENT], cwd=REPO, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", ORPHANING_PARENT, pool], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert parent.returncode == -signal.SIGKILL, parent.stderr[-2000:]
     worker = int(parent.stdout.split()[0])
