@@ -130,7 +130,7 @@ class GateWorker:
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # leaving on an error or an interrupt (another refresh holds the lock, Ctrl-C in a gate): not waiting
+        # leaving on an error or an interrupt (the definitions failing to load, Ctrl-C in a gate): not waiting
         # for the worker's import or its gate
         if kind is None:
             self.close()
