@@ -124,14 +124,19 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 with engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def _checkpoint(self) -> None:
-        """The timer's: every run database written since its last checkpoint."""
-        with self._db_lock:
-            if self._engines_pid != os.getpid():
-                return
+    def _checkpoint_written(self) -> None:
+        """Every run database written since its last checkpoint, and no timer pending. Under ``_db_lock``."""
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()  # harmless from the timer's own thread
             self._checkpoint_timer = None
-            for shard in sorted(self._unchecked):
-                self._checkpoint_shard(shard)
+        for shard in sorted(self._unchecked):
+            self._checkpoint_shard(shard)
+
+    def _checkpoint(self) -> None:
+        """The timer's."""
+        with self._db_lock:
+            if self._engines_pid == os.getpid():
+                self._checkpoint_written()
 
     def has_table(self, table_name: str) -> bool:
         """Dagster's answer (a new connection to the index), remembered once the table exists: asked before
@@ -146,11 +151,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def _close_engines(self) -> None:
         with self._db_lock:
             self._drop_inherited()
-            if self._checkpoint_timer is not None:
-                self._checkpoint_timer.cancel()  # its work is done here
-                self._checkpoint_timer = None
-            for shard in sorted(self._unchecked):
-                self._checkpoint_shard(shard)
+            self._checkpoint_written()
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
