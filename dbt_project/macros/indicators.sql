@@ -94,18 +94,20 @@
     where school_prefecture_code is not null
 {%- endmacro %}
 
-{#- The rows of int_graduates that count graduates (graduates > 0: no row of a survey round only) of a school in
-    a known prefecture-level city, as <columns> (select-list items) and their number of graduates: the
-    graduates whose school's city supplies them (int_talent_match_counts) or whose path it publishes
-    (mart_graduate_flows). -#}
+{#- The graduates of int_graduates (graduates > 0: no row of a survey round only) of schools in a known
+    prefecture-level city, summed by <columns> (select-list items; one row per distinct value): the graduates
+    whose school's city supplies them (int_talent_match_counts) or whose path it publishes (mart_graduate_flows).
+    Both only sum graduates, so they are summed here, before a bridge spreads them or a path is classified: a
+    few thousand rows instead of one per graduate (at scale L: docs/performance.md). -#}
 {% macro graduates_of_school_cities(columns) -%}
     select
         {%- for column in columns %}
         {{ column }},
         {%- endfor %}
-        graduates
+        sum(graduates) as graduates
     from {{ ref('int_graduates') }}
     where school_prefecture_code is not null and graduates > 0
+    group by all
 {%- endmacro %}
 
 {#- The graduates of <relation> (rows of graduates_by_school_region) by school region (prefecture-level city and

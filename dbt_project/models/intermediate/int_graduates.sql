@@ -14,32 +14,24 @@ with records as (
     select
         d.*,
         coalesce(destination.is_placed, false) as record_is_placed,
-        {{ survey_round('d.survey_date', 'd.grad_year') }} as survey_round,
-        row_number() over (
-            partition by d.graduate_id order by d.survey_date desc
-        ) as recency
+        {{ survey_round('d.survey_date', 'd.grad_year') }} as survey_round
     from {{ ref('stg_graduate_destinations') }} as d
     left join {{ ref('destination_types') }} as destination on d.destination_type = destination.destination_type
 ),
 
-round_records as (
-    -- the latest record of each graduate in each round
+graduate_placement as (
+    -- each graduate's latest survey date, and each round's placement by the latest record of that round (a
+    -- graduate has one record per survey date: the staging model's key). Aggregated by graduate and joined
+    -- back rather than ranked by windows: a window over millions of graduates sorts every column of every
+    -- record (at scale L: docs/performance.md)
     select
         graduate_id,
-        survey_round,
-        record_is_placed,
-        row_number() over (partition by graduate_id, survey_round order by survey_date desc) as round_recency
+        max(survey_date) as latest_survey_date,
+        {{ arg_max_by('record_is_placed', ['survey_date']) }} filter (where survey_round = 'initial')
+            as initial_is_placed,
+        {{ arg_max_by('record_is_placed', ['survey_date']) }} filter (where survey_round = 'year_end')
+            as year_end_is_placed
     from records
-    where survey_round is not null
-),
-
-placement_by_round as (
-    select
-        graduate_id,
-        bool_or(record_is_placed) filter (where survey_round = 'initial') as initial_is_placed,
-        bool_or(record_is_placed) filter (where survey_round = 'year_end') as year_end_is_placed
-    from round_records
-    where round_recency = 1
     group by graduate_id
 ),
 
@@ -70,8 +62,7 @@ graduate_rows as (
         cast(p.year_end_is_placed is not null as integer) as graduates_year_end_survey,
         cast(coalesce(p.year_end_is_placed, false) as integer) as placed_year_end
     from records as r
-    left join placement_by_round as p on r.graduate_id = p.graduate_id
-    where r.recency = 1
+    inner join graduate_placement as p on r.graduate_id = p.graduate_id and r.survey_date = p.latest_survey_date
 ),
 
 microdata_slices as (

@@ -14,6 +14,23 @@ with supplying_graduates as (
     ]) }}
 ),
 
+employed_graduates as (
+    -- the employed graduates (or counted cells) whose employer's city is known, summed by the columns the
+    -- roll-up reads (every measure is a sum of graduates; as graduates_of_school_cities sums the supply)
+    select
+        employer_prefecture_code,
+        employer_province_code,
+        grad_year,
+        employer_industry_division_code,
+        occupation_code,
+        occupation_sub_major_group_code,
+        major_related,
+        sum(graduates) as graduates
+    from {{ ref('int_graduates') }}
+    where is_employed and employer_prefecture_code is not null and graduates > 0
+    group by all
+),
+
 bridged_graduates as (
     -- each graduate (or counted cell) once per classification, spread over the bridge's codes by weight; one
     -- the bridge cannot place (no 2021 专业类: path mapped_*_division or unmapped; or a 专业类 without a link)
@@ -43,7 +60,7 @@ bridged_graduates as (
 ),
 
 counted_rows as (
-    -- supply: one row per graduate (or counted cell) and bridge weight
+    -- supply: graduates and bridge weight
     {{ rows_by_classification(
         'bridged_graduates',
         ['r.prefecture_code', 'r.province_code', 'r.year', 'r.weight', 'r.graduates', 'false as is_employment',
@@ -51,13 +68,12 @@ counted_rows as (
         industry_division='industry_code', occupation='occupation_code', occupation_sub_major_group='occupation_code'
     ) }}
     union all
-    -- employment: one row per employed graduate (or counted cell) whose employer's city is known
+    -- employment: the employed graduates whose employer's city is known
     {{ rows_by_classification(
-        ref('int_graduates'),
+        'employed_graduates',
         ['r.employer_prefecture_code', 'r.employer_province_code', 'r.grad_year', 'cast(null as double)',
          'r.graduates', 'true', 'r.major_related'],
-        industry_division='employer_industry_division_code',
-        where='r.is_employed and r.employer_prefecture_code is not null and r.graduates > 0'
+        industry_division='employer_industry_division_code'
     ) }}
 )
 

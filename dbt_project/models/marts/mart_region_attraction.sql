@@ -12,61 +12,66 @@ with employed as (
     where is_employed and graduates > 0
 ),
 
-regions as (
-    select distinct
+employed_by_region as (
+    -- each employed row once for every distinct city it involves (where the graduate studied, comes from or
+    -- works): the cities × years of the mart are those in some employed row. Matching every row against
+    -- every city of its year instead (a join on `city in (school, origin, employer)`) compared each of the
+    -- millions of rows with every city and took 16 s of 10M graduates at scale L (docs/performance.md)
+    select
         school_prefecture_code as region_code,
-        grad_year
+        *
     from employed
     where school_prefecture_code is not null
-    union
-    select distinct
-        employer_prefecture_code,
-        grad_year
-    from employed
-    where employer_prefecture_code is not null
-    union
-    select distinct
+    union all
+    select
         origin_prefecture_code,
-        grad_year
+        *
     from employed
-    where origin_prefecture_code is not null
+    where
+        origin_prefecture_code is not null
+        and origin_prefecture_code is distinct from school_prefecture_code
+    union all
+    select
+        employer_prefecture_code,
+        *
+    from employed
+    where
+        employer_prefecture_code is not null
+        and employer_prefecture_code is distinct from school_prefecture_code
+        and employer_prefecture_code is distinct from origin_prefecture_code
 ),
 
 counts as (
     select
-        r.region_code,
-        r.grad_year,
-        {{ graduates_where('e.school_prefecture_code = r.region_code') }} as employed,
+        e.region_code,
+        e.grad_year,
+        {{ graduates_where('e.school_prefecture_code = e.region_code') }} as employed,
         {{ graduates_where(
-            'e.school_prefecture_code = r.region_code'
-            ~ ' and e.employer_prefecture_code = r.region_code'
+            'e.school_prefecture_code = e.region_code'
+            ~ ' and e.employer_prefecture_code = e.region_code'
         ) }} as employed_in_school_city,
-        {{ graduates_where('e.origin_prefecture_code = r.region_code') }} as origin_graduates_employed,
+        {{ graduates_where('e.origin_prefecture_code = e.region_code') }} as origin_graduates_employed,
         {{ graduates_where(
-            'e.origin_prefecture_code = r.region_code'
-            ~ ' and e.employer_prefecture_code = r.region_code'
+            'e.origin_prefecture_code = e.region_code'
+            ~ ' and e.employer_prefecture_code = e.region_code'
         ) }} as employed_in_origin,
         {{ graduates_where(
-            'e.origin_prefecture_code = r.region_code'
-            ~ ' and e.school_prefecture_code is distinct from r.region_code'
+            'e.origin_prefecture_code = e.region_code'
+            ~ ' and e.school_prefecture_code is distinct from e.region_code'
         ) }} as studied_elsewhere_employed,
         {{ graduates_where(
-            'e.origin_prefecture_code = r.region_code'
-            ~ ' and e.school_prefecture_code is distinct from r.region_code'
-            ~ ' and e.employer_prefecture_code = r.region_code'
+            'e.origin_prefecture_code = e.region_code'
+            ~ ' and e.school_prefecture_code is distinct from e.region_code'
+            ~ ' and e.employer_prefecture_code = e.region_code'
         ) }} as returned,
-        {{ graduates_where('e.employer_prefecture_code = r.region_code') }} as employed_in_region,
+        {{ graduates_where('e.employer_prefecture_code = e.region_code') }} as employed_in_region,
         {{ graduates_where(
-            'e.employer_prefecture_code = r.region_code'
-            ~ ' and e.school_prefecture_code is distinct from r.region_code'
-            ~ ' and e.origin_prefecture_code is distinct from r.region_code'
+            'e.employer_prefecture_code = e.region_code'
+            ~ ' and e.school_prefecture_code is distinct from e.region_code'
+            ~ ' and e.origin_prefecture_code is distinct from e.region_code'
         ) }} as came_in
-    from regions as r
-    inner join employed as e
-        on
-            r.grad_year = e.grad_year
-            and r.region_code in (e.school_prefecture_code, e.origin_prefecture_code, e.employer_prefecture_code)
-    group by all
+    from employed_by_region as e
+    group by e.region_code, e.grad_year
 ),
 
 rates as (
