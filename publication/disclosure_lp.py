@@ -12,7 +12,7 @@ What keeps it fast:
 
 * the system is split into connected components (unknowns that share no row cannot bound each other), and
   each component is one HiGHS model solved repeatedly with a new objective (warm-started from the last
-  basis);
+  basis, by the primal simplex: the basis stays primal feasible when only the objective changes);
 * every LP solution is a feasible point: each unknown's range over the points seen so far is an *inner*
   bound of its interval. A cell whose seen range is already as wide as the protection width needs no LP
   of its own (``width``); the protector starts from the true figures, which are feasible too (``witness``);
