@@ -246,8 +246,9 @@ class _Component:
         # the primal simplex: each solve after the first changes only the objective, which leaves the last
         # basis primal feasible, so the primal simplex goes on from it where the dual simplex (HiGHS's
         # choice) must first restore dual feasibility. The first protection of a province's release (M)
-        # took 30.1 s → 20.6 s in one process (docs/performance.md); the points differ, the bounds of a
-        # cell's own LPs do not
+        # took 30.1 s → 20.6 s in one process (docs/performance.md). The bounds of a cell's own LPs are the
+        # same either way; the points the passes find, and an optimum's binding rows where its duals are not
+        # unique, can differ, and with them the cells masked around a narrow one
         self.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         self.highs.passModel(lp)
         self._objective: int | None = None

@@ -97,8 +97,9 @@
 {#- The graduates of int_graduates (graduates > 0: no row of a survey round only) of schools in a known
     prefecture-level city, summed by <columns> (select-list items; one row per distinct value): the graduates
     whose school's city supplies them (int_talent_match_counts) or whose path it publishes (mart_graduate_flows).
-    Both only sum graduates, so they are summed here, before a bridge spreads them or a path is classified: a
-    few thousand rows instead of one per graduate (at scale L: docs/performance.md). -#}
+    Both only sum graduates, so they are summed here, before a bridge spreads them or a path is classified:
+    far fewer rows than graduates (thousands for the talent match; one per distinct path for the flows; at
+    scale L: docs/performance.md). -#}
 {% macro graduates_of_school_cities(columns) -%}
     select
         {%- for column in columns %}

@@ -20,10 +20,11 @@ with records as (
 ),
 
 graduate_placement as (
-    -- each graduate's latest survey date, and each round's placement by the latest record of that round (a
-    -- graduate has one record per survey date: the staging model's key). Aggregated by graduate and joined
-    -- back rather than ranked by windows: a window over millions of graduates sorts every column of every
-    -- record (at scale L: docs/performance.md)
+    -- each graduate's latest survey date, and each round's placement by the latest record of that round.
+    -- Aggregated by graduate and joined back on the latest date rather than ranked by windows (a window over
+    -- millions of graduates sorts every column of every record: at scale L, docs/performance.md): one row per
+    -- graduate because (graduate_id, survey_date) is the staging model's key, both never null (its tests; the
+    -- feed's contract requires them)
     select
         graduate_id,
         max(survey_date) as latest_survey_date,

@@ -32,9 +32,10 @@ employed_graduates as (
 ),
 
 bridged_graduates as (
-    -- each graduate (or counted cell) once per classification, spread over the bridge's codes by weight; one
-    -- the bridge cannot place (no 2021 专业类: path mapped_*_division or unmapped; or a 专业类 without a link)
-    -- counts whole under var unmapped_code, so that supply over the codes of a level is every graduate
+    -- the graduates of each city × year × 专业类 once per classification, spread over the bridge's codes by
+    -- weight; those the bridge cannot place (no 2021 专业类: path mapped_*_division or unmapped; or a 专业类
+    -- without a link) count whole under var unmapped_code, so that supply over the codes of a level is every
+    -- graduate
     select
         g.prefecture_code,
         g.province_code,
