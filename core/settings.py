@@ -14,6 +14,8 @@ differs from the one below.
 | TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) |
 | | | or ``spark_cluster`` (Thrift); docs/scale-out.md |
 | TW_DBT_THREADS | ``2`` | dbt threads |
+| TW_DBT_FORKSERVER | ``1`` | ``tw run`` imports dbt once, in a process that forks each dbt command |
+| | | (transformation/dbt_forkserver.py); ``0``: each command starts the dbt executable |
 | TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to |
 | | | ``TW_HOME/warehouse/build.duckdb.tmp/`` |
 | TW_SPARK_WAREHOUSE_DIR | ``TW_HOME/warehouse/spark-warehouse`` | Spark targets: where Spark writes the |
@@ -127,6 +129,7 @@ class Settings:
     demo: bool
     dbt_target: str
     dbt_threads: int
+    dbt_forkserver: bool
     keep_releases: int
     schedule_cron: str
     sensor_interval_seconds: int
@@ -263,6 +266,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo=_flag(env.get("TW_DEMO")),
         dbt_target=env.get("TW_DBT_TARGET", "duckdb"),
         dbt_threads=_integer(env, "TW_DBT_THREADS", 2),
+        dbt_forkserver=_flag(env.get("TW_DBT_FORKSERVER", "1")),
         keep_releases=_integer(env, "TW_KEEP_RELEASES", 5),
         schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
         sensor_interval_seconds=_integer(env, "TW_SENSOR_INTERVAL_SECONDS", 60),
@@ -371,6 +375,20 @@ def child_process_environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def passed_on_environment() -> dict[str, str]:
+    """The whole process environment, unread: for a process that only carries it to the one that runs its
+    command (the dbt fork server's client, transformation/dbt_forkserver.py; a process it execs inherits
+    it as well)."""
+    return dict(os.environ)
+
+
+def take_environment(values: Mapping[str, str]) -> None:
+    """Replace the process environment by ``values``, unread: a forked process that becomes another's
+    command takes that one's (the dbt fork server's child, transformation/dbt_forkserver.py)."""
+    os.environ.clear()
+    os.environ.update(values)
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

@@ -37,10 +37,14 @@ import time
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from core.settings import Settings, load_settings
 from ingestion.contracts import FEEDS
+
+if TYPE_CHECKING:  # imported where used: `tw` commands other than `run` need neither
+    from quality.worker import GateWorker
+    from transformation.dbt_forkserver import DbtForkServer
 
 COMMANDS_ENTRY_POINT = "tw.commands"
 Handler = Callable[[argparse.Namespace], int]
@@ -69,6 +73,7 @@ def refresh(
     import contextlib
 
     from quality.worker import GateWorker
+    from transformation import dbt_forkserver
 
     log_file = settings.logs_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -76,17 +81,36 @@ def refresh(
         # first: it imports GX while this process imports Dagster and ingests (quality/worker.py); not when
         # another refresh holds the warehouse (this run then fails at its start, as before, and a worker
         # would only take a core from the other)
-        gates = (
+        running = _refresh_running(settings)
+        gates = None if running else stack.enter_context(GateWorker(output=None if verbose else log_file))
+        # then the process that imports dbt once and forks each dbt command
+        # (transformation/dbt_forkserver.py), told to import once GX is in: three imports at once would slow
+        # this process's start
+        forkserver = (
             None
-            if _refresh_running(settings)
-            else stack.enter_context(GateWorker(output=None if verbose else log_file))
+            if gates is None or not settings.dbt_forkserver or not dbt_forkserver.available()
+            else stack.enter_context(
+                dbt_forkserver.DbtForkServer(
+                    dbt_forkserver.installed_dbt(), output=None if verbose else log_file, import_now=False
+                )
+            )
         )
+        if gates is not None and forkserver is not None:
+            threading.Thread(
+                target=_import_dbt_after_gx, args=(gates, forkserver), name="dbt-import", daemon=True
+            ).start()
         from orchestration.definitions import build_definitions
         from orchestration.instance import refresh_instance
         from orchestration.run_log import run_logger
 
         loggers = {"progress": run_logger(log_file, sys.stdout, verbose)}
-        definitions = build_definitions(settings, full_refresh=full_refresh, loggers=loggers, gates=gates)
+        definitions = build_definitions(
+            settings,
+            full_refresh=full_refresh,
+            loggers=loggers,
+            gates=gates,
+            dbt_forkserver_client=forkserver.executable if forkserver is not None else None,
+        )
         job = definitions.resolve_job_def("refresh")
         print(f"refresh: {'full' if full_refresh else 'what changed'}; log: {log_file}")
         if not verbose:  # dbt's lines (dagster-dbt writes them to stdout) and library warnings: the log
@@ -122,6 +146,11 @@ def refresh(
         print(f"nothing published; the current release is still {current_release(settings.releases_dir)}")
         print(_why_not_published(settings))
     return 0 if result.success and published else 1
+
+
+def _import_dbt_after_gx(gates: GateWorker, forkserver: DbtForkServer) -> None:
+    gates.wait_started()
+    forkserver.import_dbt()
 
 
 def _refresh_running(settings: Settings) -> bool:

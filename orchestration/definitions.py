@@ -28,15 +28,17 @@ def build_definitions(
     full_refresh: bool = False,
     loggers: dict[str, dg.LoggerDefinition] | None = None,
     gates: Gates | None = None,
+    dbt_forkserver_client: str | None = None,
 ) -> dg.Definitions:
     """Assets, checks, the ``refresh`` job, schedule, sensor and resources, all on ``settings``.
 
     ``full_refresh`` is the default of the ``warehouse`` resource's config (a run may still set it);
     ``loggers`` are offered to runs (``tw run`` names its own in the run config: orchestration/run_log.py);
     ``gates``: where the quality gates run (``tw run`` gives its worker, quality/worker.py; default: in the
-    run's process).
+    run's process); ``dbt_forkserver_client``: the executable dbt commands run (``tw run`` gives its dbt
+    fork server's client, transformation/dbt_forkserver.py; default: the installed dbt).
     """
-    dbt = dbt_resource(settings)
+    dbt = dbt_resource(settings, dbt_forkserver_client)
     ensure_dbt_manifest(dbt)
     return dg.Definitions(
         assets=[

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,20 +29,11 @@ from pydantic import Field
 from core.locking import refresh_lock
 from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
 from quality.worker import Gates, InProcess
+from transformation.dbt_forkserver import installed_dbt
 from transformation.marts import ensure_manifest
 
 log = logging.getLogger(__name__)
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _dbt_beside_python() -> Path:
-    return Path(sys.executable).parent / "dbt"
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's virtual environment), else dbt on PATH."""
-    beside = _dbt_beside_python()
-    return str(beside) if beside.exists() else "dbt"
 
 
 class WarehouseDbtResource(DbtCliResource):
@@ -55,8 +45,9 @@ class WarehouseDbtResource(DbtCliResource):
     Two things dagster-dbt 0.29 does before each dbt process are left out, 4 s of a refresh at M:
 
     - it runs ``dbt --version`` to learn which dbt the executable is (2.7 s: a Python start that imports
-      dbt). The dbt beside this Python is this environment's dbt-core, whose version the package metadata
-      gives; any other executable is still asked.
+      dbt). The dbt beside this Python, and the client of ``tw run``'s dbt fork server
+      (transformation/dbt_forkserver.py; ``installed_dbt_version``), run this environment's dbt-core,
+      whose version the package metadata gives; any other executable is still asked.
     - it opens a dbt adapter in this process (1.6 s: the profile, the adapter, dbt's macros), which it uses
       only to fetch row counts or column metadata after the build (``fetch_row_counts()``,
       ``fetch_column_metadata()``); the refresh asks for neither.
@@ -68,6 +59,10 @@ class WarehouseDbtResource(DbtCliResource):
     env: dict[str, str] = Field(
         default_factory=dict, description="what dbt reads with env_var(): Settings.dbt_env()"
     )
+    installed_dbt_version: bool = Field(
+        default=False,
+        description="the executable runs this environment's dbt-core (the dbt fork server's client)",
+    )
 
     def cli(
         self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs: Any
@@ -78,7 +73,7 @@ class WarehouseDbtResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> Version:
-        if Path(self.dbt_executable) == _dbt_beside_python():
+        if self.installed_dbt_version or Path(self.dbt_executable) == Path(installed_dbt()):
             return Version(installed_version("dbt-core"))
         return super()._cli_version
 
@@ -86,11 +81,14 @@ class WarehouseDbtResource(DbtCliResource):
         return None
 
 
-def dbt_resource(settings: Settings) -> WarehouseDbtResource:
+def dbt_resource(settings: Settings, forkserver_client: str | None = None) -> WarehouseDbtResource:
+    """dbt on ``settings``: the installed dbt, or ``forkserver_client`` (``tw run``'s dbt fork server,
+    transformation/dbt_forkserver.py), which runs the same dbt-core."""
     return WarehouseDbtResource(
         project_dir=str(dbt_project.project_dir),
         profiles_dir=str(dbt_project.profiles_dir),
-        dbt_executable=dbt_executable(),
+        dbt_executable=forkserver_client or installed_dbt(),
+        installed_dbt_version=forkserver_client is not None,
         target=settings.dbt_target,
         env=settings.dbt_env(),
     )

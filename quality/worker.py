@@ -106,6 +106,10 @@ class GateWorker:
         """The worker's process id (once it has started and imported GX)."""
         return self._started.result()
 
+    def wait_started(self) -> None:
+        """Wait until the worker has imported GX, or failed to start (then its first call will say why)."""
+        self._started.exception()
+
     def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return self._pool.submit(_run, fn, args, kwargs).result()

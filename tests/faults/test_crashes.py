@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,6 +66,27 @@ def _tw(home: Path, failpoint: str | None = None) -> subprocess.CompletedProcess
         start_new_session=True,
         check=False,
     )  # its own process group: the failpoint kills only it
+
+
+def _processes_of(home: Path, within: float) -> list[str]:
+    """The command lines of the processes still running with ``TW_HOME`` = ``home`` after ``within`` s."""
+    marker = f"TW_HOME={home}".encode()
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if (
+                    proc.name.isdigit()
+                    and marker in (proc / "environ").read_bytes().split(b"\0")
+                    and (proc / "stat").read_text().split(") ")[-1][0] != "Z"  # a zombie has ended
+                ):
+                    found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
@@ -196,9 +218,11 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
     (inbox / HELD_BACK).rename(held)
     figures: dict[str, object] = {}
 
-    # 1. a clean run publishes R1
+    # 1. a clean run publishes R1; its dbt commands ran in children of its dbt fork server
     first = _tw(home)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    run_log = next((home / "logs").glob("run-*.log")).read_text(encoding="utf-8")
+    assert re.search(r"Running dbt command: `\S*/tw-dbt-[^/]+/dbt build", run_log), "not by the fork server"
     releases = home / "releases"
     r1 = os.readlink(releases / "current")
     r1_files = _release_fingerprint(releases / r1)
@@ -221,10 +245,12 @@ def test_kill_during_ingest_dbt_and_publish_then_recover_with_readers(tmp_path: 
     assert orphans, "the kill left a half-ingested file (parts without a manifest)"
     figures["orphan_parts_after_ingest_kill"] = len(orphans)
 
-    # 3. killed inside dbt build
+    # 3. killed inside dbt build: dbt (a child of the run's dbt fork server, in a session of its own) and the
+    # fork server end with the run
     proc = _tw(home, "dbt_build")
     assert _killed(proc), proc.stderr[-3000:]
     r1_intact()
+    assert _processes_of(home, within=10.0) == [], "a process of the killed run is still running"
 
     # 4. killed during publish, after the release folder moved into place, before the switch
     proc = _tw(home, "publish_before_switch")

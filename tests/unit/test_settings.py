@@ -102,3 +102,9 @@ def test_values_are_checked_with_the_variable_named() -> None:
     assert load_settings({"TW_SQL_PORT": ""}).sql_port == 5433
     assert load_settings({"TW_HOME": "/srv/tw"}).dagster_home == Path("/srv/tw/dagster")
     assert load_settings({"TW_HOME": "/srv/tw", "DAGSTER_HOME": "/srv/d"}).dagster_home == Path("/srv/d")
+
+
+def test_the_dbt_fork_server_is_on_unless_turned_off() -> None:
+    assert load_settings({}).dbt_forkserver
+    assert not load_settings({"TW_DBT_FORKSERVER": "0"}).dbt_forkserver
+    assert load_settings({"TW_DBT_FORKSERVER": "yes"}).dbt_forkserver

@@ -1,0 +1,168 @@
+"""dbt through ``tw run``'s fork server (transformation/dbt_forkserver.py): real dbt commands by the client
+script dagster-dbt runs, against the installed ``dbt``; the client's environment, working directory and
+streams; its signals; a client or a server that goes away; the server that does not serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from transformation.dbt_forkserver import DbtForkServer, available, installed_dbt
+
+pytestmark = pytest.mark.skipif(not available(), reason="needs fork and file descriptors over Unix sockets")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtForkServer]:
+    log = tmp_path_factory.mktemp("forkserver") / "server.log"
+    with DbtForkServer(installed_dbt(), output=log) as running:
+        yield running
+    assert not running.folder.exists()  # the client script and the socket are removed with it
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def _gone(pid: int, within: float = 30.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie: ended, not yet reaped by its parent
+        status = Path(f"/proc/{pid}/stat")
+        if status.exists() and status.read_text().split()[2] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_command_runs_as_the_dbt_executable_does(server: DbtForkServer, tmp_path: Path) -> None:
+    direct = subprocess.run([installed_dbt(), "--version"], capture_output=True, text=True)
+    forked = subprocess.run([server.executable, "--version"], capture_output=True, text=True)
+    assert forked.returncode == direct.returncode == 0
+    assert forked.stdout == direct.stdout and "installed:" in forked.stdout
+    # an unknown command: click's usage error, exit code 2, on standard error
+    wrong = subprocess.run([server.executable, "no-such-command"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "No such command" in wrong.stderr and wrong.stdout == ""
+
+
+def test_the_command_gets_the_clients_environment_and_folder(server: DbtForkServer, tmp_path: Path) -> None:
+    """dbt finds profiles.yml in its working directory, or where DBT_PROFILES_DIR says: the client's."""
+    here = tmp_path / "project"
+    here.mkdir()
+    (here / "profiles.yml").write_text("p: {target: t, outputs: {t: {type: duckdb, path: ':memory:'}}}\n")
+    env = {k: v for k, v in os.environ.items() if k != "DBT_PROFILES_DIR"}
+    in_folder = subprocess.run(
+        [server.executable, "debug", "--config-dir"], cwd=here, env=env, capture_output=True, text=True
+    )
+    assert in_folder.returncode == 0 and str(here) in in_folder.stdout
+    elsewhere = tmp_path / "profiles"
+    elsewhere.mkdir()
+    told = subprocess.run(
+        [server.executable, "debug", "--config-dir"],
+        cwd=here,
+        env={**env, "DBT_PROFILES_DIR": str(elsewhere)},
+        capture_output=True,
+        text=True,
+    )
+    assert told.returncode == 0 and str(elsewhere) in told.stdout and str(here) not in told.stdout
+
+
+def test_commands_run_side_by_side(server: DbtForkServer) -> None:
+    command = [server.executable, "--version"]
+    started = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=60)[0] for p in started]
+    assert [p.returncode for p in started] == [0, 0, 0] and len(set(outputs)) == 1
+
+
+def _slow_command(server: DbtForkServer, tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A dbt command that waits (``dbt init`` at its first prompt, on a standard input that never ends), and
+    its forked child."""
+    reader, writer = os.pipe()  # a standard input that never ends
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    command = subprocess.Popen(
+        [server.executable, "init", "a_project"], stdin=reader, stdout=subprocess.DEVNULL, cwd=folder
+    )
+    os.close(reader)
+    deadline = time.monotonic() + 30
+    children: list[int] = []
+    while not children and time.monotonic() < deadline:
+        children = _children(server.pid)
+        time.sleep(0.05)
+    assert children, "the server forked no child"
+    command.writer = writer  # type: ignore[attr-defined]  (kept open until the test ends)
+    return command, children[0]
+
+
+def test_a_signal_to_the_client_reaches_dbt(server: DbtForkServer, tmp_path: Path) -> None:
+    """dagster-dbt interrupts dbt with SIGINT and the refresh stops it with SIGTERM: the child ends as the
+    dbt executable does (at ``dbt init``'s prompt: click's abort, exit code 2; killed by SIGTERM)."""
+    for signum, code in ((signal.SIGINT, 2), (signal.SIGTERM, -signal.SIGTERM)):
+        command, child = _slow_command(server, tmp_path)
+        time.sleep(1.0)
+        assert command.poll() is None, "dbt init did not wait at its prompt"
+        command.send_signal(signum)
+        assert command.wait(timeout=30) == code
+        assert _gone(child)
+        os.close(command.writer)  # type: ignore[attr-defined]
+
+
+def test_a_command_whose_client_was_killed_ends_with_it(server: DbtForkServer, tmp_path: Path) -> None:
+    command, child = _slow_command(server, tmp_path)
+    command.kill()
+    command.wait()
+    assert _gone(child, within=5.0), "dbt went on without its client"
+    os.close(command.writer)  # type: ignore[attr-defined]
+
+
+def test_without_its_server_the_client_runs_dbt_itself(tmp_path: Path) -> None:
+    with DbtForkServer("echo", output=tmp_path / "server.log", import_now=False) as stopped:
+        client = Path(stopped.executable).read_text()
+    (tmp_path / "client").write_text(client)
+    (tmp_path / "client").chmod(0o755)
+    ran = subprocess.run([tmp_path / "client", "build", "--select", "x"], capture_output=True, text=True)
+    assert ran.returncode == 0 and ran.stdout == "build --select x\n"
+
+
+def test_a_server_told_nothing_leaves_without_importing_dbt(tmp_path: Path) -> None:
+    started = time.monotonic()
+    server = DbtForkServer(installed_dbt(), output=tmp_path / "server.log", import_now=False)
+    server.close()
+    assert server._process.returncode == 0 and time.monotonic() - started < 2.0
+
+
+def test_a_server_with_a_thread_does_not_fork_and_its_clients_run_dbt(tmp_path: Path) -> None:
+    """A module that starts a thread at import: a fork would copy the thread's locks without it."""
+    (tmp_path / "starts_a_thread.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    socket_path = tmp_path / "dbt.sock"
+    refused = subprocess.run(
+        [sys.executable, "-m", "transformation.dbt_forkserver", "now", str(socket_path), "starts_a_thread"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "threads after importing starts_a_thread" in refused.stderr
+    # its client falls back to the dbt executable
+    with DbtForkServer("echo", output=tmp_path / "server.log", import_now=False) as other:
+        script = Path(other.executable).read_text().replace(str(other.socket_path), str(socket_path))
+    (tmp_path / "client").write_text(script)
+    (tmp_path / "client").chmod(0o755)
+    ran = subprocess.run([tmp_path / "client", "run"], capture_output=True, text=True)
+    assert ran.returncode == 0 and ran.stdout == "run\n"
