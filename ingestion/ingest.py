@@ -45,6 +45,7 @@ def ingest_file(
     region_code_years: pl.DataFrame | None = None,
     names: NameLookups | None = None,
     profile: SourceProfile | None = None,
+    file_sha: str | None = None,
 ) -> FileReport:
     """Ingest one file. Never raises for bad content: a file-level problem gives a ``rejected`` report.
 
@@ -57,10 +58,12 @@ def ingest_file(
     the profile, so an edited profile reads the same file again as a new version that replaces the earlier.
 
     ``on_parts_written`` is called between the data files and the manifest (a failpoint in tests).
+    ``file_sha``: the file's SHA-256 when the caller knows it (:func:`ingest_feed`: a file unchanged since it
+    was hashed), else it is computed here.
     """
     path = Path(path)
     source_name = source_name or path.name
-    sha = file_sha256(path)
+    sha = file_sha or file_sha256(path)
     if profile is not None:
         sha = hashlib.sha256(f"{sha}|{profile.path.name}|".encode() + profile.path.read_bytes()).hexdigest()
     previous = raw_zone.read_manifest(raw_dir, contract.name, sha)
@@ -188,10 +191,19 @@ def ingest_feed(
     if names is None and files:
         names = name_lookups(SEEDS_DIR)
     start = raw_zone.utc_now()
+    # a file hashed before and unchanged since (raw_zone.file_identity) is not read again to learn that its
+    # manifest exists: at L the inbox holds 3.3 GB, hashed by every refresh before
+    known = raw_zone.known_hashes(raw_dir, feed)
+    hashes: dict[str, tuple[list[int], str]] = {}
 
     def one(item: tuple[int, Path]) -> FileReport:
         n, path = item
         source_name = str(path.relative_to(inbox_dir))
+        identity = raw_zone.file_identity(path)
+        recorded = known.get(source_name)
+        sha = recorded[1] if recorded is not None and recorded[0] == identity else file_sha256(path)
+        if raw_zone.file_identity(path) == identity and raw_zone.settled(identity):
+            hashes[source_name] = (identity, sha)
         try:
             if profile_error is not None:
                 raise profile_error
@@ -200,7 +212,7 @@ def ingest_feed(
             report = FileReport(
                 contract.name,
                 source_name,
-                file_sha256(path),
+                sha,
                 "rejected",
                 error=f"{source_name}: profile: {exc}",
                 ingested_at=raw_zone.utc_now().isoformat(),
@@ -219,12 +231,17 @@ def ingest_feed(
             region_code_years=region_code_years,
             names=names,
             profile=profile,
+            file_sha=sha,
         )
 
     if workers <= 1 or len(files) <= 1:
-        return [one(item) for item in enumerate(files)]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ingest-{feed}") as pool:
-        return list(pool.map(one, enumerate(files)))
+        reports = [one(item) for item in enumerate(files)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ingest-{feed}") as pool:
+            reports = list(pool.map(one, enumerate(files)))
+    if hashes != known:  # after the files' manifests: a run killed before hashes them again, no more
+        raw_zone.record_hashes(raw_dir, feed, hashes)
+    return reports
 
 
 def ingest_inbox(inbox_dir: Path, raw_dir: Path, key: bytes) -> list[FileReport]:

@@ -5,6 +5,8 @@ Layout under ``raw_dir``::
     <feed>/period=<p>/part-<sha16>.parquet      rows loaded from one source file
     _quarantine/<feed>/part-<sha16>.parquet     rows refused, with their reasons
     _manifest/<feed>/<sha16>.json               one per source file: counts, status (written last)
+    _file_hashes/<feed>.json                    each inbox file's SHA-256 with the file's identity when
+                                                hashed (:func:`known_hashes`): not hashed again unchanged
 
 Every data file is written to a temporary name and renamed into place, and the manifest is
 written last: a file whose manifest exists is fully ingested, and ingesting it again is a no-op.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +161,49 @@ def write_manifest(raw_dir: Path, report: FileReport) -> None:
         json.dumps(asdict(report), ensure_ascii=False, indent=2),
         manifest_path(raw_dir, report.feed, report.file_sha256),
     )
+
+
+def file_identity(path: Path) -> list[int]:
+    """What changes whenever a file's content may have: its size, modification and change times (ns), inode
+    and device. Writing a file updates its change time, which no tool can set back (git and rsync trust the
+    same to skip reading a file)."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+# a file changed less than this long ago is hashed again next time: file times advance by clock ticks, so a
+# second write within the tick of the first could leave size and times as they were ("racy git")
+SETTLED_SECONDS = 2.0
+
+
+def settled(identity: list[int]) -> bool:
+    """Whether a file of this :func:`file_identity` last changed long enough ago to be known by it."""
+    return time.time_ns() - max(identity[1], identity[2]) > SETTLED_SECONDS * 1e9
+
+
+def _hashes_path(raw_dir: Path, feed: str) -> Path:
+    return raw_dir / "_file_hashes" / f"{feed}.json"
+
+
+def known_hashes(raw_dir: Path, feed: str) -> dict[str, tuple[list[int], str]]:
+    """The SHA-256 of each inbox file (by its name under the inbox) as last hashed, with the file's
+    :func:`file_identity` then; empty when none were recorded or the record is unreadable (every file is
+    hashed again)."""
+    try:
+        recorded = json.loads(_hashes_path(raw_dir, feed).read_text(encoding="utf-8"))
+        return {name: (list(entry["identity"]), str(entry["sha256"])) for name, entry in recorded.items()}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
+def record_hashes(raw_dir: Path, feed: str, hashes: dict[str, tuple[list[int], str]]) -> None:
+    """Record ``hashes`` (as :func:`known_hashes` returns them) for the files in the inbox now."""
+    target = _hashes_path(raw_dir, feed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    entries = {
+        name: {"identity": identity, "sha256": sha} for name, (identity, sha) in sorted(hashes.items())
+    }
+    _atomic_write_text(json.dumps(entries, indent=1), target)
 
 
 def utc_now() -> datetime:

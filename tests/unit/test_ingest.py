@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
+from ingestion import raw_zone
 from ingestion.contracts import GRADUATE_DESTINATIONS, VACANCIES
 from ingestion.ingest import ingest_feed, ingest_file, ingest_inbox
 from ingestion.pseudonymise import pseudonym
@@ -111,3 +115,73 @@ def test_files_ingested_at_once_keep_the_name_order(tmp_path: Path, key: bytes) 
         seen[workers] = (latest, _files(raw))
     assert seen[1] == seen[2]
     assert {headcount for _, headcount in seen[2][0]} == {6}  # the last file in name order wins
+
+
+def _inbox_of_vacancies(tmp_path: Path, files: int) -> Path:
+    inbox = tmp_path / "inbox" / "vacancies"
+    inbox.mkdir(parents=True)
+    for n in range(files):
+        rows = vacancy_rows(3)
+        for r in rows:
+            r["posting_id"] = f"F{n}{r['posting_id']}"
+        pl.DataFrame(rows).write_csv(inbox / f"v{n}.csv")
+    return inbox
+
+
+def test_an_unchanged_file_is_not_read_again_to_be_hashed(
+    tmp_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh learns that a delivered file is ingested already from its hash; a file whose size, times,
+    inode and device are as when it was hashed keeps its hash (at L the inbox holds 3.3 GB)."""
+    monkeypatch.setattr(raw_zone, "SETTLED_SECONDS", 0.0)  # these files were written just now
+    _inbox_of_vacancies(tmp_path, 2)
+    raw = tmp_path / "raw"
+    first = ingest_feed(tmp_path / "inbox", "vacancies", raw, key, workers=2)
+    assert [r.status for r in first] == ["loaded", "loaded"]
+    assert set(raw_zone.known_hashes(raw, "vacancies")) == {"vacancies/v0.csv", "vacancies/v1.csv"}
+
+    def no_hashing(path: Path) -> str:
+        raise AssertionError(f"{path} was hashed again")
+
+    monkeypatch.setattr("ingestion.ingest.file_sha256", no_hashing)
+    again = ingest_feed(tmp_path / "inbox", "vacancies", raw, key, workers=2)
+    assert [r.status for r in again] == ["unchanged", "unchanged"]
+    assert [r.file_sha256 for r in again] == [r.file_sha256 for r in first]
+
+
+def test_a_file_rewritten_with_its_size_and_time_is_hashed_again(
+    tmp_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New content of the same size, its modification time set back: the change time still moves (no tool
+    sets it), so the file is read, hashed and ingested as a new version."""
+    monkeypatch.setattr(raw_zone, "SETTLED_SECONDS", 0.0)
+    inbox = _inbox_of_vacancies(tmp_path, 1)
+    raw = tmp_path / "raw"
+    (first,) = ingest_feed(tmp_path / "inbox", "vacancies", raw, key)
+    target = inbox / "v0.csv"
+    before = target.stat()
+    text = target.read_text()
+    changed = text.replace(",higher,3,", ",higher,4,", 1)  # one headcount, same length
+    assert changed != text and len(changed) == len(text)
+    time.sleep(0.05)  # past the file system's clock tick
+    target.write_text(changed)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    (second,) = ingest_feed(tmp_path / "inbox", "vacancies", raw, key)
+    assert second.status == "loaded" and second.file_sha256 != first.file_sha256
+    assert raw_zone.known_hashes(raw, "vacancies")["vacancies/v0.csv"][1] == second.file_sha256
+
+
+def test_a_file_changed_a_moment_ago_is_not_known_by_its_identity(tmp_path: Path, key: bytes) -> None:
+    """File times advance by clock ticks: a file written within the last SETTLED_SECONDS could be written
+    again with the same size and times, so its hash is not recorded yet; the files that left the inbox are
+    dropped from the record."""
+    _inbox_of_vacancies(tmp_path, 2)
+    raw = tmp_path / "raw"
+    ingest_feed(tmp_path / "inbox", "vacancies", raw, key)
+    assert raw_zone.known_hashes(raw, "vacancies") == {}
+    time.sleep(raw_zone.SETTLED_SECONDS + 0.1)
+    (tmp_path / "inbox" / "vacancies" / "v1.csv").unlink()
+    (kept,) = ingest_feed(tmp_path / "inbox", "vacancies", raw, key)
+    assert kept.status == "unchanged"
+    assert list(raw_zone.known_hashes(raw, "vacancies")) == ["vacancies/v0.csv"]
