@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -199,10 +200,11 @@ def ingest_feed(
     def one(item: tuple[int, Path]) -> FileReport:
         n, path = item
         source_name = str(path.relative_to(inbox_dir))
+        looked = time.time_ns()
         identity = raw_zone.file_identity(path)
         recorded = known.get(source_name)
         sha = recorded[1] if recorded is not None and recorded[0] == identity else file_sha256(path)
-        if raw_zone.file_identity(path) == identity and raw_zone.settled(identity):
+        if raw_zone.file_identity(path) == identity and raw_zone.settled(identity, looked):
             hashes[source_name] = (identity, sha)
         try:
             if profile_error is not None:

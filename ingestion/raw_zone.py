@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,8 +164,10 @@ def write_manifest(raw_dir: Path, report: FileReport) -> None:
 
 def file_identity(path: Path) -> list[int]:
     """What changes whenever a file's content may have: its size, modification and change times (ns), inode
-    and device. Writing a file updates its change time, which no tool can set back (git and rsync trust the
-    same to skip reading a file)."""
+    and device. Writing a file updates its change time, which no tool can set back (git's index trusts the
+    same to skip reading a file; rsync's quick check trusts size and modification time alone). On a local
+    Linux file system: NFS may show stale times for a while, and elsewhere the change time may mean
+    creation."""
     st = path.stat()
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
@@ -176,9 +177,10 @@ def file_identity(path: Path) -> list[int]:
 SETTLED_SECONDS = 2.0
 
 
-def settled(identity: list[int]) -> bool:
-    """Whether a file of this :func:`file_identity` last changed long enough ago to be known by it."""
-    return time.time_ns() - max(identity[1], identity[2]) > SETTLED_SECONDS * 1e9
+def settled(identity: list[int], looked_ns: int) -> bool:
+    """Whether a file of this :func:`file_identity`, taken at ``looked_ns`` (``time.time_ns()`` just before),
+    had last changed long enough before to be known by it."""
+    return looked_ns - max(identity[1], identity[2]) > SETTLED_SECONDS * 1e9
 
 
 def _hashes_path(raw_dir: Path, feed: str) -> Path:

@@ -86,15 +86,16 @@ def refresh(
         # then the process that imports dbt once and forks each dbt command
         # (transformation/dbt_forkserver.py), told to import once GX is in: three imports at once would slow
         # this process's start
-        forkserver = (
-            None
-            if gates is None or not settings.dbt_forkserver or not dbt_forkserver.available()
-            else stack.enter_context(
-                dbt_forkserver.DbtForkServer(
-                    dbt_forkserver.installed_dbt(), output=None if verbose else log_file, import_now=False
+        forkserver = None
+        if gates is not None and settings.dbt_forkserver and dbt_forkserver.available():
+            try:
+                forkserver = stack.enter_context(
+                    dbt_forkserver.DbtForkServer(
+                        dbt_forkserver.installed_dbt(), output=None if verbose else log_file, import_now=False
+                    )
                 )
-            )
-        )
+            except (OSError, dbt_forkserver.ServerUnavailable) as exc:  # dbt runs as without it
+                print(f"refresh: dbt runs without its fork server ({exc})")
         if gates is not None and forkserver is not None:
             threading.Thread(
                 target=_import_dbt_after_gx, args=(gates, forkserver), name="dbt-import", daemon=True

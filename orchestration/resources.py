@@ -29,7 +29,7 @@ from pydantic import Field
 from core.locking import refresh_lock
 from core.settings import DBT_PROJECT_DIR, Settings, child_process_environment
 from quality.worker import Gates, InProcess
-from transformation.dbt_forkserver import installed_dbt
+from transformation.dbt_forkserver import dbt_beside_python, installed_dbt
 from transformation.marts import ensure_manifest
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class WarehouseDbtResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> Version:
-        if self.installed_dbt_version or Path(self.dbt_executable) == Path(installed_dbt()):
+        if self.installed_dbt_version or Path(self.dbt_executable) == dbt_beside_python():
             return Version(installed_version("dbt-core"))
         return super()._cli_version
 

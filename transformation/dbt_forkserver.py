@@ -59,15 +59,25 @@ NO_STATUS_EXIT_CODE = 70  # the server ended before it could tell how the comman
 _MAX_REQUEST = 1 << 24
 
 
+def dbt_beside_python() -> Path:
+    """Where the project's virtual environment installs dbt: beside this Python."""
+    return Path(sys.executable).parent / "dbt"
+
+
 def installed_dbt() -> str:
     """The dbt installed beside this Python (the project's virtual environment), else dbt on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
+    beside = dbt_beside_python()
     return str(beside) if beside.exists() else "dbt"
 
 
 def available() -> bool:
-    """Whether this platform can fork and pass file descriptors over a Unix socket."""
-    return hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX")
+    """Whether the server can run here: Linux (it counts its native threads in /proc before it forks, and
+    fork without exec is only safe when there are none), which passes file descriptors over Unix sockets."""
+    return sys.platform == "linux" and hasattr(socket, "send_fds")
+
+
+class ServerUnavailable(RuntimeError):
+    """The server cannot be started here (the caller runs dbt itself)."""
 
 
 # --- the refresh's side -----------------------------------------------------------------------------------
@@ -101,11 +111,15 @@ class DbtForkServer:
         )
         Path(self.executable).write_text(script, encoding="utf-8")
         os.chmod(self.executable, 0o755)
+        if os.statvfs(self.folder).f_flag & os.ST_NOEXEC:  # the client could not be run from there
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise ServerUnavailable(f"{self.folder.parent} is mounted noexec")
         sink = open(output, "ab") if output is not None else None  # noqa: SIM115 (the child holds it)
         try:
             self._process = subprocess.Popen(
                 [
                     sys.executable,
+                    "-P",  # not the refresh's working folder first on the import path of dbt's children
                     "-m",
                     "transformation.dbt_forkserver",
                     "now" if import_now else "when-told",
@@ -135,9 +149,11 @@ class DbtForkServer:
                 pass
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop the server (its running children end first) and remove its folder."""
+        """Stop the server (it leaves once its running children have ended; killed after ``timeout``) and
+        remove its folder."""
         if self._process.stdin is not None and not self._process.stdin.closed:
-            self._process.stdin.close()  # the server's signal to leave
+            with contextlib.suppress(OSError):  # the server has gone (a byte left unwritten)
+                self._process.stdin.close()  # the server's signal to leave
         try:
             self._process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -161,48 +177,56 @@ def client(socket_path: str, fallback: str, argv: Sequence[str]) -> int:
     """Run ``dbt ARGV`` in a child of the server at ``socket_path``; its exit code (a child ended by a
     signal ends this process by the same signal). Without a server, ``fallback ARGV`` replaces this
     process."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(socket_path)
-    except OSError:
-        connection.close()
-        os.execvp(fallback, [fallback, *argv])  # no server: dbt itself, as without one
-    request = {"argv": list(argv), "env": passed_on_environment(), "cwd": os.getcwd()}
-    message = json.dumps(request).encode() + b"\n"
-    socket.send_fds(connection, [message], [0, 1, 2])
-    replies = connection.makefile("rb")
-    started = _reply(replies)
-    if started is None or "pid" not in started:
-        sys.stderr.write(f"dbt fork server at {socket_path} did not start the command; running {fallback}\n")
-        connection.close()
-        os.execvp(fallback, [fallback, *argv])
-    child = int(started["pid"])
+    # signals that arrive before the child is known are held and passed on once it is
+    child: list[int] = []
+    held: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signum)
+        if not child:
+            held.append(signum)
+            return
+        with contextlib.suppress(OSError):  # ended meanwhile
+            os.kill(child[0], signum)
 
     for signum in FORWARDED_SIGNALS:
         signal.signal(signum, forward)
-    ended = _reply(replies)
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(socket_path)
+        request = {"argv": list(argv), "env": passed_on_environment(), "cwd": os.getcwd()}
+        socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+        replies = connection.makefile("rb")
+        started = _reply(replies)
+    except OSError:  # no server, or it refused or ended before the command started
+        started = None
+    if started is None or "pid" not in started:
+        connection.close()
+        for signum in FORWARDED_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        if held:  # interrupted before dbt started: as dbt would have been
+            os.kill(os.getpid(), held[0])
+        os.execvp(fallback, [fallback, *argv])  # dbt itself, as without a server
+    child.append(int(started["pid"]))
+    for signum in held:
+        forward(signum, None)
+    try:
+        ended = _reply(replies)
+    except OSError:
+        ended = None
     if ended is None or "status" not in ended:
-        sys.stderr.write(f"dbt fork server at {socket_path} ended before dbt (pid {child}) did\n")
+        sys.stderr.write(f"dbt fork server at {socket_path} ended before dbt (pid {child[0]}) did\n")
         return NO_STATUS_EXIT_CODE
     status = int(ended["status"])
     if status < 0:  # ended by a signal: end by it too, as dbt's own process would have
-        signal.signal(-status, signal.SIG_DFL)
+        with contextlib.suppress(OSError):  # SIGKILL's action cannot be set (it is the default already)
+            signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)
         return 128 - status
     return status
 
 
 def _reply(replies: object) -> dict | None:
-    while True:
-        try:
-            line = replies.readline()  # type: ignore[attr-defined]
-        except InterruptedError:  # pragma: no cover (PEP 475 retries; kept for old interpreters)
-            continue
-        break
+    line = replies.readline()  # type: ignore[attr-defined]
     return json.loads(line) if line else None
 
 
@@ -233,6 +257,9 @@ def serve(socket_path: str, modules: Sequence[str], import_now: bool = True) -> 
             f"dbt fork server: {threads - 1} other threads after importing {', '.join(modules)}; not serving "
             "(each dbt command runs the dbt executable)\n"
         )
+        listener.close()  # a client waiting is refused, and falls back; one that comes finds no socket
+        with contextlib.suppress(OSError):
+            os.unlink(socket_path)
         return 1
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -247,7 +274,7 @@ def serve(socket_path: str, modules: Sequence[str], import_now: bool = True) -> 
     accepting = True
     while accepting or children:
         for key, _ in selector.select():
-            if key.data == "connection":
+            if key.data == "connection" and accepting:
                 connection, _ = listener.accept()
                 pid = _start(connection, children, (listener, selector), (wake_read, wake_write))
                 if pid is not None:
@@ -301,6 +328,7 @@ def _start(
     the server's sockets and selector (``server``), its pipes (``server_fds``) and the other children's
     connections, then becomes dbt (:func:`_run_child`); it leaves by ``SystemExit``, up through the server's
     loop, as the ``dbt`` script does."""
+    fds: list[int] = []
     try:
         message, fds, _, _ = socket.recv_fds(connection, _MAX_REQUEST, 3)
         while not message.endswith(b"\n"):
@@ -313,9 +341,20 @@ def _start(
             raise ValueError(f"{len(fds)} file descriptors, not 3")
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"dbt fork server: unreadable request ({exc})\n")
+        for fd in fds:  # the client's streams: held here, their reader would wait for their end
+            os.close(fd)
+        connection.close()  # the client falls back
+        return None
+    sys.stdout.flush()  # nothing of the server's own output may reach a child's streams
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of processes or memory: this command falls back, the others go on
+        sys.stderr.write(f"dbt fork server: cannot fork ({exc})\n")
+        for fd in fds:
+            os.close(fd)
         connection.close()
         return None
-    pid = os.fork()
     if pid:
         for fd in fds:
             os.close(fd)
@@ -380,7 +419,9 @@ if __name__ == "__main__":
     # freeing dbt's modules one by one (~1 s at the end of every refresh)
     status = serve(sys.argv[2], sys.argv[3:], import_now=sys.argv[1] == "now")
     folder = Path(sys.argv[2]).parent
-    if folder.name.startswith(FOLDER_PREFIX):  # removed here too: the refresh may have been killed
+    # removed here too, the refresh may have been killed; not by a server that refused to serve: its
+    # clients, run from that folder, fall back to dbt until the refresh ends
+    if status == 0 and folder.name.startswith(FOLDER_PREFIX):
         shutil.rmtree(folder, ignore_errors=True)
     sys.stdout.flush()
     sys.stderr.flush()

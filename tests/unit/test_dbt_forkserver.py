@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -121,9 +120,20 @@ def test_a_signal_to_the_client_reaches_dbt(server: DbtForkServer, tmp_path: Pat
 
 def test_a_command_whose_client_was_killed_ends_with_it(server: DbtForkServer, tmp_path: Path) -> None:
     command, child = _slow_command(server, tmp_path)
+    time.sleep(1.0)
+    assert command.poll() is None, "dbt init did not wait at its prompt"
     command.kill()
     command.wait()
     assert _gone(child, within=5.0), "dbt went on without its client"
+    os.close(command.writer)  # type: ignore[attr-defined]
+
+
+def test_a_command_killed_ends_its_client_by_the_same_signal(server: DbtForkServer, tmp_path: Path) -> None:
+    """The out-of-memory killer takes dbt: the client ends killed too, as dbt's own process was."""
+    command, child = _slow_command(server, tmp_path)
+    time.sleep(1.0)
+    os.kill(child, signal.SIGKILL)
+    assert command.wait(timeout=30) == -signal.SIGKILL
     os.close(command.writer)  # type: ignore[attr-defined]
 
 
@@ -136,33 +146,32 @@ def test_without_its_server_the_client_runs_dbt_itself(tmp_path: Path) -> None:
     assert ran.returncode == 0 and ran.stdout == "build --select x\n"
 
 
-def test_a_server_told_nothing_leaves_without_importing_dbt(tmp_path: Path) -> None:
-    started = time.monotonic()
-    server = DbtForkServer(installed_dbt(), output=tmp_path / "server.log", import_now=False)
+def test_a_server_told_nothing_leaves_without_importing(tmp_path: Path) -> None:
+    """Closed before any command and before it was told to import: it imports nothing (a module that does not
+    exist would fail it) and leaves at once."""
+    server = DbtForkServer(
+        installed_dbt(), output=tmp_path / "server.log", import_now=False, modules=("no_such_module_here",)
+    )
     server.close()
-    assert server._process.returncode == 0 and time.monotonic() - started < 2.0
+    assert server._process.returncode == 0 and not server.folder.exists()
 
 
-def test_a_server_with_a_thread_does_not_fork_and_its_clients_run_dbt(tmp_path: Path) -> None:
-    """A module that starts a thread at import: a fork would copy the thread's locks without it."""
+def test_a_server_with_a_thread_does_not_fork_and_its_clients_run_dbt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module that starts a thread at import: a fork would copy the thread's locks without it. The server
+    refuses; the command that made it import (connected while it imported) and every later one run the dbt
+    executable itself ("echo" here), from the client script the server left in place."""
     (tmp_path / "starts_a_thread.py").write_text(
         "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
     )
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    socket_path = tmp_path / "dbt.sock"
-    refused = subprocess.run(
-        [sys.executable, "-m", "transformation.dbt_forkserver", "now", str(socket_path), "starts_a_thread"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert refused.returncode == 1 and "threads after importing starts_a_thread" in refused.stderr
-    # its client falls back to the dbt executable
-    with DbtForkServer("echo", output=tmp_path / "server.log", import_now=False) as other:
-        script = Path(other.executable).read_text().replace(str(other.socket_path), str(socket_path))
-    (tmp_path / "client").write_text(script)
-    (tmp_path / "client").chmod(0o755)
-    ran = subprocess.run([tmp_path / "client", "run"], capture_output=True, text=True)
-    assert ran.returncode == 0 and ran.stdout == "run\n"
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    log = tmp_path / "server.log"
+    with DbtForkServer("echo", output=log, import_now=False, modules=("starts_a_thread",)) as refusing:
+        first = subprocess.run([refusing.executable, "build"], capture_output=True, text=True, timeout=60)
+        assert first.returncode == 0 and first.stdout == "build\n", first.stderr
+        assert refusing._process.wait(timeout=60) == 1
+        later = subprocess.run([refusing.executable, "run"], capture_output=True, text=True, timeout=60)
+        assert later.returncode == 0 and later.stdout == "run\n", later.stderr
+    assert "threads after importing starts_a_thread" in log.read_text()
+    assert not refusing.folder.exists()
