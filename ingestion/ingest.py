@@ -203,9 +203,13 @@ def ingest_feed(
         looked = time.time_ns()
         identity = raw_zone.file_identity(path)
         recorded = known.get(source_name)
-        sha = recorded[1] if recorded is not None and recorded[0] == identity else file_sha256(path)
-        if raw_zone.file_identity(path) == identity and raw_zone.settled(identity, looked):
-            hashes[source_name] = (identity, sha)
+        if recorded is not None and recorded[0] == identity:  # unchanged since it was hashed
+            sha = recorded[1]
+            hashes[source_name] = recorded
+        else:
+            sha = file_sha256(path)
+            if raw_zone.file_identity(path) == identity and raw_zone.settled(identity, looked):
+                hashes[source_name] = (identity, sha)  # not changed while it was read, nor just before
         try:
             if profile_error is not None:
                 raise profile_error
