@@ -21,8 +21,10 @@ client ends with the child's exit status (or its signal), which the server reads
 - **Ending with what started it**: a child whose client has gone (killed) ends at once, as dbt's own
   process did when the refresh's process group was killed; the server leaves when its standard input
   closes (:meth:`DbtForkServer.close`, or the refresh's death), once its children have ended.
-- **Falling back**: a client that cannot reach the server (not started, gone, a platform without
-  ``fork``) runs the ``dbt`` executable itself, with the same arguments: the refresh is slower, not different.
+- **Falling back**: a client that cannot reach the server (gone, refusing, a platform without ``fork``)
+  runs the ``dbt`` executable itself, with the same arguments: the refresh is slower, not different. The
+  socket listens before the server starts (:class:`DbtForkServer` binds it and hands it over), so a command
+  given while the server starts waits for it.
 
 Only the standard library and core/settings.py at the top: the client imports this module at each dbt
 command.
@@ -114,8 +116,14 @@ class DbtForkServer:
         if os.statvfs(self.folder).f_flag & os.ST_NOEXEC:  # the client could not be run from there
             shutil.rmtree(self.folder, ignore_errors=True)
             raise ServerUnavailable(f"{self.folder.parent} is mounted noexec")
-        sink = open(output, "ab") if output is not None else None  # noqa: SIM115 (the child holds it)
+        # listening before the server has started: a client that comes while the server starts waits in the
+        # socket's queue (it found no socket before, and ran dbt itself)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sink = None
         try:
+            listener.bind(str(self.socket_path))
+            listener.listen(16)
+            sink = open(output, "ab") if output is not None else None  # noqa: SIM115 (the child holds it)
             self._process = subprocess.Popen(
                 [
                     sys.executable,
@@ -124,14 +132,20 @@ class DbtForkServer:
                     "transformation.dbt_forkserver",
                     "now" if import_now else "when-told",
                     str(self.socket_path),
+                    str(listener.fileno()),
                     *modules,
                 ],
                 stdin=subprocess.PIPE,
                 stdout=sink,
                 stderr=sink,
+                pass_fds=(listener.fileno(),),
                 start_new_session=True,  # a Ctrl-C reaches a child through its client only
             )
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         finally:
+            listener.close()  # the server's now
             if sink is not None:
                 sink.close()
 
@@ -233,15 +247,14 @@ def _reply(replies: object) -> dict | None:
 # --- the server ---------------------------------------------------------------------------------------------
 
 
-def serve(socket_path: str, modules: Sequence[str], import_now: bool = True) -> int:
+def serve(socket_path: str, listening: int, modules: Sequence[str], import_now: bool = True) -> int:
     """Import ``modules`` (at once, or with ``import_now`` False when told on standard input or at the first
-    connection), then fork a child per connection on ``socket_path`` until standard input closes and the
-    children have ended. A client that connects during the imports waits for them."""
+    connection), then fork a child per connection on the socket ``socket_path``, listening on the
+    descriptor ``listening`` (bound by :class:`DbtForkServer`), until standard input closes and the
+    children have ended. A client that connects during the start or the imports waits for them."""
     import importlib
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen(16)
+    listener = socket.socket(fileno=listening)
     if not import_now:
         waiting = selectors.DefaultSelector()
         waiting.register(listener, selectors.EVENT_READ)
@@ -417,7 +430,7 @@ def _end_when_gone(connection: socket.socket) -> None:
 if __name__ == "__main__":
     # a child leaves by SystemExit from within serve(), as the dbt script does; the server itself without
     # freeing dbt's modules one by one (~1 s at the end of every refresh)
-    status = serve(sys.argv[2], sys.argv[3:], import_now=sys.argv[1] == "now")
+    status = serve(sys.argv[2], int(sys.argv[3]), sys.argv[4:], import_now=sys.argv[1] == "now")
     folder = Path(sys.argv[2]).parent
     # removed here too, the refresh may have been killed; not by a server that refused to serve: its
     # clients, run from that folder, fall back to dbt until the refresh ends

@@ -146,6 +146,24 @@ def test_without_its_server_the_client_runs_dbt_itself(tmp_path: Path) -> None:
     assert ran.returncode == 0 and ran.stdout == "build --select x\n"
 
 
+def test_a_command_given_while_the_server_starts_waits_for_it(tmp_path: Path) -> None:
+    """The socket listens before the server's Python has started: a client that comes before the server
+    could have opened a socket (the server held stopped meanwhile) is served once it runs (its fallback,
+    ``false``, would fail), where it used to find no socket and run dbt itself."""
+    with DbtForkServer("false", output=tmp_path / "server.log", import_now=False, modules=()) as starting:
+        os.kill(starting.pid, signal.SIGSTOP)
+        try:
+            early = subprocess.Popen(
+                [starting.executable, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            with pytest.raises(subprocess.TimeoutExpired):  # waiting for the server, not running dbt itself
+                early.wait(timeout=3)
+        finally:
+            os.kill(starting.pid, signal.SIGCONT)
+        out, err = early.communicate(timeout=120)
+        assert early.returncode == 0 and "Core:" in out, err
+
+
 def test_a_server_told_nothing_leaves_without_importing(tmp_path: Path) -> None:
     """Closed before any command and before it was told to import: it imports nothing (a module that does not
     exist would fail it) and leaves at once."""
