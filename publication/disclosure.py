@@ -791,28 +791,56 @@ class PublishedMarts:
             )
             .drop("_key")
         )
-        terms: list[pl.DataFrame] = []
-        if with_rates:
-            rates = rate_terms(self, masked)
-            if not rates.is_empty():
-                terms.append(rates)
-        inequalities = []
-        for p in self.policies:
-            for r in p.ranks:
-                # a row's rank is withheld when a count it is decided from is masked (default: the
-                # denominator)
-                deps = p.withheld.get(r.column, (r.denominator,))
-                hidden_rows = masked.filter((pl.col("table") == p.table) & pl.col("column").is_in(list(deps)))
-                t, b = rank_rows(self.frames[p.table], p, hidden_rows["row_id"].unique(), r)
-                terms.append(t)
-                inequalities.append(b)
+        rates = rate_terms(self, masked) if with_rates else pl.DataFrame(schema=TERMS_FRAME_SCHEMA)
+        # what the rankings read of the masks: each one's rows whose rank is withheld, i.e. a count it is
+        # decided from is masked (default: the denominator)
+        withheld = tuple(
+            (
+                p.table,
+                i,
+                masked.filter(
+                    (pl.col("table") == p.table)
+                    & pl.col("column").is_in(list(p.withheld.get(r.column, (r.denominator,))))
+                )["row_id"]
+                .unique()
+                .sort(),
+            )
+            for p in self.policies
+            for i, r in enumerate(p.ranks)
+        )
+        signature = tuple((table, i, tuple(rows.to_list())) for table, i, rows in withheld)
+        kept = self._kept_relations
+        if rates.is_empty() and signature in kept:
+            # the same relations as the last system's (the protection's rounds after the first, whose new
+            # masks seldom withhold a rank): only the cells' masks differ, and ``cells`` carries them
+            lp_terms, lp_rows = kept[signature]
+            return cells, lp_terms, lp_rows
+        terms, inequalities = ([rates] if not rates.is_empty() else []), []
+        for table, i, rows in withheld:
+            policy = self._policy[table]
+            t, b = rank_rows(self.frames[table], policy, rows, policy.ranks[i])
+            terms.append(t)
+            inequalities.append(b)
         lp_terms, lp_rows = linked_system(
             cells,
             pl.concat(terms) if terms else pl.DataFrame(schema=TERMS_FRAME_SCHEMA),
             pl.concat(inequalities) if inequalities else None,
             numbered=self.numbered_equalities,
         )
+        kept.clear()
+        if rates.is_empty():
+            kept[signature] = (lp_terms, lp_rows)
         return cells, lp_terms, lp_rows
+
+    @cached_property
+    def _kept_relations(self) -> dict[tuple[object, ...], tuple[pl.DataFrame, pl.DataFrame]]:
+        """The terms and rows of the last :meth:`system` without rates, by what its rankings read of the
+        masks (each ranking's withheld rows); empty before one."""
+        return {}
+
+    @cached_property
+    def _policy(self) -> dict[str, MartPolicy]:
+        return {p.table: p for p in self.policies}
 
 
 def _cell_number(column_number: str) -> pl.Expr:

@@ -617,3 +617,50 @@ def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_lo
     # exact LPs, the audit took 42 of them and no local LP)
     assert counts[True]["local"] > 0, counts
     assert counts[True]["exact"] <= counts[False]["exact"] + 4, counts
+
+
+def test_a_system_built_after_another_is_the_one_built_afresh() -> None:
+    """:meth:`PublishedMarts.system` keeps the relations of its last system and gives them again when the
+    rankings read the same of the masks (the protection's later rounds): what it gives is what a new
+    ``PublishedMarts`` builds for the same masks, whether a new mask withholds a rank or not."""
+    ranking = Ranking("rank", (), "vacancies", "supply", 1.0)
+    policy = MartPolicy(
+        "mart_ranked",
+        ("code",),
+        counts=("supply", "others", "total"),
+        ranks=(ranking,),
+        additive=(("total", ("supply", "others")),),
+    )
+    frame = pl.DataFrame(
+        {
+            "row_id": [0, 1, 2, 3],
+            "code": ["a", "b", "c", "d"],
+            "vacancies": [50, 100, 60, 40],
+            "supply": [3, 9, 9, 30],
+            "others": [8, 2, 20, 1],
+            "total": [11, 11, 29, 31],
+            "rank": [1, 2, 3, 4],
+        }
+    )
+
+    def masks(*cells: tuple[int, str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [("mart_ranked", row, column) for row, column in cells],
+            schema={"table": pl.String, "row_id": pl.Int64, "column": pl.String},
+            orient="row",
+        )
+
+    kept = PublishedMarts({"mart_ranked": frame}, (policy,))
+    for masked in (
+        masks((0, "supply")),
+        masks((0, "supply"), (0, "others")),  # the ranking reads the same: the relations are kept
+        masks((0, "supply"), (0, "others"), (1, "supply")),  # a rank more withheld
+        masks((1, "others")),
+    ):
+        fresh = PublishedMarts({"mart_ranked": frame}, (policy,))
+        for given, built in zip(
+            kept.system(masked, min_masked=0.0, with_rates=False),
+            fresh.system(masked, min_masked=0.0, with_rates=False),
+            strict=True,
+        ):
+            assert given.equals(built)
