@@ -136,13 +136,59 @@
 
 {#- The config of a staging model over a large feed of the raw source: incremental where the engine allows
     it (large_model_materialization), delete+insert on the feed's key, the rows a corrected file no longer
-    has deleted by delete_superseded_rows. -#}
+    has deleted by delete_superseded_rows; meta.feed names the feed (its generic tests read, in an incremental
+    build, only the rows of the keys touched since the last: rows_touched_since_last_build). -#}
 {% macro large_feed_config(feed, key) -%}
     {{ config(
         materialized=large_model_materialization(), incremental_strategy='delete+insert',
         unique_key=key, on_schema_change='fail',
-        post_hook="{{ delete_superseded_rows(source('raw', '" ~ feed ~ "')) }}"
+        post_hook="{{ delete_superseded_rows(source('raw', '" ~ feed ~ "')) }}",
+        meta={'feed': feed}
     ) }}
+{%- endmacro %}
+
+
+{#- The condition a generic test of <relation> adds to its rows (get_where_subquery, macros/tests/): for an
+    incremental staging model over a feed (large_feed_config) in an incremental build, its rows of the keys
+    touched since the last build (keys_delivered_since_last_build); '' (every row) for any other model, in a
+    full build, and in a build not told which file versions are new (dbt run by hand).
+
+    Every other row is as the last build left and tested it: an incremental build only deletes and inserts the
+    rows of touched keys (and deletes the rows a correction dropped, which no test of a row can fail on), so
+    a test of single rows (not_null, accepted_values, relationships) reads every row that changed. A test of
+    a key's uniqueness reads every row of a touched key: a repeated key would be a row inserted now beside
+    another of its key, both among them; keys no delivery touched were unique when the last build tested
+    them, and a delete cannot repeat a key. The first build, a full build and a build after a failed one (the
+    file versions are those the last successful build did not have) test every row they must. At scale L a
+    month of vacancies is 0.6M of the 20M postings: the staging model's eleven tests took 5.0 s of the
+    incremental build's thread time. -#}
+{% macro rows_touched_since_last_build(relation) -%}
+    {%- set models = (graph.nodes.values() if execute else []) | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', relation.identifier) | list -%}
+    {%- set model = models[0] if models | length == 1 else none -%}
+    {%- set condition = '' -%}
+    {%- if model is not none and model.config.materialized == 'incremental' and model.config.meta.get('feed') -%}
+        {%- set key = [model.config.unique_key] if model.config.unique_key is string else model.config.unique_key -%}
+        {%- set keys = keys_delivered_since_last_build(model.config.meta['feed'], key) -%}
+        {%- set condition = '(' ~ (key | join(', ')) ~ ') in (' ~ keys ~ ')' if keys else '' -%}
+    {%- endif -%}
+    {{ return(condition) }}
+{%- endmacro %}
+
+
+{#- The keys (<key>: columns of the raw feed <feed>) of every row, in any version, of a file delivered since
+    the last build (its name among TW_NEW_FILE_VERSIONS: values_touched_since_last_build), as a query; ''
+    when the build was not told which file versions of the feed are new. -#}
+{% macro keys_delivered_since_last_build(feed, key) -%}
+    {%- set versions = (fromjson(env_var('TW_NEW_FILE_VERSIONS', '{}')) or {}).get(feed) -%}
+    {%- set names -%}
+        {%- for name in (versions or []) | map('first') | unique | sort %}
+            {{- ', ' if not loop.first }}{{ sql_string(name) }}
+        {%- endfor -%}
+    {%- endset -%}
+    {%- set query = 'select ' ~ (key | join(', ')) ~ ' from ' ~ source('raw', feed) ~ ' where source_file in ('
+        ~ names ~ ')' -%}
+    {{ return(query if versions else '') }}
 {%- endmacro %}
 
 
@@ -210,17 +256,10 @@ group by all
     parse). Without it (dbt run by hand, or a feed the refresh does not name) every value of the feed: the
     whole model is recomputed. -#}
 {% macro values_touched_since_last_build(feed, key, expression) -%}
-    {%- set relation = source('raw', feed) -%}
-    {%- set versions = (fromjson(env_var('TW_NEW_FILE_VERSIONS', '{}')) or {}).get(feed) -%}
-    {%- set k = key | join(', ') -%}
-    select distinct {{ expression }} as touched_value from {{ relation }}
-    {%- if versions %}
-    where ({{ k }}) in (
-        select {{ k }} from {{ relation }}
-        where source_file in (
-            {%- for name in versions | map('first') | unique | sort %}
-            {{- ', ' if not loop.first }}{{ sql_string(name) }}
-            {%- endfor %}))
+    {%- set keys = keys_delivered_since_last_build(feed, key) -%}
+    select distinct {{ expression }} as touched_value from {{ source('raw', feed) }}
+    {%- if keys %}
+    where ({{ key | join(', ') }}) in ({{ keys }})
     {%- endif %}
 {%- endmacro %}
 

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from devtools.dbt_cli import run_dbt
+from devtools.dbt_cli import DbtFailed, run_dbt
 from devtools.sample import generate
 from ingestion.ingest import ingest_inbox
 from ingestion.raw_zone import all_manifests
@@ -155,6 +155,30 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
         f"update marts.mart_enterprise_demand set enterprise_name = rtrim(enterprise_name, '*') where {mark}",
         [left_year] * 2,
     )
+    con.close()
+
+    # the staging model's tests read the rows of the keys the new file versions deliver
+    # (rows_touched_since_last_build, dbt_project/macros/deliveries.sql): a row no delivery touched, spoilt
+    # by hand, is not read again by the incremental build's tests, and a test of every row finds it
+    delivered = [str(NEW_MONTH), str(CORRECTED)]
+    con = duckdb.connect(str(build))
+    untouched = con.execute(
+        "select posting_id from staging.stg_vacancies where source_file not in (?, ?) and posting_id not in "
+        "(select posting_id from read_parquet(?) where source_file in (?, ?)) order by posting_id limit 1",
+        [*delivered, str(tmp_path / "raw" / "vacancies" / "*" / "*.parquet"), *delivered],
+    ).fetchone()[0]
+    spoil = "update staging.stg_vacancies set source = ? where posting_id = ?"
+    kept_source = con.execute(
+        "select source from staging.stg_vacancies where posting_id = ?", [untouched]
+    ).fetchone()[0]
+    con.execute(spoil, ["spoilt", untouched])
+    con.close()
+    accepted = ["test", "--select", "accepted_values_stg_vacancies_source*"]
+    _dbt(tmp_path, build, accepted, dbt_build_env(plan))  # passes: the row is not among those read
+    with pytest.raises(DbtFailed, match="accepted_values_stg_vacancies_source"):
+        _dbt(tmp_path, build, accepted)  # dbt run by hand, told of no new file: every row
+    con = duckdb.connect(str(build))
+    con.execute(spoil, [kept_source, untouched])
     con.close()
 
     full = tmp_path / "full.duckdb"
