@@ -157,28 +157,40 @@ def test_incremental_build_equals_full_build(tmp_path: Path) -> None:
     )
     con.close()
 
-    # the staging model's tests read the rows of the keys the new file versions deliver
-    # (rows_touched_since_last_build, dbt_project/macros/deliveries.sql): a row no delivery touched, spoilt
-    # by hand, is not read again by the incremental build's tests, and a test of every row finds it
+    # the uniqueness of the staging model's key reads the rows of the keys the new file versions deliver
+    # (rows_touched_since_last_build, dbt_project/macros/deliveries.sql): a key no delivery touched,
+    # repeated by hand, is not read again by the incremental build's test, a test of every row finds it,
+    # and a touched key repeated the same way is read
     delivered = [str(NEW_MONTH), str(CORRECTED)]
+    raw_rows = str(tmp_path / "raw" / "vacancies" / "*" / "*.parquet")
     con = duckdb.connect(str(build))
     untouched = con.execute(
         "select posting_id from staging.stg_vacancies where source_file not in (?, ?) and posting_id not in "
         "(select posting_id from read_parquet(?) where source_file in (?, ?)) order by posting_id limit 1",
-        [*delivered, str(tmp_path / "raw" / "vacancies" / "*" / "*.parquet"), *delivered],
+        [*delivered, raw_rows, *delivered],
     ).fetchone()[0]
-    spoil = "update staging.stg_vacancies set source = ? where posting_id = ?"
-    kept_source = con.execute(
-        "select source from staging.stg_vacancies where posting_id = ?", [untouched]
-    ).fetchone()[0]
-    con.execute(spoil, ["spoilt", untouched])
+    repeat = "insert into staging.stg_vacancies select * from staging.stg_vacancies where posting_id = ?"
+    undo = (
+        "delete from staging.stg_vacancies where posting_id = ? and rowid <> "
+        "(select min(rowid) from staging.stg_vacancies where posting_id = ?)"
+    )
+    con.execute(repeat, [untouched])
     con.close()
-    accepted = ["test", "--select", "accepted_values_stg_vacancies_source*"]
-    _dbt(tmp_path, build, accepted, dbt_build_env(plan))  # passes: the row is not among those read
-    with pytest.raises(DbtFailed, match="accepted_values_stg_vacancies_source"):
-        _dbt(tmp_path, build, accepted)  # dbt run by hand, told of no new file: every row
+    unique = ["test", "--select", "unique_stg_vacancies_posting_id"]
+    _dbt(tmp_path, build, unique, dbt_build_env(plan))  # passes: the key is not among those read
+    with pytest.raises(DbtFailed, match="unique_stg_vacancies_posting_id"):
+        _dbt(tmp_path, build, unique)  # dbt run by hand, told of no new file: every row
     con = duckdb.connect(str(build))
-    con.execute(spoil, [kept_source, untouched])
+    con.execute(undo, [untouched, untouched])
+    con.execute(repeat, [moved_id])  # a key in a delivered file
+    con.close()
+    with pytest.raises(DbtFailed, match="unique_stg_vacancies_posting_id"):
+        _dbt(tmp_path, build, unique, dbt_build_env(plan))
+    con = duckdb.connect(str(build))
+    con.execute(undo, [moved_id, moved_id])
+    assert con.execute(
+        "select count(*) - count(distinct posting_id) from staging.stg_vacancies"
+    ).fetchone() == (0,)
     con.close()
 
     full = tmp_path / "full.duckdb"

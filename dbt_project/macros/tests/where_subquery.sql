@@ -1,7 +1,7 @@
 {#- The rows every generic test reads (its `model`): dbt's get_where_subquery, overridden. The test's `where`
-    config as in dbt, and the rows an incremental build may have changed of an incremental staging model
-    (rows_touched_since_last_build, macros/deliveries.sql): a test of a feed's 20 million rows reads the
-    month delivered since the last build, not all of them again. -#}
+    config as in dbt, and for the uniqueness of an incremental staging model's key in an incremental build the
+    rows of the keys delivered since the last build (rows_touched_since_last_build, macros/deliveries.sql): the
+    test groups a month's keys, not a feed's 20 million again. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [config.get('where') or '', rows_touched_since_last_build(relation)] | reject('equalto', '') | list -%}
     {%- if conditions -%}
