@@ -118,9 +118,10 @@ class DbtForkServer:
             raise ServerUnavailable(f"{self.folder.parent} is mounted noexec")
         # listening before the server has started: a client that comes while the server starts waits in the
         # socket's queue (it found no socket before, and ran dbt itself)
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener = None
         sink = None
         try:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             listener.bind(str(self.socket_path))
             listener.listen(16)
             sink = open(output, "ab") if output is not None else None  # noqa: SIM115 (the child holds it)
@@ -145,7 +146,8 @@ class DbtForkServer:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
         finally:
-            listener.close()  # the server's now
+            if listener is not None:
+                listener.close()  # the server's now
             if sink is not None:
                 sink.close()
 
@@ -255,6 +257,7 @@ def serve(socket_path: str, listening: int, modules: Sequence[str], import_now: 
     import importlib
 
     listener = socket.socket(fileno=listening)
+    listener.set_inheritable(False)  # handed over by the refresh (inheritable for that); no child's to keep
     if not import_now:
         waiting = selectors.DefaultSelector()
         waiting.register(listener, selectors.EVENT_READ)

@@ -152,16 +152,30 @@ def test_a_command_given_while_the_server_starts_waits_for_it(tmp_path: Path) ->
     ``false``, would fail), where it used to find no socket and run dbt itself."""
     with DbtForkServer("false", output=tmp_path / "server.log", import_now=False, modules=()) as starting:
         os.kill(starting.pid, signal.SIGSTOP)
+        early = subprocess.Popen(
+            [starting.executable, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
-            early = subprocess.Popen(
-                [starting.executable, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
-            with pytest.raises(subprocess.TimeoutExpired):  # waiting for the server, not running dbt itself
-                early.wait(timeout=3)
+            # the client's connection waits in the socket's queue (Linux lists it in /proc/net/unix, under the
+            # socket's path beside the listening socket) while the server is stopped
+            deadline = time.monotonic() + 60
+            while len(_unix_sockets(starting.socket_path)) < 2:
+                assert early.poll() is None, "the client ran dbt itself"
+                assert time.monotonic() < deadline, "the client never connected"
+                time.sleep(0.05)
+        except BaseException:
+            early.kill()
+            raise
         finally:
             os.kill(starting.pid, signal.SIGCONT)
         out, err = early.communicate(timeout=120)
         assert early.returncode == 0 and "Core:" in out, err
+
+
+def _unix_sockets(path: Path) -> list[str]:
+    """The lines of /proc/net/unix of the sockets bound to ``path`` (a listening socket, and each connection
+    waiting in its queue)."""
+    return [line for line in Path("/proc/net/unix").read_text().splitlines() if line.endswith(f" {path}")]
 
 
 def test_a_server_told_nothing_leaves_without_importing(tmp_path: Path) -> None:
