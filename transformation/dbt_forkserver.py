@@ -113,14 +113,13 @@ class DbtForkServer:
         )
         Path(self.executable).write_text(script, encoding="utf-8")
         os.chmod(self.executable, 0o755)
-        if os.statvfs(self.folder).f_flag & os.ST_NOEXEC:  # the client could not be run from there
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise ServerUnavailable(f"{self.folder.parent} is mounted noexec")
-        # listening before the server has started: a client that comes while the server starts waits in the
-        # socket's queue (it found no socket before, and ran dbt itself)
         listener = None
         sink = None
         try:
+            if os.statvfs(self.folder).f_flag & os.ST_NOEXEC:  # the client could not be run from there
+                raise ServerUnavailable(f"{self.folder.parent} is mounted noexec")
+            # listening before the server has started: a client that comes while the server starts waits in
+            # the socket's queue (it found no socket before, and ran dbt itself)
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             listener.bind(str(self.socket_path))
             listener.listen(16)
