@@ -5,6 +5,7 @@ streams; its signals; a client or a server that goes away; the server that does 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -207,3 +208,56 @@ def test_a_server_with_a_thread_does_not_fork_and_its_clients_run_dbt(
         assert later.returncode == 0 and later.stdout == "run\n", later.stderr
     assert "threads after importing starts_a_thread" in log.read_text()
     assert not refusing.folder.exists()
+
+
+def _parse(executable: str, project: Path, database: Path, memory: str = "1GB") -> str:
+    """``dbt parse`` of ``project`` against a DuckDB database at ``database``; dbt's output."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DBT_")},
+        "DBT_PROFILES_DIR": str(project),
+        "PARSE_TEST_DB": str(database),
+        "PARSE_TEST_MEMORY": memory,
+    }
+    ran = subprocess.run(
+        [executable, "parse", "--no-use-colors"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    return ran.stdout
+
+
+def test_the_saved_parse_serves_a_build_database_at_another_path(
+    server: DbtForkServer, tmp_path: Path
+) -> None:
+    """A new home (another build database) re-parses only what changed; another connection setting, or
+    the ``dbt`` executable itself, parses everything as dbt does (transformation/dbt_forkserver.py)."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: p\nversion: '1.0'\nprofile: p\nmodel-paths: [models]\n")
+    (project / "profiles.yml").write_text(
+        "p:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n"
+        "      path: \"{{ env_var('PARSE_TEST_DB') }}\"\n"
+        "      settings: {memory_limit: \"{{ env_var('PARSE_TEST_MEMORY') }}\"}\n"
+    )
+    (project / "models" / "m.sql").write_text("select 1 as x\n")
+    changed = "Unable to do partial parsing because profile has changed"
+    first = _parse(server.executable, project, tmp_path / "a" / "build.duckdb")
+    assert "Unable to do partial parsing because saved manifest not found" in first
+    assert changed not in _parse(server.executable, project, tmp_path / "b" / "build.duckdb")
+    assert changed in _parse(server.executable, project, tmp_path / "b" / "build.duckdb", memory="2GB")
+    assert changed in _parse(installed_dbt(), project, tmp_path / "c" / "build.duckdb", memory="2GB")
+
+
+def test_no_file_of_the_dbt_project_reads_the_databases_path() -> None:
+    """What lets the fork server's dbt keep a parse across build databases: nothing dbt parses reads
+    ``target.path`` (a model or macro that did would be parsed with another home's path)."""
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    path_read = re.compile(r"(target|credentials)\s*(\.\s*path|\[\s*['\"]path|\.get\(\s*['\"]path)")
+    reading = [
+        str(f.relative_to(project))
+        for folder in ("models", "macros", "seeds", "tests")
+        for f in (project / folder).rglob("*")
+        if f.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}
+        and path_read.search(f.read_text(encoding="utf-8"))
+    ]
+    reading += ["dbt_project.yml"] if path_read.search((project / "dbt_project.yml").read_text()) else []
+    assert reading == []
