@@ -429,13 +429,20 @@ def _parse_state_without_database_path() -> None:
     dbt_project/ reads ``target.path`` (tests/unit/test_dbt_forkserver.py fails when one does). So the
     profile's digest in the parse state leaves the path out; any other change of the connection (another
     target, DuckDB's settings) still means a full parse. The ``dbt`` executable (the client's fallback)
-    keeps dbt's own digest: the first command after it parses in full once, as before."""
+    keeps dbt's own digest: the first command after it parses in full once, as before. A dbt whose parser
+    is not the one this was written for (dbt-core 1.11) is left as it is: it parses in full, as dbt does."""
     import pprint
 
-    from dbt.artifacts.resources.base import FileHash
-    from dbt.parser.manifest import ManifestLoader
+    try:
+        from dbt.artifacts.resources.base import FileHash
+        from dbt.contracts.graph.manifest import ManifestStateCheck
+        from dbt.parser.manifest import ManifestLoader
 
-    own = ManifestLoader.build_manifest_state_check
+        own = ManifestLoader.build_manifest_state_check
+    except (ImportError, AttributeError):
+        return
+    if "profile_hash" not in getattr(ManifestStateCheck, "__dataclass_fields__", {}):
+        return
 
     def without_path(loader: ManifestLoader) -> object:
         state = own(loader)

@@ -4,6 +4,7 @@ streams; its signals; a client or a server that goes away; the server that does 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -210,13 +211,16 @@ def test_a_server_with_a_thread_does_not_fork_and_its_clients_run_dbt(
     assert not refusing.folder.exists()
 
 
-def _parse(executable: str, project: Path, database: Path, memory: str = "1GB") -> str:
-    """``dbt parse`` of ``project`` against a DuckDB database at ``database``; dbt's output."""
+def _parse(executable: str, project: Path, database: Path, memory: str = "1GB", raw: str = "/raw/a") -> str:
+    """``dbt parse`` of ``project`` against a DuckDB database at ``database``, its source's files under
+    ``raw``; dbt's output."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DBT_")},
         "DBT_PROFILES_DIR": str(project),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PARSE_TEST_DB": str(database),
         "PARSE_TEST_MEMORY": memory,
+        "PARSE_TEST_RAW": raw,
     }
     ran = subprocess.run(
         [executable, "parse", "--no-use-colors"], cwd=project, env=env, capture_output=True, text=True
@@ -228,8 +232,9 @@ def _parse(executable: str, project: Path, database: Path, memory: str = "1GB") 
 def test_the_saved_parse_serves_a_build_database_at_another_path(
     server: DbtForkServer, tmp_path: Path
 ) -> None:
-    """A new home (another build database) re-parses only what changed; another connection setting, or
-    the ``dbt`` executable itself, parses everything as dbt does (transformation/dbt_forkserver.py)."""
+    """A new home (another build database) re-parses only what changed, its raw zone's location too;
+    another connection setting, or the ``dbt`` executable itself, parses everything as dbt does
+    (transformation/dbt_forkserver.py)."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: p\nversion: '1.0'\nprofile: p\nmodel-paths: [models]\n")
@@ -238,11 +243,27 @@ def test_the_saved_parse_serves_a_build_database_at_another_path(
         "      path: \"{{ env_var('PARSE_TEST_DB') }}\"\n"
         "      settings: {memory_limit: \"{{ env_var('PARSE_TEST_MEMORY') }}\"}\n"
     )
-    (project / "models" / "m.sql").write_text("select 1 as x\n")
-    changed = "Unable to do partial parsing because profile has changed"
+    # as dbt_project/models/staging/_sources.yml reads the raw zone: a location from the environment
+    (project / "models" / "sources.yml").write_text(
+        "version: 2\nsources:\n  - name: raw\n    meta:\n      external_location: "
+        "\"{{ env_var('PARSE_TEST_RAW') }}/{name}/*.parquet\"\n    tables: [{name: feed}]\n"
+    )
+    (project / "models" / "m.sql").write_text("select * from {{ source('raw', 'feed') }}\n")
+
+    def location() -> str:
+        manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
+        (source,) = manifest["sources"].values()
+        return str(source["meta"]["external_location"])
+
+    unable, changed = (
+        "Unable to do partial parsing",
+        "Unable to do partial parsing because profile has changed",
+    )
     first = _parse(server.executable, project, tmp_path / "a" / "build.duckdb")
     assert "Unable to do partial parsing because saved manifest not found" in first
-    assert changed not in _parse(server.executable, project, tmp_path / "b" / "build.duckdb")
+    assert location() == "/raw/a/{name}/*.parquet"
+    assert unable not in _parse(server.executable, project, tmp_path / "b" / "build.duckdb", raw="/raw/b")
+    assert location() == "/raw/b/{name}/*.parquet"  # the file that reads it parsed again
     assert changed in _parse(server.executable, project, tmp_path / "b" / "build.duckdb", memory="2GB")
     assert changed in _parse(installed_dbt(), project, tmp_path / "c" / "build.duckdb", memory="2GB")
 
@@ -259,5 +280,6 @@ def test_no_file_of_the_dbt_project_reads_the_databases_path() -> None:
         if f.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"}
         and path_read.search(f.read_text(encoding="utf-8"))
     ]
-    reading += ["dbt_project.yml"] if path_read.search((project / "dbt_project.yml").read_text()) else []
+    declared = (project / "dbt_project.yml").read_text(encoding="utf-8")
+    reading += ["dbt_project.yml"] if path_read.search(declared) else []
     assert reading == []
