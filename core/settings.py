@@ -13,10 +13,10 @@ differs from the one below.
 | TW_DEMO | ``0`` | ``1`` allows a fixed, public demo key (sample data only) |
 | TW_DBT_TARGET | ``duckdb`` | dbt target in dbt_project/profiles.yml: ``duckdb``, ``spark`` (local PySpark) |
 | | | or ``spark_cluster`` (Thrift); docs/scale-out.md |
-| TW_DBT_THREADS | ``1`` | dbt threads: models and tests dbt runs at once. DuckDB spreads each query over |
-| | | the cores itself; two large models at once share TW_DUCKDB_MEMORY_LIMIT and spill (the dbt |
-| | | build at L 10% slower with 2, docs/performance.md). A small inbox builds ~1–2 s faster with |
-| | | ``2``; a Spark cluster (``spark_cluster``) runs concurrent queries: raise it there |
+| TW_DBT_THREADS | ``2`` | dbt threads: models and tests dbt runs at once (DuckDB spreads each query over |
+| | | the cores itself). ``1`` made the full build at L 10% faster (two large staging models at once |
+| | | share TW_DUCKDB_MEMORY_LIMIT and spill) and a month's incremental build at M 0.5–4 s slower |
+| | | (docs/performance.md); a Spark cluster (``spark_cluster``) may take more |
 | TW_DBT_FORKSERVER | ``1`` | ``tw run`` imports dbt once, in a process that forks each dbt command |
 | | | (transformation/dbt_forkserver.py); ``0``: each command starts the dbt executable |
 | TW_DUCKDB_MEMORY_LIMIT | ``4GB`` | DuckDB's memory limit in the dbt build; beyond it DuckDB spills to |
@@ -268,7 +268,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key=env.get("TW_PSEUDONYM_KEY", "").encode("utf-8") or None,
         demo=_flag(env.get("TW_DEMO")),
         dbt_target=env.get("TW_DBT_TARGET", "duckdb"),
-        dbt_threads=_integer(env, "TW_DBT_THREADS", 1),
+        dbt_threads=_integer(env, "TW_DBT_THREADS", 2),
         dbt_forkserver=_flag(env.get("TW_DBT_FORKSERVER") or "1"),
         keep_releases=_integer(env, "TW_KEEP_RELEASES", 5),
         schedule_cron=env.get("TW_SCHEDULE_CRON", "0 2 * * *"),
