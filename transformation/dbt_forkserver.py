@@ -423,7 +423,7 @@ def _parse_state_without_database_path() -> None:
 
     dbt re-parses the whole project when the profile's connection differs from the one its saved parse
     (``partial_parse.msgpack``) was made with, and a DuckDB connection includes the database file's path:
-    every new home (a deployment's first refresh, every test's pipeline, the benchmark's) and every switch
+    every new home under ``tw run`` (a deployment's first refresh, the benchmark's) and every switch
     between homes parsed all of it again (~4 s of a 7 s ``dbt build`` start at M). Nothing the project
     parses reads the path: parse-time Jinja sees ``target``, and no model, macro or YAML file of
     dbt_project/ reads ``target.path`` (tests/unit/test_dbt_forkserver.py fails when one does). So the
