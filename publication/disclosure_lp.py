@@ -18,11 +18,11 @@ What keeps it fast:
   of its own (``width``); the protector starts from the true figures, which are feasible too (``witness``);
 * only the cells asked about (``targets``) are bounded;
 * before any cell's own LP, a component of up to ``GLOBAL_MAX_UNKNOWNS`` with two cells or more to bound is
-  first solved in random directions (each cell still narrow weighted +1 or -1, minimised and maximised, a
-  fixed seed): every solution moves many cells at once, and these passes repeat while they widen cells
-  (``SPREAD_*``; at M they took the three graduate-flows components from 4,658 narrow cells each to about
-  ten in ~3 s, where a local LP per cell took 17 s). The cells still narrow get their exact LPs over the
-  component;
+  first solved in random directions (each cell still narrow weighted +1 or -1, a fixed seed, maximised
+  both ways), each cell held within ``width`` of the values seen of it: every solution moves many cells at
+  once, each just far enough to be wide, and these passes repeat while they widen cells (``SPREAD_*``; at M
+  they took the three graduate-flows components from 4,658 narrow cells each to about ten in five passes).
+  The cells still narrow get their exact LPs over the component;
 * in a larger component, and for a component's lone cell to bound, the protector (``witness``) looks for
   wide points near the truth: a *local* LP over the cell's neighbourhood (the unknowns within
   ``LOCAL_DEPTH`` relations of it, every row that touches them, all other unknowns held at their true
@@ -74,11 +74,15 @@ GLOBAL_MAX_UNKNOWNS = 5_000  # the protector bounds a cell over its whole compon
 LARGE_COMPONENT_CELLS = 150
 # the protector's first pass over a component (up to GLOBAL_MAX_UNKNOWNS) with at least SPREAD_MIN_CELLS
 # cells to bound: LPs whose objective weighs each cell still narrow +1 or -1 at random (a fixed seed: the same
-# LP, the same points), minimised and maximised; each solution is a feasible point that moves many cells at
-# once. It repeats while a pass widens at least one cell per SPREAD_UNKNOWNS_PER_GAIN unknowns of the
-# component (a pass over 4,658 unknowns costs about what a dozen cells' own LPs do), at most
-# SPREAD_MAX_PASSES times (at M, a graduate-flows component of 4,658 cells went from 4,658 narrow to 10 in
-# ~50 passes, 3.4 s, where one local LP per cell took 17 s). A cell left narrow gets its exact LPs over the
+# LP, the same points), maximised and then maximised reversed, each with the cells it weighs held to rise
+# (fall) no further than ``width`` above (below) the lowest (highest) value seen of them
+# (:meth:`_Component.caps`); each solution is a feasible point that moves many cells at once. Uncapped, an
+# optimum is a vertex that puts a row's whole slack on one member (18 pairs of cells sharing a total of 33
+# widened two by two, a pass each); capped, a member takes what makes it wide and leaves the rest to the
+# others: at M the first audit's passes went from 13,090 to 10,640 and the three graduate-flows components
+# (4,658 cells) from ~45 passes to 5 (docs/performance.md). It repeats while a pass widens at least one cell
+# per SPREAD_UNKNOWNS_PER_GAIN unknowns of the component (a pass over 4,658 unknowns costs about what a dozen
+# cells' own LPs do), at most SPREAD_MAX_PASSES times. A cell left narrow gets its exact LPs over the
 # component, without a local LP first (after the passes it is nearly always narrow in truth), unless a
 # direction had no optimum in a component larger than a local LP (:meth:`_Audit._spread`)
 SPREAD_MIN_CELLS = 2
@@ -218,17 +222,21 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     )
 
 
+# a component's unknowns (sorted), its rows (sorted), and its entries column by column: each column's count of
+# entries, their local rows and coefficients (:meth:`_Audit._parts`)
+Parts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class _Component:
     """One component as a HiGHS model, re-solved with one objective after another (warm starts)."""
 
-    def __init__(self, system: System, columns: np.ndarray) -> None:
+    def __init__(self, system: System, parts: Parts) -> None:
+        """``parts``: the component's unknowns, rows and entries (:meth:`_Audit._parts`)."""
         import highspy
 
         self._highspy = highspy
-        sub = system.matrix[:, columns]
-        rows = np.unique(sub.nonzero()[0])
+        columns, rows, per_column, local_row, data = parts
         self.relations = system.relations[rows]
-        sub = csc_matrix(sub[rows, :])
         lp = highspy.HighsLp()
         lp.num_col_ = len(columns)
         lp.num_row_ = len(rows)
@@ -238,9 +246,9 @@ class _Component:
         lp.row_lower_ = np.where(np.isinf(system.row_lower[rows]), -highspy.kHighsInf, system.row_lower[rows])
         lp.row_upper_ = np.where(np.isinf(system.row_upper[rows]), highspy.kHighsInf, system.row_upper[rows])
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = sub.indptr
-        lp.a_matrix_.index_ = sub.indices
-        lp.a_matrix_.value_ = sub.data
+        lp.a_matrix_.start_ = np.concatenate(([0], np.cumsum(per_column)))
+        lp.a_matrix_.index_ = local_row
+        lp.a_matrix_.value_ = data
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         # the primal simplex: each solve after the first changes only the objective, which leaves the last
@@ -251,24 +259,37 @@ class _Component:
         # unique, can differ, and with them the cells masked around a narrow one
         self.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         self.highs.passModel(lp)
+        self._lower, self._upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
         self._objective: int | None = None
         self.binding: list[tuple[int, float]] = []  # the last optimum's binding rows: (relation, dual)
 
-    def spread(self, weights: np.ndarray) -> list[np.ndarray]:
-        """The solution points minimising and maximising ``weights`` · x (one weight per unknown), where the
-        LP has an optimum; the costs are zero again afterwards (:meth:`optimum` sets one at a time)."""
+    def capped(self, weights: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
+        """The solution point maximising ``weights`` · x (one weight per unknown) with the unknowns held
+        within ``lower`` … ``upper`` (inside their own bounds), where that LP has an optimum; the costs and
+        the bounds are the component's own again afterwards (:meth:`optimum` sets one cost at a time)."""
         hs, n = self._highspy, len(weights)
         every = np.arange(n, dtype=np.int32)
         self.highs.changeColsCost(n, every, weights.astype(float))
+        self.highs.changeColsBounds(n, every, lower, upper)
         self._objective = None
-        points = []
-        for sense in (hs.ObjSense.kMinimize, hs.ObjSense.kMaximize):
-            self.highs.changeObjectiveSense(sense)
-            self.highs.run()
-            if self.highs.getModelStatus() == hs.HighsModelStatus.kOptimal:
-                points.append(np.asarray(self.highs.getSolution().col_value))
+        self.highs.changeObjectiveSense(hs.ObjSense.kMaximize)
+        self.highs.run()
+        point = None
+        if self.highs.getModelStatus() == hs.HighsModelStatus.kOptimal:
+            point = np.asarray(self.highs.getSolution().col_value)
         self.highs.changeColsCost(n, every, np.zeros(n))
-        return points
+        self.highs.changeColsBounds(n, every, self._lower, self._upper)
+        return point
+
+    def caps(self, weights: np.ndarray, seen_lo: np.ndarray, seen_hi: np.ndarray, width: float) -> tuple:
+        """Bounds for :meth:`capped`: an unknown weighted up may rise to ``width`` above the lowest value
+        seen of it, one weighted down fall to ``width`` below the highest, no further (their own bounds
+        permitting): reaching there makes it wide, and what it did not take is left for the others."""
+        lower, upper = self._lower.copy(), self._upper.copy()
+        up, down = weights > 0, weights < 0
+        upper[up] = np.minimum(upper[up], seen_lo[up] + width)
+        lower[down] = np.maximum(lower[down], seen_hi[down] - width)
+        return lower, upper
 
     def optimum(self, column: int, maximize: bool) -> tuple[float, np.ndarray | None]:
         """The min or max of one unknown, and the solution point (None when unbounded)."""
@@ -456,12 +477,12 @@ class _Audit:
         self._by_component = np.argsort(system.component, kind="stable")
         self._starts = np.concatenate(([0], np.cumsum(self.sizes))).astype(np.int64)
         # :meth:`_parts` of a component, gathered once: its fingerprint and its (g|l)ocalisation read them
-        self._gathered: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._gathered: dict[int, Parts] = {}
 
     def small(self, comp: int) -> bool:
         return self.nearby is None or int(self.sizes[comp]) <= GLOBAL_MAX_UNKNOWNS
 
-    def _parts(self, comp: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _parts(self, comp: int) -> Parts:
         """The component's unknowns (sorted), its rows (sorted), and its entries column by column: each
         column's count of entries, their local rows and coefficients."""
         if comp in self._gathered:
@@ -570,10 +591,11 @@ class _Audit:
     def _spread(self, model: _Component, columns: np.ndarray, asked: np.ndarray) -> bool:
         """Widen the seen ranges of the ``asked`` unknowns (positions in ``columns``) with the points of LPs
         over the whole component in random directions (:data:`SPREAD_MIN_CELLS`), before each cell still
-        narrow gets LPs of its own. False when a pass met a direction without an optimum (a narrow cell is
-        unbounded that way): the passes stop there, and in a component larger than a local LP the cells left
-        narrow go through their local LPs first, as without the passes (going straight to exact LPs would
-        solve the whole component for cells a local LP shows wide)."""
+        narrow gets LPs of its own. False when an LP of a pass had no optimum (the caps bound every cell it
+        weighs and hold the true figures, so only a solver's failure does that): the passes stop there, and
+        in a component larger than a local LP the cells left narrow go through their local LPs first, as
+        without the passes (going straight to exact LPs would solve the whole component for cells a local LP
+        shows wide)."""
         assert self.width is not None
         rng = np.random.default_rng(SPREAD_SEED)
         settled = True
@@ -584,10 +606,11 @@ class _Audit:
                 break
             weights = np.zeros(len(columns))
             weights[narrow] = rng.choice([-1.0, 1.0], size=len(narrow))
-            points = model.spread(weights)
-            if len(points) < 2:
-                settled = False
-            for point in points:
+            for direction in (weights, -weights):
+                point = model.capped(direction, *model.caps(direction, lo, hi, self.width))
+                if point is None:
+                    settled = False
+                    continue
                 np.minimum(lo, point, out=lo)
                 np.maximum(hi, point, out=hi)
             still = narrow[hi[narrow] - lo[narrow] < self.width - TOLERANCE]
@@ -605,7 +628,8 @@ class _Audit:
             self.nearby,
             self.width,
         )
-        columns = np.flatnonzero(system.component == comp)
+        parts = self._parts(comp)
+        columns = parts[0]
         local = {int(g): i for i, g in enumerate(columns)}
         model: _Component | None = None
         out: list[Bounded] = []
@@ -620,11 +644,11 @@ class _Audit:
 
         small = self.small(comp)
         # after the random-direction passes a cell still narrow is (nearly always) narrow in truth: its exact
-        # LPs, not a local LP, settle it; unless a pass had no optimum, in a component larger than a local
-        # LP (300 of 3,662 components at M had none, all small)
+        # LPs, not a local LP, settle it; unless an LP of a pass had no optimum, in a component larger than a
+        # local LP
         exact_next = False
         if small and width is not None and len(asked) >= SPREAD_MIN_CELLS:
-            model = _Component(system, columns)
+            model = _Component(system, parts)
             asked_here = np.searchsorted(columns, np.asarray(asked, dtype=np.int64))
             exact_next = self._spread(model, columns, asked_here) or len(columns) <= LOCAL_MAX_UNKNOWNS
         for g in asked:
@@ -644,7 +668,7 @@ class _Audit:
                     exact.append(False)
                     continue
                 if model is None:
-                    model = _Component(system, columns)
+                    model = _Component(system, parts)
                 value, point = model.optimum(local[g], maximize)
                 if point is not None:
                     seen(point)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -562,22 +563,19 @@ def test_the_spread_pass_shows_cells_wide_only_where_they_are_and_saves_their_lp
     assert lps[True] < lps[False] / 4, lps
 
 
-def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_local_lps(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Ten cells of the flows table's component are unbounded above (each at least another cell, no
-    upper bound): a random direction has no optimum, the passes stop, and in a component larger than a
-    local LP the cells left narrow take their local LPs first (not an exact LP over the whole component
-    each); the narrow cells are still the exact LPs'."""
+def _table_with_unbounded_cells() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """:func:`_table_with_margins` and ten more masked cells, each at least one cell of the table's first
+    row and without an upper bound (true figures that hold every relation)."""
     from publication import disclosure_lp
 
     cells, terms, rows = _table_with_margins()
     first, relation = cells.height, int(rows["relation"].max()) + 1  # type: ignore[arg-type]
+    value = cells["value"].to_list()
     cells = pl.concat(
         [
             cells,
             pl.DataFrame(
-                [(first + i, 5.0, True, 1.0, float("inf"), True) for i in range(10)],
+                [(first + i, max(5.0, value[2 + i]), True, 1.0, float("inf"), True) for i in range(10)],
                 schema=disclosure_lp.CELLS_SCHEMA,
                 orient="row",
             ),
@@ -603,8 +601,22 @@ def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_lo
             ),
         ]
     )
+    return cells, terms, rows
+
+
+def test_a_spread_pass_whose_lp_fails_hands_a_large_component_back_to_the_local_lps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When an LP of the passes has no optimum (the caps keep every weighted cell bounded and the true
+    figures feasible, so only a solver's failure does that), the passes stop, and in a component larger
+    than a local LP the cells left narrow take their local LPs first (not an exact LP over the whole
+    component each); the narrow cells are still the exact LPs'."""
+    from publication import disclosure_lp
+
+    cells, terms, rows = _table_with_unbounded_cells()
     exact = disclosure_lp.intervals(cells, terms, rows).sort("cell")
     monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 100)  # the component (154) is larger
+    monkeypatch.setattr(disclosure_lp._Component, "capped", lambda self, weights, lower, upper: None)
     calls = _counting_lps(monkeypatch)
     counts = {}
     for spread in (True, False):
@@ -613,10 +625,76 @@ def test_a_spread_pass_without_an_optimum_hands_a_large_component_back_to_the_lo
         found = disclosure_lp.intervals(cells, terms, rows, width=PROTECTION_WIDTH, witness=True, binding={})
         assert _narrow(found) == _narrow(exact) == [0, 1]
         counts[spread] = dict(calls)
-    # the passes gave up at once and the local LPs took over, as without the passes (went on straight to
+    # the passes gave up at once and the local LPs took over, as without the passes (going on straight to
     # exact LPs, the audit took 42 of them and no local LP)
     assert counts[True]["local"] > 0, counts
     assert counts[True]["exact"] <= counts[False]["exact"] + 4, counts
+
+
+def test_cells_without_an_upper_bound_do_not_stop_the_capped_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten cells of the flows table's component have no upper bound: uncapped, a random direction had no
+    optimum and the passes stopped. Capped (:meth:`disclosure_lp._Component.caps`), every LP of a pass has
+    one, the passes settle the component, no local LP runs, and the narrow cells are the exact LPs'."""
+    from publication import disclosure_lp
+
+    cells, terms, rows = _table_with_unbounded_cells()
+    exact = disclosure_lp.intervals(cells, terms, rows).sort("cell")
+    monkeypatch.setattr(disclosure_lp, "LOCAL_MAX_UNKNOWNS", 100)
+    calls = _counting_lps(monkeypatch)
+    found = disclosure_lp.intervals(
+        cells, terms, rows, width=PROTECTION_WIDTH, witness=True, binding={}
+    ).sort("cell")
+    assert _narrow(found) == _narrow(exact) == [0, 1]
+    assert calls["local"] == 0, calls
+    held = found.join(exact.select("cell", "lower", "upper"), on="cell", suffix="_lp")
+    assert held.filter(
+        (pl.col("lower_lp") > pl.col("lower") + 1e-6) | (pl.col("upper_lp") < pl.col("upper") - 1e-6)
+    ).is_empty()
+
+
+def test_the_capped_passes_widen_the_members_of_a_total_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """18 pairs of equal cells (the same graduates counted in two marts) under a published total of 33 on
+    each side, every cell 1 to 4: uncapped, an optimum is a vertex that gives the whole total to one pair,
+    so a pass widened two pairs. Capped, each pair takes what makes it wide and leaves the rest: every cell
+    is wide after a few passes and no cell needs an LP of its own, and each point holds every relation and
+    bound."""
+    from publication import disclosure_lp
+
+    values = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 1.0, 1.0, 2.0, 4.0, 1.0, 3.0, 4.0, 1.0, 1.0, 1.0]
+    pairs = len(values)
+    cells = pl.DataFrame(
+        [(i, values[i % pairs], True, 0.0, float("inf"), True) for i in range(2 * pairs)],
+        schema=disclosure_lp.CELLS_SCHEMA,
+        orient="row",
+    )
+    terms = [(0, i, 1.0) for i in range(pairs)] + [(1, pairs + i, 1.0) for i in range(pairs)]
+    terms += [t for i in range(pairs) for t in ((2 + i, i, 1.0), (2 + i, pairs + i, -1.0))]
+    total = sum(values)
+    bounds = [(0, total, total), (1, total, total)] + [(2 + i, 0.0, 0.0) for i in range(pairs)]
+    terms_frame = pl.DataFrame(terms, schema=disclosure_lp.TERMS_SCHEMA, orient="row")
+    rows = pl.DataFrame(bounds, schema=disclosure_lp.ROWS_SCHEMA, orient="row")
+    points: list[np.ndarray] = []
+    capped = disclosure_lp._Component.capped
+
+    def recorded(self: disclosure_lp._Component, *args: np.ndarray) -> np.ndarray | None:
+        point = capped(self, *args)
+        if point is not None:
+            points.append(point)
+        return point
+
+    monkeypatch.setattr(disclosure_lp._Component, "capped", recorded)
+    calls = _counting_lps(monkeypatch)
+    found = disclosure_lp.intervals(
+        cells, terms_frame, rows, width=PROTECTION_WIDTH, witness=True, binding={}
+    )
+    assert _narrow(found) == []
+    assert calls["exact"] == 0 and calls["local"] == 0, calls
+    # here 6 LPs, three passes; uncapped, 16 LPs (eight passes) and two exact ones
+    assert len(points) <= 8, len(points)
+    for point in points:  # the component's unknowns are the cells 0 … 35 in order
+        assert point.min() >= -1e-9
+        assert abs(point[:pairs].sum() - total) < 1e-6 and abs(point[pairs:].sum() - total) < 1e-6
+        assert np.allclose(point[:pairs], point[pairs:])
 
 
 def test_a_system_built_after_another_is_the_one_built_afresh() -> None:
