@@ -90,6 +90,7 @@ SPREAD_UNKNOWNS_PER_GAIN = 1_000
 SPREAD_MAX_PASSES = 200
 SPREAD_SEED = 20261206
 PRIMAL_SIMPLEX = 4  # HiGHS's option simplex_strategy: 4 is the primal simplex (:class:`_Component`)
+DUAL_SIMPLEX = 1  # ... and 1 the dual (:meth:`_Component.capped`)
 # an audit of at least this many cells is shared out between worker processes (``workers``); below it,
 # starting them costs more than it saves
 PARALLEL_MIN_CELLS = 5_000
@@ -273,7 +274,11 @@ class _Component:
         self.highs.changeColsBounds(n, every, lower, upper)
         self._objective = None
         self.highs.changeObjectiveSense(hs.ObjSense.kMaximize)
+        # the costs and the bounds both changed, so the last basis is feasible neither way: here the dual
+        # simplex gets to the optimum sooner than the primal (round 1 of M: 10.5 s → 9.3 s in one process)
+        self.highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
         self.highs.run()
+        self.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         point = None
         if self.highs.getModelStatus() == hs.HighsModelStatus.kOptimal:
             point = np.asarray(self.highs.getSolution().col_value)
