@@ -94,6 +94,10 @@ DUAL_SIMPLEX = 1  # ... and 1 the dual (:meth:`_Component.capped`)
 # an audit of at least this many cells is shared out between worker processes (``workers``); below it,
 # starting them costs more than it saves
 PARALLEL_MIN_CELLS = 5_000
+# components are handed to a worker in batches of up to this many cells to bound (a larger one alone): one
+# at a time, the hand-out and the answers' way back cost ~0.8 ms a component, and the 3,662 components of
+# M's first audit kept both workers waiting for 1.4 s of their 7.4 (docs/disclosure.md)
+PARALLEL_BATCH_CELLS = 1_000
 
 CELLS_SCHEMA = {
     "cell": pl.Int64,  # 0 … n-1
@@ -701,21 +705,35 @@ def _start_worker(
     _WORKER = _Audit(system, seen_lo.copy(), seen_hi.copy(), nearby, width, proofs)
 
 
-def _audit_in_worker(task: tuple[int, list[int]]) -> tuple[list[Bounded], Proofs]:
+def _audit_in_worker(batch: list[tuple[int, list[int]]]) -> list[tuple[list[Bounded], Proofs]]:
     assert _WORKER is not None
-    return _WORKER.component(*task)
+    return [_WORKER.component(*task) for task in batch]
+
+
+def batches(cells: list[int], limit: int) -> list[list[int]]:
+    """Consecutive runs of the positions of ``cells`` (each item's count), each summing to at most
+    ``limit`` unless one item alone is larger."""
+    out: list[list[int]] = []
+    total = limit
+    for i, n in enumerate(cells):
+        if total + n > limit:
+            out.append([])
+            total = 0
+        out[-1].append(i)
+        total += n
+    return out
 
 
 def _audit_components(
     audit: _Audit, asked: list[tuple[int, list[int]]], workers: int
 ) -> list[tuple[list[Bounded], Proofs]]:
     """Each component's bounds, in the order asked. With ``workers`` > 1, the small components are shared
-    out between that many worker processes, the largest first, each to the next worker free (the three
-    components of a flows matrix hold a third of the work at M: handed out in turn, they left one worker
-    idle for half the audit); the large ones stay here, in order, for their shared budget. The workers are
-    *spawned* (a fresh interpreter given the system), not forked: the publishing process runs threads
-    (Dagster's, the solver's), and a fork copies their locks but not them, which hung a refresh once. The
-    same figures give the same bounds either way."""
+    out between that many worker processes, the largest first, each batch (:data:`PARALLEL_BATCH_CELLS`)
+    to the next worker free (the three components of a flows matrix hold a third of the work at M: handed
+    out in turn, they left one worker idle for half the audit); the large ones stay here, in order, for
+    their shared budget. The workers are *spawned* (a fresh interpreter given the system), not forked: the
+    publishing process runs threads (Dagster's, the solver's), and a fork copies their locks but not them,
+    which hung a refresh once. The same figures give the same bounds either way."""
     cells = sum(len(a) for _, a in asked)
     if workers <= 1 or cells < PARALLEL_MIN_CELLS:
         return [audit.component(comp, a) for comp, a in asked]
@@ -726,8 +744,13 @@ def _audit_components(
     with mp.get_context("spawn").Pool(  # its workers end with this process (core/processes.py)
         workers, initializer=worker_start, initargs=(_start_worker, start)
     ) as pool:
-        found = pool.imap(_audit_in_worker, [asked[i] for i in by_size], chunksize=1)
-        results.update(zip(by_size, found, strict=True))
+        handed = [
+            [by_size[j] for j in b]
+            for b in batches([len(asked[i][1]) for i in by_size], PARALLEL_BATCH_CELLS)
+        ]
+        found = pool.imap(_audit_in_worker, [[asked[i] for i in b] for b in handed], chunksize=1)
+        for batch, answers in zip(handed, found, strict=True):
+            results.update(zip(batch, answers, strict=True))
     for i, (comp, a) in enumerate(asked):
         if i not in results:
             results[i] = audit.component(comp, a)

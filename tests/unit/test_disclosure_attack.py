@@ -319,6 +319,7 @@ def test_the_audit_shared_out_between_processes_gives_what_one_process_gives(
         pl.DataFrame(rows, schema=disclosure_lp.ROWS_SCHEMA, orient="row"),
     )
     monkeypatch.setattr(disclosure_lp, "PARALLEL_MIN_CELLS", 0)
+    monkeypatch.setattr(disclosure_lp, "PARALLEL_BATCH_CELLS", 12)  # handed out a few components at a time
     monkeypatch.setattr(disclosure_lp, "GLOBAL_MAX_UNKNOWNS", 6)  # the larger components take the budget
     monkeypatch.setattr(disclosure_lp, "LARGE_COMPONENT_CELLS", 5)
     found = []
@@ -370,6 +371,14 @@ def _totals_over_masked_counts(
         pl.DataFrame(terms, schema=disclosure_lp.TERMS_SCHEMA, orient="row"),
         pl.DataFrame(rows, schema=disclosure_lp.ROWS_SCHEMA, orient="row"),
     )
+
+
+def test_components_are_handed_to_the_workers_in_batches_of_a_limited_size() -> None:
+    from publication.disclosure_lp import batches
+
+    assert batches([4658, 4519, 300, 300, 300, 200, 90, 9, 1], 1_000) == [[0], [1], [2, 3, 4], [5, 6, 7, 8]]
+    assert batches([], 1_000) == []
+    assert batches([5, 5, 5], 5) == [[0], [1], [2]]
 
 
 def test_a_remembered_component_audit_is_what_a_new_audit_finds_and_only_changed_components_are_audited(
