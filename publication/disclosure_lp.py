@@ -80,7 +80,7 @@ LARGE_COMPONENT_CELLS = 150
 # optimum is a vertex that puts a row's whole slack on one member (18 pairs of cells sharing a total of 33
 # widened two by two, a pass each); capped, a member takes what makes it wide and leaves the rest to the
 # others: at M the first audit's passes went from 13,090 to 10,640 and the three graduate-flows components
-# (4,658 cells) from ~45 passes to 5 (docs/performance.md). It repeats while a pass widens at least one cell
+# (4,658 cells) from ~45 passes to 5 (docs/disclosure.md). It repeats while a pass widens at least one cell
 # per SPREAD_UNKNOWNS_PER_GAIN unknowns of the component (a pass over 4,658 unknowns costs about what a dozen
 # cells' own LPs do), at most SPREAD_MAX_PASSES times. A cell left narrow gets its exact LPs over the
 # component, without a local LP first (after the passes it is nearly always narrow in truth), unless a
@@ -601,7 +601,9 @@ class _Audit:
         """Widen the seen ranges of the ``asked`` unknowns (positions in ``columns``) with the points of LPs
         over the whole component in random directions (:data:`SPREAD_MIN_CELLS`), before each cell still
         narrow gets LPs of its own. False when an LP of a pass had no optimum (the caps bound every cell it
-        weighs and hold the true figures, so only a solver's failure does that): the passes stop there, and
+        weighs and hold the true figures, so for the protector only a solver's failure does that; the
+        adversary's first pass, before any point is seen, is uncapped and may be unbounded): the passes stop
+        there, and
         in a component larger than a local LP the cells left narrow go through their local LPs first, as
         without the passes (going straight to exact LPs would solve the whole component for cells a local LP
         shows wide)."""
@@ -716,7 +718,7 @@ def batches(cells: list[int], limit: int) -> list[list[int]]:
     out: list[list[int]] = []
     total = limit
     for i, n in enumerate(cells):
-        if total + n > limit:
+        if not out or total + n > limit:
             out.append([])
             total = 0
         out[-1].append(i)

@@ -294,7 +294,7 @@ def test_a_cell_the_local_lp_leaves_narrow_in_a_large_component_gets_a_whole_lp_
 def test_the_audit_shared_out_between_processes_gives_what_one_process_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """TW_PUBLICATION_WORKERS: components are audited apart, so sharing them out between forked workers
+    """TW_PUBLICATION_WORKERS: components are audited apart, so sharing them out between spawned workers
     changes neither a bound nor a proof; the large components (the shared budget) stay in the parent."""
     import random
 
@@ -379,6 +379,7 @@ def test_components_are_handed_to_the_workers_in_batches_of_a_limited_size() -> 
     assert batches([4658, 4519, 300, 300, 300, 200, 90, 9, 1], 1_000) == [[0], [1], [2, 3, 4], [5, 6, 7, 8]]
     assert batches([], 1_000) == []
     assert batches([5, 5, 5], 5) == [[0], [1], [2]]
+    assert batches([0, 0, 7], 5) == [[0, 1], [2]]
 
 
 def test_a_remembered_component_audit_is_what_a_new_audit_finds_and_only_changed_components_are_audited(
@@ -616,9 +617,9 @@ def _table_with_unbounded_cells() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
 def test_a_spread_pass_whose_lp_fails_hands_a_large_component_back_to_the_local_lps(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """When an LP of the passes has no optimum (the caps keep every weighted cell bounded and the true
-    figures feasible, so only a solver's failure does that), the passes stop, and in a component larger
-    than a local LP the cells left narrow take their local LPs first (not an exact LP over the whole
+    """When an LP of the protector's passes has no optimum (the caps keep every weighted cell bounded and
+    the true figures feasible, so only a solver's failure does that), the passes stop, and in a component
+    larger than a local LP the cells left narrow take their local LPs first (not an exact LP over the whole
     component each); the narrow cells are still the exact LPs'."""
     from publication import disclosure_lp
 
