@@ -210,6 +210,7 @@ def fold(cells: pl.DataFrame, terms: pl.DataFrame, rows: pl.DataFrame) -> System
     unknown_coefs = term_coefs[unknown]
     matrix = coo_matrix((unknown_coefs, (r, col_index)), shape=(len(relations), len(unknowns))).tocsc()
     matrix.sum_duplicates()
+    matrix.eliminate_zeros()  # a cell's terms that cancel out (+1 and -1 in one relation) bind nothing
     matrix.sort_indices()  # canonical: a component's fingerprint reads its entries in stored order
     n = len(unknowns)
     graph = coo_matrix((np.ones(len(r)), (col_index, n + r)), shape=(n + len(relations), n + len(relations)))
