@@ -291,14 +291,19 @@ class _Component:
         self.highs.changeColsBounds(n, every, self._lower, self._upper)
         return point
 
-    def caps(self, weights: np.ndarray, seen_lo: np.ndarray, seen_hi: np.ndarray, width: float) -> tuple:
+    def caps(
+        self, weights: np.ndarray, seen_lo: np.ndarray, seen_hi: np.ndarray, integer: np.ndarray, width: float
+    ) -> tuple:
         """Bounds for :meth:`capped`: an unknown weighted up may rise to ``width`` above the lowest value
         seen of it, one weighted down fall to ``width`` below the highest, no further (their own bounds
-        permitting): reaching there makes it wide, and what it did not take is left for the others."""
+        permitting): reaching there makes it wide, and what it did not take is left for the others. An
+        integer count's seen values count as the integers inside them (:func:`spans`)."""
+        lowest = np.where(integer, np.ceil(seen_lo - TOLERANCE), seen_lo)
+        highest = np.where(integer, np.floor(seen_hi + TOLERANCE), seen_hi)
         lower, upper = self._lower.copy(), self._upper.copy()
         up, down = weights > 0, weights < 0
-        upper[up] = np.minimum(upper[up], seen_lo[up] + width)
-        lower[down] = np.maximum(lower[down], seen_hi[down] - width)
+        upper[up] = np.minimum(upper[up], lowest[up] + width)
+        lower[down] = np.maximum(lower[down], highest[down] - width)
         return lower, upper
 
     def optimum(self, column: int, maximize: bool) -> tuple[float, np.ndarray | None]:
@@ -329,6 +334,24 @@ class _Component:
             binding = np.flatnonzero(np.abs(duals) > TOLERANCE)
             self.binding = list(zip(self.relations[binding].tolist(), duals[binding].tolist(), strict=True))
         return float(point[column]), point
+
+
+def spans(lo: np.ndarray, hi: np.ndarray, integer: np.ndarray) -> np.ndarray:
+    """How wide the values seen of each unknown show its interval to be: ``hi - lo``, for an integer count
+    between the integers inside (seen at 0.99925 and 3.99925, a count is known only to lie in 1 … 3: the
+    exact LPs round their bounds inwards the same way, as does an adversary who knows counts are whole)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(integer, np.floor(hi + TOLERANCE), hi) - np.where(
+            integer, np.ceil(lo - TOLERANCE), lo
+        )
+
+
+def span(lo: float, hi: float, integer: bool) -> float:
+    """:func:`spans` of one unknown."""
+    if integer:
+        lo = math.ceil(lo - TOLERANCE) if math.isfinite(lo) else lo
+        hi = math.floor(hi + TOLERANCE) if math.isfinite(hi) else hi
+    return hi - lo
 
 
 def _gather(indptr: np.ndarray, indices: np.ndarray, major: np.ndarray) -> np.ndarray:
@@ -604,28 +627,28 @@ class _Audit:
         narrow gets LPs of its own. False when an LP of a pass had no optimum (the caps bound every cell it
         weighs and hold the true figures, so for the protector only a solver's failure does that; the
         adversary's first pass, before any point is seen, is uncapped and may be unbounded): the passes stop
-        there, and
-        in a component larger than a local LP the cells left narrow go through their local LPs first, as
-        without the passes (going straight to exact LPs would solve the whole component for cells a local LP
-        shows wide)."""
+        there, and in a component larger than a local LP the cells left narrow go through their local LPs
+        first, as without the passes (going straight to exact LPs would solve the whole component for cells a
+        local LP shows wide)."""
         assert self.width is not None
         rng = np.random.default_rng(SPREAD_SEED)
         settled = True
         lo, hi = self.seen_lo[columns], self.seen_hi[columns]
-        narrow = asked[hi[asked] - lo[asked] < self.width - TOLERANCE]
+        integer = self.system.integer[columns]
+        narrow = asked[spans(lo[asked], hi[asked], integer[asked]) < self.width - TOLERANCE]
         for _ in range(SPREAD_MAX_PASSES):
             if not len(narrow):
                 break
             weights = np.zeros(len(columns))
             weights[narrow] = rng.choice([-1.0, 1.0], size=len(narrow))
             for direction in (weights, -weights):
-                point = model.capped(direction, *model.caps(direction, lo, hi, self.width))
+                point = model.capped(direction, *model.caps(direction, lo, hi, integer, self.width))
                 if point is None:
                     settled = False
                     continue
                 np.minimum(lo, point, out=lo)
                 np.maximum(hi, point, out=hi)
-            still = narrow[hi[narrow] - lo[narrow] < self.width - TOLERANCE]
+            still = narrow[spans(lo[narrow], hi[narrow], integer[narrow]) < self.width - TOLERANCE]
             gained, narrow = len(narrow) - len(still), still
             if not settled or gained < max(1, len(columns) // SPREAD_UNKNOWNS_PER_GAIN):
                 break
@@ -648,7 +671,10 @@ class _Audit:
         binding: Proofs = {}
 
         def wide(g: int) -> bool:
-            return width is not None and seen_hi[g] - seen_lo[g] >= width - TOLERANCE
+            return (
+                width is not None
+                and span(float(seen_lo[g]), float(seen_hi[g]), bool(system.integer[g])) >= width - TOLERANCE
+            )
 
         def seen(point: np.ndarray, cols: np.ndarray = columns) -> None:
             np.minimum.at(seen_lo, cols, point)

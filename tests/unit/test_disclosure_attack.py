@@ -752,3 +752,32 @@ def test_a_system_built_after_another_is_the_one_built_afresh() -> None:
             strict=True,
         ):
             assert given.equals(built)
+
+
+def test_an_integer_count_seen_far_enough_apart_only_in_fractions_is_narrow() -> None:
+    """Two counts, each held between 0.4 and 3.6 by a published relation (a decimal figure's rounding makes
+    such bounds) and tied by a loose third: the LP relaxation lets each move 3.2, but a whole count lies in
+    1 … 3, as the exact LPs round it and as an adversary who knows counts are whole reads it. The
+    protector's passes see 0.4 and 3.6 and must not call that wide; the adversary's quick audit must not
+    either."""
+    from publication import disclosure_lp
+
+    cells = pl.DataFrame(
+        [(0, 1.0, True, 0.0, float("inf"), True), (1, 2.0, True, 0.0, float("inf"), True)],
+        schema=disclosure_lp.CELLS_SCHEMA,
+        orient="row",
+    )
+    terms = pl.DataFrame(
+        [(0, 0, 1.0), (1, 1, 1.0), (2, 0, 1.0), (2, 1, -1.0)], schema=disclosure_lp.TERMS_SCHEMA, orient="row"
+    )
+    rows = pl.DataFrame(
+        [(0, 0.4, 3.6), (1, 0.4, 3.6), (2, -10.0, 10.0)], schema=disclosure_lp.ROWS_SCHEMA, orient="row"
+    )
+    exact = disclosure_lp.intervals(cells.with_columns(value=None), terms, rows).sort("cell")
+    assert exact.select("lower", "upper").rows() == [(1.0, 3.0), (1.0, 3.0)]
+    protector = disclosure_lp.intervals(cells, terms, rows, width=PROTECTION_WIDTH, witness=True, binding={})
+    adversary = disclosure_lp.intervals(cells.with_columns(value=None), terms, rows, width=PROTECTION_WIDTH)
+    assert _narrow(protector) == _narrow(adversary) == [0, 1]
+    assert disclosure_lp.span(0.4, 3.6, True) == 2.0 and disclosure_lp.span(0.4, 3.6, False) == pytest.approx(
+        3.2
+    )
