@@ -298,8 +298,7 @@ class _Component:
         seen of it, one weighted down fall to ``width`` below the highest, no further (their own bounds
         permitting): reaching there makes it wide, and what it did not take is left for the others. An
         integer count's seen values count as the integers inside them (:func:`spans`)."""
-        lowest = np.where(integer, np.ceil(seen_lo - TOLERANCE), seen_lo)
-        highest = np.where(integer, np.floor(seen_hi + TOLERANCE), seen_hi)
+        lowest, highest = inward(seen_lo, seen_hi, integer)
         lower, upper = self._lower.copy(), self._upper.copy()
         up, down = weights > 0, weights < 0
         upper[up] = np.minimum(upper[up], lowest[up] + width)
@@ -336,18 +335,22 @@ class _Component:
         return float(point[column]), point
 
 
+def inward(lo: np.ndarray, hi: np.ndarray, integer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``lo`` and ``hi``, for an integer count the integers inside them (seen at 0.99925 and 3.99925, a
+    count is known only to lie in 1 … 3: the exact LPs round their bounds inwards the same way, as does an
+    adversary who knows counts are whole)."""
+    return np.where(integer, np.ceil(lo - TOLERANCE), lo), np.where(integer, np.floor(hi + TOLERANCE), hi)
+
+
 def spans(lo: np.ndarray, hi: np.ndarray, integer: np.ndarray) -> np.ndarray:
-    """How wide the values seen of each unknown show its interval to be: ``hi - lo``, for an integer count
-    between the integers inside (seen at 0.99925 and 3.99925, a count is known only to lie in 1 … 3: the
-    exact LPs round their bounds inwards the same way, as does an adversary who knows counts are whole)."""
+    """How wide the values seen of each unknown show its interval to be (:func:`inward`)."""
+    low, high = inward(lo, hi, integer)
     with np.errstate(invalid="ignore"):
-        return np.where(integer, np.floor(hi + TOLERANCE), hi) - np.where(
-            integer, np.ceil(lo - TOLERANCE), lo
-        )
+        return high - low
 
 
 def span(lo: float, hi: float, integer: bool) -> float:
-    """:func:`spans` of one unknown."""
+    """:func:`spans` of one unknown, without numpy's cost per call (the audit asks it of every cell)."""
     if integer:
         lo = math.ceil(lo - TOLERANCE) if math.isfinite(lo) else lo
         hi = math.floor(hi + TOLERANCE) if math.isfinite(hi) else hi
